@@ -1,1 +1,15 @@
+//! Schema migrations, shared by SQLite and PostgreSQL. No entity imports: each migration
+//! describes the schema as it was on its day.
 
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_create_accounts;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_create_accounts::Migration)]
+    }
+}

@@ -1,1 +1,10 @@
+//! Wire types shared by the server, the typed client and the browser app.
+//!
+//! Server-only derives (OpenAPI schemas, validation) sit behind the `openapi` and
+//! `validate` features so the wasm build stays small.
 
+pub mod accounts;
+pub mod common;
+
+pub use accounts::*;
+pub use common::*;

@@ -1,0 +1,689 @@
+//! Users, departments, sessions (refresh tokens), personal access tokens, quick replies
+//! and notifications.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use tandem_dto::{
+    AccessTokenResponse, DepartmentResponse, NotificationResponse, QuickReplyResponse, SystemRole,
+    TokenScope, UserResponse, UserStatus,
+};
+use uuid::Uuid;
+
+use crate::entities::{
+    departments, notifications, personal_tokens, quick_replies, refresh_tokens, users,
+};
+use crate::error::{RepoError, RepoResult};
+use crate::pagination::finish_page;
+
+// ---------------------------------------------------------------- users
+
+/// Converts a stored user to its wire form.
+pub fn user_dto(u: &users::Model) -> UserResponse {
+    UserResponse {
+        id: u.id,
+        email: u.email.clone(),
+        employee_id: u.employee_id.clone(),
+        name: u.name.clone(),
+        department_id: u.department_id,
+        position: u.position.clone(),
+        phone: u.phone.clone(),
+        contact: u.contact.clone(),
+        role: SystemRole::parse(&u.role).unwrap_or(SystemRole::Member),
+        status: UserStatus::parse(&u.status).unwrap_or(UserStatus::Deactivated),
+        rejection_reason: u.rejection_reason.clone(),
+        has_avatar: u.avatar.is_some(),
+        created_at: u.created_at,
+        updated_at: u.updated_at,
+    }
+}
+
+/// Fields of a new account.
+pub struct NewUser {
+    pub email: Option<String>,
+    pub employee_id: Option<String>,
+    pub name: String,
+    pub department_id: Option<Uuid>,
+    pub position: String,
+    pub password_hash: String,
+    pub role: SystemRole,
+    pub status: UserStatus,
+}
+
+/// Inserts a user; e-mail is expected lower-cased already.
+pub async fn insert_user(db: &impl ConnectionTrait, new: NewUser) -> RepoResult<users::Model> {
+    let now = Utc::now();
+    let model = users::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(new.email),
+        employee_id: Set(new.employee_id),
+        name: Set(new.name),
+        department_id: Set(new.department_id),
+        position: Set(new.position),
+        phone: Set(None),
+        contact: Set(None),
+        password_hash: Set(new.password_hash),
+        role: Set(new.role.as_str().to_owned()),
+        status: Set(new.status.as_str().to_owned()),
+        rejection_reason: Set(None),
+        avatar: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    };
+    Ok(model.insert(db).await?)
+}
+
+pub async fn find_user(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<users::Model> {
+    users::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)
+}
+
+/// Finds a user by e-mail (case-insensitive) or employee ID.
+pub async fn find_user_by_login(
+    db: &impl ConnectionTrait,
+    login: &str,
+) -> RepoResult<Option<users::Model>> {
+    let email = login.trim().to_lowercase();
+    Ok(users::Entity::find()
+        .filter(
+            Condition::any()
+                .add(users::Column::Email.eq(email))
+                .add(users::Column::EmployeeId.eq(login.trim())),
+        )
+        .one(db)
+        .await?)
+}
+
+/// Which of the identifiers is taken already: `email`, `employee_id` or none.
+pub async fn identifier_taken(
+    db: &impl ConnectionTrait,
+    email: Option<&str>,
+    employee_id: Option<&str>,
+) -> RepoResult<Option<&'static str>> {
+    if let Some(e) = email {
+        let n = users::Entity::find()
+            .filter(users::Column::Email.eq(e))
+            .count(db)
+            .await?;
+        if n > 0 {
+            return Ok(Some("email"));
+        }
+    }
+    if let Some(e) = employee_id {
+        let n = users::Entity::find()
+            .filter(users::Column::EmployeeId.eq(e))
+            .count(db)
+            .await?;
+        if n > 0 {
+            return Ok(Some("employee_id"));
+        }
+    }
+    Ok(None)
+}
+
+pub async fn count_active_admins(db: &impl ConnectionTrait) -> RepoResult<u64> {
+    Ok(users::Entity::find()
+        .filter(users::Column::Role.eq(SystemRole::Admin.as_str()))
+        .filter(users::Column::Status.eq(UserStatus::Active.as_str()))
+        .count(db)
+        .await?)
+}
+
+/// Filters of the people directory and the approval queue.
+#[derive(Default)]
+pub struct UserFilter {
+    pub department_id: Option<Uuid>,
+    pub status: Option<UserStatus>,
+    pub q: Option<String>,
+    pub after: Option<Uuid>,
+    pub limit: u64,
+}
+
+pub async fn list_users(
+    db: &impl ConnectionTrait,
+    f: UserFilter,
+) -> RepoResult<(Vec<users::Model>, Option<String>)> {
+    let mut q = users::Entity::find();
+    if let Some(d) = f.department_id {
+        q = q.filter(users::Column::DepartmentId.eq(d));
+    }
+    if let Some(s) = f.status {
+        q = q.filter(users::Column::Status.eq(s.as_str()));
+    }
+    if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+        q = q.filter(
+            Condition::any()
+                .add(
+                    Expr::expr(Func::lower(Expr::col(users::Column::Name)))
+                        .like(pattern.clone()),
+                )
+                .add(users::Column::Email.like(pattern.clone()))
+                .add(
+                    Expr::expr(Func::lower(Expr::col(users::Column::EmployeeId)))
+                        .like(pattern.clone()),
+                )
+                .add(
+                    Expr::expr(Func::lower(Expr::col(users::Column::Position))).like(pattern),
+                ),
+        );
+    }
+    if let Some(after) = f.after {
+        q = q.filter(users::Column::Id.gt(after));
+    }
+    let rows = q
+        .order_by_asc(users::Column::Id)
+        .limit(f.limit + 1)
+        .all(db)
+        .await?;
+    Ok(finish_page(rows, f.limit, |u| u.id))
+}
+
+/// Escapes LIKE wildcards so user text matches literally.
+fn escape_like(s: &str) -> String {
+    // Neither engine has a default escape character we can rely on for both, so wildcards in
+    // the search text are dropped rather than escaped: searching for "%" is not a use case.
+    s.replace(['%', '_', '\\'], "")
+}
+
+/// Saves a modified user, bumping its version (the ETag).
+pub async fn save_user(
+    db: &impl ConnectionTrait,
+    mut am: users::ActiveModel,
+    version: i64,
+) -> RepoResult<users::Model> {
+    am.updated_at = Set(Utc::now());
+    am.version = Set(version + 1);
+    Ok(am.update(db).await?)
+}
+
+pub async fn set_avatar(db: &impl ConnectionTrait, user: users::Model, png: Vec<u8>) -> RepoResult<users::Model> {
+    let version = user.version;
+    let mut am: users::ActiveModel = user.into();
+    am.avatar = Set(Some(png));
+    save_user(db, am, version).await
+}
+
+// ---------------------------------------------------------------- departments
+
+pub fn department_dto(d: &departments::Model) -> DepartmentResponse {
+    DepartmentResponse {
+        id: d.id,
+        name: d.name.clone(),
+        head_id: d.head_id,
+        parent_id: d.parent_id,
+        created_at: d.created_at,
+        updated_at: d.updated_at,
+    }
+}
+
+pub async fn find_department(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> RepoResult<departments::Model> {
+    departments::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)
+}
+
+pub async fn list_departments(
+    db: &impl ConnectionTrait,
+    after: Option<Uuid>,
+    limit: u64,
+) -> RepoResult<(Vec<departments::Model>, Option<String>)> {
+    let mut q = departments::Entity::find();
+    if let Some(a) = after {
+        q = q.filter(departments::Column::Id.gt(a));
+    }
+    let rows = q
+        .order_by_asc(departments::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    Ok(finish_page(rows, limit, |d| d.id))
+}
+
+pub async fn insert_department(
+    db: &impl ConnectionTrait,
+    name: String,
+    head_id: Option<Uuid>,
+    parent_id: Option<Uuid>,
+) -> RepoResult<departments::Model> {
+    let now = Utc::now();
+    let am = departments::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(name),
+        head_id: Set(head_id),
+        parent_id: Set(parent_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    };
+    am.insert(db).await.map_err(|e| match RepoError::from(e) {
+        RepoError::Conflict(_) => RepoError::Conflict("department_name_taken"),
+        other => other,
+    })
+}
+
+pub async fn save_department(
+    db: &impl ConnectionTrait,
+    mut am: departments::ActiveModel,
+    version: i64,
+) -> RepoResult<departments::Model> {
+    am.updated_at = Set(Utc::now());
+    am.version = Set(version + 1);
+    am.update(db).await.map_err(|e| match RepoError::from(e) {
+        RepoError::Conflict(_) => RepoError::Conflict("department_name_taken"),
+        other => other,
+    })
+}
+
+/// Whether `candidate` is `dept` itself or one of its descendants (walks up from candidate).
+pub async fn is_descendant_or_self(
+    db: &impl ConnectionTrait,
+    dept: Uuid,
+    candidate: Uuid,
+) -> RepoResult<bool> {
+    let mut cur = Some(candidate);
+    // Bounded walk: a corrupt cycle in old data must not hang the request.
+    for _ in 0..1000 {
+        match cur {
+            None => return Ok(false),
+            Some(id) if id == dept => return Ok(true),
+            Some(id) => cur = find_department(db, id).await?.parent_id,
+        }
+    }
+    Ok(true)
+}
+
+/// Deletes a department with no members and no sub-departments.
+pub async fn delete_department(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<()> {
+    let members = users::Entity::find()
+        .filter(users::Column::DepartmentId.eq(id))
+        .count(db)
+        .await?;
+    if members > 0 {
+        return Err(RepoError::Conflict("department_has_members"));
+    }
+    let children = departments::Entity::find()
+        .filter(departments::Column::ParentId.eq(id))
+        .count(db)
+        .await?;
+    if children > 0 {
+        return Err(RepoError::Conflict("department_has_children"));
+    }
+    departments::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- refresh tokens
+
+pub async fn insert_refresh_token(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    family_id: Uuid,
+    token_hash: String,
+    expires_at: DateTime<Utc>,
+) -> RepoResult<()> {
+    refresh_tokens::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        family_id: Set(family_id),
+        token_hash: Set(token_hash),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+        revoked_at: Set(None),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn find_refresh_token(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+) -> RepoResult<Option<refresh_tokens::Model>> {
+    Ok(refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::TokenHash.eq(token_hash))
+        .one(db)
+        .await?)
+}
+
+/// Marks a refresh token spent. Returns false when another request spent it first, so two
+/// concurrent refreshes cannot both succeed.
+pub async fn spend_refresh_token(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<bool> {
+    let res = refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::UsedAt, Expr::value(Utc::now()))
+        .filter(refresh_tokens::Column::Id.eq(id))
+        .filter(refresh_tokens::Column::UsedAt.is_null())
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+pub async fn revoke_refresh_family(db: &impl ConnectionTrait, family_id: Uuid) -> RepoResult<()> {
+    refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(refresh_tokens::Column::FamilyId.eq(family_id))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Revokes every refresh and personal access token of a user (deactivation).
+pub async fn revoke_all_tokens_of(db: &impl ConnectionTrait, user_id: Uuid) -> RepoResult<()> {
+    let now = Utc::now();
+    refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_tokens::Column::UserId.eq(user_id))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    personal_tokens::Entity::update_many()
+        .col_expr(personal_tokens::Column::RevokedAt, Expr::value(now))
+        .filter(personal_tokens::Column::UserId.eq(user_id))
+        .filter(personal_tokens::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- personal access tokens
+
+pub fn scopes_to_string(scopes: &[TokenScope]) -> String {
+    let mut s: Vec<TokenScope> = scopes.to_vec();
+    s.sort();
+    s.dedup();
+    s.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+}
+
+pub fn scopes_from_string(s: &str) -> Vec<TokenScope> {
+    s.split(',').filter_map(TokenScope::parse).collect()
+}
+
+pub fn access_token_dto(t: &personal_tokens::Model) -> AccessTokenResponse {
+    AccessTokenResponse {
+        id: t.id,
+        name: t.name.clone(),
+        scopes: scopes_from_string(&t.scopes),
+        prefix: t.prefix.clone(),
+        created_at: t.created_at,
+        expires_at: t.expires_at,
+        last_used_at: t.last_used_at,
+    }
+}
+
+pub struct NewAccessToken {
+    pub user_id: Uuid,
+    pub name: String,
+    pub token_hash: String,
+    pub prefix: String,
+    pub scopes: Vec<TokenScope>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+pub async fn insert_access_token(
+    db: &impl ConnectionTrait,
+    t: NewAccessToken,
+) -> RepoResult<personal_tokens::Model> {
+    Ok(personal_tokens::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(t.user_id),
+        name: Set(t.name),
+        token_hash: Set(t.token_hash),
+        prefix: Set(t.prefix),
+        scopes: Set(scopes_to_string(&t.scopes)),
+        expires_at: Set(t.expires_at),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Finds a live (not revoked, not expired) token by hash.
+pub async fn find_live_access_token(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+) -> RepoResult<Option<personal_tokens::Model>> {
+    let now = Utc::now();
+    Ok(personal_tokens::Entity::find()
+        .filter(personal_tokens::Column::TokenHash.eq(token_hash))
+        .filter(personal_tokens::Column::RevokedAt.is_null())
+        .filter(
+            Condition::any()
+                .add(personal_tokens::Column::ExpiresAt.is_null())
+                .add(personal_tokens::Column::ExpiresAt.gt(now)),
+        )
+        .one(db)
+        .await?)
+}
+
+pub async fn touch_access_token(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<()> {
+    personal_tokens::Entity::update_many()
+        .col_expr(personal_tokens::Column::LastUsedAt, Expr::value(Utc::now()))
+        .filter(personal_tokens::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn list_access_tokens(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> RepoResult<(Vec<personal_tokens::Model>, Option<String>)> {
+    let mut q = personal_tokens::Entity::find()
+        .filter(personal_tokens::Column::UserId.eq(user_id))
+        .filter(personal_tokens::Column::RevokedAt.is_null());
+    if let Some(a) = after {
+        q = q.filter(personal_tokens::Column::Id.gt(a));
+    }
+    let rows = q
+        .order_by_asc(personal_tokens::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    Ok(finish_page(rows, limit, |t| t.id))
+}
+
+/// Revokes one of the user's own tokens; NotFound when it is not theirs or already revoked.
+pub async fn revoke_access_token(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    id: Uuid,
+) -> RepoResult<()> {
+    let res = personal_tokens::Entity::update_many()
+        .col_expr(personal_tokens::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(personal_tokens::Column::Id.eq(id))
+        .filter(personal_tokens::Column::UserId.eq(user_id))
+        .filter(personal_tokens::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(RepoError::NotFound);
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- quick replies
+
+pub fn quick_reply_dto(q: &quick_replies::Model) -> QuickReplyResponse {
+    QuickReplyResponse {
+        id: q.id,
+        title: q.title.clone(),
+        body: q.body.clone(),
+        created_at: q.created_at,
+        updated_at: q.updated_at,
+    }
+}
+
+pub async fn list_quick_replies(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> RepoResult<(Vec<quick_replies::Model>, Option<String>)> {
+    let mut q = quick_replies::Entity::find().filter(quick_replies::Column::UserId.eq(user_id));
+    if let Some(a) = after {
+        q = q.filter(quick_replies::Column::Id.gt(a));
+    }
+    let rows = q
+        .order_by_asc(quick_replies::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    Ok(finish_page(rows, limit, |t| t.id))
+}
+
+pub async fn insert_quick_reply(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    title: String,
+    body: String,
+) -> RepoResult<quick_replies::Model> {
+    let now = Utc::now();
+    Ok(quick_replies::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        title: Set(title),
+        body: Set(body),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// A quick reply of this user; other users' replies are NotFound.
+pub async fn find_quick_reply(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    id: Uuid,
+) -> RepoResult<quick_replies::Model> {
+    quick_replies::Entity::find_by_id(id)
+        .filter(quick_replies::Column::UserId.eq(user_id))
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)
+}
+
+pub async fn save_quick_reply(
+    db: &impl ConnectionTrait,
+    mut am: quick_replies::ActiveModel,
+    version: i64,
+) -> RepoResult<quick_replies::Model> {
+    am.updated_at = Set(Utc::now());
+    am.version = Set(version + 1);
+    Ok(am.update(db).await?)
+}
+
+pub async fn delete_quick_reply(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<()> {
+    quick_replies::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- notifications
+
+pub fn notification_dto(n: &notifications::Model) -> NotificationResponse {
+    NotificationResponse {
+        id: n.id,
+        kind: n.kind.clone(),
+        title: n.title.clone(),
+        body: n.body.clone(),
+        data: serde_json::from_str(&n.data).unwrap_or(serde_json::Value::Null),
+        read_at: n.read_at,
+        created_at: n.created_at,
+    }
+}
+
+pub async fn insert_notification(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    kind: &str,
+    title: &str,
+    body: &str,
+    data: serde_json::Value,
+) -> RepoResult<()> {
+    notifications::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        kind: Set(kind.to_owned()),
+        title: Set(title.to_owned()),
+        body: Set(body.to_owned()),
+        data: Set(data.to_string()),
+        read_at: Set(None),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Newest first.
+pub async fn list_notifications(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    unread_only: bool,
+    before: Option<Uuid>,
+    limit: u64,
+) -> RepoResult<(Vec<notifications::Model>, Option<String>)> {
+    let mut q = notifications::Entity::find().filter(notifications::Column::UserId.eq(user_id));
+    if unread_only {
+        q = q.filter(notifications::Column::ReadAt.is_null());
+    }
+    if let Some(b) = before {
+        q = q.filter(notifications::Column::Id.lt(b));
+    }
+    let rows = q
+        .order_by_desc(notifications::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    Ok(finish_page(rows, limit, |n| n.id))
+}
+
+pub async fn mark_notifications_read(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    ids: Option<Vec<Uuid>>,
+) -> RepoResult<u64> {
+    let mut q = notifications::Entity::update_many()
+        .col_expr(notifications::Column::ReadAt, Expr::value(Utc::now()))
+        .filter(notifications::Column::UserId.eq(user_id))
+        .filter(notifications::Column::ReadAt.is_null());
+    if let Some(ids) = ids {
+        q = q.filter(notifications::Column::Id.is_in(ids));
+    }
+    Ok(q.exec(db).await?.rows_affected)
+}
+
+/// Runs `f` in a transaction (used where several writes must land together).
+pub async fn in_transaction<C, F, T>(db: &C, f: F) -> RepoResult<T>
+where
+    C: TransactionTrait,
+    F: for<'c> FnOnce(
+            &'c sea_orm::DatabaseTransaction,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = RepoResult<T>> + Send + 'c>,
+        > + Send,
+    T: Send,
+{
+    let txn = db.begin().await?;
+    let out = f(&txn).await?;
+    txn.commit().await?;
+    Ok(out)
+}

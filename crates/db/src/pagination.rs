@@ -1,0 +1,32 @@
+//! Keyset cursors. Ids are UUIDv7, so ordering by id is ordering by creation time and a
+//! cursor is just the last id seen, made opaque.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use uuid::Uuid;
+
+pub const DEFAULT_LIMIT: u64 = 50;
+pub const MAX_LIMIT: u64 = 200;
+
+/// Encodes the id after which the next page starts.
+pub fn encode_cursor(id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
+/// Decodes a cursor; `None` when it was not produced by [`encode_cursor`].
+pub fn decode_cursor(s: &str) -> Option<Uuid> {
+    let bytes = URL_SAFE_NO_PAD.decode(s).ok()?;
+    Uuid::from_slice(&bytes).ok()
+}
+
+/// Splits a fetched `limit + 1` rows into the page and the next cursor.
+pub fn finish_page<T>(mut rows: Vec<T>, limit: u64, id: impl Fn(&T) -> Uuid) -> (Vec<T>, Option<String>) {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    if rows.len() > limit {
+        rows.truncate(limit);
+        let next = rows.last().map(|r| encode_cursor(id(r)));
+        (rows, next)
+    } else {
+        (rows, None)
+    }
+}

@@ -1,0 +1,393 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Lifecycle of an account.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum UserStatus {
+    /// Registered, waiting for an administrator.
+    Pending,
+    /// May log in.
+    Active,
+    /// Registration rejected by an administrator.
+    Rejected,
+    /// Deactivated by an administrator; history is kept.
+    Deactivated,
+}
+
+impl UserStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Active => "active",
+            Self::Rejected => "rejected",
+            Self::Deactivated => "deactivated",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pending" => Self::Pending,
+            "active" => Self::Active,
+            "rejected" => Self::Rejected,
+            "deactivated" => Self::Deactivated,
+            _ => return None,
+        })
+    }
+}
+
+/// System-wide role.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SystemRole {
+    /// Manages users, departments and every project.
+    Admin,
+    /// A regular user.
+    Member,
+}
+
+impl SystemRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Member => "member",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "admin" => Self::Admin,
+            "member" => Self::Member,
+            _ => return None,
+        })
+    }
+}
+
+/// What a personal access token may do.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TokenScope {
+    /// Safe methods (GET) only.
+    Read,
+    /// Create, change and delete the owner's data.
+    Write,
+    /// Administrative endpoints (only effective for administrators).
+    Admin,
+}
+
+impl TokenScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Write => "write",
+            Self::Admin => "admin",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "read" => Self::Read,
+            "write" => Self::Write,
+            "admin" => Self::Admin,
+            _ => return None,
+        })
+    }
+}
+
+/// A1: self-registration. Either `email` or `employee_id` (or both) is required.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// Company e-mail, unique (case-insensitive).
+    #[cfg_attr(feature = "validate", validate(email, length(max = 254)))]
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Employee ID, unique.
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64)))]
+    #[serde(default)]
+    pub employee_id: Option<String>,
+    /// Display name.
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 100)))]
+    pub name: String,
+    /// An existing department.
+    pub department_id: Uuid,
+    /// Position or job title.
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 100)))]
+    pub position: String,
+    /// At least 10 characters.
+    #[cfg_attr(feature = "validate", validate(length(min = 10, max = 256)))]
+    pub password: String,
+}
+
+/// A3: log in with e-mail or employee ID.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// E-mail or employee ID.
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 254)))]
+    pub login: String,
+    /// The password.
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 256)))]
+    pub password: String,
+}
+
+/// Exchange a refresh token for a new pair.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    /// The refresh token from login or the last refresh.
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 512)))]
+    pub refresh_token: String,
+}
+
+/// Tokens issued by login and refresh.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenPairResponse {
+    /// JWT access token for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Opaque single-use refresh token.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// The logged-in user.
+    pub user: UserResponse,
+}
+
+/// A user as others see it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserResponse {
+    pub id: Uuid,
+    pub email: Option<String>,
+    pub employee_id: Option<String>,
+    pub name: String,
+    pub department_id: Option<Uuid>,
+    pub position: String,
+    pub phone: Option<String>,
+    /// Free-form other contact info (WeChat, extension …).
+    pub contact: Option<String>,
+    pub role: SystemRole,
+    pub status: UserStatus,
+    /// Why the registration was rejected, when it was.
+    pub rejection_reason: Option<String>,
+    /// Whether `GET /users/{id}/avatar` has an image.
+    pub has_avatar: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A4: change one's own profile. Absent fields are left alone; `null` clears optional ones.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMeRequest {
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 100)))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 100)))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(default, deserialize_with = "crate::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub contact: Option<Option<String>>,
+}
+
+/// A5/A6: what an administrator may change on a user.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<SystemRole>,
+    /// Only `active` and `deactivated` may be set here; approvals go through the queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<UserStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department_id: Option<Uuid>,
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 100)))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+}
+
+/// A2: rejection needs a reason the user will read.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct RejectRequest {
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 500)))]
+    pub reason: String,
+}
+
+/// A4: a reusable reply snippet.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QuickReplyResponse {
+    pub id: Uuid,
+    pub title: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct CreateQuickReplyRequest {
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 100)))]
+    pub title: String,
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 2000)))]
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateQuickReplyRequest {
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 100)))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 2000)))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+/// A7: a personal access token, listed without its secret.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccessTokenResponse {
+    pub id: Uuid,
+    pub name: String,
+    pub scopes: Vec<TokenScope>,
+    /// The first characters of the token, to recognise it.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct CreateAccessTokenRequest {
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 100)))]
+    pub name: String,
+    /// At least one scope.
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 3)))]
+    pub scopes: Vec<TokenScope>,
+    /// Optional expiry, in the future.
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// The created token: `token` is shown this once and never again.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedAccessTokenResponse {
+    /// The secret, prefixed `tdm_`.
+    pub token: String,
+    pub info: AccessTokenResponse,
+}
+
+/// A5: a department.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DepartmentResponse {
+    pub id: Uuid,
+    pub name: String,
+    pub head_id: Option<Uuid>,
+    pub parent_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct CreateDepartmentRequest {
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 100)))]
+    pub name: String,
+    #[serde(default)]
+    pub head_id: Option<Uuid>,
+    #[serde(default)]
+    pub parent_id: Option<Uuid>,
+}
+
+/// Absent fields are left alone; `null` clears head or parent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateDepartmentRequest {
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 100)))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "crate::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Uuid>))]
+    pub head_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "crate::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Uuid>))]
+    pub parent_id: Option<Option<Uuid>>,
+}
+
+/// I5: one audited event.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEntryResponse {
+    pub id: Uuid,
+    /// Who did it; `null` for anonymous attempts (failed logins).
+    pub actor_id: Option<Uuid>,
+    /// Dotted action, e.g. `auth.login_failed`, `user.approved`.
+    pub action: String,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    /// Action-specific details (never secrets).
+    pub detail: serde_json::Value,
+    /// Client address.
+    pub ip: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A notification for one user.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NotificationResponse {
+    pub id: Uuid,
+    /// e.g. `account.approved`, `account.rejected`.
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub data: serde_json::Value,
+    pub read_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Mark notifications read: the listed ids, or all when `ids` is absent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct MarkNotificationsReadRequest {
+    #[cfg_attr(feature = "validate", validate(length(max = 200)))]
+    #[serde(default)]
+    pub ids: Option<Vec<Uuid>>,
+}
