@@ -1,1 +1,15 @@
+//! The HTTP edge: actix-web handlers per feature, authentication extractors, the one
+//! problem+json error type and the OpenAPI document.
 
+pub mod app;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod features;
+pub mod openapi;
+pub mod security;
+pub mod state;
+
+pub use app::build_app;
+pub use config::ApiConfig;
+pub use state::AppState;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use tandem_dto::{
     AccessTokenResponse, DepartmentResponse, NotificationResponse, QuickReplyResponse, SystemRole,
@@ -192,22 +192,69 @@ fn escape_like(s: &str) -> String {
     s.replace(['%', '_', '\\'], "")
 }
 
-/// Saves a modified user, bumping its version (the ETag).
-pub async fn save_user(
-    db: &impl ConnectionTrait,
-    mut am: users::ActiveModel,
-    version: i64,
-) -> RepoResult<users::Model> {
-    am.updated_at = Set(Utc::now());
-    am.version = Set(version + 1);
-    Ok(am.update(db).await?)
+/// A partial change to a user; `None` leaves a field alone.
+#[derive(Debug, Default)]
+pub struct UserChanges {
+    pub name: Option<String>,
+    pub position: Option<String>,
+    pub phone: Option<Option<String>>,
+    pub contact: Option<Option<String>>,
+    pub department_id: Option<Uuid>,
+    pub role: Option<SystemRole>,
+    pub status: Option<UserStatus>,
+    pub rejection_reason: Option<Option<String>>,
+    pub avatar: Option<Vec<u8>>,
 }
 
-pub async fn set_avatar(db: &impl ConnectionTrait, user: users::Model, png: Vec<u8>) -> RepoResult<users::Model> {
+/// Applies changes, bumping the version (the ETag). The update is conditional on the
+/// version read, so a concurrent writer is detected instead of silently overwritten.
+pub async fn update_user(
+    db: &impl ConnectionTrait,
+    user: users::Model,
+    c: UserChanges,
+) -> RepoResult<users::Model> {
     let version = user.version;
+    let id = user.id;
     let mut am: users::ActiveModel = user.into();
-    am.avatar = Set(Some(png));
-    save_user(db, am, version).await
+    if let Some(v) = c.name {
+        am.name = Set(v);
+    }
+    if let Some(v) = c.position {
+        am.position = Set(v);
+    }
+    if let Some(v) = c.phone {
+        am.phone = Set(v);
+    }
+    if let Some(v) = c.contact {
+        am.contact = Set(v);
+    }
+    if let Some(v) = c.department_id {
+        am.department_id = Set(Some(v));
+    }
+    if let Some(v) = c.role {
+        am.role = Set(v.as_str().to_owned());
+    }
+    if let Some(v) = c.status {
+        am.status = Set(v.as_str().to_owned());
+    }
+    if let Some(v) = c.rejection_reason {
+        am.rejection_reason = Set(v);
+    }
+    if let Some(v) = c.avatar {
+        am.avatar = Set(Some(v));
+    }
+    am.updated_at = Set(Utc::now());
+    am.version = Set(version + 1);
+    let res = users::Entity::update_many()
+        .set(am)
+        .filter(users::Column::Id.eq(id))
+        .filter(users::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(RepoError::Conflict("stale_version"));
+    }
+    find_user(db, id).await
 }
 
 // ---------------------------------------------------------------- departments
@@ -272,11 +319,25 @@ pub async fn insert_department(
     })
 }
 
-pub async fn save_department(
+/// Renames or re-parents a department, or changes its head; `None` leaves a field alone.
+pub async fn update_department(
     db: &impl ConnectionTrait,
-    mut am: departments::ActiveModel,
-    version: i64,
+    d: departments::Model,
+    name: Option<String>,
+    head_id: Option<Option<Uuid>>,
+    parent_id: Option<Option<Uuid>>,
 ) -> RepoResult<departments::Model> {
+    let version = d.version;
+    let mut am: departments::ActiveModel = d.into();
+    if let Some(v) = name {
+        am.name = Set(v);
+    }
+    if let Some(v) = head_id {
+        am.head_id = Set(v);
+    }
+    if let Some(v) = parent_id {
+        am.parent_id = Set(v);
+    }
     am.updated_at = Set(Utc::now());
     am.version = Set(version + 1);
     am.update(db).await.map_err(|e| match RepoError::from(e) {
@@ -581,11 +642,20 @@ pub async fn find_quick_reply(
         .ok_or(RepoError::NotFound)
 }
 
-pub async fn save_quick_reply(
+pub async fn update_quick_reply(
     db: &impl ConnectionTrait,
-    mut am: quick_replies::ActiveModel,
-    version: i64,
+    q: quick_replies::Model,
+    title: Option<String>,
+    body: Option<String>,
 ) -> RepoResult<quick_replies::Model> {
+    let version = q.version;
+    let mut am: quick_replies::ActiveModel = q.into();
+    if let Some(v) = title {
+        am.title = Set(v);
+    }
+    if let Some(v) = body {
+        am.body = Set(v);
+    }
     am.updated_at = Set(Utc::now());
     am.version = Set(version + 1);
     Ok(am.update(db).await?)
@@ -669,21 +739,4 @@ pub async fn mark_notifications_read(
         q = q.filter(notifications::Column::Id.is_in(ids));
     }
     Ok(q.exec(db).await?.rows_affected)
-}
-
-/// Runs `f` in a transaction (used where several writes must land together).
-pub async fn in_transaction<C, F, T>(db: &C, f: F) -> RepoResult<T>
-where
-    C: TransactionTrait,
-    F: for<'c> FnOnce(
-            &'c sea_orm::DatabaseTransaction,
-        ) -> std::pin::Pin<
-            Box<dyn std::future::Future<Output = RepoResult<T>> + Send + 'c>,
-        > + Send,
-    T: Send,
-{
-    let txn = db.begin().await?;
-    let out = f(&txn).await?;
-    txn.commit().await?;
-    Ok(out)
 }

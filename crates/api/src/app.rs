@@ -1,0 +1,180 @@
+//! The one app builder, shared by `tandem serve`, the tests and the OpenAPI exporter.
+
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{App, HttpRequest, HttpResponse, ResponseError, web};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::{ApiError, PROBLEM_JSON};
+use crate::extract::{json_config, path_config, query_config};
+use crate::features::{admin, audit, auth, departments, health, me, tokens, users};
+use crate::openapi::ApiDoc;
+use crate::state::AppState;
+
+pub fn build_app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<EitherBody<impl MessageBody>>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let web_dir = state.config.web_dir.clone();
+    let mut app = App::new()
+        .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+        .wrap(actix_web::middleware::Compress::default())
+        .wrap(
+            actix_web::middleware::DefaultHeaders::new()
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("Referrer-Policy", "same-origin")),
+        )
+        .app_data(web::Data::new(state))
+        .app_data(json_config())
+        .app_data(query_config())
+        .app_data(path_config())
+        .service(web::resource("/api/health").route(web::get().to(health::get_health)))
+        .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", ApiDoc::openapi()))
+        .service(web::redirect("/api/docs", "/api/docs/"))
+        .service(web::scope("/api/v1").configure(api_v1))
+        .service(web::scope("/api").default_service(web::to(not_found)));
+    app = match web_dir {
+        Some(dir) if dir.join("index.html").is_file() => app.service(
+            actix_files::Files::new("/", dir.clone())
+                .index_file("index.html")
+                .default_handler(web::to(move |req: HttpRequest| {
+                    let index = dir.join("index.html");
+                    async move {
+                        // Client-side routes (deep links) get the app itself.
+                        actix_files::NamedFile::open(index)
+                            .map(|f| f.into_response(&req))
+                            .map_err(actix_web::Error::from)
+                    }
+                })),
+        ),
+        _ => app.default_service(web::to(placeholder_page)),
+    };
+    app
+}
+
+fn api_v1(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/auth/register").route(web::post().to(auth::register_user)))
+        .service(web::resource("/auth/login").route(web::post().to(auth::login)))
+        .service(web::resource("/auth/refresh").route(web::post().to(auth::refresh_session)))
+        .service(web::resource("/auth/logout").route(web::post().to(auth::logout)))
+        .service(
+            web::resource("/me")
+                .route(web::get().to(me::get_me))
+                .route(web::patch().to(me::update_me)),
+        )
+        .service(
+            web::resource("/me/avatar")
+                // One byte over the limit so the handler, not the extractor, says 413.
+                .app_data(web::PayloadConfig::new(me::AVATAR_MAX_BYTES + 1))
+                .route(web::put().to(me::put_avatar)),
+        )
+        .service(
+            web::resource("/me/quick-replies")
+                .route(web::get().to(me::list_quick_replies))
+                .route(web::post().to(me::create_quick_reply)),
+        )
+        .service(
+            web::resource("/me/quick-replies/{id}")
+                .route(web::patch().to(me::update_quick_reply))
+                .route(web::delete().to(me::delete_quick_reply)),
+        )
+        .service(
+            web::resource("/me/notifications").route(web::get().to(me::list_notifications)),
+        )
+        .service(
+            web::resource("/me/notifications/read")
+                .route(web::post().to(me::mark_notifications_read)),
+        )
+        .service(
+            web::resource("/me/tokens")
+                .route(web::get().to(tokens::list_tokens))
+                .route(web::post().to(tokens::create_token)),
+        )
+        .service(web::resource("/me/tokens/{id}").route(web::delete().to(tokens::revoke_token)))
+        .service(
+            web::resource("/admin/registrations")
+                .route(web::get().to(admin::list_registrations)),
+        )
+        .service(
+            web::resource("/admin/registrations/{user_id}/approve")
+                .route(web::post().to(admin::approve_registration)),
+        )
+        .service(
+            web::resource("/admin/registrations/{user_id}/reject")
+                .route(web::post().to(admin::reject_registration)),
+        )
+        .service(web::resource("/admin/audit-log").route(web::get().to(audit::list_audit_log)))
+        .service(web::resource("/users").route(web::get().to(users::list_users)))
+        .service(
+            web::resource("/users/{id}")
+                .route(web::get().to(users::get_user))
+                .route(web::patch().to(users::update_user)),
+        )
+        .service(web::resource("/users/{id}/avatar").route(web::get().to(me::get_avatar)))
+        .service(
+            web::resource("/departments")
+                .route(web::get().to(departments::list_departments))
+                .route(web::post().to(departments::create_department)),
+        )
+        .service(
+            web::resource("/departments/{id}")
+                .route(web::get().to(departments::get_department))
+                .route(web::patch().to(departments::update_department))
+                .route(web::delete().to(departments::delete_department)),
+        )
+        .default_service(web::to(not_found));
+}
+
+async fn not_found() -> HttpResponse {
+    ApiError::NotFound.error_response()
+}
+
+/// Shown at `/` until the web app is built (`just build-web`).
+async fn placeholder_page() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(include_str!("placeholder.html"))
+}
+
+/// actix answers some errors itself (405 for a known path with another method, 413 from
+/// the payload limit…) with an empty body; give them the same problem+json shape as ours.
+fn problem_for_bare_errors<B>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(PROBLEM_JSON));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let err = match status.as_u16() {
+        404 => ApiError::NotFound,
+        405 => ApiError::MethodNotAllowed,
+        413 => ApiError::PayloadTooLarge,
+        415 => ApiError::UnsupportedMediaType("unsupported content type".into()),
+        s if s >= 500 => ApiError::Internal(format!("status {s} from the framework")),
+        _ => ApiError::BadRequest {
+            code: "bad_request",
+            detail: status.canonical_reason().unwrap_or("bad request").to_owned(),
+        },
+    };
+    let (req, _) = res.into_parts();
+    let response: HttpResponse<BoxBody> = err.error_response();
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, response).map_into_right_body(),
+    ))
+}

@@ -1,0 +1,205 @@
+//! Request extractors: the authenticated caller, the client address, If-Match, and the
+//! configuration that routes actix's own rejections into [`ApiError`].
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use tandem_db::{accounts, entities::users};
+use tandem_domain::policy::{Action, Actor, authorize};
+use tandem_dto::{SystemRole, UserStatus};
+
+use crate::error::{ApiError, ApiResult};
+use crate::security::{self, PAT_PREFIX};
+use crate::state::AppState;
+
+/// The authenticated caller: the user row and the policy view of them.
+pub struct AuthUser {
+    pub user: users::Model,
+    pub actor: Actor,
+}
+
+impl AuthUser {
+    /// Asks the policy; the single place handlers get a yes or no from.
+    pub fn can(&self, action: Action) -> ApiResult<()> {
+        authorize(&self.actor, action).map_err(ApiError::from)
+    }
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let header = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal("state missing"))?;
+            let header = header.ok_or(ApiError::Unauthorized { code: "missing_token" })?;
+            let token = header
+                .strip_prefix("Bearer ")
+                .or_else(|| header.strip_prefix("bearer "))
+                .map(str::trim)
+                .filter(|t| !t.is_empty() && t.len() <= security::MAX_TOKEN_LEN)
+                .ok_or(ApiError::Unauthorized { code: "invalid_token" })?;
+            authenticate(&state, token).await
+        })
+    }
+}
+
+async fn authenticate(state: &AppState, token: &str) -> ApiResult<AuthUser> {
+    let invalid = ApiError::Unauthorized { code: "invalid_token" };
+    let (user_id, scopes) = if token.starts_with(PAT_PREFIX) {
+        let row = accounts::find_live_access_token(&state.db, &security::token_hash(token))
+            .await?
+            .ok_or(invalid)?;
+        // Last use is informative only; a failed write must not fail the request.
+        if let Err(e) = accounts::touch_access_token(&state.db, row.id).await {
+            tracing::warn!(error = %e, "could not record token use");
+        }
+        (row.user_id, Some(accounts::scopes_from_string(&row.scopes)))
+    } else {
+        let claims = security::verify_access_token(&state.config.jwt_secret, token)
+            .ok_or(ApiError::Unauthorized { code: "invalid_token" })?;
+        (claims.sub, None)
+    };
+    let user = match accounts::find_user(&state.db, user_id).await {
+        Ok(u) => u,
+        Err(tandem_db::RepoError::NotFound) => {
+            return Err(ApiError::Unauthorized { code: "invalid_token" });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    // A deactivated user's access token dies with the account, not 15 minutes later.
+    if UserStatus::parse(&user.status) != Some(UserStatus::Active) {
+        return Err(ApiError::Unauthorized { code: "account_inactive" });
+    }
+    let actor = Actor {
+        user_id: user.id,
+        role: SystemRole::parse(&user.role).unwrap_or(SystemRole::Member),
+        scopes,
+    };
+    Ok(AuthUser { user, actor })
+}
+
+/// The client's address as seen on the socket (proxies' headers are not trusted here).
+pub fn client_ip(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|a| a.ip().to_string())
+}
+
+/// Formats a version as a strong ETag.
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// Checks `If-Match` when present: 412 unless it names the current version (or `*`).
+pub fn check_if_match(req: &HttpRequest, version: i64) -> ApiResult<()> {
+    let Some(v) = req.headers().get(header::IF_MATCH) else {
+        return Ok(());
+    };
+    let v = v.to_str().map_err(|_| ApiError::PreconditionFailed)?;
+    let current = etag(version);
+    let ok = v.split(',').map(str::trim).any(|t| {
+        t == "*" || t == current || t.strip_prefix("W/") == Some(current.as_str())
+    });
+    if ok { Ok(()) } else { Err(ApiError::PreconditionFailed) }
+}
+
+/// Largest JSON body accepted anywhere.
+pub const JSON_LIMIT: usize = 256 * 1024;
+
+pub fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(JSON_LIMIT)
+        .error_handler(|err, _req| json_error(err).into())
+}
+
+fn json_error(err: JsonPayloadError) -> ApiError {
+    match err {
+        JsonPayloadError::ContentType => {
+            ApiError::UnsupportedMediaType("expected Content-Type: application/json".into())
+        }
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::PayloadTooLarge
+        }
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            // Well-formed JSON of the wrong shape: unknown field, missing field, wrong type.
+            let msg = e.to_string();
+            let field = field_of(&msg).unwrap_or_else(|| "body".into());
+            let code = if msg.starts_with("unknown field") {
+                "unknown_field"
+            } else if msg.starts_with("missing field") {
+                "required"
+            } else {
+                "invalid_type"
+            };
+            ApiError::validation(&field, code, msg)
+        }
+        JsonPayloadError::Deserialize(e) => ApiError::BadRequest {
+            code: "malformed_json",
+            detail: format!("the body is not valid JSON: {e}"),
+        },
+        other => ApiError::BadRequest {
+            code: "malformed_body",
+            detail: other.to_string(),
+        },
+    }
+}
+
+/// Pulls the field name out of serde's "unknown field `x`" / "missing field `x`" messages.
+fn field_of(msg: &str) -> Option<String> {
+    let start = msg.find('`')? + 1;
+    let end = start + msg[start..].find('`')?;
+    Some(msg[start..end].to_owned())
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _req| {
+        let detail = match &err {
+            QueryPayloadError::Deserialize(e) => e.to_string(),
+            other => other.to_string(),
+        };
+        ApiError::validation("query", "invalid", detail).into()
+    })
+}
+
+pub fn path_config() -> web::PathConfig {
+    // A path segment that is not a valid id cannot name an existing resource.
+    web::PathConfig::default().error_handler(|_err: PathError, _req| ApiError::NotFound.into())
+}
+
+/// Pagination query shared by every list.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// Opaque cursor from the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn limit(&self) -> ApiResult<u64> {
+        match self.limit {
+            None => Ok(tandem_db::pagination::DEFAULT_LIMIT),
+            Some(n) if (1..=200).contains(&n) => Ok(n as u64),
+            Some(_) => Err(ApiError::validation("limit", "range", "must be between 1 and 200")),
+        }
+    }
+
+    pub fn cursor(&self) -> ApiResult<Option<uuid::Uuid>> {
+        match self.cursor.as_deref().filter(|c| !c.is_empty()) {
+            None => Ok(None),
+            Some(c) => tandem_db::pagination::decode_cursor(c)
+                .map(Some)
+                .ok_or_else(|| ApiError::validation("cursor", "invalid", "not a cursor from this API")),
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! A5: departments. Listing is public so the registration form can offer them.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+use tandem_db::RepoError;
+use tandem_db::accounts;
+use tandem_db::audit::{self, AuditEvent};
+use tandem_domain::policy::Action;
+use tandem_dto::{
+    CreateDepartmentRequest, DepartmentResponse, Page, Problem, UpdateDepartmentRequest,
+};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult, validate};
+use crate::extract::{AuthUser, PageQuery, check_if_match, client_ip};
+use crate::features::{created, ok_with_etag};
+use crate::state::AppState;
+
+/// All departments (no token needed).
+#[utoipa::path(get, path = "/api/v1/departments", tag = "departments",
+    params(PageQuery),
+    responses((status = 200, description = "Departments", body = Page<DepartmentResponse>)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn list_departments(
+    state: web::Data<AppState>,
+    page: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let (rows, next) =
+        accounts::list_departments(&state.db, page.cursor()?, page.limit()?).await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items: rows.iter().map(accounts::department_dto).collect(),
+        next_cursor: next,
+    }))
+}
+
+/// One department.
+#[utoipa::path(get, path = "/api/v1/departments/{id}", tag = "departments", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Department id")),
+    responses((status = 200, description = "The department", body = DepartmentResponse)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn get_department(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    auth.can(Action::ReadDirectory)?;
+    let d = accounts::find_department(&state.db, path.into_inner()).await?;
+    Ok(ok_with_etag(&accounts::department_dto(&d), d.version))
+}
+
+async fn check_head(state: &AppState, head: Option<Uuid>) -> ApiResult<()> {
+    if let Some(h) = head {
+        match accounts::find_user(&state.db, h).await {
+            Ok(_) => {}
+            Err(RepoError::NotFound) => {
+                return Err(ApiError::validation("head_id", "not_found", "no such user"));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+async fn check_parent_exists(state: &AppState, parent: Option<Uuid>) -> ApiResult<()> {
+    if let Some(p) = parent {
+        match accounts::find_department(&state.db, p).await {
+            Ok(_) => {}
+            Err(RepoError::NotFound) => {
+                return Err(ApiError::validation("parent_id", "not_found", "no such department"));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+fn name_taken(e: RepoError) -> ApiError {
+    match e {
+        RepoError::Conflict(_) => {
+            ApiError::conflict("department_name_taken", "a department with this name exists")
+        }
+        other => other.into(),
+    }
+}
+
+/// Create a department (administrators).
+#[utoipa::path(post, path = "/api/v1/departments", tag = "departments", security(("bearer" = [])),
+    request_body = CreateDepartmentRequest,
+    responses(
+        (status = 201, description = "Created", body = DepartmentResponse),
+        (status = 409, description = "Name taken", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all, err)]
+pub async fn create_department(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: AuthUser,
+    body: web::Json<CreateDepartmentRequest>,
+) -> ApiResult<HttpResponse> {
+    auth.can(Action::ManageDepartments)?;
+    let body = body.into_inner();
+    validate(&body)?;
+    let name = super::me::non_blank(body.name, "name")?;
+    check_head(&state, body.head_id).await?;
+    check_parent_exists(&state, body.parent_id).await?;
+    let d = accounts::insert_department(&state.db, name, body.head_id, body.parent_id)
+        .await
+        .map_err(name_taken)?;
+    audit::record(
+        &state.db,
+        AuditEvent {
+            actor_id: Some(auth.user.id),
+            action: "department.created",
+            target_type: Some("department"),
+            target_id: Some(d.id.to_string()),
+            detail: json!({ "name": d.name }),
+            ip: client_ip(&req),
+        },
+    )
+    .await?;
+    Ok(created(
+        format!("/api/v1/departments/{}", d.id),
+        &accounts::department_dto(&d),
+        Some(d.version),
+    ))
+}
+
+/// Rename, set head or parent (administrators). Honors `If-Match`.
+#[utoipa::path(patch, path = "/api/v1/departments/{id}", tag = "departments", security(("bearer" = [])),
+    request_body = UpdateDepartmentRequest,
+    params(("id" = Uuid, Path, description = "Department id"),
+        ("If-Match" = Option<String>, Header, description = "ETag from the last read")),
+    responses(
+        (status = 200, description = "Updated", body = DepartmentResponse),
+        (status = 409, description = "Name taken or parent cycle", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all, err)]
+pub async fn update_department(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+    body: web::Json<UpdateDepartmentRequest>,
+) -> ApiResult<HttpResponse> {
+    auth.can(Action::ManageDepartments)?;
+    let body = body.into_inner();
+    validate(&body)?;
+    let d = accounts::find_department(&state.db, path.into_inner()).await?;
+    check_if_match(&req, d.version)?;
+    let name = body.name.map(|n| super::me::non_blank(n, "name")).transpose()?;
+    if let Some(head) = body.head_id {
+        check_head(&state, head).await?;
+    }
+    if let Some(Some(parent)) = body.parent_id {
+        check_parent_exists(&state, Some(parent)).await?;
+        if accounts::is_descendant_or_self(&state.db, d.id, parent).await? {
+            return Err(ApiError::conflict(
+                "department_cycle",
+                "a department cannot be placed under itself or one of its sub-departments",
+            ));
+        }
+    }
+    let before = accounts::department_dto(&d);
+    let d = accounts::update_department(&state.db, d, name, body.head_id, body.parent_id)
+        .await
+        .map_err(name_taken)?;
+    audit::record(
+        &state.db,
+        AuditEvent {
+            actor_id: Some(auth.user.id),
+            action: "department.updated",
+            target_type: Some("department"),
+            target_id: Some(d.id.to_string()),
+            detail: json!({
+                "from": { "name": before.name, "head_id": before.head_id, "parent_id": before.parent_id },
+                "to": { "name": d.name, "head_id": d.head_id, "parent_id": d.parent_id },
+            }),
+            ip: client_ip(&req),
+        },
+    )
+    .await?;
+    Ok(ok_with_etag(&accounts::department_dto(&d), d.version))
+}
+
+/// Delete an empty department (no members, no sub-departments).
+#[utoipa::path(delete, path = "/api/v1/departments/{id}", tag = "departments", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Department id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 409, description = "Has members or sub-departments", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all, err)]
+pub async fn delete_department(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    auth.can(Action::ManageDepartments)?;
+    let d = accounts::find_department(&state.db, path.into_inner()).await?;
+    accounts::delete_department(&state.db, d.id).await.map_err(|e| match e {
+        RepoError::Conflict(code) => ApiError::conflict(code, "the department is not empty"),
+        other => other.into(),
+    })?;
+    audit::record(
+        &state.db,
+        AuditEvent {
+            actor_id: Some(auth.user.id),
+            action: "department.deleted",
+            target_type: Some("department"),
+            target_id: Some(d.id.to_string()),
+            detail: json!({ "name": d.name }),
+            ip: client_ip(&req),
+        },
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,306 @@
+//! A4: the personal center — profile, avatar, quick replies, notifications.
+
+use std::io::Cursor;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use tandem_db::accounts;
+use tandem_domain::policy::Action;
+use tandem_dto::{
+    CreateQuickReplyRequest, MarkNotificationsReadRequest, NotificationResponse, Page, Problem,
+    QuickReplyResponse, UpdateMeRequest, UpdateQuickReplyRequest, UserResponse,
+};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult, validate};
+use crate::extract::{AuthUser, PageQuery, check_if_match};
+use crate::features::{created, ok_with_etag};
+use crate::state::AppState;
+
+/// Avatars above this size are refused before decoding.
+pub const AVATAR_MAX_BYTES: usize = 2 * 1024 * 1024;
+const AVATAR_SIDE: u32 = 256;
+
+/// The caller's own profile.
+#[utoipa::path(get, path = "/api/v1/me", tag = "me", security(("bearer" = [])),
+    responses((status = 200, description = "Profile", body = UserResponse)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn get_me(auth: AuthUser) -> ApiResult<HttpResponse> {
+    auth.can(Action::ReadSelf)?;
+    Ok(ok_with_etag(&accounts::user_dto(&auth.user), auth.user.version))
+}
+
+fn optional_text(v: Option<String>, field: &str, max: usize) -> ApiResult<Option<String>> {
+    match v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) {
+        Some(s) if s.chars().count() > max => Err(ApiError::validation(
+            field,
+            "length",
+            format!("must be at most {max} characters long"),
+        )),
+        other => Ok(other),
+    }
+}
+
+/// Change name, position, phone or contact info. Honors `If-Match`.
+#[utoipa::path(patch, path = "/api/v1/me", tag = "me", security(("bearer" = [])),
+    request_body = UpdateMeRequest,
+    params(("If-Match" = Option<String>, Header, description = "ETag from the last read")),
+    responses(
+        (status = 200, description = "Updated profile", body = UserResponse),
+        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all, err)]
+pub async fn update_me(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: AuthUser,
+    body: web::Json<UpdateMeRequest>,
+) -> ApiResult<HttpResponse> {
+    auth.can(Action::WriteSelf)?;
+    let body = body.into_inner();
+    validate(&body)?;
+    check_if_match(&req, auth.user.version)?;
+    let mut changes = accounts::UserChanges::default();
+    if let Some(name) = body.name {
+        changes.name = Some(non_blank(name, "name")?);
+    }
+    if let Some(position) = body.position {
+        changes.position = Some(non_blank(position, "position")?);
+    }
+    if let Some(phone) = body.phone {
+        let phone = optional_text(phone, "phone", 64)?;
+        if let Some(p) = &phone
+            && !p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
+        {
+            return Err(ApiError::validation("phone", "format", "digits, spaces and + - ( ) only"));
+        }
+        changes.phone = Some(phone);
+    }
+    if let Some(contact) = body.contact {
+        changes.contact = Some(optional_text(contact, "contact", 500)?);
+    }
+    let user = accounts::update_user(&state.db, auth.user, changes).await?;
+    Ok(ok_with_etag(&accounts::user_dto(&user), user.version))
+}
+
+/// Upload an avatar: PNG, JPEG or WebP (checked by content), at most 2 MiB. It is
+/// re-encoded to a 256×256 PNG, so nothing the client sent is ever served back.
+#[utoipa::path(put, path = "/api/v1/me/avatar", tag = "me", security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "image/png", description = "The image bytes (PNG, JPEG or WebP)"),
+    responses(
+        (status = 200, description = "Updated profile", body = UserResponse),
+        (status = 413, description = "Over 2 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not a PNG, JPEG or WebP image", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all, err)]
+pub async fn put_avatar(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    auth.can(Action::WriteSelf)?;
+    if body.len() > AVATAR_MAX_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let png = tokio::task::spawn_blocking(move || thumbnail(&body))
+        .await
+        .map_err(ApiError::internal)??;
+    let changes = accounts::UserChanges { avatar: Some(png), ..Default::default() };
+    let user = accounts::update_user(&state.db, auth.user, changes).await?;
+    Ok(ok_with_etag(&accounts::user_dto(&user), user.version))
+}
+
+fn thumbnail(bytes: &[u8]) -> ApiResult<Vec<u8>> {
+    use image::{ImageFormat, ImageReader, Limits};
+    let unsupported = || ApiError::UnsupportedMediaType("avatars must be PNG, JPEG or WebP images".into());
+    let format = image::guess_format(bytes).map_err(|_| unsupported())?;
+    if !matches!(format, ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP) {
+        return Err(unsupported());
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    // A small file can still claim huge dimensions (decompression bomb): cap the decoder.
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(8192);
+    limits.max_image_height = Some(8192);
+    limits.max_alloc = Some(128 * 1024 * 1024);
+    reader.limits(limits);
+    let img = reader.decode().map_err(|_| {
+        ApiError::validation("avatar", "corrupt", "the image could not be decoded")
+    })?;
+    let thumb = img.resize_to_fill(AVATAR_SIDE, AVATAR_SIDE, image::imageops::FilterType::Triangle);
+    let mut out = Vec::new();
+    thumb
+        .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+        .map_err(ApiError::internal)?;
+    Ok(out)
+}
+
+/// A user's avatar as a 256×256 PNG.
+#[utoipa::path(get, path = "/api/v1/users/{id}/avatar", tag = "users", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "User id")),
+    responses(
+        (status = 200, description = "The image", content_type = "image/png", body = Vec<u8>),
+        (status = 404, description = "No such user or no avatar", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all, err)]
+pub async fn get_avatar(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    auth.can(Action::ReadDirectory)?;
+    let user = accounts::find_user(&state.db, path.into_inner()).await?;
+    let png = user.avatar.ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "image/png"))
+        .insert_header((header::CACHE_CONTROL, "private, max-age=60"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header((header::ETAG, crate::extract::etag(user.version)))
+        .body(png))
+}
+
+/// The caller's quick-reply templates.
+#[utoipa::path(get, path = "/api/v1/me/quick-replies", tag = "me", security(("bearer" = [])),
+    params(PageQuery),
+    responses((status = 200, description = "Templates", body = Page<QuickReplyResponse>)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn list_quick_replies(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    page: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    auth.can(Action::ReadSelf)?;
+    let (rows, next) =
+        accounts::list_quick_replies(&state.db, auth.user.id, page.cursor()?, page.limit()?).await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items: rows.iter().map(accounts::quick_reply_dto).collect(),
+        next_cursor: next,
+    }))
+}
+
+/// Add a quick-reply template.
+#[utoipa::path(post, path = "/api/v1/me/quick-replies", tag = "me", security(("bearer" = [])),
+    request_body = CreateQuickReplyRequest,
+    responses((status = 201, description = "Created", body = QuickReplyResponse)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn create_quick_reply(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: web::Json<CreateQuickReplyRequest>,
+) -> ApiResult<HttpResponse> {
+    auth.can(Action::WriteSelf)?;
+    let body = body.into_inner();
+    validate(&body)?;
+    let title = non_blank(body.title, "title")?;
+    let text = non_blank(body.body, "body")?;
+    let q = accounts::insert_quick_reply(&state.db, auth.user.id, title, text).await?;
+    Ok(created(
+        format!("/api/v1/me/quick-replies/{}", q.id),
+        &accounts::quick_reply_dto(&q),
+        Some(q.version),
+    ))
+}
+
+pub(crate) fn non_blank(s: String, field: &str) -> ApiResult<String> {
+    let t = s.trim();
+    if t.is_empty() {
+        Err(ApiError::validation(field, "required", "must not be blank"))
+    } else {
+        Ok(t.to_owned())
+    }
+}
+
+/// Change a quick-reply template. Honors `If-Match`.
+#[utoipa::path(patch, path = "/api/v1/me/quick-replies/{id}", tag = "me", security(("bearer" = [])),
+    request_body = UpdateQuickReplyRequest,
+    params(("id" = Uuid, Path, description = "Template id"),
+        ("If-Match" = Option<String>, Header, description = "ETag from the last read")),
+    responses(
+        (status = 200, description = "Updated", body = QuickReplyResponse),
+        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all, err)]
+pub async fn update_quick_reply(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+    body: web::Json<UpdateQuickReplyRequest>,
+) -> ApiResult<HttpResponse> {
+    auth.can(Action::WriteSelf)?;
+    let body = body.into_inner();
+    validate(&body)?;
+    let q = accounts::find_quick_reply(&state.db, auth.user.id, path.into_inner()).await?;
+    check_if_match(&req, q.version)?;
+    let title = body.title.map(|t| non_blank(t, "title")).transpose()?;
+    let text = body.body.map(|b| non_blank(b, "body")).transpose()?;
+    let q = accounts::update_quick_reply(&state.db, q, title, text).await?;
+    Ok(ok_with_etag(&accounts::quick_reply_dto(&q), q.version))
+}
+
+/// Delete a quick-reply template.
+#[utoipa::path(delete, path = "/api/v1/me/quick-replies/{id}", tag = "me", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Template id")),
+    responses((status = 204, description = "Deleted")))]
+#[tracing::instrument(skip_all, err)]
+pub async fn delete_quick_reply(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    auth.can(Action::WriteSelf)?;
+    let q = accounts::find_quick_reply(&state.db, auth.user.id, path.into_inner()).await?;
+    accounts::delete_quick_reply(&state.db, q.id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Filter of the notification list.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationQuery {
+    /// Only unread ones.
+    pub unread: Option<bool>,
+}
+
+/// The caller's notifications, newest first.
+#[utoipa::path(get, path = "/api/v1/me/notifications", tag = "me", security(("bearer" = [])),
+    params(PageQuery, NotificationQuery),
+    responses((status = 200, description = "Notifications", body = Page<NotificationResponse>)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn list_notifications(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    page: web::Query<PageQuery>,
+    filter: web::Query<NotificationQuery>,
+) -> ApiResult<HttpResponse> {
+    auth.can(Action::ReadSelf)?;
+    let (rows, next) = accounts::list_notifications(
+        &state.db,
+        auth.user.id,
+        filter.unread.unwrap_or(false),
+        page.cursor()?,
+        page.limit()?,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items: rows.iter().map(accounts::notification_dto).collect(),
+        next_cursor: next,
+    }))
+}
+
+/// Mark notifications read (all of them when `ids` is absent).
+#[utoipa::path(post, path = "/api/v1/me/notifications/read", tag = "me", security(("bearer" = [])),
+    request_body = MarkNotificationsReadRequest,
+    responses((status = 204, description = "Marked")))]
+#[tracing::instrument(skip_all, err)]
+pub async fn mark_notifications_read(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: web::Json<MarkNotificationsReadRequest>,
+) -> ApiResult<HttpResponse> {
+    auth.can(Action::WriteSelf)?;
+    let body = body.into_inner();
+    validate(&body)?;
+    accounts::mark_notifications_read(&state.db, auth.user.id, body.ids).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,127 @@
+//! A7: personal access tokens.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use serde_json::json;
+use tandem_db::accounts;
+use tandem_db::audit::{self, AuditEvent};
+use tandem_domain::policy::Action;
+use tandem_dto::{
+    AccessTokenResponse, CreateAccessTokenRequest, CreatedAccessTokenResponse, Page,
+};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult, validate};
+use crate::extract::{AuthUser, PageQuery, client_ip};
+use crate::features::created;
+use crate::security::{self, PAT_PREFIX};
+use crate::state::AppState;
+
+/// The caller's live tokens, without their secrets.
+#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "me", security(("bearer" = [])),
+    params(PageQuery),
+    responses((status = 200, description = "Tokens", body = Page<AccessTokenResponse>)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn list_tokens(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    page: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    auth.can(Action::ReadSelf)?;
+    let (rows, next) =
+        accounts::list_access_tokens(&state.db, auth.user.id, page.cursor()?, page.limit()?).await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items: rows.iter().map(accounts::access_token_dto).collect(),
+        next_cursor: next,
+    }))
+}
+
+/// Create a token. The secret is in this response only.
+#[utoipa::path(post, path = "/api/v1/me/tokens", tag = "me", security(("bearer" = [])),
+    request_body = CreateAccessTokenRequest,
+    responses((status = 201, description = "Created; `token` is shown once", body = CreatedAccessTokenResponse)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn create_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: AuthUser,
+    body: web::Json<CreateAccessTokenRequest>,
+) -> ApiResult<HttpResponse> {
+    auth.can(Action::ManageOwnTokens)?;
+    let body = body.into_inner();
+    validate(&body)?;
+    let name = super::me::non_blank(body.name, "name")?;
+    if let Some(exp) = body.expires_at
+        && exp <= Utc::now()
+    {
+        return Err(ApiError::validation("expires_at", "past", "must be in the future"));
+    }
+    // A token never gets more than the token that created it.
+    if let Some(parent) = &auth.actor.scopes
+        && body.scopes.iter().any(|s| !parent.contains(s))
+    {
+        return Err(ApiError::forbidden(
+            "insufficient_scope",
+            "a token cannot create a token with more scopes than itself",
+        ));
+    }
+    let secret = format!("{PAT_PREFIX}{}", security::random_token(32));
+    let row = accounts::insert_access_token(
+        &state.db,
+        accounts::NewAccessToken {
+            user_id: auth.user.id,
+            name,
+            token_hash: security::token_hash(&secret),
+            prefix: secret.chars().take(10).collect(),
+            scopes: body.scopes,
+            expires_at: body.expires_at,
+        },
+    )
+    .await?;
+    audit::record(
+        &state.db,
+        AuditEvent {
+            actor_id: Some(auth.user.id),
+            action: "token.created",
+            target_type: Some("token"),
+            target_id: Some(row.id.to_string()),
+            detail: json!({ "name": row.name, "scopes": row.scopes }),
+            ip: client_ip(&req),
+        },
+    )
+    .await?;
+    Ok(created(
+        format!("/api/v1/me/tokens/{}", row.id),
+        &CreatedAccessTokenResponse { token: secret, info: accounts::access_token_dto(&row) },
+        None,
+    ))
+}
+
+/// Revoke one of the caller's tokens.
+#[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "me", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Token id")),
+    responses((status = 204, description = "Revoked")))]
+#[tracing::instrument(skip_all, err)]
+pub async fn revoke_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    auth.can(Action::ManageOwnTokens)?;
+    let id = path.into_inner();
+    accounts::revoke_access_token(&state.db, auth.user.id, id).await?;
+    audit::record(
+        &state.db,
+        AuditEvent {
+            actor_id: Some(auth.user.id),
+            action: "token.revoked",
+            target_type: Some("token"),
+            target_id: Some(id.to_string()),
+            detail: json!({}),
+            ip: client_ip(&req),
+        },
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

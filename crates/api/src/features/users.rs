@@ -1,0 +1,188 @@
+//! A5/A6: the people directory and administrators' changes to users.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+use tandem_db::accounts::{self, UserFilter};
+use tandem_db::audit::{self, AuditEvent};
+use tandem_db::RepoError;
+use tandem_domain::policy::Action;
+use tandem_dto::{Page, Problem, SystemRole, UpdateUserRequest, UserResponse, UserStatus};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult, validate};
+use crate::extract::{AuthUser, PageQuery, check_if_match, client_ip};
+use crate::features::ok_with_etag;
+use crate::state::AppState;
+
+/// Filters of the directory.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserListQuery {
+    /// Only people of this department.
+    pub department_id: Option<Uuid>,
+    /// Text in name, e-mail, employee ID or position.
+    pub q: Option<String>,
+    /// Only users with this status (administrators only; others see active users).
+    pub status: Option<UserStatus>,
+}
+
+/// The people directory.
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
+    params(PageQuery, UserListQuery),
+    responses((status = 200, description = "Users", body = Page<UserResponse>)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    page: web::Query<PageQuery>,
+    filter: web::Query<UserListQuery>,
+) -> ApiResult<HttpResponse> {
+    auth.can(Action::ReadDirectory)?;
+    let filter = filter.into_inner();
+    if filter.q.as_ref().is_some_and(|q| q.chars().count() > 100) {
+        return Err(ApiError::validation("q", "length", "must be at most 100 characters long"));
+    }
+    // Members see colleagues; only administrators look into pending or deactivated accounts.
+    let status = if auth.can(Action::ManageUsers).is_ok() {
+        filter.status
+    } else {
+        Some(UserStatus::Active)
+    };
+    let (rows, next) = accounts::list_users(
+        &state.db,
+        UserFilter {
+            department_id: filter.department_id,
+            status,
+            q: filter.q,
+            after: page.cursor()?,
+            limit: page.limit()?,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items: rows.iter().map(accounts::user_dto).collect(),
+        next_cursor: next,
+    }))
+}
+
+/// One user.
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "User id")),
+    responses((status = 200, description = "The user", body = UserResponse)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    auth.can(Action::ReadDirectory)?;
+    let user = accounts::find_user(&state.db, path.into_inner()).await?;
+    Ok(ok_with_etag(&accounts::user_dto(&user), user.version))
+}
+
+/// Administrators: change role, status (activate / deactivate), department or position.
+/// Deactivation revokes every session and token of the user at once.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
+    request_body = UpdateUserRequest,
+    params(("id" = Uuid, Path, description = "User id"),
+        ("If-Match" = Option<String>, Header, description = "ETag from the last read")),
+    responses(
+        (status = 200, description = "Updated", body = UserResponse),
+        (status = 409, description = "Would leave no active administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all, err)]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+    body: web::Json<UpdateUserRequest>,
+) -> ApiResult<HttpResponse> {
+    auth.can(Action::ManageUsers)?;
+    let body = body.into_inner();
+    validate(&body)?;
+    let user = accounts::find_user(&state.db, path.into_inner()).await?;
+    check_if_match(&req, user.version)?;
+    let old_role = SystemRole::parse(&user.role);
+    let old_status = UserStatus::parse(&user.status);
+    if let Some(s) = body.status
+        && !matches!(s, UserStatus::Active | UserStatus::Deactivated)
+    {
+        return Err(ApiError::validation(
+            "status",
+            "invalid",
+            "only active or deactivated; use the approval queue for registrations",
+        ));
+    }
+    if body.status == Some(UserStatus::Active) && old_status == Some(UserStatus::Pending) {
+        return Err(ApiError::conflict(
+            "use_approval_queue",
+            "pending registrations are approved through /admin/registrations",
+        ));
+    }
+    if let Some(d) = body.department_id {
+        match accounts::find_department(&state.db, d).await {
+            Ok(_) => {}
+            Err(RepoError::NotFound) => {
+                return Err(ApiError::validation("department_id", "not_found", "no such department"));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let loses_admin = old_role == Some(SystemRole::Admin)
+        && old_status == Some(UserStatus::Active)
+        && (body.role == Some(SystemRole::Member) || body.status == Some(UserStatus::Deactivated));
+    if loses_admin && accounts::count_active_admins(&state.db).await? <= 1 {
+        return Err(ApiError::conflict(
+            "last_admin",
+            "this is the last active administrator",
+        ));
+    }
+    let position = body.position.map(|p| super::me::non_blank(p, "position")).transpose()?;
+    let updated = accounts::update_user(
+        &state.db,
+        user,
+        accounts::UserChanges {
+            role: body.role,
+            status: body.status,
+            department_id: body.department_id,
+            position,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let ip = client_ip(&req);
+    if body.role.is_some() && body.role != old_role {
+        audit::record(
+            &state.db,
+            AuditEvent {
+                actor_id: Some(auth.user.id),
+                action: "user.role_changed",
+                target_type: Some("user"),
+                target_id: Some(updated.id.to_string()),
+                detail: json!({ "from": old_role, "to": body.role }),
+                ip: ip.clone(),
+            },
+        )
+        .await?;
+    }
+    if body.status.is_some() && body.status != old_status {
+        if body.status == Some(UserStatus::Deactivated) {
+            accounts::revoke_all_tokens_of(&state.db, updated.id).await?;
+        }
+        audit::record(
+            &state.db,
+            AuditEvent {
+                actor_id: Some(auth.user.id),
+                action: "user.status_changed",
+                target_type: Some("user"),
+                target_id: Some(updated.id.to_string()),
+                detail: json!({ "from": old_status, "to": body.status }),
+                ip,
+            },
+        )
+        .await?;
+    }
+    Ok(ok_with_etag(&accounts::user_dto(&updated), updated.version))
+}

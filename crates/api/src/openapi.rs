@@ -1,0 +1,114 @@
+//! The OpenAPI document, generated from the handlers' annotations.
+
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+
+use crate::features::{admin, audit, auth, departments, health, me, tokens, users};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Tandem API",
+        description = "Cross-department collaboration: accounts, projects, tasks, meetings, files, chat and tickets. \
+Errors are RFC 9457 problem+json; lists use `?limit=` and `?cursor=`; PATCH honors `If-Match`.",
+        license(name = "Apache-2.0"),
+    ),
+    paths(
+        health::get_health,
+        auth::register_user, auth::login, auth::refresh_session, auth::logout,
+        me::get_me, me::update_me, me::put_avatar, me::get_avatar,
+        me::list_quick_replies, me::create_quick_reply, me::update_quick_reply, me::delete_quick_reply,
+        me::list_notifications, me::mark_notifications_read,
+        tokens::list_tokens, tokens::create_token, tokens::revoke_token,
+        admin::list_registrations, admin::approve_registration, admin::reject_registration,
+        users::list_users, users::get_user, users::update_user,
+        departments::list_departments, departments::create_department, departments::get_department,
+        departments::update_department, departments::delete_department,
+        audit::list_audit_log,
+    ),
+    components(schemas(tandem_dto::Problem, tandem_dto::FieldError)),
+    modifiers(&SecurityAndErrors),
+    tags(
+        (name = "health", description = "Liveness"),
+        (name = "auth", description = "A1/A3: registration, login, token refresh"),
+        (name = "me", description = "A4/A7: personal center, quick replies, access tokens, notifications"),
+        (name = "users", description = "A5/A6: people directory"),
+        (name = "departments", description = "A5: departments"),
+        (name = "admin", description = "A2/I5: approvals and the audit log"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Adds the bearer scheme and documents the problem responses every operation can give,
+/// so the spec tells clients (and schemathesis) the whole truth.
+struct SecurityAndErrors;
+
+impl Modify for SecurityAndErrors {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT access token or tdm_ personal access token")
+                    .description(Some("`Authorization: Bearer <token>`"))
+                    .build(),
+            ),
+        );
+        for (path, item) in api.paths.paths.iter_mut() {
+            if path == "/api/health" {
+                continue;
+            }
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                add_problems(op);
+            }
+        }
+    }
+}
+
+fn add_problems(op: &mut Operation) {
+    let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    let mut codes: Vec<(&str, &str)> = vec![
+        ("400", "Malformed request"),
+        ("404", "Not found, or not visible to the caller"),
+        ("413", "Body too large"),
+        ("415", "Unsupported content type"),
+        ("422", "Validation failed; see `errors`"),
+    ];
+    if secured {
+        codes.push(("401", "Missing, invalid or expired token"));
+        codes.push(("403", "Not allowed"));
+    }
+    for (code, description) in codes {
+        if op.responses.responses.contains_key(code) {
+            continue;
+        }
+        let response = ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build();
+        op.responses.responses.insert(code.to_owned(), response.into());
+    }
+}
+
+/// The document as pretty JSON, as committed under `api-spec/`.
+pub fn spec_json() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+}
