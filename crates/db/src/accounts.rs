@@ -204,6 +204,7 @@ pub struct UserChanges {
     pub status: Option<UserStatus>,
     pub rejection_reason: Option<Option<String>>,
     pub avatar: Option<Vec<u8>>,
+    pub password_hash: Option<String>,
 }
 
 /// Applies changes, bumping the version (the ETag). The update is conditional on the
@@ -242,6 +243,9 @@ pub async fn update_user(
     }
     if let Some(v) = c.avatar {
         am.avatar = Set(Some(v));
+    }
+    if let Some(v) = c.password_hash {
+        am.password_hash = Set(v);
     }
     am.updated_at = Set(Utc::now());
     am.version = Set(version + 1);

@@ -1,1 +1,274 @@
-fn main() {}
+//! The `tandem` binary: serve, migrate, admin create, openapi.
+
+mod config;
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tandem_api::{ApiConfig, AppState};
+use tandem_db::accounts::{self, NewUser};
+use tandem_dto::{SystemRole, UserStatus};
+
+use crate::config::{Config, redact_url};
+
+#[derive(Parser)]
+#[command(name = "tandem", version, about = "Tandem cross-department collaboration server")]
+struct Cli {
+    /// Configuration file (default: ./tandem.toml when present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Administrative tasks.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Write the OpenAPI document without starting a server.
+    Openapi {
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an administrator; the password is read from standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        employee_id: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Openapi { out }) = &cli.command {
+        let spec = tandem_api::openapi::spec_json();
+        return match out {
+            Some(path) => match std::fs::write(path, spec + "\n") {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(format!("cannot write {}: {e}", path.display())),
+            },
+            None => {
+                println!("{spec}");
+                ExitCode::SUCCESS
+            }
+        };
+    }
+    let cfg = match Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()) {
+        Ok(c) => c,
+        Err(e) => return fail(format!("configuration error: {e}")),
+    };
+    init_tracing(&cfg.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => return fail(format!("cannot start the runtime: {e}")),
+    };
+    let result = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(cfg).await,
+            Command::Migrate => {
+                let db = open_db(&cfg).await?;
+                tandem_db::migrate(&db).await.map_err(|e| format!("migration failed: {e}"))?;
+                eprintln!("migrations applied");
+                Ok(())
+            }
+            Command::Admin { command: AdminCommand::Create { email, name, employee_id } } => {
+                let mut password = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut password)
+                    .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
+                let password = password.trim_end_matches(['\n', '\r']).to_owned();
+                let db = open_db(&cfg).await?;
+                tandem_db::migrate(&db).await.map_err(|e| format!("migration failed: {e}"))?;
+                let id = create_admin(&db, &email, &name, employee_id, password).await?;
+                eprintln!("administrator {email} created ({id})");
+                Ok(())
+            }
+            Command::Openapi { .. } => Ok(()),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+fn fail(msg: String) -> ExitCode {
+    eprintln!("tandem: {msg}");
+    ExitCode::FAILURE
+}
+
+fn init_tracing(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+}
+
+async fn open_db(cfg: &Config) -> Result<tandem_db::DatabaseConnection, String> {
+    std::fs::create_dir_all(&cfg.data_dir)
+        .map_err(|e| format!("cannot create data dir {}: {e}", cfg.data_dir.display()))?;
+    let url = cfg.database_url();
+    tandem_db::connect(&url)
+        .await
+        .map_err(|e| format!("cannot open database {}: {e}", redact_url(&url)))
+}
+
+async fn create_admin(
+    db: &tandem_db::DatabaseConnection,
+    email: &str,
+    name: &str,
+    employee_id: Option<String>,
+    password: String,
+) -> Result<String, String> {
+    if !tandem_domain::password_acceptable(&password) {
+        return Err("the password must be at least 10 characters".into());
+    }
+    let email = tandem_domain::normalize_email(email);
+    if !email.contains('@') {
+        return Err("the e-mail address is not valid".into());
+    }
+    if name.trim().is_empty() {
+        return Err("the name must not be blank".into());
+    }
+    if accounts::identifier_taken(db, Some(&email), employee_id.as_deref())
+        .await
+        .map_err(|e| e.to_string())?
+        .is_some()
+    {
+        return Err(format!("a user with e-mail {email} or that employee ID exists already"));
+    }
+    let hash = tandem_api::security::hash_password(password).await?;
+    let user = accounts::insert_user(
+        db,
+        NewUser {
+            email: Some(email),
+            employee_id,
+            name: name.trim().to_owned(),
+            department_id: None,
+            position: "Administrator".into(),
+            password_hash: hash,
+            role: SystemRole::Admin,
+            status: UserStatus::Active,
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(user.id.to_string())
+}
+
+/// The JWT secret: configured, or generated once and kept in the data dir (0600).
+fn jwt_secret(cfg: &Config) -> Result<Vec<u8>, String> {
+    if let Some(s) = &cfg.jwt_secret {
+        return Ok(s.as_bytes().to_vec());
+    }
+    let path = cfg.data_dir.join("jwt_secret");
+    if let Ok(s) = std::fs::read_to_string(&path) {
+        let s = s.trim();
+        if s.len() >= 32 {
+            return Ok(s.as_bytes().to_vec());
+        }
+    }
+    let secret = tandem_api::security::random_token(48);
+    write_private(&path, &secret).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(secret.into_bytes())
+}
+
+fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(content.as_bytes())?;
+    f.sync_all()
+}
+
+async fn serve(cfg: Config) -> Result<(), String> {
+    let db = open_db(&cfg).await?;
+    tandem_db::migrate(&db).await.map_err(|e| format!("migration failed: {e}"))?;
+    let secret = jwt_secret(&cfg)?;
+    ensure_admin(&db, &cfg).await?;
+    let mut api = ApiConfig::with_secret(secret);
+    api.web_dir = Some(cfg.web_dir.clone());
+    let state = AppState::new(db, api).await;
+    let listener = std::net::TcpListener::bind(&cfg.bind)
+        .map_err(|e| format!("cannot listen on {}: {e}", cfg.bind))?;
+    tracing::info!(bind = %cfg.bind, database = %redact_url(&cfg.database_url()), "tandem is listening");
+    eprintln!("Tandem is running at http://{}/  (API docs: http://{}/api/docs/)", cfg.bind, cfg.bind);
+    // actix stops accepting on SIGINT/SIGTERM and lets in-flight requests finish.
+    actix_web::HttpServer::new(move || tandem_api::build_app(state.clone()))
+        .listen(listener)
+        .map_err(|e| e.to_string())?
+        .shutdown_timeout(30)
+        .run()
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// A8: when no active administrator exists, create one from the environment, or print a
+/// one-time password for a generated one. There is never a default password.
+async fn ensure_admin(db: &tandem_db::DatabaseConnection, cfg: &Config) -> Result<(), String> {
+    if accounts::count_active_admins(db).await.map_err(|e| e.to_string())? > 0 {
+        return Ok(());
+    }
+    match (&cfg.admin_email, &cfg.admin_password) {
+        (Some(email), Some(password)) => {
+            let email_norm = tandem_domain::normalize_email(email);
+            if let Some(existing) =
+                accounts::find_user_by_login(db, &email_norm).await.map_err(|e| e.to_string())?
+            {
+                // The account exists but is not an active admin: promote and reactivate it
+                // with the configured password rather than failing to start.
+                if !tandem_domain::password_acceptable(password) {
+                    return Err("TANDEM_ADMIN_PASSWORD must be at least 10 characters".into());
+                }
+                let hash = tandem_api::security::hash_password(password.clone()).await?;
+                accounts::update_user(
+                    db,
+                    existing,
+                    accounts::UserChanges {
+                        role: Some(SystemRole::Admin),
+                        status: Some(UserStatus::Active),
+                        password_hash: Some(hash),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                eprintln!("administrator {email_norm} re-activated from TANDEM_ADMIN_EMAIL");
+            } else {
+                create_admin(db, email, "Administrator", None, password.clone()).await?;
+                eprintln!("administrator {email_norm} created from TANDEM_ADMIN_EMAIL");
+            }
+        }
+        _ => {
+            let email = "admin@tandem.local";
+            let password = tandem_api::security::random_token(12);
+            create_admin(db, email, "Administrator", None, password.clone()).await?;
+            eprintln!(
+                "\n  First start: an administrator was created.\n    login:    {email}\n    password: {password}\n  This password is shown once. Change it after logging in, or set\n  TANDEM_ADMIN_EMAIL and TANDEM_ADMIN_PASSWORD before the first start.\n"
+            );
+        }
+    }
+    Ok(())
+}

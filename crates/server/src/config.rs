@@ -1,0 +1,182 @@
+//! Layered configuration: defaults → optional `tandem.toml` → `TANDEM_*` environment.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The file layer; every field optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    bind: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    jwt_secret: Option<String>,
+    admin_email: Option<String>,
+    admin_password: Option<String>,
+    log: Option<String>,
+    web_dir: Option<PathBuf>,
+    smtp_url: Option<String>,
+}
+
+/// The resolved configuration.
+#[derive(Clone)]
+pub struct Config {
+    pub bind: String,
+    pub data_dir: PathBuf,
+    /// Explicit database URL; `None` means the SQLite file in the data dir.
+    pub database_url: Option<String>,
+    pub jwt_secret: Option<String>,
+    pub admin_email: Option<String>,
+    pub admin_password: Option<String>,
+    pub log: String,
+    pub web_dir: PathBuf,
+    pub smtp_url: Option<String>,
+}
+
+impl std::fmt::Debug for Config {
+    // Secrets never reach a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field("database", &self.database_url.as_deref().map(redact_url))
+            .field("admin_email", &self.admin_email)
+            .field("web_dir", &self.web_dir)
+            .field("smtp", &self.smtp_url.as_deref().map(redact_url))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Hides the password in a database URL.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("invalid {path}: {source}")]
+    Parse { path: String, source: toml::de::Error },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Loads the layers. `file` is `--config`; without it `tandem.toml` in the working
+    /// directory is used when present.
+    pub fn load(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let path = file
+            .map(Path::to_path_buf)
+            .or_else(|| env("TANDEM_CONFIG").map(PathBuf::from))
+            .or_else(|| Some(PathBuf::from("tandem.toml")).filter(|p| p.is_file()));
+        let fc: FileConfig = match &path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                    path: p.display().to_string(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                    path: p.display().to_string(),
+                    source,
+                })?
+            }
+            None => FileConfig::default(),
+        };
+        let pick = |var: &str, file: Option<String>| env(var).filter(|v| !v.is_empty()).or(file);
+        let cfg = Config {
+            bind: pick("TANDEM_BIND", fc.bind).unwrap_or_else(|| "127.0.0.1:8080".into()),
+            data_dir: pick("TANDEM_DATA_DIR", fc.data_dir.map(|p| p.display().to_string()))
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("./data")),
+            database_url: pick("TANDEM_DATABASE_URL", fc.database_url),
+            jwt_secret: pick("TANDEM_JWT_SECRET", fc.jwt_secret),
+            admin_email: pick("TANDEM_ADMIN_EMAIL", fc.admin_email),
+            admin_password: pick("TANDEM_ADMIN_PASSWORD", fc.admin_password),
+            log: pick("TANDEM_LOG", fc.log).unwrap_or_else(|| "info".into()),
+            web_dir: pick("TANDEM_WEB_DIR", fc.web_dir.map(|p| p.display().to_string()))
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("frontend/dist")),
+            smtp_url: pick("TANDEM_SMTP_URL", fc.smtp_url),
+        };
+        if cfg.bind.parse::<std::net::SocketAddr>().is_err() {
+            return Err(ConfigError::Invalid(format!(
+                "TANDEM_BIND must be host:port, e.g. 127.0.0.1:8080 (got {:?})",
+                cfg.bind
+            )));
+        }
+        if let Some(url) = &cfg.database_url
+            && !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::Invalid(
+                "TANDEM_DATABASE_URL must start with sqlite:, postgres:// or postgresql://".into(),
+            ));
+        }
+        if let Some(s) = &cfg.jwt_secret
+            && s.len() < 32
+        {
+            return Err(ConfigError::Invalid("TANDEM_JWT_SECRET must be at least 32 characters".into()));
+        }
+        if cfg.admin_email.is_some() != cfg.admin_password.is_some() {
+            return Err(ConfigError::Invalid(
+                "set both TANDEM_ADMIN_EMAIL and TANDEM_ADMIN_PASSWORD, or neither".into(),
+            ));
+        }
+        Ok(cfg)
+    }
+
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!("sqlite://{}?mode=rwc", self.data_dir.join("tandem.db").display())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let m: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| m.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_need_no_configuration() {
+        let c = Config::load(None, env(&[])).unwrap();
+        assert_eq!(c.bind, "127.0.0.1:8080");
+        assert_eq!(c.data_dir, PathBuf::from("./data"));
+        assert!(c.database_url().starts_with("sqlite://./data/tandem.db"));
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file() {
+        let dir = std::env::temp_dir().join(format!("tandem-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("t.toml");
+        std::fs::write(&f, "bind = \"127.0.0.1:9000\"\nlog = \"debug\"\n").unwrap();
+        let c = Config::load(Some(&f), env(&[("TANDEM_BIND", "0.0.0.0:7000")])).unwrap();
+        assert_eq!(c.bind, "0.0.0.0:7000");
+        assert_eq!(c.log, "debug");
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_a_clear_message() {
+        let e = Config::load(None, env(&[("TANDEM_BIND", "nope")])).err().unwrap();
+        assert!(e.to_string().contains("TANDEM_BIND"));
+        let e = Config::load(None, env(&[("TANDEM_ADMIN_EMAIL", "a@b.c")])).err().unwrap();
+        assert!(e.to_string().contains("TANDEM_ADMIN_PASSWORD"));
+    }
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://***@h:5432/db");
+    }
+}
