@@ -1,1 +1,201 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test support: failing loudly is the point
+//! `spawn_app()`: the real server on a random port over a fresh database (a SQLite file,
+//! or a new PostgreSQL database when `TANDEM_TEST_PG` names a server), with real migrations.
 
+use std::net::TcpListener;
+
+use reqwest::{Client, Method, RequestBuilder, Response};
+use serde_json::{Value, json};
+use tandem_api::{ApiConfig, AppState};
+use tandem_db::accounts::{self, NewUser};
+use tandem_dto::{SystemRole, TokenPairResponse, UserStatus};
+use uuid::Uuid;
+
+pub use tandem_api;
+
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+pub const PASSWORD: &str = "user-password-1";
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+/// A running server and what tests need to talk to it.
+pub struct TestApp {
+    pub base: String,
+    pub http: Client,
+    pub db: tandem_db::DatabaseConnection,
+    pub admin_id: Uuid,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop the workers; the database (file or PG database) is throwaway.
+        let h = self.handle.clone();
+        drop(h.stop(false));
+    }
+}
+
+async fn fresh_database_url() -> String {
+    match std::env::var("TANDEM_TEST_PG").ok().filter(|s| !s.is_empty()) {
+        Some(base) => {
+            let name = format!("tandem_test_{}", Uuid::now_v7().simple());
+            let admin = tandem_db::connect(&format!("{base}/postgres"))
+                .await
+                .expect("connect to the test PostgreSQL server");
+            use sea_orm::ConnectionTrait;
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create the test database");
+            admin.close().await.ok();
+            format!("{base}/{name}")
+        }
+        None => {
+            let dir = std::env::temp_dir().join("tandem-tests");
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            format!("sqlite://{}?mode=rwc", dir.join(format!("{}.db", Uuid::now_v7())).display())
+        }
+    }
+}
+
+/// Starts the server with default test settings.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the server after letting the test adjust the configuration.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
+    let url = fresh_database_url().await;
+    let db = tandem_db::connect(&url).await.expect("connect");
+    tandem_db::migrate(&db).await.expect("migrate");
+    let hash = tandem_api::security::hash_password(ADMIN_PASSWORD.into()).await.expect("hash");
+    let admin = accounts::insert_user(
+        &db,
+        NewUser {
+            email: Some(ADMIN_EMAIL.into()),
+            employee_id: Some("A0001".into()),
+            name: "Admin".into(),
+            department_id: None,
+            position: "Administrator".into(),
+            password_hash: hash,
+            role: SystemRole::Admin,
+            status: UserStatus::Active,
+        },
+    )
+    .await
+    .expect("admin");
+    let mut config = ApiConfig::with_secret(JWT_SECRET.as_bytes().to_vec());
+    adjust(&mut config);
+    let state = AppState::new(db.clone(), config).await;
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let server = actix_web::HttpServer::new(move || tandem_api::build_app(state.clone()))
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .expect("listen")
+        .run();
+    let handle = server.handle();
+    tokio::spawn(server);
+    TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        http: Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+        db,
+        admin_id: admin.id,
+        handle,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("/api") {
+            format!("{}{}", self.base, path)
+        } else {
+            format!("{}/api/v1{}", self.base, path)
+        }
+    }
+
+    pub fn req(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let r = self.http.request(method, self.url(path));
+        match token {
+            Some(t) => r.bearer_auth(t),
+            None => r,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.req(Method::GET, path, Some(token)).send().await.expect("send")
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Response {
+        self.req(Method::POST, path, token).json(&body).send().await.expect("send")
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
+        self.req(Method::PATCH, path, Some(token)).json(&body).send().await.expect("send")
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.req(Method::DELETE, path, Some(token)).send().await.expect("send")
+    }
+
+    pub async fn login(&self, login: &str, password: &str) -> Response {
+        self.post("/auth/login", None, json!({ "login": login, "password": password })).await
+    }
+
+    /// Logs in and returns the token pair; panics on failure.
+    pub async fn login_ok(&self, login: &str, password: &str) -> TokenPairResponse {
+        let r = self.login(login, password).await;
+        assert_eq!(r.status(), 200, "login of {login} failed");
+        r.json().await.expect("pair")
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.login_ok(ADMIN_EMAIL, ADMIN_PASSWORD).await.access_token
+    }
+
+    /// Creates a department as the administrator and returns its id.
+    pub async fn department(&self, name: &str) -> Uuid {
+        let t = self.admin_token().await;
+        let r = self.post("/departments", Some(&t), json!({ "name": name })).await;
+        assert_eq!(r.status(), 201);
+        let v: Value = r.json().await.expect("json");
+        v["id"].as_str().and_then(|s| s.parse().ok()).expect("id")
+    }
+
+    /// Registers a user (pending) and returns its id.
+    pub async fn register(&self, email: &str, department_id: Uuid) -> Uuid {
+        let r = self
+            .post(
+                "/auth/register",
+                None,
+                json!({ "email": email, "name": "Tester", "department_id": department_id,
+                        "position": "Engineer", "password": PASSWORD }),
+            )
+            .await;
+        assert_eq!(r.status(), 201, "register {email}");
+        let v: Value = r.json().await.expect("json");
+        v["id"].as_str().and_then(|s| s.parse().ok()).expect("id")
+    }
+
+    /// Registers and approves a member; returns (id, access token).
+    pub async fn member(&self, email: &str, department_id: Uuid) -> (Uuid, String) {
+        let id = self.register(email, department_id).await;
+        let t = self.admin_token().await;
+        let r = self.post(&format!("/admin/registrations/{id}/approve"), Some(&t), json!({})).await;
+        assert_eq!(r.status(), 200);
+        (id, self.login_ok(email, PASSWORD).await.access_token)
+    }
+}
+
+/// Reads a problem+json response, checking the content type.
+pub async fn problem(r: Response) -> Value {
+    let ct = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(ct.starts_with("application/problem+json"), "content type was {ct}");
+    r.json().await.expect("problem json")
+}

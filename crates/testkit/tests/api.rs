@@ -1,0 +1,827 @@
+//! API tests over HTTP against the real server and a fresh database each.
+//! The same binary runs on SQLite and, with TANDEM_TEST_PG set, on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use tandem_testkit::*;
+
+async fn body(r: reqwest::Response) -> Value {
+    r.json().await.unwrap()
+}
+
+// ------------------------------------------------------------------ conventions
+
+#[tokio::test]
+async fn health_reports_the_database_as_reachable() {
+    let app = spawn_app().await;
+    let r = app.http.get(app.url("/api/health")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let v = body(r).await;
+    assert_eq!(v["status"], "ok");
+    assert_eq!(v["database"], "ok");
+}
+
+#[tokio::test]
+async fn unknown_api_routes_get_a_problem_404() {
+    let app = spawn_app().await;
+    for path in ["/api/v1/nothing-here", "/api/nothing", "/api/v1/users/not-a-uuid"] {
+        let t = app.admin_token().await;
+        let r = app.http.get(app.url(path)).bearer_auth(&t).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+        assert_eq!(problem(r).await["status"], 404);
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_method_gets_a_problem_405() {
+    let app = spawn_app().await;
+    for m in [Method::PUT, Method::from_bytes(b"TRACE").unwrap()] {
+        let r = app.req(m, "/auth/login", None).send().await.unwrap();
+        assert_eq!(r.status(), 405);
+        assert_eq!(problem(r).await["code"], "method_not_allowed");
+    }
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_400_problem() {
+    let app = spawn_app().await;
+    let r = app
+        .req(Method::POST, "/auth/login", None)
+        .header("content-type", "application/json")
+        .body("{\"login\":")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(problem(r).await["code"], "malformed_json");
+}
+
+#[tokio::test]
+async fn a_wrong_content_type_is_a_415_problem() {
+    let app = spawn_app().await;
+    let r = app
+        .req(Method::POST, "/auth/login", None)
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    problem(r).await;
+}
+
+#[tokio::test]
+async fn a_user_cannot_make_themselves_admin_by_adding_a_role_field() {
+    let app = spawn_app().await;
+    let d = app.department("研发部").await;
+    let r = app
+        .post(
+            "/auth/register",
+            None,
+            json!({ "email": "x@example.com", "name": "X", "department_id": d, "position": "P",
+                    "password": PASSWORD, "role": "admin" }),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let p = problem(r).await;
+    assert_eq!(p["errors"][0]["field"], "role");
+    assert_eq!(p["errors"][0]["code"], "unknown_field");
+
+    let (_, t) = app.member("m@example.com", d).await;
+    let r = app.patch("/me", &t, json!({ "role": "admin" })).await;
+    assert_eq!(r.status(), 422);
+    let me = body(app.get("/me", &t).await).await;
+    assert_eq!(me["role"], "member");
+}
+
+#[tokio::test]
+async fn pagination_walks_every_item_once_and_checks_its_parameters() {
+    let app = spawn_app().await;
+    for i in 0..5 {
+        app.department(&format!("部门{i}")).await;
+    }
+    let mut seen = vec![];
+    let mut cursor: Option<String> = None;
+    loop {
+        let q = match &cursor {
+            Some(c) => format!("/departments?limit=2&cursor={c}"),
+            None => "/departments?limit=2".into(),
+        };
+        let v = body(app.http.get(app.url(&q)).send().await.unwrap()).await;
+        for it in v["items"].as_array().unwrap() {
+            seen.push(it["name"].as_str().unwrap().to_owned());
+        }
+        match v["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, (0..5).map(|i| format!("部门{i}")).collect::<Vec<_>>());
+    for bad in ["limit=0", "limit=201", "limit=abc", "limit=9223372036854775808", "cursor=%%%", "cursor=AAAA"] {
+        let r = app.http.get(app.url(&format!("/departments?{bad}"))).send().await.unwrap();
+        assert_eq!(r.status(), 422, "{bad}");
+        problem(r).await;
+    }
+}
+
+// ------------------------------------------------------------------ registration (A1)
+
+#[tokio::test]
+async fn a_registered_user_is_pending_and_cannot_log_in() {
+    let app = spawn_app().await;
+    let d = app.department("市场部").await;
+    let r = app
+        .post(
+            "/auth/register",
+            None,
+            json!({ "employee_id": "E1001", "name": "李雷", "department_id": d,
+                    "position": "市场经理", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    assert!(r.headers().get("location").is_some());
+    let v = body(r).await;
+    assert_eq!(v["status"], "pending");
+    assert_eq!(v["role"], "member");
+    let r = app.login("E1001", PASSWORD).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(problem(r).await["code"], "account_pending");
+}
+
+#[tokio::test]
+async fn registration_validates_every_field() {
+    let app = spawn_app().await;
+    let d = app.department("生产部").await;
+    let base = json!({ "email": "ok@example.com", "name": "N", "department_id": d,
+                       "position": "P", "password": PASSWORD });
+    let cases: Vec<(&str, Value, &str)> = vec![
+        ("email", json!(null), "required"),
+        ("email", json!("not-an-email"), "email"),
+        ("password", json!("short"), "length"),
+        ("name", json!(""), "length"),
+        ("name", json!("   "), "required"),
+        ("position", json!(""), "length"),
+        ("department_id", json!(uuid::Uuid::now_v7()), "not_found"),
+        ("department_id", json!("nope"), "invalid_type"),
+        ("employee_id", json!(""), "length"),
+    ];
+    for (field, value, code) in cases {
+        let mut b = base.clone();
+        b[field] = value.clone();
+        if field == "email" && value.is_null() {
+            b.as_object_mut().unwrap().remove("email");
+        }
+        let r = app.post("/auth/register", None, b).await;
+        assert_eq!(r.status(), 422, "{field}={value}");
+        let p = problem(r).await;
+        let errs = p["errors"].as_array().unwrap();
+        assert!(
+            errs.iter().any(|e| e["code"] == code),
+            "{field}={value}: expected code {code}, got {p}"
+        );
+    }
+    let mut b = base.clone();
+    b.as_object_mut().unwrap().remove("name");
+    let r = app.post("/auth/register", None, b).await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(problem(r).await["errors"][0]["code"], "required");
+}
+
+#[tokio::test]
+async fn e_mail_and_employee_id_are_unique_and_e_mail_ignores_case() {
+    let app = spawn_app().await;
+    let d = app.department("销售部").await;
+    app.register("Han.Meimei@Example.com", d).await;
+    let r = app
+        .post(
+            "/auth/register",
+            None,
+            json!({ "email": "han.meimei@example.COM", "name": "N", "department_id": d,
+                    "position": "P", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(problem(r).await["code"], "email_taken");
+    let r = app
+        .post(
+            "/auth/register",
+            None,
+            json!({ "employee_id": "A0001", "name": "N", "department_id": d,
+                    "position": "P", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(problem(r).await["code"], "employee_id_taken");
+}
+
+// ------------------------------------------------------------------ approval (A2)
+
+#[tokio::test]
+async fn an_approved_user_logs_in_and_is_notified_and_it_is_audited() {
+    let app = spawn_app().await;
+    let d = app.department("研发部").await;
+    let id = app.register("u@example.com", d).await;
+    let admin = app.admin_token().await;
+    let queue = body(app.get("/admin/registrations", &admin).await).await;
+    assert_eq!(queue["items"].as_array().unwrap().len(), 1);
+    let r = app.post(&format!("/admin/registrations/{id}/approve"), Some(&admin), json!({})).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(body(r).await["status"], "active");
+    let pair = app.login_ok("U@example.com", PASSWORD).await;
+    let n = body(app.get("/me/notifications", &pair.access_token).await).await;
+    assert_eq!(n["items"][0]["kind"], "account.approved");
+    let log = body(app.get("/admin/audit-log?action=user.approved", &admin).await).await;
+    assert_eq!(log["items"][0]["target_id"], id.to_string());
+    assert!(log["items"][0]["ip"].as_str().is_some());
+    // A second decision on the same registration conflicts.
+    let r = app.post(&format!("/admin/registrations/{id}/approve"), Some(&admin), json!({})).await;
+    assert_eq!(r.status(), 409);
+}
+
+#[tokio::test]
+async fn a_rejected_user_is_told_why() {
+    let app = spawn_app().await;
+    let d = app.department("质量部").await;
+    let id = app.register("r@example.com", d).await;
+    let admin = app.admin_token().await;
+    let r = app.post(&format!("/admin/registrations/{id}/reject"), Some(&admin), json!({})).await;
+    assert_eq!(r.status(), 422);
+    let r = app
+        .post(&format!("/admin/registrations/{id}/reject"), Some(&admin), json!({ "reason": "  " }))
+        .await;
+    assert_eq!(r.status(), 422);
+    let r = app
+        .post(
+            &format!("/admin/registrations/{id}/reject"),
+            Some(&admin),
+            json!({ "reason": "请使用公司邮箱" }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = app.login("r@example.com", PASSWORD).await;
+    assert_eq!(r.status(), 403);
+    let p = problem(r).await;
+    assert_eq!(p["code"], "account_rejected");
+    assert!(p["detail"].as_str().unwrap().contains("请使用公司邮箱"));
+    let log = body(app.get("/admin/audit-log?action=user.rejected", &admin).await).await;
+    assert_eq!(log["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn only_administrators_decide_registrations() {
+    let app = spawn_app().await;
+    let d = app.department("人事部").await;
+    let id = app.register("p@example.com", d).await;
+    let (_, member) = app.member("m@example.com", d).await;
+    let path = format!("/admin/registrations/{id}/approve");
+    assert_eq!(app.post(&path, None, json!({})).await.status(), 401);
+    assert_eq!(app.post(&path, Some("garbage"), json!({})).await.status(), 401);
+    let r = app.post(&path, Some(&member), json!({})).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(problem(r).await["code"], "not_admin");
+    assert_eq!(app.get("/admin/registrations", &member).await.status(), 403);
+    let admin = app.admin_token().await;
+    let missing = format!("/admin/registrations/{}/approve", uuid::Uuid::now_v7());
+    assert_eq!(app.post(&missing, Some(&admin), json!({})).await.status(), 404);
+    let r = app.get("/admin/registrations?status=active", &admin).await;
+    assert_eq!(r.status(), 422);
+}
+
+// ------------------------------------------------------------------ sessions (A3)
+
+#[tokio::test]
+async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
+    let app = spawn_app().await;
+    let first = app.login_ok(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let r = app.post("/auth/refresh", None, json!({ "refresh_token": first.refresh_token })).await;
+    assert_eq!(r.status(), 200);
+    let second: tandem_dto::TokenPairResponse = r.json().await.unwrap();
+    assert_ne!(second.refresh_token, first.refresh_token);
+    assert_eq!(app.get("/me", &second.access_token).await.status(), 200);
+    // The spent token is presented again: both it and its successor die.
+    let r = app.post("/auth/refresh", None, json!({ "refresh_token": first.refresh_token })).await;
+    assert_eq!(r.status(), 401);
+    assert_eq!(problem(r).await["code"], "refresh_token_reused");
+    let r = app.post("/auth/refresh", None, json!({ "refresh_token": second.refresh_token })).await;
+    assert_eq!(r.status(), 401);
+    // Another login is unaffected.
+    let other = app.login_ok(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let r = app.post("/auth/refresh", None, json!({ "refresh_token": other.refresh_token })).await;
+    assert_eq!(r.status(), 200);
+    for bad in [json!({}), json!({ "refresh_token": "" }), json!({ "refresh_token": "nope" })] {
+        let r = app.post("/auth/refresh", None, bad.clone()).await;
+        assert!(r.status() == 401 || r.status() == 422, "{bad}");
+        problem(r).await;
+    }
+}
+
+#[tokio::test]
+async fn logout_revokes_the_refresh_token() {
+    let app = spawn_app().await;
+    let pair = app.login_ok(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let r = app.post("/auth/logout", None, json!({ "refresh_token": pair.refresh_token })).await;
+    assert_eq!(r.status(), 204);
+    let r = app.post("/auth/refresh", None, json!({ "refresh_token": pair.refresh_token })).await;
+    assert_eq!(r.status(), 401);
+}
+
+#[tokio::test]
+async fn repeated_failures_are_throttled_with_retry_after() {
+    let app = spawn_app().await;
+    for _ in 0..4 {
+        let r = app.login(ADMIN_EMAIL, "wrong-password").await;
+        assert_eq!(r.status(), 401);
+        assert_eq!(problem(r).await["code"], "invalid_credentials");
+    }
+    let r = app.login(ADMIN_EMAIL, "wrong-password").await;
+    assert_eq!(r.status(), 429);
+    let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry > 0);
+    // Even the right password waits now.
+    let r = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(r.status(), 429);
+    // Failures were audited, without the password.
+    let admin = app.login_ok("A0001", ADMIN_PASSWORD).await;
+    let _ = admin; // employee id is a different account key, so it is not locked
+    let log = body(app.get("/admin/audit-log?action=auth.login_failed", &app.login_ok("A0001", ADMIN_PASSWORD).await.access_token).await).await;
+    assert_eq!(log["items"].as_array().unwrap().len(), 5);
+    assert!(!log.to_string().contains("wrong-password"));
+}
+
+#[tokio::test]
+async fn throttling_by_address_covers_many_accounts() {
+    let app = spawn_app_with(|c| c.address_limits.max_failures = 3).await;
+    for i in 0..2 {
+        assert_eq!(app.login(&format!("nobody{i}@example.com"), "xxxxxxxxxxxx").await.status(), 401);
+    }
+    let r = app.login("nobody9@example.com", "xxxxxxxxxxxx").await;
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().get("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn login_validates_its_input() {
+    let app = spawn_app().await;
+    for b in [json!({ "login": "", "password": "x" }), json!({ "login": "a" }), json!({ "password": "x" })] {
+        let r = app.post("/auth/login", None, b).await;
+        assert_eq!(r.status(), 422);
+        problem(r).await;
+    }
+}
+
+#[tokio::test]
+async fn deactivating_a_user_revokes_every_token_at_once() {
+    let app = spawn_app().await;
+    let d = app.department("财务部").await;
+    let id = app.register("f@example.com", d).await;
+    let admin = app.admin_token().await;
+    app.post(&format!("/admin/registrations/{id}/approve"), Some(&admin), json!({})).await;
+    let pair = app.login_ok("f@example.com", PASSWORD).await;
+    let pat: Value = body(
+        app.post("/me/tokens", Some(&pair.access_token), json!({ "name": "ci", "scopes": ["read"] })).await,
+    )
+    .await;
+    let pat = pat["token"].as_str().unwrap().to_owned();
+    assert_eq!(app.get("/me", &pat).await.status(), 200);
+    let r = app.patch(&format!("/users/{id}"), &admin, json!({ "status": "deactivated" })).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(app.get("/me", &pair.access_token).await.status(), 401);
+    assert_eq!(app.get("/me", &pat).await.status(), 401);
+    let r = app.post("/auth/refresh", None, json!({ "refresh_token": pair.refresh_token })).await;
+    assert_eq!(r.status(), 401);
+    let r = app.login("f@example.com", PASSWORD).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(problem(r).await["code"], "account_deactivated");
+    // Reactivated, they log in again but old tokens stay dead.
+    let r = app.patch(&format!("/users/{id}"), &admin, json!({ "status": "active" })).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(app.get("/me", &pat).await.status(), 401);
+    app.login_ok("f@example.com", PASSWORD).await;
+    let log = body(app.get("/admin/audit-log?action=user.status_changed", &admin).await).await;
+    assert_eq!(log["items"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn forged_and_broken_tokens_are_all_refused() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+    let app = spawn_app().await;
+    let good = app.admin_token().await;
+    let now = chrono::Utc::now().timestamp();
+    let sub = app.admin_id.to_string();
+    let claims = |iss: &str, aud: &str, exp: i64, sub: &str| {
+        json!({ "sub": sub, "iss": iss, "aud": aud, "iat": now, "exp": exp, "jti": "x" })
+    };
+    let key = EncodingKey::from_secret(JWT_SECRET.as_bytes());
+    let sign = |alg: Algorithm, c: &Value, k: &EncodingKey| encode(&Header::new(alg), c, k).unwrap();
+    let parts: Vec<&str> = good.split('.').collect();
+    let none_header = B64.encode(br#"{"alg":"none","typ":"JWT"}"#);
+    let mut tampered_payload: Value =
+        serde_json::from_slice(&B64.decode(parts[1]).unwrap()).unwrap();
+    tampered_payload["sub"] = json!(uuid::Uuid::now_v7().to_string());
+    let tampered = format!("{}.{}.{}", parts[0], B64.encode(tampered_payload.to_string()), parts[2]);
+    let no_exp = json!({ "sub": sub, "iss": "tandem", "aud": "tandem-api", "iat": now });
+    let forged: Vec<(&str, String)> = vec![
+        ("alg none", format!("{none_header}.{}.", parts[1])),
+        ("alg none without dot", format!("{none_header}.{}", parts[1])),
+        ("wrong key", sign(Algorithm::HS256, &claims("tandem", "tandem-api", now + 600, &sub), &EncodingKey::from_secret(b"another-secret-another-secret-000"))),
+        ("expired", sign(Algorithm::HS256, &claims("tandem", "tandem-api", now - 3600, &sub), &key)),
+        ("wrong audience", sign(Algorithm::HS256, &claims("tandem", "someone-else", now + 600, &sub), &key)),
+        ("wrong issuer", sign(Algorithm::HS256, &claims("evil", "tandem-api", now + 600, &sub), &key)),
+        ("HS512 with the right key", sign(Algorithm::HS512, &claims("tandem", "tandem-api", now + 600, &sub), &key)),
+        ("HS384 with the right key", sign(Algorithm::HS384, &claims("tandem", "tandem-api", now + 600, &sub), &key)),
+        ("missing exp", sign(Algorithm::HS256, &no_exp, &key)),
+        ("subject not a uuid", sign(Algorithm::HS256, &claims("tandem", "tandem-api", now + 600, "root"), &key)),
+        ("unknown subject", sign(Algorithm::HS256, &claims("tandem", "tandem-api", now + 600, &uuid::Uuid::now_v7().to_string()), &key)),
+        ("truncated", good[..good.len() - 10].to_owned()),
+        ("signature stripped", format!("{}.{}.", parts[0], parts[1])),
+        ("tampered payload", tampered),
+        ("huge", "a".repeat(20_000)),
+        ("garbage", "not.a.token".into()),
+        ("random personal token", format!("tdm_{}", "x".repeat(43))),
+        ("empty", String::new()),
+    ];
+    assert!(forged.len() >= 15);
+    for (what, token) in &forged {
+        let r = app.http.get(app.url("/me")).header("authorization", format!("Bearer {token}")).send().await.unwrap();
+        assert_eq!(r.status(), 401, "{what}");
+        problem(r).await;
+    }
+    for header in ["Basic YWRtaW46YWRtaW4=", "Bearer", "Token abc", &good] {
+        let r = app.http.get(app.url("/me")).header("authorization", header).send().await.unwrap();
+        assert_eq!(r.status(), 401, "header {header}");
+    }
+    let r = app.http.get(app.url("/me")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["www-authenticate"], "Bearer");
+    assert_eq!(app.get("/me", &good).await.status(), 200);
+}
+
+// ------------------------------------------------------------------ personal center (A4)
+
+#[tokio::test]
+async fn the_profile_is_updated_with_etags() {
+    let app = spawn_app().await;
+    let d = app.department("客服部").await;
+    let (_, t) = app.member("c@example.com", d).await;
+    let r = app.get("/me", &t).await;
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let r = app
+        .req(Method::PATCH, "/me", Some(&t))
+        .header("if-match", &etag)
+        .json(&json!({ "name": "韩梅梅", "phone": "+86 138-0000-0000", "contact": "微信 hmm" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let new_etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    assert_ne!(new_etag, etag);
+    let v = body(r).await;
+    assert_eq!(v["name"], "韩梅梅");
+    assert_eq!(v["phone"], "+86 138-0000-0000");
+    let r = app
+        .req(Method::PATCH, "/me", Some(&t))
+        .header("if-match", &etag)
+        .json(&json!({ "name": "Stale" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 412);
+    problem(r).await;
+    let r = app.patch("/me", &t, json!({ "phone": null })).await;
+    assert_eq!(r.status(), 200);
+    assert!(body(r).await["phone"].is_null());
+    for (b, field) in [
+        (json!({ "name": "" }), "name"),
+        (json!({ "name": "x".repeat(101) }), "name"),
+        (json!({ "phone": "call me" }), "phone"),
+        (json!({ "contact": "x".repeat(501) }), "contact"),
+        (json!({ "position": "" }), "position"),
+    ] {
+        let r = app.patch("/me", &t, b).await;
+        assert_eq!(r.status(), 422, "{field}");
+        assert_eq!(problem(r).await["errors"][0]["field"], field);
+    }
+    assert_eq!(app.http.get(app.url("/me")).send().await.unwrap().status(), 401);
+}
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 255) as u8, (y % 255) as u8, 128]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn avatars_are_checked_by_content_and_re_encoded() {
+    let app = spawn_app().await;
+    let d = app.department("设计部").await;
+    let (id, t) = app.member("a@example.com", d).await;
+    let (_, other) = app.member("b@example.com", d).await;
+    let r = app.get(&format!("/users/{id}/avatar"), &t).await;
+    assert_eq!(r.status(), 404);
+    let r = app
+        .req(Method::PUT, "/me/avatar", Some(&t))
+        .header("content-type", "image/png")
+        .body(png(640, 480))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(body(r).await["has_avatar"], true);
+    let r = app.get(&format!("/users/{id}/avatar"), &other).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    let bytes = r.bytes().await.unwrap();
+    let img = image::load_from_memory(&bytes).unwrap();
+    assert_eq!((img.width(), img.height()), (256, 256));
+    // An HTML file named like an image is refused.
+    let r = app
+        .req(Method::PUT, "/me/avatar", Some(&t))
+        .header("content-type", "image/png")
+        .body("<html><script>alert(1)</script></html>")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    problem(r).await;
+    // GIF is an image but not one we accept.
+    let r = app.req(Method::PUT, "/me/avatar", Some(&t)).body(b"GIF89a\x01\x00\x01\x00".to_vec()).send().await.unwrap();
+    assert_eq!(r.status(), 415);
+    // A PNG signature with garbage after it cannot be decoded.
+    let mut broken = png(10, 10);
+    broken.truncate(30);
+    let r = app.req(Method::PUT, "/me/avatar", Some(&t)).body(broken).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let r = app
+        .req(Method::PUT, "/me/avatar", Some(&t))
+        .body(vec![0u8; 2 * 1024 * 1024 + 10])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    problem(r).await;
+    let r = app.req(Method::PUT, "/me/avatar", None).body(png(10, 10)).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+#[tokio::test]
+async fn quick_replies_belong_to_their_owner() {
+    let app = spawn_app().await;
+    let d = app.department("供应链").await;
+    let (_, a) = app.member("qa@example.com", d).await;
+    let (_, b) = app.member("qb@example.com", d).await;
+    let r = app.post("/me/quick-replies", Some(&a), json!({ "title": "收到", "body": "收到，马上处理。" })).await;
+    assert_eq!(r.status(), 201);
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let id = body(r).await["id"].as_str().unwrap().to_owned();
+    let list = body(app.get("/me/quick-replies", &a).await).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    let list = body(app.get("/me/quick-replies", &b).await).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 0);
+    let path = format!("/me/quick-replies/{id}");
+    assert_eq!(app.patch(&path, &b, json!({ "title": "x" })).await.status(), 404);
+    assert_eq!(app.delete(&path, &b).await.status(), 404);
+    let r = app
+        .req(Method::PATCH, &path, Some(&a))
+        .header("if-match", &etag)
+        .json(&json!({ "body": "好的" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(body(r).await["body"], "好的");
+    let r = app.req(Method::PATCH, &path, Some(&a)).header("if-match", &etag).json(&json!({ "body": "x" })).send().await.unwrap();
+    assert_eq!(r.status(), 412);
+    for bad in [json!({ "title": "", "body": "x" }), json!({ "title": "x", "body": " " }), json!({ "title": "x" })] {
+        assert_eq!(app.post("/me/quick-replies", Some(&a), bad).await.status(), 422);
+    }
+    assert_eq!(app.delete(&path, &a).await.status(), 204);
+    assert_eq!(app.delete(&path, &a).await.status(), 404);
+    assert_eq!(app.post("/me/quick-replies", None, json!({ "title": "x", "body": "y" })).await.status(), 401);
+}
+
+// ------------------------------------------------------------------ access tokens (A7)
+
+#[tokio::test]
+async fn personal_access_tokens_are_shown_once_scoped_and_revocable() {
+    let app = spawn_app().await;
+    let d = app.department("IT").await;
+    let (_, t) = app.member("ci@example.com", d).await;
+    let r = app.post("/me/tokens", Some(&t), json!({ "name": "CI", "scopes": ["read"] })).await;
+    assert_eq!(r.status(), 201);
+    let created = body(r).await;
+    let secret = created["token"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("tdm_"));
+    let id = created["info"]["id"].as_str().unwrap().to_owned();
+    let list = body(app.get("/me/tokens", &t).await).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert!(!list.to_string().contains(&secret));
+    // Read scope reads but cannot write.
+    assert_eq!(app.get("/me", &secret).await.status(), 200);
+    let r = app.patch("/me", &secret, json!({ "name": "x" })).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(problem(r).await["code"], "insufficient_scope");
+    assert_eq!(app.post("/me/tokens", Some(&secret), json!({ "name": "x", "scopes": ["read"] })).await.status(), 403);
+    let list = body(app.get("/me/tokens", &t).await).await;
+    assert!(list["items"][0]["last_used_at"].is_string());
+    for bad in [
+        json!({ "name": "x", "scopes": [] }),
+        json!({ "name": "", "scopes": ["read"] }),
+        json!({ "name": "x", "scopes": ["root"] }),
+        json!({ "name": "x", "scopes": ["read"], "expires_at": "2001-01-01T00:00:00Z" }),
+    ] {
+        let r = app.post("/me/tokens", Some(&t), bad.clone()).await;
+        assert_eq!(r.status(), 422, "{bad}");
+    }
+    let (_, other) = app.member("other@example.com", d).await;
+    assert_eq!(app.delete(&format!("/me/tokens/{id}"), &other).await.status(), 404);
+    assert_eq!(app.delete(&format!("/me/tokens/{id}"), &t).await.status(), 204);
+    assert_eq!(app.get("/me", &secret).await.status(), 401);
+    assert_eq!(app.http.get(app.url("/me/tokens")).send().await.unwrap().status(), 401);
+    let admin = app.admin_token().await;
+    let log = body(app.get("/admin/audit-log?action=token.revoked", &admin).await).await;
+    assert_eq!(log["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_admin_token_needs_the_admin_scope_for_admin_endpoints() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let rw: Value = body(app.post("/me/tokens", Some(&admin), json!({ "name": "rw", "scopes": ["read", "write"] })).await).await;
+    let full: Value = body(app.post("/me/tokens", Some(&admin), json!({ "name": "all", "scopes": ["read", "write", "admin"] })).await).await;
+    let rw = rw["token"].as_str().unwrap();
+    let full = full["token"].as_str().unwrap();
+    assert_eq!(app.get("/admin/audit-log", rw).await.status(), 403);
+    assert_eq!(app.get("/admin/audit-log", full).await.status(), 200);
+    assert_eq!(app.post("/departments", Some(full), json!({ "name": "法务部" })).await.status(), 201);
+}
+
+// ------------------------------------------------------------------ directory and departments (A5, A6)
+
+#[tokio::test]
+async fn departments_are_public_to_list_and_managed_by_admins() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let r = app.post("/departments", Some(&admin), json!({ "name": "总部" })).await;
+    assert_eq!(r.status(), 201);
+    let hq = body(r).await["id"].as_str().unwrap().to_owned();
+    let r = app.post("/departments", Some(&admin), json!({ "name": "华东销售", "parent_id": hq, "head_id": app.admin_id })).await;
+    assert_eq!(r.status(), 201);
+    let east = body(r).await;
+    assert_eq!(east["parent_id"], hq.as_str());
+    let east_id = east["id"].as_str().unwrap().to_owned();
+    let v = body(app.http.get(app.url("/departments")).send().await.unwrap()).await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 2);
+    // Validation and conflicts.
+    for (b, code) in [
+        (json!({ "name": "" }), 422),
+        (json!({ "name": "总部" }), 409),
+        (json!({ "name": "x", "parent_id": uuid::Uuid::now_v7() }), 422),
+        (json!({ "name": "y", "head_id": uuid::Uuid::now_v7() }), 422),
+        (json!({ "name": "z", "extra": 1 }), 422),
+    ] {
+        let r = app.post("/departments", Some(&admin), b.clone()).await;
+        assert_eq!(r.status(), code, "{b}");
+        problem(r).await;
+    }
+    // A cycle is refused; a rename works with If-Match; a stale one is 412.
+    let r = app.patch(&format!("/departments/{hq}"), &admin, json!({ "parent_id": east_id })).await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(problem(r).await["code"], "department_cycle");
+    let r = app.get(&format!("/departments/{east_id}"), &admin).await;
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let r = app.req(Method::PATCH, &format!("/departments/{east_id}"), Some(&admin)).header("if-match", &etag)
+        .json(&json!({ "name": "华东区", "head_id": null })).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let v = body(r).await;
+    assert_eq!(v["name"], "华东区");
+    assert!(v["head_id"].is_null());
+    let r = app.req(Method::PATCH, &format!("/departments/{east_id}"), Some(&admin)).header("if-match", &etag)
+        .json(&json!({ "name": "again" })).send().await.unwrap();
+    assert_eq!(r.status(), 412);
+    // Members may read but not manage.
+    let (_, m) = app.member("d@example.com", east_id.parse().unwrap()).await;
+    assert_eq!(app.get(&format!("/departments/{east_id}"), &m).await.status(), 200);
+    assert_eq!(app.post("/departments", Some(&m), json!({ "name": "x" })).await.status(), 403);
+    assert_eq!(app.patch(&format!("/departments/{east_id}"), &m, json!({ "name": "x" })).await.status(), 403);
+    assert_eq!(app.delete(&format!("/departments/{east_id}"), &m).await.status(), 403);
+    assert_eq!(app.post("/departments", None, json!({ "name": "x" })).await.status(), 401);
+    // Not empty → 409; empty → 204.
+    let r = app.delete(&format!("/departments/{hq}"), &admin).await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(problem(r).await["code"], "department_has_children");
+    let r = app.delete(&format!("/departments/{east_id}"), &admin).await;
+    assert_eq!(problem(r).await["code"], "department_has_members");
+    let empty = app.department("临时").await;
+    assert_eq!(app.delete(&format!("/departments/{empty}"), &admin).await.status(), 204);
+    assert_eq!(app.delete(&format!("/departments/{empty}"), &admin).await.status(), 404);
+    let log = body(app.get("/admin/audit-log?action=department.updated", &admin).await).await;
+    assert_eq!(log["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_directory_filters_by_department_and_text() {
+    let app = spawn_app().await;
+    let rd = app.department("研发部").await;
+    let mk = app.department("市场部").await;
+    let (_, t) = app.member("zhang.san@example.com", rd).await;
+    app.member("li.si@example.com", mk).await;
+    app.register("pending@example.com", rd).await;
+    let v = body(app.get(&format!("/users?department_id={rd}"), &t).await).await;
+    // The pending registration is hidden from members.
+    assert_eq!(v["items"].as_array().unwrap().len(), 1);
+    let v = body(app.get("/users?q=LI.SI", &t).await).await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 1);
+    assert_eq!(v["items"][0]["email"], "li.si@example.com");
+    let admin = app.admin_token().await;
+    let v = body(app.get("/users?status=pending", &admin).await).await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 1);
+    assert_eq!(app.get("/users?status=bogus", &admin).await.status(), 422);
+    assert_eq!(app.get(&format!("/users?q={}", "x".repeat(101)), &admin).await.status(), 422);
+    assert_eq!(app.get(&format!("/users/{}", uuid::Uuid::now_v7()), &t).await.status(), 404);
+    assert_eq!(app.http.get(app.url("/users")).send().await.unwrap().status(), 401);
+}
+
+#[tokio::test]
+async fn admins_change_roles_but_never_remove_the_last_admin() {
+    let app = spawn_app().await;
+    let d = app.department("运营部").await;
+    let (id, m) = app.member("ops@example.com", d).await;
+    let admin = app.admin_token().await;
+    let r = app.patch(&format!("/users/{}", app.admin_id), &admin, json!({ "role": "member" })).await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(problem(r).await["code"], "last_admin");
+    let r = app.patch(&format!("/users/{}", app.admin_id), &admin, json!({ "status": "deactivated" })).await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(app.patch(&format!("/users/{id}"), &m, json!({ "role": "admin" })).await.status(), 403);
+    let r = app.patch(&format!("/users/{id}"), &admin, json!({ "role": "admin" })).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(body(r).await["role"], "admin");
+    // Now there are two; the first may step down.
+    let r = app.patch(&format!("/users/{}", app.admin_id), &admin, json!({ "role": "member" })).await;
+    assert_eq!(r.status(), 200);
+    for (b, code) in [
+        (json!({ "role": "root" }), 422),
+        (json!({ "status": "pending" }), 422),
+        (json!({ "department_id": uuid::Uuid::now_v7() }), 422),
+        (json!({ "password_hash": "x" }), 422),
+    ] {
+        let admin2 = app.login_ok("ops@example.com", PASSWORD).await.access_token;
+        let r = app.patch(&format!("/users/{id}"), &admin2, b.clone()).await;
+        assert_eq!(r.status(), code, "{b}");
+    }
+    let log = body(app.get("/admin/audit-log?action=user.role_changed", &app.login_ok("ops@example.com", PASSWORD).await.access_token).await).await;
+    assert_eq!(log["items"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn the_audit_log_is_for_administrators_and_filterable() {
+    let app = spawn_app().await;
+    let d = app.department("审计部").await;
+    let (_, m) = app.member("au@example.com", d).await;
+    assert_eq!(app.get("/admin/audit-log", &m).await.status(), 403);
+    assert_eq!(app.http.get(app.url("/admin/audit-log")).send().await.unwrap().status(), 401);
+    let admin = app.admin_token().await;
+    let v = body(app.get("/admin/audit-log?action=auth.login", &admin).await).await;
+    assert!(v["items"].as_array().unwrap().len() >= 2);
+    let v = body(app.get(&format!("/admin/audit-log?actor_id={}", app.admin_id), &admin).await).await;
+    assert!(v["items"].as_array().unwrap().iter().all(|e| e["actor_id"] == app.admin_id.to_string()));
+    let v = body(app.get("/admin/audit-log?since=2100-01-01T00:00:00Z", &admin).await).await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 0);
+    assert_eq!(app.get("/admin/audit-log?since=yesterday", &admin).await.status(), 422);
+    assert_eq!(app.get("/admin/audit-log?actor_id=nope", &admin).await.status(), 422);
+}
+
+#[tokio::test]
+async fn notifications_can_be_marked_read() {
+    let app = spawn_app().await;
+    let d = app.department("行政部").await;
+    let (_, t) = app.member("n@example.com", d).await;
+    let v = body(app.get("/me/notifications?unread=true", &t).await).await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 1);
+    assert_eq!(app.post("/me/notifications/read", Some(&t), json!({})).await.status(), 204);
+    let v = body(app.get("/me/notifications?unread=true", &t).await).await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 0);
+    assert_eq!(app.post("/me/notifications/read", Some(&t), json!({ "ids": ["x"] })).await.status(), 422);
+    assert_eq!(app.post("/me/notifications/read", None, json!({})).await.status(), 401);
+}
+
+// ------------------------------------------------------------------ OpenAPI
+
+#[tokio::test]
+async fn the_served_spec_matches_the_committed_one() {
+    let app = spawn_app().await;
+    let served: Value = body(app.http.get(app.url("/api/openapi.json")).send().await.unwrap()).await;
+    let committed: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../api-spec/openapi.json"))
+            .expect("api-spec/openapi.json is committed (run `just openapi`)"),
+    )
+    .unwrap();
+    assert!(served == committed, "api-spec/openapi.json is stale: run `just openapi` and commit it");
+    let r = app.http.get(app.url("/api/docs/")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("swagger"));
+}
