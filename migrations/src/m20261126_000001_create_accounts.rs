@@ -103,15 +103,25 @@ enum Notifications {
 }
 
 fn ts(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).timestamp_with_time_zone().not_null().to_owned()
+    ColumnDef::new(col)
+        .timestamp_with_time_zone()
+        .not_null()
+        .to_owned()
 }
 
 fn ts_null(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).timestamp_with_time_zone().null().to_owned()
+    ColumnDef::new(col)
+        .timestamp_with_time_zone()
+        .null()
+        .to_owned()
 }
 
 fn uuid_pk(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).uuid().not_null().primary_key().to_owned()
+    ColumnDef::new(col)
+        .uuid()
+        .not_null()
+        .primary_key()
+        .to_owned()
 }
 
 #[async_trait::async_trait]
@@ -128,7 +138,12 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Departments::ParentId).uuid().null())
                 .col(ts(Departments::CreatedAt))
                 .col(ts(Departments::UpdatedAt))
-                .col(ColumnDef::new(Departments::Version).big_integer().not_null().default(1))
+                .col(
+                    ColumnDef::new(Departments::Version)
+                        .big_integer()
+                        .not_null()
+                        .default(1),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .from(Departments::Table, Departments::ParentId)
@@ -159,14 +174,27 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Users::Position).string_len(100).not_null())
                 .col(ColumnDef::new(Users::Phone).string_len(64).null())
                 .col(ColumnDef::new(Users::Contact).string_len(500).null())
-                .col(ColumnDef::new(Users::PasswordHash).string_len(255).not_null())
+                .col(
+                    ColumnDef::new(Users::PasswordHash)
+                        .string_len(255)
+                        .not_null(),
+                )
                 .col(ColumnDef::new(Users::Role).string_len(16).not_null())
                 .col(ColumnDef::new(Users::Status).string_len(16).not_null())
-                .col(ColumnDef::new(Users::RejectionReason).string_len(500).null())
+                .col(
+                    ColumnDef::new(Users::RejectionReason)
+                        .string_len(500)
+                        .null(),
+                )
                 .col(ColumnDef::new(Users::Avatar).binary().null())
                 .col(ts(Users::CreatedAt))
                 .col(ts(Users::UpdatedAt))
-                .col(ColumnDef::new(Users::Version).big_integer().not_null().default(1))
+                .col(
+                    ColumnDef::new(Users::Version)
+                        .big_integer()
+                        .not_null()
+                        .default(1),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .from(Users::Table, Users::DepartmentId)
@@ -195,7 +223,11 @@ impl MigrationTrait for Migration {
                 .col(uuid_pk(RefreshTokens::Id))
                 .col(ColumnDef::new(RefreshTokens::UserId).uuid().not_null())
                 .col(ColumnDef::new(RefreshTokens::FamilyId).uuid().not_null())
-                .col(ColumnDef::new(RefreshTokens::TokenHash).string_len(64).not_null())
+                .col(
+                    ColumnDef::new(RefreshTokens::TokenHash)
+                        .string_len(64)
+                        .not_null(),
+                )
                 .col(ts(RefreshTokens::ExpiresAt))
                 .col(ts_null(RefreshTokens::UsedAt))
                 .col(ts_null(RefreshTokens::RevokedAt))
@@ -239,10 +271,26 @@ impl MigrationTrait for Migration {
                 .table(PersonalTokens::Table)
                 .col(uuid_pk(PersonalTokens::Id))
                 .col(ColumnDef::new(PersonalTokens::UserId).uuid().not_null())
-                .col(ColumnDef::new(PersonalTokens::Name).string_len(100).not_null())
-                .col(ColumnDef::new(PersonalTokens::TokenHash).string_len(64).not_null())
-                .col(ColumnDef::new(PersonalTokens::Prefix).string_len(16).not_null())
-                .col(ColumnDef::new(PersonalTokens::Scopes).string_len(64).not_null())
+                .col(
+                    ColumnDef::new(PersonalTokens::Name)
+                        .string_len(100)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(PersonalTokens::TokenHash)
+                        .string_len(64)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(PersonalTokens::Prefix)
+                        .string_len(16)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(PersonalTokens::Scopes)
+                        .string_len(64)
+                        .not_null(),
+                )
                 .col(ts_null(PersonalTokens::ExpiresAt))
                 .col(ts_null(PersonalTokens::LastUsedAt))
                 .col(ts_null(PersonalTokens::RevokedAt))
@@ -278,11 +326,20 @@ impl MigrationTrait for Migration {
                 .table(QuickReplies::Table)
                 .col(uuid_pk(QuickReplies::Id))
                 .col(ColumnDef::new(QuickReplies::UserId).uuid().not_null())
-                .col(ColumnDef::new(QuickReplies::Title).string_len(100).not_null())
+                .col(
+                    ColumnDef::new(QuickReplies::Title)
+                        .string_len(100)
+                        .not_null(),
+                )
                 .col(ColumnDef::new(QuickReplies::Body).text().not_null())
                 .col(ts(QuickReplies::CreatedAt))
                 .col(ts(QuickReplies::UpdatedAt))
-                .col(ColumnDef::new(QuickReplies::Version).big_integer().not_null().default(1))
+                .col(
+                    ColumnDef::new(QuickReplies::Version)
+                        .big_integer()
+                        .not_null()
+                        .default(1),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .from(QuickReplies::Table, QuickReplies::UserId)
@@ -339,8 +396,16 @@ impl MigrationTrait for Migration {
                 .table(Notifications::Table)
                 .col(uuid_pk(Notifications::Id))
                 .col(ColumnDef::new(Notifications::UserId).uuid().not_null())
-                .col(ColumnDef::new(Notifications::Kind).string_len(64).not_null())
-                .col(ColumnDef::new(Notifications::Title).string_len(200).not_null())
+                .col(
+                    ColumnDef::new(Notifications::Kind)
+                        .string_len(64)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Notifications::Title)
+                        .string_len(200)
+                        .not_null(),
+                )
                 .col(ColumnDef::new(Notifications::Body).text().not_null())
                 .col(ColumnDef::new(Notifications::Data).text().not_null())
                 .col(ts_null(Notifications::ReadAt))

@@ -26,6 +26,8 @@ pub fn build_app(
     >,
 > {
     let web_dir = state.config.web_dir.clone();
+    let spec = ApiDoc::openapi();
+    let allow = web::Data::new(AllowedMethods::from_spec(&spec));
     let mut app = App::new()
         .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
         .wrap(actix_web::middleware::Compress::default())
@@ -35,11 +37,12 @@ pub fn build_app(
                 .add(("Referrer-Policy", "same-origin")),
         )
         .app_data(web::Data::new(state))
+        .app_data(allow)
         .app_data(json_config())
         .app_data(query_config())
         .app_data(path_config())
         .service(web::resource("/api/health").route(web::get().to(health::get_health)))
-        .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", ApiDoc::openapi()))
+        .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", spec))
         .service(web::redirect("/api/docs", "/api/docs/"))
         .service(web::scope("/api/v1").configure(api_v1))
         .service(web::scope("/api").default_service(web::to(not_found)));
@@ -88,9 +91,7 @@ fn api_v1(cfg: &mut web::ServiceConfig) {
                 .route(web::patch().to(me::update_quick_reply))
                 .route(web::delete().to(me::delete_quick_reply)),
         )
-        .service(
-            web::resource("/me/notifications").route(web::get().to(me::list_notifications)),
-        )
+        .service(web::resource("/me/notifications").route(web::get().to(me::list_notifications)))
         .service(
             web::resource("/me/notifications/read")
                 .route(web::post().to(me::mark_notifications_read)),
@@ -102,8 +103,7 @@ fn api_v1(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/me/tokens/{id}").route(web::delete().to(tokens::revoke_token)))
         .service(
-            web::resource("/admin/registrations")
-                .route(web::get().to(admin::list_registrations)),
+            web::resource("/admin/registrations").route(web::get().to(admin::list_registrations)),
         )
         .service(
             web::resource("/admin/registrations/{user_id}/approve")
@@ -169,12 +169,51 @@ fn problem_for_bare_errors<B>(
         s if s >= 500 => ApiError::Internal(format!("status {s} from the framework")),
         _ => ApiError::BadRequest {
             code: "bad_request",
-            detail: status.canonical_reason().unwrap_or("bad request").to_owned(),
+            detail: status
+                .canonical_reason()
+                .unwrap_or("bad request")
+                .to_owned(),
         },
     };
     let (req, _) = res.into_parts();
-    let response: HttpResponse<BoxBody> = err.error_response();
+    let mut response: HttpResponse<BoxBody> = err.error_response();
+    if status == actix_web::http::StatusCode::METHOD_NOT_ALLOWED
+        && let Some(allow) = req.app_data::<web::Data<AllowedMethods>>()
+        && let Some(methods) = req.match_pattern().and_then(|p| allow.0.get(&p).cloned())
+        && let Ok(v) = header::HeaderValue::from_str(&methods)
+    {
+        response.headers_mut().insert(header::ALLOW, v);
+    }
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, response).map_into_right_body(),
     ))
+}
+
+/// Methods each path pattern answers, from the OpenAPI document: the `Allow` header of a 405
+/// then never disagrees with the spec.
+struct AllowedMethods(std::collections::HashMap<String, String>);
+
+impl AllowedMethods {
+    fn from_spec(spec: &utoipa::openapi::OpenApi) -> Self {
+        let map = spec
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods: Vec<&str> = [
+                    ("GET", item.get.is_some()),
+                    ("HEAD", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(m, on)| on.then_some(m))
+                .collect();
+                (path.clone(), methods.join(", "))
+            })
+            .collect();
+        Self(map)
+    }
 }

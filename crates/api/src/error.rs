@@ -61,11 +61,17 @@ impl ApiError {
     }
 
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        ApiError::Conflict { code, detail: detail.into() }
+        ApiError::Conflict {
+            code,
+            detail: detail.into(),
+        }
     }
 
     pub fn forbidden(code: &'static str, detail: impl Into<String>) -> Self {
-        ApiError::Forbidden { code, detail: detail.into() }
+        ApiError::Forbidden {
+            code,
+            detail: detail.into(),
+        }
     }
 
     pub fn internal(e: impl std::fmt::Display) -> Self {
@@ -159,7 +165,9 @@ impl From<RepoError> for ApiError {
             RepoError::NotFound => ApiError::NotFound,
             // A concurrent writer bumped the version between our read and our write.
             RepoError::Conflict("stale_version") => ApiError::PreconditionFailed,
-            RepoError::Conflict(code) => ApiError::conflict(code, "the change conflicts with existing data"),
+            RepoError::Conflict(code) => {
+                ApiError::conflict(code, "the change conflicts with existing data")
+            }
             RepoError::Db(e) => ApiError::Internal(e.to_string()),
         }
     }
@@ -198,6 +206,14 @@ fn default_message(
     params: &std::collections::HashMap<std::borrow::Cow<'static, str>, serde_json::Value>,
 ) -> String {
     match code {
+        "length" if params.get("value").is_some_and(|v| v.is_array()) => {
+            match (params.get("min"), params.get("max")) {
+                (Some(min), Some(max)) => format!("must have between {min} and {max} items"),
+                (Some(min), None) => format!("must have at least {min} items"),
+                (None, Some(max)) => format!("must have at most {max} items"),
+                _ => "has an invalid number of items".into(),
+            }
+        }
         "length" => match (params.get("min"), params.get("max")) {
             (Some(min), Some(max)) => format!("must be between {min} and {max} characters long"),
             (Some(min), None) => format!("must be at least {min} characters long"),
@@ -212,7 +228,47 @@ fn default_message(
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// Validates a request body with its derive rules.
-pub fn validate<T: validator::Validate>(v: &T) -> ApiResult<()> {
-    v.validate().map_err(ApiError::from)
+/// Validates a request body with its derive rules, and refuses NUL characters anywhere in
+/// it: PostgreSQL cannot store them in text, and no legitimate input contains one.
+pub fn validate<T: validator::Validate + serde::Serialize>(v: &T) -> ApiResult<()> {
+    v.validate().map_err(ApiError::from)?;
+    let value = serde_json::to_value(v).map_err(ApiError::internal)?;
+    if let Some(field) = find_nul(&value, "") {
+        return Err(ApiError::validation(
+            &field,
+            "nul_character",
+            "must not contain NUL characters",
+        ));
+    }
+    Ok(())
+}
+
+fn find_nul(v: &serde_json::Value, path: &str) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) if s.contains('\0') => Some(path.to_owned()),
+        serde_json::Value::Array(items) => items.iter().find_map(|i| find_nul(i, path)),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, i)| find_nul(i, k)),
+        _ => None,
+    }
+}
+
+/// Refuses NUL characters in a query parameter (see [`validate`]).
+pub fn check_text_param(field: &str, v: Option<&str>, max_chars: usize) -> ApiResult<()> {
+    if let Some(s) = v {
+        if s.contains('\0') {
+            return Err(ApiError::validation(
+                field,
+                "nul_character",
+                "must not contain NUL characters",
+            ));
+        }
+        if s.chars().count() > max_chars {
+            return Err(ApiError::validation(
+                field,
+                "length",
+                format!("must be at most {max_chars} characters long"),
+            ));
+        }
+    }
+    Ok(())
 }

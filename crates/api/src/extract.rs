@@ -41,20 +41,26 @@ impl FromRequest for AuthUser {
             .map(str::to_owned);
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("state missing"))?;
-            let header = header.ok_or(ApiError::Unauthorized { code: "missing_token" })?;
+            let header = header.ok_or(ApiError::Unauthorized {
+                code: "missing_token",
+            })?;
             let token = header
                 .strip_prefix("Bearer ")
                 .or_else(|| header.strip_prefix("bearer "))
                 .map(str::trim)
                 .filter(|t| !t.is_empty() && t.len() <= security::MAX_TOKEN_LEN)
-                .ok_or(ApiError::Unauthorized { code: "invalid_token" })?;
+                .ok_or(ApiError::Unauthorized {
+                    code: "invalid_token",
+                })?;
             authenticate(&state, token).await
         })
     }
 }
 
 async fn authenticate(state: &AppState, token: &str) -> ApiResult<AuthUser> {
-    let invalid = ApiError::Unauthorized { code: "invalid_token" };
+    let invalid = ApiError::Unauthorized {
+        code: "invalid_token",
+    };
     let (user_id, scopes) = if token.starts_with(PAT_PREFIX) {
         let row = accounts::find_live_access_token(&state.db, &security::token_hash(token))
             .await?
@@ -65,20 +71,27 @@ async fn authenticate(state: &AppState, token: &str) -> ApiResult<AuthUser> {
         }
         (row.user_id, Some(accounts::scopes_from_string(&row.scopes)))
     } else {
-        let claims = security::verify_access_token(&state.config.jwt_secret, token)
-            .ok_or(ApiError::Unauthorized { code: "invalid_token" })?;
+        let claims = security::verify_access_token(&state.config.jwt_secret, token).ok_or(
+            ApiError::Unauthorized {
+                code: "invalid_token",
+            },
+        )?;
         (claims.sub, None)
     };
     let user = match accounts::find_user(&state.db, user_id).await {
         Ok(u) => u,
         Err(tandem_db::RepoError::NotFound) => {
-            return Err(ApiError::Unauthorized { code: "invalid_token" });
+            return Err(ApiError::Unauthorized {
+                code: "invalid_token",
+            });
         }
         Err(e) => return Err(e.into()),
     };
     // A deactivated user's access token dies with the account, not 15 minutes later.
     if UserStatus::parse(&user.status) != Some(UserStatus::Active) {
-        return Err(ApiError::Unauthorized { code: "account_inactive" });
+        return Err(ApiError::Unauthorized {
+            code: "account_inactive",
+        });
     }
     let actor = Actor {
         user_id: user.id,
@@ -103,16 +116,58 @@ pub fn check_if_match(req: &HttpRequest, version: i64) -> ApiResult<()> {
     let Some(v) = req.headers().get(header::IF_MATCH) else {
         return Ok(());
     };
-    let v = v.to_str().map_err(|_| ApiError::PreconditionFailed)?;
+    let v = v.to_str().map_err(|_| ApiError::PreconditionFailed)?.trim();
+    // An empty header carries no entity tag: treat it as absent.
+    if v.is_empty() {
+        return Ok(());
+    }
     let current = etag(version);
-    let ok = v.split(',').map(str::trim).any(|t| {
-        t == "*" || t == current || t.strip_prefix("W/") == Some(current.as_str())
-    });
-    if ok { Ok(()) } else { Err(ApiError::PreconditionFailed) }
+    let ok = v
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t == current || t.strip_prefix("W/") == Some(current.as_str()));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::PreconditionFailed)
+    }
 }
 
 /// Largest JSON body accepted anywhere.
 pub const JSON_LIMIT: usize = 256 * 1024;
+
+/// JSON body extractor: like `web::Json`, but only a JSON *object* is accepted, because serde
+/// would otherwise happily read a struct from an array (`[null, null]`).
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let fut = web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            let value = fut.await?.into_inner();
+            if !value.is_object() {
+                return Err(ApiError::validation(
+                    "body",
+                    "invalid_type",
+                    "the body must be a JSON object",
+                )
+                .into());
+            }
+            serde_json::from_value::<T>(value)
+                .map(Json)
+                .map_err(|e| json_error(JsonPayloadError::Deserialize(e)).into())
+        })
+    }
+}
 
 pub fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()
@@ -182,6 +237,7 @@ pub struct PageQuery {
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// Opaque cursor from the previous page's `next_cursor`.
+    #[param(pattern = r"^[A-Za-z0-9_-]{22}$")]
     pub cursor: Option<String>,
 }
 
@@ -190,16 +246,22 @@ impl PageQuery {
         match self.limit {
             None => Ok(tandem_db::pagination::DEFAULT_LIMIT),
             Some(n) if (1..=200).contains(&n) => Ok(n as u64),
-            Some(_) => Err(ApiError::validation("limit", "range", "must be between 1 and 200")),
+            Some(_) => Err(ApiError::validation(
+                "limit",
+                "range",
+                "must be between 1 and 200",
+            )),
         }
     }
 
     pub fn cursor(&self) -> ApiResult<Option<uuid::Uuid>> {
-        match self.cursor.as_deref().filter(|c| !c.is_empty()) {
+        match self.cursor.as_deref() {
             None => Ok(None),
             Some(c) => tandem_db::pagination::decode_cursor(c)
                 .map(Some)
-                .ok_or_else(|| ApiError::validation("cursor", "invalid", "not a cursor from this API")),
+                .ok_or_else(|| {
+                    ApiError::validation("cursor", "invalid", "not a cursor from this API")
+                }),
         }
     }
 }

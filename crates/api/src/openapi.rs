@@ -28,7 +28,7 @@ Errors are RFC 9457 problem+json; lists use `?limit=` and `?cursor=`; PATCH hono
         departments::update_department, departments::delete_department,
         audit::list_audit_log,
     ),
-    components(schemas(tandem_dto::Problem, tandem_dto::FieldError)),
+    components(schemas(tandem_dto::Problem, tandem_dto::FieldError, admin::RegistrationStatus)),
     modifiers(&SecurityAndErrors),
     tags(
         (name = "health", description = "Liveness"),
@@ -104,7 +104,9 @@ fn add_problems(op: &mut Operation) {
                     .build(),
             )
             .build();
-        op.responses.responses.insert(code.to_owned(), response.into());
+        op.responses
+            .responses
+            .insert(code.to_owned(), response.into());
     }
 }
 

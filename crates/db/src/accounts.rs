@@ -160,18 +160,13 @@ pub async fn list_users(
         let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
         q = q.filter(
             Condition::any()
-                .add(
-                    Expr::expr(Func::lower(Expr::col(users::Column::Name)))
-                        .like(pattern.clone()),
-                )
+                .add(Expr::expr(Func::lower(Expr::col(users::Column::Name))).like(pattern.clone()))
                 .add(users::Column::Email.like(pattern.clone()))
                 .add(
                     Expr::expr(Func::lower(Expr::col(users::Column::EmployeeId)))
                         .like(pattern.clone()),
                 )
-                .add(
-                    Expr::expr(Func::lower(Expr::col(users::Column::Position))).like(pattern),
-                ),
+                .add(Expr::expr(Func::lower(Expr::col(users::Column::Position))).like(pattern)),
         );
     }
     if let Some(after) = f.after {

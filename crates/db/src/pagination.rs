@@ -2,8 +2,20 @@
 //! cursor is just the last id seen, made opaque.
 
 use base64::Engine;
+use base64::alphabet::URL_SAFE;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use uuid::Uuid;
+
+/// Decoding accepts any 22-character URL-safe string (trailing bits ignored), so every
+/// string matching the documented cursor pattern is a cursor; it just may point nowhere.
+const LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
 
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 200;
@@ -15,12 +27,16 @@ pub fn encode_cursor(id: Uuid) -> String {
 
 /// Decodes a cursor; `None` when it was not produced by [`encode_cursor`].
 pub fn decode_cursor(s: &str) -> Option<Uuid> {
-    let bytes = URL_SAFE_NO_PAD.decode(s).ok()?;
+    let bytes = LENIENT.decode(s).ok()?;
     Uuid::from_slice(&bytes).ok()
 }
 
 /// Splits a fetched `limit + 1` rows into the page and the next cursor.
-pub fn finish_page<T>(mut rows: Vec<T>, limit: u64, id: impl Fn(&T) -> Uuid) -> (Vec<T>, Option<String>) {
+pub fn finish_page<T>(
+    mut rows: Vec<T>,
+    limit: u64,
+    id: impl Fn(&T) -> Uuid,
+) -> (Vec<T>, Option<String>) {
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     if rows.len() > limit {
         rows.truncate(limit);

@@ -31,6 +31,9 @@ mod tests {
 
     #[test]
     fn emails_are_compared_case_insensitively() {
-        assert_eq!(normalize_email(" Li.Lei@Example.COM "), "li.lei@example.com");
+        assert_eq!(
+            normalize_email(" Li.Lei@Example.COM "),
+            "li.lei@example.com"
+        );
     }
 }

@@ -87,7 +87,11 @@ mod tests {
     use super::*;
 
     fn actor(role: SystemRole, scopes: Option<Vec<TokenScope>>) -> Actor {
-        Actor { user_id: Uuid::nil(), role, scopes }
+        Actor {
+            user_id: Uuid::nil(),
+            role,
+            scopes,
+        }
     }
 
     #[test]
@@ -100,7 +104,10 @@ mod tests {
 
     #[test]
     fn an_admin_token_needs_the_admin_scope() {
-        let t = actor(SystemRole::Admin, Some(vec![TokenScope::Read, TokenScope::Write]));
+        let t = actor(
+            SystemRole::Admin,
+            Some(vec![TokenScope::Read, TokenScope::Write]),
+        );
         assert_eq!(
             authorize(&t, Action::ManageDepartments),
             Err(Denied::MissingScope("admin"))
@@ -119,6 +126,9 @@ mod tests {
     fn a_read_token_cannot_write() {
         let t = actor(SystemRole::Member, Some(vec![TokenScope::Read]));
         assert!(authorize(&t, Action::ReadSelf).is_ok());
-        assert_eq!(authorize(&t, Action::WriteSelf), Err(Denied::MissingScope("write")));
+        assert_eq!(
+            authorize(&t, Action::WriteSelf),
+            Err(Denied::MissingScope("write"))
+        );
     }
 }

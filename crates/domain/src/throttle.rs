@@ -30,7 +30,10 @@ pub struct Throttle {
 
 impl Throttle {
     pub fn new(limits: Limits) -> Self {
-        Self { limits, entries: HashMap::new() }
+        Self {
+            limits,
+            entries: HashMap::new(),
+        }
     }
 
     /// `Some(wait)` when the key is locked at `now`.
@@ -45,8 +48,9 @@ impl Throttle {
         // Keep memory bounded: an attacker spraying keys must not grow the map forever.
         if self.entries.len() > 100_000 {
             let window = self.limits.window.max(self.limits.lockout);
-            self.entries
-                .retain(|_, e| now.duration_since(e.first) < window || e.locked_until.is_some_and(|u| u > now));
+            self.entries.retain(|_, e| {
+                now.duration_since(e.first) < window || e.locked_until.is_some_and(|u| u > now)
+            });
         }
         let limits = self.limits;
         let e = self.entries.entry(key.to_owned()).or_insert(Entry {
@@ -55,7 +59,11 @@ impl Throttle {
             locked_until: None,
         });
         if now.duration_since(e.first) > limits.window || e.locked_until.is_some_and(|u| u <= now) {
-            *e = Entry { failures: 0, first: now, locked_until: None };
+            *e = Entry {
+                failures: 0,
+                first: now,
+                locked_until: None,
+            };
         }
         e.failures += 1;
         if e.failures >= limits.max_failures {

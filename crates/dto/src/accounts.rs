@@ -104,21 +104,35 @@ pub struct RegisterRequest {
     /// Company e-mail, unique (case-insensitive).
     #[cfg_attr(feature = "validate", validate(email, length(max = 254)))]
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 254, format = Email))]
     pub email: Option<String>,
     /// Employee ID, unique.
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64)))]
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"\S")
+    )]
     pub employee_id: Option<String>,
     /// Display name.
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 100)))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 100, pattern = r"\S")
+    )]
     pub name: String,
     /// An existing department.
     pub department_id: Uuid,
     /// Position or job title.
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 100)))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 100, pattern = r"\S")
+    )]
     pub position: String,
     /// At least 10 characters.
     #[cfg_attr(feature = "validate", validate(length(min = 10, max = 256)))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 10, max_length = 256))]
     pub password: String,
 }
 
@@ -130,9 +144,14 @@ pub struct RegisterRequest {
 pub struct LoginRequest {
     /// E-mail or employee ID.
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 254)))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 254, pattern = r"\S")
+    )]
     pub login: String,
     /// The password.
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 256)))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 256))]
     pub password: String,
 }
 
@@ -144,6 +163,7 @@ pub struct LoginRequest {
 pub struct RefreshRequest {
     /// The refresh token from login or the last refresh.
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 512)))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 512))]
     pub refresh_token: String,
 }
 
@@ -194,15 +214,31 @@ pub struct UserResponse {
 pub struct UpdateMeRequest {
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 100)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 100, pattern = r"\S")
+    )]
     pub name: Option<String>,
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 100)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 100, pattern = r"\S")
+    )]
     pub position: Option<String>,
-    #[serde(default, deserialize_with = "crate::double_option", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[serde(
+        default,
+        deserialize_with = "crate::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 64, pattern = r"^[0-9 +()-]*$"))]
     pub phone: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::double_option", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[serde(
+        default,
+        deserialize_with = "crate::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 500))]
     pub contact: Option<Option<String>>,
 }
 
@@ -221,6 +257,10 @@ pub struct UpdateUserRequest {
     pub department_id: Option<Uuid>,
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 100)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 100, pattern = r"\S")
+    )]
     pub position: Option<String>,
 }
 
@@ -231,6 +271,10 @@ pub struct UpdateUserRequest {
 #[serde(deny_unknown_fields)]
 pub struct RejectRequest {
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 500)))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 500, pattern = r"\S")
+    )]
     pub reason: String,
 }
 
@@ -251,8 +295,16 @@ pub struct QuickReplyResponse {
 #[serde(deny_unknown_fields)]
 pub struct CreateQuickReplyRequest {
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 100)))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 100, pattern = r"\S")
+    )]
     pub title: String,
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 2000)))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 2000, pattern = r"\S")
+    )]
     pub body: String,
 }
 
@@ -263,9 +315,17 @@ pub struct CreateQuickReplyRequest {
 pub struct UpdateQuickReplyRequest {
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 100)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 100, pattern = r"\S")
+    )]
     pub title: Option<String>,
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 2000)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 2000, pattern = r"\S")
+    )]
     pub body: Option<String>,
 }
 
@@ -289,9 +349,14 @@ pub struct AccessTokenResponse {
 #[serde(deny_unknown_fields)]
 pub struct CreateAccessTokenRequest {
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 100)))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 100, pattern = r"\S")
+    )]
     pub name: String,
     /// At least one scope.
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 3)))]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 3))]
     pub scopes: Vec<TokenScope>,
     /// Optional expiry, in the future.
     #[serde(default)]
@@ -325,6 +390,10 @@ pub struct DepartmentResponse {
 #[serde(deny_unknown_fields)]
 pub struct CreateDepartmentRequest {
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 100)))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 100, pattern = r"\S")
+    )]
     pub name: String,
     #[serde(default)]
     pub head_id: Option<Uuid>,
@@ -340,11 +409,23 @@ pub struct CreateDepartmentRequest {
 pub struct UpdateDepartmentRequest {
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 100)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 100, pattern = r"\S")
+    )]
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "crate::double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Uuid>))]
     pub head_id: Option<Option<Uuid>>,
-    #[serde(default, deserialize_with = "crate::double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Uuid>))]
     pub parent_id: Option<Option<Uuid>>,
 }
@@ -389,5 +470,6 @@ pub struct NotificationResponse {
 pub struct MarkNotificationsReadRequest {
     #[cfg_attr(feature = "validate", validate(length(max = 200)))]
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 200))]
     pub ids: Option<Vec<Uuid>>,
 }

@@ -59,9 +59,15 @@ pub fn redact_url(url: &str) -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("invalid {path}: {source}")]
-    Parse { path: String, source: toml::de::Error },
+    Parse {
+        path: String,
+        source: toml::de::Error,
+    },
     #[error("{0}")]
     Invalid(String),
 }
@@ -69,7 +75,10 @@ pub enum ConfigError {
 impl Config {
     /// Loads the layers. `file` is `--config`; without it `tandem.toml` in the working
     /// directory is used when present.
-    pub fn load(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
         let path = file
             .map(Path::to_path_buf)
             .or_else(|| env("TANDEM_CONFIG").map(PathBuf::from))
@@ -90,17 +99,23 @@ impl Config {
         let pick = |var: &str, file: Option<String>| env(var).filter(|v| !v.is_empty()).or(file);
         let cfg = Config {
             bind: pick("TANDEM_BIND", fc.bind).unwrap_or_else(|| "127.0.0.1:8080".into()),
-            data_dir: pick("TANDEM_DATA_DIR", fc.data_dir.map(|p| p.display().to_string()))
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from("./data")),
+            data_dir: pick(
+                "TANDEM_DATA_DIR",
+                fc.data_dir.map(|p| p.display().to_string()),
+            )
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("./data")),
             database_url: pick("TANDEM_DATABASE_URL", fc.database_url),
             jwt_secret: pick("TANDEM_JWT_SECRET", fc.jwt_secret),
             admin_email: pick("TANDEM_ADMIN_EMAIL", fc.admin_email),
             admin_password: pick("TANDEM_ADMIN_PASSWORD", fc.admin_password),
             log: pick("TANDEM_LOG", fc.log).unwrap_or_else(|| "info".into()),
-            web_dir: pick("TANDEM_WEB_DIR", fc.web_dir.map(|p| p.display().to_string()))
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from("frontend/dist")),
+            web_dir: pick(
+                "TANDEM_WEB_DIR",
+                fc.web_dir.map(|p| p.display().to_string()),
+            )
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("frontend/dist")),
             smtp_url: pick("TANDEM_SMTP_URL", fc.smtp_url),
         };
         if cfg.bind.parse::<std::net::SocketAddr>().is_err() {
@@ -110,7 +125,9 @@ impl Config {
             )));
         }
         if let Some(url) = &cfg.database_url
-            && !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://"))
+            && !(url.starts_with("sqlite:")
+                || url.starts_with("postgres://")
+                || url.starts_with("postgresql://"))
         {
             return Err(ConfigError::Invalid(
                 "TANDEM_DATABASE_URL must start with sqlite:, postgres:// or postgresql://".into(),
@@ -119,7 +136,9 @@ impl Config {
         if let Some(s) = &cfg.jwt_secret
             && s.len() < 32
         {
-            return Err(ConfigError::Invalid("TANDEM_JWT_SECRET must be at least 32 characters".into()));
+            return Err(ConfigError::Invalid(
+                "TANDEM_JWT_SECRET must be at least 32 characters".into(),
+            ));
         }
         if cfg.admin_email.is_some() != cfg.admin_password.is_some() {
             return Err(ConfigError::Invalid(
@@ -132,7 +151,10 @@ impl Config {
     /// The database URL in effect.
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| {
-            format!("sqlite://{}?mode=rwc", self.data_dir.join("tandem.db").display())
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("tandem.db").display()
+            )
         })
     }
 }
@@ -143,8 +165,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let m: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| m.get(k).cloned()
     }
 
@@ -169,14 +193,21 @@ mod tests {
 
     #[test]
     fn bad_values_are_refused_with_a_clear_message() {
-        let e = Config::load(None, env(&[("TANDEM_BIND", "nope")])).err().unwrap();
+        let e = Config::load(None, env(&[("TANDEM_BIND", "nope")]))
+            .err()
+            .unwrap();
         assert!(e.to_string().contains("TANDEM_BIND"));
-        let e = Config::load(None, env(&[("TANDEM_ADMIN_EMAIL", "a@b.c")])).err().unwrap();
+        let e = Config::load(None, env(&[("TANDEM_ADMIN_EMAIL", "a@b.c")]))
+            .err()
+            .unwrap();
         assert!(e.to_string().contains("TANDEM_ADMIN_PASSWORD"));
     }
 
     #[test]
     fn urls_are_redacted() {
-        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://***@h:5432/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://***@h:5432/db"
+        );
     }
 }

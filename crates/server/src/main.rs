@@ -14,7 +14,11 @@ use tandem_dto::{SystemRole, UserStatus};
 use crate::config::{Config, redact_url};
 
 #[derive(Parser)]
-#[command(name = "tandem", version, about = "Tandem cross-department collaboration server")]
+#[command(
+    name = "tandem",
+    version,
+    about = "Tandem cross-department collaboration server"
+)]
 struct Cli {
     /// Configuration file (default: ./tandem.toml when present).
     #[arg(long, global = true)]
@@ -75,7 +79,10 @@ fn main() -> ExitCode {
         Err(e) => return fail(format!("configuration error: {e}")),
     };
     init_tracing(&cfg.log);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => return fail(format!("cannot start the runtime: {e}")),
     };
@@ -84,18 +91,29 @@ fn main() -> ExitCode {
             Command::Serve => serve(cfg).await,
             Command::Migrate => {
                 let db = open_db(&cfg).await?;
-                tandem_db::migrate(&db).await.map_err(|e| format!("migration failed: {e}"))?;
+                tandem_db::migrate(&db)
+                    .await
+                    .map_err(|e| format!("migration failed: {e}"))?;
                 eprintln!("migrations applied");
                 Ok(())
             }
-            Command::Admin { command: AdminCommand::Create { email, name, employee_id } } => {
+            Command::Admin {
+                command:
+                    AdminCommand::Create {
+                        email,
+                        name,
+                        employee_id,
+                    },
+            } => {
                 let mut password = String::new();
                 std::io::stdin()
                     .read_to_string(&mut password)
                     .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
                 let password = password.trim_end_matches(['\n', '\r']).to_owned();
                 let db = open_db(&cfg).await?;
-                tandem_db::migrate(&db).await.map_err(|e| format!("migration failed: {e}"))?;
+                tandem_db::migrate(&db)
+                    .await
+                    .map_err(|e| format!("migration failed: {e}"))?;
                 let id = create_admin(&db, &email, &name, employee_id, password).await?;
                 eprintln!("administrator {email} created ({id})");
                 Ok(())
@@ -117,7 +135,10 @@ fn fail(msg: String) -> ExitCode {
 fn init_tracing(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
 }
 
 async fn open_db(cfg: &Config) -> Result<tandem_db::DatabaseConnection, String> {
@@ -151,7 +172,9 @@ async fn create_admin(
         .map_err(|e| e.to_string())?
         .is_some()
     {
-        return Err(format!("a user with e-mail {email} or that employee ID exists already"));
+        return Err(format!(
+            "a user with e-mail {email} or that employee ID exists already"
+        ));
     }
     let hash = tandem_api::security::hash_password(password).await?;
     let user = accounts::insert_user(
@@ -205,7 +228,9 @@ fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
 
 async fn serve(cfg: Config) -> Result<(), String> {
     let db = open_db(&cfg).await?;
-    tandem_db::migrate(&db).await.map_err(|e| format!("migration failed: {e}"))?;
+    tandem_db::migrate(&db)
+        .await
+        .map_err(|e| format!("migration failed: {e}"))?;
     let secret = jwt_secret(&cfg)?;
     ensure_admin(&db, &cfg).await?;
     let mut api = ApiConfig::with_secret(secret);
@@ -214,7 +239,10 @@ async fn serve(cfg: Config) -> Result<(), String> {
     let listener = std::net::TcpListener::bind(&cfg.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.bind))?;
     tracing::info!(bind = %cfg.bind, database = %redact_url(&cfg.database_url()), "tandem is listening");
-    eprintln!("Tandem is running at http://{}/  (API docs: http://{}/api/docs/)", cfg.bind, cfg.bind);
+    eprintln!(
+        "Tandem is running at http://{}/  (API docs: http://{}/api/docs/)",
+        cfg.bind, cfg.bind
+    );
     // actix stops accepting on SIGINT/SIGTERM and lets in-flight requests finish.
     actix_web::HttpServer::new(move || tandem_api::build_app(state.clone()))
         .listen(listener)
@@ -228,14 +256,19 @@ async fn serve(cfg: Config) -> Result<(), String> {
 /// A8: when no active administrator exists, create one from the environment, or print a
 /// one-time password for a generated one. There is never a default password.
 async fn ensure_admin(db: &tandem_db::DatabaseConnection, cfg: &Config) -> Result<(), String> {
-    if accounts::count_active_admins(db).await.map_err(|e| e.to_string())? > 0 {
+    if accounts::count_active_admins(db)
+        .await
+        .map_err(|e| e.to_string())?
+        > 0
+    {
         return Ok(());
     }
     match (&cfg.admin_email, &cfg.admin_password) {
         (Some(email), Some(password)) => {
             let email_norm = tandem_domain::normalize_email(email);
-            if let Some(existing) =
-                accounts::find_user_by_login(db, &email_norm).await.map_err(|e| e.to_string())?
+            if let Some(existing) = accounts::find_user_by_login(db, &email_norm)
+                .await
+                .map_err(|e| e.to_string())?
             {
                 // The account exists but is not an active admin: promote and reactivate it
                 // with the configured password rather than failing to start.

@@ -36,7 +36,10 @@ impl Drop for TestApp {
 }
 
 async fn fresh_database_url() -> String {
-    match std::env::var("TANDEM_TEST_PG").ok().filter(|s| !s.is_empty()) {
+    match std::env::var("TANDEM_TEST_PG")
+        .ok()
+        .filter(|s| !s.is_empty())
+    {
         Some(base) => {
             let name = format!("tandem_test_{}", Uuid::now_v7().simple());
             let admin = tandem_db::connect(&format!("{base}/postgres"))
@@ -53,7 +56,10 @@ async fn fresh_database_url() -> String {
         None => {
             let dir = std::env::temp_dir().join("tandem-tests");
             std::fs::create_dir_all(&dir).expect("temp dir");
-            format!("sqlite://{}?mode=rwc", dir.join(format!("{}.db", Uuid::now_v7())).display())
+            format!(
+                "sqlite://{}?mode=rwc",
+                dir.join(format!("{}.db", Uuid::now_v7())).display()
+            )
         }
     }
 }
@@ -68,7 +74,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
     let url = fresh_database_url().await;
     let db = tandem_db::connect(&url).await.expect("connect");
     tandem_db::migrate(&db).await.expect("migrate");
-    let hash = tandem_api::security::hash_password(ADMIN_PASSWORD.into()).await.expect("hash");
+    let hash = tandem_api::security::hash_password(ADMIN_PASSWORD.into())
+        .await
+        .expect("hash");
     let admin = accounts::insert_user(
         &db,
         NewUser {
@@ -99,7 +107,10 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
     tokio::spawn(server);
     TestApp {
         base: format!("http://127.0.0.1:{port}"),
-        http: Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+        http: Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
         db,
         admin_id: admin.id,
         handle,
@@ -124,23 +135,42 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Response {
-        self.req(Method::GET, path, Some(token)).send().await.expect("send")
+        self.req(Method::GET, path, Some(token))
+            .send()
+            .await
+            .expect("send")
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Response {
-        self.req(Method::POST, path, token).json(&body).send().await.expect("send")
+        self.req(Method::POST, path, token)
+            .json(&body)
+            .send()
+            .await
+            .expect("send")
     }
 
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
-        self.req(Method::PATCH, path, Some(token)).json(&body).send().await.expect("send")
+        self.req(Method::PATCH, path, Some(token))
+            .json(&body)
+            .send()
+            .await
+            .expect("send")
     }
 
     pub async fn delete(&self, path: &str, token: &str) -> Response {
-        self.req(Method::DELETE, path, Some(token)).send().await.expect("send")
+        self.req(Method::DELETE, path, Some(token))
+            .send()
+            .await
+            .expect("send")
     }
 
     pub async fn login(&self, login: &str, password: &str) -> Response {
-        self.post("/auth/login", None, json!({ "login": login, "password": password })).await
+        self.post(
+            "/auth/login",
+            None,
+            json!({ "login": login, "password": password }),
+        )
+        .await
     }
 
     /// Logs in and returns the token pair; panics on failure.
@@ -151,13 +181,17 @@ impl TestApp {
     }
 
     pub async fn admin_token(&self) -> String {
-        self.login_ok(ADMIN_EMAIL, ADMIN_PASSWORD).await.access_token
+        self.login_ok(ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await
+            .access_token
     }
 
     /// Creates a department as the administrator and returns its id.
     pub async fn department(&self, name: &str) -> Uuid {
         let t = self.admin_token().await;
-        let r = self.post("/departments", Some(&t), json!({ "name": name })).await;
+        let r = self
+            .post("/departments", Some(&t), json!({ "name": name }))
+            .await;
         assert_eq!(r.status(), 201);
         let v: Value = r.json().await.expect("json");
         v["id"].as_str().and_then(|s| s.parse().ok()).expect("id")
@@ -182,7 +216,13 @@ impl TestApp {
     pub async fn member(&self, email: &str, department_id: Uuid) -> (Uuid, String) {
         let id = self.register(email, department_id).await;
         let t = self.admin_token().await;
-        let r = self.post(&format!("/admin/registrations/{id}/approve"), Some(&t), json!({})).await;
+        let r = self
+            .post(
+                &format!("/admin/registrations/{id}/approve"),
+                Some(&t),
+                json!({}),
+            )
+            .await;
         assert_eq!(r.status(), 200);
         (id, self.login_ok(email, PASSWORD).await.access_token)
     }
@@ -196,6 +236,9 @@ pub async fn problem(r: Response) -> Value {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    assert!(ct.starts_with("application/problem+json"), "content type was {ct}");
+    assert!(
+        ct.starts_with("application/problem+json"),
+        "content type was {ct}"
+    );
     r.json().await.expect("problem json")
 }

@@ -25,9 +25,19 @@ async fn health_reports_the_database_as_reachable() {
 #[tokio::test]
 async fn unknown_api_routes_get_a_problem_404() {
     let app = spawn_app().await;
-    for path in ["/api/v1/nothing-here", "/api/nothing", "/api/v1/users/not-a-uuid"] {
+    for path in [
+        "/api/v1/nothing-here",
+        "/api/nothing",
+        "/api/v1/users/not-a-uuid",
+    ] {
         let t = app.admin_token().await;
-        let r = app.http.get(app.url(path)).bearer_auth(&t).send().await.unwrap();
+        let r = app
+            .http
+            .get(app.url(path))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 404, "{path}");
         assert_eq!(problem(r).await["status"], 404);
     }
@@ -118,8 +128,20 @@ async fn pagination_walks_every_item_once_and_checks_its_parameters() {
         }
     }
     assert_eq!(seen, (0..5).map(|i| format!("部门{i}")).collect::<Vec<_>>());
-    for bad in ["limit=0", "limit=201", "limit=abc", "limit=9223372036854775808", "cursor=%%%", "cursor=AAAA"] {
-        let r = app.http.get(app.url(&format!("/departments?{bad}"))).send().await.unwrap();
+    for bad in [
+        "limit=0",
+        "limit=201",
+        "limit=abc",
+        "limit=9223372036854775808",
+        "cursor=%%%",
+        "cursor=AAAA",
+    ] {
+        let r = app
+            .http
+            .get(app.url(&format!("/departments?{bad}")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 422, "{bad}");
         problem(r).await;
     }
@@ -225,17 +247,33 @@ async fn an_approved_user_logs_in_and_is_notified_and_it_is_audited() {
     let admin = app.admin_token().await;
     let queue = body(app.get("/admin/registrations", &admin).await).await;
     assert_eq!(queue["items"].as_array().unwrap().len(), 1);
-    let r = app.post(&format!("/admin/registrations/{id}/approve"), Some(&admin), json!({})).await;
+    let r = app
+        .post(
+            &format!("/admin/registrations/{id}/approve"),
+            Some(&admin),
+            json!({}),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(body(r).await["status"], "active");
     let pair = app.login_ok("U@example.com", PASSWORD).await;
     let n = body(app.get("/me/notifications", &pair.access_token).await).await;
     assert_eq!(n["items"][0]["kind"], "account.approved");
-    let log = body(app.get("/admin/audit-log?action=user.approved", &admin).await).await;
+    let log = body(
+        app.get("/admin/audit-log?action=user.approved", &admin)
+            .await,
+    )
+    .await;
     assert_eq!(log["items"][0]["target_id"], id.to_string());
     assert!(log["items"][0]["ip"].as_str().is_some());
     // A second decision on the same registration conflicts.
-    let r = app.post(&format!("/admin/registrations/{id}/approve"), Some(&admin), json!({})).await;
+    let r = app
+        .post(
+            &format!("/admin/registrations/{id}/approve"),
+            Some(&admin),
+            json!({}),
+        )
+        .await;
     assert_eq!(r.status(), 409);
 }
 
@@ -245,10 +283,20 @@ async fn a_rejected_user_is_told_why() {
     let d = app.department("质量部").await;
     let id = app.register("r@example.com", d).await;
     let admin = app.admin_token().await;
-    let r = app.post(&format!("/admin/registrations/{id}/reject"), Some(&admin), json!({})).await;
+    let r = app
+        .post(
+            &format!("/admin/registrations/{id}/reject"),
+            Some(&admin),
+            json!({}),
+        )
+        .await;
     assert_eq!(r.status(), 422);
     let r = app
-        .post(&format!("/admin/registrations/{id}/reject"), Some(&admin), json!({ "reason": "  " }))
+        .post(
+            &format!("/admin/registrations/{id}/reject"),
+            Some(&admin),
+            json!({ "reason": "  " }),
+        )
         .await;
     assert_eq!(r.status(), 422);
     let r = app
@@ -264,7 +312,11 @@ async fn a_rejected_user_is_told_why() {
     let p = problem(r).await;
     assert_eq!(p["code"], "account_rejected");
     assert!(p["detail"].as_str().unwrap().contains("请使用公司邮箱"));
-    let log = body(app.get("/admin/audit-log?action=user.rejected", &admin).await).await;
+    let log = body(
+        app.get("/admin/audit-log?action=user.rejected", &admin)
+            .await,
+    )
+    .await;
     assert_eq!(log["items"].as_array().unwrap().len(), 1);
 }
 
@@ -276,14 +328,20 @@ async fn only_administrators_decide_registrations() {
     let (_, member) = app.member("m@example.com", d).await;
     let path = format!("/admin/registrations/{id}/approve");
     assert_eq!(app.post(&path, None, json!({})).await.status(), 401);
-    assert_eq!(app.post(&path, Some("garbage"), json!({})).await.status(), 401);
+    assert_eq!(
+        app.post(&path, Some("garbage"), json!({})).await.status(),
+        401
+    );
     let r = app.post(&path, Some(&member), json!({})).await;
     assert_eq!(r.status(), 403);
     assert_eq!(problem(r).await["code"], "not_admin");
     assert_eq!(app.get("/admin/registrations", &member).await.status(), 403);
     let admin = app.admin_token().await;
     let missing = format!("/admin/registrations/{}/approve", uuid::Uuid::now_v7());
-    assert_eq!(app.post(&missing, Some(&admin), json!({})).await.status(), 404);
+    assert_eq!(
+        app.post(&missing, Some(&admin), json!({})).await.status(),
+        404
+    );
     let r = app.get("/admin/registrations?status=active", &admin).await;
     assert_eq!(r.status(), 422);
 }
@@ -294,22 +352,50 @@ async fn only_administrators_decide_registrations() {
 async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
     let app = spawn_app().await;
     let first = app.login_ok(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let r = app.post("/auth/refresh", None, json!({ "refresh_token": first.refresh_token })).await;
+    let r = app
+        .post(
+            "/auth/refresh",
+            None,
+            json!({ "refresh_token": first.refresh_token }),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let second: tandem_dto::TokenPairResponse = r.json().await.unwrap();
     assert_ne!(second.refresh_token, first.refresh_token);
     assert_eq!(app.get("/me", &second.access_token).await.status(), 200);
     // The spent token is presented again: both it and its successor die.
-    let r = app.post("/auth/refresh", None, json!({ "refresh_token": first.refresh_token })).await;
+    let r = app
+        .post(
+            "/auth/refresh",
+            None,
+            json!({ "refresh_token": first.refresh_token }),
+        )
+        .await;
     assert_eq!(r.status(), 401);
     assert_eq!(problem(r).await["code"], "refresh_token_reused");
-    let r = app.post("/auth/refresh", None, json!({ "refresh_token": second.refresh_token })).await;
+    let r = app
+        .post(
+            "/auth/refresh",
+            None,
+            json!({ "refresh_token": second.refresh_token }),
+        )
+        .await;
     assert_eq!(r.status(), 401);
     // Another login is unaffected.
     let other = app.login_ok(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let r = app.post("/auth/refresh", None, json!({ "refresh_token": other.refresh_token })).await;
+    let r = app
+        .post(
+            "/auth/refresh",
+            None,
+            json!({ "refresh_token": other.refresh_token }),
+        )
+        .await;
     assert_eq!(r.status(), 200);
-    for bad in [json!({}), json!({ "refresh_token": "" }), json!({ "refresh_token": "nope" })] {
+    for bad in [
+        json!({}),
+        json!({ "refresh_token": "" }),
+        json!({ "refresh_token": "nope" }),
+    ] {
         let r = app.post("/auth/refresh", None, bad.clone()).await;
         assert!(r.status() == 401 || r.status() == 422, "{bad}");
         problem(r).await;
@@ -320,9 +406,21 @@ async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
 async fn logout_revokes_the_refresh_token() {
     let app = spawn_app().await;
     let pair = app.login_ok(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let r = app.post("/auth/logout", None, json!({ "refresh_token": pair.refresh_token })).await;
+    let r = app
+        .post(
+            "/auth/logout",
+            None,
+            json!({ "refresh_token": pair.refresh_token }),
+        )
+        .await;
     assert_eq!(r.status(), 204);
-    let r = app.post("/auth/refresh", None, json!({ "refresh_token": pair.refresh_token })).await;
+    let r = app
+        .post(
+            "/auth/refresh",
+            None,
+            json!({ "refresh_token": pair.refresh_token }),
+        )
+        .await;
     assert_eq!(r.status(), 401);
 }
 
@@ -336,7 +434,11 @@ async fn repeated_failures_are_throttled_with_retry_after() {
     }
     let r = app.login(ADMIN_EMAIL, "wrong-password").await;
     assert_eq!(r.status(), 429);
-    let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(retry > 0);
     // Even the right password waits now.
     let r = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
@@ -344,7 +446,14 @@ async fn repeated_failures_are_throttled_with_retry_after() {
     // Failures were audited, without the password.
     let admin = app.login_ok("A0001", ADMIN_PASSWORD).await;
     let _ = admin; // employee id is a different account key, so it is not locked
-    let log = body(app.get("/admin/audit-log?action=auth.login_failed", &app.login_ok("A0001", ADMIN_PASSWORD).await.access_token).await).await;
+    let log = body(
+        app.get(
+            "/admin/audit-log?action=auth.login_failed",
+            &app.login_ok("A0001", ADMIN_PASSWORD).await.access_token,
+        )
+        .await,
+    )
+    .await;
     assert_eq!(log["items"].as_array().unwrap().len(), 5);
     assert!(!log.to_string().contains("wrong-password"));
 }
@@ -353,7 +462,12 @@ async fn repeated_failures_are_throttled_with_retry_after() {
 async fn throttling_by_address_covers_many_accounts() {
     let app = spawn_app_with(|c| c.address_limits.max_failures = 3).await;
     for i in 0..2 {
-        assert_eq!(app.login(&format!("nobody{i}@example.com"), "xxxxxxxxxxxx").await.status(), 401);
+        assert_eq!(
+            app.login(&format!("nobody{i}@example.com"), "xxxxxxxxxxxx")
+                .await
+                .status(),
+            401
+        );
     }
     let r = app.login("nobody9@example.com", "xxxxxxxxxxxx").await;
     assert_eq!(r.status(), 429);
@@ -363,7 +477,11 @@ async fn throttling_by_address_covers_many_accounts() {
 #[tokio::test]
 async fn login_validates_its_input() {
     let app = spawn_app().await;
-    for b in [json!({ "login": "", "password": "x" }), json!({ "login": "a" }), json!({ "password": "x" })] {
+    for b in [
+        json!({ "login": "", "password": "x" }),
+        json!({ "login": "a" }),
+        json!({ "password": "x" }),
+    ] {
         let r = app.post("/auth/login", None, b).await;
         assert_eq!(r.status(), 422);
         problem(r).await;
@@ -376,29 +494,61 @@ async fn deactivating_a_user_revokes_every_token_at_once() {
     let d = app.department("财务部").await;
     let id = app.register("f@example.com", d).await;
     let admin = app.admin_token().await;
-    app.post(&format!("/admin/registrations/{id}/approve"), Some(&admin), json!({})).await;
+    app.post(
+        &format!("/admin/registrations/{id}/approve"),
+        Some(&admin),
+        json!({}),
+    )
+    .await;
     let pair = app.login_ok("f@example.com", PASSWORD).await;
     let pat: Value = body(
-        app.post("/me/tokens", Some(&pair.access_token), json!({ "name": "ci", "scopes": ["read"] })).await,
+        app.post(
+            "/me/tokens",
+            Some(&pair.access_token),
+            json!({ "name": "ci", "scopes": ["read"] }),
+        )
+        .await,
     )
     .await;
     let pat = pat["token"].as_str().unwrap().to_owned();
     assert_eq!(app.get("/me", &pat).await.status(), 200);
-    let r = app.patch(&format!("/users/{id}"), &admin, json!({ "status": "deactivated" })).await;
+    let r = app
+        .patch(
+            &format!("/users/{id}"),
+            &admin,
+            json!({ "status": "deactivated" }),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(app.get("/me", &pair.access_token).await.status(), 401);
     assert_eq!(app.get("/me", &pat).await.status(), 401);
-    let r = app.post("/auth/refresh", None, json!({ "refresh_token": pair.refresh_token })).await;
+    let r = app
+        .post(
+            "/auth/refresh",
+            None,
+            json!({ "refresh_token": pair.refresh_token }),
+        )
+        .await;
     assert_eq!(r.status(), 401);
     let r = app.login("f@example.com", PASSWORD).await;
     assert_eq!(r.status(), 403);
     assert_eq!(problem(r).await["code"], "account_deactivated");
     // Reactivated, they log in again but old tokens stay dead.
-    let r = app.patch(&format!("/users/{id}"), &admin, json!({ "status": "active" })).await;
+    let r = app
+        .patch(
+            &format!("/users/{id}"),
+            &admin,
+            json!({ "status": "active" }),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(app.get("/me", &pat).await.status(), 401);
     app.login_ok("f@example.com", PASSWORD).await;
-    let log = body(app.get("/admin/audit-log?action=user.status_changed", &admin).await).await;
+    let log = body(
+        app.get("/admin/audit-log?action=user.status_changed", &admin)
+            .await,
+    )
+    .await;
     assert_eq!(log["items"].as_array().unwrap().len(), 2);
 }
 
@@ -411,30 +561,98 @@ async fn forged_and_broken_tokens_are_all_refused() {
     let good = app.admin_token().await;
     let now = chrono::Utc::now().timestamp();
     let sub = app.admin_id.to_string();
-    let claims = |iss: &str, aud: &str, exp: i64, sub: &str| {
-        json!({ "sub": sub, "iss": iss, "aud": aud, "iat": now, "exp": exp, "jti": "x" })
-    };
+    let claims = |iss: &str, aud: &str, exp: i64, sub: &str| json!({ "sub": sub, "iss": iss, "aud": aud, "iat": now, "exp": exp, "jti": "x" });
     let key = EncodingKey::from_secret(JWT_SECRET.as_bytes());
-    let sign = |alg: Algorithm, c: &Value, k: &EncodingKey| encode(&Header::new(alg), c, k).unwrap();
+    let sign =
+        |alg: Algorithm, c: &Value, k: &EncodingKey| encode(&Header::new(alg), c, k).unwrap();
     let parts: Vec<&str> = good.split('.').collect();
     let none_header = B64.encode(br#"{"alg":"none","typ":"JWT"}"#);
     let mut tampered_payload: Value =
         serde_json::from_slice(&B64.decode(parts[1]).unwrap()).unwrap();
     tampered_payload["sub"] = json!(uuid::Uuid::now_v7().to_string());
-    let tampered = format!("{}.{}.{}", parts[0], B64.encode(tampered_payload.to_string()), parts[2]);
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        B64.encode(tampered_payload.to_string()),
+        parts[2]
+    );
     let no_exp = json!({ "sub": sub, "iss": "tandem", "aud": "tandem-api", "iat": now });
     let forged: Vec<(&str, String)> = vec![
         ("alg none", format!("{none_header}.{}.", parts[1])),
-        ("alg none without dot", format!("{none_header}.{}", parts[1])),
-        ("wrong key", sign(Algorithm::HS256, &claims("tandem", "tandem-api", now + 600, &sub), &EncodingKey::from_secret(b"another-secret-another-secret-000"))),
-        ("expired", sign(Algorithm::HS256, &claims("tandem", "tandem-api", now - 3600, &sub), &key)),
-        ("wrong audience", sign(Algorithm::HS256, &claims("tandem", "someone-else", now + 600, &sub), &key)),
-        ("wrong issuer", sign(Algorithm::HS256, &claims("evil", "tandem-api", now + 600, &sub), &key)),
-        ("HS512 with the right key", sign(Algorithm::HS512, &claims("tandem", "tandem-api", now + 600, &sub), &key)),
-        ("HS384 with the right key", sign(Algorithm::HS384, &claims("tandem", "tandem-api", now + 600, &sub), &key)),
+        (
+            "alg none without dot",
+            format!("{none_header}.{}", parts[1]),
+        ),
+        (
+            "wrong key",
+            sign(
+                Algorithm::HS256,
+                &claims("tandem", "tandem-api", now + 600, &sub),
+                &EncodingKey::from_secret(b"another-secret-another-secret-000"),
+            ),
+        ),
+        (
+            "expired",
+            sign(
+                Algorithm::HS256,
+                &claims("tandem", "tandem-api", now - 3600, &sub),
+                &key,
+            ),
+        ),
+        (
+            "wrong audience",
+            sign(
+                Algorithm::HS256,
+                &claims("tandem", "someone-else", now + 600, &sub),
+                &key,
+            ),
+        ),
+        (
+            "wrong issuer",
+            sign(
+                Algorithm::HS256,
+                &claims("evil", "tandem-api", now + 600, &sub),
+                &key,
+            ),
+        ),
+        (
+            "HS512 with the right key",
+            sign(
+                Algorithm::HS512,
+                &claims("tandem", "tandem-api", now + 600, &sub),
+                &key,
+            ),
+        ),
+        (
+            "HS384 with the right key",
+            sign(
+                Algorithm::HS384,
+                &claims("tandem", "tandem-api", now + 600, &sub),
+                &key,
+            ),
+        ),
         ("missing exp", sign(Algorithm::HS256, &no_exp, &key)),
-        ("subject not a uuid", sign(Algorithm::HS256, &claims("tandem", "tandem-api", now + 600, "root"), &key)),
-        ("unknown subject", sign(Algorithm::HS256, &claims("tandem", "tandem-api", now + 600, &uuid::Uuid::now_v7().to_string()), &key)),
+        (
+            "subject not a uuid",
+            sign(
+                Algorithm::HS256,
+                &claims("tandem", "tandem-api", now + 600, "root"),
+                &key,
+            ),
+        ),
+        (
+            "unknown subject",
+            sign(
+                Algorithm::HS256,
+                &claims(
+                    "tandem",
+                    "tandem-api",
+                    now + 600,
+                    &uuid::Uuid::now_v7().to_string(),
+                ),
+                &key,
+            ),
+        ),
         ("truncated", good[..good.len() - 10].to_owned()),
         ("signature stripped", format!("{}.{}.", parts[0], parts[1])),
         ("tampered payload", tampered),
@@ -445,12 +663,24 @@ async fn forged_and_broken_tokens_are_all_refused() {
     ];
     assert!(forged.len() >= 15);
     for (what, token) in &forged {
-        let r = app.http.get(app.url("/me")).header("authorization", format!("Bearer {token}")).send().await.unwrap();
+        let r = app
+            .http
+            .get(app.url("/me"))
+            .header("authorization", format!("Bearer {token}"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 401, "{what}");
         problem(r).await;
     }
     for header in ["Basic YWRtaW46YWRtaW4=", "Bearer", "Token abc", &good] {
-        let r = app.http.get(app.url("/me")).header("authorization", header).send().await.unwrap();
+        let r = app
+            .http
+            .get(app.url("/me"))
+            .header("authorization", header)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 401, "header {header}");
     }
     let r = app.http.get(app.url("/me")).send().await.unwrap();
@@ -504,11 +734,16 @@ async fn the_profile_is_updated_with_etags() {
         assert_eq!(r.status(), 422, "{field}");
         assert_eq!(problem(r).await["errors"][0]["field"], field);
     }
-    assert_eq!(app.http.get(app.url("/me")).send().await.unwrap().status(), 401);
+    assert_eq!(
+        app.http.get(app.url("/me")).send().await.unwrap().status(),
+        401
+    );
 }
 
 fn png(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 255) as u8, (y % 255) as u8, 128]));
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 255) as u8, (y % 255) as u8, 128])
+    });
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Png).unwrap();
     out.into_inner()
@@ -548,12 +783,22 @@ async fn avatars_are_checked_by_content_and_re_encoded() {
     assert_eq!(r.status(), 415);
     problem(r).await;
     // GIF is an image but not one we accept.
-    let r = app.req(Method::PUT, "/me/avatar", Some(&t)).body(b"GIF89a\x01\x00\x01\x00".to_vec()).send().await.unwrap();
+    let r = app
+        .req(Method::PUT, "/me/avatar", Some(&t))
+        .body(b"GIF89a\x01\x00\x01\x00".to_vec())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 415);
     // A PNG signature with garbage after it cannot be decoded.
     let mut broken = png(10, 10);
     broken.truncate(30);
-    let r = app.req(Method::PUT, "/me/avatar", Some(&t)).body(broken).send().await.unwrap();
+    let r = app
+        .req(Method::PUT, "/me/avatar", Some(&t))
+        .body(broken)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 422);
     let r = app
         .req(Method::PUT, "/me/avatar", Some(&t))
@@ -563,7 +808,12 @@ async fn avatars_are_checked_by_content_and_re_encoded() {
         .unwrap();
     assert_eq!(r.status(), 413);
     problem(r).await;
-    let r = app.req(Method::PUT, "/me/avatar", None).body(png(10, 10)).send().await.unwrap();
+    let r = app
+        .req(Method::PUT, "/me/avatar", None)
+        .body(png(10, 10))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
 }
 
@@ -573,7 +823,13 @@ async fn quick_replies_belong_to_their_owner() {
     let d = app.department("供应链").await;
     let (_, a) = app.member("qa@example.com", d).await;
     let (_, b) = app.member("qb@example.com", d).await;
-    let r = app.post("/me/quick-replies", Some(&a), json!({ "title": "收到", "body": "收到，马上处理。" })).await;
+    let r = app
+        .post(
+            "/me/quick-replies",
+            Some(&a),
+            json!({ "title": "收到", "body": "收到，马上处理。" }),
+        )
+        .await;
     assert_eq!(r.status(), 201);
     let etag = r.headers()["etag"].to_str().unwrap().to_owned();
     let id = body(r).await["id"].as_str().unwrap().to_owned();
@@ -582,7 +838,10 @@ async fn quick_replies_belong_to_their_owner() {
     let list = body(app.get("/me/quick-replies", &b).await).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 0);
     let path = format!("/me/quick-replies/{id}");
-    assert_eq!(app.patch(&path, &b, json!({ "title": "x" })).await.status(), 404);
+    assert_eq!(
+        app.patch(&path, &b, json!({ "title": "x" })).await.status(),
+        404
+    );
     assert_eq!(app.delete(&path, &b).await.status(), 404);
     let r = app
         .req(Method::PATCH, &path, Some(&a))
@@ -593,14 +852,36 @@ async fn quick_replies_belong_to_their_owner() {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(body(r).await["body"], "好的");
-    let r = app.req(Method::PATCH, &path, Some(&a)).header("if-match", &etag).json(&json!({ "body": "x" })).send().await.unwrap();
+    let r = app
+        .req(Method::PATCH, &path, Some(&a))
+        .header("if-match", &etag)
+        .json(&json!({ "body": "x" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 412);
-    for bad in [json!({ "title": "", "body": "x" }), json!({ "title": "x", "body": " " }), json!({ "title": "x" })] {
-        assert_eq!(app.post("/me/quick-replies", Some(&a), bad).await.status(), 422);
+    for bad in [
+        json!({ "title": "", "body": "x" }),
+        json!({ "title": "x", "body": " " }),
+        json!({ "title": "x" }),
+    ] {
+        assert_eq!(
+            app.post("/me/quick-replies", Some(&a), bad).await.status(),
+            422
+        );
     }
     assert_eq!(app.delete(&path, &a).await.status(), 204);
     assert_eq!(app.delete(&path, &a).await.status(), 404);
-    assert_eq!(app.post("/me/quick-replies", None, json!({ "title": "x", "body": "y" })).await.status(), 401);
+    assert_eq!(
+        app.post(
+            "/me/quick-replies",
+            None,
+            json!({ "title": "x", "body": "y" })
+        )
+        .await
+        .status(),
+        401
+    );
 }
 
 // ------------------------------------------------------------------ access tokens (A7)
@@ -610,7 +891,13 @@ async fn personal_access_tokens_are_shown_once_scoped_and_revocable() {
     let app = spawn_app().await;
     let d = app.department("IT").await;
     let (_, t) = app.member("ci@example.com", d).await;
-    let r = app.post("/me/tokens", Some(&t), json!({ "name": "CI", "scopes": ["read"] })).await;
+    let r = app
+        .post(
+            "/me/tokens",
+            Some(&t),
+            json!({ "name": "CI", "scopes": ["read"] }),
+        )
+        .await;
     assert_eq!(r.status(), 201);
     let created = body(r).await;
     let secret = created["token"].as_str().unwrap().to_owned();
@@ -624,7 +911,16 @@ async fn personal_access_tokens_are_shown_once_scoped_and_revocable() {
     let r = app.patch("/me", &secret, json!({ "name": "x" })).await;
     assert_eq!(r.status(), 403);
     assert_eq!(problem(r).await["code"], "insufficient_scope");
-    assert_eq!(app.post("/me/tokens", Some(&secret), json!({ "name": "x", "scopes": ["read"] })).await.status(), 403);
+    assert_eq!(
+        app.post(
+            "/me/tokens",
+            Some(&secret),
+            json!({ "name": "x", "scopes": ["read"] })
+        )
+        .await
+        .status(),
+        403
+    );
     let list = body(app.get("/me/tokens", &t).await).await;
     assert!(list["items"][0]["last_used_at"].is_string());
     for bad in [
@@ -637,12 +933,32 @@ async fn personal_access_tokens_are_shown_once_scoped_and_revocable() {
         assert_eq!(r.status(), 422, "{bad}");
     }
     let (_, other) = app.member("other@example.com", d).await;
-    assert_eq!(app.delete(&format!("/me/tokens/{id}"), &other).await.status(), 404);
-    assert_eq!(app.delete(&format!("/me/tokens/{id}"), &t).await.status(), 204);
+    assert_eq!(
+        app.delete(&format!("/me/tokens/{id}"), &other)
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.delete(&format!("/me/tokens/{id}"), &t).await.status(),
+        204
+    );
     assert_eq!(app.get("/me", &secret).await.status(), 401);
-    assert_eq!(app.http.get(app.url("/me/tokens")).send().await.unwrap().status(), 401);
+    assert_eq!(
+        app.http
+            .get(app.url("/me/tokens"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
     let admin = app.admin_token().await;
-    let log = body(app.get("/admin/audit-log?action=token.revoked", &admin).await).await;
+    let log = body(
+        app.get("/admin/audit-log?action=token.revoked", &admin)
+            .await,
+    )
+    .await;
     assert_eq!(log["items"].as_array().unwrap().len(), 1);
 }
 
@@ -650,13 +966,34 @@ async fn personal_access_tokens_are_shown_once_scoped_and_revocable() {
 async fn an_admin_token_needs_the_admin_scope_for_admin_endpoints() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let rw: Value = body(app.post("/me/tokens", Some(&admin), json!({ "name": "rw", "scopes": ["read", "write"] })).await).await;
-    let full: Value = body(app.post("/me/tokens", Some(&admin), json!({ "name": "all", "scopes": ["read", "write", "admin"] })).await).await;
+    let rw: Value = body(
+        app.post(
+            "/me/tokens",
+            Some(&admin),
+            json!({ "name": "rw", "scopes": ["read", "write"] }),
+        )
+        .await,
+    )
+    .await;
+    let full: Value = body(
+        app.post(
+            "/me/tokens",
+            Some(&admin),
+            json!({ "name": "all", "scopes": ["read", "write", "admin"] }),
+        )
+        .await,
+    )
+    .await;
     let rw = rw["token"].as_str().unwrap();
     let full = full["token"].as_str().unwrap();
     assert_eq!(app.get("/admin/audit-log", rw).await.status(), 403);
     assert_eq!(app.get("/admin/audit-log", full).await.status(), 200);
-    assert_eq!(app.post("/departments", Some(full), json!({ "name": "法务部" })).await.status(), 201);
+    assert_eq!(
+        app.post("/departments", Some(full), json!({ "name": "法务部" }))
+            .await
+            .status(),
+        201
+    );
 }
 
 // ------------------------------------------------------------------ directory and departments (A5, A6)
@@ -665,10 +1002,18 @@ async fn an_admin_token_needs_the_admin_scope_for_admin_endpoints() {
 async fn departments_are_public_to_list_and_managed_by_admins() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let r = app.post("/departments", Some(&admin), json!({ "name": "总部" })).await;
+    let r = app
+        .post("/departments", Some(&admin), json!({ "name": "总部" }))
+        .await;
     assert_eq!(r.status(), 201);
     let hq = body(r).await["id"].as_str().unwrap().to_owned();
-    let r = app.post("/departments", Some(&admin), json!({ "name": "华东销售", "parent_id": hq, "head_id": app.admin_id })).await;
+    let r = app
+        .post(
+            "/departments",
+            Some(&admin),
+            json!({ "name": "华东销售", "parent_id": hq, "head_id": app.admin_id }),
+        )
+        .await;
     assert_eq!(r.status(), 201);
     let east = body(r).await;
     assert_eq!(east["parent_id"], hq.as_str());
@@ -679,7 +1024,10 @@ async fn departments_are_public_to_list_and_managed_by_admins() {
     for (b, code) in [
         (json!({ "name": "" }), 422),
         (json!({ "name": "总部" }), 409),
-        (json!({ "name": "x", "parent_id": uuid::Uuid::now_v7() }), 422),
+        (
+            json!({ "name": "x", "parent_id": uuid::Uuid::now_v7() }),
+            422,
+        ),
         (json!({ "name": "y", "head_id": uuid::Uuid::now_v7() }), 422),
         (json!({ "name": "z", "extra": 1 }), 422),
     ] {
@@ -688,27 +1036,80 @@ async fn departments_are_public_to_list_and_managed_by_admins() {
         problem(r).await;
     }
     // A cycle is refused; a rename works with If-Match; a stale one is 412.
-    let r = app.patch(&format!("/departments/{hq}"), &admin, json!({ "parent_id": east_id })).await;
+    let r = app
+        .patch(
+            &format!("/departments/{hq}"),
+            &admin,
+            json!({ "parent_id": east_id }),
+        )
+        .await;
     assert_eq!(r.status(), 409);
     assert_eq!(problem(r).await["code"], "department_cycle");
     let r = app.get(&format!("/departments/{east_id}"), &admin).await;
     let etag = r.headers()["etag"].to_str().unwrap().to_owned();
-    let r = app.req(Method::PATCH, &format!("/departments/{east_id}"), Some(&admin)).header("if-match", &etag)
-        .json(&json!({ "name": "华东区", "head_id": null })).send().await.unwrap();
+    let r = app
+        .req(
+            Method::PATCH,
+            &format!("/departments/{east_id}"),
+            Some(&admin),
+        )
+        .header("if-match", &etag)
+        .json(&json!({ "name": "华东区", "head_id": null }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let v = body(r).await;
     assert_eq!(v["name"], "华东区");
     assert!(v["head_id"].is_null());
-    let r = app.req(Method::PATCH, &format!("/departments/{east_id}"), Some(&admin)).header("if-match", &etag)
-        .json(&json!({ "name": "again" })).send().await.unwrap();
+    let r = app
+        .req(
+            Method::PATCH,
+            &format!("/departments/{east_id}"),
+            Some(&admin),
+        )
+        .header("if-match", &etag)
+        .json(&json!({ "name": "again" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 412);
     // Members may read but not manage.
     let (_, m) = app.member("d@example.com", east_id.parse().unwrap()).await;
-    assert_eq!(app.get(&format!("/departments/{east_id}"), &m).await.status(), 200);
-    assert_eq!(app.post("/departments", Some(&m), json!({ "name": "x" })).await.status(), 403);
-    assert_eq!(app.patch(&format!("/departments/{east_id}"), &m, json!({ "name": "x" })).await.status(), 403);
-    assert_eq!(app.delete(&format!("/departments/{east_id}"), &m).await.status(), 403);
-    assert_eq!(app.post("/departments", None, json!({ "name": "x" })).await.status(), 401);
+    assert_eq!(
+        app.get(&format!("/departments/{east_id}"), &m)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.post("/departments", Some(&m), json!({ "name": "x" }))
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        app.patch(
+            &format!("/departments/{east_id}"),
+            &m,
+            json!({ "name": "x" })
+        )
+        .await
+        .status(),
+        403
+    );
+    assert_eq!(
+        app.delete(&format!("/departments/{east_id}"), &m)
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        app.post("/departments", None, json!({ "name": "x" }))
+            .await
+            .status(),
+        401
+    );
     // Not empty → 409; empty → 204.
     let r = app.delete(&format!("/departments/{hq}"), &admin).await;
     assert_eq!(r.status(), 409);
@@ -716,9 +1117,23 @@ async fn departments_are_public_to_list_and_managed_by_admins() {
     let r = app.delete(&format!("/departments/{east_id}"), &admin).await;
     assert_eq!(problem(r).await["code"], "department_has_members");
     let empty = app.department("临时").await;
-    assert_eq!(app.delete(&format!("/departments/{empty}"), &admin).await.status(), 204);
-    assert_eq!(app.delete(&format!("/departments/{empty}"), &admin).await.status(), 404);
-    let log = body(app.get("/admin/audit-log?action=department.updated", &admin).await).await;
+    assert_eq!(
+        app.delete(&format!("/departments/{empty}"), &admin)
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(
+        app.delete(&format!("/departments/{empty}"), &admin)
+            .await
+            .status(),
+        404
+    );
+    let log = body(
+        app.get("/admin/audit-log?action=department.updated", &admin)
+            .await,
+    )
+    .await;
     assert_eq!(log["items"].as_array().unwrap().len(), 1);
 }
 
@@ -740,9 +1155,27 @@ async fn the_directory_filters_by_department_and_text() {
     let v = body(app.get("/users?status=pending", &admin).await).await;
     assert_eq!(v["items"].as_array().unwrap().len(), 1);
     assert_eq!(app.get("/users?status=bogus", &admin).await.status(), 422);
-    assert_eq!(app.get(&format!("/users?q={}", "x".repeat(101)), &admin).await.status(), 422);
-    assert_eq!(app.get(&format!("/users/{}", uuid::Uuid::now_v7()), &t).await.status(), 404);
-    assert_eq!(app.http.get(app.url("/users")).send().await.unwrap().status(), 401);
+    assert_eq!(
+        app.get(&format!("/users?q={}", "x".repeat(101)), &admin)
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(
+        app.get(&format!("/users/{}", uuid::Uuid::now_v7()), &t)
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.http
+            .get(app.url("/users"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
 }
 
 #[tokio::test]
@@ -751,17 +1184,42 @@ async fn admins_change_roles_but_never_remove_the_last_admin() {
     let d = app.department("运营部").await;
     let (id, m) = app.member("ops@example.com", d).await;
     let admin = app.admin_token().await;
-    let r = app.patch(&format!("/users/{}", app.admin_id), &admin, json!({ "role": "member" })).await;
+    let r = app
+        .patch(
+            &format!("/users/{}", app.admin_id),
+            &admin,
+            json!({ "role": "member" }),
+        )
+        .await;
     assert_eq!(r.status(), 409);
     assert_eq!(problem(r).await["code"], "last_admin");
-    let r = app.patch(&format!("/users/{}", app.admin_id), &admin, json!({ "status": "deactivated" })).await;
+    let r = app
+        .patch(
+            &format!("/users/{}", app.admin_id),
+            &admin,
+            json!({ "status": "deactivated" }),
+        )
+        .await;
     assert_eq!(r.status(), 409);
-    assert_eq!(app.patch(&format!("/users/{id}"), &m, json!({ "role": "admin" })).await.status(), 403);
-    let r = app.patch(&format!("/users/{id}"), &admin, json!({ "role": "admin" })).await;
+    assert_eq!(
+        app.patch(&format!("/users/{id}"), &m, json!({ "role": "admin" }))
+            .await
+            .status(),
+        403
+    );
+    let r = app
+        .patch(&format!("/users/{id}"), &admin, json!({ "role": "admin" }))
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(body(r).await["role"], "admin");
     // Now there are two; the first may step down.
-    let r = app.patch(&format!("/users/{}", app.admin_id), &admin, json!({ "role": "member" })).await;
+    let r = app
+        .patch(
+            &format!("/users/{}", app.admin_id),
+            &admin,
+            json!({ "role": "member" }),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     for (b, code) in [
         (json!({ "role": "root" }), 422),
@@ -773,7 +1231,14 @@ async fn admins_change_roles_but_never_remove_the_last_admin() {
         let r = app.patch(&format!("/users/{id}"), &admin2, b.clone()).await;
         assert_eq!(r.status(), code, "{b}");
     }
-    let log = body(app.get("/admin/audit-log?action=user.role_changed", &app.login_ok("ops@example.com", PASSWORD).await.access_token).await).await;
+    let log = body(
+        app.get(
+            "/admin/audit-log?action=user.role_changed",
+            &app.login_ok("ops@example.com", PASSWORD).await.access_token,
+        )
+        .await,
+    )
+    .await;
     assert_eq!(log["items"].as_array().unwrap().len(), 2);
 }
 
@@ -783,16 +1248,51 @@ async fn the_audit_log_is_for_administrators_and_filterable() {
     let d = app.department("审计部").await;
     let (_, m) = app.member("au@example.com", d).await;
     assert_eq!(app.get("/admin/audit-log", &m).await.status(), 403);
-    assert_eq!(app.http.get(app.url("/admin/audit-log")).send().await.unwrap().status(), 401);
+    assert_eq!(
+        app.http
+            .get(app.url("/admin/audit-log"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
     let admin = app.admin_token().await;
     let v = body(app.get("/admin/audit-log?action=auth.login", &admin).await).await;
     assert!(v["items"].as_array().unwrap().len() >= 2);
-    let v = body(app.get(&format!("/admin/audit-log?actor_id={}", app.admin_id), &admin).await).await;
-    assert!(v["items"].as_array().unwrap().iter().all(|e| e["actor_id"] == app.admin_id.to_string()));
-    let v = body(app.get("/admin/audit-log?since=2100-01-01T00:00:00Z", &admin).await).await;
+    let v = body(
+        app.get(
+            &format!("/admin/audit-log?actor_id={}", app.admin_id),
+            &admin,
+        )
+        .await,
+    )
+    .await;
+    assert!(
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["actor_id"] == app.admin_id.to_string())
+    );
+    let v = body(
+        app.get("/admin/audit-log?since=2100-01-01T00:00:00Z", &admin)
+            .await,
+    )
+    .await;
     assert_eq!(v["items"].as_array().unwrap().len(), 0);
-    assert_eq!(app.get("/admin/audit-log?since=yesterday", &admin).await.status(), 422);
-    assert_eq!(app.get("/admin/audit-log?actor_id=nope", &admin).await.status(), 422);
+    assert_eq!(
+        app.get("/admin/audit-log?since=yesterday", &admin)
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(
+        app.get("/admin/audit-log?actor_id=nope", &admin)
+            .await
+            .status(),
+        422
+    );
 }
 
 #[tokio::test]
@@ -802,11 +1302,26 @@ async fn notifications_can_be_marked_read() {
     let (_, t) = app.member("n@example.com", d).await;
     let v = body(app.get("/me/notifications?unread=true", &t).await).await;
     assert_eq!(v["items"].as_array().unwrap().len(), 1);
-    assert_eq!(app.post("/me/notifications/read", Some(&t), json!({})).await.status(), 204);
+    assert_eq!(
+        app.post("/me/notifications/read", Some(&t), json!({}))
+            .await
+            .status(),
+        204
+    );
     let v = body(app.get("/me/notifications?unread=true", &t).await).await;
     assert_eq!(v["items"].as_array().unwrap().len(), 0);
-    assert_eq!(app.post("/me/notifications/read", Some(&t), json!({ "ids": ["x"] })).await.status(), 422);
-    assert_eq!(app.post("/me/notifications/read", None, json!({})).await.status(), 401);
+    assert_eq!(
+        app.post("/me/notifications/read", Some(&t), json!({ "ids": ["x"] }))
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(
+        app.post("/me/notifications/read", None, json!({}))
+            .await
+            .status(),
+        401
+    );
 }
 
 // ------------------------------------------------------------------ OpenAPI
@@ -814,13 +1329,26 @@ async fn notifications_can_be_marked_read() {
 #[tokio::test]
 async fn the_served_spec_matches_the_committed_one() {
     let app = spawn_app().await;
-    let served: Value = body(app.http.get(app.url("/api/openapi.json")).send().await.unwrap()).await;
+    let served: Value = body(
+        app.http
+            .get(app.url("/api/openapi.json"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     let committed: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../api-spec/openapi.json"))
-            .expect("api-spec/openapi.json is committed (run `just openapi`)"),
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../api-spec/openapi.json"
+        ))
+        .expect("api-spec/openapi.json is committed (run `just openapi`)"),
     )
     .unwrap();
-    assert!(served == committed, "api-spec/openapi.json is stale: run `just openapi` and commit it");
+    assert!(
+        served == committed,
+        "api-spec/openapi.json is stale: run `just openapi` and commit it"
+    );
     let r = app.http.get(app.url("/api/docs/")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("swagger"));

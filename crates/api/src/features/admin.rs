@@ -9,16 +9,26 @@ use tandem_dto::{Page, Problem, RejectRequest, UserResponse, UserStatus};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, validate};
-use crate::extract::{AuthUser, PageQuery, client_ip};
+use crate::extract::{AuthUser, Json, PageQuery, client_ip};
 use crate::features::ok_with_etag;
 use crate::state::AppState;
+
+/// The states a registration can be listed in.
+#[derive(Debug, Clone, Copy, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationStatus {
+    /// Waiting for a decision.
+    Pending,
+    /// Refused.
+    Rejected,
+}
 
 /// Which registrations to list.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RegistrationQuery {
     /// `pending` (default) or `rejected`.
-    pub status: Option<UserStatus>,
+    pub status: Option<RegistrationStatus>,
 }
 
 /// Registrations waiting for a decision (or the rejected ones).
@@ -33,10 +43,10 @@ pub async fn list_registrations(
     filter: web::Query<RegistrationQuery>,
 ) -> ApiResult<HttpResponse> {
     auth.can(Action::ManageUsers)?;
-    let status = filter.status.unwrap_or(UserStatus::Pending);
-    if !matches!(status, UserStatus::Pending | UserStatus::Rejected) {
-        return Err(ApiError::validation("status", "invalid", "pending or rejected"));
-    }
+    let status = match filter.status {
+        None | Some(RegistrationStatus::Pending) => UserStatus::Pending,
+        Some(RegistrationStatus::Rejected) => UserStatus::Rejected,
+    };
     let (rows, next) = accounts::list_users(
         &state.db,
         UserFilter {
@@ -64,11 +74,11 @@ async fn decide(
     let user = accounts::find_user(&state.db, user_id).await?;
     let status = UserStatus::parse(&user.status);
     // Rejected registrations may still be approved later (a mistake corrected).
-    let allowed = match (approve, status) {
-        (true, Some(UserStatus::Pending | UserStatus::Rejected)) => true,
-        (false, Some(UserStatus::Pending)) => true,
-        _ => false,
-    };
+    let allowed = matches!(
+        (approve, status),
+        (true, Some(UserStatus::Pending | UserStatus::Rejected))
+            | (false, Some(UserStatus::Pending))
+    );
     if !allowed {
         return Err(ApiError::conflict(
             "not_pending",
@@ -79,7 +89,11 @@ async fn decide(
         &state.db,
         user,
         accounts::UserChanges {
-            status: Some(if approve { UserStatus::Active } else { UserStatus::Rejected }),
+            status: Some(if approve {
+                UserStatus::Active
+            } else {
+                UserStatus::Rejected
+            }),
             rejection_reason: Some(reason.clone()),
             ..Default::default()
         },
@@ -158,7 +172,7 @@ pub async fn reject_registration(
     req: HttpRequest,
     auth: AuthUser,
     path: web::Path<Uuid>,
-    body: web::Json<RejectRequest>,
+    body: Json<RejectRequest>,
 ) -> ApiResult<HttpResponse> {
     auth.can(Action::ManageUsers)?;
     let body = body.into_inner();

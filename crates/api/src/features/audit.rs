@@ -7,7 +7,7 @@ use tandem_domain::policy::Action;
 use tandem_dto::{AuditEntryResponse, Page};
 use uuid::Uuid;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiResult, check_text_param};
 use crate::extract::{AuthUser, PageQuery};
 use crate::state::AppState;
 
@@ -16,10 +16,12 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Exact action, e.g. `auth.login_failed`.
+    #[param(max_length = 64)]
     pub action: Option<String>,
     /// Who acted.
     pub actor_id: Option<Uuid>,
     /// The object acted on.
+    #[param(max_length = 64)]
     pub target_id: Option<String>,
     /// From this instant (inclusive).
     pub since: Option<DateTime<Utc>>,
@@ -40,11 +42,8 @@ pub async fn list_audit_log(
 ) -> ApiResult<HttpResponse> {
     auth.can(Action::ReadAuditLog)?;
     let f = filter.into_inner();
-    for (field, v) in [("action", &f.action), ("target_id", &f.target_id)] {
-        if v.as_ref().is_some_and(|s| s.len() > 64) {
-            return Err(ApiError::validation(field, "length", "must be at most 64 characters long"));
-        }
-    }
+    check_text_param("action", f.action.as_deref(), 64)?;
+    check_text_param("target_id", f.target_id.as_deref(), 64)?;
     let (rows, next) = audit::list(
         &state.db,
         AuditFilter {

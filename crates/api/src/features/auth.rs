@@ -15,7 +15,7 @@ use tandem_dto::{
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, validate};
-use crate::extract::client_ip;
+use crate::extract::{Json, client_ip};
 use crate::features::created;
 use crate::security;
 use crate::state::AppState;
@@ -30,11 +30,15 @@ use crate::state::AppState;
 pub async fn register_user(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<RegisterRequest>,
+    body: Json<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     validate(&body)?;
-    let email = body.email.as_deref().map(normalize_email).filter(|e| !e.is_empty());
+    let email = body
+        .email
+        .as_deref()
+        .map(normalize_email)
+        .filter(|e| !e.is_empty());
     let employee_id = body
         .employee_id
         .as_deref()
@@ -49,15 +53,27 @@ pub async fn register_user(
         ));
     }
     if body.name.trim().is_empty() {
-        return Err(ApiError::validation("name", "required", "must not be blank"));
+        return Err(ApiError::validation(
+            "name",
+            "required",
+            "must not be blank",
+        ));
     }
     if body.position.trim().is_empty() {
-        return Err(ApiError::validation("position", "required", "must not be blank"));
+        return Err(ApiError::validation(
+            "position",
+            "required",
+            "must not be blank",
+        ));
     }
     match accounts::find_department(&state.db, body.department_id).await {
         Ok(_) => {}
         Err(RepoError::NotFound) => {
-            return Err(ApiError::validation("department_id", "not_found", "no such department"));
+            return Err(ApiError::validation(
+                "department_id",
+                "not_found",
+                "no such department",
+            ));
         }
         Err(e) => return Err(e.into()),
     }
@@ -66,7 +82,9 @@ pub async fn register_user(
     {
         return Err(taken(which));
     }
-    let password_hash = security::hash_password(body.password).await.map_err(ApiError::internal)?;
+    let password_hash = security::hash_password(body.password)
+        .await
+        .map_err(ApiError::internal)?;
     let user = accounts::insert_user(
         &state.db,
         accounts::NewUser {
@@ -107,9 +125,15 @@ pub async fn register_user(
 
 fn taken(which: &str) -> ApiError {
     if which == "employee_id" {
-        ApiError::conflict("employee_id_taken", "this employee ID is already registered")
+        ApiError::conflict(
+            "employee_id_taken",
+            "this employee ID is already registered",
+        )
     } else {
-        ApiError::conflict("email_taken", "this e-mail or identifier is already registered")
+        ApiError::conflict(
+            "email_taken",
+            "this e-mail or identifier is already registered",
+        )
     }
 }
 
@@ -125,7 +149,7 @@ fn taken(which: &str) -> ApiError {
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: Json<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     validate(&body)?;
@@ -138,7 +162,9 @@ pub async fn login(
             .locked_for(&account_key, now)
             .max(lock(&state.throttle.addresses).locked_for(&ip_key, now));
         if let Some(wait) = wait {
-            return Err(ApiError::TooManyRequests { retry_after: wait.as_secs().max(1) });
+            return Err(ApiError::TooManyRequests {
+                retry_after: wait.as_secs().max(1),
+            });
         }
     }
     let user = accounts::find_user_by_login(&state.db, &body.login).await?;
@@ -164,9 +190,13 @@ pub async fn login(
         )
         .await?;
         if let Some(wait) = a.max(b) {
-            return Err(ApiError::TooManyRequests { retry_after: wait.as_secs().max(1) });
+            return Err(ApiError::TooManyRequests {
+                retry_after: wait.as_secs().max(1),
+            });
         }
-        return Err(ApiError::Unauthorized { code: "invalid_credentials" });
+        return Err(ApiError::Unauthorized {
+            code: "invalid_credentials",
+        });
     };
     // The status is only revealed to someone who knows the password.
     match UserStatus::parse(&user.status) {
@@ -187,7 +217,10 @@ pub async fn login(
             ));
         }
         _ => {
-            return Err(ApiError::forbidden("account_deactivated", "this account is deactivated"));
+            return Err(ApiError::forbidden(
+                "account_deactivated",
+                "this account is deactivated",
+            ));
         }
     }
     lock(&state.throttle.accounts).succeed(&account_key);
@@ -223,8 +256,14 @@ async fn issue_pair(
     let refresh = security::random_token(32);
     let expires = Utc::now()
         + chrono::Duration::from_std(state.config.refresh_ttl).map_err(ApiError::internal)?;
-    accounts::insert_refresh_token(&state.db, user.id, family, security::token_hash(&refresh), expires)
-        .await?;
+    accounts::insert_refresh_token(
+        &state.db,
+        user.id,
+        family,
+        security::token_hash(&refresh),
+        expires,
+    )
+    .await?;
     Ok(TokenPairResponse {
         access_token: access,
         refresh_token: refresh,
@@ -245,16 +284,20 @@ async fn issue_pair(
 pub async fn refresh_session(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     validate(&body)?;
-    let invalid = ApiError::Unauthorized { code: "invalid_refresh_token" };
+    let invalid = ApiError::Unauthorized {
+        code: "invalid_refresh_token",
+    };
     let row = accounts::find_refresh_token(&state.db, &security::token_hash(&body.refresh_token))
         .await?
         .ok_or(invalid)?;
     if row.revoked_at.is_some() {
-        return Err(ApiError::Unauthorized { code: "invalid_refresh_token" });
+        return Err(ApiError::Unauthorized {
+            code: "invalid_refresh_token",
+        });
     }
     if row.used_at.is_some() || !accounts::spend_refresh_token(&state.db, row.id).await? {
         // Reuse: someone holds a copy. Kill the whole login so neither copy works.
@@ -271,14 +314,20 @@ pub async fn refresh_session(
             },
         )
         .await?;
-        return Err(ApiError::Unauthorized { code: "refresh_token_reused" });
+        return Err(ApiError::Unauthorized {
+            code: "refresh_token_reused",
+        });
     }
     if row.expires_at <= Utc::now() {
-        return Err(ApiError::Unauthorized { code: "invalid_refresh_token" });
+        return Err(ApiError::Unauthorized {
+            code: "invalid_refresh_token",
+        });
     }
     let user = accounts::find_user(&state.db, row.user_id).await?;
     if UserStatus::parse(&user.status) != Some(UserStatus::Active) {
-        return Err(ApiError::Unauthorized { code: "account_inactive" });
+        return Err(ApiError::Unauthorized {
+            code: "account_inactive",
+        });
     }
     let pair = issue_pair(&state, &user, row.family_id).await?;
     Ok(HttpResponse::Ok().json(pair))
@@ -290,7 +339,7 @@ pub async fn refresh_session(
 #[tracing::instrument(skip_all, err)]
 pub async fn logout(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     validate(&body)?;

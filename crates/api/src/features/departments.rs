@@ -12,7 +12,7 @@ use tandem_dto::{
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, validate};
-use crate::extract::{AuthUser, PageQuery, check_if_match, client_ip};
+use crate::extract::{AuthUser, Json, PageQuery, check_if_match, client_ip};
 use crate::features::{created, ok_with_etag};
 use crate::state::AppState;
 
@@ -25,8 +25,7 @@ pub async fn list_departments(
     state: web::Data<AppState>,
     page: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (rows, next) =
-        accounts::list_departments(&state.db, page.cursor()?, page.limit()?).await?;
+    let (rows, next) = accounts::list_departments(&state.db, page.cursor()?, page.limit()?).await?;
     Ok(HttpResponse::Ok().json(Page {
         items: rows.iter().map(accounts::department_dto).collect(),
         next_cursor: next,
@@ -66,7 +65,11 @@ async fn check_parent_exists(state: &AppState, parent: Option<Uuid>) -> ApiResul
         match accounts::find_department(&state.db, p).await {
             Ok(_) => {}
             Err(RepoError::NotFound) => {
-                return Err(ApiError::validation("parent_id", "not_found", "no such department"));
+                return Err(ApiError::validation(
+                    "parent_id",
+                    "not_found",
+                    "no such department",
+                ));
             }
             Err(e) => return Err(e.into()),
         }
@@ -76,9 +79,10 @@ async fn check_parent_exists(state: &AppState, parent: Option<Uuid>) -> ApiResul
 
 fn name_taken(e: RepoError) -> ApiError {
     match e {
-        RepoError::Conflict(_) => {
-            ApiError::conflict("department_name_taken", "a department with this name exists")
-        }
+        RepoError::Conflict(_) => ApiError::conflict(
+            "department_name_taken",
+            "a department with this name exists",
+        ),
         other => other.into(),
     }
 }
@@ -95,7 +99,7 @@ pub async fn create_department(
     state: web::Data<AppState>,
     req: HttpRequest,
     auth: AuthUser,
-    body: web::Json<CreateDepartmentRequest>,
+    body: Json<CreateDepartmentRequest>,
 ) -> ApiResult<HttpResponse> {
     auth.can(Action::ManageDepartments)?;
     let body = body.into_inner();
@@ -128,8 +132,7 @@ pub async fn create_department(
 /// Rename, set head or parent (administrators). Honors `If-Match`.
 #[utoipa::path(patch, path = "/api/v1/departments/{id}", tag = "departments", security(("bearer" = [])),
     request_body = UpdateDepartmentRequest,
-    params(("id" = Uuid, Path, description = "Department id"),
-        ("If-Match" = Option<String>, Header, description = "ETag from the last read")),
+    params(("id" = Uuid, Path, description = "Department id")),
     responses(
         (status = 200, description = "Updated", body = DepartmentResponse),
         (status = 409, description = "Name taken or parent cycle", body = Problem, content_type = "application/problem+json"),
@@ -141,14 +144,17 @@ pub async fn update_department(
     req: HttpRequest,
     auth: AuthUser,
     path: web::Path<Uuid>,
-    body: web::Json<UpdateDepartmentRequest>,
+    body: Json<UpdateDepartmentRequest>,
 ) -> ApiResult<HttpResponse> {
     auth.can(Action::ManageDepartments)?;
     let body = body.into_inner();
     validate(&body)?;
     let d = accounts::find_department(&state.db, path.into_inner()).await?;
     check_if_match(&req, d.version)?;
-    let name = body.name.map(|n| super::me::non_blank(n, "name")).transpose()?;
+    let name = body
+        .name
+        .map(|n| super::me::non_blank(n, "name"))
+        .transpose()?;
     if let Some(head) = body.head_id {
         check_head(&state, head).await?;
     }
@@ -199,10 +205,12 @@ pub async fn delete_department(
 ) -> ApiResult<HttpResponse> {
     auth.can(Action::ManageDepartments)?;
     let d = accounts::find_department(&state.db, path.into_inner()).await?;
-    accounts::delete_department(&state.db, d.id).await.map_err(|e| match e {
-        RepoError::Conflict(code) => ApiError::conflict(code, "the department is not empty"),
-        other => other.into(),
-    })?;
+    accounts::delete_department(&state.db, d.id)
+        .await
+        .map_err(|e| match e {
+            RepoError::Conflict(code) => ApiError::conflict(code, "the department is not empty"),
+            other => other.into(),
+        })?;
     audit::record(
         &state.db,
         AuditEvent {

@@ -13,7 +13,7 @@ use tandem_dto::{
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, validate};
-use crate::extract::{AuthUser, PageQuery, check_if_match};
+use crate::extract::{AuthUser, Json, PageQuery, check_if_match};
 use crate::features::{created, ok_with_etag};
 use crate::state::AppState;
 
@@ -27,7 +27,10 @@ const AVATAR_SIDE: u32 = 256;
 #[tracing::instrument(skip_all, err)]
 pub async fn get_me(auth: AuthUser) -> ApiResult<HttpResponse> {
     auth.can(Action::ReadSelf)?;
-    Ok(ok_with_etag(&accounts::user_dto(&auth.user), auth.user.version))
+    Ok(ok_with_etag(
+        &accounts::user_dto(&auth.user),
+        auth.user.version,
+    ))
 }
 
 fn optional_text(v: Option<String>, field: &str, max: usize) -> ApiResult<Option<String>> {
@@ -44,7 +47,6 @@ fn optional_text(v: Option<String>, field: &str, max: usize) -> ApiResult<Option
 /// Change name, position, phone or contact info. Honors `If-Match`.
 #[utoipa::path(patch, path = "/api/v1/me", tag = "me", security(("bearer" = [])),
     request_body = UpdateMeRequest,
-    params(("If-Match" = Option<String>, Header, description = "ETag from the last read")),
     responses(
         (status = 200, description = "Updated profile", body = UserResponse),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
@@ -54,7 +56,7 @@ pub async fn update_me(
     state: web::Data<AppState>,
     req: HttpRequest,
     auth: AuthUser,
-    body: web::Json<UpdateMeRequest>,
+    body: Json<UpdateMeRequest>,
 ) -> ApiResult<HttpResponse> {
     auth.can(Action::WriteSelf)?;
     let body = body.into_inner();
@@ -72,7 +74,11 @@ pub async fn update_me(
         if let Some(p) = &phone
             && !p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
         {
-            return Err(ApiError::validation("phone", "format", "digits, spaces and + - ( ) only"));
+            return Err(ApiError::validation(
+                "phone",
+                "format",
+                "digits, spaces and + - ( ) only",
+            ));
         }
         changes.phone = Some(phone);
     }
@@ -105,16 +111,23 @@ pub async fn put_avatar(
     let png = tokio::task::spawn_blocking(move || thumbnail(&body))
         .await
         .map_err(ApiError::internal)??;
-    let changes = accounts::UserChanges { avatar: Some(png), ..Default::default() };
+    let changes = accounts::UserChanges {
+        avatar: Some(png),
+        ..Default::default()
+    };
     let user = accounts::update_user(&state.db, auth.user, changes).await?;
     Ok(ok_with_etag(&accounts::user_dto(&user), user.version))
 }
 
 fn thumbnail(bytes: &[u8]) -> ApiResult<Vec<u8>> {
     use image::{ImageFormat, ImageReader, Limits};
-    let unsupported = || ApiError::UnsupportedMediaType("avatars must be PNG, JPEG or WebP images".into());
+    let unsupported =
+        || ApiError::UnsupportedMediaType("avatars must be PNG, JPEG or WebP images".into());
     let format = image::guess_format(bytes).map_err(|_| unsupported())?;
-    if !matches!(format, ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP) {
+    if !matches!(
+        format,
+        ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP
+    ) {
         return Err(unsupported());
     }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
@@ -124,10 +137,14 @@ fn thumbnail(bytes: &[u8]) -> ApiResult<Vec<u8>> {
     limits.max_image_height = Some(8192);
     limits.max_alloc = Some(128 * 1024 * 1024);
     reader.limits(limits);
-    let img = reader.decode().map_err(|_| {
-        ApiError::validation("avatar", "corrupt", "the image could not be decoded")
-    })?;
-    let thumb = img.resize_to_fill(AVATAR_SIDE, AVATAR_SIDE, image::imageops::FilterType::Triangle);
+    let img = reader
+        .decode()
+        .map_err(|_| ApiError::validation("avatar", "corrupt", "the image could not be decoded"))?;
+    let thumb = img.resize_to_fill(
+        AVATAR_SIDE,
+        AVATAR_SIDE,
+        image::imageops::FilterType::Triangle,
+    );
     let mut out = Vec::new();
     thumb
         .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
@@ -171,7 +188,8 @@ pub async fn list_quick_replies(
 ) -> ApiResult<HttpResponse> {
     auth.can(Action::ReadSelf)?;
     let (rows, next) =
-        accounts::list_quick_replies(&state.db, auth.user.id, page.cursor()?, page.limit()?).await?;
+        accounts::list_quick_replies(&state.db, auth.user.id, page.cursor()?, page.limit()?)
+            .await?;
     Ok(HttpResponse::Ok().json(Page {
         items: rows.iter().map(accounts::quick_reply_dto).collect(),
         next_cursor: next,
@@ -186,7 +204,7 @@ pub async fn list_quick_replies(
 pub async fn create_quick_reply(
     state: web::Data<AppState>,
     auth: AuthUser,
-    body: web::Json<CreateQuickReplyRequest>,
+    body: Json<CreateQuickReplyRequest>,
 ) -> ApiResult<HttpResponse> {
     auth.can(Action::WriteSelf)?;
     let body = body.into_inner();
@@ -213,8 +231,7 @@ pub(crate) fn non_blank(s: String, field: &str) -> ApiResult<String> {
 /// Change a quick-reply template. Honors `If-Match`.
 #[utoipa::path(patch, path = "/api/v1/me/quick-replies/{id}", tag = "me", security(("bearer" = [])),
     request_body = UpdateQuickReplyRequest,
-    params(("id" = Uuid, Path, description = "Template id"),
-        ("If-Match" = Option<String>, Header, description = "ETag from the last read")),
+    params(("id" = Uuid, Path, description = "Template id")),
     responses(
         (status = 200, description = "Updated", body = QuickReplyResponse),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
@@ -225,7 +242,7 @@ pub async fn update_quick_reply(
     req: HttpRequest,
     auth: AuthUser,
     path: web::Path<Uuid>,
-    body: web::Json<UpdateQuickReplyRequest>,
+    body: Json<UpdateQuickReplyRequest>,
 ) -> ApiResult<HttpResponse> {
     auth.can(Action::WriteSelf)?;
     let body = body.into_inner();
@@ -296,7 +313,7 @@ pub async fn list_notifications(
 pub async fn mark_notifications_read(
     state: web::Data<AppState>,
     auth: AuthUser,
-    body: web::Json<MarkNotificationsReadRequest>,
+    body: Json<MarkNotificationsReadRequest>,
 ) -> ApiResult<HttpResponse> {
     auth.can(Action::WriteSelf)?;
     let body = body.into_inner();

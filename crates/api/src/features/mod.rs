@@ -21,7 +21,11 @@ pub(crate) fn ok_with_etag<T: Serialize>(body: &T, version: i64) -> HttpResponse
 }
 
 /// 201 with `Location` (and an ETag when the resource is versioned).
-pub(crate) fn created<T: Serialize>(location: String, body: &T, version: Option<i64>) -> HttpResponse {
+pub(crate) fn created<T: Serialize>(
+    location: String,
+    body: &T,
+    version: Option<i64>,
+) -> HttpResponse {
     let mut res = HttpResponse::Created();
     res.insert_header((header::LOCATION, location));
     if let Some(v) = version {

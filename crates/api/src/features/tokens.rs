@@ -6,13 +6,11 @@ use serde_json::json;
 use tandem_db::accounts;
 use tandem_db::audit::{self, AuditEvent};
 use tandem_domain::policy::Action;
-use tandem_dto::{
-    AccessTokenResponse, CreateAccessTokenRequest, CreatedAccessTokenResponse, Page,
-};
+use tandem_dto::{AccessTokenResponse, CreateAccessTokenRequest, CreatedAccessTokenResponse, Page};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, validate};
-use crate::extract::{AuthUser, PageQuery, client_ip};
+use crate::extract::{AuthUser, Json, PageQuery, client_ip};
 use crate::features::created;
 use crate::security::{self, PAT_PREFIX};
 use crate::state::AppState;
@@ -29,7 +27,8 @@ pub async fn list_tokens(
 ) -> ApiResult<HttpResponse> {
     auth.can(Action::ReadSelf)?;
     let (rows, next) =
-        accounts::list_access_tokens(&state.db, auth.user.id, page.cursor()?, page.limit()?).await?;
+        accounts::list_access_tokens(&state.db, auth.user.id, page.cursor()?, page.limit()?)
+            .await?;
     Ok(HttpResponse::Ok().json(Page {
         items: rows.iter().map(accounts::access_token_dto).collect(),
         next_cursor: next,
@@ -45,7 +44,7 @@ pub async fn create_token(
     state: web::Data<AppState>,
     req: HttpRequest,
     auth: AuthUser,
-    body: web::Json<CreateAccessTokenRequest>,
+    body: Json<CreateAccessTokenRequest>,
 ) -> ApiResult<HttpResponse> {
     auth.can(Action::ManageOwnTokens)?;
     let body = body.into_inner();
@@ -54,7 +53,11 @@ pub async fn create_token(
     if let Some(exp) = body.expires_at
         && exp <= Utc::now()
     {
-        return Err(ApiError::validation("expires_at", "past", "must be in the future"));
+        return Err(ApiError::validation(
+            "expires_at",
+            "past",
+            "must be in the future",
+        ));
     }
     // A token never gets more than the token that created it.
     if let Some(parent) = &auth.actor.scopes
@@ -92,7 +95,10 @@ pub async fn create_token(
     .await?;
     Ok(created(
         format!("/api/v1/me/tokens/{}", row.id),
-        &CreatedAccessTokenResponse { token: secret, info: accounts::access_token_dto(&row) },
+        &CreatedAccessTokenResponse {
+            token: secret,
+            info: accounts::access_token_dto(&row),
+        },
         None,
     ))
 }

@@ -2,15 +2,15 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
+use tandem_db::RepoError;
 use tandem_db::accounts::{self, UserFilter};
 use tandem_db::audit::{self, AuditEvent};
-use tandem_db::RepoError;
 use tandem_domain::policy::Action;
 use tandem_dto::{Page, Problem, SystemRole, UpdateUserRequest, UserResponse, UserStatus};
 use uuid::Uuid;
 
-use crate::error::{ApiError, ApiResult, validate};
-use crate::extract::{AuthUser, PageQuery, check_if_match, client_ip};
+use crate::error::{ApiError, ApiResult, check_text_param, validate};
+use crate::extract::{AuthUser, Json, PageQuery, check_if_match, client_ip};
 use crate::features::ok_with_etag;
 use crate::state::AppState;
 
@@ -21,6 +21,7 @@ pub struct UserListQuery {
     /// Only people of this department.
     pub department_id: Option<Uuid>,
     /// Text in name, e-mail, employee ID or position.
+    #[param(max_length = 100)]
     pub q: Option<String>,
     /// Only users with this status (administrators only; others see active users).
     pub status: Option<UserStatus>,
@@ -39,9 +40,7 @@ pub async fn list_users(
 ) -> ApiResult<HttpResponse> {
     auth.can(Action::ReadDirectory)?;
     let filter = filter.into_inner();
-    if filter.q.as_ref().is_some_and(|q| q.chars().count() > 100) {
-        return Err(ApiError::validation("q", "length", "must be at most 100 characters long"));
-    }
+    check_text_param("q", filter.q.as_deref(), 100)?;
     // Members see colleagues; only administrators look into pending or deactivated accounts.
     let status = if auth.can(Action::ManageUsers).is_ok() {
         filter.status
@@ -84,8 +83,7 @@ pub async fn get_user(
 /// Deactivation revokes every session and token of the user at once.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
     request_body = UpdateUserRequest,
-    params(("id" = Uuid, Path, description = "User id"),
-        ("If-Match" = Option<String>, Header, description = "ETag from the last read")),
+    params(("id" = Uuid, Path, description = "User id")),
     responses(
         (status = 200, description = "Updated", body = UserResponse),
         (status = 409, description = "Would leave no active administrator", body = Problem, content_type = "application/problem+json"),
@@ -97,7 +95,7 @@ pub async fn update_user(
     req: HttpRequest,
     auth: AuthUser,
     path: web::Path<Uuid>,
-    body: web::Json<UpdateUserRequest>,
+    body: Json<UpdateUserRequest>,
 ) -> ApiResult<HttpResponse> {
     auth.can(Action::ManageUsers)?;
     let body = body.into_inner();
@@ -125,7 +123,11 @@ pub async fn update_user(
         match accounts::find_department(&state.db, d).await {
             Ok(_) => {}
             Err(RepoError::NotFound) => {
-                return Err(ApiError::validation("department_id", "not_found", "no such department"));
+                return Err(ApiError::validation(
+                    "department_id",
+                    "not_found",
+                    "no such department",
+                ));
             }
             Err(e) => return Err(e.into()),
         }
@@ -139,7 +141,10 @@ pub async fn update_user(
             "this is the last active administrator",
         ));
     }
-    let position = body.position.map(|p| super::me::non_blank(p, "position")).transpose()?;
+    let position = body
+        .position
+        .map(|p| super::me::non_blank(p, "position"))
+        .transpose()?;
     let updated = accounts::update_user(
         &state.db,
         user,

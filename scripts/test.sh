@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs the test lanes and prints how long each took.
+# Usage: scripts/test.sh [lane…]   lanes: lint unit sqlite pg schemathesis (default: all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tandem/target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+lanes=("$@")
+[ ${#lanes[@]} -gt 0 ] || lanes=(lint sqlite pg schemathesis)
+report=()
+
+ensure_nextest() {
+  command -v cargo-nextest >/dev/null || cargo install --quiet cargo-nextest
+}
+
+lane() {
+  local name=$1; shift
+  local start=$SECONDS
+  echo "==> $name"
+  "$@"
+  report+=("$(printf '%-14s %4ss' "$name" $((SECONDS - start)))")
+}
+
+lint() {
+  rustup component add rustfmt clippy >/dev/null 2>&1 || true
+  cargo fmt --all -- --check
+  cargo clippy --workspace --all-targets -- -D warnings
+}
+
+sqlite() {
+  ensure_nextest
+  cargo nextest run --workspace --no-fail-fast
+}
+
+pg() {
+  ensure_nextest
+  eval "$(scripts/pg-up.sh)"
+  trap 'scripts/pg-down.sh' RETURN
+  # Only the API tests touch the database; the rest ran in the SQLite lane.
+  TANDEM_TEST_PG="$TANDEM_TEST_PG" cargo nextest run -p tandem-testkit --no-fail-fast
+}
+
+schemathesis() {
+  scripts/schemathesis.sh
+}
+
+for l in "${lanes[@]}"; do
+  case "$l" in
+    lint|sqlite|pg|schemathesis) lane "$l" "$l" ;;
+    *) echo "unknown lane $l" >&2; exit 2 ;;
+  esac
+done
+echo
+echo "lane timings:"
+printf '  %s\n' "${report[@]}"
