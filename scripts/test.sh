@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tandem/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 lanes=("$@")
-[ ${#lanes[@]} -gt 0 ] || lanes=(lint sqlite pg schemathesis)
+[ ${#lanes[@]} -gt 0 ] || lanes=(lint sqlite pg smoke schemathesis)
 report=()
 
 ensure_nextest() {
@@ -40,13 +40,17 @@ pg() {
   TANDEM_TEST_PG="$TANDEM_TEST_PG" cargo nextest run -p tandem-testkit --no-fail-fast
 }
 
+smoke() {
+  scripts/smoke.sh
+}
+
 schemathesis() {
   scripts/schemathesis.sh
 }
 
 for l in "${lanes[@]}"; do
   case "$l" in
-    lint|sqlite|pg|schemathesis) lane "$l" "$l" ;;
+    lint|sqlite|pg|smoke|schemathesis) lane "$l" "$l" ;;
     *) echo "unknown lane $l" >&2; exit 2 ;;
   esac
 done

@@ -78,7 +78,13 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(format!("configuration error: {e}")),
     };
-    init_tracing(&cfg.log);
+    // One-shot commands stay quiet unless asked; the server logs at the configured level.
+    let serving = matches!(cli.command, None | Some(Command::Serve));
+    init_tracing(if serving || std::env::var("TANDEM_LOG").is_ok() {
+        &cfg.log
+    } else {
+        "warn"
+    });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1353,3 +1353,15 @@ async fn the_served_spec_matches_the_committed_one() {
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("swagger"));
 }
+
+#[tokio::test]
+async fn the_tests_run_on_the_engine_the_lane_asked_for() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let expected = if std::env::var("TANDEM_TEST_PG").is_ok_and(|s| !s.is_empty()) {
+        sea_orm::DbBackend::Postgres
+    } else {
+        sea_orm::DbBackend::Sqlite
+    };
+    assert_eq!(app.db.get_database_backend(), expected);
+}
