@@ -1,1 +1,219 @@
+//! Typed HTTP client over the `dto` types, for the CLI's seed command, scripts, e2e and tests.
+//! Errors arrive as the server's problem+json, decoded.
 
+use reqwest::{Method, RequestBuilder, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tandem_dto::*;
+use uuid::Uuid;
+
+/// What a call can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server answered with a problem document.
+    #[error("{} {}: {}", .0.status, .0.title, .0.detail.clone().unwrap_or_default())]
+    Api(Problem),
+    /// The request did not get an answer, or the answer was not what the API promises.
+    #[error(transparent)]
+    Http(#[from] reqwest::Error),
+}
+
+impl ClientError {
+    /// The problem's stable code, when the server sent one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ClientError::Api(p) => p.code.as_deref(),
+            ClientError::Http(_) => None,
+        }
+    }
+}
+
+pub type ClientResult<T> = Result<T, ClientError>;
+
+/// A client for one server, optionally authenticated.
+#[derive(Clone, Debug)]
+pub struct TandemClient {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl TandemClient {
+    /// `base` is the server root, e.g. `http://127.0.0.1:8080`.
+    pub fn new(base: impl Into<String>) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            base: base.into().trim_end_matches('/').to_owned(),
+            token: None,
+        }
+    }
+
+    /// The same client, sending `token` as `Authorization: Bearer`.
+    pub fn with_token(&self, token: impl Into<String>) -> Self {
+        Self {
+            token: Some(token.into()),
+            ..self.clone()
+        }
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let r = self
+            .http
+            .request(method, format!("{}/api/v1{}", self.base, path));
+        match &self.token {
+            Some(t) => r.bearer_auth(t),
+            None => r,
+        }
+    }
+
+    async fn decode<T: DeserializeOwned>(res: Response) -> ClientResult<T> {
+        if res.status().is_success() {
+            Ok(res.json().await?)
+        } else {
+            let status = res.status();
+            let problem = res.json::<Problem>().await.unwrap_or_else(|_| Problem {
+                kind: "about:blank".into(),
+                title: status.canonical_reason().unwrap_or("Error").into(),
+                status: status.as_u16(),
+                detail: None,
+                code: None,
+                errors: vec![],
+            });
+            Err(ClientError::Api(problem))
+        }
+    }
+
+    async fn empty(res: Response) -> ClientResult<()> {
+        if res.status().is_success() {
+            Ok(())
+        } else {
+            Self::decode::<serde_json::Value>(res).await.map(|_| ())
+        }
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> ClientResult<T> {
+        Self::decode(self.request(Method::GET, path).send().await?).await
+    }
+
+    async fn send<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> ClientResult<T> {
+        Self::decode(self.request(method, path).json(body).send().await?).await
+    }
+
+    pub async fn health(&self) -> ClientResult<HealthResponse> {
+        Self::decode(
+            self.http
+                .get(format!("{}/api/health", self.base))
+                .send()
+                .await?,
+        )
+        .await
+    }
+
+    pub async fn register(&self, req: &RegisterRequest) -> ClientResult<UserResponse> {
+        self.send(Method::POST, "/auth/register", req).await
+    }
+
+    pub async fn login(&self, login: &str, password: &str) -> ClientResult<TokenPairResponse> {
+        let req = LoginRequest {
+            login: login.into(),
+            password: password.into(),
+        };
+        self.send(Method::POST, "/auth/login", &req).await
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> ClientResult<TokenPairResponse> {
+        let req = RefreshRequest {
+            refresh_token: refresh_token.into(),
+        };
+        self.send(Method::POST, "/auth/refresh", &req).await
+    }
+
+    pub async fn logout(&self, refresh_token: &str) -> ClientResult<()> {
+        let req = RefreshRequest {
+            refresh_token: refresh_token.into(),
+        };
+        Self::empty(
+            self.request(Method::POST, "/auth/logout")
+                .json(&req)
+                .send()
+                .await?,
+        )
+        .await
+    }
+
+    pub async fn me(&self) -> ClientResult<UserResponse> {
+        self.get("/me").await
+    }
+
+    pub async fn update_me(&self, req: &UpdateMeRequest) -> ClientResult<UserResponse> {
+        self.send(Method::PATCH, "/me", req).await
+    }
+
+    pub async fn departments(&self) -> ClientResult<Page<DepartmentResponse>> {
+        self.get("/departments?limit=200").await
+    }
+
+    pub async fn create_department(
+        &self,
+        req: &CreateDepartmentRequest,
+    ) -> ClientResult<DepartmentResponse> {
+        self.send(Method::POST, "/departments", req).await
+    }
+
+    pub async fn registrations(&self) -> ClientResult<Page<UserResponse>> {
+        self.get("/admin/registrations").await
+    }
+
+    pub async fn approve(&self, user_id: Uuid) -> ClientResult<UserResponse> {
+        self.send(
+            Method::POST,
+            &format!("/admin/registrations/{user_id}/approve"),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
+    pub async fn reject(&self, user_id: Uuid, reason: &str) -> ClientResult<UserResponse> {
+        let req = RejectRequest {
+            reason: reason.into(),
+        };
+        self.send(
+            Method::POST,
+            &format!("/admin/registrations/{user_id}/reject"),
+            &req,
+        )
+        .await
+    }
+
+    pub async fn update_user(
+        &self,
+        user_id: Uuid,
+        req: &UpdateUserRequest,
+    ) -> ClientResult<UserResponse> {
+        self.send(Method::PATCH, &format!("/users/{user_id}"), req)
+            .await
+    }
+
+    pub async fn create_token(
+        &self,
+        req: &CreateAccessTokenRequest,
+    ) -> ClientResult<CreatedAccessTokenResponse> {
+        self.send(Method::POST, "/me/tokens", req).await
+    }
+
+    pub async fn create_quick_reply(
+        &self,
+        req: &CreateQuickReplyRequest,
+    ) -> ClientResult<QuickReplyResponse> {
+        self.send(Method::POST, "/me/quick-replies", req).await
+    }
+
+    pub async fn notifications(&self) -> ClientResult<Page<NotificationResponse>> {
+        self.get("/me/notifications").await
+    }
+}

@@ -7,8 +7,11 @@ use std::net::TcpListener;
 use reqwest::{Client, Method, RequestBuilder, Response};
 use serde_json::{Value, json};
 use tandem_api::{ApiConfig, AppState};
+use tandem_client::TandemClient;
 use tandem_db::accounts::{self, NewUser};
-use tandem_dto::{SystemRole, TokenPairResponse, UserStatus};
+use tandem_dto::{
+    CreateDepartmentRequest, RegisterRequest, SystemRole, TokenPairResponse, UserStatus,
+};
 use uuid::Uuid;
 
 pub use tandem_api;
@@ -24,6 +27,8 @@ pub struct TestApp {
     pub http: Client,
     pub db: tandem_db::DatabaseConnection,
     pub admin_id: Uuid,
+    /// Typed client without a token; `.with_token(t)` for an authenticated one.
+    pub client: TandemClient,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -105,8 +110,10 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
         .run();
     let handle = server.handle();
     tokio::spawn(server);
+    let base = format!("http://127.0.0.1:{port}");
     TestApp {
-        base: format!("http://127.0.0.1:{port}"),
+        client: TandemClient::new(base.clone()),
+        base,
         http: Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -175,9 +182,7 @@ impl TestApp {
 
     /// Logs in and returns the token pair; panics on failure.
     pub async fn login_ok(&self, login: &str, password: &str) -> TokenPairResponse {
-        let r = self.login(login, password).await;
-        assert_eq!(r.status(), 200, "login of {login} failed");
-        r.json().await.expect("pair")
+        self.client.login(login, password).await.expect("login")
     }
 
     pub async fn admin_token(&self) -> String {
@@ -188,28 +193,26 @@ impl TestApp {
 
     /// Creates a department as the administrator and returns its id.
     pub async fn department(&self, name: &str) -> Uuid {
-        let t = self.admin_token().await;
-        let r = self
-            .post("/departments", Some(&t), json!({ "name": name }))
-            .await;
-        assert_eq!(r.status(), 201);
-        let v: Value = r.json().await.expect("json");
-        v["id"].as_str().and_then(|s| s.parse().ok()).expect("id")
+        let admin = self.client.with_token(self.admin_token().await);
+        let req = CreateDepartmentRequest {
+            name: name.into(),
+            head_id: None,
+            parent_id: None,
+        };
+        admin.create_department(&req).await.expect("department").id
     }
 
     /// Registers a user (pending) and returns its id.
     pub async fn register(&self, email: &str, department_id: Uuid) -> Uuid {
-        let r = self
-            .post(
-                "/auth/register",
-                None,
-                json!({ "email": email, "name": "Tester", "department_id": department_id,
-                        "position": "Engineer", "password": PASSWORD }),
-            )
-            .await;
-        assert_eq!(r.status(), 201, "register {email}");
-        let v: Value = r.json().await.expect("json");
-        v["id"].as_str().and_then(|s| s.parse().ok()).expect("id")
+        let req = RegisterRequest {
+            email: Some(email.into()),
+            employee_id: None,
+            name: "Tester".into(),
+            department_id,
+            position: "Engineer".into(),
+            password: PASSWORD.into(),
+        };
+        self.client.register(&req).await.expect("register").id
     }
 
     /// Registers and approves a member; returns (id, access token).

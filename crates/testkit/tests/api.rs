@@ -1365,3 +1365,42 @@ async fn the_tests_run_on_the_engine_the_lane_asked_for() {
     };
     assert_eq!(app.db.get_database_backend(), expected);
 }
+
+#[tokio::test]
+async fn the_typed_client_walks_the_whole_account_journey() {
+    let app = spawn_app().await;
+    let d = app.department("市场部").await;
+    let reg = tandem_dto::RegisterRequest {
+        email: None,
+        employee_id: Some("M2024".into()),
+        name: "王芳".into(),
+        department_id: d,
+        position: "市场专员".into(),
+        password: PASSWORD.into(),
+    };
+    let user = app.client.register(&reg).await.unwrap();
+    let err = app.client.login("M2024", PASSWORD).await.unwrap_err();
+    assert_eq!(err.code(), Some("account_pending"));
+    let admin = app.client.with_token(app.admin_token().await);
+    assert_eq!(admin.registrations().await.unwrap().items.len(), 1);
+    admin.approve(user.id).await.unwrap();
+    let pair = app.client.login("M2024", PASSWORD).await.unwrap();
+    let me = app
+        .client
+        .with_token(&pair.access_token)
+        .me()
+        .await
+        .unwrap();
+    assert_eq!(me.name, "王芳");
+    let pair2 = app.client.refresh(&pair.refresh_token).await.unwrap();
+    app.client.logout(&pair2.refresh_token).await.unwrap();
+    let err = app.client.refresh(&pair2.refresh_token).await.unwrap_err();
+    assert_eq!(err.code(), Some("invalid_refresh_token"));
+    let notes = app
+        .client
+        .with_token(&pair.access_token)
+        .notifications()
+        .await
+        .unwrap();
+    assert_eq!(notes.items[0].kind, "account.approved");
+}
