@@ -101,6 +101,68 @@ async fn authenticate(state: &AppState, token: &str) -> ApiResult<AuthUser> {
     Ok(AuthUser { user, actor })
 }
 
+/// Compile-time names for policy actions, so handlers can demand them as extractors.
+pub mod perm {
+    use tandem_domain::policy::Action;
+
+    /// A policy action known at compile time.
+    pub trait Permission {
+        const ACTION: Action;
+    }
+
+    macro_rules! permissions {
+        ($($name:ident),* $(,)?) => {$(
+            #[doc = concat!("Requires `Action::", stringify!($name), "`.")]
+            pub struct $name;
+            impl Permission for $name {
+                const ACTION: Action = Action::$name;
+            }
+        )*};
+    }
+
+    permissions!(
+        ReadSelf,
+        WriteSelf,
+        ManageOwnTokens,
+        ReadDirectory,
+        ManageUsers,
+        ManageDepartments,
+        ReadAuditLog
+    );
+}
+
+/// The authenticated caller, already checked by the policy for `P`. Because it is an
+/// extractor listed before the body, a caller without the right gets 403 before their input
+/// is even looked at (no validation oracle for the unauthorised).
+pub struct Allowed<P: perm::Permission> {
+    pub auth: AuthUser,
+    _p: std::marker::PhantomData<P>,
+}
+
+impl<P: perm::Permission> std::ops::Deref for Allowed<P> {
+    type Target = AuthUser;
+    fn deref(&self) -> &AuthUser {
+        &self.auth
+    }
+}
+
+impl<P: perm::Permission + 'static> FromRequest for Allowed<P> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let fut = AuthUser::from_request(req, payload);
+        Box::pin(async move {
+            let auth = fut.await?;
+            auth.can(P::ACTION)?;
+            Ok(Allowed {
+                auth,
+                _p: std::marker::PhantomData,
+            })
+        })
+    }
+}
+
 /// The client's address as seen on the socket (proxies' headers are not trusted here).
 pub fn client_ip(req: &HttpRequest) -> Option<String> {
     req.peer_addr().map(|a| a.ip().to_string())
@@ -136,12 +198,16 @@ pub fn check_if_match(req: &HttpRequest, version: i64) -> ApiResult<()> {
 /// Largest JSON body accepted anywhere.
 pub const JSON_LIMIT: usize = 256 * 1024;
 
-/// JSON body extractor: like `web::Json`, but only a JSON *object* is accepted, because serde
-/// would otherwise happily read a struct from an array (`[null, null]`).
-pub struct Json<T>(pub T);
+/// JSON body extractor: like `web::Json`, but
+/// - only a JSON *object* is accepted (serde would otherwise read a struct from `[null, null]`);
+/// - a bad body does not fail extraction: the error is handed to the handler through
+///   [`Json::into_inner`]. actix polls all extractors together, so a failing body could
+///   otherwise answer 422 before authentication and authorization had their say.
+pub struct Json<T>(ApiResult<T>);
 
 impl<T> Json<T> {
-    pub fn into_inner(self) -> T {
+    /// The body, or the problem with it.
+    pub fn into_inner(self) -> ApiResult<T> {
         self.0
     }
 }
@@ -153,19 +219,41 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let fut = web::Json::<serde_json::Value>::from_request(req, payload);
         Box::pin(async move {
-            let value = fut.await?.into_inner();
-            if !value.is_object() {
-                return Err(ApiError::validation(
+            let parsed = match fut.await {
+                Err(e) => Err(match e.as_error::<ApiError>() {
+                    Some(api) => clone_error(api),
+                    None => ApiError::BadRequest {
+                        code: "malformed_body",
+                        detail: e.to_string(),
+                    },
+                }),
+                Ok(v) if !v.is_object() => Err(ApiError::validation(
                     "body",
                     "invalid_type",
                     "the body must be a JSON object",
-                )
-                .into());
-            }
-            serde_json::from_value::<T>(value)
-                .map(Json)
-                .map_err(|e| json_error(JsonPayloadError::Deserialize(e)).into())
+                )),
+                Ok(v) => serde_json::from_value::<T>(v.into_inner())
+                    .map_err(|e| json_error(JsonPayloadError::Deserialize(e))),
+            };
+            Ok(Json(parsed))
         })
+    }
+}
+
+/// Re-creates an error that actix holds behind a reference.
+fn clone_error(e: &ApiError) -> ApiError {
+    match e {
+        ApiError::BadRequest { code, detail } => ApiError::BadRequest {
+            code,
+            detail: detail.clone(),
+        },
+        ApiError::PayloadTooLarge => ApiError::PayloadTooLarge,
+        ApiError::UnsupportedMediaType(d) => ApiError::UnsupportedMediaType(d.clone()),
+        ApiError::Validation(v) => ApiError::Validation(v.clone()),
+        other => ApiError::BadRequest {
+            code: "malformed_body",
+            detail: other.to_string(),
+        },
     }
 }
 

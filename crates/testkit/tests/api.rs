@@ -1404,3 +1404,75 @@ async fn the_typed_client_walks_the_whole_account_journey() {
         .unwrap();
     assert_eq!(notes.items[0].kind, "account.approved");
 }
+
+/// Every operation the spec marks as secured refuses a missing or bad token, and every
+/// admin-tagged operation refuses a member: driven by the spec so new endpoints are covered.
+#[tokio::test]
+async fn every_secured_endpoint_refuses_anonymous_and_members_where_required() {
+    let app = spawn_app().await;
+    let d = app.department("研发部").await;
+    let (member_id, member) = app.member("m@example.com", d).await;
+    let spec: Value = body(
+        app.http
+            .get(app.url("/api/openapi.json"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+            let concrete = path
+                .replace("{id}", &uuid::Uuid::now_v7().to_string())
+                .replace("{user_id}", &member_id.to_string());
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let send = |token: Option<&str>| {
+                let r = app
+                    .http
+                    .request(m.clone(), format!("{}{}", app.base, concrete))
+                    .json(&json!({}));
+                match token {
+                    Some(t) => r.bearer_auth(t),
+                    None => r,
+                }
+                .send()
+            };
+            if !secured {
+                continue;
+            }
+            checked += 1;
+            let r = send(None).await.unwrap();
+            assert_eq!(r.status(), 401, "{method} {path} without a token");
+            problem(r).await;
+            let r = send(Some("bad-token")).await.unwrap();
+            assert_eq!(r.status(), 401, "{method} {path} with a bad token");
+            let tag = op["tags"][0].as_str().unwrap_or_default();
+            let admin_only = tag == "admin"
+                || (tag == "departments" && method != "get")
+                || (path == "/api/v1/users/{id}" && method == "patch");
+            if admin_only {
+                let r = send(Some(&member)).await.unwrap();
+                assert_eq!(r.status(), 403, "{method} {path} as a member");
+                assert_eq!(problem(r).await["code"], "not_admin");
+            }
+        }
+    }
+    assert!(checked >= 24, "only {checked} secured operations found");
+}
+
+#[tokio::test]
+async fn members_see_colleagues_in_the_directory() {
+    let app = spawn_app().await;
+    let d = app.department("生产部").await;
+    let (a, _) = app.member("a@example.com", d).await;
+    let (_, b) = app.member("b@example.com", d).await;
+    let r = app.get(&format!("/users/{a}"), &b).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("etag").is_some());
+    let v = body(r).await;
+    assert_eq!(v["email"], "a@example.com");
+    assert!(v.get("password_hash").is_none());
+    assert!(v.get("avatar").is_none());
+}

@@ -4,12 +4,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 use tandem_db::accounts::{self, UserFilter};
 use tandem_db::audit::{self, AuditEvent};
-use tandem_domain::policy::Action;
 use tandem_dto::{Page, Problem, RejectRequest, UserResponse, UserStatus};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, validate};
-use crate::extract::{AuthUser, Json, PageQuery, client_ip};
+use crate::extract::{Allowed, AuthUser, Json, PageQuery, client_ip, perm};
 use crate::features::ok_with_etag;
 use crate::state::AppState;
 
@@ -38,11 +37,10 @@ pub struct RegistrationQuery {
 #[tracing::instrument(skip_all, err)]
 pub async fn list_registrations(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    _auth: Allowed<perm::ManageUsers>,
     page: web::Query<PageQuery>,
     filter: web::Query<RegistrationQuery>,
 ) -> ApiResult<HttpResponse> {
-    auth.can(Action::ManageUsers)?;
     let status = match filter.status {
         None | Some(RegistrationStatus::Pending) => UserStatus::Pending,
         Some(RegistrationStatus::Rejected) => UserStatus::Rejected,
@@ -150,10 +148,9 @@ async fn decide(
 pub async fn approve_registration(
     state: web::Data<AppState>,
     req: HttpRequest,
-    auth: AuthUser,
+    auth: Allowed<perm::ManageUsers>,
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    auth.can(Action::ManageUsers)?;
     decide(&state, &req, &auth, path.into_inner(), true, None).await
 }
 
@@ -170,12 +167,11 @@ pub async fn approve_registration(
 pub async fn reject_registration(
     state: web::Data<AppState>,
     req: HttpRequest,
-    auth: AuthUser,
+    auth: Allowed<perm::ManageUsers>,
     path: web::Path<Uuid>,
     body: Json<RejectRequest>,
 ) -> ApiResult<HttpResponse> {
-    auth.can(Action::ManageUsers)?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     validate(&body)?;
     let reason = super::me::non_blank(body.reason, "reason")?;
     decide(&state, &req, &auth, path.into_inner(), false, Some(reason)).await

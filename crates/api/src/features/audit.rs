@@ -3,12 +3,11 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use tandem_db::audit::{self, AuditFilter};
-use tandem_domain::policy::Action;
 use tandem_dto::{AuditEntryResponse, Page};
 use uuid::Uuid;
 
 use crate::error::{ApiResult, check_text_param};
-use crate::extract::{AuthUser, PageQuery};
+use crate::extract::{Allowed, PageQuery, perm};
 use crate::state::AppState;
 
 /// Filters of the audit log.
@@ -36,11 +35,10 @@ pub struct AuditQuery {
 #[tracing::instrument(skip_all, err)]
 pub async fn list_audit_log(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    _auth: Allowed<perm::ReadAuditLog>,
     page: web::Query<PageQuery>,
     filter: web::Query<AuditQuery>,
 ) -> ApiResult<HttpResponse> {
-    auth.can(Action::ReadAuditLog)?;
     let f = filter.into_inner();
     check_text_param("action", f.action.as_deref(), 64)?;
     check_text_param("target_id", f.target_id.as_deref(), 64)?;

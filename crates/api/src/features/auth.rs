@@ -32,7 +32,7 @@ pub async fn register_user(
     req: HttpRequest,
     body: Json<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     validate(&body)?;
     let email = body
         .email
@@ -151,7 +151,7 @@ pub async fn login(
     req: HttpRequest,
     body: Json<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     validate(&body)?;
     let ip = client_ip(&req);
     let account_key = body.login.trim().to_lowercase();
@@ -286,7 +286,7 @@ pub async fn refresh_session(
     req: HttpRequest,
     body: Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     validate(&body)?;
     let invalid = ApiError::Unauthorized {
         code: "invalid_refresh_token",
@@ -341,7 +341,7 @@ pub async fn logout(
     state: web::Data<AppState>,
     body: Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     validate(&body)?;
     if let Some(row) =
         accounts::find_refresh_token(&state.db, &security::token_hash(&body.refresh_token)).await?

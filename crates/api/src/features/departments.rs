@@ -5,14 +5,13 @@ use serde_json::json;
 use tandem_db::RepoError;
 use tandem_db::accounts;
 use tandem_db::audit::{self, AuditEvent};
-use tandem_domain::policy::Action;
 use tandem_dto::{
     CreateDepartmentRequest, DepartmentResponse, Page, Problem, UpdateDepartmentRequest,
 };
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, validate};
-use crate::extract::{AuthUser, Json, PageQuery, check_if_match, client_ip};
+use crate::extract::{Allowed, Json, PageQuery, check_if_match, client_ip, perm};
 use crate::features::{created, ok_with_etag};
 use crate::state::AppState;
 
@@ -39,10 +38,9 @@ pub async fn list_departments(
 #[tracing::instrument(skip_all, err)]
 pub async fn get_department(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    _auth: Allowed<perm::ReadDirectory>,
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    auth.can(Action::ReadDirectory)?;
     let d = accounts::find_department(&state.db, path.into_inner()).await?;
     Ok(ok_with_etag(&accounts::department_dto(&d), d.version))
 }
@@ -98,11 +96,10 @@ fn name_taken(e: RepoError) -> ApiError {
 pub async fn create_department(
     state: web::Data<AppState>,
     req: HttpRequest,
-    auth: AuthUser,
+    auth: Allowed<perm::ManageDepartments>,
     body: Json<CreateDepartmentRequest>,
 ) -> ApiResult<HttpResponse> {
-    auth.can(Action::ManageDepartments)?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     validate(&body)?;
     let name = super::me::non_blank(body.name, "name")?;
     check_head(&state, body.head_id).await?;
@@ -142,12 +139,11 @@ pub async fn create_department(
 pub async fn update_department(
     state: web::Data<AppState>,
     req: HttpRequest,
-    auth: AuthUser,
+    auth: Allowed<perm::ManageDepartments>,
     path: web::Path<Uuid>,
     body: Json<UpdateDepartmentRequest>,
 ) -> ApiResult<HttpResponse> {
-    auth.can(Action::ManageDepartments)?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     validate(&body)?;
     let d = accounts::find_department(&state.db, path.into_inner()).await?;
     check_if_match(&req, d.version)?;
@@ -200,10 +196,9 @@ pub async fn update_department(
 pub async fn delete_department(
     state: web::Data<AppState>,
     req: HttpRequest,
-    auth: AuthUser,
+    auth: Allowed<perm::ManageDepartments>,
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    auth.can(Action::ManageDepartments)?;
     let d = accounts::find_department(&state.db, path.into_inner()).await?;
     accounts::delete_department(&state.db, d.id)
         .await

@@ -5,7 +5,6 @@ use std::io::Cursor;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use tandem_db::accounts;
-use tandem_domain::policy::Action;
 use tandem_dto::{
     CreateQuickReplyRequest, MarkNotificationsReadRequest, NotificationResponse, Page, Problem,
     QuickReplyResponse, UpdateMeRequest, UpdateQuickReplyRequest, UserResponse,
@@ -13,7 +12,7 @@ use tandem_dto::{
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, validate};
-use crate::extract::{AuthUser, Json, PageQuery, check_if_match};
+use crate::extract::{Allowed, Json, PageQuery, check_if_match, perm};
 use crate::features::{created, ok_with_etag};
 use crate::state::AppState;
 
@@ -25,8 +24,7 @@ const AVATAR_SIDE: u32 = 256;
 #[utoipa::path(get, path = "/api/v1/me", tag = "me", security(("bearer" = [])),
     responses((status = 200, description = "Profile", body = UserResponse)))]
 #[tracing::instrument(skip_all, err)]
-pub async fn get_me(auth: AuthUser) -> ApiResult<HttpResponse> {
-    auth.can(Action::ReadSelf)?;
+pub async fn get_me(auth: Allowed<perm::ReadSelf>) -> ApiResult<HttpResponse> {
     Ok(ok_with_etag(
         &accounts::user_dto(&auth.user),
         auth.user.version,
@@ -55,11 +53,10 @@ fn optional_text(v: Option<String>, field: &str, max: usize) -> ApiResult<Option
 pub async fn update_me(
     state: web::Data<AppState>,
     req: HttpRequest,
-    auth: AuthUser,
+    auth: Allowed<perm::WriteSelf>,
     body: Json<UpdateMeRequest>,
 ) -> ApiResult<HttpResponse> {
-    auth.can(Action::WriteSelf)?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     validate(&body)?;
     check_if_match(&req, auth.user.version)?;
     let mut changes = accounts::UserChanges::default();
@@ -85,7 +82,7 @@ pub async fn update_me(
     if let Some(contact) = body.contact {
         changes.contact = Some(optional_text(contact, "contact", 500)?);
     }
-    let user = accounts::update_user(&state.db, auth.user, changes).await?;
+    let user = accounts::update_user(&state.db, auth.auth.user, changes).await?;
     Ok(ok_with_etag(&accounts::user_dto(&user), user.version))
 }
 
@@ -101,10 +98,9 @@ pub async fn update_me(
 #[tracing::instrument(skip_all, err)]
 pub async fn put_avatar(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Allowed<perm::WriteSelf>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    auth.can(Action::WriteSelf)?;
     if body.len() > AVATAR_MAX_BYTES {
         return Err(ApiError::PayloadTooLarge);
     }
@@ -115,7 +111,7 @@ pub async fn put_avatar(
         avatar: Some(png),
         ..Default::default()
     };
-    let user = accounts::update_user(&state.db, auth.user, changes).await?;
+    let user = accounts::update_user(&state.db, auth.auth.user, changes).await?;
     Ok(ok_with_etag(&accounts::user_dto(&user), user.version))
 }
 
@@ -162,10 +158,9 @@ fn thumbnail(bytes: &[u8]) -> ApiResult<Vec<u8>> {
 #[tracing::instrument(skip_all, err)]
 pub async fn get_avatar(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    _auth: Allowed<perm::ReadDirectory>,
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    auth.can(Action::ReadDirectory)?;
     let user = accounts::find_user(&state.db, path.into_inner()).await?;
     let png = user.avatar.ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Ok()
@@ -183,10 +178,9 @@ pub async fn get_avatar(
 #[tracing::instrument(skip_all, err)]
 pub async fn list_quick_replies(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Allowed<perm::ReadSelf>,
     page: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    auth.can(Action::ReadSelf)?;
     let (rows, next) =
         accounts::list_quick_replies(&state.db, auth.user.id, page.cursor()?, page.limit()?)
             .await?;
@@ -203,11 +197,10 @@ pub async fn list_quick_replies(
 #[tracing::instrument(skip_all, err)]
 pub async fn create_quick_reply(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Allowed<perm::WriteSelf>,
     body: Json<CreateQuickReplyRequest>,
 ) -> ApiResult<HttpResponse> {
-    auth.can(Action::WriteSelf)?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     validate(&body)?;
     let title = non_blank(body.title, "title")?;
     let text = non_blank(body.body, "body")?;
@@ -240,12 +233,11 @@ pub(crate) fn non_blank(s: String, field: &str) -> ApiResult<String> {
 pub async fn update_quick_reply(
     state: web::Data<AppState>,
     req: HttpRequest,
-    auth: AuthUser,
+    auth: Allowed<perm::WriteSelf>,
     path: web::Path<Uuid>,
     body: Json<UpdateQuickReplyRequest>,
 ) -> ApiResult<HttpResponse> {
-    auth.can(Action::WriteSelf)?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     validate(&body)?;
     let q = accounts::find_quick_reply(&state.db, auth.user.id, path.into_inner()).await?;
     check_if_match(&req, q.version)?;
@@ -262,10 +254,9 @@ pub async fn update_quick_reply(
 #[tracing::instrument(skip_all, err)]
 pub async fn delete_quick_reply(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Allowed<perm::WriteSelf>,
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    auth.can(Action::WriteSelf)?;
     let q = accounts::find_quick_reply(&state.db, auth.user.id, path.into_inner()).await?;
     accounts::delete_quick_reply(&state.db, q.id).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -286,11 +277,10 @@ pub struct NotificationQuery {
 #[tracing::instrument(skip_all, err)]
 pub async fn list_notifications(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Allowed<perm::ReadSelf>,
     page: web::Query<PageQuery>,
     filter: web::Query<NotificationQuery>,
 ) -> ApiResult<HttpResponse> {
-    auth.can(Action::ReadSelf)?;
     let (rows, next) = accounts::list_notifications(
         &state.db,
         auth.user.id,
@@ -312,11 +302,10 @@ pub async fn list_notifications(
 #[tracing::instrument(skip_all, err)]
 pub async fn mark_notifications_read(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Allowed<perm::WriteSelf>,
     body: Json<MarkNotificationsReadRequest>,
 ) -> ApiResult<HttpResponse> {
-    auth.can(Action::WriteSelf)?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     validate(&body)?;
     accounts::mark_notifications_read(&state.db, auth.user.id, body.ids).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -5,12 +5,11 @@ use chrono::Utc;
 use serde_json::json;
 use tandem_db::accounts;
 use tandem_db::audit::{self, AuditEvent};
-use tandem_domain::policy::Action;
 use tandem_dto::{AccessTokenResponse, CreateAccessTokenRequest, CreatedAccessTokenResponse, Page};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, validate};
-use crate::extract::{AuthUser, Json, PageQuery, client_ip};
+use crate::extract::{Allowed, Json, PageQuery, client_ip, perm};
 use crate::features::created;
 use crate::security::{self, PAT_PREFIX};
 use crate::state::AppState;
@@ -22,10 +21,9 @@ use crate::state::AppState;
 #[tracing::instrument(skip_all, err)]
 pub async fn list_tokens(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Allowed<perm::ReadSelf>,
     page: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    auth.can(Action::ReadSelf)?;
     let (rows, next) =
         accounts::list_access_tokens(&state.db, auth.user.id, page.cursor()?, page.limit()?)
             .await?;
@@ -43,11 +41,10 @@ pub async fn list_tokens(
 pub async fn create_token(
     state: web::Data<AppState>,
     req: HttpRequest,
-    auth: AuthUser,
+    auth: Allowed<perm::ManageOwnTokens>,
     body: Json<CreateAccessTokenRequest>,
 ) -> ApiResult<HttpResponse> {
-    auth.can(Action::ManageOwnTokens)?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     validate(&body)?;
     let name = super::me::non_blank(body.name, "name")?;
     if let Some(exp) = body.expires_at
@@ -111,10 +108,9 @@ pub async fn create_token(
 pub async fn revoke_token(
     state: web::Data<AppState>,
     req: HttpRequest,
-    auth: AuthUser,
+    auth: Allowed<perm::ManageOwnTokens>,
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    auth.can(Action::ManageOwnTokens)?;
     let id = path.into_inner();
     accounts::revoke_access_token(&state.db, auth.user.id, id).await?;
     audit::record(

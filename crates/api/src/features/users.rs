@@ -10,7 +10,7 @@ use tandem_dto::{Page, Problem, SystemRole, UpdateUserRequest, UserResponse, Use
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, check_text_param, validate};
-use crate::extract::{AuthUser, Json, PageQuery, check_if_match, client_ip};
+use crate::extract::{Allowed, Json, PageQuery, check_if_match, client_ip, perm};
 use crate::features::ok_with_etag;
 use crate::state::AppState;
 
@@ -34,11 +34,10 @@ pub struct UserListQuery {
 #[tracing::instrument(skip_all, err)]
 pub async fn list_users(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Allowed<perm::ReadDirectory>,
     page: web::Query<PageQuery>,
     filter: web::Query<UserListQuery>,
 ) -> ApiResult<HttpResponse> {
-    auth.can(Action::ReadDirectory)?;
     let filter = filter.into_inner();
     check_text_param("q", filter.q.as_deref(), 100)?;
     // Members see colleagues; only administrators look into pending or deactivated accounts.
@@ -71,10 +70,9 @@ pub async fn list_users(
 #[tracing::instrument(skip_all, err)]
 pub async fn get_user(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    _auth: Allowed<perm::ReadDirectory>,
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    auth.can(Action::ReadDirectory)?;
     let user = accounts::find_user(&state.db, path.into_inner()).await?;
     Ok(ok_with_etag(&accounts::user_dto(&user), user.version))
 }
@@ -93,12 +91,11 @@ pub async fn get_user(
 pub async fn update_user(
     state: web::Data<AppState>,
     req: HttpRequest,
-    auth: AuthUser,
+    auth: Allowed<perm::ManageUsers>,
     path: web::Path<Uuid>,
     body: Json<UpdateUserRequest>,
 ) -> ApiResult<HttpResponse> {
-    auth.can(Action::ManageUsers)?;
-    let body = body.into_inner();
+    let body = body.into_inner()?;
     validate(&body)?;
     let user = accounts::find_user(&state.db, path.into_inner()).await?;
     check_if_match(&req, user.version)?;
