@@ -44,7 +44,13 @@ pub fn build_app(
         .service(web::resource("/api/health").route(web::get().to(health::get_health)))
         .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", spec))
         .service(web::redirect("/api/docs", "/api/docs/"))
-        .service(web::scope("/api/v1").configure(api_v1))
+        .service(
+            web::scope("/api/v1")
+                .wrap(actix_web::middleware::from_fn(
+                    crate::idempotency::middleware,
+                ))
+                .configure(api_v1),
+        )
         .service(web::scope("/api").default_service(web::to(not_found)));
     app = match web_dir {
         Some(dir) if dir.join("index.html").is_file() => app.service(

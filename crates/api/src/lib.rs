@@ -6,6 +6,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod features;
+pub mod idempotency;
 pub mod openapi;
 pub mod security;
 pub mod state;

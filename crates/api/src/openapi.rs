@@ -12,7 +12,11 @@ use crate::features::{admin, audit, auth, departments, health, me, tokens, users
     info(
         title = "Tandem API",
         description = "Cross-department collaboration: accounts, projects, tasks, meetings, files, chat and tickets. \
-Errors are RFC 9457 problem+json; lists use `?limit=` and `?cursor=`; PATCH honors `If-Match`.",
+Errors are RFC 9457 problem+json; lists use `?limit=` and `?cursor=`; PATCH honors `If-Match` \
+(412 when stale). POST honors an `Idempotency-Key` header (1–255 characters): a retry with the same key \
+and body replays the first response (`Idempotency-Replayed: true`), another body is 422, a retry while \
+the first runs is 409; keys are kept 24 h, per credentials and path. Text containing NUL characters is \
+refused with 422.",
         license(name = "Apache-2.0"),
     ),
     paths(

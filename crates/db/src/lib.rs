@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod entities;
 pub mod error;
+pub mod idempotency;
 pub mod pagination;
 
 pub use error::RepoError;

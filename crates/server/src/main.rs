@@ -238,6 +238,11 @@ async fn serve(cfg: Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("migration failed: {e}"))?;
     let secret = jwt_secret(&cfg)?;
+    match tandem_db::idempotency::purge_expired(&db).await {
+        Ok(n) if n > 0 => tracing::info!(purged = n, "expired idempotency keys removed"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not purge idempotency keys"),
+    }
     ensure_admin(&db, &cfg).await?;
     let mut api = ApiConfig::with_secret(secret);
     api.web_dir = Some(cfg.web_dir.clone());

@@ -1476,3 +1476,53 @@ async fn members_see_colleagues_in_the_directory() {
     assert!(v.get("password_hash").is_none());
     assert!(v.get("avatar").is_none());
 }
+
+#[tokio::test]
+async fn a_retried_post_with_an_idempotency_key_creates_exactly_one_thing() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let send = |key: &str, name: &str| {
+        app.req(Method::POST, "/departments", Some(&admin))
+            .header("idempotency-key", key)
+            .json(&json!({ "name": name }))
+            .send()
+    };
+    let first = send("ci-run-42", "品质部").await.unwrap();
+    assert_eq!(first.status(), 201);
+    let location = first.headers()["location"].clone();
+    let first_body = body(first).await;
+    let again = send("ci-run-42", "品质部").await.unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotency-replayed"], "true");
+    assert_eq!(again.headers()["location"], location);
+    assert_eq!(body(again).await, first_body);
+    let list = body(app.http.get(app.url("/departments")).send().await.unwrap()).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    // The same key with another body is a client bug, not a new request.
+    let r = send("ci-run-42", "别的部门").await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(
+        problem(r).await["errors"][0]["code"],
+        "idempotency_key_reused"
+    );
+    // Another caller's identical key is independent.
+    let d: uuid::Uuid = first_body["id"].as_str().unwrap().parse().unwrap();
+    let (_, member) = app.member("q@example.com", d).await;
+    let r = app
+        .req(Method::POST, "/me/quick-replies", Some(&member))
+        .header("idempotency-key", "ci-run-42")
+        .json(&json!({ "title": "t", "body": "b" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    // Without a key, nothing is deduplicated; an over-long key is refused.
+    assert_eq!(
+        app.post("/departments", Some(&admin), json!({ "name": "A" }))
+            .await
+            .status(),
+        201
+    );
+    let r = send(&"k".repeat(256), "B").await.unwrap();
+    assert_eq!(r.status(), 422);
+}

@@ -3,6 +3,7 @@
 
 pub mod audit_log;
 pub mod departments;
+pub mod idempotency_keys;
 pub mod notifications;
 pub mod personal_tokens;
 pub mod quick_replies;
