@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# The Leptos web app arrives with the web-app issue; until then the server shows its
-# built-in start page at / and this step has nothing to build.
+# Builds the web app into frontend/dist, which `tandem serve` serves at / (with deep links
+# falling back to index.html). Until the Leptos app lands this is the static start page.
 set -euo pipefail
-echo "web app: not built yet — the server shows its start page at / (API docs at /api/docs/)"
+cd "$(dirname "$0")/.."
+mkdir -p frontend/dist
+cp frontend/index.html frontend/dist/index.html
+echo "web app: frontend/dist/index.html ($(wc -c <frontend/dist/index.html) bytes)"

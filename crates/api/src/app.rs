@@ -150,7 +150,7 @@ async fn placeholder_page() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(include_str!("placeholder.html"))
+        .body(include_str!("../../../frontend/index.html"))
 }
 
 /// actix answers some errors itself (405 for a known path with another method, 413 from

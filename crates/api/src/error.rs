@@ -272,3 +272,17 @@ pub fn check_text_param(field: &str, v: Option<&str>, max_chars: usize) -> ApiRe
     }
     Ok(())
 }
+
+/// Looks up an object a request refers to (a department, a head user …): when it does not
+/// exist the *request* is invalid, so the answer is 422 on that field, not 404.
+pub fn referenced<T>(lookup: Result<T, RepoError>, field: &str, what: &str) -> ApiResult<T> {
+    match lookup {
+        Ok(v) => Ok(v),
+        Err(RepoError::NotFound) => Err(ApiError::validation(
+            field,
+            "not_found",
+            format!("no such {what}"),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}

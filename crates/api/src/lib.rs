@@ -2,6 +2,7 @@
 //! problem+json error type and the OpenAPI document.
 
 pub mod app;
+pub mod bootstrap;
 pub mod config;
 pub mod error;
 pub mod extract;

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tandem_api::{ApiConfig, AppState};
-use tandem_db::accounts::{self, NewUser};
+use tandem_db::accounts;
 use tandem_dto::{SystemRole, UserStatus};
 
 use crate::config::{Config, redact_url};
@@ -120,7 +120,10 @@ fn main() -> ExitCode {
                 tandem_db::migrate(&db)
                     .await
                     .map_err(|e| format!("migration failed: {e}"))?;
-                let id = create_admin(&db, &email, &name, employee_id, password).await?;
+                let id =
+                    tandem_api::bootstrap::create_admin(&db, &email, &name, employee_id, password)
+                        .await?
+                        .id;
                 eprintln!("administrator {email} created ({id})");
                 Ok(())
             }
@@ -154,51 +157,6 @@ async fn open_db(cfg: &Config) -> Result<tandem_db::DatabaseConnection, String> 
     tandem_db::connect(&url)
         .await
         .map_err(|e| format!("cannot open database {}: {e}", redact_url(&url)))
-}
-
-async fn create_admin(
-    db: &tandem_db::DatabaseConnection,
-    email: &str,
-    name: &str,
-    employee_id: Option<String>,
-    password: String,
-) -> Result<String, String> {
-    if !tandem_domain::password_acceptable(&password) {
-        return Err("the password must be at least 10 characters".into());
-    }
-    let email = tandem_domain::normalize_email(email);
-    if !email.contains('@') {
-        return Err("the e-mail address is not valid".into());
-    }
-    if name.trim().is_empty() {
-        return Err("the name must not be blank".into());
-    }
-    if accounts::identifier_taken(db, Some(&email), employee_id.as_deref())
-        .await
-        .map_err(|e| e.to_string())?
-        .is_some()
-    {
-        return Err(format!(
-            "a user with e-mail {email} or that employee ID exists already"
-        ));
-    }
-    let hash = tandem_api::security::hash_password(password).await?;
-    let user = accounts::insert_user(
-        db,
-        NewUser {
-            email: Some(email),
-            employee_id,
-            name: name.trim().to_owned(),
-            department_id: None,
-            position: "Administrator".into(),
-            password_hash: hash,
-            role: SystemRole::Admin,
-            status: UserStatus::Active,
-        },
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    Ok(user.id.to_string())
 }
 
 /// The JWT secret: configured, or generated once and kept in the data dir (0600).
@@ -301,14 +259,22 @@ async fn ensure_admin(db: &tandem_db::DatabaseConnection, cfg: &Config) -> Resul
                 .map_err(|e| e.to_string())?;
                 eprintln!("administrator {email_norm} re-activated from TANDEM_ADMIN_EMAIL");
             } else {
-                create_admin(db, email, "Administrator", None, password.clone()).await?;
+                tandem_api::bootstrap::create_admin(
+                    db,
+                    email,
+                    "Administrator",
+                    None,
+                    password.clone(),
+                )
+                .await?;
                 eprintln!("administrator {email_norm} created from TANDEM_ADMIN_EMAIL");
             }
         }
         _ => {
             let email = "admin@tandem.local";
             let password = tandem_api::security::random_token(12);
-            create_admin(db, email, "Administrator", None, password.clone()).await?;
+            tandem_api::bootstrap::create_admin(db, email, "Administrator", None, password.clone())
+                .await?;
             eprintln!(
                 "\n  First start: an administrator was created.\n    login:    {email}\n    password: {password}\n  This password is shown once. Change it after logging in, or set\n  TANDEM_ADMIN_EMAIL and TANDEM_ADMIN_PASSWORD before the first start.\n"
             );

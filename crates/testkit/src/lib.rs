@@ -8,10 +8,7 @@ use reqwest::{Client, Method, RequestBuilder, Response};
 use serde_json::{Value, json};
 use tandem_api::{ApiConfig, AppState};
 use tandem_client::TandemClient;
-use tandem_db::accounts::{self, NewUser};
-use tandem_dto::{
-    CreateDepartmentRequest, RegisterRequest, SystemRole, TokenPairResponse, UserStatus,
-};
+use tandem_dto::{CreateDepartmentRequest, RegisterRequest, TokenPairResponse};
 use uuid::Uuid;
 
 pub use tandem_api;
@@ -79,21 +76,12 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
     let url = fresh_database_url().await;
     let db = tandem_db::connect(&url).await.expect("connect");
     tandem_db::migrate(&db).await.expect("migrate");
-    let hash = tandem_api::security::hash_password(ADMIN_PASSWORD.into())
-        .await
-        .expect("hash");
-    let admin = accounts::insert_user(
+    let admin = tandem_api::bootstrap::create_admin(
         &db,
-        NewUser {
-            email: Some(ADMIN_EMAIL.into()),
-            employee_id: Some("A0001".into()),
-            name: "Admin".into(),
-            department_id: None,
-            position: "Administrator".into(),
-            password_hash: hash,
-            role: SystemRole::Admin,
-            status: UserStatus::Active,
-        },
+        ADMIN_EMAIL,
+        "Admin",
+        Some("A0001".into()),
+        ADMIN_PASSWORD.into(),
     )
     .await
     .expect("admin");

@@ -14,7 +14,7 @@ use tandem_dto::{
 };
 use uuid::Uuid;
 
-use crate::error::{ApiError, ApiResult, validate};
+use crate::error::{ApiError, ApiResult, referenced, validate};
 use crate::extract::{Json, client_ip};
 use crate::features::created;
 use crate::security;
@@ -66,17 +66,11 @@ pub async fn register_user(
             "must not be blank",
         ));
     }
-    match accounts::find_department(&state.db, body.department_id).await {
-        Ok(_) => {}
-        Err(RepoError::NotFound) => {
-            return Err(ApiError::validation(
-                "department_id",
-                "not_found",
-                "no such department",
-            ));
-        }
-        Err(e) => return Err(e.into()),
-    }
+    referenced(
+        accounts::find_department(&state.db, body.department_id).await,
+        "department_id",
+        "department",
+    )?;
     if let Some(which) =
         accounts::identifier_taken(&state.db, email.as_deref(), employee_id.as_deref()).await?
     {

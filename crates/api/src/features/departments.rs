@@ -10,7 +10,7 @@ use tandem_dto::{
 };
 use uuid::Uuid;
 
-use crate::error::{ApiError, ApiResult, validate};
+use crate::error::{ApiError, ApiResult, referenced, validate};
 use crate::extract::{Allowed, Json, PageQuery, check_if_match, client_ip, perm};
 use crate::features::{created, ok_with_etag};
 use crate::state::AppState;
@@ -47,30 +47,18 @@ pub async fn get_department(
 
 async fn check_head(state: &AppState, head: Option<Uuid>) -> ApiResult<()> {
     if let Some(h) = head {
-        match accounts::find_user(&state.db, h).await {
-            Ok(_) => {}
-            Err(RepoError::NotFound) => {
-                return Err(ApiError::validation("head_id", "not_found", "no such user"));
-            }
-            Err(e) => return Err(e.into()),
-        }
+        referenced(accounts::find_user(&state.db, h).await, "head_id", "user")?;
     }
     Ok(())
 }
 
 async fn check_parent_exists(state: &AppState, parent: Option<Uuid>) -> ApiResult<()> {
     if let Some(p) = parent {
-        match accounts::find_department(&state.db, p).await {
-            Ok(_) => {}
-            Err(RepoError::NotFound) => {
-                return Err(ApiError::validation(
-                    "parent_id",
-                    "not_found",
-                    "no such department",
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        }
+        referenced(
+            accounts::find_department(&state.db, p).await,
+            "parent_id",
+            "department",
+        )?;
     }
     Ok(())
 }

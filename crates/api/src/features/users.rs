@@ -2,14 +2,13 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
-use tandem_db::RepoError;
 use tandem_db::accounts::{self, UserFilter};
 use tandem_db::audit::{self, AuditEvent};
 use tandem_domain::policy::Action;
 use tandem_dto::{Page, Problem, SystemRole, UpdateUserRequest, UserResponse, UserStatus};
 use uuid::Uuid;
 
-use crate::error::{ApiError, ApiResult, check_text_param, validate};
+use crate::error::{ApiError, ApiResult, check_text_param, referenced, validate};
 use crate::extract::{Allowed, Json, PageQuery, check_if_match, client_ip, perm};
 use crate::features::ok_with_etag;
 use crate::state::AppState;
@@ -117,17 +116,11 @@ pub async fn update_user(
         ));
     }
     if let Some(d) = body.department_id {
-        match accounts::find_department(&state.db, d).await {
-            Ok(_) => {}
-            Err(RepoError::NotFound) => {
-                return Err(ApiError::validation(
-                    "department_id",
-                    "not_found",
-                    "no such department",
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        }
+        referenced(
+            accounts::find_department(&state.db, d).await,
+            "department_id",
+            "department",
+        )?;
     }
     let loses_admin = old_role == Some(SystemRole::Admin)
         && old_status == Some(UserStatus::Active)
