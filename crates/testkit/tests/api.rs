@@ -1526,3 +1526,20 @@ async fn a_retried_post_with_an_idempotency_key_creates_exactly_one_thing() {
     let r = send(&"k".repeat(256), "B").await.unwrap();
     assert_eq!(r.status(), 422);
 }
+
+#[tokio::test]
+async fn members_cannot_look_up_unapproved_registrations() {
+    let app = spawn_app().await;
+    let d = app.department("采购部").await;
+    let pending = app.register("pending@example.com", d).await;
+    let (_, m) = app.member("m@example.com", d).await;
+    assert_eq!(
+        app.get(&format!("/users/{pending}"), &m).await.status(),
+        404
+    );
+    let admin = app.admin_token().await;
+    assert_eq!(
+        app.get(&format!("/users/{pending}"), &admin).await.status(),
+        200
+    );
+}

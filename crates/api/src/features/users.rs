@@ -69,10 +69,19 @@ pub async fn list_users(
 #[tracing::instrument(skip_all, err)]
 pub async fn get_user(
     state: web::Data<AppState>,
-    _auth: Allowed<perm::ReadDirectory>,
+    auth: Allowed<perm::ReadDirectory>,
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let user = accounts::find_user(&state.db, path.into_inner()).await?;
+    // Registrations that were never approved are the administrators' business only;
+    // deactivated colleagues stay visible so their past work keeps a name.
+    let unapproved = matches!(
+        UserStatus::parse(&user.status),
+        Some(UserStatus::Pending | UserStatus::Rejected)
+    );
+    if unapproved && auth.can(Action::ManageUsers).is_err() && user.id != auth.user.id {
+        return Err(ApiError::NotFound);
+    }
     Ok(ok_with_etag(&accounts::user_dto(&user), user.version))
 }
 
