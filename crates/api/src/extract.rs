@@ -65,8 +65,13 @@ async fn authenticate(state: &AppState, token: &str) -> ApiResult<AuthUser> {
         let row = accounts::find_live_access_token(&state.db, &security::token_hash(token))
             .await?
             .ok_or(invalid)?;
-        // Last use is informative only; a failed write must not fail the request.
-        if let Err(e) = accounts::touch_access_token(&state.db, row.id).await {
+        // Last use is informative, to the minute: writing it on every request would put a
+        // write (and, on SQLite, the single writer lock) on every read of a busy CI token.
+        let stale = row
+            .last_used_at
+            .is_none_or(|t| chrono::Utc::now() - t > chrono::Duration::seconds(60));
+        // A failed write must not fail the request.
+        if stale && let Err(e) = accounts::touch_access_token(&state.db, row.id).await {
             tracing::warn!(error = %e, "could not record token use");
         }
         (row.user_id, Some(accounts::scopes_from_string(&row.scopes)))
