@@ -55,19 +55,38 @@ pub fn build_app(
         )
         .service(web::scope("/api").default_service(web::to(not_found)));
     app = match web_dir {
-        Some(dir) if dir.join("index.html").is_file() => app.service(
-            actix_files::Files::new("/", dir.clone())
-                .index_file("index.html")
-                .default_handler(web::to(move |req: HttpRequest| {
-                    let index = dir.join("index.html");
-                    async move {
-                        // Client-side routes (deep links) get the app itself.
-                        actix_files::NamedFile::open(index)
-                            .map(|f| f.into_response(&req))
-                            .map_err(actix_web::Error::from)
-                    }
-                })),
-        ),
+        Some(dir) if dir.join("index.html").is_file() => app
+            // Content-hashed names (scripts/build-web.sh): a changed file gets a new name, so
+            // browsers may keep these for a year without asking.
+            .service(
+                web::scope("/assets")
+                    .wrap(
+                        actix_web::middleware::DefaultHeaders::new()
+                            .add((header::CACHE_CONTROL, "public, max-age=31536000, immutable")),
+                    )
+                    .service(actix_files::Files::new("", dir.join("assets"))),
+            )
+            // index.html names the current assets: always revalidated.
+            .service(
+                web::scope("")
+                    .wrap(
+                        actix_web::middleware::DefaultHeaders::new()
+                            .add((header::CACHE_CONTROL, "no-cache")),
+                    )
+                    .service(
+                        actix_files::Files::new("", dir.clone())
+                            .index_file("index.html")
+                            .default_handler(web::to(move |req: HttpRequest| {
+                                let index = dir.join("index.html");
+                                async move {
+                                    // Client-side routes (deep links) get the app itself.
+                                    actix_files::NamedFile::open(index)
+                                        .map(|f| f.into_response(&req))
+                                        .map_err(actix_web::Error::from)
+                                }
+                            })),
+                    ),
+            ),
         _ => app.default_service(web::to(placeholder_page)),
     };
     app
@@ -152,7 +171,7 @@ async fn placeholder_page() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(include_str!("../../../frontend/index.html"))
+        .body(include_str!("placeholder.html"))
 }
 
 /// actix answers some errors itself (405 for a known path with another method, 413 from

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod common;
+pub mod rules;
 
 pub use accounts::*;
 pub use common::*;

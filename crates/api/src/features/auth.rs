@@ -45,26 +45,10 @@ pub async fn register_user(
         .map(str::trim)
         .filter(|e| !e.is_empty())
         .map(str::to_owned);
-    if email.is_none() && employee_id.is_none() {
-        return Err(ApiError::validation(
-            "email",
-            "required",
-            "an e-mail or an employee ID is required",
-        ));
-    }
-    if body.name.trim().is_empty() {
-        return Err(ApiError::validation(
-            "name",
-            "required",
-            "must not be blank",
-        ));
-    }
-    if body.position.trim().is_empty() {
-        return Err(ApiError::validation(
-            "position",
-            "required",
-            "must not be blank",
-        ));
+    // The same rules the registration form checks in the browser.
+    let problems = tandem_dto::rules::register(&body);
+    if !problems.is_empty() {
+        return Err(ApiError::Validation(problems));
     }
     referenced(
         accounts::find_department(&state.db, body.department_id).await,

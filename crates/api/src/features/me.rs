@@ -69,7 +69,7 @@ pub async fn update_me(
     if let Some(phone) = body.phone {
         let phone = optional_text(phone, "phone", 64)?;
         if let Some(p) = &phone
-            && !p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
+            && !tandem_dto::rules::phone_ok(p)
         {
             return Err(ApiError::validation(
                 "phone",

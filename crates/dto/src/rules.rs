@@ -1,0 +1,202 @@
+//! Input rules shared by the server and the browser app, so a form shows exactly the errors the
+//! server would answer with, before the request is sent.
+//!
+//! The `validator` derives on the request types (server only) check lengths and e-mail shape;
+//! these functions repeat those limits and add the cross-field and blank checks. A test with the
+//! `validate` feature checks that both agree on a corpus of inputs.
+
+use crate::{FieldError, RegisterRequest};
+
+pub const PASSWORD_MIN: usize = 10;
+pub const PASSWORD_MAX: usize = 256;
+pub const EMAIL_MAX: usize = 254;
+pub const EMPLOYEE_ID_MAX: usize = 64;
+pub const NAME_MAX: usize = 100;
+pub const PHONE_MAX: usize = 64;
+pub const CONTACT_MAX: usize = 500;
+pub const QUICK_REPLY_TITLE_MAX: usize = 100;
+pub const QUICK_REPLY_BODY_MAX: usize = 2000;
+pub const TOKEN_NAME_MAX: usize = 100;
+pub const REJECT_REASON_MAX: usize = 500;
+
+fn err(field: &str, code: &str, message: String) -> FieldError {
+    FieldError {
+        field: field.to_owned(),
+        code: code.to_owned(),
+        message,
+    }
+}
+
+/// A required text: not blank, at most `max` characters (counted as characters, not bytes, so
+/// Chinese text gets the same limit as Latin text).
+pub fn required_text(field: &str, value: &str, max: usize) -> Option<FieldError> {
+    if value.trim().is_empty() {
+        Some(err(field, "required", "must not be blank".into()))
+    } else {
+        max_len(field, value, max)
+    }
+}
+
+/// An optional text: at most `max` characters.
+pub fn max_len(field: &str, value: &str, max: usize) -> Option<FieldError> {
+    (value.chars().count() > max).then(|| {
+        err(
+            field,
+            "length",
+            format!("must be at most {max} characters long"),
+        )
+    })
+}
+
+/// Phone numbers: digits, spaces and `+ - ( )`.
+pub fn phone_ok(p: &str) -> bool {
+    p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
+}
+
+/// The shape of an e-mail address as the server's validator sees it: one `@`, a non-empty local
+/// part of at most 64 characters without spaces, and a domain of dot-separated labels made of
+/// letters, digits and hyphens (no leading or trailing hyphen).
+pub fn email_ok(e: &str) -> bool {
+    let Some((local, domain)) = e.rsplit_once('@') else {
+        return false;
+    };
+    let local_ok = !local.is_empty()
+        && local.chars().count() <= 64
+        && local
+            .chars()
+            .all(|c| c.is_alphanumeric() || ".!#$%&'*+/=?^_`{|}~-".contains(c));
+    let domain_ok = !domain.is_empty()
+        && domain.len() <= 255
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+    local_ok && domain_ok
+}
+
+/// Every rule of `POST /auth/register`, except the ones only the database can answer
+/// (department exists, e-mail or employee ID not taken).
+pub fn register(r: &RegisterRequest) -> Vec<FieldError> {
+    let email = r.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
+    let employee_id = r
+        .employee_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty());
+    let mut out = Vec::new();
+    match email {
+        Some(e) if e.chars().count() > EMAIL_MAX => out.extend(max_len("email", e, EMAIL_MAX)),
+        Some(e) if !email_ok(e) => out.push(err("email", "email", "not a valid e-mail".into())),
+        _ => {}
+    }
+    if let Some(id) = employee_id {
+        out.extend(max_len("employee_id", id, EMPLOYEE_ID_MAX));
+    }
+    if email.is_none() && employee_id.is_none() {
+        out.push(err(
+            "email",
+            "required",
+            "an e-mail or an employee ID is required".into(),
+        ));
+    }
+    out.extend(required_text("name", &r.name, NAME_MAX));
+    out.extend(required_text("position", &r.position, NAME_MAX));
+    out.extend(password(&r.password));
+    out
+}
+
+/// Password length in characters.
+pub fn password(p: &str) -> Option<FieldError> {
+    let n = p.chars().count();
+    if n < PASSWORD_MIN {
+        Some(err(
+            "password",
+            "length",
+            format!("must be at least {PASSWORD_MIN} characters long"),
+        ))
+    } else if n > PASSWORD_MAX {
+        Some(err(
+            "password",
+            "length",
+            format!("must be at most {PASSWORD_MAX} characters long"),
+        ))
+    } else {
+        None
+    }
+}
+
+/// `PATCH /me`'s phone field (blank clears it).
+pub fn phone(p: &str) -> Option<FieldError> {
+    let p = p.trim();
+    max_len("phone", p, PHONE_MAX).or_else(|| {
+        (!phone_ok(p)).then(|| err("phone", "format", "digits, spaces and + - ( ) only".into()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn req(email: Option<&str>, employee_id: Option<&str>, password: &str) -> RegisterRequest {
+        RegisterRequest {
+            email: email.map(str::to_owned),
+            employee_id: employee_id.map(str::to_owned),
+            name: "李雷".into(),
+            department_id: Uuid::nil(),
+            position: "工程师".into(),
+            password: password.into(),
+        }
+    }
+
+    fn fields(errors: &[FieldError]) -> Vec<&str> {
+        errors.iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[test]
+    fn either_email_or_employee_id_is_required() {
+        assert_eq!(fields(&register(&req(None, None, "0123456789"))), ["email"]);
+        assert!(register(&req(None, Some("E1001"), "0123456789")).is_empty());
+        assert!(register(&req(Some("a@b.cn"), None, "0123456789")).is_empty());
+    }
+
+    #[test]
+    fn passwords_are_counted_in_characters() {
+        assert!(password("一二三四五六七八九十").is_none());
+        assert!(password("一二三四五六七八九").is_some());
+    }
+
+    #[test]
+    fn phones_allow_digits_and_punctuation_only() {
+        assert!(phone("+86 (10) 1234-5678").is_none());
+        assert_eq!(phone("call me").map(|e| e.code), Some("format".into()));
+    }
+
+    /// The browser's e-mail check and the server's validator agree.
+    #[cfg(feature = "validate")]
+    #[test]
+    fn email_rule_agrees_with_the_server_validator() {
+        use validator::ValidateEmail;
+        let corpus = [
+            "a@b.cn",
+            "li.lei@example.com",
+            "x+tag@sub.example.org",
+            "中文@例子.中国",
+            "no-at-sign",
+            "@example.com",
+            "a@",
+            "a@-bad.com",
+            "a@bad-.com",
+            "a b@example.com",
+            "a@exa mple.com",
+            "a@@b.com",
+            "a@b..com",
+        ];
+        for e in corpus {
+            assert_eq!(email_ok(e), e.validate_email(), "{e}");
+        }
+    }
+}

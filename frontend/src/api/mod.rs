@@ -1,0 +1,346 @@
+//! Typed access to Tandem's REST API over the shared `tandem-dto` types.
+//!
+//! Every call goes through [`send`]: it attaches the access token, refreshes it shortly before
+//! it expires and once more on a 401, and turns error responses into [`ApiError`]s carrying the
+//! server's problem+json (so forms can show field errors next to their inputs).
+
+pub mod session;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tandem_dto::{
+    FieldError, LoginRequest, Page, Problem, RefreshRequest, RegisterRequest, TokenPairResponse,
+    UserResponse,
+};
+use wasm_bindgen::JsValue;
+
+const BASE: &str = "/api/v1";
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// The server answered with an error (problem+json).
+    Problem(Problem),
+    /// The request never got an answer (offline, server down).
+    Network(String),
+    /// The session ended (refresh refused); the app sends the user to the login page.
+    SessionExpired,
+}
+
+impl ApiError {
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Problem(p) => p.code.as_deref(),
+            _ => None,
+        }
+    }
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Problem(p) => Some(p.status),
+            _ => None,
+        }
+    }
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            ApiError::Problem(p) => &p.errors,
+            _ => &[],
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Method {
+    Get,
+    Post,
+    Patch,
+    Put,
+    Delete,
+}
+
+#[derive(Clone)]
+enum Body {
+    None,
+    Json(String),
+    Raw(JsValue, String),
+}
+
+thread_local! {
+    static ON_EXPIRED: RefCell<Option<Rc<dyn Fn()>>> = RefCell::new(None);
+}
+
+/// What to do when the session can no longer be refreshed (set once by the app shell).
+pub fn on_session_expired(f: impl Fn() + 'static) {
+    ON_EXPIRED.with(|h| *h.borrow_mut() = Some(Rc::new(f)));
+}
+
+fn session_expired() -> ApiError {
+    session::clear();
+    if let Some(f) = ON_EXPIRED.with(|h| h.borrow().clone()) {
+        f();
+    }
+    ApiError::SessionExpired
+}
+
+fn network(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Network(e.to_string())
+}
+
+fn builder(m: Method, url: &str) -> RequestBuilder {
+    match m {
+        Method::Get => Request::get(url),
+        Method::Post => Request::post(url),
+        Method::Patch => Request::patch(url),
+        Method::Put => Request::put(url),
+        Method::Delete => Request::delete(url),
+    }
+}
+
+async fn send_once(
+    m: Method,
+    url: &str,
+    body: &Body,
+    token: Option<&str>,
+    if_match: Option<&str>,
+) -> Result<Response, ApiError> {
+    let mut b = builder(m, url).header("Accept", "application/json");
+    if let Some(t) = token {
+        b = b.header("Authorization", &format!("Bearer {t}"));
+    }
+    if let Some(tag) = if_match {
+        b = b.header("If-Match", tag);
+    }
+    let req = match body {
+        Body::None => b.build(),
+        Body::Json(s) => b.header("Content-Type", "application/json").body(s.clone()),
+        Body::Raw(v, ct) => b.header("Content-Type", ct).body(v.clone()),
+    }
+    .map_err(network)?;
+    req.send().await.map_err(network)
+}
+
+/// Turns a non-2xx response into the server's problem (or one made up from the status).
+async fn check(resp: Response) -> Result<Response, ApiError> {
+    if resp.ok() {
+        return Ok(resp);
+    }
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    Err(ApiError::Problem(
+        serde_json::from_str::<Problem>(&text).unwrap_or_else(|_| Problem {
+            kind: "about:blank".into(),
+            title: resp.status_text(),
+            status,
+            detail: None,
+            code: None,
+            errors: Vec::new(),
+        }),
+    ))
+}
+
+/// The access token to send now, refreshed first when it is about to expire.
+async fn current_access() -> Result<Option<String>, ApiError> {
+    match session::load() {
+        None => Ok(None),
+        Some(s) if s.expiring() => refresh_after(&s.access_token).await.map(Some),
+        Some(s) => Ok(Some(s.access_token)),
+    }
+}
+
+/// Replaces `stale` with a fresh access token, unless someone (this tab or another) already did.
+async fn refresh_after(stale: &str) -> Result<String, ApiError> {
+    let lock = session::refresh_lock();
+    let _guard = lock.lock().await;
+    let Some(s) = session::load() else {
+        return Err(session_expired());
+    };
+    if s.access_token != stale && !s.expiring() {
+        return Ok(s.access_token);
+    }
+    let body = serde_json::to_string(&RefreshRequest {
+        refresh_token: s.refresh_token.clone(),
+    })
+    .map_err(network)?;
+    let resp = send_once(
+        Method::Post,
+        &format!("{BASE}/auth/refresh"),
+        &Body::Json(body),
+        None,
+        None,
+    )
+    .await?;
+    match resp.status() {
+        200 => {
+            let pair: TokenPairResponse = resp.json().await.map_err(network)?;
+            let fresh = session::Session::from_pair(&pair);
+            session::store(&fresh);
+            Ok(fresh.access_token)
+        }
+        // Refused: the refresh token is gone, reused or the account was deactivated.
+        400..=499 => Err(session_expired()),
+        // A server hiccup is not a reason to sign the user out.
+        _ => Err(check(resp)
+            .await
+            .err()
+            .unwrap_or(ApiError::Network("refresh failed".into()))),
+    }
+}
+
+async fn send(
+    m: Method,
+    path: &str,
+    body: Body,
+    if_match: Option<&str>,
+) -> Result<Response, ApiError> {
+    let url = format!("{BASE}{path}");
+    let token = current_access().await?;
+    let resp = send_once(m, &url, &body, token.as_deref(), if_match).await?;
+    match token {
+        Some(stale) if resp.status() == 401 => {
+            let fresh = refresh_after(&stale).await?;
+            check(send_once(m, &url, &body, Some(&fresh), if_match).await?).await
+        }
+        _ => check(resp).await,
+    }
+}
+
+fn json_body<B: Serialize>(b: &B) -> Result<Body, ApiError> {
+    serde_json::to_string(b).map(Body::Json).map_err(network)
+}
+
+async fn decode<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
+    resp.json().await.map_err(network)
+}
+
+fn etag(resp: &Response) -> Option<String> {
+    resp.headers().get("etag")
+}
+
+pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    decode(send(Method::Get, path, Body::None, None).await?).await
+}
+
+/// A resource and its `ETag`, to send back as `If-Match` when changing it.
+pub async fn get_tagged<T: DeserializeOwned>(path: &str) -> Result<(T, Option<String>), ApiError> {
+    let resp = send(Method::Get, path, Body::None, None).await?;
+    let tag = etag(&resp);
+    Ok((decode(resp).await?, tag))
+}
+
+/// Every item of a paginated list (following `next_cursor`).
+pub async fn all<T: DeserializeOwned>(path: &str) -> Result<Vec<T>, ApiError> {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("{path}{sep}limit=200&cursor={}", enc(c)),
+            None => format!("{path}{sep}limit=200"),
+        };
+        let page: Page<T> = get(&url).await?;
+        items.extend(page.items);
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(items),
+        }
+    }
+}
+
+pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    decode(send(Method::Post, path, json_body(body)?, None).await?).await
+}
+
+/// A POST without a body (an action such as "approve").
+pub async fn post_action<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    decode(send(Method::Post, path, Body::None, None).await?).await
+}
+
+pub async fn patch<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+    if_match: Option<&str>,
+) -> Result<(T, Option<String>), ApiError> {
+    let resp = send(Method::Patch, path, json_body(body)?, if_match).await?;
+    let tag = etag(&resp);
+    Ok((decode(resp).await?, tag))
+}
+
+pub async fn delete(path: &str) -> Result<(), ApiError> {
+    send(Method::Delete, path, Body::None, None).await.map(drop)
+}
+
+/// Uploads a file (or any blob) as the raw request body.
+pub async fn put_blob<T: DeserializeOwned>(
+    path: &str,
+    blob: &web_sys::Blob,
+    content_type: &str,
+) -> Result<T, ApiError> {
+    let body = Body::Raw(JsValue::from(blob.clone()), content_type.to_owned());
+    decode(send(Method::Put, path, body, None).await?).await
+}
+
+/// Downloads an authenticated binary (an avatar) into an object URL an `<img>` can show.
+pub async fn blob_url(path: &str) -> Result<String, ApiError> {
+    let resp = send(Method::Get, path, Body::None, None).await?;
+    let bytes = resp.binary().await.map_err(network)?;
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(&resp.headers().get("content-type").unwrap_or_default());
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts)
+        .map_err(|e| network(format!("{e:?}")))?;
+    web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| network(format!("{e:?}")))
+}
+
+/// Percent-encodes a query parameter value.
+pub fn enc(v: &str) -> String {
+    String::from(js_sys::encode_uri_component(v))
+}
+
+/// Signs in and stores the session.
+pub async fn login(req: &LoginRequest) -> Result<UserResponse, ApiError> {
+    let resp = send_once(
+        Method::Post,
+        &format!("{BASE}/auth/login"),
+        &json_body(req)?,
+        None,
+        None,
+    )
+    .await?;
+    let pair: TokenPairResponse = decode(check(resp).await?).await?;
+    session::store(&session::Session::from_pair(&pair));
+    Ok(pair.user)
+}
+
+pub async fn register(req: &RegisterRequest) -> Result<UserResponse, ApiError> {
+    let resp = send_once(
+        Method::Post,
+        &format!("{BASE}/auth/register"),
+        &json_body(req)?,
+        None,
+        None,
+    )
+    .await?;
+    decode(check(resp).await?).await
+}
+
+/// Ends the session on the server (its refresh token stops working) and in the browser.
+pub async fn logout() {
+    if let Some(s) = session::load() {
+        let body = json_body(&RefreshRequest {
+            refresh_token: s.refresh_token,
+        });
+        if let Ok(body) = body {
+            let _ = send_once(
+                Method::Post,
+                &format!("{BASE}/auth/logout"),
+                &body,
+                Some(&s.access_token),
+                None,
+            )
+            .await;
+        }
+    }
+    session::clear();
+}

@@ -1,0 +1,68 @@
+//! The signed-in session: tokens kept in `localStorage` so a reload (or a deep link opened in a
+//! new tab) stays signed in, and refreshed by exactly one request at a time.
+
+use std::rc::Rc;
+
+use futures::lock::Mutex;
+use serde::{Deserialize, Serialize};
+use tandem_dto::TokenPairResponse;
+
+const KEY: &str = "tandem.session";
+/// Refresh this long before the access token expires, so no request is sent with a token that
+/// dies on the way.
+const EARLY_MS: f64 = 30_000.0;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Session {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Milliseconds since the epoch (browser clock) when the access token expires.
+    pub expires_at_ms: f64,
+}
+
+impl Session {
+    pub fn from_pair(p: &TokenPairResponse) -> Self {
+        Self {
+            access_token: p.access_token.clone(),
+            refresh_token: p.refresh_token.clone(),
+            expires_at_ms: js_sys::Date::now() + p.expires_in as f64 * 1000.0,
+        }
+    }
+
+    pub fn expiring(&self) -> bool {
+        js_sys::Date::now() + EARLY_MS >= self.expires_at_ms
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The session as stored now (another tab may have rotated it since we last looked).
+pub fn load() -> Option<Session> {
+    let raw = storage()?.get_item(KEY).ok()??;
+    serde_json::from_str(&raw).ok()
+}
+
+pub fn store(s: &Session) {
+    if let (Some(st), Ok(raw)) = (storage(), serde_json::to_string(s)) {
+        let _ = st.set_item(KEY, &raw);
+    }
+}
+
+pub fn clear() {
+    if let Some(st) = storage() {
+        let _ = st.remove_item(KEY);
+    }
+}
+
+thread_local! {
+    // Refresh tokens are single-use and reuse revokes the whole family, so concurrent requests
+    // that all see an expired token must not each refresh: they queue here and the later ones
+    // find the new token already stored.
+    static REFRESH_LOCK: Rc<Mutex<()>> = Rc::new(Mutex::new(()));
+}
+
+pub fn refresh_lock() -> Rc<Mutex<()>> {
+    REFRESH_LOCK.with(Rc::clone)
+}

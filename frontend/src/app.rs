@@ -1,0 +1,262 @@
+//! The application: session bootstrap, routes, and the shell (top bar, navigation, language
+//! switch, user menu) around every signed-in page.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::{A, Outlet, ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::path;
+use tandem_dto::{SystemRole, UserResponse};
+
+use crate::api::{self, session};
+use crate::components::{Avatar, Loading, ToastRegion, Toaster};
+use crate::i18n::{I18n, Lang, use_i18n};
+use crate::pages::{admin, login, people, profile};
+
+/// Why the user is looking at the login page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    SessionExpired,
+    LoggedOut,
+}
+
+/// Who is signed in. `ready` turns true once the stored session has been checked, so guards
+/// never bounce a signed-in user to the login page during start-up.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub user: RwSignal<Option<UserResponse>>,
+    pub ready: RwSignal<bool>,
+    pub notice: RwSignal<Option<Notice>>,
+}
+
+impl Auth {
+    pub fn is_admin(&self) -> bool {
+        self.user
+            .with(|u| u.as_ref().is_some_and(|u| u.role == SystemRole::Admin))
+    }
+}
+
+pub fn use_auth() -> Auth {
+    expect_context()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let i18n = I18n::init();
+    provide_context(i18n);
+    provide_context(Toaster::new());
+    let auth = Auth {
+        user: RwSignal::new(None),
+        ready: RwSignal::new(false),
+        notice: RwSignal::new(None),
+    };
+    provide_context(auth);
+    api::on_session_expired(move || {
+        if auth.user.get_untracked().is_some() {
+            auth.notice.set(Some(Notice::SessionExpired));
+        }
+        auth.user.set(None);
+    });
+    spawn_local(async move {
+        if session::load().is_some()
+            && let Ok(me) = api::get::<UserResponse>("/me").await
+        {
+            auth.user.set(Some(me));
+        }
+        auth.ready.set(true);
+    });
+
+    view! {
+        <Router>
+            <Routes fallback=|| view! { <NotFound /> }>
+                <Route path=path!("/login") view=login::LoginPage />
+                <Route path=path!("/register") view=login::RegisterPage />
+                <Route path=path!("/pending") view=login::PendingPage />
+                <ParentRoute path=path!("") view=Shell>
+                    <Route path=path!("") view=|| view! { <Redirect path="/me" /> } />
+                    <Route path=path!("me") view=profile::ProfilePage />
+                    <Route path=path!("me/quick-replies") view=profile::QuickRepliesPage />
+                    <Route path=path!("me/tokens") view=profile::TokensPage />
+                    <Route path=path!("people") view=people::DirectoryPage />
+                    <Route path=path!("people/:id") view=people::PersonPage />
+                    <Route path=path!("admin/approvals") view=admin::ApprovalsPage />
+                    <Route path=path!("admin/departments") view=admin::DepartmentsPage />
+                    <Route path=path!("admin/audit") view=admin::AuditPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+        <ToastRegion />
+    }
+}
+
+/// Every signed-in page: sends visitors without a session to the login page (remembering where
+/// they wanted to go) and draws the top bar and navigation.
+#[component]
+fn Shell() -> impl IntoView {
+    let auth = use_auth();
+    let navigate = use_navigate();
+    let location = use_location();
+    Effect::new(move || {
+        if auth.ready.get() && auth.user.with(Option::is_none) {
+            let here = format!(
+                "{}{}",
+                location.pathname.get_untracked(),
+                location.search.get_untracked()
+            );
+            navigate(
+                &format!("/login?next={}", api::enc(&here)),
+                leptos_router::NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+    });
+    view! {
+        <Show
+            when=move || auth.ready.get() && auth.user.with(Option::is_some)
+            fallback=|| view! { <div class="page-center"><Loading /></div> }
+        >
+            <a class="skip-link" href="#main">{move || use_i18n().t().skip_to_content}</a>
+            <TopBar />
+            <main id="main" class="main" tabindex="-1">
+                <Outlet />
+            </main>
+        </Show>
+    }
+}
+
+#[component]
+fn TopBar() -> impl IntoView {
+    let i = use_i18n();
+    let auth = use_auth();
+    let menu_open = RwSignal::new(false);
+    let navigate = use_navigate();
+    let logout = move |_| {
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            api::logout().await;
+            auth.notice.set(Some(Notice::LoggedOut));
+            auth.user.set(None);
+            navigate("/login", Default::default());
+        });
+    };
+    let nav_item = move |href: &'static str,
+                         label: fn(&'static crate::i18n::Tr) -> &'static str| {
+        view! { <A href=href attr:class="nav-link">{move || label(i.t())}</A> }
+    };
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/me">
+                <span class="brand-mark" aria-hidden="true">"T"</span>
+                <span class="brand-name">{move || i.t().app_name}</span>
+            </a>
+            <nav class="nav" aria-label=move || i.t().nav_main>
+                {nav_item("/me", |t| t.nav_personal_center)}
+                {nav_item("/people", |t| t.nav_directory)}
+                <Show when=move || auth.is_admin()>
+                    {nav_item("/admin/approvals", |t| t.nav_approvals)}
+                    {nav_item("/admin/departments", |t| t.nav_departments)}
+                    {nav_item("/admin/audit", |t| t.nav_audit)}
+                </Show>
+            </nav>
+            <div class="topbar-right">
+                <LangSwitch />
+                <div class="menu">
+                    <button
+                        class="menu-button"
+                        aria-haspopup="true"
+                        aria-expanded=move || menu_open.get().to_string()
+                        aria-label=move || i.t().user_menu
+                        on:click=move |_| menu_open.update(|o| *o = !*o)
+                        on:keydown=move |ev| {
+                            if ev.key() == "Escape" {
+                                menu_open.set(false);
+                            }
+                        }
+                    >
+                        {move || {
+                            auth.user
+                                .get()
+                                .map(|u| {
+                                    view! {
+                                        <Avatar
+                                            user_id=u.id
+                                            name=u.name.clone()
+                                            has_avatar=u.has_avatar
+                                            version=u.updated_at.to_rfc3339()
+                                        />
+                                        <span class="menu-name">{u.name}</span>
+                                    }
+                                })
+                        }}
+                    </button>
+                    <Show when=move || menu_open.get()>
+                        <div class="menu-list" on:click=move |_| menu_open.set(false)>
+                            <A href="/me" attr:class="menu-item">{move || i.t().nav_personal_center}</A>
+                            <A href="/me/tokens" attr:class="menu-item">{move || i.t().tokens_title}</A>
+                            <button class="menu-item" on:click=logout.clone()>{move || i.t().logout}</button>
+                        </div>
+                    </Show>
+                </div>
+            </div>
+        </header>
+    }
+}
+
+/// 简体中文 / English, remembered in the browser.
+#[component]
+pub fn LangSwitch() -> impl IntoView {
+    let i = use_i18n();
+    view! {
+        <label class="lang">
+            <span class="sr-only">{move || i.t().language}</span>
+            <select
+                on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    i.set(if v == "en" { Lang::En } else { Lang::Zh });
+                }
+                prop:value=move || i.lang.get().tag()
+            >
+                <option value="zh-CN">"简体中文"</option>
+                <option value="en">"English"</option>
+            </select>
+        </label>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    let i = use_i18n();
+    view! {
+        <div class="page-center">
+            <div class="card narrow">
+                <h1>{move || i.t().not_found_title}</h1>
+                <p class="muted">{move || i.t().not_found_text}</p>
+                <a class="btn primary" href="/">{move || i.t().go_home}</a>
+            </div>
+        </div>
+    }
+}
+
+/// Wraps administrator pages: other users see an explanation instead (the API refuses them too).
+#[component]
+pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
+    let auth = use_auth();
+    let i = use_i18n();
+    view! {
+        <Show
+            when=move || auth.is_admin()
+            fallback=move || view! { <div class="card"><p>{move || i.t().err_forbidden}</p></div> }
+        >
+            {children()}
+        </Show>
+    }
+}
+
+/// Sets the browser tab's title.
+pub fn set_title(title: &str) {
+    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        doc.set_title(&format!("{title} · Tandem"));
+    }
+}

@@ -1,0 +1,172 @@
+//! zh-CN and English. Every string the UI shows is a field of [`Tr`]: a missing translation is a
+//! compile error, and switching language re-renders only the text nodes that read it.
+//!
+//! (leptos_i18n was considered: it adds a build-time JSON pipeline and ICU data to the wasm for
+//! two languages without plurals; a plain struct gives the same compile-time completeness.)
+
+use leptos::prelude::*;
+use tandem_dto::{FieldError, SystemRole, TokenScope, UserStatus};
+
+use crate::api::ApiError;
+
+mod en;
+mod zh;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// BCP 47 tag, for `<html lang>` and date formatting.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+    fn from_tag(tag: &str) -> Option<Self> {
+        let tag = tag.to_ascii_lowercase();
+        if tag.starts_with("zh") {
+            Some(Lang::Zh)
+        } else if tag.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+}
+
+const KEY: &str = "tandem.lang";
+
+#[derive(Clone, Copy)]
+pub struct I18n {
+    pub lang: RwSignal<Lang>,
+}
+
+impl I18n {
+    /// The remembered choice, else the browser's preferred language, else Chinese.
+    pub fn init() -> Self {
+        let window = web_sys::window();
+        let stored = window
+            .as_ref()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .and_then(|s| s.get_item(KEY).ok().flatten())
+            .and_then(|t| Lang::from_tag(&t));
+        let browser = window
+            .as_ref()
+            .and_then(|w| w.navigator().language())
+            .and_then(|t| Lang::from_tag(&t));
+        let lang = RwSignal::new(stored.or(browser).unwrap_or(Lang::Zh));
+        let me = Self { lang };
+        Effect::new(move || {
+            let l = lang.get();
+            if let Some(doc) = web_sys::window().and_then(|w| w.document())
+                && let Some(html) = doc.document_element()
+            {
+                let _ = html.set_attribute("lang", l.tag());
+            }
+        });
+        me
+    }
+
+    pub fn set(&self, l: Lang) {
+        self.lang.set(l);
+        if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = s.set_item(KEY, l.tag());
+        }
+    }
+
+    /// The strings of the current language (tracked: text re-renders on a switch).
+    pub fn t(&self) -> &'static Tr {
+        match self.lang.get() {
+            Lang::Zh => &zh::ZH,
+            Lang::En => &en::EN,
+        }
+    }
+
+    pub fn t_untracked(&self) -> &'static Tr {
+        match self.lang.get_untracked() {
+            Lang::Zh => &zh::ZH,
+            Lang::En => &en::EN,
+        }
+    }
+
+    /// A field error in words: known codes are translated, others keep the server's message.
+    pub fn field_error(&self, e: &FieldError) -> String {
+        let t = self.t();
+        match (e.field.as_str(), e.code.as_str()) {
+            ("email", "required") => t.err_email_or_id.into(),
+            (_, "required") => t.err_required.into(),
+            ("email", "email") => t.err_email.into(),
+            ("password", "length") => t.err_password_length.into(),
+            ("phone", "format") => t.err_phone.into(),
+            (_, "length") => t.err_length.into(),
+            (_, "not_found") => t.err_not_found_ref.into(),
+            (_, "email_taken") | (_, "taken") => t.err_taken.into(),
+            _ => e.message.clone(),
+        }
+    }
+
+    /// An API error in words, by its stable code where we know it.
+    pub fn api_error(&self, e: &ApiError) -> String {
+        let t = self.t();
+        match e {
+            ApiError::Network(_) => t.err_network.into(),
+            ApiError::SessionExpired => t.session_expired.into(),
+            ApiError::Problem(p) => match (p.status, p.code.as_deref()) {
+                (_, Some("invalid_credentials")) => t.err_invalid_credentials.into(),
+                (_, Some("account_pending")) => t.err_account_pending.into(),
+                (_, Some("account_rejected")) => t.err_account_rejected.into(),
+                (_, Some("account_deactivated")) => t.err_account_deactivated.into(),
+                (_, Some("stale_version")) | (412, _) => t.err_stale.into(),
+                (_, Some("department_has_members")) => t.err_department_has_members.into(),
+                (_, Some("department_has_children")) => t.err_department_has_children.into(),
+                (_, Some("department_cycle")) => t.err_department_cycle.into(),
+                (_, Some("last_admin")) => t.err_last_admin.into(),
+                (_, Some("not_pending")) => t.err_not_pending.into(),
+                (_, Some(c)) if c.ends_with("_taken") => t.err_taken.into(),
+                (422, _) => t.err_validation.into(),
+                (429, _) => t.err_throttled.into(),
+                (403, _) => t.err_forbidden.into(),
+                (404, _) => t.err_not_found.into(),
+                (409, _) => p.detail.clone().unwrap_or_else(|| t.err_conflict.into()),
+                (s, _) if s >= 500 => t.err_server.into(),
+                _ => p.detail.clone().unwrap_or_else(|| p.title.clone()),
+            },
+        }
+    }
+
+    pub fn role(&self, r: SystemRole) -> &'static str {
+        match r {
+            SystemRole::Admin => self.t().role_admin,
+            SystemRole::Member => self.t().role_member,
+        }
+    }
+
+    pub fn status(&self, s: UserStatus) -> &'static str {
+        let t = self.t();
+        match s {
+            UserStatus::Pending => t.status_pending,
+            UserStatus::Active => t.status_active,
+            UserStatus::Rejected => t.status_rejected,
+            UserStatus::Deactivated => t.status_deactivated,
+        }
+    }
+
+    pub fn scope(&self, s: TokenScope) -> &'static str {
+        let t = self.t();
+        match s {
+            TokenScope::Read => t.scope_read,
+            TokenScope::Write => t.scope_write,
+            TokenScope::Admin => t.scope_admin,
+        }
+    }
+}
+
+pub fn use_i18n() -> I18n {
+    expect_context()
+}
+
+include!("i18n/strings.rs");

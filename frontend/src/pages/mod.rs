@@ -1,0 +1,6 @@
+//! One module per area of the app.
+
+pub mod admin;
+pub mod login;
+pub mod people;
+pub mod profile;
