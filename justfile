@@ -17,7 +17,7 @@ run: build-web
 build-web:
     scripts/build-web.sh
 
-# Every test: formatting, lints, unit tests, API tests on SQLite and PostgreSQL, spec drift, schemathesis.
+# Every test: formatting, lints, unit tests, API tests on SQLite and PostgreSQL, spec drift, schemathesis, browser journeys.
 test:
     scripts/test.sh
 
@@ -32,7 +32,7 @@ fmt:
 
 # API tests on SQLite only (fast loop).
 test-sqlite:
-    cargo nextest run --workspace
+    scripts/test.sh sqlite
 
 # API tests on a throwaway PostgreSQL cluster.
 test-pg:
@@ -41,6 +41,14 @@ test-pg:
 # Schemathesis against the live server's spec.
 schemathesis:
     scripts/test.sh schemathesis
+
+# Browser journeys in headless Chromium (builds the web app first); screenshots in e2e/artifacts.
+test-web:
+    scripts/test.sh web
+
+# Benchmarks: web app size against its budget (API latency figures join with the task center).
+bench:
+    scripts/bench.sh
 
 # Regenerate the committed OpenAPI document.
 openapi:

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs the test lanes and prints how long each took.
-# Usage: scripts/test.sh [lane…]   lanes: lint unit sqlite pg schemathesis (default: all)
+# Usage: scripts/test.sh [lane…]   lanes: lint sqlite pg smoke schemathesis web (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tandem/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 lanes=("$@")
-[ ${#lanes[@]} -gt 0 ] || lanes=(lint sqlite pg smoke schemathesis)
+[ ${#lanes[@]} -gt 0 ] || lanes=(lint sqlite pg smoke schemathesis web)
 report=()
 
 ensure_nextest() {
@@ -24,12 +24,15 @@ lane() {
 lint() {
   rustup component add rustfmt clippy >/dev/null 2>&1 || true
   cargo fmt --all -- --check
-  cargo clippy --workspace --all-targets -- -D warnings
+  cargo clippy --workspace --exclude tandem-web --all-targets -- -D warnings
+  # The web app only builds for the browser.
+  rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+  cargo clippy -p tandem-web --target wasm32-unknown-unknown -- -D warnings
 }
 
 sqlite() {
   ensure_nextest
-  cargo nextest run --workspace --no-fail-fast
+  cargo nextest run --workspace --exclude tandem-web --no-fail-fast
 }
 
 pg() {
@@ -48,9 +51,14 @@ schemathesis() {
   scripts/schemathesis.sh
 }
 
+web() {
+  scripts/build-web.sh
+  scripts/e2e.sh
+}
+
 for l in "${lanes[@]}"; do
   case "$l" in
-    lint|sqlite|pg|smoke|schemathesis) lane "$l" "$l" ;;
+    lint|sqlite|pg|smoke|schemathesis|web) lane "$l" "$l" ;;
     *) echo "unknown lane $l" >&2; exit 2 ;;
   esac
 done

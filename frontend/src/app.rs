@@ -117,7 +117,17 @@ fn Shell() -> impl IntoView {
             when=move || auth.ready.get() && auth.user.with(Option::is_some)
             fallback=|| view! { <div class="page-center"><Loading /></div> }
         >
-            <a class="skip-link" href="#main">{move || use_i18n().t().skip_to_content}</a>
+            // Handled here rather than by the router, which would treat `#main` as a navigation.
+            <a class="skip-link" href="#main" on:click=|ev| {
+                ev.prevent_default();
+                if let Some(main) = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.get_element_by_id("main"))
+                    .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+                {
+                    let _ = main.focus();
+                }
+            }>{move || use_i18n().t().skip_to_content}</a>
             <TopBar />
             <main id="main" class="main" tabindex="-1">
                 <Outlet />

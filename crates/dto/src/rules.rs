@@ -53,9 +53,9 @@ pub fn phone_ok(p: &str) -> bool {
     p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
 }
 
-/// The shape of an e-mail address as the server's validator sees it: one `@`, a non-empty local
-/// part of at most 64 characters without spaces, and a domain of dot-separated labels made of
-/// letters, digits and hyphens (no leading or trailing hyphen).
+/// The shape of an e-mail address as the server's validator sees it: one `@`, an ASCII local part
+/// of at most 64 characters, and a domain of dot-separated labels of letters, digits and hyphens
+/// (no leading or trailing hyphen; internationalised labels allowed) or an IP literal in brackets.
 pub fn email_ok(e: &str) -> bool {
     let Some((local, domain)) = e.rsplit_once('@') else {
         return false;
@@ -64,16 +64,21 @@ pub fn email_ok(e: &str) -> bool {
         && local.chars().count() <= 64
         && local
             .chars()
-            .all(|c| c.is_alphanumeric() || ".!#$%&'*+/=?^_`{|}~-".contains(c));
-    let domain_ok = !domain.is_empty()
-        && domain.len() <= 255
-        && domain.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
-        });
+            .all(|c| c.is_ascii_alphanumeric() || ".!#$%&'*+/=?^_`{|}~-".contains(c));
+    let literal = domain
+        .strip_prefix('[')
+        .and_then(|d| d.strip_suffix(']'))
+        .is_some_and(|ip| ip.parse::<std::net::IpAddr>().is_ok());
+    let domain_ok = literal
+        || (!domain.is_empty()
+            && domain.chars().count() <= 255
+            && domain.split('.').all(|label| {
+                !label.is_empty()
+                    && label.chars().count() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+            }));
     local_ok && domain_ok
 }
 
@@ -184,7 +189,11 @@ mod tests {
             "a@b.cn",
             "li.lei@example.com",
             "x+tag@sub.example.org",
-            "中文@例子.中国",
+            "li@例子.中国",
+            "中文@example.com",
+            "a@[127.0.0.1]",
+            "a@[::1]",
+            "a@[nonsense]",
             "no-at-sign",
             "@example.com",
             "a@",

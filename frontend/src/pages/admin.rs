@@ -453,7 +453,7 @@ pub fn AuditPage() -> impl IntoView {
             <form class="filters card" role="search" on:submit=move |ev| { ev.prevent_default(); load(false); }>
                 <div class="field">
                     <label for="audit-action">{move || i.t().audit_action}</label>
-                    <input id="audit-action" placeholder="user.approve" prop:value=move || action.get()
+                    <input id="audit-action" placeholder="user.approved" prop:value=move || action.get()
                         on:input=move |ev| action.set(event_target_value(&ev)) />
                 </div>
                 <div class="field">
