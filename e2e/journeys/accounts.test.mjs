@@ -238,6 +238,22 @@ test('an expired access token is refreshed without the user noticing', async () 
   assert.deepEqual(user.errors, []);
 });
 
+test('the administrator makes the colleague head of their department', async () => {
+  await admin.getByRole('link', { name: 'Departments' }).click();
+  await admin.getByRole('button', { name: 'Edit 研发部' }).click();
+  const form = admin.locator('.list-item form');
+  // The head is chosen among the department's members.
+  await form.getByLabel('Head').selectOption({ label: USER.name });
+  await form.getByRole('button', { name: 'Save' }).click();
+  await admin.locator('.list-item', { hasText: '研发部' }).getByText(`Head: ${USER.name}`).waitFor();
+  // A department with members cannot be deleted.
+  admin.once('dialog', (d) => d.accept());
+  await admin.locator('.list-item', { hasText: '研发部' }).getByRole('button', { name: 'Delete' }).click();
+  await toast(admin, 'The department still has members.');
+  await admin.locator('.list .item-title', { hasText: '研发部' }).waitFor();
+  await shot(admin, J, '13-department-head');
+});
+
 test('the administrator finds the colleague, and deactivating them ends their session', async () => {
   await admin.getByRole('link', { name: 'People' }).click();
   await admin.selectOption('#filter-department', { label: '研发部' });
@@ -249,7 +265,7 @@ test('the administrator finds the colleague, and deactivating them ends their se
   await admin.fill('#filter-q', 'li.lei');
   await admin.keyboard.press('Enter');
   await admin.locator('.list .item-title', { hasText: USER.name }).waitFor();
-  await shot(admin, J, '13-directory');
+  await shot(admin, J, '14-directory');
 
   await admin.locator('.list .item-title', { hasText: USER.name }).click();
   await admin.getByRole('heading', { name: 'Manage account' }).waitFor();
@@ -260,13 +276,13 @@ test('the administrator finds the colleague, and deactivating them ends their se
   admin.once('dialog', (d) => d.accept());
   await admin.getByRole('button', { name: 'Deactivate account' }).click();
   await admin.locator('.badge', { hasText: 'Deactivated' }).waitFor();
-  await shot(admin, J, '14-person-admin');
+  await shot(admin, J, '15-person-admin');
 
   // The colleague's next request fails, the refresh is refused: back to the login page with a message.
   await user.getByRole('link', { name: '个人中心' }).click();
   await user.waitForURL('**/login?next=*');
   await user.getByText('登录已过期，请重新登录。').waitFor();
-  await shot(user, J, '15-session-ended');
+  await shot(user, J, '16-session-ended');
 });
 
 test('the audit log shows what happened, filtered by action', async () => {
@@ -279,7 +295,7 @@ test('the audit log shows what happened, filtered by action', async () => {
   for (const text of await rows.locator('td:nth-child(3)').allTextContents()) {
     assert.equal(text, 'user.approved');
   }
-  await shot(admin, J, '16-audit');
+  await shot(admin, J, '17-audit');
   assert.deepEqual(admin.errors, []);
 });
 

@@ -160,6 +160,10 @@ impl Toaster {
         let id = self.next.get_value();
         self.next.set_value(id + 1);
         self.items.update(|v| {
+            // A burst of actions shouldn't bury the page: the newest three stay.
+            if v.len() >= 3 {
+                v.remove(0);
+            }
             v.push(Toast {
                 id,
                 kind,
