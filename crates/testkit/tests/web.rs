@@ -8,7 +8,11 @@ fn web_dir() -> std::path::PathBuf {
     std::fs::create_dir_all(dir.join("assets")).unwrap();
     std::fs::write(dir.join("index.html"), "<!doctype html><title>app</title>").unwrap();
     // Large and repetitive enough to be worth compressing.
-    std::fs::write(dir.join("assets/app-0123abcd.js"), "export const x = 1;\n".repeat(200)).unwrap();
+    std::fs::write(
+        dir.join("assets/app-0123abcd.js"),
+        "export const x = 1;\n".repeat(200),
+    )
+    .unwrap();
     dir
 }
 
@@ -29,10 +33,23 @@ async fn assets_are_cached_for_a_year_and_compressed() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(
+        r.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
     assert_eq!(r.headers()["content-encoding"], "gzip");
-    assert!(r.headers()["content-type"].to_str().unwrap().contains("javascript"));
-    let missing = app.http.get(at(&app, "/assets/app-ffff.js")).send().await.unwrap();
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("javascript")
+    );
+    let missing = app
+        .http
+        .get(at(&app, "/assets/app-ffff.js"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), 404);
 }
 
@@ -40,12 +57,24 @@ async fn assets_are_cached_for_a_year_and_compressed() {
 async fn index_and_deep_links_get_the_app_uncached() {
     let dir = web_dir();
     let app = spawn_app_with(|c| c.web_dir = Some(dir.clone())).await;
-    for path in ["/", "/people/0194f3b2-0000-7000-8000-000000000000", "/me/tokens?x=1"] {
+    for path in [
+        "/",
+        "/people/0194f3b2-0000-7000-8000-000000000000",
+        "/me/tokens?x=1",
+    ] {
         let r = app.http.get(at(&app, path)).send().await.unwrap();
         assert_eq!(r.status(), 200, "{path}");
         assert_eq!(r.headers()["cache-control"], "no-cache", "{path}");
-        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
-        assert!(r.text().await.unwrap().contains("<title>app</title>"), "{path}");
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert!(
+            r.text().await.unwrap().contains("<title>app</title>"),
+            "{path}"
+        );
     }
 }
 
@@ -56,6 +85,10 @@ async fn unknown_api_paths_stay_json_404s() {
     for path in ["/api/v1/nope", "/api/nope", "/api/v1/users/x/y/z"] {
         let r = app.http.get(at(&app, path)).send().await.unwrap();
         assert_eq!(r.status(), 404, "{path}");
-        assert_eq!(r.headers()["content-type"], "application/problem+json", "{path}");
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/problem+json",
+            "{path}"
+        );
     }
 }
