@@ -308,3 +308,14 @@ test('keyboard users see where focus is and can skip to the content', async () =
   await admin.keyboard.press('Enter');
   assert.equal(await admin.evaluate(() => document.activeElement?.id), 'main');
 });
+
+test('`next` after signing in never leads to another site', async () => {
+  for (const next of ['/%5Cevil.example', '//evil.example', '/%09/evil.example', 'https://evil.example/']) {
+    await admin.goto(`/login?next=${encodeURIComponent(decodeURIComponent(next))}`);
+    await admin.waitForURL((u) => u.origin === server.base && !u.pathname.startsWith('/login'));
+    assert.equal(new URL(admin.url()).origin, server.base, next);
+  }
+  // A path on this site is honoured.
+  await admin.goto(`/login?next=${encodeURIComponent('/people?q=li')}`);
+  await admin.waitForURL('**/people?q=li');
+});

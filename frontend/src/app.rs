@@ -8,8 +8,8 @@ use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::path;
 use tandem_dto::{SystemRole, UserResponse};
 
-use crate::api::{self, session};
-use crate::components::{Avatar, Loading, ToastRegion, Toaster};
+use crate::api::{self, ApiError, session};
+use crate::components::{Avatar, ErrorBox, Loading, ToastRegion, Toaster};
 use crate::i18n::{I18n, Lang, use_i18n};
 use crate::pages::{admin, login, people, profile};
 
@@ -27,6 +27,8 @@ pub struct Auth {
     pub user: RwSignal<Option<UserResponse>>,
     pub ready: RwSignal<bool>,
     pub notice: RwSignal<Option<Notice>>,
+    /// Start-up could not ask the server who is signed in (network or server error).
+    pub boot_error: RwSignal<Option<ApiError>>,
 }
 
 impl Auth {
@@ -44,11 +46,12 @@ pub fn use_auth() -> Auth {
 pub fn App() -> impl IntoView {
     let i18n = I18n::init();
     provide_context(i18n);
-    provide_context(Toaster::new());
+    provide_context(Toaster::new(i18n));
     let auth = Auth {
         user: RwSignal::new(None),
         ready: RwSignal::new(false),
         notice: RwSignal::new(None),
+        boot_error: RwSignal::new(None),
     };
     provide_context(auth);
     api::on_session_expired(move || {
@@ -58,10 +61,15 @@ pub fn App() -> impl IntoView {
         auth.user.set(None);
     });
     spawn_local(async move {
-        if session::load().is_some()
-            && let Ok(me) = api::get::<UserResponse>("/me").await
-        {
-            auth.user.set(Some(me));
+        if session::load().is_some() {
+            match api::get::<UserResponse>("/me").await {
+                Ok(me) => auth.user.set(Some(me)),
+                // The session is over: the login page.
+                Err(ApiError::SessionExpired) => {}
+                Err(e) if e.status() == Some(401) => {}
+                // The server is unreachable or failing: that is not a reason to sign out.
+                Err(e) => auth.boot_error.set(Some(e)),
+            }
         }
         auth.ready.set(true);
     });
@@ -97,7 +105,10 @@ fn Shell() -> impl IntoView {
     let navigate = use_navigate();
     let location = use_location();
     Effect::new(move || {
-        if auth.ready.get() && auth.user.with(Option::is_none) {
+        if auth.ready.get()
+            && auth.user.with(Option::is_none)
+            && auth.boot_error.with(Option::is_none)
+        {
             let here = format!(
                 "{}{}",
                 location.pathname.get_untracked(),
@@ -112,10 +123,18 @@ fn Shell() -> impl IntoView {
             );
         }
     });
+    let reload = Callback::new(|()| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().reload();
+        }
+    });
     view! {
         <Show
             when=move || auth.ready.get() && auth.user.with(Option::is_some)
-            fallback=|| view! { <div class="page-center"><Loading /></div> }
+            fallback=move || match auth.boot_error.get() {
+                Some(e) => view! { <div class="page-center"><ErrorBox error=e retry=reload /></div> }.into_any(),
+                None => view! { <div class="page-center"><Loading /></div> }.into_any(),
+            }
         >
             // Handled here rather than by the router, which would treat `#main` as a navigation.
             <a class="skip-link" href="#main" on:click=|ev| {
@@ -172,18 +191,31 @@ fn TopBar() -> impl IntoView {
             </nav>
             <div class="topbar-right">
                 <LangSwitch />
-                <div class="menu">
+                <div
+                    class="menu"
+                    on:keydown=move |ev| {
+                        if ev.key() == "Escape" {
+                            menu_open.set(false);
+                        }
+                    }
+                    on:focusout=move |ev: leptos::ev::FocusEvent| {
+                        // Close when focus leaves the menu (Tab past its last item, a click elsewhere).
+                        let inside = ev
+                            .related_target()
+                            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Node>(t).ok())
+                            .zip(ev.current_target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Node>(t).ok()))
+                            .is_some_and(|(to, menu)| menu.contains(Some(&to)));
+                        if !inside {
+                            menu_open.set(false);
+                        }
+                    }
+                >
                     <button
                         class="menu-button"
-                        aria-haspopup="true"
+                        aria-controls="user-menu"
                         aria-expanded=move || menu_open.get().to_string()
                         aria-label=move || i.t().user_menu
                         on:click=move |_| menu_open.update(|o| *o = !*o)
-                        on:keydown=move |ev| {
-                            if ev.key() == "Escape" {
-                                menu_open.set(false);
-                            }
-                        }
                     >
                         {move || {
                             auth.user
@@ -202,7 +234,7 @@ fn TopBar() -> impl IntoView {
                         }}
                     </button>
                     <Show when=move || menu_open.get()>
-                        <div class="menu-list" on:click=move |_| menu_open.set(false)>
+                        <div class="menu-list" id="user-menu" on:click=move |_| menu_open.set(false)>
                             <A href="/me" attr:class="menu-item">{move || i.t().nav_personal_center}</A>
                             <A href="/me/tokens" attr:class="menu-item">{move || i.t().tokens_title}</A>
                             <button class="menu-item" on:click=logout.clone()>{move || i.t().logout}</button>

@@ -9,7 +9,7 @@ use tandem_dto::FieldError;
 use uuid::Uuid;
 
 use crate::api::{self, ApiError};
-use crate::i18n::{Tr, use_i18n};
+use crate::i18n::{I18n, Tr, use_i18n};
 
 /// A label, an input tied to it, and the field's error below (announced to screen readers).
 #[component]
@@ -141,18 +141,21 @@ struct Toast {
     text: String,
 }
 
-/// Short confirmations and errors in the corner of the screen.
+/// Short confirmations and errors in the corner of the screen. It keeps its own handle on the
+/// translations: it is mostly called after an `await`, where there is no context to look in.
 #[derive(Clone, Copy)]
 pub struct Toaster {
     items: RwSignal<Vec<Toast>>,
     next: StoredValue<u64>,
+    i18n: I18n,
 }
 
 impl Toaster {
-    pub fn new() -> Self {
+    pub fn new(i18n: I18n) -> Self {
         Self {
             items: RwSignal::new(Vec::new()),
             next: StoredValue::new(0),
+            i18n,
         }
     }
 
@@ -186,19 +189,9 @@ impl Toaster {
     /// Shows an API error in the user's language.
     pub fn error(&self, e: &ApiError) {
         if *e != ApiError::SessionExpired {
-            self.push(ToastKind::Error, use_i18n_untracked().api_error(e));
+            self.push(ToastKind::Error, self.i18n.api_error_untracked(e));
         }
     }
-}
-
-impl Default for Toaster {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-fn use_i18n_untracked() -> crate::i18n::I18n {
-    use_i18n()
 }
 
 pub fn use_toaster() -> Toaster {
@@ -273,15 +266,33 @@ pub fn ErrorBox(error: ApiError, retry: Callback<()>) -> impl IntoView {
 }
 
 thread_local! {
-    // Object URLs of avatars already downloaded, by user and profile version, so the top bar and
-    // lists don't fetch the same picture again.
-    static AVATARS: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    // Object URLs of downloaded avatars by user, with the profile version they belong to, so the
+    // top bar and lists don't fetch the same picture again. A newer version replaces (and frees)
+    // the older URL.
+    static AVATARS: RefCell<HashMap<Uuid, (String, String)>> = RefCell::new(HashMap::new());
+}
+
+fn cached_avatar(user: Uuid, version: &str) -> Option<String> {
+    AVATARS.with(|m| {
+        m.borrow()
+            .get(&user)
+            .filter(|(v, _)| v == version)
+            .map(|(_, url)| url.clone())
+    })
+}
+
+fn cache_avatar(user: Uuid, version: String, url: String) {
+    let old = AVATARS.with(|m| m.borrow_mut().insert(user, (version, url)));
+    if let Some((_, old)) = old {
+        let _ = web_sys::Url::revoke_object_url(&old);
+    }
 }
 
 /// Forgets a user's cached avatar (after uploading a new one).
 pub fn forget_avatar(user: Uuid) {
-    let prefix = user.to_string();
-    AVATARS.with(|m| m.borrow_mut().retain(|k, _| !k.starts_with(&prefix)));
+    if let Some((_, url)) = AVATARS.with(|m| m.borrow_mut().remove(&user)) {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    }
 }
 
 /// A user's picture, or their initial on a coloured circle when they have none.
@@ -293,20 +304,19 @@ pub fn Avatar(
     #[prop(optional)] version: String,
     #[prop(optional)] large: bool,
 ) -> impl IntoView {
-    let key = format!("{user_id}:{version}");
     let url = LocalResource::new(move || {
-        let key = key.clone();
+        let version = version.clone();
         async move {
             if !has_avatar {
                 return None;
             }
-            if let Some(u) = AVATARS.with(|m| m.borrow().get(&key).cloned()) {
+            if let Some(u) = cached_avatar(user_id, &version) {
                 return Some(u);
             }
             let u = api::blob_url(&format!("/users/{user_id}/avatar"))
                 .await
                 .ok()?;
-            AVATARS.with(|m| m.borrow_mut().insert(key, u.clone()));
+            cache_avatar(user_id, version, u.clone());
             Some(u)
         }
     });
@@ -323,7 +333,8 @@ pub fn Avatar(
     let class = if large { "avatar avatar-lg" } else { "avatar" };
     view! {
         {move || match url.get().flatten() {
-            Some(u) => view! { <img class=class src=u alt=name.clone() /> }.into_any(),
+            // The name is always shown next to the picture: an empty alt avoids reading it twice.
+            Some(u) => view! { <img class=class src=u alt="" /> }.into_any(),
             None => view! {
                 <span class=class style=format!("background:{colour}") aria-hidden="true">
                     {initial.clone()}
@@ -341,4 +352,19 @@ pub fn fmt_time(t: &chrono::DateTime<chrono::Utc>, lang: crate::i18n::Lang) -> S
     let _ = js_sys::Reflect::set(&opts, &"dateStyle".into(), &"medium".into());
     let _ = js_sys::Reflect::set(&opts, &"timeStyle".into(), &"short".into());
     String::from(d.to_locale_string(lang.tag(), &opts))
+}
+
+/// Moves keyboard focus to an element once it has been drawn (e.g. the first field of a form
+/// that just opened in place of the button that opened it).
+pub fn focus_later(id: &'static str) {
+    gloo_timers::callback::Timeout::new(0, move || {
+        if let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id))
+            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+        {
+            let _ = el.focus();
+        }
+    })
+    .forget();
 }

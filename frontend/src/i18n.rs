@@ -105,37 +105,20 @@ impl I18n {
             (_, "length") => t.err_length.into(),
             (_, "not_found") => t.err_not_found_ref.into(),
             (_, "email_taken") | (_, "taken") => t.err_taken.into(),
+            (_, "corrupt") => t.err_corrupt_file.into(),
             _ => e.message.clone(),
         }
     }
 
-    /// An API error in words, by its stable code where we know it.
+    /// An API error in words, by its stable code where we know it. Server text is English, so
+    /// it is only shown in the English UI; the Chinese UI gets a translated general message.
     pub fn api_error(&self, e: &ApiError) -> String {
-        let t = self.t();
-        match e {
-            ApiError::Network(_) => t.err_network.into(),
-            ApiError::SessionExpired => t.session_expired.into(),
-            ApiError::Problem(p) => match (p.status, p.code.as_deref()) {
-                (_, Some("invalid_credentials")) => t.err_invalid_credentials.into(),
-                (_, Some("account_pending")) => t.err_account_pending.into(),
-                (_, Some("account_rejected")) => t.err_account_rejected.into(),
-                (_, Some("account_deactivated")) => t.err_account_deactivated.into(),
-                (_, Some("stale_version")) | (412, _) => t.err_stale.into(),
-                (_, Some("department_has_members")) => t.err_department_has_members.into(),
-                (_, Some("department_has_children")) => t.err_department_has_children.into(),
-                (_, Some("department_cycle")) => t.err_department_cycle.into(),
-                (_, Some("last_admin")) => t.err_last_admin.into(),
-                (_, Some("not_pending")) => t.err_not_pending.into(),
-                (_, Some(c)) if c.ends_with("_taken") => t.err_taken.into(),
-                (422, _) => t.err_validation.into(),
-                (429, _) => t.err_throttled.into(),
-                (403, _) => t.err_forbidden.into(),
-                (404, _) => t.err_not_found.into(),
-                (409, _) => p.detail.clone().unwrap_or_else(|| t.err_conflict.into()),
-                (s, _) if s >= 500 => t.err_server.into(),
-                _ => p.detail.clone().unwrap_or_else(|| p.title.clone()),
-            },
-        }
+        api_error_in(self.t(), self.lang.get(), e)
+    }
+
+    /// [`Self::api_error`] for use after an `await` (no reactive tracking).
+    pub fn api_error_untracked(&self, e: &ApiError) -> String {
+        api_error_in(self.t_untracked(), self.lang.get_untracked(), e)
     }
 
     pub fn role(&self, r: SystemRole) -> &'static str {
@@ -162,6 +145,54 @@ impl I18n {
             TokenScope::Write => t.scope_write,
             TokenScope::Admin => t.scope_admin,
         }
+    }
+}
+
+fn api_error_in(t: &Tr, lang: Lang, e: &ApiError) -> String {
+    let p = match e {
+        ApiError::Network(_) => return t.err_network.into(),
+        ApiError::SessionExpired => return t.session_expired.into(),
+        ApiError::Problem(p) => p,
+    };
+    let known = match (p.status, p.code.as_deref()) {
+        (_, Some("invalid_credentials")) => Some(t.err_invalid_credentials),
+        (_, Some("account_pending")) => Some(t.err_account_pending),
+        (_, Some("account_rejected")) => {
+            // The administrator's reason follows the server's fixed English lead-in.
+            let reason = p
+                .detail
+                .as_deref()
+                .and_then(|d| d.split_once(": ").map(|(_, r)| r.trim()))
+                .filter(|r| !r.is_empty());
+            return match reason {
+                Some(r) => format!("{} {}{}", t.err_account_rejected, t.reason_prefix, r),
+                None => t.err_account_rejected.into(),
+            };
+        }
+        (_, Some("account_deactivated")) => Some(t.err_account_deactivated),
+        (_, Some("stale_version")) | (412, _) => Some(t.err_stale),
+        (_, Some("department_has_members")) => Some(t.err_department_has_members),
+        (_, Some("department_has_children")) => Some(t.err_department_has_children),
+        (_, Some("department_cycle")) => Some(t.err_department_cycle),
+        (_, Some("last_admin")) => Some(t.err_last_admin),
+        (_, Some("not_pending")) => Some(t.err_not_pending),
+        (_, Some(c)) if c.ends_with("_taken") => Some(t.err_taken),
+        (_, Some("corrupt")) => Some(t.err_corrupt_file),
+        (413, _) => Some(t.err_too_large),
+        (415, _) => Some(t.err_unsupported_type),
+        (422, _) if p.errors.iter().any(|e| e.code == "corrupt") => Some(t.err_corrupt_file),
+        (422, _) => Some(t.err_validation),
+        (429, _) => Some(t.err_throttled),
+        (403, _) => Some(t.err_forbidden),
+        (404, _) => Some(t.err_not_found),
+        (s, _) if s >= 500 => Some(t.err_server),
+        _ => None,
+    };
+    match known {
+        Some(text) => text.into(),
+        None if lang == Lang::En => p.detail.clone().unwrap_or_else(|| p.title.clone()),
+        None if p.status == 409 => t.err_conflict.into(),
+        None => format!("{} ({})", t.err_generic, p.status),
     }
 }
 

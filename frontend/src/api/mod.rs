@@ -151,8 +151,10 @@ async fn current_access() -> Result<Option<String>, ApiError> {
 
 /// Replaces `stale` with a fresh access token, unless someone (this tab or another) already did.
 async fn refresh_after(stale: &str) -> Result<String, ApiError> {
+    // One refresh at a time in this tab, and across tabs where the browser offers Web Locks.
     let lock = session::refresh_lock();
     let _guard = lock.lock().await;
+    let _tabs = session::TabLock::acquire().await;
     let Some(s) = session::load() else {
         return Err(session_expired());
     };
@@ -179,8 +181,8 @@ async fn refresh_after(stale: &str) -> Result<String, ApiError> {
             Ok(fresh.access_token)
         }
         // Refused: the refresh token is gone, reused or the account was deactivated.
-        400..=499 => Err(session_expired()),
-        // A server hiccup is not a reason to sign the user out.
+        401 => Err(session_expired()),
+        // A server hiccup or throttling is not a reason to sign the user out.
         _ => Err(check(resp)
             .await
             .err()
@@ -202,8 +204,24 @@ async fn send(
             let fresh = refresh_after(&stale).await?;
             check(send_once(m, &url, &body, Some(&fresh), if_match).await?).await
         }
+        // The session was ended in another tab: this one is signed out too.
+        None if resp.status() == 401 => Err(session_expired()),
         _ => check(resp).await,
     }
+}
+
+/// A request that needs no session (the register page's department list): a stale stored
+/// session must not get in the way.
+pub async fn get_public<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    let resp = send_once(
+        Method::Get,
+        &format!("{BASE}{path}"),
+        &Body::None,
+        None,
+        None,
+    )
+    .await?;
+    decode(check(resp).await?).await
 }
 
 fn json_body<B: Serialize>(b: &B) -> Result<Body, ApiError> {
@@ -231,6 +249,15 @@ pub async fn get_tagged<T: DeserializeOwned>(path: &str) -> Result<(T, Option<St
 
 /// Every item of a paginated list (following `next_cursor`).
 pub async fn all<T: DeserializeOwned>(path: &str) -> Result<Vec<T>, ApiError> {
+    all_with(path, false).await
+}
+
+/// [`all`] without a session (see [`get_public`]).
+pub async fn all_public<T: DeserializeOwned>(path: &str) -> Result<Vec<T>, ApiError> {
+    all_with(path, true).await
+}
+
+async fn all_with<T: DeserializeOwned>(path: &str, public: bool) -> Result<Vec<T>, ApiError> {
     let sep = if path.contains('?') { '&' } else { '?' };
     let mut items = Vec::new();
     let mut cursor: Option<String> = None;
@@ -239,7 +266,11 @@ pub async fn all<T: DeserializeOwned>(path: &str) -> Result<Vec<T>, ApiError> {
             Some(c) => format!("{path}{sep}limit=200&cursor={}", enc(c)),
             None => format!("{path}{sep}limit=200"),
         };
-        let page: Page<T> = get(&url).await?;
+        let page: Page<T> = if public {
+            get_public(&url).await?
+        } else {
+            get(&url).await?
+        };
         items.extend(page.items);
         match page.next_cursor {
             Some(c) => cursor = Some(c),

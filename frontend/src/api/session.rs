@@ -1,11 +1,13 @@
 //! The signed-in session: tokens kept in `localStorage` so a reload (or a deep link opened in a
 //! new tab) stays signed in, and refreshed by exactly one request at a time.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use futures::lock::Mutex;
 use serde::{Deserialize, Serialize};
 use tandem_dto::TokenPairResponse;
+use wasm_bindgen::JsValue;
 
 const KEY: &str = "tandem.session";
 /// Refresh this long before the access token expires, so no request is sent with a token that
@@ -65,4 +67,61 @@ thread_local! {
 
 pub fn refresh_lock() -> Rc<Mutex<()>> {
     REFRESH_LOCK.with(Rc::clone)
+}
+
+/// The browser's Web Locks API (`navigator.locks`), so two tabs never refresh with the same
+/// token. It exists only in secure contexts (https, localhost); elsewhere each tab relies on
+/// re-reading the stored session, which catches all but truly simultaneous refreshes.
+pub struct TabLock {
+    release: Option<js_sys::Function>,
+}
+
+impl TabLock {
+    pub async fn acquire() -> Self {
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen::prelude::Closure;
+        let Some(locks) = web_sys::window()
+            .map(|w| JsValue::from(w.navigator()))
+            .and_then(|n| js_sys::Reflect::get(&n, &"locks".into()).ok())
+            .filter(|l| !l.is_undefined() && !l.is_null())
+        else {
+            return Self { release: None };
+        };
+        let Ok(request) = js_sys::Reflect::get(&locks, &"request".into())
+            .and_then(|f| f.dyn_into::<js_sys::Function>())
+        else {
+            return Self { release: None };
+        };
+        // `request(name, callback)` calls back once the lock is ours and holds it until the
+        // promise the callback returns settles: we hand it one we resolve on drop.
+        let release = Rc::new(RefCell::new(None::<js_sys::Function>));
+        let (granted_tx, granted_rx) = futures::channel::oneshot::channel::<()>();
+        let granted_tx = RefCell::new(Some(granted_tx));
+        let slot = release.clone();
+        let callback = Closure::once_into_js(move |_lock: JsValue| -> js_sys::Promise {
+            js_sys::Promise::new(&mut |resolve, _reject| {
+                *slot.borrow_mut() = Some(resolve);
+                if let Some(tx) = granted_tx.borrow_mut().take() {
+                    let _ = tx.send(());
+                }
+            })
+        });
+        if request
+            .call2(&locks, &JsValue::from_str("tandem-refresh"), &callback)
+            .is_err()
+        {
+            return Self { release: None };
+        }
+        let _ = granted_rx.await;
+        let release = release.borrow_mut().take();
+        Self { release }
+    }
+}
+
+impl Drop for TabLock {
+    fn drop(&mut self) {
+        if let Some(f) = self.release.take() {
+            let _ = f.call0(&JsValue::UNDEFINED);
+        }
+    }
 }

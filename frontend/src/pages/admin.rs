@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::api::{self, ApiError};
 use crate::app::{AdminOnly, set_title};
 use crate::components::{
-    Empty, ErrorBox, FormErrors, Loading, TextArea, TextField, fmt_time, use_toaster,
+    Empty, ErrorBox, FormErrors, Loading, TextArea, TextField, fmt_time, focus_later, use_toaster,
 };
 use crate::i18n::use_i18n;
 use crate::pages::profile::confirm;
@@ -76,8 +76,8 @@ fn Registration(user: UserResponse, department: String, on_done: Callback<()>) -
                 .await
             {
                 Ok(u) => {
-                    toaster.success(format!("{} {}", i.t_untracked().approved, u.name));
-                    on_done.run(());
+                    toaster.success(format!("{}{}", i.t_untracked().approved, u.name));
+                    let _ = on_done.try_run(());
                 }
                 Err(e) => toaster.error(&e),
             }
@@ -103,8 +103,8 @@ fn Registration(user: UserResponse, department: String, on_done: Callback<()>) -
                 .await
             {
                 Ok(u) => {
-                    toaster.success(format!("{} {}", i.t_untracked().rejected, u.name));
-                    on_done.run(());
+                    toaster.success(format!("{}{}", i.t_untracked().rejected, u.name));
+                    let _ = on_done.try_run(());
                 }
                 Err(e) => {
                     errors.set(e.field_errors().to_vec());
@@ -139,7 +139,7 @@ fn Registration(user: UserResponse, department: String, on_done: Callback<()>) -
                 <div class="actions">
                     <button class="btn primary small" on:click=approve disabled=move || busy.get()
                         aria-label=format!("{} {}", i.t_untracked().approve, name)>{move || i.t().approve}</button>
-                    <button class="btn small" on:click=move |_| rejecting.set(true)>{move || i.t().reject}</button>
+                    <button class="btn small" on:click=move |_| { rejecting.set(true); focus_later(reason_id); }>{move || i.t().reject}</button>
                 </div>
             </Show>
         </li>
@@ -287,7 +287,7 @@ fn DepartmentItem(
                 Ok(_) => {
                     toaster.success(i.t_untracked().saved);
                     editing.set(false);
-                    on_change.run(());
+                    let _ = on_change.try_run(());
                 }
                 Err(e) => {
                     errors.set(e.field_errors().to_vec());
@@ -304,7 +304,7 @@ fn DepartmentItem(
             match api::delete(&format!("/departments/{id}")).await {
                 Ok(()) => {
                     toaster.success(i.t_untracked().deleted);
-                    on_change.run(());
+                    let _ = on_change.try_run(());
                 }
                 Err(e) => toaster.error(&e),
             }
@@ -332,7 +332,7 @@ fn DepartmentItem(
                             </p>
                         </div>
                         <div class="actions">
-                            <button class="btn small" on:click=move |_| editing.set(true)
+                            <button class="btn small" on:click=move |_| { editing.set(true); focus_later(name_id); }
                                 aria-label=format!("{} {}", i.t_untracked().edit, label)>{move || i.t().edit}</button>
                             <button class="btn small danger" on:click=remove>{move || i.t().delete}</button>
                         </div>
@@ -400,11 +400,12 @@ pub fn AuditPage() -> impl IntoView {
         if !who.is_empty() {
             u.push_str(&format!("&actor_id={}", api::enc(&who)));
         }
-        // Date inputs are local days: from the start of `since` to the end of `until`.
-        for (key, sig, time) in [("since", since, "T00:00:00"), ("until", until, "T23:59:59")] {
+        // Date inputs are local days: from the start of `since` up to (not including) the day
+        // after `until`, which is how the server reads `until`.
+        for (key, sig, extra_days) in [("since", since, 0.0), ("until", until, 1.0)] {
             let d = sig.get_untracked();
             if !d.is_empty() {
-                let ms = js_sys::Date::parse(&format!("{d}{time}"));
+                let ms = js_sys::Date::parse(&format!("{d}T00:00:00")) + extra_days * 86_400_000.0;
                 if let Some(t) =
                     chrono::DateTime::from_timestamp_millis(ms as i64).filter(|_| !ms.is_nan())
                 {
@@ -419,7 +420,8 @@ pub fn AuditPage() -> impl IntoView {
         failed.set(None);
         spawn_local(async move {
             let res = api::get::<Page<AuditEntryResponse>>(&u).await;
-            if generation.get_value() != g {
+            // Also false when the page is gone (the stored value was disposed).
+            if generation.try_get_value() != Some(g) {
                 return;
             }
             match res {

@@ -42,18 +42,16 @@ pub fn LoginPage() -> impl IntoView {
     let busy = RwSignal::new(false);
     Effect::new(move || set_title(i.t().login_title));
 
-    // Only same-site paths: `next` must never send the user to another origin.
     let next = move || {
         query
             .with_untracked(|q| q.get("next"))
-            .filter(|n| n.starts_with('/') && !n.starts_with("//"))
-            .unwrap_or_else(|| "/me".into())
+            .and_then(|n| same_origin_path(&n))
     };
     {
         let navigate = navigate.clone();
         Effect::new(move || {
             if auth.ready.get() && auth.user.with(Option::is_some) {
-                navigate(&next(), Default::default());
+                navigate(&next().unwrap_or_else(|| "/me".into()), Default::default());
             }
         });
     }
@@ -72,6 +70,8 @@ pub fn LoginPage() -> impl IntoView {
         }
         busy.set(true);
         let navigate = navigate.clone();
+        // Read before the request: the page may be gone when the answer arrives.
+        let target = next().unwrap_or_else(|| "/me".into());
         spawn_local(async move {
             let req = LoginRequest {
                 login: login.get_untracked().trim().to_owned(),
@@ -81,7 +81,7 @@ pub fn LoginPage() -> impl IntoView {
                 Ok(user) => {
                     auth.notice.set(None);
                     auth.user.set(Some(user));
-                    navigate(&next(), Default::default());
+                    navigate(&target, Default::default());
                 }
                 Err(e) if e.code() == Some("account_pending") => {
                     navigate("/pending", Default::default());
@@ -152,7 +152,7 @@ pub fn LoginPage() -> impl IntoView {
 pub fn RegisterPage() -> impl IntoView {
     let i = use_i18n();
     let navigate = use_navigate();
-    let departments = LocalResource::new(|| api::all::<DepartmentResponse>("/departments"));
+    let departments = LocalResource::new(|| api::all_public::<DepartmentResponse>("/departments"));
     let email = RwSignal::new(String::new());
     let employee_id = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
@@ -250,6 +250,7 @@ pub fn RegisterPage() -> impl IntoView {
                             Some(Ok(list)) => view! {
                                 <select id="department_id" required=true
                                     aria-describedby="department_id-error"
+                                    aria-invalid=move || if errors.for_field("department_id").get().is_some() { "true" } else { "false" }
                                     prop:value=move || department.get()
                                     on:change=move |ev| {
                                         department.set(event_target_value(&ev));
@@ -287,6 +288,15 @@ pub fn RegisterPage() -> impl IntoView {
             </div>
         </PublicFrame>
     }
+}
+
+/// `next` after signing in: only a path on this site. Parsed the way the browser will parse it,
+/// so tricks like `/\\evil.example` or `/%09/evil.example` cannot lead to another origin.
+fn same_origin_path(raw: &str) -> Option<String> {
+    let origin = web_sys::window()?.location().origin().ok()?;
+    let url = web_sys::Url::new_with_base(raw, &origin).ok()?;
+    (url.origin() == origin && raw.starts_with('/'))
+        .then(|| format!("{}{}{}", url.pathname(), url.search(), url.hash()))
 }
 
 /// Moves keyboard focus to the first field with an error, so keyboard and screen-reader users

@@ -69,7 +69,8 @@ pub fn DirectoryPage() -> impl IntoView {
         let u = url(cursor);
         spawn_local(async move {
             let res = api::get::<Page<UserResponse>>(&u).await;
-            if generation.get_value() != g {
+            // Also false when the page is gone (the stored value was disposed).
+            if generation.try_get_value() != Some(g) {
                 return;
             }
             match res {
@@ -258,13 +259,13 @@ fn PersonView(
             {
                 Ok(_) => {
                     toaster.success(i.t_untracked().saved);
-                    on_change.run(());
+                    let _ = on_change.try_run(());
                 }
                 Err(e) => {
                     toaster.error(&e);
                     // A stale copy: show the current one.
                     if e.status() == Some(412) {
-                        on_change.run(());
+                        let _ = on_change.try_run(());
                     }
                 }
             }

@@ -14,8 +14,8 @@ use wasm_bindgen::JsCast;
 use crate::api;
 use crate::app::{set_title, use_auth};
 use crate::components::{
-    Avatar, Empty, ErrorBox, FormErrors, Loading, TextArea, TextField, fmt_time, forget_avatar,
-    use_toaster,
+    Avatar, Empty, ErrorBox, FormErrors, Loading, TextArea, TextField, fmt_time, focus_later,
+    forget_avatar, use_toaster,
 };
 use crate::i18n::use_i18n;
 
@@ -47,22 +47,29 @@ pub fn ProfilePage() -> impl IntoView {
         {move || match me.get() {
             None => view! { <Loading /> }.into_any(),
             Some(Err(e)) => view! { <ErrorBox error=e retry=Callback::new(move |()| me.refetch()) /> }.into_any(),
-            Some(Ok((user, tag))) => view! {
-                <div class="grid-2">
-                    <ProfileForm user=user.clone() etag=tag />
-                    <AvatarCard user=user />
-                </div>
-            }.into_any(),
+            Some(Ok((user, tag))) => {
+                // One version tag for both cards: an avatar upload changes the profile's version.
+                let etag = RwSignal::new(tag);
+                view! {
+                    <div class="grid-2">
+                        <ProfileForm user=user.clone() etag=etag reload=Callback::new(move |()| me.refetch()) />
+                        <AvatarCard user=user etag=etag />
+                    </div>
+                }.into_any()
+            }
         }}
     }
 }
 
 #[component]
-fn ProfileForm(user: UserResponse, etag: Option<String>) -> impl IntoView {
+fn ProfileForm(
+    user: UserResponse,
+    etag: RwSignal<Option<String>>,
+    reload: Callback<()>,
+) -> impl IntoView {
     let i = use_i18n();
     let auth = use_auth();
     let toaster = use_toaster();
-    let etag = RwSignal::new(etag);
     let name = RwSignal::new(user.name.clone());
     let position = RwSignal::new(user.position.clone());
     let phone = RwSignal::new(user.phone.clone().unwrap_or_default());
@@ -123,6 +130,10 @@ fn ProfileForm(user: UserResponse, etag: Option<String>) -> impl IntoView {
                 Err(e) => {
                     errors.set(e.field_errors().to_vec());
                     toaster.error(&e);
+                    // Someone changed the profile meanwhile: show their version.
+                    if e.status() == Some(412) {
+                        let _ = reload.try_run(());
+                    }
                 }
             }
             busy.set(false);
@@ -156,7 +167,7 @@ fn ProfileForm(user: UserResponse, etag: Option<String>) -> impl IntoView {
 }
 
 #[component]
-fn AvatarCard(user: UserResponse) -> impl IntoView {
+fn AvatarCard(user: UserResponse, etag: RwSignal<Option<String>>) -> impl IntoView {
     let i = use_i18n();
     let auth = use_auth();
     let toaster = use_toaster();
@@ -165,6 +176,11 @@ fn AvatarCard(user: UserResponse) -> impl IntoView {
     let problem = RwSignal::new(None::<&'static str>);
     let busy = RwSignal::new(false);
     let input: NodeRef<leptos::html::Input> = NodeRef::new();
+    on_cleanup(move || {
+        if let Some(url) = preview.try_get_untracked().flatten() {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        }
+    });
 
     let pick = move |_| {
         problem.set(None);
@@ -197,9 +213,16 @@ fn AvatarCard(user: UserResponse) -> impl IntoView {
                 Ok(u) => {
                     forget_avatar(u.id);
                     auth.user.set(Some(u));
+                    if let Some(old) = preview.try_get_untracked().flatten() {
+                        let _ = web_sys::Url::revoke_object_url(&old);
+                    }
                     preview.set(None);
                     chosen.set_value(None);
                     toaster.success(i.t_untracked().avatar_saved);
+                    // The upload changed the profile's version; keep the form's If-Match current.
+                    if let Ok((_, tag)) = api::get_tagged::<UserResponse>("/me").await {
+                        etag.set(tag);
+                    }
                 }
                 Err(e) => toaster.error(&e),
             }
@@ -222,9 +245,10 @@ fn AvatarCard(user: UserResponse) -> impl IntoView {
                     }
                 }}
                 <div class="stack">
-                    <label class="btn" for="avatar-file">{move || i.t().choose_image}</label>
+                    // The input comes first so its keyboard focus can be drawn on the label (CSS).
                     <input id="avatar-file" class="sr-only-file" type="file"
                         accept="image/png,image/jpeg,image/webp" node_ref=input on:change=pick />
+                    <label class="btn" for="avatar-file">{move || i.t().choose_image}</label>
                     <p class="hint">{move || i.t().avatar_hint}</p>
                     {move || problem.get().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
                     <Show when=move || preview.get().is_some()>
@@ -364,7 +388,7 @@ fn QuickReplyItem(q: QuickReplyResponse, on_change: Callback<()>) -> impl IntoVi
                 Ok(_) => {
                     toaster.success(i.t_untracked().saved);
                     editing.set(false);
-                    on_change.run(());
+                    let _ = on_change.try_run(());
                 }
                 Err(e) => {
                     errors.set(e.field_errors().to_vec());
@@ -381,7 +405,7 @@ fn QuickReplyItem(q: QuickReplyResponse, on_change: Callback<()>) -> impl IntoVi
             match api::delete(&format!("/me/quick-replies/{id}")).await {
                 Ok(()) => {
                     toaster.success(i.t_untracked().deleted);
-                    on_change.run(());
+                    let _ = on_change.try_run(());
                 }
                 Err(e) => toaster.error(&e),
             }
@@ -399,7 +423,7 @@ fn QuickReplyItem(q: QuickReplyResponse, on_change: Callback<()>) -> impl IntoVi
                         <p class="muted pre">{move || body.get()}</p>
                     </div>
                     <div class="actions">
-                        <button class="btn small" on:click=move |_| editing.set(true)>{move || i.t().edit}</button>
+                        <button class="btn small" on:click=move |_| { editing.set(true); focus_later(title_id); }>{move || i.t().edit}</button>
                         <button class="btn small danger" on:click=remove>{move || i.t().delete}</button>
                     </div>
                 }
@@ -423,6 +447,16 @@ fn QuickReplyItem(q: QuickReplyResponse, on_change: Callback<()>) -> impl IntoVi
 /// as long as the page anyway.
 fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
+}
+
+/// Selects an element's text, for copying by hand.
+fn select_text(id: &str) {
+    let doc = web_sys::window().and_then(|w| w.document());
+    if let Some((sel, el)) =
+        doc.and_then(|d| Some((d.get_selection().ok()??, d.get_element_by_id(id)?)))
+    {
+        let _ = sel.select_all_children(&el);
+    }
 }
 
 /// The browser's own confirmation dialog: keyboard accessible and announced by screen readers.
@@ -512,25 +546,42 @@ pub fn TokensPage() -> impl IntoView {
         });
     };
     let copy = move |_| {
-        if let Some(t) = created.get_untracked()
-            && let Some(w) = web_sys::window()
-        {
-            let p = w.navigator().clipboard().write_text(&t.token);
-            spawn_local(async move {
-                match wasm_bindgen_futures::JsFuture::from(p).await {
-                    Ok(_) => toaster.success(i.t_untracked().copied),
-                    Err(_) => toaster.push(
-                        crate::components::ToastKind::Error,
-                        i.t_untracked().copy_failed,
-                    ),
-                }
-            });
+        let Some(t) = created.get_untracked() else {
+            return;
+        };
+        let Some(w) = web_sys::window() else { return };
+        // `navigator.clipboard` only exists on https and localhost; elsewhere select the token so
+        // Ctrl+C copies it.
+        let nav = w.navigator();
+        let has_clipboard =
+            js_sys::Reflect::get(&nav, &"clipboard".into()).is_ok_and(|c| !c.is_undefined());
+        if !has_clipboard {
+            select_text("new-token");
+            toaster.push(
+                crate::components::ToastKind::Error,
+                i.t_untracked().copy_manual,
+            );
+            return;
         }
+        let p = nav.clipboard().write_text(&t.token);
+        spawn_local(async move {
+            match wasm_bindgen_futures::JsFuture::from(p).await {
+                Ok(_) => toaster.success(i.t_untracked().copied),
+                Err(_) => {
+                    select_text("new-token");
+                    toaster.push(
+                        crate::components::ToastKind::Error,
+                        i.t_untracked().copy_manual,
+                    );
+                }
+            }
+        });
     };
     let scope_box = move |id: &'static str, sig: RwSignal<bool>, s: TokenScope| {
         view! {
             <label class="check" for=id>
                 <input id=id type="checkbox" prop:checked=move || sig.get()
+                    aria-invalid=move || if errors.0.with(|e| e.iter().any(|e| e.field == "scopes")) { "true" } else { "false" }
                     on:change=move |ev| sig.set(event_target_checked(&ev)) />
                 <span>{move || i.scope(s)}</span>
             </label>
@@ -606,7 +657,7 @@ fn TokenItem(t: AccessTokenResponse, on_change: Callback<()>) -> impl IntoView {
             match api::delete(&format!("/me/tokens/{id}")).await {
                 Ok(()) => {
                     toaster.success(i.t_untracked().token_revoked);
-                    on_change.run(());
+                    let _ = on_change.try_run(());
                 }
                 Err(e) => toaster.error(&e),
             }
@@ -626,9 +677,9 @@ fn TokenItem(t: AccessTokenResponse, on_change: Callback<()>) -> impl IntoView {
                 <p class="muted small">
                     {move || i.t().created_at} " " {move || fmt_time(&created_at, i.lang.get())}
                     " · " {move || i.t().last_used} " "
-                    {move || last_used.map(|t| fmt_time(&t, i.lang.get())).unwrap_or_else(|| i.t().never.into())}
+                    {move || last_used.map(|t| fmt_time(&t, i.lang.get())).unwrap_or_else(|| i.t().never_used.into())}
                     " · " {move || i.t().expires} " "
-                    {move || expires_at.map(|t| fmt_time(&t, i.lang.get())).unwrap_or_else(|| i.t().never.into())}
+                    {move || expires_at.map(|t| fmt_time(&t, i.lang.get())).unwrap_or_else(|| i.t().never_expires.into())}
                 </p>
             </div>
             <button class="btn small danger" on:click=revoke aria-label=move || format!("{} {}", i.t().revoke, t.name)>
