@@ -181,6 +181,22 @@ test('the new colleague signs in and sets up the personal center', async () => {
   await toast(user, 'Token revoked');
   await user.getByText('No access tokens yet').waitFor();
   await assert.rejects(api(server.base, 'GET', '/me', undefined, token), /401/);
+
+  // A new password: a wrong current one is a field error; afterwards this session goes on.
+  await user.getByRole('link', { name: 'Security' }).click();
+  await user.fill('#current_password', 'not my password');
+  await user.fill('#new_password', 'my brand new password');
+  await user.fill('#confirm_new', 'my brand new password');
+  await user.getByRole('button', { name: 'Change password' }).click();
+  await user.getByText('The current password is wrong').waitFor();
+  await user.fill('#current_password', USER.password);
+  await user.getByRole('button', { name: 'Change password' }).click();
+  await toast(user, 'Password changed');
+  USER.password = 'my brand new password';
+  await shot(user, J, '10b-security');
+  await user.getByRole('link', { name: 'Profile' }).click();
+  await user.locator('.facts').getByText('研发部').waitFor();
+  await assert.rejects(api(server.base, 'POST', '/auth/login', { login: USER.email, password: 'a long enough password' }), /401/);
   assert.deepEqual(user.errors, []);
 });
 

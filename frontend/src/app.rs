@@ -85,6 +85,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("me") view=profile::ProfilePage />
                     <Route path=path!("me/quick-replies") view=profile::QuickRepliesPage />
                     <Route path=path!("me/tokens") view=profile::TokensPage />
+                    <Route path=path!("me/security") view=profile::SecurityPage />
                     <Route path=path!("people") view=people::DirectoryPage />
                     <Route path=path!("people/:id") view=people::PersonPage />
                     <Route path=path!("admin/approvals") view=admin::ApprovalsPage />

@@ -118,6 +118,7 @@ fn api_v1(cfg: &mut web::ServiceConfig) {
                 .route(web::patch().to(me::update_quick_reply))
                 .route(web::delete().to(me::delete_quick_reply)),
         )
+        .service(web::resource("/me/password").route(web::post().to(me::change_password)))
         .service(web::resource("/me/notifications").route(web::get().to(me::list_notifications)))
         .service(
             web::resource("/me/notifications/read")

@@ -21,11 +21,12 @@ use crate::state::AppState;
 pub const HEADER: &str = "idempotency-key";
 const REPLAYED: &str = "idempotency-replayed";
 /// Paths whose responses contain secrets; never stored.
-const SKIP: [&str; 4] = [
+const SKIP: [&str; 5] = [
     "/api/v1/auth/login",
     "/api/v1/auth/refresh",
     "/api/v1/auth/logout",
     "/api/v1/me/tokens",
+    "/api/v1/me/password",
 ];
 /// A claim older than this belongs to a request that died; it may be taken over.
 const ABANDONED_SECS: i64 = 60;

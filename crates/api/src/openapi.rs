@@ -22,7 +22,7 @@ refused with 422.",
     paths(
         health::get_health,
         auth::register_user, auth::login, auth::refresh_session, auth::logout,
-        me::get_me, me::update_me, me::put_avatar, me::get_avatar,
+        me::get_me, me::update_me, me::change_password, me::put_avatar, me::get_avatar,
         me::list_quick_replies, me::create_quick_reply, me::update_quick_reply, me::delete_quick_reply,
         me::list_notifications, me::mark_notifications_read,
         tokens::list_tokens, tokens::create_token, tokens::revoke_token,

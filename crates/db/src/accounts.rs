@@ -440,15 +440,21 @@ pub async fn revoke_refresh_family(db: &impl ConnectionTrait, family_id: Uuid) -
     Ok(())
 }
 
-/// Revokes every refresh and personal access token of a user (deactivation).
-pub async fn revoke_all_tokens_of(db: &impl ConnectionTrait, user_id: Uuid) -> RepoResult<()> {
-    let now = Utc::now();
+/// Ends every signed-in session of a user (password change): their refresh tokens stop working.
+pub async fn revoke_sessions_of(db: &impl ConnectionTrait, user_id: Uuid) -> RepoResult<()> {
     refresh_tokens::Entity::update_many()
-        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
+        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(Utc::now()))
         .filter(refresh_tokens::Column::UserId.eq(user_id))
         .filter(refresh_tokens::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
+    Ok(())
+}
+
+/// Revokes every refresh and personal access token of a user (deactivation).
+pub async fn revoke_all_tokens_of(db: &impl ConnectionTrait, user_id: Uuid) -> RepoResult<()> {
+    let now = Utc::now();
+    revoke_sessions_of(db, user_id).await?;
     personal_tokens::Entity::update_many()
         .col_expr(personal_tokens::Column::RevokedAt, Expr::value(now))
         .filter(personal_tokens::Column::UserId.eq(user_id))

@@ -167,6 +167,22 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
+/// A4: change one's own password.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    /// The password in use now.
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 256)))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 256))]
+    pub current_password: String,
+    /// At least 10 characters.
+    #[cfg_attr(feature = "validate", validate(length(min = 10, max = 256)))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 10, max_length = 256))]
+    pub new_password: String,
+}
+
 /// Tokens issued by login and refresh.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

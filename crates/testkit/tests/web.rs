@@ -1,6 +1,8 @@
 //! How `tandem serve` delivers the web app: hashed assets cached for a year and compressed,
 //! index.html never cached, deep links answered with the app, `/api/…` never with HTML.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use tandem_testkit::spawn_app_with;
 
 fn web_dir() -> std::path::PathBuf {

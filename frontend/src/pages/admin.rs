@@ -505,7 +505,15 @@ pub fn AuditPage() -> impl IntoView {
                                 <tbody>
                                     {items.get().into_iter().map(|e| {
                                         let at = e.created_at;
-                                        let target = format!("{} {}", e.target_type.clone().unwrap_or_default(), e.target_id.clone().unwrap_or_default());
+                                        // People are shown by name; other targets by type and id.
+                                        let target_user = (e.target_type.as_deref() == Some("user"))
+                                            .then(|| e.target_id.as_deref().and_then(|t| t.parse::<Uuid>().ok()))
+                                            .flatten();
+                                        let raw_target = format!("{} {}", e.target_type.clone().unwrap_or_default(), e.target_id.clone().unwrap_or_default());
+                                        let target = move || match target_user {
+                                            Some(id) => name_of(Some(id)),
+                                            None => raw_target.clone(),
+                                        };
                                         let detail = if e.detail.is_null() { String::new() } else { e.detail.to_string() };
                                         view! {
                                             <tr>

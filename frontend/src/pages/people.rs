@@ -187,7 +187,10 @@ pub fn DirectoryPage() -> impl IntoView {
                                         <a class="item-title" href=format!("/people/{}", u.id)>{u.name.clone()}</a>
                                         <p class="muted small">{dept_name} " · " {u.position.clone()}</p>
                                     </div>
-                                    <span class="badge" class:badge-warn=u.status != UserStatus::Active>{move || i.status(u.status)}</span>
+                                    // Most people are active: only the exceptions get a badge.
+                                    {(u.status != UserStatus::Active).then(|| view! {
+                                        <span class="badge badge-warn">{move || i.status(u.status)}</span>
+                                    })}
                                     {(u.role == SystemRole::Admin).then(|| view! { <span class="badge badge-accent">{move || i.t().role_admin}</span> })}
                                 </li>
                             }

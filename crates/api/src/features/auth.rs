@@ -218,12 +218,12 @@ pub async fn login(
     Ok(HttpResponse::Ok().json(pair))
 }
 
-fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic while holding the lock leaves only counters behind; keep using them.
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-async fn issue_pair(
+pub(crate) async fn issue_pair(
     state: &AppState,
     user: &tandem_db::entities::users::Model,
     family: Uuid,

@@ -5,15 +5,19 @@ use std::io::Cursor;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use tandem_db::accounts;
+use tandem_db::audit::{self, AuditEvent};
 use tandem_dto::{
-    CreateQuickReplyRequest, MarkNotificationsReadRequest, NotificationResponse, Page, Problem,
-    QuickReplyResponse, UpdateMeRequest, UpdateQuickReplyRequest, UserResponse,
+    ChangePasswordRequest, CreateQuickReplyRequest, MarkNotificationsReadRequest,
+    NotificationResponse, Page, Problem, QuickReplyResponse, TokenPairResponse, UpdateMeRequest,
+    UpdateQuickReplyRequest, UserResponse,
 };
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, validate};
 use crate::extract::{Allowed, Json, PageQuery, check_if_match, perm};
+use crate::features::auth::{issue_pair, lock};
 use crate::features::{created, ok_with_etag};
+use crate::security;
 use crate::state::AppState;
 
 /// Avatars above this size are refused before decoding.
@@ -169,6 +173,74 @@ pub async fn get_avatar(
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header((header::ETAG, crate::extract::etag(user.version)))
         .body(png))
+}
+
+/// Change one's own password. Every signed-in session of the account ends (their refresh
+/// tokens are revoked) and the caller receives a new token pair; personal access tokens keep
+/// working. A wrong current password counts against the login throttle.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "me", security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 200, description = "Changed; a new session for the caller", body = TokenPairResponse),
+        (status = 429, description = "Too many wrong passwords", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all, err)]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: Allowed<perm::WriteSelf>,
+    body: Json<ChangePasswordRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner()?;
+    validate(&body)?;
+    // Someone holding a stolen session must not be able to guess the password at leisure.
+    let key = format!("password:{}", auth.user.id);
+    let now = std::time::Instant::now();
+    if let Some(wait) = lock(&state.throttle.accounts).locked_for(&key, now) {
+        return Err(ApiError::TooManyRequests {
+            retry_after: wait.as_secs().max(1),
+        });
+    }
+    if !security::verify_password(body.current_password, auth.user.password_hash.clone()).await {
+        if let Some(wait) = lock(&state.throttle.accounts).fail(&key, now) {
+            return Err(ApiError::TooManyRequests {
+                retry_after: wait.as_secs().max(1),
+            });
+        }
+        return Err(ApiError::validation(
+            "current_password",
+            "incorrect",
+            "the current password is wrong",
+        ));
+    }
+    lock(&state.throttle.accounts).succeed(&key);
+    let hash = security::hash_password(body.new_password)
+        .await
+        .map_err(ApiError::internal)?;
+    let user = accounts::update_user(
+        &state.db,
+        auth.auth.user,
+        accounts::UserChanges {
+            password_hash: Some(hash),
+            ..Default::default()
+        },
+    )
+    .await?;
+    accounts::revoke_sessions_of(&state.db, user.id).await?;
+    let pair = issue_pair(&state, &user, Uuid::now_v7()).await?;
+    audit::record(
+        &state.db,
+        AuditEvent {
+            actor_id: Some(user.id),
+            action: "user.password_changed",
+            target_type: Some("user"),
+            target_id: Some(user.id.to_string()),
+            detail: serde_json::json!({}),
+            ip: crate::extract::client_ip(&req),
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(pair))
 }
 
 /// The caller's quick-reply templates.
