@@ -181,7 +181,7 @@ pub async fn list_users(
 }
 
 /// Escapes LIKE wildcards so user text matches literally.
-fn escape_like(s: &str) -> String {
+pub(crate) fn escape_like(s: &str) -> String {
     // Neither engine has a default escape character we can rely on for both, so wildcards in
     // the search text are dropped rather than escaped: searching for "%" is not a use case.
     s.replace(['%', '_', '\\'], "")

@@ -7,6 +7,8 @@ pub mod entities;
 pub mod error;
 pub mod idempotency;
 pub mod pagination;
+pub mod projects;
+pub mod tasks;
 
 pub use error::RepoError;
 pub use sea_orm::{DatabaseConnection, DbErr};

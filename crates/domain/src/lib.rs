@@ -1,6 +1,7 @@
 //! Pure rules: who may do what, password policy, login throttling. No I/O, no async.
 
 pub mod policy;
+pub mod projects;
 pub mod throttle;
 
 /// Minimum password length (A1).

@@ -5,7 +5,11 @@
 
 pub mod accounts;
 pub mod common;
+pub mod projects;
 pub mod rules;
+pub mod tasks;
 
 pub use accounts::*;
 pub use common::*;
+pub use projects::*;
+pub use tasks::*;

@@ -4,8 +4,15 @@
 pub mod audit_log;
 pub mod departments;
 pub mod idempotency_keys;
+pub mod milestones;
 pub mod notifications;
 pub mod personal_tokens;
+pub mod project_departments;
+pub mod project_members;
+pub mod projects;
 pub mod quick_replies;
 pub mod refresh_tokens;
+pub mod task_activity;
+pub mod task_progress;
+pub mod tasks;
 pub mod users;

@@ -1,0 +1,31 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "tasks")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub project_id: Uuid,
+    pub title: String,
+    pub description: String,
+    pub search_text: String,
+    pub assignee_id: Option<Uuid>,
+    pub priority: String,
+    pub priority_rank: i16,
+    pub status: String,
+    pub start_date: Option<Date>,
+    pub due_date: Option<Date>,
+    pub milestone_id: Option<Uuid>,
+    pub parent_id: Option<Uuid>,
+    pub estimate_hours: Option<f64>,
+    pub progress: i32,
+    pub created_by: Uuid,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub version: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

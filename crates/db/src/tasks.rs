@@ -1,0 +1,601 @@
+//! Tasks, their progress updates and activity log (T1–T3, T7, T9, T10).
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use tandem_dto::{ActivityResponse, Priority, ProgressResponse, TaskStatus};
+use uuid::Uuid;
+
+use crate::accounts::escape_like;
+use crate::entities::{task_activity, task_progress, tasks};
+use crate::error::{RepoError, RepoResult};
+use crate::pagination::finish_page;
+
+pub fn priority_rank(p: Priority) -> i16 {
+    match p {
+        Priority::High => 0,
+        Priority::Medium => 1,
+        Priority::Low => 2,
+    }
+}
+
+fn search_text(title: &str, description: &str) -> String {
+    format!("{}\n{}", title, description).to_lowercase()
+}
+
+pub struct NewTask {
+    pub project_id: Uuid,
+    pub title: String,
+    pub description: String,
+    pub assignee_id: Option<Uuid>,
+    pub priority: Priority,
+    pub start_date: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+    pub milestone_id: Option<Uuid>,
+    pub parent_id: Option<Uuid>,
+    pub estimate_hours: Option<f64>,
+    pub created_by: Uuid,
+}
+
+/// Creates a task and its first activity entry.
+pub async fn create_task(db: &impl TransactionTrait, t: NewTask) -> RepoResult<tasks::Model> {
+    let txn = db.begin().await?;
+    let now = Utc::now();
+    let task = tasks::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        project_id: Set(t.project_id),
+        search_text: Set(search_text(&t.title, &t.description)),
+        title: Set(t.title),
+        description: Set(t.description),
+        assignee_id: Set(t.assignee_id),
+        priority: Set(t.priority.as_str().to_owned()),
+        priority_rank: Set(priority_rank(t.priority)),
+        status: Set(TaskStatus::Todo.as_str().to_owned()),
+        start_date: Set(t.start_date),
+        due_date: Set(t.due_date),
+        milestone_id: Set(t.milestone_id),
+        parent_id: Set(t.parent_id),
+        estimate_hours: Set(t.estimate_hours),
+        progress: Set(0),
+        created_by: Set(t.created_by),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(&txn)
+    .await?;
+    record(
+        &txn,
+        task.id,
+        Some(t.created_by),
+        vec![Change {
+            field: "created",
+            old: None,
+            new: Some(task.title.clone()),
+        }],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(task)
+}
+
+pub async fn find_task(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<tasks::Model> {
+    tasks::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)
+}
+
+/// One field's change, for the activity log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub field: &'static str,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+async fn record(
+    db: &impl ConnectionTrait,
+    task_id: Uuid,
+    actor: Option<Uuid>,
+    changes: Vec<Change>,
+) -> RepoResult<()> {
+    let now = Utc::now();
+    let rows = changes.into_iter().map(|c| task_activity::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        task_id: Set(task_id),
+        actor_id: Set(actor),
+        field: Set(c.field.to_owned()),
+        old_value: Set(c.old),
+        new_value: Set(c.new),
+        created_at: Set(now),
+    });
+    task_activity::Entity::insert_many(rows)
+        .on_empty_do_nothing()
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The new values of a task; `None` leaves a field alone.
+#[derive(Debug, Default)]
+pub struct TaskChanges {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub assignee_id: Option<Option<Uuid>>,
+    pub priority: Option<Priority>,
+    pub status: Option<TaskStatus>,
+    pub start_date: Option<Option<NaiveDate>>,
+    pub due_date: Option<Option<NaiveDate>>,
+    pub milestone_id: Option<Option<Uuid>>,
+    pub parent_id: Option<Option<Uuid>>,
+    pub estimate_hours: Option<Option<f64>>,
+}
+
+fn show<T: ToString>(v: &Option<T>) -> Option<String> {
+    v.as_ref().map(T::to_string)
+}
+
+/// Applies changes conditional on the version read, recording each changed field.
+pub async fn update_task(
+    db: &impl TransactionTrait,
+    t: tasks::Model,
+    c: TaskChanges,
+    actor: Uuid,
+) -> RepoResult<tasks::Model> {
+    let txn = db.begin().await?;
+    let (id, version) = (t.id, t.version);
+    let mut log = Vec::new();
+    let mut am: tasks::ActiveModel = t.clone().into();
+    if let Some(v) = c.title.filter(|v| *v != t.title) {
+        log.push(Change {
+            field: "title",
+            old: Some(t.title.clone()),
+            new: Some(v.clone()),
+        });
+        am.title = Set(v);
+    }
+    if let Some(v) = c.description.filter(|v| *v != t.description) {
+        // The text itself can be long: the log notes that it changed, not both versions.
+        log.push(Change {
+            field: "description",
+            old: None,
+            new: None,
+        });
+        am.description = Set(v);
+    }
+    if let Some(v) = c.assignee_id.filter(|v| *v != t.assignee_id) {
+        log.push(Change {
+            field: "assignee_id",
+            old: show(&t.assignee_id),
+            new: show(&v),
+        });
+        am.assignee_id = Set(v);
+    }
+    if let Some(v) = c.priority.filter(|v| v.as_str() != t.priority) {
+        log.push(Change {
+            field: "priority",
+            old: Some(t.priority.clone()),
+            new: Some(v.as_str().into()),
+        });
+        am.priority = Set(v.as_str().to_owned());
+        am.priority_rank = Set(priority_rank(v));
+    }
+    if let Some(v) = c.status.filter(|v| v.as_str() != t.status) {
+        log.push(Change {
+            field: "status",
+            old: Some(t.status.clone()),
+            new: Some(v.as_str().into()),
+        });
+        am.status = Set(v.as_str().to_owned());
+        if v == TaskStatus::Done {
+            am.progress = Set(100);
+        }
+    }
+    if let Some(v) = c.start_date.filter(|v| *v != t.start_date) {
+        log.push(Change {
+            field: "start_date",
+            old: show(&t.start_date),
+            new: show(&v),
+        });
+        am.start_date = Set(v);
+    }
+    if let Some(v) = c.due_date.filter(|v| *v != t.due_date) {
+        log.push(Change {
+            field: "due_date",
+            old: show(&t.due_date),
+            new: show(&v),
+        });
+        am.due_date = Set(v);
+    }
+    if let Some(v) = c.milestone_id.filter(|v| *v != t.milestone_id) {
+        log.push(Change {
+            field: "milestone_id",
+            old: show(&t.milestone_id),
+            new: show(&v),
+        });
+        am.milestone_id = Set(v);
+    }
+    if let Some(v) = c.parent_id.filter(|v| *v != t.parent_id) {
+        log.push(Change {
+            field: "parent_id",
+            old: show(&t.parent_id),
+            new: show(&v),
+        });
+        am.parent_id = Set(v);
+    }
+    if let Some(v) = c.estimate_hours.filter(|v| *v != t.estimate_hours) {
+        log.push(Change {
+            field: "estimate_hours",
+            old: show(&t.estimate_hours),
+            new: show(&v),
+        });
+        am.estimate_hours = Set(v);
+    }
+    if log.is_empty() {
+        // Nothing changed: no new version, no activity.
+        return Ok(t);
+    }
+    let title = match &am.title {
+        sea_orm::ActiveValue::Set(v) => v.clone(),
+        _ => t.title.clone(),
+    };
+    let description = match &am.description {
+        sea_orm::ActiveValue::Set(v) => v.clone(),
+        _ => t.description.clone(),
+    };
+    am.search_text = Set(search_text(&title, &description));
+    am.updated_at = Set(Utc::now());
+    am.version = Set(version + 1);
+    let res = tasks::Entity::update_many()
+        .set(am)
+        .filter(tasks::Column::Id.eq(id))
+        .filter(tasks::Column::Version.eq(version))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(RepoError::Conflict("stale_version"));
+    }
+    record(&txn, id, Some(actor), log).await?;
+    let out = find_task(&txn, id).await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+pub async fn delete_task(db: &impl TransactionTrait, id: Uuid) -> RepoResult<()> {
+    let txn = db.begin().await?;
+    // Sub-tasks become top-level tasks rather than disappearing with their parent.
+    tasks::Entity::update_many()
+        .col_expr(tasks::Column::ParentId, Expr::value(Option::<Uuid>::None))
+        .filter(tasks::Column::ParentId.eq(id))
+        .exec(&txn)
+        .await?;
+    tasks::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// How a list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TaskSort {
+    /// Soonest due first, undated last.
+    Due,
+    /// High priority first.
+    Priority,
+    /// Most recently changed first.
+    Updated,
+    /// Newest first (the default: new tasks land before the cursor, so paging is stable).
+    #[default]
+    Created,
+}
+
+#[derive(Debug, Default)]
+pub struct TaskFilter {
+    /// Tasks of this project…
+    pub project_id: Option<Uuid>,
+    /// …or of any of these projects (`GET /me/tasks`).
+    pub project_ids: Option<Vec<Uuid>>,
+    pub status: Option<Vec<TaskStatus>>,
+    pub assignee_id: Option<Uuid>,
+    /// Assignees in this department (resolved by the caller into user ids).
+    pub assignee_ids: Option<Vec<Uuid>>,
+    pub priority: Option<Priority>,
+    /// Open tasks due before `today` (true) or not (false).
+    pub overdue: Option<bool>,
+    pub today: Option<NaiveDate>,
+    pub milestone_id: Option<Uuid>,
+    pub parent_id: Option<Uuid>,
+    pub due_before: Option<NaiveDate>,
+    pub due_after: Option<NaiveDate>,
+    pub q: Option<String>,
+    pub sort: TaskSort,
+    pub after: Option<Uuid>,
+    pub limit: u64,
+}
+
+fn open_condition() -> Condition {
+    Condition::all()
+        .add(tasks::Column::Status.ne(TaskStatus::Done.as_str()))
+        .add(tasks::Column::Status.ne(TaskStatus::Archived.as_str()))
+}
+
+/// One page of tasks. The cursor is the last task's id; its sort key is read back so the
+/// next page continues exactly after it, however many tasks were created meanwhile.
+pub async fn list_tasks(
+    db: &impl ConnectionTrait,
+    f: TaskFilter,
+) -> RepoResult<(Vec<tasks::Model>, Option<String>)> {
+    let mut q = tasks::Entity::find();
+    if let Some(p) = f.project_id {
+        q = q.filter(tasks::Column::ProjectId.eq(p));
+    }
+    if let Some(ps) = &f.project_ids {
+        q = q.filter(tasks::Column::ProjectId.is_in(ps.iter().copied()));
+    }
+    match &f.status {
+        Some(s) => q = q.filter(tasks::Column::Status.is_in(s.iter().map(|s| s.as_str()))),
+        // Archived tasks are put away: only listed when asked for.
+        None => q = q.filter(tasks::Column::Status.ne(TaskStatus::Archived.as_str())),
+    }
+    if let Some(a) = f.assignee_id {
+        q = q.filter(tasks::Column::AssigneeId.eq(a));
+    }
+    if let Some(ids) = &f.assignee_ids {
+        q = q.filter(tasks::Column::AssigneeId.is_in(ids.iter().copied()));
+    }
+    if let Some(p) = f.priority {
+        q = q.filter(tasks::Column::Priority.eq(p.as_str()));
+    }
+    if let (Some(overdue), Some(today)) = (f.overdue, f.today) {
+        let cond = open_condition().add(tasks::Column::DueDate.lt(today));
+        q = q.filter(if overdue { cond } else { cond.not() });
+    }
+    if let Some(m) = f.milestone_id {
+        q = q.filter(tasks::Column::MilestoneId.eq(m));
+    }
+    if let Some(p) = f.parent_id {
+        q = q.filter(tasks::Column::ParentId.eq(p));
+    }
+    if let Some(d) = f.due_before {
+        q = q.filter(tasks::Column::DueDate.lt(d));
+    }
+    if let Some(d) = f.due_after {
+        q = q.filter(tasks::Column::DueDate.gt(d));
+    }
+    if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+        q = q.filter(tasks::Column::SearchText.like(pattern));
+    }
+    let cursor = match f.after {
+        Some(id) => tasks::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    let id = || Expr::col(tasks::Column::Id);
+    q = match f.sort {
+        TaskSort::Created => {
+            if let Some(c) = &cursor {
+                q = q.filter(tasks::Column::Id.lt(c.id));
+            }
+            q.order_by_desc(tasks::Column::Id)
+        }
+        TaskSort::Updated => {
+            if let Some(c) = &cursor {
+                q = q.filter(
+                    Condition::any()
+                        .add(tasks::Column::UpdatedAt.lt(c.updated_at))
+                        .add(
+                            Condition::all()
+                                .add(tasks::Column::UpdatedAt.eq(c.updated_at))
+                                .add(id().lt(c.id)),
+                        ),
+                );
+            }
+            q.order_by_desc(tasks::Column::UpdatedAt)
+                .order_by_desc(tasks::Column::Id)
+        }
+        TaskSort::Priority => {
+            if let Some(c) = &cursor {
+                q = q.filter(
+                    Condition::any()
+                        .add(tasks::Column::PriorityRank.gt(c.priority_rank))
+                        .add(
+                            Condition::all()
+                                .add(tasks::Column::PriorityRank.eq(c.priority_rank))
+                                .add(id().gt(c.id)),
+                        ),
+                );
+            }
+            q.order_by_asc(tasks::Column::PriorityRank)
+                .order_by_asc(tasks::Column::Id)
+        }
+        TaskSort::Due => {
+            if let Some(c) = &cursor {
+                let after = match c.due_date {
+                    Some(d) => Condition::any()
+                        .add(tasks::Column::DueDate.gt(d))
+                        .add(
+                            Condition::all()
+                                .add(tasks::Column::DueDate.eq(d))
+                                .add(id().gt(c.id)),
+                        )
+                        .add(tasks::Column::DueDate.is_null()),
+                    None => Condition::all()
+                        .add(tasks::Column::DueDate.is_null())
+                        .add(id().gt(c.id)),
+                };
+                q = q.filter(after);
+            }
+            // Undated tasks last on both engines (ascending, PostgreSQL puts NULLs last and
+            // SQLite first): order by "is null" explicitly.
+            q.order_by(
+                SimpleExpr::from(Expr::col(tasks::Column::DueDate).is_null()),
+                Order::Asc,
+            )
+            .order_by_asc(tasks::Column::DueDate)
+            .order_by_asc(tasks::Column::Id)
+        }
+    };
+    let rows = q.limit(f.limit + 1).all(db).await?;
+    Ok(finish_page(rows, f.limit, |t| t.id))
+}
+
+/// Sub-task counts (total, done) of several tasks.
+pub async fn subtask_counts(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> RepoResult<HashMap<Uuid, (i64, i64)>> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        parent_id: Uuid,
+        total: i64,
+        done: i64,
+    }
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = tasks::Entity::find()
+        .select_only()
+        .column(tasks::Column::ParentId)
+        .column_as(Expr::col(tasks::Column::Id).count(), "total")
+        .column_as(
+            Expr::cust_with_expr(
+                "SUM(CASE WHEN $1 THEN 1 ELSE 0 END)",
+                SimpleExpr::from(
+                    tasks::Column::Status
+                        .is_in([TaskStatus::Done.as_str(), TaskStatus::Archived.as_str()]),
+                ),
+            ),
+            "done",
+        )
+        .filter(tasks::Column::ParentId.is_in(ids.iter().copied()))
+        .group_by(tasks::Column::ParentId)
+        .into_model::<Row>()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.parent_id, (r.total, r.done)))
+        .collect())
+}
+
+/// Whether a task has sub-tasks (a sub-task cannot have its own).
+pub async fn has_subtasks(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<bool> {
+    use sea_orm::PaginatorTrait;
+    Ok(tasks::Entity::find()
+        .filter(tasks::Column::ParentId.eq(id))
+        .count(db)
+        .await?
+        > 0)
+}
+
+// ------------------------------------------------------------------------ progress
+
+pub fn progress_dto(p: &task_progress::Model) -> ProgressResponse {
+    ProgressResponse {
+        id: p.id,
+        task_id: p.task_id,
+        user_id: p.user_id,
+        percent: p.percent,
+        note: p.note.clone(),
+        created_at: p.created_at,
+    }
+}
+
+/// Records a progress update and makes its percent the task's.
+pub async fn add_progress(
+    db: &impl TransactionTrait,
+    task: &tasks::Model,
+    user_id: Uuid,
+    percent: i32,
+    note: String,
+) -> RepoResult<task_progress::Model> {
+    let txn = db.begin().await?;
+    let p = task_progress::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        task_id: Set(task.id),
+        user_id: Set(user_id),
+        percent: Set(percent),
+        note: Set(note),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    tasks::Entity::update_many()
+        .col_expr(tasks::Column::Progress, Expr::value(percent))
+        .col_expr(tasks::Column::UpdatedAt, Expr::value(p.created_at))
+        .col_expr(
+            tasks::Column::Version,
+            Expr::col(tasks::Column::Version).add(1),
+        )
+        .filter(tasks::Column::Id.eq(task.id))
+        .exec(&txn)
+        .await?;
+    record(
+        &txn,
+        task.id,
+        Some(user_id),
+        vec![Change {
+            field: "progress",
+            old: Some(task.progress.to_string()),
+            new: Some(percent.to_string()),
+        }],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(p)
+}
+
+pub async fn list_progress(
+    db: &impl ConnectionTrait,
+    task_id: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> RepoResult<(Vec<task_progress::Model>, Option<String>)> {
+    let mut q = task_progress::Entity::find().filter(task_progress::Column::TaskId.eq(task_id));
+    if let Some(a) = after {
+        q = q.filter(task_progress::Column::Id.gt(a));
+    }
+    let rows = q
+        .order_by_asc(task_progress::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    Ok(finish_page(rows, limit, |p| p.id))
+}
+
+// ------------------------------------------------------------------------ activity
+
+pub fn activity_dto(a: &task_activity::Model) -> ActivityResponse {
+    ActivityResponse {
+        id: a.id,
+        task_id: a.task_id,
+        actor_id: a.actor_id,
+        field: a.field.clone(),
+        old_value: a.old_value.clone(),
+        new_value: a.new_value.clone(),
+        created_at: a.created_at,
+    }
+}
+
+pub async fn list_activity(
+    db: &impl ConnectionTrait,
+    task_id: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> RepoResult<(Vec<task_activity::Model>, Option<String>)> {
+    let mut q = task_activity::Entity::find().filter(task_activity::Column::TaskId.eq(task_id));
+    if let Some(a) = after {
+        q = q.filter(task_activity::Column::Id.gt(a));
+    }
+    let rows = q
+        .order_by_asc(task_activity::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    Ok(finish_page(rows, limit, |a| a.id))
+}

@@ -1,0 +1,177 @@
+//! T1–T10: tasks, progress updates and the activity log.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{Priority, TaskStatus};
+
+/// T1: a new task.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct CreateTaskRequest {
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 300)))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 300, pattern = r"\S")
+    )]
+    pub title: String,
+    /// Markdown.
+    #[serde(default)]
+    #[cfg_attr(feature = "validate", validate(length(max = 20000)))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 20000))]
+    pub description: String,
+    /// A member of the project.
+    #[serde(default)]
+    pub assignee_id: Option<Uuid>,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    #[serde(default)]
+    pub start_date: Option<NaiveDate>,
+    /// On or after `start_date`.
+    #[serde(default)]
+    pub due_date: Option<NaiveDate>,
+    /// A milestone of the same project.
+    #[serde(default)]
+    pub milestone_id: Option<Uuid>,
+    /// A top-level task of the same project (one level of sub-tasks).
+    #[serde(default)]
+    pub parent_id: Option<Uuid>,
+    /// Hours, 0–10000.
+    #[serde(default)]
+    #[cfg_attr(feature = "validate", validate(range(min = 0.0, max = 10000.0)))]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0.0, maximum = 10000.0))]
+    pub estimate_hours: Option<f64>,
+}
+
+/// T1/T2: change a task. Nullable fields take `null` to clear them. Status changes follow the
+/// lifecycle (409 `invalid_transition` otherwise). Needs a current `If-Match` (T10).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTaskRequest {
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 300)))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 300, pattern = r"\S")
+    )]
+    pub title: Option<String>,
+    #[cfg_attr(feature = "validate", validate(length(max = 20000)))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 20000))]
+    pub description: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "crate::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Uuid>))]
+    pub assignee_id: Option<Option<Uuid>>,
+    pub priority: Option<Priority>,
+    pub status: Option<TaskStatus>,
+    #[serde(
+        default,
+        deserialize_with = "crate::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<NaiveDate>))]
+    pub start_date: Option<Option<NaiveDate>>,
+    #[serde(
+        default,
+        deserialize_with = "crate::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<NaiveDate>))]
+    pub due_date: Option<Option<NaiveDate>>,
+    #[serde(
+        default,
+        deserialize_with = "crate::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Uuid>))]
+    pub milestone_id: Option<Option<Uuid>>,
+    #[serde(
+        default,
+        deserialize_with = "crate::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Uuid>))]
+    pub parent_id: Option<Option<Uuid>>,
+    #[serde(
+        default,
+        deserialize_with = "crate::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>, minimum = 0.0, maximum = 10000.0))]
+    pub estimate_hours: Option<Option<f64>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaskResponse {
+    pub id: Uuid,
+    pub project_id: Uuid,
+    pub title: String,
+    /// Markdown as written.
+    pub description: String,
+    pub assignee_id: Option<Uuid>,
+    pub priority: Priority,
+    pub status: TaskStatus,
+    pub start_date: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+    pub milestone_id: Option<Uuid>,
+    pub parent_id: Option<Uuid>,
+    pub estimate_hours: Option<f64>,
+    /// The latest progress update's percent (done tasks count as 100).
+    pub progress: i32,
+    /// Due before today in the project's time zone and not done (T6).
+    pub overdue: bool,
+    /// Number of sub-tasks and how many are done (T1 roll-up).
+    pub subtasks_total: i64,
+    pub subtasks_done: i64,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// T3: a progress update by the assignee or a project administrator.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct CreateProgressRequest {
+    #[cfg_attr(feature = "validate", validate(range(min = 0, max = 100)))]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100))]
+    pub percent: i32,
+    #[serde(default)]
+    #[cfg_attr(feature = "validate", validate(length(max = 2000)))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProgressResponse {
+    pub id: Uuid,
+    pub task_id: Uuid,
+    pub user_id: Uuid,
+    pub percent: i32,
+    pub note: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// T9: one change to a task.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActivityResponse {
+    pub id: Uuid,
+    pub task_id: Uuid,
+    pub actor_id: Option<Uuid>,
+    /// `created`, or the field that changed (`status`, `assignee_id`, …).
+    pub field: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
