@@ -10,7 +10,9 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{ApiError, PROBLEM_JSON};
 use crate::extract::{json_config, path_config, query_config};
-use crate::features::{admin, audit, auth, departments, health, me, tokens, users};
+use crate::features::{
+    admin, audit, auth, departments, health, me, projects, tasks, tokens, users,
+};
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
 
@@ -160,6 +162,55 @@ fn api_v1(cfg: &mut web::ServiceConfig) {
                 .route(web::patch().to(departments::update_department))
                 .route(web::delete().to(departments::delete_department)),
         )
+        .service(
+            web::resource("/projects")
+                .route(web::get().to(projects::list_projects))
+                .route(web::post().to(projects::create_project)),
+        )
+        .service(
+            web::resource("/projects/{id}")
+                .route(web::get().to(projects::get_project))
+                .route(web::patch().to(projects::update_project))
+                .route(web::delete().to(projects::archive_project)),
+        )
+        .service(
+            web::resource("/projects/{id}/members")
+                .route(web::get().to(projects::list_members))
+                .route(web::post().to(projects::add_member)),
+        )
+        .service(
+            web::resource("/projects/{id}/members/{user_id}")
+                .route(web::patch().to(projects::update_member))
+                .route(web::delete().to(projects::remove_member)),
+        )
+        .service(
+            web::resource("/projects/{id}/milestones")
+                .route(web::get().to(projects::list_milestones))
+                .route(web::post().to(projects::create_milestone)),
+        )
+        .service(
+            web::resource("/milestones/{id}")
+                .route(web::patch().to(projects::update_milestone))
+                .route(web::delete().to(projects::delete_milestone)),
+        )
+        .service(
+            web::resource("/projects/{id}/tasks")
+                .route(web::get().to(tasks::list_project_tasks))
+                .route(web::post().to(tasks::create_task)),
+        )
+        .service(web::resource("/me/tasks").route(web::get().to(tasks::list_my_tasks)))
+        .service(
+            web::resource("/tasks/{id}")
+                .route(web::get().to(tasks::get_task))
+                .route(web::patch().to(tasks::update_task))
+                .route(web::delete().to(tasks::delete_task)),
+        )
+        .service(
+            web::resource("/tasks/{id}/progress")
+                .route(web::get().to(tasks::list_progress))
+                .route(web::post().to(tasks::create_progress)),
+        )
+        .service(web::resource("/tasks/{id}/activity").route(web::get().to(tasks::list_activity)))
         .default_service(web::to(not_found));
 }
 

@@ -5,6 +5,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use tandem_db::RepoError;
 use tandem_domain::policy::Denied;
+use tandem_domain::projects::ProjectDenied;
 use tandem_dto::{FieldError, Problem};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -34,6 +35,9 @@ pub enum ApiError {
     /// 412: `If-Match` named an old version.
     #[error("the resource changed since you read it")]
     PreconditionFailed,
+    /// 428: this resource is only changed with a current `If-Match`.
+    #[error("send If-Match with the ETag you last read")]
+    PreconditionRequired,
     /// 413: body over the limit.
     #[error("the request body is too large")]
     PayloadTooLarge,
@@ -87,6 +91,7 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::PreconditionFailed => "stale_etag",
+            ApiError::PreconditionRequired => "if_match_required",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Validation(_) => "validation_failed",
@@ -131,6 +136,7 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -176,6 +182,19 @@ impl From<RepoError> for ApiError {
 impl From<Denied> for ApiError {
     fn from(d: Denied) -> Self {
         ApiError::forbidden(d.code(), d.to_string())
+    }
+}
+
+impl From<ProjectDenied> for ApiError {
+    fn from(d: ProjectDenied) -> Self {
+        match d {
+            // Objects of projects one is not in do not exist for them.
+            ProjectDenied::NotVisible => ApiError::NotFound,
+            ProjectDenied::Archived => ApiError::conflict(d.code(), d.to_string()),
+            ProjectDenied::Role | ProjectDenied::MissingScope(_) => {
+                ApiError::forbidden(d.code(), d.to_string())
+            }
+        }
     }
 }
 

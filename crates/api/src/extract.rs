@@ -132,7 +132,9 @@ pub mod perm {
         ReadDirectory,
         ManageUsers,
         ManageDepartments,
-        ReadAuditLog
+        ReadAuditLog,
+        ListProjects,
+        CreateProject
     );
 }
 
@@ -198,6 +200,20 @@ pub fn check_if_match(req: &HttpRequest, version: i64) -> ApiResult<()> {
     } else {
         Err(ApiError::PreconditionFailed)
     }
+}
+
+/// Like [`check_if_match`], but the header is required (428 without it): for resources several
+/// people edit at once, such as tasks (T10).
+pub fn require_if_match(req: &HttpRequest, version: i64) -> ApiResult<()> {
+    let present = req
+        .headers()
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| !v.trim().is_empty());
+    if !present {
+        return Err(ApiError::PreconditionRequired);
+    }
+    check_if_match(req, version)
 }
 
 /// Largest JSON body accepted anywhere.

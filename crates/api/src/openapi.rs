@@ -5,7 +5,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::features::{admin, audit, auth, departments, health, me, tokens, users};
+use crate::features::{
+    admin, audit, auth, departments, health, me, projects, tasks, tokens, users,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -31,8 +33,19 @@ refused with 422.",
         departments::list_departments, departments::create_department, departments::get_department,
         departments::update_department, departments::delete_department,
         audit::list_audit_log,
+        projects::list_projects, projects::create_project, projects::get_project,
+        projects::update_project, projects::archive_project,
+        projects::list_members, projects::add_member, projects::update_member, projects::remove_member,
+        projects::list_milestones, projects::create_milestone, projects::update_milestone,
+        projects::delete_milestone,
+        tasks::list_project_tasks, tasks::list_my_tasks, tasks::create_task, tasks::get_task,
+        tasks::update_task, tasks::delete_task, tasks::list_progress, tasks::create_progress,
+        tasks::list_activity,
     ),
-    components(schemas(tandem_dto::Problem, tandem_dto::FieldError, admin::RegistrationStatus)),
+    components(schemas(
+        tandem_dto::Problem, tandem_dto::FieldError, admin::RegistrationStatus,
+        projects::ProjectScope, tasks::TaskSortParam,
+    )),
     modifiers(&SecurityAndErrors),
     tags(
         (name = "health", description = "Liveness"),
@@ -41,6 +54,8 @@ refused with 422.",
         (name = "users", description = "A5/A6: people directory"),
         (name = "departments", description = "A5: departments"),
         (name = "admin", description = "A2/I5: approvals and the audit log"),
+        (name = "projects", description = "P1–P5: projects, members, milestones (项目中心)"),
+        (name = "tasks", description = "T1–T10: tasks, progress, activity (任务中心)"),
     )
 )]
 pub struct ApiDoc;

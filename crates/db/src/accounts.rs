@@ -269,6 +269,34 @@ pub fn department_dto(d: &departments::Model) -> DepartmentResponse {
     }
 }
 
+/// Everyone in a department (for "tasks of people in department X").
+pub async fn user_ids_in_department(
+    db: &impl ConnectionTrait,
+    department_id: Uuid,
+) -> RepoResult<Vec<Uuid>> {
+    Ok(users::Entity::find()
+        .select_only()
+        .column(users::Column::Id)
+        .filter(users::Column::DepartmentId.eq(department_id))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?)
+}
+
+/// Which of these department ids exist.
+pub async fn departments_by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> RepoResult<std::collections::HashSet<Uuid>> {
+    Ok(departments::Entity::find()
+        .filter(departments::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| d.id)
+        .collect())
+}
+
 pub async fn find_department(
     db: &impl ConnectionTrait,
     id: Uuid,

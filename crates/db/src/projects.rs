@@ -113,6 +113,25 @@ pub async fn membership(
         .and_then(|m| ProjectRole::parse(&m.role)))
 }
 
+/// Every project a user belongs to.
+pub async fn projects_of_member(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> RepoResult<Vec<projects::Model>> {
+    Ok(projects::Entity::find()
+        .filter(
+            projects::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(project_members::Column::ProjectId)
+                    .from(project_members::Entity)
+                    .and_where(project_members::Column::UserId.eq(user_id))
+                    .to_owned(),
+            ),
+        )
+        .all(db)
+        .await?)
+}
+
 /// Departments of several projects at once.
 pub async fn departments_of(
     db: &impl ConnectionTrait,

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -305,9 +305,10 @@ pub struct TaskFilter {
     /// Assignees in this department (resolved by the caller into user ids).
     pub assignee_ids: Option<Vec<Uuid>>,
     pub priority: Option<Priority>,
-    /// Open tasks due before `today` (true) or not (false).
+    /// Open tasks due before "today" (true) or not (false). "Today" depends on the project's
+    /// time zone: one (project ids, today) group per zone in play.
     pub overdue: Option<bool>,
-    pub today: Option<NaiveDate>,
+    pub today: Vec<(Vec<Uuid>, NaiveDate)>,
     pub milestone_id: Option<Uuid>,
     pub parent_id: Option<Uuid>,
     pub due_before: Option<NaiveDate>,
@@ -351,8 +352,16 @@ pub async fn list_tasks(
     if let Some(p) = f.priority {
         q = q.filter(tasks::Column::Priority.eq(p.as_str()));
     }
-    if let (Some(overdue), Some(today)) = (f.overdue, f.today) {
-        let cond = open_condition().add(tasks::Column::DueDate.lt(today));
+    if let Some(overdue) = f.overdue {
+        let mut late = Condition::any();
+        for (ids, today) in &f.today {
+            late = late.add(
+                Condition::all()
+                    .add(tasks::Column::ProjectId.is_in(ids.iter().copied()))
+                    .add(tasks::Column::DueDate.lt(*today)),
+            );
+        }
+        let cond = open_condition().add(late);
         q = q.filter(if overdue { cond } else { cond.not() });
     }
     if let Some(m) = f.milestone_id {
@@ -432,12 +441,9 @@ pub async fn list_tasks(
             }
             // Undated tasks last on both engines (ascending, PostgreSQL puts NULLs last and
             // SQLite first): order by "is null" explicitly.
-            q.order_by(
-                SimpleExpr::from(Expr::col(tasks::Column::DueDate).is_null()),
-                Order::Asc,
-            )
-            .order_by_asc(tasks::Column::DueDate)
-            .order_by_asc(tasks::Column::Id)
+            q.order_by(Expr::col(tasks::Column::DueDate).is_null(), Order::Asc)
+                .order_by_asc(tasks::Column::DueDate)
+                .order_by_asc(tasks::Column::Id)
         }
     };
     let rows = q.limit(f.limit + 1).all(db).await?;
@@ -465,10 +471,8 @@ pub async fn subtask_counts(
         .column_as(
             Expr::cust_with_expr(
                 "SUM(CASE WHEN $1 THEN 1 ELSE 0 END)",
-                SimpleExpr::from(
-                    tasks::Column::Status
-                        .is_in([TaskStatus::Done.as_str(), TaskStatus::Archived.as_str()]),
-                ),
+                tasks::Column::Status
+                    .is_in([TaskStatus::Done.as_str(), TaskStatus::Archived.as_str()]),
             ),
             "done",
         )

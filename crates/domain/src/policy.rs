@@ -29,6 +29,10 @@ pub enum Action {
     ManageDepartments,
     /// Read the audit log.
     ReadAuditLog,
+    /// List one's projects and tasks (what is inside a project is the project policy's call).
+    ListProjects,
+    /// Start a new project (any active user).
+    CreateProject,
 }
 
 /// Why the policy said no.
@@ -69,7 +73,10 @@ fn require_scope(actor: &Actor, scope: TokenScope) -> Result<(), Denied> {
 /// Decides whether `actor` may perform `action`.
 pub fn authorize(actor: &Actor, action: Action) -> Result<(), Denied> {
     match action {
-        Action::ReadSelf | Action::ReadDirectory => require_scope(actor, TokenScope::Read),
+        Action::ReadSelf | Action::ReadDirectory | Action::ListProjects => {
+            require_scope(actor, TokenScope::Read)
+        }
+        Action::CreateProject => require_scope(actor, TokenScope::Write),
         Action::WriteSelf => require_scope(actor, TokenScope::Write),
         // A token must not mint more tokens unless it was explicitly given write rights.
         Action::ManageOwnTokens => require_scope(actor, TokenScope::Write),

@@ -1,11 +1,14 @@
 //! One module per feature area; handler names are `verb_noun`.
 
+pub mod access;
 pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod departments;
 pub mod health;
 pub mod me;
+pub mod projects;
+pub mod tasks;
 pub mod tokens;
 pub mod users;
 

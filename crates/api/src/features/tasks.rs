@@ -1,0 +1,562 @@
+//! T1–T3, T6, T7, T9, T10: the task center.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::NaiveDate;
+use tandem_db::entities::{projects, tasks};
+use tandem_db::tasks as repo;
+use tandem_db::{RepoError, accounts, projects as project_repo};
+use tandem_domain::projects::{ProjectAction, check_transition};
+use tandem_dto::{
+    ActivityResponse, CreateProgressRequest, CreateTaskRequest, FieldError, Page, Priority,
+    Problem, ProgressResponse, TaskResponse, TaskStatus, UpdateTaskRequest,
+};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult, check_text_param, validate};
+use crate::extract::{Allowed, AuthUser, Json, PageQuery, perm, require_if_match};
+use crate::features::projects::today_in;
+use crate::features::{access, created, ok_with_etag};
+use crate::state::AppState;
+
+fn is_open(status: &str) -> bool {
+    status != TaskStatus::Done.as_str() && status != TaskStatus::Archived.as_str()
+}
+
+/// T6: due before today where the project works, and not finished.
+pub fn overdue(t: &tasks::Model, today: NaiveDate) -> bool {
+    is_open(&t.status) && t.due_date.is_some_and(|d| d < today)
+}
+
+fn task_dto(t: &tasks::Model, today: NaiveDate, subtasks: (i64, i64)) -> TaskResponse {
+    TaskResponse {
+        id: t.id,
+        project_id: t.project_id,
+        title: t.title.clone(),
+        description: t.description.clone(),
+        assignee_id: t.assignee_id,
+        priority: Priority::parse(&t.priority).unwrap_or(Priority::Medium),
+        status: TaskStatus::parse(&t.status).unwrap_or(TaskStatus::Todo),
+        start_date: t.start_date,
+        due_date: t.due_date,
+        milestone_id: t.milestone_id,
+        parent_id: t.parent_id,
+        estimate_hours: t.estimate_hours,
+        progress: t.progress,
+        overdue: overdue(t, today),
+        subtasks_total: subtasks.0,
+        subtasks_done: subtasks.1,
+        created_by: t.created_by,
+        created_at: t.created_at,
+        updated_at: t.updated_at,
+    }
+}
+
+/// Many tasks, with their sub-task roll-up in one query.
+async fn task_dtos(
+    state: &AppState,
+    rows: &[tasks::Model],
+    today_of: impl Fn(Uuid) -> NaiveDate,
+) -> ApiResult<Vec<TaskResponse>> {
+    let ids: Vec<Uuid> = rows.iter().map(|t| t.id).collect();
+    let counts = repo::subtask_counts(&state.db, &ids).await?;
+    Ok(rows
+        .iter()
+        .map(|t| {
+            task_dto(
+                t,
+                today_of(t.project_id),
+                counts.get(&t.id).copied().unwrap_or((0, 0)),
+            )
+        })
+        .collect())
+}
+
+async fn single_dto(
+    state: &AppState,
+    t: &tasks::Model,
+    p: &projects::Model,
+) -> ApiResult<TaskResponse> {
+    let today = today_in(&p.time_zone);
+    task_dtos(state, std::slice::from_ref(t), |_| today)
+        .await?
+        .pop()
+        .ok_or(ApiError::NotFound)
+}
+
+fn field_error(field: &str, code: &str, message: &str) -> FieldError {
+    FieldError {
+        field: field.into(),
+        code: code.into(),
+        message: message.into(),
+    }
+}
+
+/// The references a task makes (assignee, milestone, parent) must stay inside its project.
+async fn check_references(
+    state: &AppState,
+    project_id: Uuid,
+    task_id: Option<Uuid>,
+    assignee: Option<Uuid>,
+    milestone: Option<Uuid>,
+    parent: Option<Uuid>,
+    errors: &mut Vec<FieldError>,
+) -> ApiResult<()> {
+    if let Some(a) = assignee
+        && project_repo::membership(&state.db, project_id, a)
+            .await?
+            .is_none()
+    {
+        errors.push(field_error(
+            "assignee_id",
+            "not_member",
+            "the assignee must be a member of the project",
+        ));
+    }
+    if let Some(m) = milestone {
+        match project_repo::find_milestone(&state.db, m).await {
+            Ok(m) if m.project_id == project_id => {}
+            Ok(_) | Err(RepoError::NotFound) => errors.push(field_error(
+                "milestone_id",
+                "not_found",
+                "no such milestone in this project",
+            )),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if let Some(p) = parent {
+        match repo::find_task(&state.db, p).await {
+            Ok(p) if p.project_id == project_id => {
+                if Some(p.id) == task_id {
+                    errors.push(field_error(
+                        "parent_id",
+                        "self",
+                        "a task cannot be its own parent",
+                    ));
+                } else if p.parent_id.is_some() {
+                    errors.push(field_error(
+                        "parent_id",
+                        "nested_subtask",
+                        "sub-tasks cannot have sub-tasks of their own",
+                    ));
+                }
+            }
+            Ok(_) | Err(RepoError::NotFound) => errors.push(field_error(
+                "parent_id",
+                "not_found",
+                "no such task in this project",
+            )),
+            Err(e) => return Err(e.into()),
+        }
+        if let Some(id) = task_id
+            && repo::has_subtasks(&state.db, id).await?
+        {
+            errors.push(field_error(
+                "parent_id",
+                "nested_subtask",
+                "a task with sub-tasks cannot become a sub-task",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_dates(start: Option<NaiveDate>, due: Option<NaiveDate>, errors: &mut Vec<FieldError>) {
+    if let (Some(s), Some(d)) = (start, due)
+        && d < s
+    {
+        errors.push(field_error(
+            "due_date",
+            "before_start",
+            "must be on or after start_date",
+        ));
+    }
+}
+
+fn check_estimate(h: Option<f64>, errors: &mut Vec<FieldError>) {
+    if let Some(h) = h
+        && !(0.0..=10000.0).contains(&h)
+    {
+        errors.push(field_error(
+            "estimate_hours",
+            "range",
+            "must be between 0 and 10000",
+        ));
+    }
+}
+
+/// Filters and order of task lists (T7).
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TaskQuery {
+    /// Only tasks with this status (archived tasks are only listed when asked for).
+    pub status: Option<TaskStatus>,
+    /// Only tasks assigned to this user.
+    pub assignee_id: Option<Uuid>,
+    /// Only tasks whose assignee belongs to this department.
+    pub department_id: Option<Uuid>,
+    pub priority: Option<Priority>,
+    /// `true`: only overdue tasks; `false`: only tasks that are not overdue.
+    pub overdue: Option<bool>,
+    pub milestone_id: Option<Uuid>,
+    /// Only sub-tasks of this task.
+    pub parent_id: Option<Uuid>,
+    /// Due strictly before this date.
+    pub due_before: Option<NaiveDate>,
+    /// Due strictly after this date.
+    pub due_after: Option<NaiveDate>,
+    /// Text in the title or description (any language).
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// `created` (newest first, default), `due` (soonest first, undated last), `priority`
+    /// (high first), `updated` (most recent first).
+    pub sort: Option<TaskSortParam>,
+}
+
+#[derive(Debug, Clone, Copy, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskSortParam {
+    Created,
+    Due,
+    Priority,
+    Updated,
+}
+
+async fn filter_from(
+    state: &AppState,
+    q: &TaskQuery,
+    page: &PageQuery,
+) -> ApiResult<repo::TaskFilter> {
+    check_text_param("q", q.q.as_deref(), 200)?;
+    let assignee_ids = match q.department_id {
+        Some(d) => Some(accounts::user_ids_in_department(&state.db, d).await?),
+        None => None,
+    };
+    Ok(repo::TaskFilter {
+        status: q.status.map(|s| vec![s]),
+        assignee_id: q.assignee_id,
+        assignee_ids,
+        priority: q.priority,
+        overdue: q.overdue,
+        milestone_id: q.milestone_id,
+        parent_id: q.parent_id,
+        due_before: q.due_before,
+        due_after: q.due_after,
+        q: q.q.clone(),
+        sort: match q.sort {
+            None | Some(TaskSortParam::Created) => repo::TaskSort::Created,
+            Some(TaskSortParam::Due) => repo::TaskSort::Due,
+            Some(TaskSortParam::Priority) => repo::TaskSort::Priority,
+            Some(TaskSortParam::Updated) => repo::TaskSort::Updated,
+        },
+        after: page.cursor()?,
+        limit: page.limit()?,
+        ..Default::default()
+    })
+}
+
+/// T7: a project's tasks, filtered and sorted, one page at a time.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/tasks", tag = "tasks", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Project id"), PageQuery, TaskQuery),
+    responses((status = 200, description = "Tasks", body = Page<TaskResponse>)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn list_project_tasks(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+    page: web::Query<PageQuery>,
+    query: web::Query<TaskQuery>,
+) -> ApiResult<HttpResponse> {
+    let a = access::project(&state, &auth, path.into_inner(), ProjectAction::View).await?;
+    let today = today_in(&a.project.time_zone);
+    let mut f = filter_from(&state, &query, &page).await?;
+    f.project_id = Some(a.project.id);
+    f.today = vec![(vec![a.project.id], today)];
+    let (rows, next) = repo::list_tasks(&state.db, f).await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items: task_dtos(&state, &rows, |_| today).await?,
+        next_cursor: next,
+    }))
+}
+
+/// T7: tasks assigned to the caller across their projects (same filters).
+#[utoipa::path(get, path = "/api/v1/me/tasks", tag = "tasks", security(("bearer" = [])),
+    params(PageQuery, TaskQuery),
+    responses((status = 200, description = "Tasks", body = Page<TaskResponse>)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn list_my_tasks(
+    state: web::Data<AppState>,
+    auth: Allowed<perm::ListProjects>,
+    page: web::Query<PageQuery>,
+    query: web::Query<TaskQuery>,
+) -> ApiResult<HttpResponse> {
+    let projects = project_repo::projects_of_member(&state.db, auth.user.id).await?;
+    let zones: HashMap<Uuid, NaiveDate> = projects
+        .iter()
+        .map(|p| (p.id, today_in(&p.time_zone)))
+        .collect();
+    let mut groups: HashMap<NaiveDate, Vec<Uuid>> = HashMap::new();
+    for (id, today) in &zones {
+        groups.entry(*today).or_default().push(*id);
+    }
+    let mut f = filter_from(&state, &query, &page).await?;
+    f.assignee_id = Some(auth.user.id);
+    // Only projects the caller still belongs to: a task left behind in a project they were
+    // removed from is no longer theirs to see.
+    f.project_ids = Some(zones.keys().copied().collect());
+    f.today = groups.into_iter().map(|(d, ids)| (ids, d)).collect();
+    let (rows, next) = repo::list_tasks(&state.db, f).await?;
+    let fallback = today_in(crate::features::projects::DEFAULT_TIME_ZONE);
+    Ok(HttpResponse::Ok().json(Page {
+        items: task_dtos(&state, &rows, |p| {
+            zones.get(&p).copied().unwrap_or(fallback)
+        })
+        .await?,
+        next_cursor: next,
+    }))
+}
+
+/// T1: create a task (editors and administrators). Honors `Idempotency-Key`: a retried
+/// request creates exactly one task.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/tasks", tag = "tasks", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Project id")),
+    request_body = CreateTaskRequest,
+    responses((status = 201, description = "Created", body = TaskResponse)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn create_task(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+    body: Json<CreateTaskRequest>,
+) -> ApiResult<HttpResponse> {
+    let a = access::project(&state, &auth, path.into_inner(), ProjectAction::EditTasks).await?;
+    let body = body.into_inner()?;
+    validate(&body)?;
+    let mut errors = Vec::new();
+    if body.title.trim().is_empty() {
+        errors.push(field_error("title", "required", "must not be blank"));
+    }
+    check_dates(body.start_date, body.due_date, &mut errors);
+    check_estimate(body.estimate_hours, &mut errors);
+    check_references(
+        &state,
+        a.project.id,
+        None,
+        body.assignee_id,
+        body.milestone_id,
+        body.parent_id,
+        &mut errors,
+    )
+    .await?;
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let t = repo::create_task(
+        &state.db,
+        repo::NewTask {
+            project_id: a.project.id,
+            title: body.title.trim().to_owned(),
+            description: body.description,
+            assignee_id: body.assignee_id,
+            priority: body.priority.unwrap_or(Priority::Medium),
+            start_date: body.start_date,
+            due_date: body.due_date,
+            milestone_id: body.milestone_id,
+            parent_id: body.parent_id,
+            estimate_hours: body.estimate_hours,
+            created_by: auth.user.id,
+        },
+    )
+    .await?;
+    Ok(created(
+        format!("/api/v1/tasks/{}", t.id),
+        &single_dto(&state, &t, &a.project).await?,
+        Some(t.version),
+    ))
+}
+
+/// One task, with its `ETag` for the next change.
+#[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "tasks", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Task id")),
+    responses((status = 200, description = "The task", body = TaskResponse)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn get_task(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let (t, a) = access::task(&state, &auth, path.into_inner(), |_| ProjectAction::View).await?;
+    Ok(ok_with_etag(
+        &single_dto(&state, &t, &a.project).await?,
+        t.version,
+    ))
+}
+
+/// T1/T2: change a task (editors and administrators). Requires `If-Match` with the current
+/// `ETag` (428 without, 412 when stale), so two people editing at once never overwrite each
+/// other. Status changes follow the lifecycle (409 `invalid_transition`).
+#[utoipa::path(patch, path = "/api/v1/tasks/{id}", tag = "tasks", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Task id")),
+    request_body = UpdateTaskRequest,
+    responses(
+        (status = 200, description = "Updated", body = TaskResponse),
+        (status = 409, description = "Transition not allowed, or project archived", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all, err)]
+pub async fn update_task(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+    body: Json<UpdateTaskRequest>,
+) -> ApiResult<HttpResponse> {
+    let (t, a) = access::task(&state, &auth, path.into_inner(), |_| {
+        ProjectAction::EditTasks
+    })
+    .await?;
+    let body = body.into_inner()?;
+    validate(&body)?;
+    require_if_match(&req, t.version)?;
+    let mut errors = Vec::new();
+    if let Some(title) = &body.title
+        && title.trim().is_empty()
+    {
+        errors.push(field_error("title", "required", "must not be blank"));
+    }
+    check_dates(
+        body.start_date.unwrap_or(t.start_date),
+        body.due_date.unwrap_or(t.due_date),
+        &mut errors,
+    );
+    check_estimate(body.estimate_hours.flatten(), &mut errors);
+    check_references(
+        &state,
+        t.project_id,
+        Some(t.id),
+        body.assignee_id.flatten(),
+        body.milestone_id.flatten(),
+        body.parent_id.flatten(),
+        &mut errors,
+    )
+    .await?;
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    if let Some(to) = body.status {
+        let from = TaskStatus::parse(&t.status).unwrap_or(TaskStatus::Todo);
+        check_transition(from, to)
+            .map_err(|e| ApiError::conflict("invalid_transition", e.to_string()))?;
+    }
+    let t = repo::update_task(
+        &state.db,
+        t,
+        repo::TaskChanges {
+            title: body.title.map(|s| s.trim().to_owned()),
+            description: body.description,
+            assignee_id: body.assignee_id,
+            priority: body.priority,
+            status: body.status,
+            start_date: body.start_date,
+            due_date: body.due_date,
+            milestone_id: body.milestone_id,
+            parent_id: body.parent_id,
+            estimate_hours: body.estimate_hours,
+        },
+        auth.user.id,
+    )
+    .await?;
+    Ok(ok_with_etag(
+        &single_dto(&state, &t, &a.project).await?,
+        t.version,
+    ))
+}
+
+/// Delete a task (editors and administrators); its sub-tasks become top-level tasks.
+#[utoipa::path(delete, path = "/api/v1/tasks/{id}", tag = "tasks", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Task id")),
+    responses((status = 204, description = "Deleted")))]
+#[tracing::instrument(skip_all, err)]
+pub async fn delete_task(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let (t, _) = access::task(&state, &auth, path.into_inner(), |_| {
+        ProjectAction::EditTasks
+    })
+    .await?;
+    repo::delete_task(&state.db, t.id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// T3: progress history, oldest first.
+#[utoipa::path(get, path = "/api/v1/tasks/{id}/progress", tag = "tasks", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Task id"), PageQuery),
+    responses((status = 200, description = "Progress updates", body = Page<ProgressResponse>)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn list_progress(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+    page: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let (t, _) = access::task(&state, &auth, path.into_inner(), |_| ProjectAction::View).await?;
+    let (rows, next) = repo::list_progress(&state.db, t.id, page.cursor()?, page.limit()?).await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items: rows.iter().map(repo::progress_dto).collect::<Vec<_>>(),
+        next_cursor: next,
+    }))
+}
+
+/// T3: post progress (the assignee, or a project administrator); its percent becomes the
+/// task's.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/progress", tag = "tasks", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Task id")),
+    request_body = CreateProgressRequest,
+    responses((status = 201, description = "Recorded", body = ProgressResponse)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn create_progress(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+    body: Json<CreateProgressRequest>,
+) -> ApiResult<HttpResponse> {
+    let me = auth.user.id;
+    let (t, _) = access::task(&state, &auth, path.into_inner(), |t| {
+        ProjectAction::PostProgress {
+            is_assignee: t.assignee_id == Some(me),
+        }
+    })
+    .await?;
+    let body = body.into_inner()?;
+    validate(&body)?;
+    let p =
+        repo::add_progress(&state.db, &t, me, body.percent, body.note.trim().to_owned()).await?;
+    Ok(created(
+        format!("/api/v1/tasks/{}/progress", t.id),
+        &repo::progress_dto(&p),
+        None,
+    ))
+}
+
+/// T9: every change to the task, oldest first.
+#[utoipa::path(get, path = "/api/v1/tasks/{id}/activity", tag = "tasks", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Task id"), PageQuery),
+    responses((status = 200, description = "Activity", body = Page<ActivityResponse>)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn list_activity(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+    page: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let (t, _) = access::task(&state, &auth, path.into_inner(), |_| ProjectAction::View).await?;
+    let (rows, next) = repo::list_activity(&state.db, t.id, page.cursor()?, page.limit()?).await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items: rows.iter().map(repo::activity_dto).collect::<Vec<_>>(),
+        next_cursor: next,
+    }))
+}
