@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::entities::{milestones, project_departments, project_members, projects, tasks, users};
 use crate::error::{RepoError, RepoResult};
 use crate::pagination::finish_page;
+use crate::tasks::count_if;
 
 /// Everything `POST /projects` creates, in one transaction.
 pub struct NewProject {
@@ -248,12 +249,6 @@ pub async fn stats(
         .add(tasks::Column::Status.ne(TaskStatus::Done.as_str()))
         .add(tasks::Column::Status.ne(TaskStatus::Archived.as_str()));
     let soon = today + chrono::Duration::days(3);
-    let count_if = |c: Condition| {
-        Expr::cust_with_expr(
-            "SUM(CASE WHEN $1 THEN 1 ELSE 0 END)",
-            sea_orm::sea_query::SimpleExpr::from(c),
-        )
-    };
     let rows = tasks::Entity::find()
         .select_only()
         .column(tasks::Column::ProjectId)

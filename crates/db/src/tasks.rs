@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Func, IntoCondition};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -450,6 +450,11 @@ pub async fn list_tasks(
     Ok(finish_page(rows, f.limit, |t| t.id))
 }
 
+/// `SUM(CASE WHEN cond THEN 1 ELSE 0 END)`: counts the rows of a group matching `cond`.
+pub(crate) fn count_if(cond: Condition) -> sea_orm::sea_query::SimpleExpr {
+    Func::sum(Expr::case(cond, 1).finally(0)).into()
+}
+
 /// Sub-task counts (total, done) of several tasks.
 pub async fn subtask_counts(
     db: &impl ConnectionTrait,
@@ -469,10 +474,10 @@ pub async fn subtask_counts(
         .column(tasks::Column::ParentId)
         .column_as(Expr::col(tasks::Column::Id).count(), "total")
         .column_as(
-            Expr::cust_with_expr(
-                "SUM(CASE WHEN $1 THEN 1 ELSE 0 END)",
+            count_if(
                 tasks::Column::Status
-                    .is_in([TaskStatus::Done.as_str(), TaskStatus::Archived.as_str()]),
+                    .is_in([TaskStatus::Done.as_str(), TaskStatus::Archived.as_str()])
+                    .into_condition(),
             ),
             "done",
         )

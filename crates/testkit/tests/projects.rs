@@ -1,0 +1,1048 @@
+//! Projects, members, milestones and tasks over HTTP: the role matrix, validation, the task
+//! lifecycle, concurrency, lists. Runs on SQLite and (TANDEM_TEST_PG) PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use tandem_testkit::{TestApp, problem, spawn_app};
+use uuid::Uuid;
+
+async fn body(r: reqwest::Response) -> Value {
+    r.json().await.unwrap()
+}
+
+/// A project owned by `owner` with a viewer and an editor, an outsider in another project, and
+/// the system administrator.
+struct Fx {
+    app: TestApp,
+    dept: Uuid,
+    sys: String,
+    owner: String,
+    owner_id: Uuid,
+    editor: String,
+    editor_id: Uuid,
+    viewer: String,
+    outsider: String,
+    project: Uuid,
+    other_project: Uuid,
+    seq: std::sync::atomic::AtomicU32,
+}
+
+impl Fx {
+    async fn new() -> Fx {
+        let app = spawn_app().await;
+        let dept = app.department("市场部").await;
+        let sys = app.admin_token().await;
+        let (owner_id, owner) = app.member("owner@example.com", dept).await;
+        let (editor_id, editor) = app.member("editor@example.com", dept).await;
+        let (viewer_id, viewer) = app.member("viewer@example.com", dept).await;
+        let (_, outsider) = app.member("outsider@example.com", dept).await;
+        let project = create_project(&app, &owner, dept, "新产品上市").await;
+        let other_project = create_project(&app, &outsider, dept, "别的项目").await;
+        for (id, role) in [(editor_id, "editor"), (viewer_id, "viewer")] {
+            let r = app
+                .post(
+                    &format!("/projects/{project}/members"),
+                    Some(&owner),
+                    json!({ "user_id": id, "role": role }),
+                )
+                .await;
+            assert_eq!(r.status(), 201);
+        }
+        Fx {
+            app,
+            dept,
+            sys,
+            owner,
+            owner_id,
+            editor,
+            editor_id,
+            viewer,
+            outsider,
+            project,
+            other_project,
+            seq: 0.into(),
+        }
+    }
+
+    async fn task(&self, project: Uuid, token: &str, extra: Value) -> Value {
+        let mut b = json!({ "title": "需求调研" });
+        b.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let r = self
+            .app
+            .post(&format!("/projects/{project}/tasks"), Some(token), b)
+            .await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        body(r).await
+    }
+
+    async fn milestone(&self) -> Uuid {
+        let r = self
+            .app
+            .post(
+                &format!("/projects/{}/milestones", self.project),
+                Some(&self.owner),
+                json!({ "name": "研发完成", "date": "2026-12-15" }),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+        body(r).await["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// A fresh active user (to be added as a member).
+    async fn newcomer(&self) -> Uuid {
+        let n = self.seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.app
+            .member(&format!("new{n}@example.com"), self.dept)
+            .await
+            .0
+    }
+
+    async fn send(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> u16 {
+        let mut r = self
+            .app
+            .req(method, path, Some(token))
+            .header("If-Match", "*");
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        r.send().await.unwrap().status().as_u16()
+    }
+}
+
+async fn create_project(app: &TestApp, token: &str, dept: Uuid, name: &str) -> Uuid {
+    let r = app
+        .post(
+            "/projects",
+            Some(token),
+            json!({
+                "name": name,
+                "goal": "三个月内完成上市",
+                "department_ids": [dept],
+                "start_date": "2026-11-01",
+                "end_date": "2027-01-31",
+                "milestones": [
+                    { "name": "研发完成", "date": "2026-12-01" },
+                    { "name": "生产备货", "date": "2027-01-05" },
+                    { "name": "市场预热", "date": "2027-01-20", "description": "发布会" }
+                ]
+            }),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let v = body(r).await;
+    assert_eq!(
+        location,
+        format!("/api/v1/projects/{}", v["id"].as_str().unwrap())
+    );
+    v["id"].as_str().unwrap().parse().unwrap()
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    GetProject,
+    PatchProject,
+    ArchiveProject,
+    ListMembers,
+    AddMember,
+    PatchMember,
+    RemoveMember,
+    ListMilestones,
+    AddMilestone,
+    PatchMilestone,
+    DeleteMilestone,
+    ListTasks,
+    CreateTask,
+    GetTask,
+    PatchTask,
+    DeleteTask,
+    ListProgress,
+    PostProgressUnassigned,
+    ListActivity,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Need {
+    View,
+    Edit,
+    Manage,
+}
+
+impl Op {
+    const ALL: [Op; 19] = [
+        Op::GetProject,
+        Op::PatchProject,
+        Op::ArchiveProject,
+        Op::ListMembers,
+        Op::AddMember,
+        Op::PatchMember,
+        Op::RemoveMember,
+        Op::ListMilestones,
+        Op::AddMilestone,
+        Op::PatchMilestone,
+        Op::DeleteMilestone,
+        Op::ListTasks,
+        Op::CreateTask,
+        Op::GetTask,
+        Op::PatchTask,
+        Op::DeleteTask,
+        Op::ListProgress,
+        Op::PostProgressUnassigned,
+        Op::ListActivity,
+    ];
+
+    fn need(self) -> Need {
+        match self {
+            Op::GetProject
+            | Op::ListMembers
+            | Op::ListMilestones
+            | Op::ListTasks
+            | Op::GetTask
+            | Op::ListProgress
+            | Op::ListActivity => Need::View,
+            Op::CreateTask | Op::PatchTask | Op::DeleteTask => Need::Edit,
+            // Progress on a task nobody is assigned to: administrators only.
+            Op::PostProgressUnassigned
+            | Op::PatchProject
+            | Op::ArchiveProject
+            | Op::AddMember
+            | Op::PatchMember
+            | Op::RemoveMember
+            | Op::AddMilestone
+            | Op::PatchMilestone
+            | Op::DeleteMilestone => Need::Manage,
+        }
+    }
+
+    /// Runs the operation as `token` on fresh objects of project `p` (set up by its owner).
+    async fn run(self, fx: &Fx, p: Uuid, token: &str) -> u16 {
+        use Method as M;
+        let owner = if p == fx.project {
+            &fx.owner
+        } else {
+            &fx.outsider
+        };
+        match self {
+            Op::GetProject => {
+                fx.send(M::GET, &format!("/projects/{p}"), token, None)
+                    .await
+            }
+            Op::PatchProject => {
+                fx.send(
+                    M::PATCH,
+                    &format!("/projects/{p}"),
+                    token,
+                    Some(json!({ "goal": "新目标" })),
+                )
+                .await
+            }
+            Op::ArchiveProject => {
+                let s = fx
+                    .send(M::DELETE, &format!("/projects/{p}"), token, None)
+                    .await;
+                if s == 204 {
+                    // Restore for the next role.
+                    let r = fx
+                        .send(
+                            M::PATCH,
+                            &format!("/projects/{p}"),
+                            owner,
+                            Some(json!({ "status": "active" })),
+                        )
+                        .await;
+                    assert_eq!(r, 200);
+                }
+                s
+            }
+            Op::ListMembers => {
+                fx.send(M::GET, &format!("/projects/{p}/members"), token, None)
+                    .await
+            }
+            Op::AddMember => {
+                let u = fx.newcomer().await;
+                fx.send(
+                    M::POST,
+                    &format!("/projects/{p}/members"),
+                    token,
+                    Some(json!({ "user_id": u, "role": "viewer" })),
+                )
+                .await
+            }
+            Op::PatchMember | Op::RemoveMember => {
+                let u = fx.newcomer().await;
+                let added = fx
+                    .send(
+                        M::POST,
+                        &format!("/projects/{p}/members"),
+                        owner,
+                        Some(json!({ "user_id": u, "role": "viewer" })),
+                    )
+                    .await;
+                assert_eq!(added, 201);
+                let path = format!("/projects/{p}/members/{u}");
+                if matches!(self, Op::PatchMember) {
+                    fx.send(M::PATCH, &path, token, Some(json!({ "role": "editor" })))
+                        .await
+                } else {
+                    fx.send(M::DELETE, &path, token, None).await
+                }
+            }
+            Op::ListMilestones => {
+                fx.send(M::GET, &format!("/projects/{p}/milestones"), token, None)
+                    .await
+            }
+            Op::AddMilestone => {
+                fx.send(
+                    M::POST,
+                    &format!("/projects/{p}/milestones"),
+                    token,
+                    Some(json!({ "name": "验收", "date": "2027-01-30" })),
+                )
+                .await
+            }
+            Op::PatchMilestone | Op::DeleteMilestone => {
+                let r = fx
+                    .app
+                    .post(
+                        &format!("/projects/{p}/milestones"),
+                        Some(owner),
+                        json!({ "name": "验收", "date": "2027-01-30" }),
+                    )
+                    .await;
+                let m = body(r).await["id"].as_str().unwrap().to_owned();
+                if matches!(self, Op::PatchMilestone) {
+                    fx.send(
+                        M::PATCH,
+                        &format!("/milestones/{m}"),
+                        token,
+                        Some(json!({ "name": "终验" })),
+                    )
+                    .await
+                } else {
+                    fx.send(M::DELETE, &format!("/milestones/{m}"), token, None)
+                        .await
+                }
+            }
+            Op::ListTasks => {
+                fx.send(M::GET, &format!("/projects/{p}/tasks"), token, None)
+                    .await
+            }
+            Op::CreateTask => {
+                fx.send(
+                    M::POST,
+                    &format!("/projects/{p}/tasks"),
+                    token,
+                    Some(json!({ "title": "原型设计" })),
+                )
+                .await
+            }
+            Op::GetTask
+            | Op::PatchTask
+            | Op::DeleteTask
+            | Op::ListProgress
+            | Op::PostProgressUnassigned
+            | Op::ListActivity => {
+                let t = fx.task(p, owner, json!({})).await["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned();
+                let (m, path, b) = match self {
+                    Op::GetTask => (M::GET, format!("/tasks/{t}"), None),
+                    Op::PatchTask => (
+                        M::PATCH,
+                        format!("/tasks/{t}"),
+                        Some(json!({ "priority": "high" })),
+                    ),
+                    Op::DeleteTask => (M::DELETE, format!("/tasks/{t}"), None),
+                    Op::ListProgress => (M::GET, format!("/tasks/{t}/progress"), None),
+                    Op::PostProgressUnassigned => (
+                        M::POST,
+                        format!("/tasks/{t}/progress"),
+                        Some(json!({ "percent": 30, "note": "进行中" })),
+                    ),
+                    _ => (M::GET, format!("/tasks/{t}/activity"), None),
+                };
+                fx.send(m, &path, token, b).await
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_role_matrix_for_every_project_and_task_endpoint() {
+    let fx = Fx::new().await;
+    let roles = [
+        ("non-member", fx.outsider.clone()),
+        ("viewer", fx.viewer.clone()),
+        ("editor", fx.editor.clone()),
+        ("admin", fx.owner.clone()),
+        ("system admin", fx.sys.clone()),
+    ];
+    let mut failures = Vec::new();
+    for op in Op::ALL {
+        for (role, token) in &roles {
+            let status = op.run(&fx, fx.project, token).await;
+            let allowed = match (*role, op.need()) {
+                ("non-member", _) => false,
+                ("viewer", n) => n == Need::View,
+                ("editor", n) => n != Need::Manage,
+                _ => true,
+            };
+            let ok = if allowed {
+                (200..300).contains(&status)
+            } else if *role == "non-member" {
+                status == 404
+            } else {
+                status == 403
+            };
+            if !ok {
+                failures.push(format!("{op:?} as {role}: {status}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[tokio::test]
+async fn objects_of_other_projects_are_invisible() {
+    let fx = Fx::new().await;
+    // The owner of project A knows the ids of project B's objects: all 404, reads and writes.
+    for op in Op::ALL {
+        let status = op.run(&fx, fx.other_project, &fx.owner).await;
+        assert_eq!(status, 404, "{op:?}");
+    }
+    // Referencing another project's objects from inside one's own is a validation error.
+    let foreign = fx.task(fx.other_project, &fx.outsider, json!({})).await;
+    let r = fx
+        .app
+        .post(
+            &format!("/projects/{}/tasks", fx.project),
+            Some(&fx.owner),
+            json!({ "title": "子任务", "parent_id": foreign["id"] }),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(problem(r).await["errors"][0]["field"], "parent_id");
+}
+
+#[tokio::test]
+async fn creating_a_project_validates_every_field() {
+    let fx = Fx::new().await;
+    let base = json!({
+        "name": "上市", "department_ids": [fx.dept],
+        "start_date": "2026-11-01", "end_date": "2026-12-31"
+    });
+    let with = |patch: Value| {
+        let mut b = base.clone();
+        for (k, v) in patch.as_object().unwrap() {
+            if v.is_null() {
+                b.as_object_mut().unwrap().remove(k);
+            } else {
+                b[k] = v.clone();
+            }
+        }
+        b
+    };
+    let cases = [
+        (json!({ "name": "  " }), "name", "required"),
+        (json!({ "name": "x".repeat(201) }), "name", "length"),
+        (json!({ "department_ids": [] }), "department_ids", "length"),
+        (
+            json!({ "department_ids": [Uuid::now_v7()] }),
+            "department_ids",
+            "not_found",
+        ),
+        (
+            json!({ "end_date": "2026-10-01" }),
+            "end_date",
+            "before_start",
+        ),
+        (
+            json!({ "time_zone": "Mars/Olympus" }),
+            "time_zone",
+            "invalid",
+        ),
+        (
+            json!({ "milestones": [{ "name": "晚了", "date": "2027-03-01" }] }),
+            "milestones[0].date",
+            "out_of_period",
+        ),
+    ];
+    for (patch, field, code) in cases {
+        let r = fx
+            .app
+            .post("/projects", Some(&fx.owner), with(patch.clone()))
+            .await;
+        assert_eq!(r.status(), 422, "{patch}");
+        let p = problem(r).await;
+        assert!(
+            p["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["field"] == field && e["code"] == code),
+            "{patch}: {p}"
+        );
+    }
+    for (patch, status) in [
+        (json!({ "start_date": "2026-13-01" }), 422),
+        (json!({ "start_date": null }), 422),
+        (json!({ "owner": "me" }), 422),
+    ] {
+        let r = fx
+            .app
+            .post("/projects", Some(&fx.owner), with(patch.clone()))
+            .await;
+        assert_eq!(r.status(), status, "{patch}");
+    }
+    let r = fx.app.post("/projects", None, base.clone()).await;
+    assert_eq!(r.status(), 401);
+    // The creator is the administrator; the figures start at zero.
+    let v = body(fx.app.post("/projects", Some(&fx.editor), base).await).await;
+    assert_eq!(v["my_role"], "admin");
+    assert_eq!(v["tasks_total"], 0);
+    assert_eq!(v["time_zone"], "Asia/Shanghai");
+}
+
+#[tokio::test]
+async fn the_last_administrator_stays() {
+    let fx = Fx::new().await;
+    let path = format!("/projects/{}/members/{}", fx.project, fx.owner_id);
+    let r = fx
+        .app
+        .patch(&path, &fx.owner, json!({ "role": "editor" }))
+        .await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(problem(r).await["code"], "last_admin");
+    let r = fx.app.delete(&path, &fx.owner).await;
+    assert_eq!(r.status(), 409);
+    // With a second administrator, the first may step down.
+    let r = fx
+        .app
+        .patch(
+            &format!("/projects/{}/members/{}", fx.project, fx.editor_id),
+            &fx.owner,
+            json!({ "role": "admin" }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = fx
+        .app
+        .patch(&path, &fx.owner, json!({ "role": "viewer" }))
+        .await;
+    assert_eq!(r.status(), 200);
+    // Adding someone twice, or someone who is not an active user, is refused.
+    let r = fx
+        .app
+        .post(
+            &format!("/projects/{}/members", fx.project),
+            Some(&fx.editor),
+            json!({ "user_id": fx.editor_id, "role": "viewer" }),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    let r = fx
+        .app
+        .post(
+            &format!("/projects/{}/members", fx.project),
+            Some(&fx.editor),
+            json!({ "user_id": Uuid::now_v7(), "role": "viewer" }),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+}
+
+#[tokio::test]
+async fn archived_projects_are_read_only_until_restored() {
+    let fx = Fx::new().await;
+    let t = fx.task(fx.project, &fx.owner, json!({})).await;
+    let r = fx
+        .app
+        .delete(&format!("/projects/{}", fx.project), &fx.owner)
+        .await;
+    assert_eq!(r.status(), 204);
+    let r = fx
+        .app
+        .get(&format!("/tasks/{}", t["id"].as_str().unwrap()), &fx.viewer)
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = fx
+        .app
+        .post(
+            &format!("/projects/{}/tasks", fx.project),
+            Some(&fx.editor),
+            json!({ "title": "x" }),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(problem(r).await["code"], "project_archived");
+    let r = fx
+        .app
+        .patch(
+            &format!("/projects/{}", fx.project),
+            &fx.owner,
+            json!({ "goal": "x" }),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    // Only an administrator restores, and then work goes on.
+    let r = fx
+        .app
+        .patch(
+            &format!("/projects/{}", fx.project),
+            &fx.editor,
+            json!({ "status": "active" }),
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let r = fx
+        .app
+        .patch(
+            &format!("/projects/{}", fx.project),
+            &fx.owner,
+            json!({ "status": "active" }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(body(r).await["status"], "active");
+    let archived: Value = body(fx.app.get("/projects?status=archived", &fx.owner).await).await;
+    assert_eq!(archived["items"].as_array().unwrap().len(), 0);
+}
+
+async fn patch_task(
+    fx: &Fx,
+    id: &str,
+    token: &str,
+    etag: Option<&str>,
+    b: Value,
+) -> reqwest::Response {
+    let mut r = fx
+        .app
+        .req(Method::PATCH, &format!("/tasks/{id}"), Some(token))
+        .json(&b);
+    if let Some(e) = etag {
+        r = r.header("If-Match", e);
+    }
+    r.send().await.unwrap()
+}
+
+async fn etag(fx: &Fx, id: &str) -> String {
+    let r = fx.app.get(&format!("/tasks/{id}"), &fx.owner).await;
+    r.headers()["etag"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_task_lifecycle_and_concurrent_edits() {
+    let fx = Fx::new().await;
+    let t = fx
+        .task(
+            fx.project,
+            &fx.editor,
+            json!({ "assignee_id": fx.editor_id }),
+        )
+        .await;
+    let id = t["id"].as_str().unwrap();
+    assert_eq!(t["status"], "todo");
+    assert_eq!(t["priority"], "medium");
+    // T10: no If-Match → 428; a stale one → 412.
+    let r = patch_task(
+        &fx,
+        id,
+        &fx.editor,
+        None,
+        json!({ "status": "in_progress" }),
+    )
+    .await;
+    assert_eq!(r.status(), 428);
+    let first = etag(&fx, id).await;
+    let r = patch_task(
+        &fx,
+        id,
+        &fx.editor,
+        Some(&first),
+        json!({ "status": "in_progress" }),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let r = patch_task(&fx, id, &fx.owner, Some(&first), json!({ "title": "覆盖" })).await;
+    assert_eq!(r.status(), 412);
+    // Transitions that make no sense are 409.
+    for (to, status) in [
+        ("archived", 409),
+        ("in_review", 200),
+        ("todo", 409),
+        ("done", 200),
+        ("archived", 200),
+        ("done", 200),
+        ("in_progress", 200),
+    ] {
+        let e = etag(&fx, id).await;
+        let r = patch_task(&fx, id, &fx.editor, Some(&e), json!({ "status": to })).await;
+        assert_eq!(r.status(), status, "→ {to}");
+        if status == 409 {
+            assert_eq!(problem(r).await["code"], "invalid_transition");
+        }
+    }
+    // T9: every change is in the activity log.
+    let log = body(
+        fx.app
+            .get(&format!("/tasks/{id}/activity"), &fx.viewer)
+            .await,
+    )
+    .await;
+    let fields: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields[0], "created");
+    assert_eq!(fields.iter().filter(|f| **f == "status").count(), 6);
+    let last = log["items"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["old_value"], "done");
+    assert_eq!(last["new_value"], "in_progress");
+}
+
+#[tokio::test]
+async fn retried_creates_make_exactly_one_task() {
+    let fx = Fx::new().await;
+    let path = format!("/projects/{}/tasks", fx.project);
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let r = fx
+            .app
+            .req(Method::POST, &path, Some(&fx.editor))
+            .header("Idempotency-Key", "ci-run-42")
+            .json(&json!({ "title": "生产排期" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        ids.push(body(r).await["id"].clone());
+    }
+    assert!(ids.windows(2).all(|w| w[0] == w[1]));
+    let list = body(fx.app.get(&path, &fx.editor).await).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn task_validation() {
+    let fx = Fx::new().await;
+    let (outsider_id, _) = fx.app.member("nobody@example.com", fx.dept).await;
+    let parent = fx.task(fx.project, &fx.owner, json!({})).await;
+    let child = fx
+        .task(fx.project, &fx.owner, json!({ "parent_id": parent["id"] }))
+        .await;
+    let path = format!("/projects/{}/tasks", fx.project);
+    let cases = [
+        (json!({ "title": " " }), "title", "required"),
+        (json!({ "title": "x".repeat(301) }), "title", "length"),
+        (
+            json!({ "title": "x", "assignee_id": outsider_id }),
+            "assignee_id",
+            "not_member",
+        ),
+        (
+            json!({ "title": "x", "milestone_id": Uuid::now_v7() }),
+            "milestone_id",
+            "not_found",
+        ),
+        (
+            json!({ "title": "x", "parent_id": child["id"] }),
+            "parent_id",
+            "nested_subtask",
+        ),
+        (
+            json!({ "title": "x", "start_date": "2026-12-10", "due_date": "2026-12-01" }),
+            "due_date",
+            "before_start",
+        ),
+        (
+            json!({ "title": "x", "estimate_hours": -1 }),
+            "estimate_hours",
+            "range",
+        ),
+    ];
+    for (b, field, code) in cases {
+        let r = fx.app.post(&path, Some(&fx.owner), b.clone()).await;
+        assert_eq!(r.status(), 422, "{b}");
+        let p = problem(r).await;
+        assert_eq!(p["errors"][0]["field"], field, "{b}: {p}");
+        assert_eq!(p["errors"][0]["code"], code, "{b}: {p}");
+    }
+    for b in [
+        json!({}),
+        json!({ "title": "x", "priority": "urgent" }),
+        json!({ "title": "x", "status": "done" }),
+    ] {
+        let r = fx.app.post(&path, Some(&fx.owner), b.clone()).await;
+        assert_eq!(r.status(), 422, "{b}");
+    }
+    // A task with sub-tasks cannot become a sub-task itself.
+    let other = fx.task(fx.project, &fx.owner, json!({})).await;
+    let e = etag(&fx, parent["id"].as_str().unwrap()).await;
+    let r = patch_task(
+        &fx,
+        parent["id"].as_str().unwrap(),
+        &fx.owner,
+        Some(&e),
+        json!({ "parent_id": other["id"] }),
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+}
+
+#[tokio::test]
+async fn progress_rolls_up_and_is_kept() {
+    let fx = Fx::new().await;
+    let parent = fx
+        .task(
+            fx.project,
+            &fx.owner,
+            json!({ "assignee_id": fx.editor_id }),
+        )
+        .await;
+    let pid = parent["id"].as_str().unwrap();
+    // T3: the assignee posts progress; history is kept and the latest percent is on the task.
+    for (pct, note) in [(20, "调研问卷已发出"), (60, "回收 120 份")] {
+        let r = fx
+            .app
+            .post(
+                &format!("/tasks/{pid}/progress"),
+                Some(&fx.editor),
+                json!({ "percent": pct, "note": note }),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+    }
+    for bad in [
+        json!({ "percent": 101 }),
+        json!({ "percent": -1 }),
+        json!({ "note": "x" }),
+    ] {
+        let r = fx
+            .app
+            .post(
+                &format!("/tasks/{pid}/progress"),
+                Some(&fx.editor),
+                bad.clone(),
+            )
+            .await;
+        assert_eq!(r.status(), 422, "{bad}");
+    }
+    let t = body(fx.app.get(&format!("/tasks/{pid}"), &fx.viewer).await).await;
+    assert_eq!(t["progress"], 60);
+    let history = body(
+        fx.app
+            .get(&format!("/tasks/{pid}/progress"), &fx.viewer)
+            .await,
+    )
+    .await;
+    assert_eq!(history["items"].as_array().unwrap().len(), 2);
+    assert_eq!(history["items"][0]["note"], "调研问卷已发出");
+    // Sub-tasks roll up into the parent.
+    for _ in 0..3 {
+        fx.task(fx.project, &fx.owner, json!({ "parent_id": pid }))
+            .await;
+    }
+    let subs = body(
+        fx.app
+            .get(
+                &format!("/projects/{}/tasks?parent_id={pid}", fx.project),
+                &fx.owner,
+            )
+            .await,
+    )
+    .await;
+    let sub = subs["items"][0]["id"].as_str().unwrap().to_owned();
+    for s in ["in_progress", "done"] {
+        let e = etag(&fx, &sub).await;
+        assert_eq!(
+            patch_task(&fx, &sub, &fx.owner, Some(&e), json!({ "status": s }))
+                .await
+                .status(),
+            200
+        );
+    }
+    let t = body(fx.app.get(&format!("/tasks/{pid}"), &fx.viewer).await).await;
+    assert_eq!(
+        (t["subtasks_total"].as_i64(), t["subtasks_done"].as_i64()),
+        (Some(3), Some(1))
+    );
+}
+
+#[tokio::test]
+async fn lists_filter_sort_and_page() {
+    let fx = Fx::new().await;
+    let m = fx.milestone().await;
+    let p = fx.project;
+    fx.task(p, &fx.owner, json!({ "title": "需求调研", "priority": "high", "due_date": "2020-01-01", "assignee_id": fx.editor_id })).await;
+    fx.task(p, &fx.owner, json!({ "title": "原型设计", "priority": "low", "due_date": "2099-01-01", "milestone_id": m, "description": "高保真**原型**" })).await;
+    fx.task(
+        p,
+        &fx.owner,
+        json!({ "title": "生产排期", "priority": "medium" }),
+    )
+    .await;
+    let titles = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let list = |q: &str| {
+        let path = format!("/projects/{p}/tasks?{q}");
+        let app = &fx.app;
+        let token = fx.viewer.clone();
+        async move { body(app.get(&path, &token).await).await }
+    };
+    assert_eq!(
+        titles(&list("").await),
+        ["生产排期", "原型设计", "需求调研"]
+    );
+    assert_eq!(
+        titles(&list("sort=due").await),
+        ["需求调研", "原型设计", "生产排期"]
+    );
+    assert_eq!(
+        titles(&list("sort=priority").await),
+        ["需求调研", "生产排期", "原型设计"]
+    );
+    assert_eq!(titles(&list("overdue=true").await), ["需求调研"]);
+    let overdue = list("overdue=true").await;
+    assert_eq!(overdue["items"][0]["overdue"], true);
+    assert_eq!(titles(&list("priority=low").await), ["原型设计"]);
+    assert_eq!(
+        titles(&list(&format!("milestone_id={m}")).await),
+        ["原型设计"]
+    );
+    assert_eq!(
+        titles(&list(&format!("assignee_id={}", fx.editor_id)).await),
+        ["需求调研"]
+    );
+    assert_eq!(
+        titles(&list(&format!("department_id={}", fx.dept)).await),
+        ["需求调研"]
+    );
+    assert_eq!(
+        titles(&list(&format!("q={}", urlencode("原型"))).await),
+        ["原型设计"]
+    );
+    assert_eq!(
+        titles(&list(&format!("q={}", urlencode("高保真"))).await),
+        ["原型设计"]
+    );
+    assert_eq!(titles(&list("due_before=2021-01-01").await), ["需求调研"]);
+    assert_eq!(titles(&list("due_after=2021-01-01").await), ["原型设计"]);
+    assert_eq!(titles(&list("status=done").await), Vec::<String>::new());
+    for bad in [
+        "sort=random",
+        "overdue=maybe",
+        "status=finished",
+        "limit=0",
+        "limit=201",
+        "cursor=nope",
+        "due_before=yesterday",
+    ] {
+        let r = fx
+            .app
+            .get(&format!("/projects/{p}/tasks?{bad}"), &fx.viewer)
+            .await;
+        assert!(
+            matches!(r.status().as_u16(), 400 | 422),
+            "{bad}: {}",
+            r.status()
+        );
+    }
+    // The project center's figures.
+    let center = body(
+        fx.app
+            .get(&format!("/projects?department_id={}", fx.dept), &fx.viewer)
+            .await,
+    )
+    .await;
+    let proj = &center["items"][0];
+    assert_eq!(proj["id"], p.to_string());
+    assert_eq!(
+        (
+            proj["tasks_total"].as_i64(),
+            proj["tasks_done"].as_i64(),
+            proj["tasks_overdue"].as_i64()
+        ),
+        (Some(3), Some(0), Some(1))
+    );
+    assert_eq!(proj["next_milestone"]["name"], "研发完成");
+    assert_eq!(proj["my_role"], "viewer");
+    let none = body(
+        fx.app
+            .get(
+                &format!("/projects?department_id={}", Uuid::now_v7()),
+                &fx.viewer,
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(none["items"].as_array().unwrap().len(), 0);
+    // Only system administrators may list every project.
+    assert_eq!(
+        fx.app.get("/projects?scope=all", &fx.viewer).await.status(),
+        403
+    );
+    let all = body(fx.app.get("/projects?scope=all", &fx.sys).await).await;
+    assert_eq!(all["items"].as_array().unwrap().len(), 2);
+
+    // /me/tasks: what is assigned to me, across projects.
+    let mine = body(fx.app.get("/me/tasks", &fx.editor).await).await;
+    assert_eq!(titles(&mine), ["需求调研"]);
+    assert_eq!(mine["items"][0]["overdue"], true);
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+#[tokio::test]
+async fn paging_stays_correct_while_tasks_are_created() {
+    let fx = Fx::new().await;
+    let p = fx.project;
+    for i in 0..7 {
+        fx.task(p, &fx.owner, json!({ "title": format!("任务 {i}"), "due_date": format!("2026-12-{:02}", 10 - i % 3) })).await;
+    }
+    for sort in ["created", "due", "priority", "updated"] {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        let mut added = 0;
+        loop {
+            let q = match &cursor {
+                Some(c) => format!("/projects/{p}/tasks?sort={sort}&limit=3&cursor={c}"),
+                None => format!("/projects/{p}/tasks?sort={sort}&limit=3"),
+            };
+            let page = body(fx.app.get(&q, &fx.viewer).await).await;
+            for t in page["items"].as_array().unwrap() {
+                seen.push(t["id"].as_str().unwrap().to_owned());
+            }
+            // Someone adds a task between pages.
+            fx.task(p, &fx.editor, json!({ "title": "插队" })).await;
+            added += 1;
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break,
+            }
+        }
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), seen.len(), "{sort}: a task came twice");
+        assert!(
+            seen.len() >= 7,
+            "{sort}: {} seen, {added} added",
+            seen.len()
+        );
+    }
+}
