@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_create_accounts;
 mod m20261126_000002_create_idempotency_keys;
 mod m20261126_000003_create_projects;
+mod m20261126_000004_create_task_collaboration;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_create_accounts::Migration),
             Box::new(m20261126_000002_create_idempotency_keys::Migration),
             Box::new(m20261126_000003_create_projects::Migration),
+            Box::new(m20261126_000004_create_task_collaboration::Migration),
         ]
     }
 }

@@ -11,7 +11,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::{ApiError, PROBLEM_JSON};
 use crate::extract::{json_config, path_config, query_config};
 use crate::features::{
-    admin, audit, auth, departments, health, me, projects, tasks, tokens, users,
+    admin, audit, auth, collaboration, departments, health, me, projects, tasks, tokens, users,
 };
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
@@ -211,6 +211,26 @@ fn api_v1(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(tasks::create_progress)),
         )
         .service(web::resource("/tasks/{id}/activity").route(web::get().to(tasks::list_activity)))
+        .service(
+            web::resource("/tasks/{id}/dependencies")
+                .route(web::get().to(collaboration::list_dependencies))
+                .route(web::post().to(collaboration::create_dependency)),
+        )
+        .service(
+            web::resource("/tasks/{id}/dependencies/{dep_id}")
+                .route(web::delete().to(collaboration::delete_dependency)),
+        )
+        .service(
+            web::resource("/tasks/{id}/comments")
+                .route(web::get().to(collaboration::list_comments))
+                .route(web::post().to(collaboration::create_comment)),
+        )
+        .service(
+            web::resource("/comments/{id}")
+                .route(web::patch().to(collaboration::update_comment))
+                .route(web::delete().to(collaboration::delete_comment)),
+        )
+        .service(web::resource("/markdown").route(web::post().to(collaboration::render_markdown)))
         .default_service(web::to(not_found));
 }
 

@@ -6,7 +6,7 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::features::{
-    admin, audit, auth, departments, health, me, projects, tasks, tokens, users,
+    admin, audit, auth, collaboration, departments, health, me, projects, tasks, tokens, users,
 };
 
 #[derive(OpenApi)]
@@ -41,6 +41,10 @@ refused with 422.",
         tasks::list_project_tasks, tasks::list_my_tasks, tasks::create_task, tasks::get_task,
         tasks::update_task, tasks::delete_task, tasks::list_progress, tasks::create_progress,
         tasks::list_activity,
+        collaboration::list_dependencies, collaboration::create_dependency,
+        collaboration::delete_dependency, collaboration::list_comments,
+        collaboration::create_comment, collaboration::update_comment,
+        collaboration::delete_comment, collaboration::render_markdown,
     ),
     components(schemas(
         tandem_dto::Problem, tandem_dto::FieldError, admin::RegistrationStatus,

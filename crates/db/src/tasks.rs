@@ -12,7 +12,7 @@ use tandem_dto::{ActivityResponse, Priority, ProgressResponse, TaskStatus};
 use uuid::Uuid;
 
 use crate::accounts::escape_like;
-use crate::entities::{task_activity, task_progress, tasks};
+use crate::entities::{task_activity, task_dependencies, task_progress, tasks};
 use crate::error::{RepoError, RepoResult};
 use crate::pagination::finish_page;
 
@@ -32,6 +32,7 @@ pub struct NewTask {
     pub project_id: Uuid,
     pub title: String,
     pub description: String,
+    pub description_html: String,
     pub assignee_id: Option<Uuid>,
     pub priority: Priority,
     pub start_date: Option<NaiveDate>,
@@ -52,6 +53,7 @@ pub async fn create_task(db: &impl TransactionTrait, t: NewTask) -> RepoResult<t
         search_text: Set(search_text(&t.title, &t.description)),
         title: Set(t.title),
         description: Set(t.description),
+        description_html: Set(t.description_html),
         assignee_id: Set(t.assignee_id),
         priority: Set(t.priority.as_str().to_owned()),
         priority_rank: Set(priority_rank(t.priority)),
@@ -126,7 +128,8 @@ async fn record(
 #[derive(Debug, Default)]
 pub struct TaskChanges {
     pub title: Option<String>,
-    pub description: Option<String>,
+    /// The Markdown and its rendering.
+    pub description: Option<(String, String)>,
     pub assignee_id: Option<Option<Uuid>>,
     pub priority: Option<Priority>,
     pub status: Option<TaskStatus>,
@@ -160,7 +163,7 @@ pub async fn update_task(
         });
         am.title = Set(v);
     }
-    if let Some(v) = c.description.filter(|v| *v != t.description) {
+    if let Some((v, html)) = c.description.filter(|(v, _)| *v != t.description) {
         // The text itself can be long: the log notes that it changed, not both versions.
         log.push(Change {
             field: "description",
@@ -168,6 +171,7 @@ pub async fn update_task(
             new: None,
         });
         am.description = Set(v);
+        am.description_html = Set(html);
     }
     if let Some(v) = c.assignee_id.filter(|v| *v != t.assignee_id) {
         log.push(Change {
@@ -607,4 +611,158 @@ pub async fn list_activity(
         .all(db)
         .await?;
     Ok(finish_page(rows, limit, |a| a.id))
+}
+
+// -------------------------------------------------------------------- dependencies
+
+/// Why a dependency cannot be added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DependencyRefused {
+    /// It would make the tasks wait for each other forever.
+    Cycle,
+    /// It exists already.
+    Exists,
+}
+
+/// Adds "`task_id` waits for `depends_on`", refusing cycles: walks the predecessors of
+/// `depends_on` breadth-first (one query per level) looking for `task_id`.
+pub async fn add_dependency(
+    db: &impl TransactionTrait,
+    task_id: Uuid,
+    depends_on: Uuid,
+    by: Uuid,
+) -> RepoResult<Result<task_dependencies::Model, DependencyRefused>> {
+    let txn = db.begin().await?;
+    if task_id == depends_on {
+        return Ok(Err(DependencyRefused::Cycle));
+    }
+    if task_dependencies::Entity::find_by_id((task_id, depends_on))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        return Ok(Err(DependencyRefused::Exists));
+    }
+    let mut seen = std::collections::HashSet::from([depends_on]);
+    let mut frontier = vec![depends_on];
+    while !frontier.is_empty() {
+        let next: Vec<Uuid> = task_dependencies::Entity::find()
+            .select_only()
+            .column(task_dependencies::Column::DependsOnId)
+            .filter(task_dependencies::Column::TaskId.is_in(frontier.iter().copied()))
+            .into_tuple::<Uuid>()
+            .all(&txn)
+            .await?;
+        if next.contains(&task_id) {
+            return Ok(Err(DependencyRefused::Cycle));
+        }
+        frontier = next.into_iter().filter(|id| seen.insert(*id)).collect();
+    }
+    let dep = task_dependencies::ActiveModel {
+        task_id: Set(task_id),
+        depends_on_id: Set(depends_on),
+        created_by: Set(by),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    record(
+        &txn,
+        task_id,
+        Some(by),
+        vec![Change {
+            field: "dependency_added",
+            old: None,
+            new: Some(depends_on.to_string()),
+        }],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Ok(dep))
+}
+
+pub async fn remove_dependency(
+    db: &impl TransactionTrait,
+    task_id: Uuid,
+    depends_on: Uuid,
+    by: Uuid,
+) -> RepoResult<()> {
+    let txn = db.begin().await?;
+    let res = task_dependencies::Entity::delete_by_id((task_id, depends_on))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(RepoError::NotFound);
+    }
+    record(
+        &txn,
+        task_id,
+        Some(by),
+        vec![Change {
+            field: "dependency_removed",
+            old: Some(depends_on.to_string()),
+            new: None,
+        }],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A task's predecessors with the predecessor tasks themselves.
+pub async fn list_dependencies(
+    db: &impl ConnectionTrait,
+    task_id: Uuid,
+) -> RepoResult<Vec<(task_dependencies::Model, Option<tasks::Model>)>> {
+    let deps = task_dependencies::Entity::find()
+        .filter(task_dependencies::Column::TaskId.eq(task_id))
+        .order_by_asc(task_dependencies::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let tasks: HashMap<Uuid, tasks::Model> = tasks::Entity::find()
+        .filter(tasks::Column::Id.is_in(deps.iter().map(|d| d.depends_on_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    Ok(deps
+        .into_iter()
+        .map(|d| {
+            let t = tasks.get(&d.depends_on_id).cloned();
+            (d, t)
+        })
+        .collect())
+}
+
+/// Which of these tasks wait for a predecessor that is not done (two small queries).
+pub async fn blocked_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> RepoResult<std::collections::HashSet<Uuid>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let deps = task_dependencies::Entity::find()
+        .filter(task_dependencies::Column::TaskId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    if deps.is_empty() {
+        return Ok(Default::default());
+    }
+    let open: std::collections::HashSet<Uuid> = tasks::Entity::find()
+        .select_only()
+        .column(tasks::Column::Id)
+        .filter(tasks::Column::Id.is_in(deps.iter().map(|d| d.depends_on_id)))
+        .filter(open_condition())
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(deps
+        .into_iter()
+        .filter(|d| open.contains(&d.depends_on_id))
+        .map(|d| d.task_id)
+        .collect())
 }

@@ -1,5 +1,6 @@
 //! Pure rules: who may do what, password policy, login throttling. No I/O, no async.
 
+pub mod markdown;
 pub mod policy;
 pub mod projects;
 pub mod throttle;

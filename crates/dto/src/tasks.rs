@@ -116,6 +116,8 @@ pub struct TaskResponse {
     pub title: String,
     /// Markdown as written.
     pub description: String,
+    /// The description rendered to sanitized HTML.
+    pub description_html: String,
     pub assignee_id: Option<Uuid>,
     pub priority: Priority,
     pub status: TaskStatus,
@@ -128,6 +130,8 @@ pub struct TaskResponse {
     pub progress: i32,
     /// Due before today in the project's time zone and not done (T6).
     pub overdue: bool,
+    /// A predecessor (T8) is not done yet.
+    pub blocked: bool,
     /// Number of sub-tasks and how many are done (T1 roll-up).
     pub subtasks_total: i64,
     pub subtasks_done: i64,
@@ -174,4 +178,84 @@ pub struct ActivityResponse {
     pub old_value: Option<String>,
     pub new_value: Option<String>,
     pub created_at: DateTime<Utc>,
+}
+
+/// T8: make a task wait for another (finish-to-start), in any project the caller can see.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateDependencyRequest {
+    /// The predecessor: this task is blocked until it is done.
+    pub depends_on: Uuid,
+}
+
+/// A task seen from another one (a dependency's other end).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaskRef {
+    pub id: Uuid,
+    pub project_id: Uuid,
+    pub title: String,
+    pub status: TaskStatus,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DependencyResponse {
+    pub task_id: Uuid,
+    /// The predecessor; `null` details when it is in a project the caller cannot see.
+    pub depends_on_id: Uuid,
+    pub depends_on: Option<TaskRef>,
+    /// The predecessor is not done yet.
+    pub blocking: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// T4: a comment (Markdown; `@name` mentions project members).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct CommentRequest {
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 10000)))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 10000, pattern = r"\S")
+    )]
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CommentResponse {
+    pub id: Uuid,
+    pub task_id: Uuid,
+    pub author_id: Uuid,
+    /// Markdown as written.
+    pub body: String,
+    /// Rendered and sanitized.
+    pub body_html: String,
+    /// Members mentioned with `@name`.
+    pub mentions: Vec<Uuid>,
+    pub edited: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Markdown to preview.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct MarkdownRequest {
+    #[cfg_attr(feature = "validate", validate(length(max = 20000)))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 20000))]
+    pub text: String,
+}
+
+/// The same sanitized HTML the server stores for descriptions and comments.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MarkdownResponse {
+    pub html: String,
 }

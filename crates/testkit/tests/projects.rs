@@ -163,6 +163,10 @@ enum Op {
     ListProgress,
     PostProgressUnassigned,
     ListActivity,
+    ListComments,
+    CreateComment,
+    ListDependencies,
+    CreateDependency,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -173,7 +177,7 @@ enum Need {
 }
 
 impl Op {
-    const ALL: [Op; 19] = [
+    const ALL: [Op; 23] = [
         Op::GetProject,
         Op::PatchProject,
         Op::ArchiveProject,
@@ -193,6 +197,10 @@ impl Op {
         Op::ListProgress,
         Op::PostProgressUnassigned,
         Op::ListActivity,
+        Op::ListComments,
+        Op::CreateComment,
+        Op::ListDependencies,
+        Op::CreateDependency,
     ];
 
     fn need(self) -> Need {
@@ -203,8 +211,14 @@ impl Op {
             | Op::ListTasks
             | Op::GetTask
             | Op::ListProgress
-            | Op::ListActivity => Need::View,
-            Op::CreateTask | Op::PatchTask | Op::DeleteTask => Need::Edit,
+            | Op::ListActivity
+            | Op::ListComments
+            | Op::ListDependencies => Need::View,
+            Op::CreateTask
+            | Op::PatchTask
+            | Op::DeleteTask
+            | Op::CreateComment
+            | Op::CreateDependency => Need::Edit,
             // Progress on a task nobody is assigned to: administrators only.
             Op::PostProgressUnassigned
             | Op::PatchProject
@@ -345,7 +359,11 @@ impl Op {
             | Op::DeleteTask
             | Op::ListProgress
             | Op::PostProgressUnassigned
-            | Op::ListActivity => {
+            | Op::ListActivity
+            | Op::ListComments
+            | Op::CreateComment
+            | Op::ListDependencies
+            | Op::CreateDependency => {
                 let t = fx.task(p, owner, json!({})).await["id"]
                     .as_str()
                     .unwrap()
@@ -364,6 +382,21 @@ impl Op {
                         format!("/tasks/{t}/progress"),
                         Some(json!({ "percent": 30, "note": "进行中" })),
                     ),
+                    Op::ListComments => (M::GET, format!("/tasks/{t}/comments"), None),
+                    Op::CreateComment => (
+                        M::POST,
+                        format!("/tasks/{t}/comments"),
+                        Some(json!({ "body": "收到" })),
+                    ),
+                    Op::ListDependencies => (M::GET, format!("/tasks/{t}/dependencies"), None),
+                    Op::CreateDependency => {
+                        let other = fx.task(p, owner, json!({})).await;
+                        (
+                            M::POST,
+                            format!("/tasks/{t}/dependencies"),
+                            Some(json!({ "depends_on": other["id"] })),
+                        )
+                    }
                     _ => (M::GET, format!("/tasks/{t}/activity"), None),
                 };
                 fx.send(m, &path, token, b).await
@@ -1045,4 +1078,251 @@ async fn paging_stays_correct_while_tasks_are_created() {
             seen.len()
         );
     }
+}
+
+#[tokio::test]
+async fn dependencies_across_projects_block_until_done_and_refuse_cycles() {
+    let fx = Fx::new().await;
+    // The owner also works in the other project.
+    let r = fx
+        .app
+        .post(
+            &format!("/projects/{}/members", fx.other_project),
+            Some(&fx.outsider),
+            json!({ "user_id": fx.owner_id, "role": "editor" }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let here = fx
+        .task(fx.project, &fx.owner, json!({ "title": "生产排期" }))
+        .await;
+    let there = fx
+        .task(
+            fx.other_project,
+            &fx.outsider,
+            json!({ "title": "原型设计" }),
+        )
+        .await;
+    let (h, t) = (here["id"].as_str().unwrap(), there["id"].as_str().unwrap());
+    let add = |from: &str, to: &str, token: &str| {
+        let path = format!("/tasks/{from}/dependencies");
+        let b = json!({ "depends_on": to });
+        let token = token.to_owned();
+        let app = &fx.app;
+        async move { app.post(&path, Some(&token), b).await }
+    };
+    let r = add(h, t, &fx.owner).await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(body(r).await["blocking"], true);
+    let task = body(fx.app.get(&format!("/tasks/{h}"), &fx.viewer).await).await;
+    assert_eq!(task["blocked"], true);
+    // The viewer sees that it is blocked, but not the other project's task.
+    let deps = body(
+        fx.app
+            .get(&format!("/tasks/{h}/dependencies"), &fx.viewer)
+            .await,
+    )
+    .await;
+    assert_eq!(deps["items"][0]["depends_on_id"], t);
+    assert!(deps["items"][0]["depends_on"].is_null());
+    let deps = body(
+        fx.app
+            .get(&format!("/tasks/{h}/dependencies"), &fx.owner)
+            .await,
+    )
+    .await;
+    assert_eq!(deps["items"][0]["depends_on"]["title"], "原型设计");
+    // Cycles, self-dependencies and duplicates are conflicts; invisible tasks do not exist.
+    assert_eq!(add(t, h, &fx.owner).await.status(), 409);
+    let r = add(h, h, &fx.owner).await;
+    assert_eq!(problem(r).await["code"], "dependency_cycle");
+    assert_eq!(add(h, t, &fx.owner).await.status(), 409);
+    let secret = fx.task(fx.other_project, &fx.outsider, json!({})).await;
+    let r = add(h, secret["id"].as_str().unwrap(), &fx.editor).await;
+    assert_eq!(r.status(), 422);
+    // Done predecessor: no longer blocked.
+    for s in ["in_progress", "done"] {
+        let e = fx
+            .app
+            .get(&format!("/tasks/{t}"), &fx.outsider)
+            .await
+            .headers()["etag"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let r = fx
+            .app
+            .req(Method::PATCH, &format!("/tasks/{t}"), Some(&fx.outsider))
+            .header("If-Match", e)
+            .json(&json!({ "status": s }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let task = body(fx.app.get(&format!("/tasks/{h}"), &fx.viewer).await).await;
+    assert_eq!(task["blocked"], false);
+    // Removing it is logged.
+    let r = fx
+        .app
+        .delete(&format!("/tasks/{h}/dependencies/{t}"), &fx.editor)
+        .await;
+    assert_eq!(r.status(), 204);
+    let r = fx
+        .app
+        .delete(&format!("/tasks/{h}/dependencies/{t}"), &fx.editor)
+        .await;
+    assert_eq!(r.status(), 404);
+    let log = body(
+        fx.app
+            .get(&format!("/tasks/{h}/activity"), &fx.viewer)
+            .await,
+    )
+    .await;
+    let fields: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["created", "dependency_added", "dependency_removed"]
+    );
+}
+
+#[tokio::test]
+async fn comments_render_safely_and_mentions_notify() {
+    let fx = Fx::new().await;
+    // Give the editor a distinctive name to mention.
+    let r = fx
+        .app
+        .patch("/me", &fx.editor, json!({ "name": "李雷" }))
+        .await;
+    assert_eq!(r.status(), 200);
+    let t = fx
+        .task(
+            fx.project,
+            &fx.owner,
+            json!({ "description": "**重点** <script>alert(1)</script>" }),
+        )
+        .await;
+    assert!(
+        t["description_html"]
+            .as_str()
+            .unwrap()
+            .contains("<strong>重点</strong>")
+    );
+    assert!(!t["description_html"].as_str().unwrap().contains("<script"));
+    let id = t["id"].as_str().unwrap();
+    let path = format!("/tasks/{id}/comments");
+    let r = fx
+        .app
+        .post(
+            &path,
+            Some(&fx.owner),
+            json!({ "body": "@李雷 请看一下 <img src=x onerror=alert(1)>" }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let c = body(r).await;
+    assert!(!c["body_html"].as_str().unwrap().contains("onerror"));
+    assert_eq!(c["mentions"][0], fx.editor_id.to_string());
+    // The mentioned member is notified; the author is not.
+    let n = body(fx.app.get("/me/notifications", &fx.editor).await).await;
+    let items = n["items"].as_array().unwrap();
+    assert!(
+        items
+            .iter()
+            .any(|n| n["kind"] == "comment.mention" && n["data"]["task_id"] == id),
+        "{n}"
+    );
+    let n = body(fx.app.get("/me/notifications", &fx.owner).await).await;
+    assert!(
+        !n["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "comment.mention")
+    );
+    // Validation.
+    for bad in [
+        json!({ "body": "  " }),
+        json!({ "body": "x".repeat(10001) }),
+        json!({}),
+        json!({ "body": "x", "pinned": true }),
+    ] {
+        let r = fx.app.post(&path, Some(&fx.owner), bad.clone()).await;
+        assert_eq!(r.status(), 422, "{bad}");
+    }
+    // Own comments are edited by their author only; administrators may delete any.
+    let cid = c["id"].as_str().unwrap();
+    let r = fx
+        .app
+        .patch(
+            &format!("/comments/{cid}"),
+            &fx.editor,
+            json!({ "body": "改" }),
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let r = fx
+        .app
+        .patch(
+            &format!("/comments/{cid}"),
+            &fx.owner,
+            json!({ "body": "已更新" }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(body(r).await["edited"], true);
+    let mine = body(
+        fx.app
+            .post(&path, Some(&fx.editor), json!({ "body": "好的" }))
+            .await,
+    )
+    .await;
+    let mid = mine["id"].as_str().unwrap();
+    assert_eq!(
+        fx.app
+            .delete(&format!("/comments/{cid}"), &fx.editor)
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        fx.app
+            .delete(&format!("/comments/{mid}"), &fx.owner)
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(
+        fx.app
+            .delete(&format!("/comments/{cid}"), &fx.outsider)
+            .await
+            .status(),
+        404
+    );
+    let list = body(fx.app.get(&path, &fx.viewer).await).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    // The preview renders like the server stores.
+    let r = fx
+        .app
+        .post(
+            "/markdown",
+            Some(&fx.viewer),
+            json!({ "text": "*a* <script>x</script>" }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let html = body(r).await["html"].as_str().unwrap().to_owned();
+    assert!(html.contains("<em>a</em>") && !html.contains("<script"));
+    assert_eq!(
+        fx.app
+            .post("/markdown", None, json!({ "text": "x" }))
+            .await
+            .status(),
+        401
+    );
 }

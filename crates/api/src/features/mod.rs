@@ -4,6 +4,7 @@ pub mod access;
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod collaboration;
 pub mod departments;
 pub mod health;
 pub mod me;

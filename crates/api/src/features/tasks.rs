@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use tandem_db::entities::{projects, tasks};
 use tandem_db::tasks as repo;
 use tandem_db::{RepoError, accounts, projects as project_repo};
+use tandem_domain::markdown;
 use tandem_domain::projects::{ProjectAction, check_transition};
 use tandem_dto::{
     ActivityResponse, CreateProgressRequest, CreateTaskRequest, FieldError, Page, Priority,
@@ -29,12 +30,18 @@ pub fn overdue(t: &tasks::Model, today: NaiveDate) -> bool {
     is_open(&t.status) && t.due_date.is_some_and(|d| d < today)
 }
 
-fn task_dto(t: &tasks::Model, today: NaiveDate, subtasks: (i64, i64)) -> TaskResponse {
+fn task_dto(
+    t: &tasks::Model,
+    today: NaiveDate,
+    subtasks: (i64, i64),
+    blocked: bool,
+) -> TaskResponse {
     TaskResponse {
         id: t.id,
         project_id: t.project_id,
         title: t.title.clone(),
         description: t.description.clone(),
+        description_html: t.description_html.clone(),
         assignee_id: t.assignee_id,
         priority: Priority::parse(&t.priority).unwrap_or(Priority::Medium),
         status: TaskStatus::parse(&t.status).unwrap_or(TaskStatus::Todo),
@@ -45,6 +52,7 @@ fn task_dto(t: &tasks::Model, today: NaiveDate, subtasks: (i64, i64)) -> TaskRes
         estimate_hours: t.estimate_hours,
         progress: t.progress,
         overdue: overdue(t, today),
+        blocked,
         subtasks_total: subtasks.0,
         subtasks_done: subtasks.1,
         created_by: t.created_by,
@@ -53,7 +61,7 @@ fn task_dto(t: &tasks::Model, today: NaiveDate, subtasks: (i64, i64)) -> TaskRes
     }
 }
 
-/// Many tasks, with their sub-task roll-up in one query.
+/// Many tasks, with their sub-task roll-up and blocked flags in a fixed number of queries.
 async fn task_dtos(
     state: &AppState,
     rows: &[tasks::Model],
@@ -61,6 +69,7 @@ async fn task_dtos(
 ) -> ApiResult<Vec<TaskResponse>> {
     let ids: Vec<Uuid> = rows.iter().map(|t| t.id).collect();
     let counts = repo::subtask_counts(&state.db, &ids).await?;
+    let blocked = repo::blocked_ids(&state.db, &ids).await?;
     Ok(rows
         .iter()
         .map(|t| {
@@ -68,6 +77,7 @@ async fn task_dtos(
                 t,
                 today_of(t.project_id),
                 counts.get(&t.id).copied().unwrap_or((0, 0)),
+                blocked.contains(&t.id),
             )
         })
         .collect())
@@ -357,6 +367,7 @@ pub async fn create_task(
         repo::NewTask {
             project_id: a.project.id,
             title: body.title.trim().to_owned(),
+            description_html: markdown::render(&body.description),
             description: body.description,
             assignee_id: body.assignee_id,
             priority: body.priority.unwrap_or(Priority::Medium),
@@ -455,7 +466,10 @@ pub async fn update_task(
         t,
         repo::TaskChanges {
             title: body.title.map(|s| s.trim().to_owned()),
-            description: body.description,
+            description: body.description.map(|d| {
+                let html = markdown::render(&d);
+                (d, html)
+            }),
             assignee_id: body.assignee_id,
             priority: body.priority,
             status: body.status,

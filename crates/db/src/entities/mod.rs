@@ -1,7 +1,10 @@
 //! sea-orm entities: one module per table. Enum-like columns are stored as text and
 //! converted at the repository boundary.
 
+pub mod attachment_versions;
+pub mod attachments;
 pub mod audit_log;
+pub mod comments;
 pub mod departments;
 pub mod idempotency_keys;
 pub mod milestones;
@@ -13,6 +16,7 @@ pub mod projects;
 pub mod quick_replies;
 pub mod refresh_tokens;
 pub mod task_activity;
+pub mod task_dependencies;
 pub mod task_progress;
 pub mod tasks;
 pub mod users;

@@ -8,6 +8,7 @@ pub struct Model {
     pub project_id: Uuid,
     pub title: String,
     pub description: String,
+    pub description_html: String,
     pub search_text: String,
     pub assignee_id: Option<Uuid>,
     pub priority: String,

@@ -1,0 +1,344 @@
+//! T4 comments (Markdown, @mentions that notify), T8 dependencies across projects, and the
+//! Markdown preview the web app's editors use.
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+use tandem_db::entities::comments;
+use tandem_db::tasks::DependencyRefused;
+use tandem_db::{accounts, comments as repo, projects as project_repo, tasks as task_repo};
+use tandem_domain::markdown;
+use tandem_domain::projects::ProjectAction;
+use tandem_dto::{
+    CommentRequest, CommentResponse, CreateDependencyRequest, DependencyResponse, MarkdownRequest,
+    MarkdownResponse, Page, Problem, TaskRef, TaskStatus,
+};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult, validate};
+use crate::extract::{Allowed, AuthUser, Json, PageQuery, check_if_match, perm};
+use crate::features::{access, created, ok_with_etag};
+use crate::state::AppState;
+
+// ------------------------------------------------------------------- dependencies
+
+fn dependency_dto(
+    d: &tandem_db::entities::task_dependencies::Model,
+    t: Option<&tandem_db::entities::tasks::Model>,
+    visible: bool,
+) -> DependencyResponse {
+    let status = t.and_then(|t| TaskStatus::parse(&t.status));
+    DependencyResponse {
+        task_id: d.task_id,
+        depends_on_id: d.depends_on_id,
+        depends_on: t.filter(|_| visible).map(|t| TaskRef {
+            id: t.id,
+            project_id: t.project_id,
+            title: t.title.clone(),
+            status: status.unwrap_or(TaskStatus::Todo),
+        }),
+        blocking: !matches!(status, Some(TaskStatus::Done | TaskStatus::Archived)),
+        created_at: d.created_at,
+    }
+}
+
+/// T8: the tasks this one waits for. Predecessors in projects the caller cannot see are listed
+/// without details (they still block).
+#[utoipa::path(get, path = "/api/v1/tasks/{id}/dependencies", tag = "tasks", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Task id")),
+    responses((status = 200, description = "Dependencies", body = Page<DependencyResponse>)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn list_dependencies(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let (t, _) = access::task(&state, &auth, path.into_inner(), |_| ProjectAction::View).await?;
+    let rows = task_repo::list_dependencies(&state.db, t.id).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for (d, other) in &rows {
+        let visible = match other {
+            Some(o) if o.project_id == t.project_id => true,
+            Some(o) => access::project(&state, &auth, o.project_id, ProjectAction::View)
+                .await
+                .is_ok(),
+            None => false,
+        };
+        items.push(dependency_dto(d, other.as_ref(), visible));
+    }
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// T8: make this task wait for another (finish-to-start), in any project the caller can see.
+/// Cycles are refused with 409 `dependency_cycle`.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/dependencies", tag = "tasks", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Task id")),
+    request_body = CreateDependencyRequest,
+    responses(
+        (status = 201, description = "Added", body = DependencyResponse),
+        (status = 409, description = "Cycle or duplicate", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all, err)]
+pub async fn create_dependency(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+    body: Json<CreateDependencyRequest>,
+) -> ApiResult<HttpResponse> {
+    let (t, _) = access::task(&state, &auth, path.into_inner(), |_| {
+        ProjectAction::EditTasks
+    })
+    .await?;
+    let body = body.into_inner()?;
+    // The predecessor must be visible to the caller; otherwise it does not exist for them.
+    let other = match access::task(&state, &auth, body.depends_on, |_| ProjectAction::View).await {
+        Ok((o, _)) => o,
+        Err(ApiError::NotFound) => {
+            return Err(ApiError::validation(
+                "depends_on",
+                "not_found",
+                "no such task",
+            ));
+        }
+        Err(e) => return Err(e),
+    };
+    match task_repo::add_dependency(&state.db, t.id, other.id, auth.user.id).await? {
+        Ok(d) => Ok(created(
+            format!("/api/v1/tasks/{}/dependencies/{}", t.id, other.id),
+            &dependency_dto(&d, Some(&other), true),
+            None,
+        )),
+        Err(DependencyRefused::Cycle) => Err(ApiError::conflict(
+            "dependency_cycle",
+            "the tasks would wait for each other forever",
+        )),
+        Err(DependencyRefused::Exists) => Err(ApiError::conflict(
+            "dependency_exists",
+            "this dependency exists already",
+        )),
+    }
+}
+
+/// T8: remove a dependency (`dep_id` is the predecessor's task id).
+#[utoipa::path(delete, path = "/api/v1/tasks/{id}/dependencies/{dep_id}", tag = "tasks", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Task id"), ("dep_id" = Uuid, Path, description = "The predecessor's task id")),
+    responses((status = 204, description = "Removed")))]
+#[tracing::instrument(skip_all, err)]
+pub async fn delete_dependency(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<(Uuid, Uuid)>,
+) -> ApiResult<HttpResponse> {
+    let (task_id, dep_id) = path.into_inner();
+    let (t, _) = access::task(&state, &auth, task_id, |_| ProjectAction::EditTasks).await?;
+    task_repo::remove_dependency(&state.db, t.id, dep_id, auth.user.id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+// ------------------------------------------------------------------------ comments
+
+async fn comment_dto(
+    state: &AppState,
+    project_id: Uuid,
+    c: &comments::Model,
+) -> ApiResult<CommentResponse> {
+    let members = project_repo::list_members(&state.db, project_id).await?;
+    Ok(comment_dto_with(c, &members))
+}
+
+fn comment_dto_with(
+    c: &comments::Model,
+    members: &[(
+        tandem_db::entities::project_members::Model,
+        tandem_db::entities::users::Model,
+    )],
+) -> CommentResponse {
+    CommentResponse {
+        id: c.id,
+        task_id: c.task_id,
+        author_id: c.author_id,
+        body: c.body.clone(),
+        body_html: c.body_html.clone(),
+        mentions: markdown::mentions(
+            &c.body,
+            members.iter().map(|(_, u)| (u.id, u.name.as_str())),
+        ),
+        edited: c.version > 1,
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+    }
+}
+
+fn check_body(body: &CommentRequest) -> ApiResult<()> {
+    validate(body)?;
+    if body.body.trim().is_empty() {
+        return Err(ApiError::validation(
+            "body",
+            "required",
+            "must not be blank",
+        ));
+    }
+    Ok(())
+}
+
+/// Notifies members newly mentioned in a comment (never the author).
+async fn notify_mentions(
+    state: &AppState,
+    task: &tandem_db::entities::tasks::Model,
+    c: &comments::Model,
+    author: &tandem_db::entities::users::Model,
+    already: &[Uuid],
+) -> ApiResult<()> {
+    let members = project_repo::list_members(&state.db, task.project_id).await?;
+    let mentioned = markdown::mentions(
+        &c.body,
+        members.iter().map(|(_, u)| (u.id, u.name.as_str())),
+    );
+    let excerpt: String = c.body.chars().take(140).collect();
+    for user in mentioned
+        .into_iter()
+        .filter(|u| *u != author.id && !already.contains(u))
+    {
+        accounts::insert_notification(
+            &state.db,
+            user,
+            "comment.mention",
+            &format!(
+                "{} 在「{}」中提到了你 / mentioned you",
+                author.name, task.title
+            ),
+            &excerpt,
+            json!({ "task_id": task.id, "project_id": task.project_id, "comment_id": c.id }),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// T4: a task's comments, oldest first.
+#[utoipa::path(get, path = "/api/v1/tasks/{id}/comments", tag = "tasks", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Task id"), PageQuery),
+    responses((status = 200, description = "Comments", body = Page<CommentResponse>)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn list_comments(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+    page: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let (t, _) = access::task(&state, &auth, path.into_inner(), |_| ProjectAction::View).await?;
+    let (rows, next) = repo::list(&state.db, t.id, page.cursor()?, page.limit()?).await?;
+    let members = project_repo::list_members(&state.db, t.project_id).await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items: rows
+            .iter()
+            .map(|c| comment_dto_with(c, &members))
+            .collect::<Vec<_>>(),
+        next_cursor: next,
+    }))
+}
+
+/// T4: comment (editors and administrators). Markdown is rendered and sanitized on the
+/// server; `@name` mentions of project members notify them.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/comments", tag = "tasks", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Task id")),
+    request_body = CommentRequest,
+    responses((status = 201, description = "Posted", body = CommentResponse)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn create_comment(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+    body: Json<CommentRequest>,
+) -> ApiResult<HttpResponse> {
+    let (t, _) = access::task(&state, &auth, path.into_inner(), |_| {
+        ProjectAction::EditTasks
+    })
+    .await?;
+    let body = body.into_inner()?;
+    check_body(&body)?;
+    let html = markdown::render(&body.body);
+    let c = repo::create(&state.db, t.id, auth.user.id, body.body, html).await?;
+    notify_mentions(&state, &t, &c, &auth.user, &[]).await?;
+    Ok(created(
+        format!("/api/v1/comments/{}", c.id),
+        &comment_dto(&state, t.project_id, &c).await?,
+        Some(c.version),
+    ))
+}
+
+/// T4: edit one's own comment. Honors `If-Match`. Newly mentioned members are notified.
+#[utoipa::path(patch, path = "/api/v1/comments/{id}", tag = "tasks", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Comment id")),
+    request_body = CommentRequest,
+    responses(
+        (status = 200, description = "Edited", body = CommentResponse),
+        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all, err)]
+pub async fn update_comment(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+    body: Json<CommentRequest>,
+) -> ApiResult<HttpResponse> {
+    let c = repo::find(&state.db, path.into_inner()).await?;
+    let me = auth.user.id;
+    let is_author = c.author_id == me;
+    let (t, _) = access::task(&state, &auth, c.task_id, |_| ProjectAction::EditComment {
+        is_author,
+    })
+    .await?;
+    let body = body.into_inner()?;
+    check_body(&body)?;
+    check_if_match(&req, c.version)?;
+    let members = project_repo::list_members(&state.db, t.project_id).await?;
+    let before = markdown::mentions(
+        &c.body,
+        members.iter().map(|(_, u)| (u.id, u.name.as_str())),
+    );
+    let html = markdown::render(&body.body);
+    let c = repo::update(&state.db, c, body.body, html).await?;
+    notify_mentions(&state, &t, &c, &auth.user, &before).await?;
+    Ok(ok_with_etag(&comment_dto_with(&c, &members), c.version))
+}
+
+/// T4: delete one's own comment (project administrators may delete any).
+#[utoipa::path(delete, path = "/api/v1/comments/{id}", tag = "tasks", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Comment id")),
+    responses((status = 204, description = "Deleted")))]
+#[tracing::instrument(skip_all, err)]
+pub async fn delete_comment(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let c = repo::find(&state.db, path.into_inner()).await?;
+    let is_author = c.author_id == auth.user.id;
+    access::task(&state, &auth, c.task_id, |_| ProjectAction::DeleteComment {
+        is_author,
+    })
+    .await?;
+    repo::delete(&state.db, c.id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Renders Markdown exactly as descriptions and comments are stored (sanitized HTML), for the
+/// editors' preview.
+#[utoipa::path(post, path = "/api/v1/markdown", tag = "tasks", security(("bearer" = [])),
+    request_body = MarkdownRequest,
+    responses((status = 200, description = "Rendered", body = MarkdownResponse)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn render_markdown(
+    _auth: Allowed<perm::ReadSelf>,
+    body: Json<MarkdownRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner()?;
+    validate(&body)?;
+    Ok(HttpResponse::Ok().json(MarkdownResponse {
+        html: markdown::render(&body.text),
+    }))
+}

@@ -1,0 +1,90 @@
+//! Comments on tasks (T4).
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use crate::entities::comments;
+use crate::error::{RepoError, RepoResult};
+use crate::pagination::finish_page;
+
+pub async fn create(
+    db: &impl ConnectionTrait,
+    task_id: Uuid,
+    author_id: Uuid,
+    body: String,
+    body_html: String,
+) -> RepoResult<comments::Model> {
+    let now = Utc::now();
+    Ok(comments::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        task_id: Set(task_id),
+        author_id: Set(author_id),
+        body: Set(body),
+        body_html: Set(body_html),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(db)
+    .await?)
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<comments::Model> {
+    comments::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)
+}
+
+/// Replaces the text, conditional on the version read.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    c: comments::Model,
+    body: String,
+    body_html: String,
+) -> RepoResult<comments::Model> {
+    let (id, version) = (c.id, c.version);
+    let mut am: comments::ActiveModel = c.into();
+    am.body = Set(body);
+    am.body_html = Set(body_html);
+    am.updated_at = Set(Utc::now());
+    am.version = Set(version + 1);
+    let res = comments::Entity::update_many()
+        .set(am)
+        .filter(comments::Column::Id.eq(id))
+        .filter(comments::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(RepoError::Conflict("stale_version"));
+    }
+    find(db, id).await
+}
+
+pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<()> {
+    comments::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+/// A task's comments, oldest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    task_id: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> RepoResult<(Vec<comments::Model>, Option<String>)> {
+    let mut q = comments::Entity::find().filter(comments::Column::TaskId.eq(task_id));
+    if let Some(a) = after {
+        q = q.filter(comments::Column::Id.gt(a));
+    }
+    let rows = q
+        .order_by_asc(comments::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    Ok(finish_page(rows, limit, |c| c.id))
+}
