@@ -11,7 +11,8 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::{ApiError, PROBLEM_JSON};
 use crate::extract::{json_config, path_config, query_config};
 use crate::features::{
-    admin, audit, auth, collaboration, departments, health, me, projects, tasks, tokens, users,
+    admin, attachments, audit, auth, collaboration, departments, health, me, projects, tasks,
+    tokens, users,
 };
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
@@ -231,6 +232,22 @@ fn api_v1(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(collaboration::delete_comment)),
         )
         .service(web::resource("/markdown").route(web::post().to(collaboration::render_markdown)))
+        .service(
+            web::resource("/tasks/{id}/attachments")
+                .route(web::get().to(attachments::list_attachments))
+                .route(web::post().to(attachments::upload_attachment)),
+        )
+        .service(
+            web::resource("/attachments/{id}")
+                .route(web::get().to(attachments::download_attachment))
+                .route(web::patch().to(attachments::update_attachment))
+                .route(web::delete().to(attachments::delete_attachment)),
+        )
+        .service(
+            web::resource("/attachments/{id}/versions")
+                .route(web::get().to(attachments::list_versions))
+                .route(web::post().to(attachments::upload_version)),
+        )
         .default_service(web::to(not_found));
 }
 

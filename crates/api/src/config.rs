@@ -18,6 +18,10 @@ pub struct ApiConfig {
     pub address_limits: Limits,
     /// Directory with the built web app (`index.html` and assets), when present.
     pub web_dir: Option<PathBuf>,
+    /// Where uploaded files are stored (T5).
+    pub files_dir: PathBuf,
+    /// Largest accepted upload, checked while streaming.
+    pub max_upload_bytes: u64,
 }
 
 impl std::fmt::Debug for ApiConfig {
@@ -28,6 +32,8 @@ impl std::fmt::Debug for ApiConfig {
             .field("access_ttl", &self.access_ttl)
             .field("refresh_ttl", &self.refresh_ttl)
             .field("web_dir", &self.web_dir)
+            .field("files_dir", &self.files_dir)
+            .field("max_upload_bytes", &self.max_upload_bytes)
             .finish()
     }
 }
@@ -50,6 +56,8 @@ impl ApiConfig {
                 lockout: Duration::from_secs(15 * 60),
             },
             web_dir: None,
+            files_dir: std::env::temp_dir().join("tandem-files"),
+            max_upload_bytes: 50 * 1024 * 1024,
         }
     }
 }

@@ -6,7 +6,8 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::features::{
-    admin, audit, auth, collaboration, departments, health, me, projects, tasks, tokens, users,
+    admin, attachments, audit, auth, collaboration, departments, health, me, projects, tasks,
+    tokens, users,
 };
 
 #[derive(OpenApi)]
@@ -45,6 +46,9 @@ refused with 422.",
         collaboration::delete_dependency, collaboration::list_comments,
         collaboration::create_comment, collaboration::update_comment,
         collaboration::delete_comment, collaboration::render_markdown,
+        attachments::list_attachments, attachments::upload_attachment,
+        attachments::download_attachment, attachments::list_versions, attachments::upload_version,
+        attachments::update_attachment, attachments::delete_attachment,
     ),
     components(schemas(
         tandem_dto::Problem, tandem_dto::FieldError, admin::RegistrationStatus,

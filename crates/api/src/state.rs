@@ -14,6 +14,8 @@ pub struct AppState {
     /// A real Argon2id hash of a random password: verifying against it when the login is
     /// unknown makes "no such user" take as long as "wrong password".
     pub dummy_hash: Arc<String>,
+    /// Uploaded files (a directory under the data dir, through `object_store`).
+    pub files: Arc<dyn object_store::ObjectStore>,
 }
 
 /// Failed-login bookkeeping per account and per client address.
@@ -23,11 +25,16 @@ pub struct LoginThrottle {
 }
 
 impl AppState {
-    pub async fn new(db: DatabaseConnection, config: ApiConfig) -> Self {
+    /// Fails when the file store's directory cannot be created.
+    pub async fn new(db: DatabaseConnection, config: ApiConfig) -> Result<Self, String> {
+        std::fs::create_dir_all(&config.files_dir)
+            .map_err(|e| format!("cannot create {}: {e}", config.files_dir.display()))?;
+        let files = object_store::local::LocalFileSystem::new_with_prefix(&config.files_dir)
+            .map_err(|e| format!("cannot use {} for files: {e}", config.files_dir.display()))?;
         let dummy = crate::security::hash_password(crate::security::random_token(16))
             .await
             .unwrap_or_default();
-        Self {
+        Ok(Self {
             db,
             throttle: Arc::new(LoginThrottle {
                 accounts: Mutex::new(Throttle::new(config.account_limits)),
@@ -35,6 +42,7 @@ impl AppState {
             }),
             config: Arc::new(config),
             dummy_hash: Arc::new(dummy),
-        }
+            files: Arc::new(files),
+        })
     }
 }

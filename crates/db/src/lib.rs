@@ -2,6 +2,7 @@
 //! connection setup for SQLite (WAL, foreign keys on) and PostgreSQL.
 
 pub mod accounts;
+pub mod attachments;
 pub mod audit;
 pub mod comments;
 pub mod entities;

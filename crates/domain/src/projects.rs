@@ -27,6 +27,18 @@ pub enum ProjectAction {
     DeleteComment {
         is_author: bool,
     },
+    /// See an attachment whose viewers may be restricted to a list (`listed`: the caller is on
+    /// it, or uploaded it). Administrators always see it.
+    ViewAttachment {
+        restricted: bool,
+        listed: bool,
+    },
+    /// Upload a new version, change permissions or delete an attachment; `assignee_only` ones
+    /// only by the task's assignee and administrators.
+    EditAttachment {
+        assignee_only: bool,
+        is_assignee: bool,
+    },
     /// Add, change and remove members.
     ManageMembers,
     /// Change settings and milestones, archive.
@@ -88,13 +100,23 @@ pub fn authorize_project(
         Some(scopes) if !scopes.contains(&s) => Err(ProjectDenied::MissingScope(s.as_str())),
         _ => Ok(()),
     };
-    if action == ProjectAction::View {
-        return scope(TokenScope::Read);
+    let is_admin = role == ProjectRole::Admin;
+    match action {
+        ProjectAction::View => return scope(TokenScope::Read),
+        ProjectAction::ViewAttachment { restricted, listed } => {
+            scope(TokenScope::Read)?;
+            // Not on the list: the attachment does not exist for the caller.
+            return if !restricted || listed || is_admin {
+                Ok(())
+            } else {
+                Err(ProjectDenied::NotVisible)
+            };
+        }
+        _ => {}
     }
     scope(TokenScope::Write)?;
-    let is_admin = role == ProjectRole::Admin;
     let allowed = match action {
-        ProjectAction::View => true,
+        ProjectAction::View | ProjectAction::ViewAttachment { .. } => true,
         ProjectAction::EditTasks => role != ProjectRole::Viewer,
         ProjectAction::PostProgress { is_assignee } => {
             is_admin || (is_assignee && role != ProjectRole::Viewer)
@@ -103,6 +125,10 @@ pub fn authorize_project(
         ProjectAction::DeleteComment { is_author } => {
             is_admin || (is_author && role != ProjectRole::Viewer)
         }
+        ProjectAction::EditAttachment {
+            assignee_only,
+            is_assignee,
+        } => role != ProjectRole::Viewer && (!assignee_only || is_assignee || is_admin),
         ProjectAction::ManageMembers | ProjectAction::ManageProject | ProjectAction::Restore => {
             is_admin
         }
@@ -236,6 +262,38 @@ mod tests {
         // A viewer learns it lacks the role before it learns about the archive.
         assert_eq!(
             authorize_project(&a, Some(ProjectRole::Viewer), true, ProjectAction::Restore),
+            Err(ProjectDenied::Role)
+        );
+    }
+
+    #[test]
+    fn attachments_follow_their_own_permissions() {
+        let m = actor(SystemRole::Member, None);
+        let editor = Some(ProjectRole::Editor);
+        let hidden = ProjectAction::ViewAttachment {
+            restricted: true,
+            listed: false,
+        };
+        assert_eq!(
+            authorize_project(&m, editor, false, hidden),
+            Err(ProjectDenied::NotVisible)
+        );
+        assert!(authorize_project(&m, Some(ProjectRole::Admin), false, hidden).is_ok());
+        let mine = ProjectAction::EditAttachment {
+            assignee_only: true,
+            is_assignee: false,
+        };
+        assert_eq!(
+            authorize_project(&m, editor, false, mine),
+            Err(ProjectDenied::Role)
+        );
+        let assignee = ProjectAction::EditAttachment {
+            assignee_only: true,
+            is_assignee: true,
+        };
+        assert!(authorize_project(&m, editor, false, assignee).is_ok());
+        assert_eq!(
+            authorize_project(&m, Some(ProjectRole::Viewer), false, assignee),
             Err(ProjectDenied::Role)
         );
     }

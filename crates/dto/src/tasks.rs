@@ -259,3 +259,80 @@ pub struct MarkdownRequest {
 pub struct MarkdownResponse {
     pub html: String,
 }
+
+/// T5: who may replace or delete an attachment.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AttachmentPermission {
+    /// Everyone who may edit the task.
+    Project,
+    /// Only the task's assignee (and project administrators).
+    AssigneeOnly,
+}
+
+impl AttachmentPermission {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Project => "project",
+            Self::AssigneeOnly => "assignee_only",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "project" => Some(Self::Project),
+            "assignee_only" => Some(Self::AssigneeOnly),
+            _ => None,
+        }
+    }
+}
+
+/// T5: an attached file and its current version.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttachmentResponse {
+    pub id: Uuid,
+    pub task_id: Uuid,
+    /// The file name as uploaded (display only; never used as a path).
+    pub name: String,
+    pub permission: AttachmentPermission,
+    /// When set, only these people (plus the uploader and project administrators) see it.
+    pub viewers: Option<Vec<Uuid>>,
+    pub current_version: i32,
+    pub size: i64,
+    pub sha256: String,
+    pub content_type: String,
+    /// The caller may upload new versions, change permissions or delete it.
+    pub can_edit: bool,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttachmentVersionResponse {
+    pub number: i32,
+    pub name: String,
+    pub size: i64,
+    pub sha256: String,
+    pub content_type: String,
+    pub uploaded_by: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+/// T5: change who may edit or see an attachment.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAttachmentRequest {
+    pub permission: Option<AttachmentPermission>,
+    /// A list of users, or `null` for everyone who sees the task.
+    #[serde(
+        default,
+        deserialize_with = "crate::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<Uuid>>, max_items = 200))]
+    pub viewers: Option<Option<Vec<Uuid>>>,
+}

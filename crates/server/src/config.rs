@@ -17,6 +17,7 @@ struct FileConfig {
     log: Option<String>,
     web_dir: Option<PathBuf>,
     smtp_url: Option<String>,
+    max_upload_mb: Option<u64>,
 }
 
 /// The resolved configuration.
@@ -32,6 +33,8 @@ pub struct Config {
     pub log: String,
     pub web_dir: PathBuf,
     pub smtp_url: Option<String>,
+    /// Largest upload in MiB (T5), default 50.
+    pub max_upload_mb: u64,
 }
 
 impl std::fmt::Debug for Config {
@@ -117,6 +120,21 @@ impl Config {
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("frontend/dist")),
             smtp_url: pick("TANDEM_SMTP_URL", fc.smtp_url),
+            max_upload_mb: match pick(
+                "TANDEM_MAX_UPLOAD_MB",
+                fc.max_upload_mb.map(|n| n.to_string()),
+            ) {
+                None => 50,
+                Some(v) => v
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (1..=10_240).contains(n))
+                    .ok_or_else(|| {
+                        ConfigError::Invalid(format!(
+                            "TANDEM_MAX_UPLOAD_MB must be a number of MiB from 1 to 10240 (got {v:?})"
+                        ))
+                    })?,
+            },
         };
         if cfg.bind.parse::<std::net::SocketAddr>().is_err() {
             return Err(ConfigError::Invalid(format!(

@@ -204,7 +204,9 @@ async fn serve(cfg: Config) -> Result<(), String> {
     ensure_admin(&db, &cfg).await?;
     let mut api = ApiConfig::with_secret(secret);
     api.web_dir = Some(cfg.web_dir.clone());
-    let state = AppState::new(db, api).await;
+    api.files_dir = cfg.data_dir.join("files");
+    api.max_upload_bytes = cfg.max_upload_mb * 1024 * 1024;
+    let state = AppState::new(db, api).await?;
     let listener = std::net::TcpListener::bind(&cfg.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.bind))?;
     tracing::info!(bind = %cfg.bind, database = %redact_url(&cfg.database_url()), "tandem is listening");

@@ -87,7 +87,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
     .expect("admin");
     let mut config = ApiConfig::with_secret(JWT_SECRET.as_bytes().to_vec());
     adjust(&mut config);
-    let state = AppState::new(db.clone(), config).await;
+    let state = AppState::new(db.clone(), config).await.expect("state");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let server = actix_web::HttpServer::new(move || tandem_api::build_app(state.clone()))

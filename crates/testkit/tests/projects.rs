@@ -5,7 +5,7 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use tandem_testkit::{TestApp, problem, spawn_app};
+use tandem_testkit::{TestApp, problem, spawn_app_with};
 use uuid::Uuid;
 
 async fn body(r: reqwest::Response) -> Value {
@@ -31,7 +31,11 @@ struct Fx {
 
 impl Fx {
     async fn new() -> Fx {
-        let app = spawn_app().await;
+        Fx::with(|_| {}).await
+    }
+
+    async fn with(adjust: impl FnOnce(&mut tandem_api::config::ApiConfig)) -> Fx {
+        let app = spawn_app_with(adjust).await;
         let dept = app.department("市场部").await;
         let sys = app.admin_token().await;
         let (owner_id, owner) = app.member("owner@example.com", dept).await;
@@ -1324,5 +1328,337 @@ async fn comments_render_safely_and_mentions_notify() {
             .await
             .status(),
         401
+    );
+}
+
+fn form(name: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+    )
+}
+
+async fn upload(
+    fx: &Fx,
+    task: &str,
+    token: &str,
+    form: reqwest::multipart::Form,
+) -> reqwest::Response {
+    fx.app
+        .req(
+            Method::POST,
+            &format!("/tasks/{task}/attachments"),
+            Some(token),
+        )
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0";
+
+#[tokio::test]
+async fn attachments_are_stored_hashed_and_downloaded_as_attachments() {
+    let files = std::env::temp_dir().join(format!("tandem-files-{}", Uuid::now_v7()));
+    let dir = files.clone();
+    let fx = Fx::with(move |c| {
+        c.files_dir = dir;
+        c.max_upload_bytes = 64 * 1024;
+    })
+    .await;
+    let t = fx
+        .task(
+            fx.project,
+            &fx.owner,
+            json!({ "assignee_id": fx.editor_id }),
+        )
+        .await;
+    let tid = t["id"].as_str().unwrap();
+    let r = upload(
+        &fx,
+        tid,
+        &fx.editor,
+        form("../../etc/报告.png", PNG.to_vec()),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let a = body(r).await;
+    assert_eq!(a["name"], "报告.png");
+    assert_eq!(a["content_type"], "image/png");
+    assert_eq!(a["size"], PNG.len());
+    assert_eq!(a["sha256"], hex_sha(PNG));
+    assert_eq!(a["can_edit"], true);
+    let aid = a["id"].as_str().unwrap().to_owned();
+    // Downloads: the same bytes, as an attachment, never sniffed or rendered.
+    let r = fx.app.get(&format!("/attachments/{aid}"), &fx.viewer).await;
+    assert_eq!(r.status(), 200);
+    let h = r.headers().clone();
+    assert!(
+        h["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    assert!(
+        h["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("filename*=UTF-8''%E6%8A%A5")
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert!(
+        h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("sandbox")
+    );
+    assert_eq!(r.bytes().await.unwrap().as_ref(), PNG);
+    // A page or a script is never stored as one.
+    let html = b"<html><script>alert(1)</script></html>".to_vec();
+    let r = upload(&fx, tid, &fx.editor, form("x.html", html)).await;
+    let h = body(r).await;
+    assert!(!h["content_type"].as_str().unwrap().contains("html"), "{h}");
+    // Too large: 413 while streaming, and nothing stays on disk.
+    let before = count_files(&files);
+    let r = upload(&fx, tid, &fx.editor, form("big.bin", vec![7u8; 100 * 1024])).await;
+    assert_eq!(r.status(), 413);
+    assert_eq!(count_files(&files), before);
+    // Bad forms.
+    let r = fx
+        .app
+        .req(
+            Method::POST,
+            &format!("/tasks/{tid}/attachments"),
+            Some(&fx.editor),
+        )
+        .json(&json!({ "file": "x" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    let empty = reqwest::multipart::Form::new().text("permission", "project");
+    assert_eq!(upload(&fx, tid, &fx.editor, empty).await.status(), 422);
+    assert_eq!(
+        upload(&fx, tid, &fx.editor, form("e.txt", vec![]))
+            .await
+            .status(),
+        422
+    );
+    let odd = form("a.txt", b"a".to_vec()).text("owner", "me");
+    assert_eq!(upload(&fx, tid, &fx.editor, odd).await.status(), 422);
+    let odd = form("a.txt", b"a".to_vec()).text("permission", "everyone");
+    assert_eq!(upload(&fx, tid, &fx.editor, odd).await.status(), 422);
+    assert_eq!(count_files(&files), before);
+    // Roles: viewers cannot upload; outsiders see nothing.
+    assert_eq!(
+        upload(&fx, tid, &fx.viewer, form("v.txt", b"v".to_vec()))
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        upload(&fx, tid, &fx.outsider, form("o.txt", b"o".to_vec()))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        fx.app
+            .get(&format!("/attachments/{aid}"), &fx.outsider)
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        fx.app
+            .get(&format!("/tasks/{tid}/attachments"), &fx.outsider)
+            .await
+            .status(),
+        404
+    );
+}
+
+fn hex_sha(b: &[u8]) -> String {
+    use std::fmt::Write;
+    let d = <sha2::Sha256 as sha2::Digest>::digest(b);
+    d.iter().fold(String::new(), |mut s, x| {
+        let _ = write!(s, "{x:02x}");
+        s
+    })
+}
+
+fn count_files(dir: &std::path::Path) -> usize {
+    fn walk(p: &std::path::Path) -> usize {
+        std::fs::read_dir(p)
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| {
+                        if e.path().is_dir() {
+                            walk(&e.path())
+                        } else {
+                            1
+                        }
+                    })
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+    walk(dir)
+}
+
+#[tokio::test]
+async fn attachment_versions_and_permissions() {
+    let fx = Fx::new().await;
+    let (helper_id, helper) = fx.app.member("helper@example.com", fx.dept).await;
+    let r = fx
+        .app
+        .post(
+            &format!("/projects/{}/members", fx.project),
+            Some(&fx.owner),
+            json!({ "user_id": helper_id, "role": "editor" }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let t = fx
+        .task(
+            fx.project,
+            &fx.owner,
+            json!({ "assignee_id": fx.editor_id }),
+        )
+        .await;
+    let tid = t["id"].as_str().unwrap();
+    // Only the assignee (and administrators) may replace an assignee_only file.
+    let f = form("方案.txt", b"v1".to_vec()).text("permission", "assignee_only");
+    let a = body(upload(&fx, tid, &fx.editor, f).await).await;
+    let aid = a["id"].as_str().unwrap().to_owned();
+    assert_eq!(a["permission"], "assignee_only");
+    let new_version = |token: String, bytes: &'static [u8]| {
+        let app = &fx.app;
+        let path = format!("/attachments/{aid}/versions");
+        async move {
+            app.req(Method::POST, &path, Some(&token))
+                .multipart(form("方案.txt", bytes.to_vec()))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(new_version(helper.clone(), b"x").await.status(), 403);
+    let r = new_version(fx.editor.clone(), b"v2").await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(body(r).await["current_version"], 2);
+    assert_eq!(new_version(fx.owner.clone(), b"v3").await.status(), 201);
+    // The history is kept.
+    let versions = body(
+        fx.app
+            .get(&format!("/attachments/{aid}/versions"), &fx.viewer)
+            .await,
+    )
+    .await;
+    assert_eq!(versions["items"].as_array().unwrap().len(), 3);
+    let old = fx
+        .app
+        .get(&format!("/attachments/{aid}?version=1"), &fx.viewer)
+        .await;
+    assert_eq!(old.bytes().await.unwrap().as_ref(), b"v1");
+    let cur = fx.app.get(&format!("/attachments/{aid}"), &fx.viewer).await;
+    assert_eq!(cur.bytes().await.unwrap().as_ref(), b"v3");
+    assert_eq!(
+        fx.app
+            .get(&format!("/attachments/{aid}?version=9"), &fx.viewer)
+            .await
+            .status(),
+        404
+    );
+    // Viewing restricted to named people: others don't see it at all.
+    let r = fx
+        .app
+        .patch(
+            &format!("/attachments/{aid}"),
+            &helper,
+            json!({ "viewers": [helper_id] }),
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let r = fx
+        .app
+        .patch(
+            &format!("/attachments/{aid}"),
+            &fx.editor,
+            json!({ "viewers": [helper_id], "permission": "project" }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let list = body(
+        fx.app
+            .get(&format!("/tasks/{tid}/attachments"), &fx.viewer)
+            .await,
+    )
+    .await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        fx.app
+            .get(&format!("/attachments/{aid}"), &fx.viewer)
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        fx.app
+            .get(&format!("/attachments/{aid}"), &helper)
+            .await
+            .status(),
+        200
+    );
+    // The uploader and administrators still see it.
+    assert_eq!(
+        fx.app
+            .get(&format!("/attachments/{aid}"), &fx.editor)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        fx.app
+            .get(&format!("/attachments/{aid}"), &fx.owner)
+            .await
+            .status(),
+        200
+    );
+    // Stale If-Match; then delete.
+    let r = fx
+        .app
+        .req(
+            Method::PATCH,
+            &format!("/attachments/{aid}"),
+            Some(&fx.owner),
+        )
+        .header("If-Match", "\"1\"")
+        .json(&json!({ "viewers": null }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 412);
+    assert_eq!(
+        fx.app
+            .delete(&format!("/attachments/{aid}"), &fx.viewer)
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        fx.app
+            .delete(&format!("/attachments/{aid}"), &helper)
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(
+        fx.app
+            .get(&format!("/attachments/{aid}"), &fx.owner)
+            .await
+            .status(),
+        404
     );
 }

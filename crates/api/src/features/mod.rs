@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod collaboration;

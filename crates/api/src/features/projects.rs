@@ -9,7 +9,7 @@ use tandem_db::audit::{self, AuditEvent};
 use tandem_db::entities::{projects, users};
 use tandem_db::projects as repo;
 use tandem_db::{RepoError, accounts};
-use tandem_domain::projects::{ProjectAction, effective_role};
+use tandem_domain::projects::ProjectAction;
 use tandem_dto::{
     AddMemberRequest, CreateMilestoneRequest, CreateProjectRequest, FieldError, MemberResponse,
     MilestoneResponse, Page, Problem, ProjectResponse, ProjectRole, ProjectStatus,
@@ -753,9 +753,4 @@ pub async fn delete_milestone(
     a.check(&auth, ProjectAction::ManageProject)?;
     repo::delete_milestone(&state.db, m.id).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// The caller's effective role, for handlers that need it beyond yes/no.
-pub fn role_of(auth: &AuthUser, a: &access::ProjectAccess) -> Option<ProjectRole> {
-    effective_role(&auth.actor, a.membership)
 }
