@@ -23,7 +23,7 @@ fi
 cargo build --quiet -p tandem-web --target wasm32-unknown-unknown --profile wasm-release
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-wasm-bindgen --target web --no-typescript --out-dir "$stage" \
+wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section --out-dir "$stage" \
   "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/tandem-web.wasm"
 
 wasm_opt="$TOOLS/node_modules/.bin/wasm-opt"

@@ -295,7 +295,7 @@ test('the administrator finds the colleague, and deactivating them ends their se
   await shot(admin, J, '15-person-admin');
 
   // The colleague's next request fails, the refresh is refused: back to the login page with a message.
-  await user.getByRole('link', { name: '个人中心' }).click();
+  await user.getByRole('link', { name: '项目中心' }).click();
   await user.waitForURL('**/login?next=*');
   await user.getByText('登录已过期，请重新登录。').waitFor();
   await shot(user, J, '16-session-ended');

@@ -11,7 +11,7 @@ use tandem_dto::{SystemRole, UserResponse};
 use crate::api::{self, ApiError, session};
 use crate::components::{Avatar, ErrorBox, Loading, ToastRegion, Toaster};
 use crate::i18n::{I18n, Lang, use_i18n};
-use crate::pages::{admin, login, people, profile};
+use crate::pages::{admin, login, people, profile, projects, tasks};
 
 /// Why the user is looking at the login page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +81,12 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/register") view=login::RegisterPage />
                 <Route path=path!("/pending") view=login::PendingPage />
                 <ParentRoute path=path!("") view=Shell>
-                    <Route path=path!("") view=|| view! { <Redirect path="/me" /> } />
+                    <Route path=path!("") view=|| view! { <Redirect path="/projects" /> } />
+                    <Route path=path!("projects") view=projects::ProjectCenterPage />
+                    <Route path=path!("projects/new") view=projects::NewProjectPage />
+                    <Route path=path!("projects/:id") view=projects::ProjectPage />
+                    <Route path=path!("tasks/:id") view=tasks::TaskPage />
+                    <Route path=path!("my-tasks") view=tasks::MyTasksPage />
                     <Route path=path!("me") view=profile::ProfilePage />
                     <Route path=path!("me/quick-replies") view=profile::QuickRepliesPage />
                     <Route path=path!("me/tokens") view=profile::TokensPage />
@@ -177,12 +182,13 @@ fn TopBar() -> impl IntoView {
     };
     view! {
         <header class="topbar">
-            <a class="brand" href="/me">
+            <a class="brand" href="/projects">
                 <span class="brand-mark" aria-hidden="true">"T"</span>
                 <span class="brand-name">{move || i.t().app_name}</span>
             </a>
             <nav class="nav" aria-label=move || i.t().nav_main>
-                {nav_item("/me", |t| t.nav_personal_center)}
+                {nav_item("/projects", |t| t.nav_projects)}
+                {nav_item("/my-tasks", |t| t.nav_my_tasks)}
                 {nav_item("/people", |t| t.nav_directory)}
                 <Show when=move || auth.is_admin()>
                     {nav_item("/admin/approvals", |t| t.nav_approvals)}
@@ -191,6 +197,7 @@ fn TopBar() -> impl IntoView {
                 </Show>
             </nav>
             <div class="topbar-right">
+                <NotificationBell />
                 <LangSwitch />
                 <div
                     class="menu"
@@ -301,5 +308,87 @@ pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
 pub fn set_title(title: &str) {
     if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
         doc.set_title(&format!("{title} · Tandem"));
+    }
+}
+
+/// Unread notifications (mentions, approvals) with a count in the top bar.
+#[component]
+fn NotificationBell() -> impl IntoView {
+    use tandem_dto::{MarkNotificationsReadRequest, NotificationResponse, Page};
+    let i = use_i18n();
+    let open = RwSignal::new(false);
+    let tick = RwSignal::new(0u32);
+    let list = LocalResource::new(move || {
+        tick.track();
+        api::get::<Page<NotificationResponse>>("/me/notifications?limit=20")
+    });
+    // New mentions show up within a minute without a reload.
+    if let Ok(handle) = set_interval_with_handle(
+        move || {
+            tick.try_update(|t| *t += 1);
+        },
+        std::time::Duration::from_secs(60),
+    ) {
+        on_cleanup(move || handle.clear());
+    }
+    let unread = Signal::derive(move || {
+        list.get()
+            .and_then(Result::ok)
+            .map(|p| p.items.iter().filter(|n| n.read_at.is_none()).count())
+            .unwrap_or(0)
+    });
+    let navigate = use_navigate();
+    let mark = move |ids: Option<Vec<uuid::Uuid>>| {
+        spawn_local(async move {
+            let _ = api::post_action_with::<_>("/me/notifications/read", &MarkNotificationsReadRequest { ids }).await;
+            tick.update(|t| *t += 1);
+        });
+    };
+    view! {
+        <div class="menu" on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
+            <button class="menu-button bell" aria-controls="notifications" aria-expanded=move || open.get().to_string()
+                aria-label=move || format!("{} ({})", i.t().notifications, unread.get())
+                on:click=move |_| { open.update(|o| *o = !*o); tick.update(|t| *t += 1); }>
+                <span aria-hidden="true">"🔔"</span>
+                <Show when=move || { unread.get() > 0 }>
+                    <span class="count" aria-hidden="true">{move || unread.get()}</span>
+                </Show>
+            </button>
+            <Show when=move || open.get()>
+                <div class="menu-list notifications" id="notifications">
+                    <div class="menu-head">
+                        <strong>{move || i.t().notifications}</strong>
+                        <button class="btn small" on:click=move |_| mark(None)>{move || i.t().mark_all_read}</button>
+                    </div>
+                    {
+                        let navigate = navigate.clone();
+                        move || {
+                        let items = list.get().and_then(Result::ok).map(|p| p.items).unwrap_or_default();
+                        if items.is_empty() {
+                            return view! { <p class="muted small pad">{move || i.t().notifications_empty}</p> }.into_any();
+                        }
+                        let navigate = navigate.clone();
+                        items.into_iter().map(move |n| {
+                            let task = n.data.get("task_id").and_then(|v| v.as_str()).map(str::to_owned);
+                            let nid = n.id;
+                            let unread = n.read_at.is_none();
+                            let at = n.created_at;
+                            let navigate = navigate.clone();
+                            view! {
+                                <button class="menu-item notification" class:unread=unread on:click=move |_| {
+                                    mark(Some(vec![nid]));
+                                    open.set(false);
+                                    if let Some(t) = &task { navigate(&format!("/tasks/{t}"), Default::default()); }
+                                }>
+                                    <span class="item-title">{n.title.clone()}</span>
+                                    <span class="muted small">{n.body.clone()}</span>
+                                    <span class="muted small">{move || crate::components::fmt_time(&at, i.lang.get())}</span>
+                                </button>
+                            }
+                        }).collect_view().into_any()
+                    }}
+                </div>
+            </Show>
+        </div>
     }
 }

@@ -5,7 +5,9 @@
 //! two languages without plurals; a plain struct gives the same compile-time completeness.)
 
 use leptos::prelude::*;
-use tandem_dto::{FieldError, SystemRole, TokenScope, UserStatus};
+use tandem_dto::{
+    FieldError, Priority, ProjectRole, SystemRole, TaskStatus, TokenScope, UserStatus,
+};
 
 use crate::api::ApiError;
 
@@ -107,6 +109,10 @@ impl I18n {
             (_, "not_found") => t.err_not_found_ref.into(),
             (_, "email_taken") | (_, "taken") => t.err_taken.into(),
             (_, "corrupt") => t.err_corrupt_file.into(),
+            (_, "before_start") => t.err_before_start.into(),
+            (_, "out_of_period") => t.err_out_of_period.into(),
+            (_, "not_member") => t.err_not_member.into(),
+            (_, "nested_subtask") => t.err_nested_subtask.into(),
             _ => e.message.clone(),
         }
     }
@@ -136,6 +142,35 @@ impl I18n {
             UserStatus::Active => t.status_active,
             UserStatus::Rejected => t.status_rejected,
             UserStatus::Deactivated => t.status_deactivated,
+        }
+    }
+
+    pub fn task_status(&self, s: TaskStatus) -> &'static str {
+        let t = self.t();
+        match s {
+            TaskStatus::Todo => t.ts_todo,
+            TaskStatus::InProgress => t.ts_in_progress,
+            TaskStatus::InReview => t.ts_in_review,
+            TaskStatus::Done => t.ts_done,
+            TaskStatus::Archived => t.ts_archived,
+        }
+    }
+
+    pub fn priority(&self, p: Priority) -> &'static str {
+        let t = self.t();
+        match p {
+            Priority::High => t.prio_high,
+            Priority::Medium => t.prio_medium,
+            Priority::Low => t.prio_low,
+        }
+    }
+
+    pub fn project_role(&self, r: ProjectRole) -> &'static str {
+        let t = self.t();
+        match r {
+            ProjectRole::Admin => t.prole_admin,
+            ProjectRole::Editor => t.prole_editor,
+            ProjectRole::Viewer => t.prole_viewer,
         }
     }
 
@@ -177,6 +212,11 @@ fn api_error_in(t: &Tr, lang: Lang, e: &ApiError) -> String {
         (_, Some("department_cycle")) => Some(t.err_department_cycle),
         (_, Some("last_admin")) => Some(t.err_last_admin),
         (_, Some("not_pending")) => Some(t.err_not_pending),
+        (_, Some("invalid_transition")) => Some(t.err_invalid_transition),
+        (_, Some("project_archived")) => Some(t.err_project_archived),
+        (_, Some("already_member")) => Some(t.err_already_member),
+        (_, Some("dependency_cycle")) => Some(t.err_dependency_cycle),
+        (_, Some("project_role")) => Some(t.err_project_role),
         (_, Some(c)) if c.ends_with("_taken") => Some(t.err_taken),
         (_, Some("corrupt")) => Some(t.err_corrupt_file),
         (413, _) => Some(t.err_too_large),

@@ -4,3 +4,5 @@ pub mod admin;
 pub mod login;
 pub mod people;
 pub mod profile;
+pub mod projects;
+pub mod tasks;
