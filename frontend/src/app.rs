@@ -340,7 +340,11 @@ fn NotificationBell() -> impl IntoView {
     let navigate = use_navigate();
     let mark = move |ids: Option<Vec<uuid::Uuid>>| {
         spawn_local(async move {
-            let _ = api::post_action_with::<_>("/me/notifications/read", &MarkNotificationsReadRequest { ids }).await;
+            let _ = api::post_action_with::<_>(
+                "/me/notifications/read",
+                &MarkNotificationsReadRequest { ids },
+            )
+            .await;
             tick.update(|t| *t += 1);
         });
     };
@@ -349,7 +353,9 @@ fn NotificationBell() -> impl IntoView {
             <button class="menu-button bell" aria-controls="notifications" aria-expanded=move || open.get().to_string()
                 aria-label=move || format!("{} ({})", i.t().notifications, unread.get())
                 on:click=move |_| { open.update(|o| *o = !*o); tick.update(|t| *t += 1); }>
-                <span aria-hidden="true">"🔔"</span>
+                <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+                    <path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6v-5a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1z" />
+                </svg>
                 <Show when=move || { unread.get() > 0 }>
                     <span class="count" aria-hidden="true">{move || unread.get()}</span>
                 </Show>

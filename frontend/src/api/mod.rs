@@ -290,7 +290,9 @@ pub async fn post_action<T: DeserializeOwned>(path: &str) -> Result<T, ApiError>
 
 /// A POST with a JSON body answered with 204.
 pub async fn post_action_with<B: Serialize>(path: &str, body: &B) -> Result<(), ApiError> {
-    send(Method::Post, path, json_body(body)?, None).await.map(drop)
+    send(Method::Post, path, json_body(body)?, None)
+        .await
+        .map(drop)
 }
 
 pub async fn patch<B: Serialize, T: DeserializeOwned>(

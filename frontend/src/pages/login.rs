@@ -326,7 +326,10 @@ pub fn PendingPage() -> impl IntoView {
     view! {
         <PublicFrame>
             <div class="card narrow pending">
-                <div class="pending-icon" aria-hidden="true">"⏳"</div>
+                <svg class="pending-icon" viewBox="0 0 24 24" width="44" height="44" aria-hidden="true">
+                    <circle cx="12" cy="12" r="10" fill="none" stroke="currentColor" stroke-width="1.8" />
+                    <path d="M12 6v6l4 2" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" />
+                </svg>
                 <h1>{move || i.t().pending_title}</h1>
                 <p>
                     {move || if just_registered() { i.t().pending_registered } else { i.t().pending_login }}

@@ -31,7 +31,8 @@ pub fn ProjectCenterPage() -> impl IntoView {
     Effect::new(move || set_title(i.t().nav_projects));
     let departments = LocalResource::new(|| api::all::<DepartmentResponse>("/departments"));
     let dept = Memo::new(move |_| query.with(|q| q.get("department").unwrap_or_default()));
-    let status = Memo::new(move |_| query.with(|q| q.get("status").unwrap_or_else(|| "active".into())));
+    let status =
+        Memo::new(move |_| query.with(|q| q.get("status").unwrap_or_else(|| "active".into())));
     let projects = LocalResource::new(move || {
         let (d, s) = (dept.get(), status.get());
         async move {
@@ -62,7 +63,11 @@ pub fn ProjectCenterPage() -> impl IntoView {
             s = v;
         }
         navigate(
-            &format!("/projects?department={}&status={}", api::enc(&d), api::enc(&s)),
+            &format!(
+                "/projects?department={}&status={}",
+                api::enc(&d),
+                api::enc(&s)
+            ),
             leptos_router::NavigateOptions {
                 replace: true,
                 ..Default::default()
@@ -175,7 +180,11 @@ pub fn NewProjectPage() -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut errs = Vec::new();
-        errs.extend(tandem_dto::rules::required_text("name", &name.get_untracked(), 200));
+        errs.extend(tandem_dto::rules::required_text(
+            "name",
+            &name.get_untracked(),
+            200,
+        ));
         let start_d = start.get_untracked().parse::<chrono::NaiveDate>().ok();
         let end_d = end.get_untracked().parse::<chrono::NaiveDate>().ok();
         let err = |field: &str, code: &str| tandem_dto::FieldError {
@@ -214,7 +223,8 @@ pub fn NewProjectPage() -> impl IntoView {
                     ms.push(CreateMilestoneRequest {
                         name: m.name.get_untracked().trim().to_owned(),
                         date: d,
-                        description: Some(m.description.get_untracked()).filter(|s| !s.trim().is_empty()),
+                        description: Some(m.description.get_untracked())
+                            .filter(|s| !s.trim().is_empty()),
                     });
                 }
             }
@@ -224,7 +234,9 @@ pub fn NewProjectPage() -> impl IntoView {
             crate::pages::login::focus_first_invalid();
             return;
         }
-        let (Some(start_date), Some(end_date)) = (start_d, end_d) else { return };
+        let (Some(start_date), Some(end_date)) = (start_d, end_d) else {
+            return;
+        };
         let req = CreateProjectRequest {
             name: name.get_untracked().trim().to_owned(),
             goal: goal.get_untracked(),
@@ -385,13 +397,17 @@ pub fn ProjectPage() -> impl IntoView {
         version.track();
         async move {
             match id {
-                Some(id) => api::all::<MilestoneResponse>(&format!("/projects/{id}/milestones")).await,
+                Some(id) => {
+                    api::all::<MilestoneResponse>(&format!("/projects/{id}/milestones")).await
+                }
                 None => Ok(Vec::new()),
             }
         }
     });
-    let member_list = Signal::derive(move || members.get().and_then(Result::ok).unwrap_or_default());
-    let milestone_list = Signal::derive(move || milestones.get().and_then(Result::ok).unwrap_or_default());
+    let member_list =
+        Signal::derive(move || members.get().and_then(Result::ok).unwrap_or_default());
+    let milestone_list =
+        Signal::derive(move || milestones.get().and_then(Result::ok).unwrap_or_default());
     let names = Signal::derive(move || {
         member_list
             .get()
@@ -489,12 +505,23 @@ fn Members(
     });
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (Ok(user_id), Some(role)) = (person.get_untracked().parse::<Uuid>(), ProjectRole::parse(&role.get_untracked())) else {
-            toaster.push(crate::components::ToastKind::Error, i.t_untracked().choose_person);
+        let (Ok(user_id), Some(role)) = (
+            person.get_untracked().parse::<Uuid>(),
+            ProjectRole::parse(&role.get_untracked()),
+        ) else {
+            toaster.push(
+                crate::components::ToastKind::Error,
+                i.t_untracked().choose_person,
+            );
             return;
         };
         spawn_local(async move {
-            match api::post::<_, MemberResponse>(&format!("/projects/{project}/members"), &AddMemberRequest { user_id, role }).await {
+            match api::post::<_, MemberResponse>(
+                &format!("/projects/{project}/members"),
+                &AddMemberRequest { user_id, role },
+            )
+            .await
+            {
                 Ok(_) => {
                     toaster.success(i.t_untracked().member_added);
                     person.set(String::new());
@@ -506,7 +533,13 @@ fn Members(
     };
     let set_role = move |user: Uuid, role: ProjectRole| {
         spawn_local(async move {
-            match api::patch::<_, MemberResponse>(&format!("/projects/{project}/members/{user}"), &UpdateMemberRequest { role }, None).await {
+            match api::patch::<_, MemberResponse>(
+                &format!("/projects/{project}/members/{user}"),
+                &UpdateMemberRequest { role },
+                None,
+            )
+            .await
+            {
                 Ok(_) => toaster.success(i.t_untracked().saved),
                 Err(e) => toaster.error(&e),
             }
@@ -612,12 +645,25 @@ fn Milestones(
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Ok(d) = date.get_untracked().parse::<chrono::NaiveDate>() else {
-            errors.set(vec![tandem_dto::FieldError { field: "date".into(), code: "required".into(), message: String::new() }]);
+            errors.set(vec![tandem_dto::FieldError {
+                field: "date".into(),
+                code: "required".into(),
+                message: String::new(),
+            }]);
             return;
         };
-        let req = CreateMilestoneRequest { name: name.get_untracked().trim().to_owned(), date: d, description: None };
+        let req = CreateMilestoneRequest {
+            name: name.get_untracked().trim().to_owned(),
+            date: d,
+            description: None,
+        };
         spawn_local(async move {
-            match api::post::<_, MilestoneResponse>(&format!("/projects/{project}/milestones"), &req).await {
+            match api::post::<_, MilestoneResponse>(
+                &format!("/projects/{project}/milestones"),
+                &req,
+            )
+            .await
+            {
                 Ok(_) => {
                     name.set(String::new());
                     date.set(String::new());
@@ -637,7 +683,9 @@ fn Milestones(
         }
         spawn_local(async move {
             match api::delete(&format!("/milestones/{id}")).await {
-                Ok(()) => { let _ = reload.try_run(()); }
+                Ok(()) => {
+                    let _ = reload.try_run(());
+                }
                 Err(e) => toaster.error(&e),
             }
         });
@@ -717,7 +765,10 @@ fn Settings(project: ProjectResponse, reload: Callback<()>) -> impl IntoView {
             (ProjectStatus::Active, i.t_untracked().confirm_restore)
         };
         if confirm(question) {
-            send(UpdateProjectRequest { status: Some(status), ..Default::default() });
+            send(UpdateProjectRequest {
+                status: Some(status),
+                ..Default::default()
+            });
         }
     };
     view! {

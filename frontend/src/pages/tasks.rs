@@ -95,7 +95,8 @@ pub fn TaskList(
     let query = use_query_map();
     let navigate = use_navigate();
     let keys = ["status", "priority", "overdue", "assignee_id", "q", "sort"];
-    let param = move |k: &'static str| Memo::new(move |_| query.with(|q| q.get(k).unwrap_or_default()));
+    let param =
+        move |k: &'static str| Memo::new(move |_| query.with(|q| q.get(k).unwrap_or_default()));
     let status = param("status");
     let priority = param("priority");
     let overdue = param("overdue");
@@ -219,21 +220,49 @@ pub fn TaskList(
     };
     let all = move || Signal::derive(move || i.t().all.to_owned());
     let status_options = std::iter::once((String::new(), all()))
-        .chain(STATUSES.map(|s| (s.as_str().to_owned(), Signal::derive(move || i.task_status(s).to_owned()))))
+        .chain(STATUSES.map(|s| {
+            (
+                s.as_str().to_owned(),
+                Signal::derive(move || i.task_status(s).to_owned()),
+            )
+        }))
         .collect::<Vec<_>>();
     let priority_options = std::iter::once((String::new(), all()))
-        .chain(PRIORITIES.map(|p| (p.as_str().to_owned(), Signal::derive(move || i.priority(p).to_owned()))))
+        .chain(PRIORITIES.map(|p| {
+            (
+                p.as_str().to_owned(),
+                Signal::derive(move || i.priority(p).to_owned()),
+            )
+        }))
         .collect::<Vec<_>>();
     let overdue_options = vec![
         (String::new(), all()),
-        ("true".to_owned(), Signal::derive(move || i.t().only_overdue.to_owned())),
-        ("false".to_owned(), Signal::derive(move || i.t().not_overdue.to_owned())),
+        (
+            "true".to_owned(),
+            Signal::derive(move || i.t().only_overdue.to_owned()),
+        ),
+        (
+            "false".to_owned(),
+            Signal::derive(move || i.t().not_overdue.to_owned()),
+        ),
     ];
     let sort_options = vec![
-        (String::new(), Signal::derive(move || i.t().sort_created.to_owned())),
-        ("due".to_owned(), Signal::derive(move || i.t().sort_due.to_owned())),
-        ("priority".to_owned(), Signal::derive(move || i.t().sort_priority.to_owned())),
-        ("updated".to_owned(), Signal::derive(move || i.t().sort_updated.to_owned())),
+        (
+            String::new(),
+            Signal::derive(move || i.t().sort_created.to_owned()),
+        ),
+        (
+            "due".to_owned(),
+            Signal::derive(move || i.t().sort_due.to_owned()),
+        ),
+        (
+            "priority".to_owned(),
+            Signal::derive(move || i.t().sort_priority.to_owned()),
+        ),
+        (
+            "updated".to_owned(),
+            Signal::derive(move || i.t().sort_updated.to_owned()),
+        ),
     ];
     let change = move |id: Uuid, to: TaskStatus| {
         spawn_local(async move {
@@ -510,7 +539,8 @@ fn TaskView(task: TaskResponse, etag: Option<String>, reload: Callback<()>) -> i
     let milestones = LocalResource::new(move || async move {
         api::all::<MilestoneResponse>(&format!("/projects/{project_id}/milestones")).await
     });
-    let member_list = Signal::derive(move || members.get().and_then(Result::ok).unwrap_or_default());
+    let member_list =
+        Signal::derive(move || members.get().and_then(Result::ok).unwrap_or_default());
     let names = Signal::derive(move || {
         member_list
             .get()
@@ -577,7 +607,9 @@ fn TaskView(task: TaskResponse, etag: Option<String>, reload: Callback<()>) -> i
         saving.set(true);
         let tag = etag.get_value();
         spawn_local(async move {
-            match api::patch::<_, TaskResponse>(&format!("/tasks/{id}"), &body, tag.as_deref()).await {
+            match api::patch::<_, TaskResponse>(&format!("/tasks/{id}"), &body, tag.as_deref())
+                .await
+            {
                 Ok(_) => {
                     toaster.success(i.t_untracked().saved);
                     let _ = reload.try_run(());
@@ -864,8 +896,12 @@ fn Activity(task: Uuid, names: Signal<HashMap<Uuid, String>>) -> impl IntoView {
     let value = move |field: &str, v: Option<String>| -> String {
         let Some(v) = v else { return "—".into() };
         match field {
-            "status" => TaskStatus::parse(&v).map(|s| i.task_status(s).to_owned()).unwrap_or(v),
-            "priority" => Priority::parse(&v).map(|p| i.priority(p).to_owned()).unwrap_or(v),
+            "status" => TaskStatus::parse(&v)
+                .map(|s| i.task_status(s).to_owned())
+                .unwrap_or(v),
+            "priority" => Priority::parse(&v)
+                .map(|p| i.priority(p).to_owned())
+                .unwrap_or(v),
             "assignee_id" => v
                 .parse::<Uuid>()
                 .ok()
@@ -954,7 +990,21 @@ fn Comments(
                 t.push(' ');
             }
         });
-        crate::components::focus_later("comment-body");
+        // Back to typing, after the inserted name.
+        gloo_timers::callback::Timeout::new(0, || {
+            if let Some(el) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id("comment-body"))
+                .and_then(|e| {
+                    wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlTextAreaElement>(e).ok()
+                })
+            {
+                let end = el.value().encode_utf16().count() as u32;
+                let _ = el.focus();
+                let _ = el.set_selection_range(end, end);
+            }
+        })
+        .forget();
     };
     let post = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

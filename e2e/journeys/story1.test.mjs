@@ -1,0 +1,203 @@
+// Story 1 of PRODUCT.md, "新产品上市": the marketing lead starts a cross-department project,
+// assigns the first tasks to the leads of three departments, one lead reports progress and
+// mentions another, who is notified; an overdue task is red; a viewer cannot edit.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { adminToken, api, startServer } from '../lib/server.mjs';
+import { launch, person, shot } from '../lib/browser.mjs';
+
+const J = 'story1';
+const PASSWORD = 'a long enough password';
+let server;
+let chromium;
+const people = {};
+const pages = {};
+
+async function signIn(page, login) {
+  await page.goto('/login');
+  await page.fill('#login', login);
+  await page.fill('#password', PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+}
+
+before(async () => {
+  server = await startServer();
+  chromium = await launch();
+  const admin = await adminToken(server.base);
+  const dept = {};
+  for (const name of ['市场部', '研发部', '生产部', '销售部']) {
+    dept[name] = (await api(server.base, 'POST', '/departments', { name }, admin)).id;
+  }
+  const staff = [
+    ['wang', '王芳', '市场部', '市场总监'],
+    ['li', '李雷', '研发部', '研发经理'],
+    ['zhang', '张伟', '生产部', '生产主管'],
+    ['zhao', '赵敏', '销售部', '销售代表'],
+  ];
+  for (const [key, name, d, position] of staff) {
+    const email = `${key}@example.com`;
+    const u = await api(server.base, 'POST', '/auth/register', { email, name, department_id: dept[d], position, password: PASSWORD });
+    await api(server.base, 'POST', `/admin/registrations/${u.id}/approve`, undefined, admin);
+    people[key] = { id: u.id, email, name };
+    pages[key] = await person(chromium.browser, server.base, { locale: 'zh-CN' });
+  }
+});
+
+after(async () => {
+  // Where everyone ended up: the first thing to look at when a step failed.
+  for (const [key, page] of Object.entries(pages)) {
+    await shot(page, J, `zz-end-${key}`).catch(() => {});
+  }
+  await chromium?.close();
+  await server?.stop();
+});
+
+test('the marketing lead creates 新产品上市 with three departments and three milestones', async () => {
+  const p = pages.wang;
+  await signIn(p, people.wang.email);
+  await p.goto('/projects');
+  await p.getByText('还没有项目').waitFor();
+  await shot(p, J, '01-project-center-empty');
+  await p.getByRole('link', { name: '新建项目' }).click();
+  await p.waitForURL('**/projects/new');
+  // The form checks before sending: nothing filled in.
+  await p.getByRole('button', { name: '创建项目' }).click();
+  await p.getByText('此项必填').first().waitFor();
+  await p.fill('#name', '新产品上市');
+  await p.fill('#goal', '三个月内完成新产品从研发到上市的全流程');
+  await p.fill('#start_date', '2026-11-01');
+  await p.fill('#end_date', '2027-01-31');
+  for (const d of ['市场部', '研发部', '生产部', '销售部']) await p.getByLabel(d).check();
+  const milestones = [['研发完成', '2026-12-15'], ['生产备货', '2027-01-10'], ['市场预热', '2027-01-25']];
+  for (const [i, [name, date]] of milestones.entries()) {
+    await p.getByRole('button', { name: '添加里程碑' }).click();
+    await p.locator('.milestone-row').nth(i).locator('input').nth(0).fill(name);
+    await p.locator('.milestone-row').nth(i).locator('input[type=date]').fill(date);
+  }
+  await shot(p, J, '02-new-project');
+  await p.getByRole('button', { name: '创建项目' }).click();
+  await p.waitForURL(/\/projects\/[0-9a-f-]{36}$/);
+  await p.locator('h1', { hasText: '新产品上市' }).waitFor();
+  people.project = p.url().split('/').pop();
+  assert.deepEqual(p.errors, []);
+});
+
+test('she adds the leads as members, picked by department, and a viewer from sales', async () => {
+  const p = pages.wang;
+  await p.getByRole('link', { name: '成员' }).click();
+  for (const [dept, who, role] of [['研发部', '李雷', 'editor'], ['生产部', '张伟', 'editor'], ['销售部', '赵敏', 'viewer']]) {
+    await p.selectOption('#member-dept', { label: dept });
+    await p.locator('#member-person option', { hasText: who }).waitFor({ state: 'attached' });
+    await p.selectOption('#member-person', { label: `${who} · ${{ 李雷: '研发经理', 张伟: '生产主管', 赵敏: '销售代表' }[who]}` });
+    await p.selectOption('#member-role', role);
+    await p.getByRole('button', { name: '添加', exact: true }).click();
+    await p.locator('.list .item-title', { hasText: who }).waitFor();
+  }
+  await shot(p, J, '03-members');
+});
+
+test('she assigns 需求调研, 原型设计 and 生产排期 to the three leads; the overdue one is red', async () => {
+  const p = pages.wang;
+  await p.getByRole('link', { name: '任务', exact: true }).click();
+  const tasks = [['需求调研', '王芳', '2026-11-20'], ['原型设计', '李雷', '2026-12-10'], ['生产排期', '张伟', '2027-01-05']];
+  for (const [title, who, due] of tasks) {
+    await p.fill('#new-task-title', title);
+    await p.selectOption('#new-task-assignee', { label: who });
+    await p.fill('#new-task-due', due);
+    await p.locator('form.new-task').getByRole('button', { name: '添加' }).click();
+    await p.locator('.task-row .item-title', { hasText: title }).waitFor();
+  }
+  // 需求调研 was due on 2026-11-20: overdue, shown in red.
+  const row = p.locator('.task-row', { hasText: '需求调研' });
+  await row.locator('.badge', { hasText: '已逾期' }).waitFor();
+  assert.match(await row.getAttribute('class'), /overdue/);
+  assert.doesNotMatch(await p.locator('.task-row', { hasText: '生产排期' }).getAttribute('class'), /overdue/);
+  // Filters live in the URL.
+  await p.selectOption('#filter-overdue', 'true');
+  await p.waitForURL(/overdue=true/);
+  await p.locator('.task-row', { hasText: '生产排期' }).waitFor({ state: 'detached' });
+  assert.equal(await p.locator('.task-row').count(), 1);
+  await shot(p, J, '04-tasks-overdue-filter');
+  await p.selectOption('#filter-overdue', '');
+  await p.locator('.task-row', { hasText: '生产排期' }).waitFor();
+  await shot(p, J, '05-tasks');
+  // The project center shows progress and the overdue count.
+  await p.goto('/projects');
+  await p.locator('.project-card', { hasText: '新产品上市' }).getByText('已逾期 1').waitFor();
+  await shot(p, J, '06-project-center');
+  assert.deepEqual(p.errors, []);
+});
+
+test('the R&D lead reports progress and mentions the production lead', async () => {
+  const p = pages.li;
+  await signIn(p, people.li.email);
+  await p.getByRole('link', { name: '任务中心' }).click();
+  await p.locator('.task-row .item-title', { hasText: '原型设计' }).click();
+  await p.waitForURL(/\/tasks\//);
+  await p.locator('h1', { hasText: '原型设计' }).waitFor();
+  // A range input: set like a person dragging it (the form appears once the role is known).
+  await p.locator('#progress-percent').waitFor();
+  await p.$eval('#progress-percent', (el) => {
+    el.value = '40';
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  await p.fill('#progress-note', '交互原型完成，视觉稿进行中');
+  await p.getByRole('button', { name: '更新进度' }).click();
+  await p.getByText('交互原型完成，视觉稿进行中').waitFor();
+  await p.locator('h2', { hasText: '40%' }).waitFor();
+  // @-autocomplete: typing "@张" suggests 张伟.
+  await p.locator('#comment-body').fill('@张');
+  await p.getByRole('button', { name: '@张伟' }).click();
+  // Picking a name hands the keyboard back to the text, after the name: keep typing.
+  await p.waitForFunction(() => {
+    const el = document.activeElement;
+    return el?.id === 'comment-body' && el.selectionStart === el.value.length;
+  });
+  await p.keyboard.type('原型评审安排在周五，请准备产线评估');
+  await p.getByRole('button', { name: '发表', exact: true }).click();
+  await p.locator('.comment', { hasText: '@张伟 原型评审安排在周五' }).waitFor();
+  await shot(p, J, '07-task-progress-comment');
+  assert.deepEqual(p.errors, []);
+});
+
+test('the production lead sees the mention in the notification bell and opens the task', async () => {
+  const p = pages.zhang;
+  await signIn(p, people.zhang.email);
+  // Unread: the approval of the account, and the mention.
+  const bell = p.locator('button.bell');
+  await bell.locator('.count', { hasText: '2' }).waitFor();
+  await bell.click();
+  await p.locator('.notification', { hasText: '原型设计' }).waitFor();
+  await shot(p, J, '08-notification');
+  await p.locator('.notification', { hasText: '原型设计' }).click();
+  await p.waitForURL(/\/tasks\//);
+  await p.locator('.comment', { hasText: '原型评审安排在周五' }).waitFor();
+  await bell.locator('.count', { hasText: '1' }).waitFor();
+  assert.deepEqual(p.errors, []);
+});
+
+test('a viewer from sales reads everything and can change nothing', async () => {
+  const p = pages.zhao;
+  await signIn(p, people.zhao.email);
+  await p.goto(`/projects/${people.project}`);
+  await p.locator('.task-row', { hasText: '原型设计' }).waitFor();
+  assert.equal(await p.locator('form.new-task').count(), 0);
+  assert.equal(await p.locator('.task-row select').count(), 0);
+  await p.locator('.task-row .item-title', { hasText: '原型设计' }).click();
+  await p.locator('h1', { hasText: '原型设计' }).waitFor();
+  assert.ok(await p.locator('#task-title').isDisabled());
+  assert.equal(await p.locator('#comment-body').count(), 0);
+  await shot(p, J, '09-viewer-task');
+  // The API refuses it too.
+  const login = await api(server.base, 'POST', '/auth/login', { login: people.zhao.email, password: PASSWORD });
+  const taskId = p.url().split('/').pop();
+  const r = await fetch(`${server.base}/api/v1/tasks/${taskId}`, {
+    method: 'PATCH',
+    headers: { Authorization: `Bearer ${login.access_token}`, 'Content-Type': 'application/json', 'If-Match': '*' },
+    body: JSON.stringify({ title: '改名' }),
+  });
+  assert.equal(r.status, 403);
+  assert.deepEqual(p.errors, []);
+});
