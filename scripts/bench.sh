@@ -1,8 +1,83 @@
 #!/usr/bin/env bash
-# Benchmarks. Today: the web app's download size (wasm + JS + CSS, raw and gzip) against its
-# budget. The API latency benchmark (100k tasks) arrives with the task center.
+# Benchmarks (`just bench`):
+#  1. the web app's download size against its budget;
+#  2. API latency and throughput on a project of 100 000 tasks (seeded through the db layer by
+#     tandem-seed), measured with wrk next to the server's bare /api/ping in the same run, so the
+#     figures can be read as ratios on a noisy machine.
+# Env: BENCH_TASKS (100000), BENCH_SECONDS (10), BENCH_CONNECTIONS (32).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tandem/target}"
+TASKS="${BENCH_TASKS:-100000}"
+SECONDS_EACH="${BENCH_SECONDS:-10}"
+CONNS="${BENCH_CONNECTIONS:-32}"
+
+echo "== web app size"
 scripts/build-web.sh >/dev/null
-echo "web app size (frontend/dist/size.txt):"
 cat frontend/dist/size.txt
+
+if ! command -v wrk >/dev/null; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get install -y -q wrk >/dev/null || { echo "missing: wrk (apt-get install wrk)" >&2; exit 1; }
+fi
+cargo build --quiet --release -p tandem-server --bins
+bin="$CARGO_TARGET_DIR/release"
+dir=$(mktemp -d)
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$dir"' EXIT
+
+echo
+echo "== seeding $TASKS tasks (db layer)"
+start=$SECONDS
+ids=$("$bin/tandem-seed" --database-url "sqlite://$dir/tandem.db?mode=rwc" --tasks "$TASKS")
+echo "seeded in $((SECONDS - start)) s"
+project=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["project_id"])' "$ids")
+task=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["task_id"])' "$ids")
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+TANDEM_DATA_DIR="$dir" TANDEM_BIND="127.0.0.1:$port" TANDEM_LOG=warn TANDEM_WEB_DIR="$dir/none" \
+  "$bin/tandem" serve >"$dir/server.log" 2>&1 &
+server=$!
+base="http://127.0.0.1:$port"
+for _ in $(seq 100); do curl -fs "$base/api/health" >/dev/null && break; sleep 0.1; done
+token=$(curl -fs -H 'Content-Type: application/json' \
+  -d '{"login":"bench@example.com","password":"bench-password-1"}' "$base/api/v1/auth/login" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+
+# Runs wrk; prints "p50_ms p99_ms req_per_s".
+measure() {
+  local out
+  out=$(wrk -t2 -c"$CONNS" -d"${SECONDS_EACH}s" --latency -H "Authorization: Bearer $token" "$base$1")
+  if echo "$out" | grep -q "Non-2xx"; then
+    echo "error responses from $1:" >&2
+    echo "$out" >&2
+    exit 1
+  fi
+  local p50 p99 rps
+  p50=$(echo "$out" | awk '$1=="50%"{print $2}')
+  p99=$(echo "$out" | awk '$1=="99%"{print $2}')
+  rps=$(echo "$out" | awk '/^Requests\/sec/{print $2}')
+  echo "$(to_ms "$p50") $(to_ms "$p99") $rps"
+}
+to_ms() {
+  python3 -c '
+import re,sys
+v,u=re.match(r"([0-9.]+)(us|ms|s)",sys.argv[1]).groups()
+print(round(float(v)*{"us":0.001,"ms":1,"s":1000}[u],2))' "$1"
+}
+
+echo
+echo "== $CONNS connections, ${SECONDS_EACH}s each, SQLite"
+read -r ping50 ping99 pingrps < <(measure /api/ping)
+read -r list50 list99 listrps < <(measure "/api/v1/projects/$project/tasks?limit=50&status=todo&sort=due")
+read -r one50 one99 onerps < <(measure "/api/v1/tasks/$task")
+printf '%-58s %8s %8s %10s %8s\n' endpoint "p50 ms" "p99 ms" "req/s" "vs ping"
+row() { printf '%-58s %8s %8s %10s %8s\n' "$1" "$2" "$3" "$4" "$(python3 -c "print(f'{$4/$pingrps:.2f}')")"; }
+row "GET /api/ping (no database)" "$ping50" "$ping99" "$pingrps"
+row "GET /projects/{id}/tasks?limit=50&status=todo&sort=due" "$list50" "$list99" "$listrps"
+row "GET /tasks/{id}" "$one50" "$one99" "$onerps"
+echo
+python3 - "$list99" "$onerps" "$pingrps" <<'PY'
+import sys
+list99, one, ping = map(float, sys.argv[1:])
+print(f"target: list p99 <= 25 ms ............ {list99:.2f} ms  {'met' if list99 <= 25 else 'MISSED'}")
+print(f"target: task >= 0.3 x ping req/s ...... {one/ping:.2f} x  {'met' if one >= 0.3 * ping else 'MISSED'}")
+PY

@@ -7,6 +7,7 @@ mod m20261126_000001_create_accounts;
 mod m20261126_000002_create_idempotency_keys;
 mod m20261126_000003_create_projects;
 mod m20261126_000004_create_task_collaboration;
+mod m20261126_000005_task_due_key;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_create_idempotency_keys::Migration),
             Box::new(m20261126_000003_create_projects::Migration),
             Box::new(m20261126_000004_create_task_collaboration::Migration),
+            Box::new(m20261126_000005_task_due_key::Migration),
         ]
     }
 }

@@ -47,6 +47,7 @@ pub fn build_app(
         .app_data(query_config())
         .app_data(path_config())
         .service(web::resource("/api/health").route(web::get().to(health::get_health)))
+        .service(web::resource("/api/ping").route(web::get().to(health::get_ping)))
         .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", spec))
         .service(web::redirect("/api/docs", "/api/docs/"))
         .service(

@@ -23,7 +23,7 @@ refused with 422.",
         license(name = "Apache-2.0"),
     ),
     paths(
-        health::get_health,
+        health::get_health, health::get_ping,
         auth::register_user, auth::login, auth::refresh_session, auth::logout,
         me::get_me, me::update_me, me::change_password, me::put_avatar, me::get_avatar,
         me::list_quick_replies, me::create_quick_reply, me::update_quick_reply, me::delete_quick_reply,

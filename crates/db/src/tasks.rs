@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Func, IntoCondition};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use tandem_dto::{ActivityResponse, Priority, ProgressResponse, TaskStatus};
@@ -22,6 +22,11 @@ pub fn priority_rank(p: Priority) -> i16 {
         Priority::Medium => 1,
         Priority::Low => 2,
     }
+}
+
+/// Undated tasks sort after every dated one.
+fn due_key(d: Option<NaiveDate>) -> NaiveDate {
+    d.unwrap_or_else(|| NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX))
 }
 
 fn search_text(title: &str, description: &str) -> String {
@@ -60,6 +65,7 @@ pub async fn create_task(db: &impl TransactionTrait, t: NewTask) -> RepoResult<t
         status: Set(TaskStatus::Todo.as_str().to_owned()),
         start_date: Set(t.start_date),
         due_date: Set(t.due_date),
+        due_key: Set(due_key(t.due_date)),
         milestone_id: Set(t.milestone_id),
         parent_id: Set(t.parent_id),
         estimate_hours: Set(t.estimate_hours),
@@ -85,6 +91,58 @@ pub async fn create_task(db: &impl TransactionTrait, t: NewTask) -> RepoResult<t
     txn.commit().await?;
     Ok(task)
 }
+
+/// Many tasks at once, without activity entries: for seeding large data sets (benchmarks,
+/// imports). Batches keep every statement under the engines' bound-parameter limits.
+pub async fn insert_bulk(db: &impl TransactionTrait, tasks_in: Vec<NewTask>) -> RepoResult<()> {
+    let txn = db.begin().await?;
+    let now = Utc::now();
+    let mut rows = Vec::with_capacity(500);
+    for (n, t) in tasks_in.into_iter().enumerate() {
+        rows.push(tasks::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            project_id: Set(t.project_id),
+            search_text: Set(search_text(&t.title, &t.description)),
+            title: Set(t.title),
+            description: Set(t.description),
+            description_html: Set(t.description_html),
+            assignee_id: Set(t.assignee_id),
+            priority: Set(t.priority.as_str().to_owned()),
+            priority_rank: Set(priority_rank(t.priority)),
+            // Spread over the lifecycle so filters have something to do.
+            status: Set(STATUS_CYCLE[n % STATUS_CYCLE.len()].as_str().to_owned()),
+            start_date: Set(t.start_date),
+            due_date: Set(t.due_date),
+            due_key: Set(due_key(t.due_date)),
+            milestone_id: Set(t.milestone_id),
+            parent_id: Set(t.parent_id),
+            estimate_hours: Set(t.estimate_hours),
+            progress: Set(0),
+            created_by: Set(t.created_by),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+        });
+        if rows.len() == 500 {
+            tasks::Entity::insert_many(std::mem::take(&mut rows))
+                .exec(&txn)
+                .await?;
+        }
+    }
+    tasks::Entity::insert_many(rows)
+        .on_empty_do_nothing()
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+const STATUS_CYCLE: [TaskStatus; 4] = [
+    TaskStatus::Todo,
+    TaskStatus::InProgress,
+    TaskStatus::InReview,
+    TaskStatus::Done,
+];
 
 pub async fn find_task(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<tasks::Model> {
     tasks::Entity::find_by_id(id)
@@ -216,6 +274,7 @@ pub async fn update_task(
             new: show(&v),
         });
         am.due_date = Set(v);
+        am.due_key = Set(due_key(v));
     }
     if let Some(v) = c.milestone_id.filter(|v| *v != t.milestone_id) {
         log.push(Change {
@@ -428,25 +487,17 @@ pub async fn list_tasks(
         }
         TaskSort::Due => {
             if let Some(c) = &cursor {
-                let after = match c.due_date {
-                    Some(d) => Condition::any()
-                        .add(tasks::Column::DueDate.gt(d))
+                q = q.filter(
+                    Condition::any()
+                        .add(tasks::Column::DueKey.gt(c.due_key))
                         .add(
                             Condition::all()
-                                .add(tasks::Column::DueDate.eq(d))
+                                .add(tasks::Column::DueKey.eq(c.due_key))
                                 .add(id().gt(c.id)),
-                        )
-                        .add(tasks::Column::DueDate.is_null()),
-                    None => Condition::all()
-                        .add(tasks::Column::DueDate.is_null())
-                        .add(id().gt(c.id)),
-                };
-                q = q.filter(after);
+                        ),
+                );
             }
-            // Undated tasks last on both engines (ascending, PostgreSQL puts NULLs last and
-            // SQLite first): order by "is null" explicitly.
-            q.order_by(Expr::col(tasks::Column::DueDate).is_null(), Order::Asc)
-                .order_by_asc(tasks::Column::DueDate)
+            q.order_by_asc(tasks::Column::DueKey)
                 .order_by_asc(tasks::Column::Id)
         }
     };

@@ -65,3 +65,11 @@ where
 {
     Option::<T>::deserialize(de).map(Some)
 }
+
+/// The server answers.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PingResponse {
+    /// Always `ok`.
+    pub status: String,
+}

@@ -1,5 +1,5 @@
 use actix_web::{HttpResponse, web};
-use tandem_dto::HealthResponse;
+use tandem_dto::{HealthResponse, PingResponse};
 
 use crate::state::AppState;
 
@@ -22,5 +22,15 @@ pub async fn get_health(state: web::Data<AppState>) -> HttpResponse {
         status: "ok".into(),
         database: if db_ok { "ok" } else { "unavailable" }.into(),
         version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+/// Liveness only: answers without touching the database. Load balancers that poll often use
+/// it, and `just bench` measures it as the server's baseline.
+#[utoipa::path(get, path = "/api/ping", tag = "health",
+    responses((status = 200, description = "The server answers", body = PingResponse)))]
+pub async fn get_ping() -> HttpResponse {
+    HttpResponse::Ok().json(PingResponse {
+        status: "ok".into(),
     })
 }

@@ -16,6 +16,8 @@ pub struct Model {
     pub status: String,
     pub start_date: Option<Date>,
     pub due_date: Option<Date>,
+    /// `due_date`, or 9999-12-31 when there is none: the index-friendly sort key.
+    pub due_key: Date,
     pub milestone_id: Option<Uuid>,
     pub parent_id: Option<Uuid>,
     pub estimate_hours: Option<f64>,
