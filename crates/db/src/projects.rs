@@ -429,8 +429,7 @@ pub async fn add_member(
 }
 
 /// Changes a role, refusing to demote the last administrator (counted inside the transaction
-/// that writes; on PostgreSQL two simultaneous demotions under READ COMMITTED could still both
-/// pass — rare enough for a manual action, and a system administrator can always repair it).
+/// that writes, with the project row locked on PostgreSQL).
 pub async fn set_member_role(
     db: &impl TransactionTrait,
     project_id: Uuid,
@@ -471,6 +470,15 @@ pub async fn remove_member(
 
 async fn count_admins(db: &impl ConnectionTrait, project_id: Uuid) -> RepoResult<u64> {
     use sea_orm::PaginatorTrait;
+    // On PostgreSQL, lock the project row first: two administrators demoting each other at
+    // once then run one after the other and the second sees the first's change. (SQLite has a
+    // single writer; the second commit fails rather than both succeeding.)
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        projects::Entity::find_by_id(project_id)
+            .lock_exclusive()
+            .one(db)
+            .await?;
+    }
     Ok(project_members::Entity::find()
         .filter(project_members::Column::ProjectId.eq(project_id))
         .filter(project_members::Column::Role.eq(ProjectRole::Admin.as_str()))

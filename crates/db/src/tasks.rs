@@ -330,8 +330,22 @@ pub async fn update_task(
     Ok(out)
 }
 
-pub async fn delete_task(db: &impl TransactionTrait, id: Uuid) -> RepoResult<()> {
+/// Deletes a task; returns the storage keys of its attachments' files, for the caller to remove
+/// after the commit (the rows go with the task).
+pub async fn delete_task(db: &impl TransactionTrait, id: Uuid) -> RepoResult<Vec<String>> {
     let txn = db.begin().await?;
+    let attachment_ids: Vec<Uuid> = crate::entities::attachments::Entity::find()
+        .select_only()
+        .column(crate::entities::attachments::Column::Id)
+        .filter(crate::entities::attachments::Column::TaskId.eq(id))
+        .into_tuple::<Uuid>()
+        .all(&txn)
+        .await?;
+    let keys = crate::attachments::versions(&txn, &attachment_ids)
+        .await?
+        .into_iter()
+        .map(|v| v.storage_key)
+        .collect();
     // Sub-tasks become top-level tasks rather than disappearing with their parent.
     tasks::Entity::update_many()
         .col_expr(tasks::Column::ParentId, Expr::value(Option::<Uuid>::None))
@@ -340,7 +354,7 @@ pub async fn delete_task(db: &impl TransactionTrait, id: Uuid) -> RepoResult<()>
         .await?;
     tasks::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
-    Ok(())
+    Ok(keys)
 }
 
 /// How a list is ordered.
@@ -378,7 +392,9 @@ pub struct TaskFilter {
     pub due_after: Option<NaiveDate>,
     pub q: Option<String>,
     pub sort: TaskSort,
-    pub after: Option<Uuid>,
+    /// The last task of the previous page (the caller checked it belongs to the listed
+    /// projects: its sort key must not tell anything about other projects).
+    pub after: Option<tasks::Model>,
     pub limit: u64,
 }
 
@@ -421,7 +437,8 @@ pub async fn list_tasks(
             late = late.add(
                 Condition::all()
                     .add(tasks::Column::ProjectId.is_in(ids.iter().copied()))
-                    .add(tasks::Column::DueDate.lt(*today)),
+                    // due_key, never NULL: NOT(...) keeps undated tasks.
+                    .add(tasks::Column::DueKey.lt(*today)),
             );
         }
         let cond = open_condition().add(late);
@@ -443,10 +460,7 @@ pub async fn list_tasks(
         let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
         q = q.filter(tasks::Column::SearchText.like(pattern));
     }
-    let cursor = match f.after {
-        Some(id) => tasks::Entity::find_by_id(id).one(db).await?,
-        None => None,
-    };
+    let cursor = f.after;
     let id = || Expr::col(tasks::Column::Id);
     q = match f.sort {
         TaskSort::Created => {
@@ -673,7 +687,12 @@ pub enum DependencyRefused {
     Cycle,
     /// It exists already.
     Exists,
+    /// The chain of predecessors is too long to check (a guard against pathological graphs).
+    TooDeep,
 }
+
+/// How many predecessors a cycle check may walk.
+const MAX_CHAIN: usize = 10_000;
 
 /// Adds "`task_id` waits for `depends_on`", refusing cycles: walks the predecessors of
 /// `depends_on` breadth-first (one query per level) looking for `task_id`.
@@ -708,6 +727,9 @@ pub async fn add_dependency(
             return Ok(Err(DependencyRefused::Cycle));
         }
         frontier = next.into_iter().filter(|id| seen.insert(*id)).collect();
+        if seen.len() > MAX_CHAIN {
+            return Ok(Err(DependencyRefused::TooDeep));
+        }
     }
     let dep = task_dependencies::ActiveModel {
         task_id: Set(task_id),

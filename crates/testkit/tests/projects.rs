@@ -1477,6 +1477,10 @@ async fn attachments_are_stored_hashed_and_downloaded_as_attachments() {
             .status(),
         404
     );
+    // Deleting the task removes its files too.
+    assert!(count_files(&files) > 0);
+    assert_eq!(fx.app.delete(&format!("/tasks/{tid}"), &fx.owner).await.status(), 204);
+    assert_eq!(count_files(&files), 0);
 }
 
 fn hex_sha(b: &[u8]) -> String {
@@ -1660,5 +1664,84 @@ async fn attachment_versions_and_permissions() {
             .await
             .status(),
         404
+    );
+}
+
+#[tokio::test]
+async fn review_findings_stay_fixed() {
+    let fx = Fx::new().await;
+    let p = fx.project;
+    // A cursor naming another project's task is refused, not used to compare sort keys.
+    let foreign = fx
+        .task(
+            fx.other_project,
+            &fx.outsider,
+            json!({ "due_date": "2026-12-01" }),
+        )
+        .await;
+    let id: Uuid = foreign["id"].as_str().unwrap().parse().unwrap();
+    let cursor = tandem_db::pagination::encode_cursor(id);
+    let r = fx
+        .app
+        .get(
+            &format!("/projects/{p}/tasks?sort=due&cursor={cursor}"),
+            &fx.owner,
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(problem(r).await["errors"][0]["field"], "cursor");
+    // overdue=false keeps tasks without a due date.
+    fx.task(p, &fx.owner, json!({ "title": "无截止日期" }))
+        .await;
+    fx.task(
+        p,
+        &fx.owner,
+        json!({ "title": "已逾期", "due_date": "2020-01-01" }),
+    )
+    .await;
+    let v = body(
+        fx.app
+            .get(&format!("/projects/{p}/tasks?overdue=false"), &fx.viewer)
+            .await,
+    )
+    .await;
+    let titles: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["无截止日期"]);
+    // Dates outside 1900–9999 are 422, never a database error.
+    let r = fx
+        .app
+        .post(
+            &format!("/projects/{p}/tasks"),
+            Some(&fx.owner),
+            json!({ "title": "x", "due_date": "-5000-01-01" }),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let r = fx
+        .app
+        .get(
+            &format!("/projects/{p}/tasks?due_before=0100-01-01"),
+            &fx.owner,
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    // Moving the end before a milestone is refused.
+    let r = fx
+        .app
+        .patch(
+            &format!("/projects/{p}"),
+            &fx.owner,
+            json!({ "end_date": "2026-11-15" }),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(
+        problem(r).await["errors"][0]["code"],
+        "milestone_out_of_period"
     );
 }

@@ -54,17 +54,23 @@ pub async fn list_dependencies(
 ) -> ApiResult<HttpResponse> {
     let (t, _) = access::task(&state, &auth, path.into_inner(), |_| ProjectAction::View).await?;
     let rows = task_repo::list_dependencies(&state.db, t.id).await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for (d, other) in &rows {
-        let visible = match other {
-            Some(o) if o.project_id == t.project_id => true,
-            Some(o) => access::project(&state, &auth, o.project_id, ProjectAction::View)
-                .await
-                .is_ok(),
-            None => false,
-        };
-        items.push(dependency_dto(d, other.as_ref(), visible));
-    }
+    // Which of the other projects the caller belongs to: one query for all of them.
+    let others: Vec<Uuid> = rows
+        .iter()
+        .filter_map(|(_, o)| o.as_ref().map(|o| o.project_id))
+        .filter(|p| *p != t.project_id)
+        .collect();
+    let roles = project_repo::roles_of(&state.db, auth.user.id, &others).await?;
+    let sees_all = auth.actor.role == tandem_dto::SystemRole::Admin;
+    let items: Vec<DependencyResponse> = rows
+        .iter()
+        .map(|(d, other)| {
+            let visible = other.as_ref().is_some_and(|o| {
+                o.project_id == t.project_id || sees_all || roles.contains_key(&o.project_id)
+            });
+            dependency_dto(d, other.as_ref(), visible)
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(Page {
         items,
         next_cursor: None,
@@ -117,6 +123,10 @@ pub async fn create_dependency(
         Err(DependencyRefused::Exists) => Err(ApiError::conflict(
             "dependency_exists",
             "this dependency exists already",
+        )),
+        Err(DependencyRefused::TooDeep) => Err(ApiError::conflict(
+            "dependency_chain_too_long",
+            "the chain of predecessors is too long",
         )),
     }
 }

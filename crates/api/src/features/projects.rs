@@ -49,7 +49,17 @@ fn check_time_zone(tz: &str, errors: &mut Vec<FieldError>) {
     }
 }
 
+/// Dates from 1900 to 9999: what every engine stores, and what a plan can mean.
+pub fn check_date_range(field: &str, d: NaiveDate, errors: &mut Vec<FieldError>) {
+    use chrono::Datelike;
+    if !(1900..=9999).contains(&d.year()) {
+        errors.push(field_error(field, "range", "must be between 1900 and 9999"));
+    }
+}
+
 fn check_period(start: NaiveDate, end: NaiveDate, errors: &mut Vec<FieldError>) {
+    check_date_range("start_date", start, errors);
+    check_date_range("end_date", end, errors);
     if end < start {
         errors.push(field_error(
             "end_date",
@@ -342,6 +352,23 @@ pub async fn update_project(
     if let Some(tz) = &body.time_zone {
         check_time_zone(tz, &mut errors);
     }
+    if body.start_date.is_some() || body.end_date.is_some() {
+        let (start, end) = (
+            body.start_date.unwrap_or(a.project.start_date),
+            body.end_date.unwrap_or(a.project.end_date),
+        );
+        let outside = repo::list_milestones(&state.db, a.project.id)
+            .await?
+            .into_iter()
+            .any(|m| m.date < start || m.date > end);
+        if outside {
+            errors.push(field_error(
+                "end_date",
+                "milestone_out_of_period",
+                "a milestone would fall outside the project's period; move it first",
+            ));
+        }
+    }
     if let Some(d) = &body.department_ids {
         check_departments(&state, d, &mut errors).await?;
     }
@@ -610,6 +637,11 @@ pub async fn remove_member(
 // --------------------------------------------------------------------- milestones
 
 fn check_milestone_date(p: &projects::Model, date: NaiveDate) -> ApiResult<()> {
+    let mut errors = Vec::new();
+    check_date_range("date", date, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
     if date < p.start_date || date > p.end_date {
         return Err(ApiError::validation(
             "date",

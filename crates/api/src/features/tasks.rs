@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
+use object_store::ObjectStoreExt;
 use tandem_db::entities::{projects, tasks};
 use tandem_db::tasks as repo;
 use tandem_db::{RepoError, accounts, projects as project_repo};
@@ -173,6 +174,11 @@ async fn check_references(
 }
 
 fn check_dates(start: Option<NaiveDate>, due: Option<NaiveDate>, errors: &mut Vec<FieldError>) {
+    for (field, d) in [("start_date", start), ("due_date", due)] {
+        if let Some(d) = d {
+            crate::features::projects::check_date_range(field, d, errors);
+        }
+    }
     if let (Some(s), Some(d)) = (start, due)
         && d < s
     {
@@ -239,6 +245,15 @@ async fn filter_from(
     page: &PageQuery,
 ) -> ApiResult<repo::TaskFilter> {
     check_text_param("q", q.q.as_deref(), 200)?;
+    let mut errors = Vec::new();
+    for (field, d) in [("due_before", q.due_before), ("due_after", q.due_after)] {
+        if let Some(d) = d {
+            crate::features::projects::check_date_range(field, d, &mut errors);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
     let assignee_ids = match q.department_id {
         Some(d) => Some(accounts::user_ids_in_department(&state.db, d).await?),
         None => None,
@@ -260,10 +275,31 @@ async fn filter_from(
             Some(TaskSortParam::Priority) => repo::TaskSort::Priority,
             Some(TaskSortParam::Updated) => repo::TaskSort::Updated,
         },
-        after: page.cursor()?,
+        after: None,
         limit: page.limit()?,
         ..Default::default()
     })
+}
+
+/// The cursor's task, only when it belongs to the listed projects: its sort key must not reveal
+/// anything about tasks the caller cannot see. A cursor whose task is gone or elsewhere is 422.
+async fn cursor_task(
+    state: &AppState,
+    page: &PageQuery,
+    in_scope: impl Fn(Uuid) -> bool,
+) -> ApiResult<Option<tasks::Model>> {
+    let Some(id) = page.cursor()? else {
+        return Ok(None);
+    };
+    match repo::find_task(&state.db, id).await {
+        Ok(t) if in_scope(t.project_id) => Ok(Some(t)),
+        Ok(_) | Err(RepoError::NotFound) => Err(ApiError::validation(
+            "cursor",
+            "invalid",
+            "this cursor does not continue this list; start from the first page",
+        )),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// T7: a project's tasks, filtered and sorted, one page at a time.
@@ -281,6 +317,8 @@ pub async fn list_project_tasks(
     let a = access::project(&state, &auth, path.into_inner(), ProjectAction::View).await?;
     let today = today_in(&a.project.time_zone);
     let mut f = filter_from(&state, &query, &page).await?;
+    let pid = a.project.id;
+    f.after = cursor_task(&state, &page, |p| p == pid).await?;
     f.project_id = Some(a.project.id);
     f.today = vec![(vec![a.project.id], today)];
     let (rows, next) = repo::list_tasks(&state.db, f).await?;
@@ -311,6 +349,7 @@ pub async fn list_my_tasks(
         groups.entry(*today).or_default().push(*id);
     }
     let mut f = filter_from(&state, &query, &page).await?;
+    f.after = cursor_task(&state, &page, |p| zones.contains_key(&p)).await?;
     f.assignee_id = Some(auth.user.id);
     // Only projects the caller still belongs to: a task left behind in a project they were
     // removed from is no longer theirs to see.
@@ -502,7 +541,16 @@ pub async fn delete_task(
         ProjectAction::EditTasks
     })
     .await?;
-    repo::delete_task(&state.db, t.id).await?;
+    for key in repo::delete_task(&state.db, t.id).await? {
+        // The rows are gone with the task; a file left behind would only be disk space.
+        if let Err(e) = state
+            .files
+            .delete(&object_store::path::Path::from(key))
+            .await
+        {
+            tracing::warn!(error = %e, "could not remove a deleted task's attachment");
+        }
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 
