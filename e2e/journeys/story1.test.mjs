@@ -158,6 +158,9 @@ test('the R&D lead reports progress and mentions the production lead', async () 
   await p.keyboard.type('原型评审安排在周五，请准备产线评估');
   await p.getByRole('button', { name: '发表', exact: true }).click();
   await p.locator('.comment', { hasText: '@张伟 原型评审安排在周五' }).waitFor();
+  // An attachment, uploaded with progress and kept with its hash.
+  await p.setInputFiles('#attachment-file', { name: '原型说明.txt', mimeType: 'text/plain', buffer: Buffer.from('交互原型 v1') });
+  await p.locator('.attachment', { hasText: '原型说明.txt' }).waitFor();
   await shot(p, J, '07-task-progress-comment');
   assert.deepEqual(p.errors, []);
 });
@@ -175,6 +178,11 @@ test('the production lead sees the mention in the notification bell and opens th
   await p.waitForURL(/\/tasks\//);
   await p.locator('.comment', { hasText: '原型评审安排在周五' }).waitFor();
   await bell.locator('.count', { hasText: '1' }).waitFor();
+  // 原型设计 waits for 需求调研 (finish-to-start): blocked until that is done.
+  await p.selectOption('#dependency-task', { label: '需求调研' });
+  await p.getByRole('button', { name: '添加前置任务' }).click();
+  await p.locator('.list-item', { hasText: '需求调研' }).getByText('阻塞中').waitFor();
+  await shot(p, J, '08b-dependency');
   assert.deepEqual(p.errors, []);
 });
 

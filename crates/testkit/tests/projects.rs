@@ -1479,7 +1479,13 @@ async fn attachments_are_stored_hashed_and_downloaded_as_attachments() {
     );
     // Deleting the task removes its files too.
     assert!(count_files(&files) > 0);
-    assert_eq!(fx.app.delete(&format!("/tasks/{tid}"), &fx.owner).await.status(), 204);
+    assert_eq!(
+        fx.app
+            .delete(&format!("/tasks/{tid}"), &fx.owner)
+            .await
+            .status(),
+        204
+    );
     assert_eq!(count_files(&files), 0);
 }
 

@@ -382,3 +382,81 @@ pub async fn logout() {
     }
     session::clear();
 }
+
+/// Downloads an authenticated file and hands it to the browser as a download (a plain link
+/// cannot carry the bearer token).
+pub async fn download(path: &str, file_name: &str) -> Result<(), ApiError> {
+    use wasm_bindgen::JsCast;
+    let url = blob_url(path).await?;
+    let doc = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| network("no document"))?;
+    let a = doc
+        .create_element("a")
+        .map_err(|e| network(format!("{e:?}")))?
+        .dyn_into::<web_sys::HtmlAnchorElement>()
+        .map_err(|_| network("not an anchor"))?;
+    a.set_href(&url);
+    a.set_download(file_name);
+    a.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
+/// Uploads a multipart form with progress (fetch cannot report upload progress; XHR can).
+pub async fn upload<T: DeserializeOwned>(
+    path: &str,
+    form: &web_sys::FormData,
+    on_progress: impl Fn(f64) + 'static,
+) -> Result<T, ApiError> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::prelude::Closure;
+    let token = current_access().await?;
+    let xhr = web_sys::XmlHttpRequest::new().map_err(|e| network(format!("{e:?}")))?;
+    xhr.open("POST", &format!("{BASE}{path}"))
+        .map_err(|e| network(format!("{e:?}")))?;
+    if let Some(t) = token {
+        xhr.set_request_header("Authorization", &format!("Bearer {t}"))
+            .map_err(|e| network(format!("{e:?}")))?;
+    }
+    let progress =
+        Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
+            if e.length_computable() && e.total() > 0.0 {
+                on_progress(e.loaded() / e.total());
+            }
+        });
+    if let Ok(up) = xhr.upload() {
+        up.set_onprogress(Some(progress.as_ref().unchecked_ref()));
+    }
+    let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    let tx = std::cell::RefCell::new(Some(tx));
+    let done = Closure::<dyn FnMut()>::new(move || {
+        if let Some(tx) = tx.borrow_mut().take() {
+            let _ = tx.send(());
+        }
+    });
+    xhr.set_onloadend(Some(done.as_ref().unchecked_ref()));
+    xhr.send_with_opt_form_data(Some(form))
+        .map_err(|e| network(format!("{e:?}")))?;
+    let _ = rx.await;
+    drop(progress);
+    drop(done);
+    let status = xhr.status().unwrap_or(0);
+    let text = xhr.response_text().ok().flatten().unwrap_or_default();
+    if status == 0 {
+        return Err(ApiError::Network("upload failed".into()));
+    }
+    if !(200..300).contains(&status) {
+        return Err(ApiError::Problem(
+            serde_json::from_str::<Problem>(&text).unwrap_or_else(|_| Problem {
+                kind: "about:blank".into(),
+                title: "Error".into(),
+                status,
+                detail: None,
+                code: None,
+                errors: Vec::new(),
+            }),
+        ));
+    }
+    serde_json::from_str(&text).map_err(network)
+}

@@ -753,6 +753,8 @@ fn TaskView(task: TaskResponse, etag: Option<String>, reload: Callback<()>) -> i
             </div>
             <div class="stack-cards">
                 <Progress task=task.clone() can_post=can_progress names=names reload=reload />
+                <Attachments task=id can_upload=can_edit />
+                <Dependencies task=id project=project_id can_edit=can_edit />
                 <SubTasks task=id project=project_id />
                 <Activity task=id names=names />
                 <p class="muted small">{move || i.t().created_at} " " {move || fmt_time(&created_at, i.lang.get())}</p>
@@ -1107,6 +1109,254 @@ fn Comments(
                         </select>
                         <button class="btn primary" type="submit" disabled=move || busy.get()>{move || i.t().comment_post}</button>
                     </div>
+                </form>
+            </Show>
+        </section>
+    }
+}
+
+fn human_size(bytes: i64) -> String {
+    let b = bytes as f64;
+    if b >= 1024.0 * 1024.0 {
+        format!("{:.1} MB", b / 1024.0 / 1024.0)
+    } else if b >= 1024.0 {
+        format!("{:.0} KB", b / 1024.0)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+/// T5 in the browser: files of the task, uploaded with progress, with who may replace them.
+#[component]
+pub fn Attachments(task: Uuid, can_upload: Signal<bool>) -> impl IntoView {
+    use tandem_dto::{AttachmentPermission, AttachmentResponse, UpdateAttachmentRequest};
+    let i = use_i18n();
+    let toaster = use_toaster();
+    let list = LocalResource::new(move || async move {
+        api::all::<AttachmentResponse>(&format!("/tasks/{task}/attachments")).await
+    });
+    let progress = RwSignal::new(None::<f64>);
+    let permission = RwSignal::new("project".to_owned());
+    let input: NodeRef<leptos::html::Input> = NodeRef::new();
+    let send = move |path: String, file: web_sys::File, with_permission: bool| {
+        let Ok(form) = web_sys::FormData::new() else {
+            return;
+        };
+        let _ = form.append_with_blob_and_filename("file", &file, &file.name());
+        if with_permission {
+            let _ = form.append_with_str("permission", &permission.get_untracked());
+        }
+        progress.set(Some(0.0));
+        spawn_local(async move {
+            let res = api::upload::<AttachmentResponse>(&path, &form, move |p| {
+                progress.try_set(Some(p));
+            })
+            .await;
+            progress.set(None);
+            match res {
+                Ok(_) => {
+                    toaster.success(i.t_untracked().uploaded);
+                    list.refetch();
+                }
+                Err(e) => toaster.error(&e),
+            }
+        });
+    };
+    let pick = move |_| {
+        let Some(file) = input.get().and_then(|el| el.files()).and_then(|f| f.get(0)) else {
+            return;
+        };
+        send(format!("/tasks/{task}/attachments"), file, true);
+        if let Some(el) = input.get() {
+            el.set_value("");
+        }
+    };
+    view! {
+        <section class="card">
+            <h2>{move || i.t().attachments}</h2>
+            {move || match list.get() {
+                None => view! { <Loading /> }.into_any(),
+                Some(Err(e)) => view! { <ErrorBox error=e retry=Callback::new(move |()| list.refetch()) /> }.into_any(),
+                Some(Ok(items)) if items.is_empty() => view! { <p class="muted small">{move || i.t().attachments_empty}</p> }.into_any(),
+                Some(Ok(items)) => view! {
+                    <ul class="list compact">
+                        {items.into_iter().map(|a| {
+                            let id = a.id;
+                            let name = a.name.clone();
+                            let download = move |_| {
+                                let name = name.clone();
+                                spawn_local(async move {
+                                    if let Err(e) = api::download(&format!("/attachments/{id}"), &name).await {
+                                        toaster.error(&e);
+                                    }
+                                });
+                            };
+                            let version_input: NodeRef<leptos::html::Input> = NodeRef::new();
+                            let new_version = move |_| {
+                                if let Some(file) = version_input.get().and_then(|el| el.files()).and_then(|f| f.get(0)) {
+                                    send(format!("/attachments/{id}/versions"), file, false);
+                                }
+                            };
+                            let set_permission = move |p: String| {
+                                let body = UpdateAttachmentRequest { permission: AttachmentPermission::parse(&p), viewers: None };
+                                spawn_local(async move {
+                                    match api::patch::<_, AttachmentResponse>(&format!("/attachments/{id}"), &body, None).await {
+                                        Ok(_) => toaster.success(i.t_untracked().saved),
+                                        Err(e) => toaster.error(&e),
+                                    }
+                                    list.refetch();
+                                });
+                            };
+                            let remove = move |_| {
+                                if !crate::pages::profile::confirm(i.t_untracked().confirm_delete) { return; }
+                                spawn_local(async move {
+                                    match api::delete(&format!("/attachments/{id}")).await {
+                                        Ok(()) => list.refetch(),
+                                        Err(e) => toaster.error(&e),
+                                    }
+                                });
+                            };
+                            let perm = a.permission;
+                            let file_id = format!("version-{id}");
+                            let file_for = file_id.clone();
+                            view! {
+                                <li class="list-item attachment">
+                                    <div class="grow">
+                                        <button class="link" on:click=download>{a.name.clone()}</button>
+                                        <p class="muted small">
+                                            {human_size(a.size)} " · v" {a.current_version}
+                                            " · " {move || if perm == AttachmentPermission::AssigneeOnly { i.t().perm_assignee_only } else { i.t().perm_project }}
+                                        </p>
+                                    </div>
+                                    {a.can_edit.then(|| view! {
+                                        <label class="sr-only" for=format!("perm-{id}")>{move || i.t().who_can_edit}</label>
+                                        <select id=format!("perm-{id}") on:change=move |ev| set_permission(event_target_value(&ev))>
+                                            <option value="project" selected=perm == AttachmentPermission::Project>{move || i.t().perm_project}</option>
+                                            <option value="assignee_only" selected=perm == AttachmentPermission::AssigneeOnly>{move || i.t().perm_assignee_only}</option>
+                                        </select>
+                                        <input id=file_id class="sr-only-file" type="file" node_ref=version_input on:change=new_version />
+                                        <label class="btn small" for=file_for>{move || i.t().new_version}</label>
+                                        <button class="btn small danger" on:click=remove>{move || i.t().delete}</button>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+            }}
+            {move || progress.get().map(|p| view! {
+                <div class="progress-bar" role="progressbar" aria-label=move || i.t().uploading
+                    aria-valuemin="0" aria-valuemax="100" aria-valuenow=(p * 100.0) as i32>
+                    <span style=format!("width:{}%", (p * 100.0) as i32)></span>
+                </div>
+            })}
+            <Show when=move || can_upload.get()>
+                <div class="actions">
+                    <label class="sr-only" for="attachment-permission">{move || i.t().who_can_edit}</label>
+                    <select id="attachment-permission" prop:value=move || permission.get() on:change=move |ev| permission.set(event_target_value(&ev))>
+                        <option value="project">{move || i.t().perm_project}</option>
+                        <option value="assignee_only">{move || i.t().perm_assignee_only}</option>
+                    </select>
+                    <input id="attachment-file" class="sr-only-file" type="file" node_ref=input on:change=pick />
+                    <label class="btn" for="attachment-file">{move || i.t().upload_file}</label>
+                </div>
+            </Show>
+        </section>
+    }
+}
+
+/// T8 in the browser: what this task waits for.
+#[component]
+pub fn Dependencies(task: Uuid, project: Uuid, can_edit: Signal<bool>) -> impl IntoView {
+    use tandem_dto::{CreateDependencyRequest, DependencyResponse};
+    let i = use_i18n();
+    let toaster = use_toaster();
+    let list = LocalResource::new(move || async move {
+        api::all::<DependencyResponse>(&format!("/tasks/{task}/dependencies")).await
+    });
+    let candidates = LocalResource::new(move || async move {
+        api::get::<Page<TaskResponse>>(&format!("/projects/{project}/tasks?limit=200&sort=due"))
+            .await
+    });
+    let chosen = RwSignal::new(String::new());
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(depends_on) = chosen.get_untracked().trim().parse::<Uuid>() else {
+            toaster.push(
+                crate::components::ToastKind::Error,
+                i.t_untracked().choose_task,
+            );
+            return;
+        };
+        spawn_local(async move {
+            match api::post::<_, DependencyResponse>(
+                &format!("/tasks/{task}/dependencies"),
+                &CreateDependencyRequest { depends_on },
+            )
+            .await
+            {
+                Ok(_) => {
+                    chosen.set(String::new());
+                    list.refetch();
+                }
+                Err(e) => toaster.error(&e),
+            }
+        });
+    };
+    let remove = move |dep: Uuid| {
+        spawn_local(async move {
+            match api::delete(&format!("/tasks/{task}/dependencies/{dep}")).await {
+                Ok(()) => list.refetch(),
+                Err(e) => toaster.error(&e),
+            }
+        });
+    };
+    view! {
+        <section class="card">
+            <h2>{move || i.t().dependencies}</h2>
+            {move || match list.get() {
+                None => view! { <Loading /> }.into_any(),
+                Some(Err(e)) => view! { <ErrorBox error=e retry=Callback::new(move |()| list.refetch()) /> }.into_any(),
+                Some(Ok(items)) if items.is_empty() => view! { <p class="muted small">{move || i.t().dependencies_empty}</p> }.into_any(),
+                Some(Ok(items)) => view! {
+                    <ul class="list compact">
+                        {items.into_iter().map(|d| {
+                            let dep = d.depends_on_id;
+                            let blocking = d.blocking;
+                            view! {
+                                <li class="list-item">
+                                    <div class="grow">
+                                        {match d.depends_on.clone() {
+                                            Some(t) => view! { <a href=format!("/tasks/{}", t.id)>{t.title}</a> }.into_any(),
+                                            None => view! { <span class="muted">{move || i.t().hidden_task}</span> }.into_any(),
+                                        }}
+                                        " "
+                                        {if blocking {
+                                            view! { <span class="badge badge-warn">{move || i.t().blocking}</span> }.into_any()
+                                        } else {
+                                            view! { <span class="badge badge-ok">{move || i.t().ts_done}</span> }.into_any()
+                                        }}
+                                    </div>
+                                    <Show when=move || can_edit.get()>
+                                        <button class="btn small danger" on:click=move |_| remove(dep)>{move || i.t().remove}</button>
+                                    </Show>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+            }}
+            <Show when=move || can_edit.get()>
+                <form class="actions" on:submit=add>
+                    <label class="sr-only" for="dependency-task">{move || i.t().depends_on}</label>
+                    <select id="dependency-task" prop:value=move || chosen.get() on:change=move |ev| chosen.set(event_target_value(&ev))>
+                        <option value="">{move || i.t().choose_task}</option>
+                        {move || candidates.get().and_then(Result::ok).map(|p| p.items).unwrap_or_default().into_iter()
+                            .filter(|t| t.id != task)
+                            .map(|t| view! { <option value=t.id.to_string()>{t.title}</option> })
+                            .collect_view()}
+                    </select>
+                    <button class="btn" type="submit">{move || i.t().add_dependency}</button>
                 </form>
             </Show>
         </section>
