@@ -392,8 +392,11 @@ pub struct TaskFilter {
     pub due_after: Option<NaiveDate>,
     pub q: Option<String>,
     pub sort: TaskSort,
-    /// The last task of the previous page (the caller checked it belongs to the listed
-    /// projects: its sort key must not tell anything about other projects).
+    /// The cursor: the id of the last task of the previous page…
+    pub after_id: Option<Uuid>,
+    /// …and that task, when it belongs to the listed projects (the caller checks: its sort key
+    /// must not tell anything about other projects). Sorts other than `Created` need it; without
+    /// it they answer an empty page.
     pub after: Option<tasks::Model>,
     pub limit: u64,
 }
@@ -461,11 +464,15 @@ pub async fn list_tasks(
         q = q.filter(tasks::Column::SearchText.like(pattern));
     }
     let cursor = f.after;
+    if f.after_id.is_some() && cursor.is_none() && f.sort != TaskSort::Created {
+        return Ok((Vec::new(), None));
+    }
     let id = || Expr::col(tasks::Column::Id);
     q = match f.sort {
         TaskSort::Created => {
-            if let Some(c) = &cursor {
-                q = q.filter(tasks::Column::Id.lt(c.id));
+            // Ids are the keyset here: comparing with any id reveals nothing.
+            if let Some(after) = f.after_id {
+                q = q.filter(tasks::Column::Id.lt(after));
             }
             q.order_by_desc(tasks::Column::Id)
         }

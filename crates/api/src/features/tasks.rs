@@ -282,22 +282,19 @@ async fn filter_from(
 }
 
 /// The cursor's task, only when it belongs to the listed projects: its sort key must not reveal
-/// anything about tasks the caller cannot see. A cursor whose task is gone or elsewhere is 422.
+/// anything about tasks the caller cannot see. A cursor naming a task that is gone or elsewhere
+/// behaves like one at the end of the list.
 async fn cursor_task(
     state: &AppState,
     page: &PageQuery,
     in_scope: impl Fn(Uuid) -> bool,
-) -> ApiResult<Option<tasks::Model>> {
+) -> ApiResult<(Option<Uuid>, Option<tasks::Model>)> {
     let Some(id) = page.cursor()? else {
-        return Ok(None);
+        return Ok((None, None));
     };
     match repo::find_task(&state.db, id).await {
-        Ok(t) if in_scope(t.project_id) => Ok(Some(t)),
-        Ok(_) | Err(RepoError::NotFound) => Err(ApiError::validation(
-            "cursor",
-            "invalid",
-            "this cursor does not continue this list; start from the first page",
-        )),
+        Ok(t) if in_scope(t.project_id) => Ok((Some(id), Some(t))),
+        Ok(_) | Err(RepoError::NotFound) => Ok((Some(id), None)),
         Err(e) => Err(e.into()),
     }
 }
@@ -318,7 +315,7 @@ pub async fn list_project_tasks(
     let today = today_in(&a.project.time_zone);
     let mut f = filter_from(&state, &query, &page).await?;
     let pid = a.project.id;
-    f.after = cursor_task(&state, &page, |p| p == pid).await?;
+    (f.after_id, f.after) = cursor_task(&state, &page, |p| p == pid).await?;
     f.project_id = Some(a.project.id);
     f.today = vec![(vec![a.project.id], today)];
     let (rows, next) = repo::list_tasks(&state.db, f).await?;
@@ -349,7 +346,7 @@ pub async fn list_my_tasks(
         groups.entry(*today).or_default().push(*id);
     }
     let mut f = filter_from(&state, &query, &page).await?;
-    f.after = cursor_task(&state, &page, |p| zones.contains_key(&p)).await?;
+    (f.after_id, f.after) = cursor_task(&state, &page, |p| zones.contains_key(&p)).await?;
     f.assignee_id = Some(auth.user.id);
     // Only projects the caller still belongs to: a task left behind in a project they were
     // removed from is no longer theirs to see.
