@@ -245,15 +245,13 @@ async fn filter_from(
     page: &PageQuery,
 ) -> ApiResult<repo::TaskFilter> {
     check_text_param("q", q.q.as_deref(), 200)?;
-    let mut errors = Vec::new();
-    for (field, d) in [("due_before", q.due_before), ("due_after", q.due_after)] {
-        if let Some(d) = d {
-            crate::features::projects::check_date_range(field, d, &mut errors);
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    // Stored dates lie in 1900–9999 (writes are checked), so bounds outside are clamped into it:
+    // same answer, and no date PostgreSQL cannot compare.
+    let clamp = |d: NaiveDate| {
+        let lo = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN);
+        let hi = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX);
+        d.clamp(lo, hi)
+    };
     let assignee_ids = match q.department_id {
         Some(d) => Some(accounts::user_ids_in_department(&state.db, d).await?),
         None => None,
@@ -266,8 +264,8 @@ async fn filter_from(
         overdue: q.overdue,
         milestone_id: q.milestone_id,
         parent_id: q.parent_id,
-        due_before: q.due_before,
-        due_after: q.due_after,
+        due_before: q.due_before.map(clamp),
+        due_after: q.due_after.map(clamp),
         q: q.q.clone(),
         sort: match q.sort {
             None | Some(TaskSortParam::Created) => repo::TaskSort::Created,
