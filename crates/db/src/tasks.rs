@@ -24,6 +24,36 @@ pub fn priority_rank(p: Priority) -> i16 {
     }
 }
 
+/// On PostgreSQL, serializes structural changes inside one project (sub-task nesting) by locking
+/// its row for the rest of the transaction; SQLite has a single writer anyway.
+async fn lock_project(db: &impl ConnectionTrait, project_id: Uuid) -> RepoResult<()> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        crate::entities::projects::Entity::find_by_id(project_id)
+            .lock_exclusive()
+            .one(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Re-checks, inside the writing transaction, that `parent` may take `child` as a sub-task:
+/// the checks before the transaction could have raced with another request.
+async fn check_nesting(
+    db: &impl ConnectionTrait,
+    parent: Uuid,
+    child: Option<Uuid>,
+) -> RepoResult<()> {
+    let p = find_task(db, parent).await?;
+    let child_has_subtasks = match child {
+        Some(c) => has_subtasks(db, c).await?,
+        None => false,
+    };
+    if p.parent_id.is_some() || Some(parent) == child || child_has_subtasks {
+        return Err(RepoError::Conflict("nested_subtask"));
+    }
+    Ok(())
+}
+
 /// Undated tasks sort after every dated one.
 fn due_key(d: Option<NaiveDate>) -> NaiveDate {
     d.unwrap_or_else(|| NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX))
@@ -51,6 +81,10 @@ pub struct NewTask {
 /// Creates a task and its first activity entry.
 pub async fn create_task(db: &impl TransactionTrait, t: NewTask) -> RepoResult<tasks::Model> {
     let txn = db.begin().await?;
+    if let Some(parent) = t.parent_id {
+        lock_project(&txn, t.project_id).await?;
+        check_nesting(&txn, parent, None).await?;
+    }
     let now = Utc::now();
     let task = tasks::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -210,6 +244,10 @@ pub async fn update_task(
     actor: Uuid,
 ) -> RepoResult<tasks::Model> {
     let txn = db.begin().await?;
+    if let Some(Some(parent)) = c.parent_id {
+        lock_project(&txn, t.project_id).await?;
+        check_nesting(&txn, parent, Some(t.id)).await?;
+    }
     let (id, version) = (t.id, t.version);
     let mut log = Vec::new();
     let mut am: tasks::ActiveModel = t.clone().into();
@@ -712,6 +750,12 @@ pub async fn add_dependency(
     let txn = db.begin().await?;
     if task_id == depends_on {
         return Ok(Err(DependencyRefused::Cycle));
+    }
+    // Dependencies cross projects: on PostgreSQL one transaction-scoped advisory lock makes
+    // additions take turns, so two opposite ones can't both pass the cycle check.
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        txn.execute_unprepared("SELECT pg_advisory_xact_lock(7011)")
+            .await?;
     }
     if task_dependencies::Entity::find_by_id((task_id, depends_on))
         .one(&txn)
