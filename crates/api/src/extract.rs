@@ -83,7 +83,7 @@ async fn authenticate(state: &AppState, token: &str) -> ApiResult<AuthUser> {
         )?;
         (claims.sub, None)
     };
-    let user = match accounts::find_user(&state.db, user_id).await {
+    let user = match accounts::find_user_for_auth(&state.db, user_id).await {
         Ok(u) => u,
         Err(tandem_db::RepoError::NotFound) => {
             return Err(ApiError::Unauthorized {
