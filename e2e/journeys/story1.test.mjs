@@ -123,6 +123,13 @@ test('she assigns 需求调研, 原型设计 and 生产排期 to the three leads
   await p.selectOption('#filter-overdue', '');
   await p.locator('.task-row', { hasText: '生产排期' }).waitFor();
   await shot(p, J, '05-tasks');
+  // Settings: moving the end before a milestone is refused with a clear message.
+  await p.getByRole('link', { name: '设置' }).click();
+  await p.fill('#settings-end', '2026-12-01');
+  await p.getByRole('button', { name: '保存' }).click();
+  await p.locator('.toast', { hasText: '请检查标出的字段' }).waitFor();
+  await p.getByText('有里程碑会落在项目周期之外').waitFor();
+  await shot(p, J, '05b-settings');
   // The project center shows progress and the overdue count.
   await p.goto('/projects');
   await p.locator('.project-card', { hasText: '新产品上市' }).getByText('已逾期 1').waitFor();

@@ -111,6 +111,8 @@ impl I18n {
             (_, "corrupt") => t.err_corrupt_file.into(),
             (_, "before_start") => t.err_before_start.into(),
             (_, "out_of_period") => t.err_out_of_period.into(),
+            (_, "milestone_out_of_period") => t.err_milestone_out_of_period.into(),
+            ("start_date" | "end_date" | "due_date" | "date", "range") => t.err_date_range.into(),
             (_, "not_member") => t.err_not_member.into(),
             (_, "nested_subtask") => t.err_nested_subtask.into(),
             _ => e.message.clone(),
