@@ -57,11 +57,7 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn validation(field: &str, code: &str, message: impl Into<String>) -> Self {
-        ApiError::Validation(vec![FieldError {
-            field: field.into(),
-            code: code.into(),
-            message: message.into(),
-        }])
+        ApiError::Validation(vec![FieldError::new(field, code, message)])
     }
 
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {

@@ -84,15 +84,21 @@ pub async fn find_user(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<users:
         .ok_or(RepoError::NotFound)
 }
 
-/// The user behind a request's token, without the avatar image: `avatar` holds only its first
-/// byte (enough for "has an avatar"), so authenticating doesn't read up to a few hundred KB per
-/// request. Updates from this model are safe: only the columns a change sets are written.
-pub async fn find_user_for_auth(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<users::Model> {
+/// Users without their avatar images: `avatar` holds only the first byte (enough for "has an
+/// avatar"), so reading people for a request doesn't read up to a few hundred KB each. Updates
+/// from these models are safe: only the columns a change sets are written.
+pub fn users_without_avatars() -> sea_orm::Select<users::Entity> {
     use sea_orm::Iterable;
-    users::Entity::find_by_id(id)
+    users::Entity::find()
         .select_only()
         .columns(users::Column::iter().filter(|c| !matches!(c, users::Column::Avatar)))
         .column_as(Expr::cust(r#"substr("avatar", 1, 1)"#), "avatar")
+}
+
+/// The user behind a request's token (see [`users_without_avatars`]).
+pub async fn find_user_for_auth(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<users::Model> {
+    users_without_avatars()
+        .filter(users::Column::Id.eq(id))
         .one(db)
         .await?
         .ok_or(RepoError::NotFound)
@@ -163,7 +169,7 @@ pub async fn list_users(
     db: &impl ConnectionTrait,
     f: UserFilter,
 ) -> RepoResult<(Vec<users::Model>, Option<String>)> {
-    let mut q = users::Entity::find();
+    let mut q = users_without_avatars();
     if let Some(d) = f.department_id {
         q = q.filter(users::Column::DepartmentId.eq(d));
     }

@@ -380,7 +380,7 @@ pub async fn list_members(
         .order_by_asc(project_members::Column::UserId)
         .all(db)
         .await?;
-    let people: HashMap<Uuid, users::Model> = users::Entity::find()
+    let people: HashMap<Uuid, users::Model> = crate::accounts::users_without_avatars()
         .filter(users::Column::Id.is_in(rows.iter().map(|m| m.user_id)))
         .all(db)
         .await?

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Func, IntoCondition};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use tandem_dto::{ActivityResponse, Priority, ProgressResponse, TaskStatus};
@@ -445,6 +445,19 @@ fn open_condition() -> Condition {
         .add(tasks::Column::Status.ne(TaskStatus::Archived.as_str()))
 }
 
+/// Rows after (`key`, `id`) in the order (column, id), ascending or descending: the keyset
+/// condition of every sort but `Created`.
+fn after_key(col: tasks::Column, key: sea_orm::Value, id: Uuid, desc: bool) -> Condition {
+    let (past_key, past_id) = if desc {
+        (col.lt(key.clone()), tasks::Column::Id.lt(id))
+    } else {
+        (col.gt(key.clone()), tasks::Column::Id.gt(id))
+    };
+    Condition::any()
+        .add(past_key)
+        .add(Condition::all().add(col.eq(key)).add(past_id))
+}
+
 /// One page of tasks. The cursor is the last task's id; its sort key is read back so the
 /// next page continues exactly after it, however many tasks were created meanwhile.
 pub async fn list_tasks(
@@ -505,59 +518,31 @@ pub async fn list_tasks(
     if f.after_id.is_some() && cursor.is_none() && f.sort != TaskSort::Created {
         return Ok((Vec::new(), None));
     }
-    let id = || Expr::col(tasks::Column::Id);
-    q = match f.sort {
-        TaskSort::Created => {
-            // Ids are the keyset here: comparing with any id reveals nothing.
+    q = match (f.sort, &cursor) {
+        // Ids are the keyset here: comparing with any id reveals nothing.
+        (TaskSort::Created, _) => {
             if let Some(after) = f.after_id {
                 q = q.filter(tasks::Column::Id.lt(after));
             }
             q.order_by_desc(tasks::Column::Id)
         }
-        TaskSort::Updated => {
-            if let Some(c) = &cursor {
-                q = q.filter(
-                    Condition::any()
-                        .add(tasks::Column::UpdatedAt.lt(c.updated_at))
-                        .add(
-                            Condition::all()
-                                .add(tasks::Column::UpdatedAt.eq(c.updated_at))
-                                .add(id().lt(c.id)),
-                        ),
-                );
+        (sort, c) => {
+            let (col, desc) = match sort {
+                TaskSort::Updated => (tasks::Column::UpdatedAt, true),
+                TaskSort::Priority => (tasks::Column::PriorityRank, false),
+                _ => (tasks::Column::DueKey, false),
+            };
+            if let Some(c) = c {
+                let key: sea_orm::Value = match sort {
+                    TaskSort::Updated => c.updated_at.into(),
+                    TaskSort::Priority => c.priority_rank.into(),
+                    _ => c.due_key.into(),
+                };
+                q = q.filter(after_key(col, key, c.id, desc));
             }
-            q.order_by_desc(tasks::Column::UpdatedAt)
-                .order_by_desc(tasks::Column::Id)
-        }
-        TaskSort::Priority => {
-            if let Some(c) = &cursor {
-                q = q.filter(
-                    Condition::any()
-                        .add(tasks::Column::PriorityRank.gt(c.priority_rank))
-                        .add(
-                            Condition::all()
-                                .add(tasks::Column::PriorityRank.eq(c.priority_rank))
-                                .add(id().gt(c.id)),
-                        ),
-                );
-            }
-            q.order_by_asc(tasks::Column::PriorityRank)
-                .order_by_asc(tasks::Column::Id)
-        }
-        TaskSort::Due => {
-            if let Some(c) = &cursor {
-                q = q.filter(
-                    Condition::any()
-                        .add(tasks::Column::DueKey.gt(c.due_key))
-                        .add(
-                            Condition::all()
-                                .add(tasks::Column::DueKey.eq(c.due_key))
-                                .add(id().gt(c.id)),
-                        ),
-                );
-            }
-            q.order_by_asc(tasks::Column::DueKey)
-                .order_by_asc(tasks::Column::Id)
+            let order = if desc { Order::Desc } else { Order::Asc };
+            q.order_by(col, order.clone())
+                .order_by(tasks::Column::Id, order)
         }
     };
     let rows = q.limit(f.limit + 1).all(db).await?;

@@ -19,19 +19,11 @@ pub const QUICK_REPLY_BODY_MAX: usize = 2000;
 pub const TOKEN_NAME_MAX: usize = 100;
 pub const REJECT_REASON_MAX: usize = 500;
 
-fn err(field: &str, code: &str, message: String) -> FieldError {
-    FieldError {
-        field: field.to_owned(),
-        code: code.to_owned(),
-        message,
-    }
-}
-
 /// A required text: not blank, at most `max` characters (counted as characters, not bytes, so
 /// Chinese text gets the same limit as Latin text).
 pub fn required_text(field: &str, value: &str, max: usize) -> Option<FieldError> {
     if value.trim().is_empty() {
-        Some(err(field, "required", "must not be blank".into()))
+        Some(FieldError::new(field, "required", "must not be blank"))
     } else {
         max_len(field, value, max)
     }
@@ -40,7 +32,7 @@ pub fn required_text(field: &str, value: &str, max: usize) -> Option<FieldError>
 /// An optional text: at most `max` characters.
 pub fn max_len(field: &str, value: &str, max: usize) -> Option<FieldError> {
     (value.chars().count() > max).then(|| {
-        err(
+        FieldError::new(
             field,
             "length",
             format!("must be at most {max} characters long"),
@@ -94,17 +86,19 @@ pub fn register(r: &RegisterRequest) -> Vec<FieldError> {
     let mut out = Vec::new();
     match email {
         Some(e) if e.chars().count() > EMAIL_MAX => out.extend(max_len("email", e, EMAIL_MAX)),
-        Some(e) if !email_ok(e) => out.push(err("email", "email", "not a valid e-mail".into())),
+        Some(e) if !email_ok(e) => {
+            out.push(FieldError::new("email", "email", "not a valid e-mail"))
+        }
         _ => {}
     }
     if let Some(id) = employee_id {
         out.extend(max_len("employee_id", id, EMPLOYEE_ID_MAX));
     }
     if email.is_none() && employee_id.is_none() {
-        out.push(err(
+        out.push(FieldError::new(
             "email",
             "required",
-            "an e-mail or an employee ID is required".into(),
+            "an e-mail or an employee ID is required",
         ));
     }
     out.extend(required_text("name", &r.name, NAME_MAX));
@@ -117,13 +111,13 @@ pub fn register(r: &RegisterRequest) -> Vec<FieldError> {
 pub fn password(p: &str) -> Option<FieldError> {
     let n = p.chars().count();
     if n < PASSWORD_MIN {
-        Some(err(
+        Some(FieldError::new(
             "password",
             "length",
             format!("must be at least {PASSWORD_MIN} characters long"),
         ))
     } else if n > PASSWORD_MAX {
-        Some(err(
+        Some(FieldError::new(
             "password",
             "length",
             format!("must be at most {PASSWORD_MAX} characters long"),
@@ -137,7 +131,8 @@ pub fn password(p: &str) -> Option<FieldError> {
 pub fn phone(p: &str) -> Option<FieldError> {
     let p = p.trim();
     max_len("phone", p, PHONE_MAX).or_else(|| {
-        (!phone_ok(p)).then(|| err("phone", "format", "digits, spaces and + - ( ) only".into()))
+        (!phone_ok(p))
+            .then(|| FieldError::new("phone", "format", "digits, spaces and + - ( ) only"))
     })
 }
 

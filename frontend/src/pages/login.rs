@@ -180,11 +180,11 @@ pub fn RegisterPage() -> impl IntoView {
             errs.extend(rules::required_text("department_id", "", 1));
         }
         if confirm.get_untracked() != password.get_untracked() {
-            errs.push(tandem_dto::FieldError {
-                field: "confirm".into(),
-                code: "mismatch".into(),
-                message: "passwords differ".into(),
-            });
+            errs.push(tandem_dto::FieldError::new(
+                "confirm".into(),
+                "mismatch".into(),
+                "passwords differ".into(),
+            ));
         }
         errs
     };

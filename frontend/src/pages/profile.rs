@@ -510,11 +510,11 @@ pub fn TokensPage() -> impl IntoView {
                 match chrono::DateTime::from_timestamp_millis(ms as i64) {
                     Some(t) if !ms.is_nan() && ms > js_sys::Date::now() => Some(t),
                     _ => {
-                        errs.push(tandem_dto::FieldError {
-                            field: "expires_at".into(),
-                            code: "past".into(),
-                            message: "must be in the future".into(),
-                        });
+                        errs.push(tandem_dto::FieldError::new(
+                            "expires_at".into(),
+                            "past".into(),
+                            "must be in the future".into(),
+                        ));
                         None
                     }
                 }
@@ -714,11 +714,11 @@ pub fn SecurityPage() -> impl IntoView {
             e
         }));
         if new.get_untracked() != confirm_new.get_untracked() {
-            errs.push(tandem_dto::FieldError {
-                field: "confirm_new".into(),
-                code: "mismatch".into(),
-                message: "passwords differ".into(),
-            });
+            errs.push(tandem_dto::FieldError::new(
+                "confirm_new".into(),
+                "mismatch".into(),
+                "passwords differ".into(),
+            ));
         }
         errors.set(errs);
         if !errors.is_empty() {

@@ -187,10 +187,8 @@ pub fn NewProjectPage() -> impl IntoView {
         ));
         let start_d = start.get_untracked().parse::<chrono::NaiveDate>().ok();
         let end_d = end.get_untracked().parse::<chrono::NaiveDate>().ok();
-        let err = |field: &str, code: &str| tandem_dto::FieldError {
-            field: field.into(),
-            code: code.into(),
-            message: String::new(),
+        let err = |field: &str, code: &str| {
+            tandem_dto::FieldError::new(field.into(), code.into(), String::new())
         };
         if start_d.is_none() {
             errs.push(err("start_date", "required"));
@@ -645,11 +643,11 @@ fn Milestones(
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Ok(d) = date.get_untracked().parse::<chrono::NaiveDate>() else {
-            errors.set(vec![tandem_dto::FieldError {
-                field: "date".into(),
-                code: "required".into(),
-                message: String::new(),
-            }]);
+            errors.set(vec![tandem_dto::FieldError::new(
+                "date".into(),
+                "required".into(),
+                String::new(),
+            )]);
             return;
         };
         let req = CreateMilestoneRequest {
@@ -758,11 +756,11 @@ fn Settings(project: ProjectResponse, reload: Callback<()>) -> impl IntoView {
         ev.prevent_default();
         let departments = chosen.get_untracked();
         if departments.is_empty() {
-            errors.set(vec![tandem_dto::FieldError {
-                field: "department_ids".into(),
-                code: "required".into(),
-                message: String::new(),
-            }]);
+            errors.set(vec![tandem_dto::FieldError::new(
+                "department_ids".into(),
+                "required".into(),
+                String::new(),
+            )]);
             return;
         }
         send(UpdateProjectRequest {

@@ -149,15 +149,6 @@ pub async fn delete_dependency(
 
 // ------------------------------------------------------------------------ comments
 
-async fn comment_dto(
-    state: &AppState,
-    project_id: Uuid,
-    c: &comments::Model,
-) -> ApiResult<CommentResponse> {
-    let members = project_repo::list_members(&state.db, project_id).await?;
-    Ok(comment_dto_with(c, &members))
-}
-
 fn comment_dto_with(
     c: &comments::Model,
     members: &[(
@@ -193,19 +184,16 @@ fn check_body(body: &CommentRequest) -> ApiResult<()> {
     Ok(())
 }
 
-/// Notifies members newly mentioned in a comment (never the author).
+/// Notifies the members a comment mentions (`c.mentions`), except its author and those
+/// `already` mentioned before an edit.
 async fn notify_mentions(
     state: &AppState,
     task: &tandem_db::entities::tasks::Model,
-    c: &comments::Model,
+    c: &CommentResponse,
     author: &tandem_db::entities::users::Model,
     already: &[Uuid],
 ) -> ApiResult<()> {
-    let members = project_repo::list_members(&state.db, task.project_id).await?;
-    let mentioned = markdown::mentions(
-        &c.body,
-        members.iter().map(|(_, u)| (u.id, u.name.as_str())),
-    );
+    let mentioned = c.mentions.clone();
     let excerpt: String = c.body.chars().take(140).collect();
     for user in mentioned
         .into_iter()
@@ -271,10 +259,12 @@ pub async fn create_comment(
     check_body(&body)?;
     let html = markdown::render(&body.body);
     let c = repo::create(&state.db, t.id, auth.user.id, body.body, html).await?;
-    notify_mentions(&state, &t, &c, &auth.user, &[]).await?;
+    let members = project_repo::list_members(&state.db, t.project_id).await?;
+    let dto = comment_dto_with(&c, &members);
+    notify_mentions(&state, &t, &dto, &auth.user, &[]).await?;
     Ok(created(
         format!("/api/v1/comments/{}", c.id),
-        &comment_dto(&state, t.project_id, &c).await?,
+        &dto,
         Some(c.version),
     ))
 }
@@ -306,14 +296,12 @@ pub async fn update_comment(
     check_body(&body)?;
     check_if_match(&req, c.version)?;
     let members = project_repo::list_members(&state.db, t.project_id).await?;
-    let before = markdown::mentions(
-        &c.body,
-        members.iter().map(|(_, u)| (u.id, u.name.as_str())),
-    );
+    let before = comment_dto_with(&c, &members).mentions;
     let html = markdown::render(&body.body);
     let c = repo::update(&state.db, c, body.body, html).await?;
-    notify_mentions(&state, &t, &c, &auth.user, &before).await?;
-    Ok(ok_with_etag(&comment_dto_with(&c, &members), c.version))
+    let dto = comment_dto_with(&c, &members);
+    notify_mentions(&state, &t, &dto, &auth.user, &before).await?;
+    Ok(ok_with_etag(&dto, c.version))
 }
 
 /// T4: delete one's own comment (project administrators may delete any).

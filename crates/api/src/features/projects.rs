@@ -31,17 +31,9 @@ pub fn today_in(time_zone: &str) -> NaiveDate {
     chrono::Utc::now().with_timezone(&tz).date_naive()
 }
 
-fn field_error(field: impl Into<String>, code: &str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field: field.into(),
-        code: code.into(),
-        message: message.into(),
-    }
-}
-
 fn check_time_zone(tz: &str, errors: &mut Vec<FieldError>) {
     if tz.parse::<chrono_tz::Tz>().is_err() {
-        errors.push(field_error(
+        errors.push(FieldError::new(
             "time_zone",
             "invalid",
             "not an IANA time zone such as Asia/Shanghai",
@@ -53,7 +45,11 @@ fn check_time_zone(tz: &str, errors: &mut Vec<FieldError>) {
 pub fn check_date_range(field: &str, d: NaiveDate, errors: &mut Vec<FieldError>) {
     use chrono::Datelike;
     if !(1900..=9999).contains(&d.year()) {
-        errors.push(field_error(field, "range", "must be between 1900 and 9999"));
+        errors.push(FieldError::new(
+            field,
+            "range",
+            "must be between 1900 and 9999",
+        ));
     }
 }
 
@@ -61,7 +57,7 @@ fn check_period(start: NaiveDate, end: NaiveDate, errors: &mut Vec<FieldError>) 
     check_date_range("start_date", start, errors);
     check_date_range("end_date", end, errors);
     if end < start {
-        errors.push(field_error(
+        errors.push(FieldError::new(
             "end_date",
             "before_start",
             "must be on or after start_date",
@@ -76,7 +72,7 @@ async fn check_departments(
 ) -> ApiResult<()> {
     let found = accounts::departments_by_ids(&state.db, ids).await?;
     if let Some(missing) = ids.iter().find(|id| !found.contains(id)) {
-        errors.push(field_error(
+        errors.push(FieldError::new(
             "department_ids",
             "not_found",
             format!("no such department: {missing}"),
@@ -87,7 +83,7 @@ async fn check_departments(
 
 fn non_blank(field: &str, v: &str, errors: &mut Vec<FieldError>) {
     if v.trim().is_empty() {
-        errors.push(field_error(field, "required", "must not be blank"));
+        errors.push(FieldError::new(field, "required", "must not be blank"));
     }
 }
 
@@ -228,7 +224,7 @@ pub async fn create_project(
     for (i, m) in body.milestones.iter().enumerate() {
         non_blank(&format!("milestones[{i}].name"), &m.name, &mut errors);
         if m.date < body.start_date || m.date > body.end_date {
-            errors.push(field_error(
+            errors.push(FieldError::new(
                 format!("milestones[{i}].date"),
                 "out_of_period",
                 "must be within the project's start and end dates",
@@ -362,7 +358,7 @@ pub async fn update_project(
             .into_iter()
             .any(|m| m.date < start || m.date > end);
         if outside {
-            errors.push(field_error(
+            errors.push(FieldError::new(
                 "end_date",
                 "milestone_out_of_period",
                 "a milestone would fall outside the project's period; move it first",

@@ -96,14 +96,6 @@ async fn single_dto(
         .ok_or(ApiError::NotFound)
 }
 
-fn field_error(field: &str, code: &str, message: &str) -> FieldError {
-    FieldError {
-        field: field.into(),
-        code: code.into(),
-        message: message.into(),
-    }
-}
-
 /// The references a task makes (assignee, milestone, parent) must stay inside its project.
 async fn check_references(
     state: &AppState,
@@ -119,7 +111,7 @@ async fn check_references(
             .await?
             .is_none()
     {
-        errors.push(field_error(
+        errors.push(FieldError::new(
             "assignee_id",
             "not_member",
             "the assignee must be a member of the project",
@@ -128,7 +120,7 @@ async fn check_references(
     if let Some(m) = milestone {
         match project_repo::find_milestone(&state.db, m).await {
             Ok(m) if m.project_id == project_id => {}
-            Ok(_) | Err(RepoError::NotFound) => errors.push(field_error(
+            Ok(_) | Err(RepoError::NotFound) => errors.push(FieldError::new(
                 "milestone_id",
                 "not_found",
                 "no such milestone in this project",
@@ -140,20 +132,20 @@ async fn check_references(
         match repo::find_task(&state.db, p).await {
             Ok(p) if p.project_id == project_id => {
                 if Some(p.id) == task_id {
-                    errors.push(field_error(
+                    errors.push(FieldError::new(
                         "parent_id",
                         "self",
                         "a task cannot be its own parent",
                     ));
                 } else if p.parent_id.is_some() {
-                    errors.push(field_error(
+                    errors.push(FieldError::new(
                         "parent_id",
                         "nested_subtask",
                         "sub-tasks cannot have sub-tasks of their own",
                     ));
                 }
             }
-            Ok(_) | Err(RepoError::NotFound) => errors.push(field_error(
+            Ok(_) | Err(RepoError::NotFound) => errors.push(FieldError::new(
                 "parent_id",
                 "not_found",
                 "no such task in this project",
@@ -163,7 +155,7 @@ async fn check_references(
         if let Some(id) = task_id
             && repo::has_subtasks(&state.db, id).await?
         {
-            errors.push(field_error(
+            errors.push(FieldError::new(
                 "parent_id",
                 "nested_subtask",
                 "a task with sub-tasks cannot become a sub-task",
@@ -182,7 +174,7 @@ fn check_dates(start: Option<NaiveDate>, due: Option<NaiveDate>, errors: &mut Ve
     if let (Some(s), Some(d)) = (start, due)
         && d < s
     {
-        errors.push(field_error(
+        errors.push(FieldError::new(
             "due_date",
             "before_start",
             "must be on or after start_date",
@@ -194,7 +186,7 @@ fn check_estimate(h: Option<f64>, errors: &mut Vec<FieldError>) {
     if let Some(h) = h
         && !(0.0..=10000.0).contains(&h)
     {
-        errors.push(field_error(
+        errors.push(FieldError::new(
             "estimate_hours",
             "range",
             "must be between 0 and 10000",
@@ -379,7 +371,7 @@ pub async fn create_task(
     validate(&body)?;
     let mut errors = Vec::new();
     if body.title.trim().is_empty() {
-        errors.push(field_error("title", "required", "must not be blank"));
+        errors.push(FieldError::new("title", "required", "must not be blank"));
     }
     check_dates(body.start_date, body.due_date, &mut errors);
     check_estimate(body.estimate_hours, &mut errors);
@@ -469,7 +461,7 @@ pub async fn update_task(
     if let Some(title) = &body.title
         && title.trim().is_empty()
     {
-        errors.push(field_error("title", "required", "must not be blank"));
+        errors.push(FieldError::new("title", "required", "must not be blank"));
     }
     check_dates(
         body.start_date.unwrap_or(t.start_date),
