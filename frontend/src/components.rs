@@ -14,7 +14,7 @@ use crate::i18n::{I18n, Tr, use_i18n};
 /// A label, an input tied to it, and the field's error below (announced to screen readers).
 #[component]
 pub fn TextField(
-    id: &'static str,
+    #[prop(into)] id: String,
     label: fn(&'static Tr) -> &'static str,
     value: RwSignal<String>,
     #[prop(into, optional)] error: Signal<Option<String>>,
@@ -34,12 +34,12 @@ pub fn TextField(
     };
     view! {
         <div class="field" class:invalid=move || error.get().is_some()>
-            <label for=id>
+            <label for=id.clone()>
                 {move || label(i.t())}
                 {required.then(|| view! { <span class="req" aria-hidden="true">" *"</span> })}
             </label>
             <input
-                id=id
+                id=id.clone()
                 name=id
                 type=kind.unwrap_or("text")
                 autocomplete=autocomplete.unwrap_or("off")
@@ -63,7 +63,7 @@ pub fn TextField(
 /// A multi-line text field.
 #[component]
 pub fn TextArea(
-    id: &'static str,
+    #[prop(into)] id: String,
     label: fn(&'static Tr) -> &'static str,
     value: RwSignal<String>,
     #[prop(into, optional)] error: Signal<Option<String>>,
@@ -73,9 +73,9 @@ pub fn TextArea(
     let err_id = format!("{id}-error");
     view! {
         <div class="field" class:invalid=move || error.get().is_some()>
-            <label for=id>{move || label(i.t())}</label>
+            <label for=id.clone()>{move || label(i.t())}</label>
             <textarea
-                id=id
+                id=id.clone()
                 name=id
                 rows=rows.unwrap_or(3)
                 prop:value=move || value.get()
@@ -356,11 +356,11 @@ pub fn fmt_time(t: &chrono::DateTime<chrono::Utc>, lang: crate::i18n::Lang) -> S
 
 /// Moves keyboard focus to an element once it has been drawn (e.g. the first field of a form
 /// that just opened in place of the button that opened it).
-pub fn focus_later(id: &'static str) {
+pub fn focus_later(id: String) {
     gloo_timers::callback::Timeout::new(0, move || {
         if let Some(el) = web_sys::window()
             .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id(id))
+            .and_then(|d| d.get_element_by_id(&id))
             .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
         {
             let _ = el.focus();

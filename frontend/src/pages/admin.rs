@@ -14,13 +14,8 @@ use crate::components::{
     Empty, ErrorBox, FormErrors, Loading, TextArea, TextField, fmt_time, focus_later, use_toaster,
 };
 use crate::i18n::use_i18n;
+use crate::pages::people::department_name;
 use crate::pages::profile::confirm;
-
-fn dept_name(list: &[DepartmentResponse], id: Option<Uuid>) -> String {
-    id.and_then(|id| list.iter().find(|d| d.id == id))
-        .map(|d| d.name.clone())
-        .unwrap_or_else(|| "—".into())
-}
 
 #[component]
 pub fn ApprovalsPage() -> impl IntoView {
@@ -47,7 +42,7 @@ pub fn ApprovalsPage() -> impl IntoView {
                         view! {
                             <ul class="list">
                                 {list.into_iter().map(|u| {
-                                    let d = dept_name(&depts, u.department_id);
+                                    let d = department_name(&depts, u.department_id);
                                     view! { <Registration user=u department=d on_done=Callback::new(move |()| pending.refetch()) /> }
                                 }).collect_view()}
                             </ul>
@@ -115,7 +110,7 @@ fn Registration(user: UserResponse, department: String, on_done: Callback<()>) -
         });
     };
     let created_at = user.created_at;
-    let reason_id: &'static str = Box::leak(format!("reason-{id}").into_boxed_str());
+    let reason_id = StoredValue::new(format!("reason-{id}"));
     view! {
         <li class="list-item registration">
             <div class="grow">
@@ -127,7 +122,7 @@ fn Registration(user: UserResponse, department: String, on_done: Callback<()>) -
                 <p class="muted small">{move || i.t().registered_at} " " {move || fmt_time(&created_at, i.lang.get())}</p>
                 <Show when=move || rejecting.get()>
                     <form class="reject-form" on:submit=reject novalidate=true>
-                        <TextArea id=reason_id label=|t| t.reject_reason value=reason error=errors.for_field("reason") rows=2 />
+                        <TextArea id=reason_id.get_value() label=|t| t.reject_reason value=reason error=errors.for_field("reason") rows=2 />
                         <div class="actions">
                             <button class="btn danger small" type="submit" disabled=move || busy.get()>{move || i.t().confirm_reject}</button>
                             <button class="btn small" type="button" on:click=move |_| rejecting.set(false)>{move || i.t().cancel}</button>
@@ -139,7 +134,7 @@ fn Registration(user: UserResponse, department: String, on_done: Callback<()>) -
                 <div class="actions">
                     <button class="btn primary small" on:click=approve disabled=move || busy.get()
                         aria-label=format!("{} {}", i.t_untracked().approve, name)>{move || i.t().approve}</button>
-                    <button class="btn small" on:click=move |_| { rejecting.set(true); focus_later(reason_id); }>{move || i.t().reject}</button>
+                    <button class="btn small" on:click=move |_| { rejecting.set(true); focus_later(reason_id.get_value()); }>{move || i.t().reject}</button>
                 </div>
             </Show>
         </li>
@@ -310,10 +305,10 @@ fn DepartmentItem(
             }
         });
     };
-    let parent_name = dept_name(&all, d.parent_id);
+    let parent_name = department_name(&all, d.parent_id);
     let has_parent = d.parent_id.is_some();
     let others: Vec<DepartmentResponse> = all.into_iter().filter(|o| o.id != id).collect();
-    let name_id: &'static str = Box::leak(format!("dept-name-{id}").into_boxed_str());
+    let name_id = StoredValue::new(format!("dept-name-{id}"));
     let label = d.name.clone();
     view! {
         <li class="list-item">
@@ -332,7 +327,7 @@ fn DepartmentItem(
                             </p>
                         </div>
                         <div class="actions">
-                            <button class="btn small" on:click=move |_| { editing.set(true); focus_later(name_id); }
+                            <button class="btn small" on:click=move |_| { editing.set(true); focus_later(name_id.get_value()); }
                                 aria-label=format!("{} {}", i.t_untracked().edit, label)>{move || i.t().edit}</button>
                             <button class="btn small danger" on:click=remove>{move || i.t().delete}</button>
                         </div>
@@ -340,7 +335,7 @@ fn DepartmentItem(
                 }
             >
                 <form class="grow" on:submit=save novalidate=true>
-                    <TextField id=name_id label=|t| t.department_name value=name error=errors.for_field("name") />
+                    <TextField id=name_id.get_value() label=|t| t.department_name value=name error=errors.for_field("name") />
                     <div class="field">
                         <label for=format!("dept-head-{id}")>{move || i.t().department_head}</label>
                         <select id=format!("dept-head-{id}") prop:value=move || head.get() on:change=move |ev| head.set(event_target_value(&ev))>

@@ -181,9 +181,9 @@ pub fn RegisterPage() -> impl IntoView {
         }
         if confirm.get_untracked() != password.get_untracked() {
             errs.push(tandem_dto::FieldError::new(
-                "confirm".into(),
-                "mismatch".into(),
-                "passwords differ".into(),
+                "confirm",
+                "mismatch",
+                "passwords differ",
             ));
         }
         errs

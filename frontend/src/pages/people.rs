@@ -15,7 +15,7 @@ use crate::i18n::use_i18n;
 use crate::pages::profile::confirm;
 
 /// Departments by id, for showing names next to people.
-fn department_name(list: &[DepartmentResponse], id: Option<uuid::Uuid>) -> String {
+pub fn department_name(list: &[DepartmentResponse], id: Option<uuid::Uuid>) -> String {
     id.and_then(|id| list.iter().find(|d| d.id == id))
         .map(|d| d.name.clone())
         .unwrap_or_else(|| "—".into())

@@ -412,8 +412,8 @@ fn QuickReplyItem(q: QuickReplyResponse, on_change: Callback<()>) -> impl IntoVi
             }
         });
     };
-    let title_id: &'static str = leak(format!("qr-title-{id}"));
-    let body_id: &'static str = leak(format!("qr-body-{id}"));
+    let title_id = StoredValue::new(format!("qr-title-{id}"));
+    let body_id = StoredValue::new(format!("qr-body-{id}"));
     view! {
         <li class="list-item">
             <Show
@@ -424,14 +424,14 @@ fn QuickReplyItem(q: QuickReplyResponse, on_change: Callback<()>) -> impl IntoVi
                         <p class="muted pre">{move || body.get()}</p>
                     </div>
                     <div class="actions">
-                        <button class="btn small" on:click=move |_| { editing.set(true); focus_later(title_id); }>{move || i.t().edit}</button>
+                        <button class="btn small" on:click=move |_| { editing.set(true); focus_later(title_id.get_value()); }>{move || i.t().edit}</button>
                         <button class="btn small danger" on:click=remove>{move || i.t().delete}</button>
                     </div>
                 }
             >
                 <form class="grow" on:submit=save novalidate=true>
-                    <TextField id=title_id label=|t| t.title value=title error=errors.for_field("title") />
-                    <TextArea id=body_id label=|t| t.content value=body error=errors.for_field("body") />
+                    <TextField id=title_id.get_value() label=|t| t.title value=title error=errors.for_field("title") />
+                    <TextArea id=body_id.get_value() label=|t| t.content value=body error=errors.for_field("body") />
                     <div class="actions">
                         <button class="btn primary small" type="submit">{move || i.t().save}</button>
                         <button class="btn small" type="button" on:click=move |_| editing.set(false)>
@@ -442,12 +442,6 @@ fn QuickReplyItem(q: QuickReplyResponse, on_change: Callback<()>) -> impl IntoVi
             </Show>
         </li>
     }
-}
-
-/// Element ids must be `&'static str` for the field components; per-item ids are few and live
-/// as long as the page anyway.
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
 }
 
 /// Selects an element's text, for copying by hand.
@@ -511,9 +505,9 @@ pub fn TokensPage() -> impl IntoView {
                     Some(t) if !ms.is_nan() && ms > js_sys::Date::now() => Some(t),
                     _ => {
                         errs.push(tandem_dto::FieldError::new(
-                            "expires_at".into(),
-                            "past".into(),
-                            "must be in the future".into(),
+                            "expires_at",
+                            "past",
+                            "must be in the future",
                         ));
                         None
                     }
@@ -715,9 +709,9 @@ pub fn SecurityPage() -> impl IntoView {
         }));
         if new.get_untracked() != confirm_new.get_untracked() {
             errs.push(tandem_dto::FieldError::new(
-                "confirm_new".into(),
-                "mismatch".into(),
-                "passwords differ".into(),
+                "confirm_new",
+                "mismatch",
+                "passwords differ",
             ));
         }
         errors.set(errs);

@@ -188,7 +188,7 @@ pub fn NewProjectPage() -> impl IntoView {
         let start_d = start.get_untracked().parse::<chrono::NaiveDate>().ok();
         let end_d = end.get_untracked().parse::<chrono::NaiveDate>().ok();
         let err = |field: &str, code: &str| {
-            tandem_dto::FieldError::new(field.into(), code.into(), String::new())
+            tandem_dto::FieldError::new(field, code, String::new())
         };
         if start_d.is_none() {
             errs.push(err("start_date", "required"));
@@ -644,8 +644,8 @@ fn Milestones(
         ev.prevent_default();
         let Ok(d) = date.get_untracked().parse::<chrono::NaiveDate>() else {
             errors.set(vec![tandem_dto::FieldError::new(
-                "date".into(),
-                "required".into(),
+                "date",
+                "required",
                 String::new(),
             )]);
             return;
@@ -757,8 +757,8 @@ fn Settings(project: ProjectResponse, reload: Callback<()>) -> impl IntoView {
         let departments = chosen.get_untracked();
         if departments.is_empty() {
             errors.set(vec![tandem_dto::FieldError::new(
-                "department_ids".into(),
-                "required".into(),
+                "department_ids",
+                "required",
                 String::new(),
             )]);
             return;
