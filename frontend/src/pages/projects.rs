@@ -187,9 +187,7 @@ pub fn NewProjectPage() -> impl IntoView {
         ));
         let start_d = start.get_untracked().parse::<chrono::NaiveDate>().ok();
         let end_d = end.get_untracked().parse::<chrono::NaiveDate>().ok();
-        let err = |field: &str, code: &str| {
-            tandem_dto::FieldError::new(field, code, String::new())
-        };
+        let err = |field: &str, code: &str| tandem_dto::FieldError::new(field, code, String::new());
         if start_d.is_none() {
             errs.push(err("start_date", "required"));
         }
