@@ -55,6 +55,7 @@ pub fn build_app(
                 .wrap(actix_web::middleware::from_fn(
                     crate::idempotency::middleware,
                 ))
+                .wrap(actix_web::middleware::from_fn(invalidate_after_writes))
                 .configure(api_v1),
         )
         .service(web::scope("/api").default_service(web::to(not_found)));
@@ -94,6 +95,26 @@ pub fn build_app(
         _ => app.default_service(web::to(placeholder_page)),
     };
     app
+}
+
+/// Every request that may have written ends the read cache's current generation (see
+/// `crate::cache`), after its handler finished and before the client hears back.
+async fn invalidate_after_writes(
+    req: ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let writes = !matches!(
+        *req.method(),
+        actix_web::http::Method::GET
+            | actix_web::http::Method::HEAD
+            | actix_web::http::Method::OPTIONS
+    );
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let res = next.call(req).await;
+    if writes && let Some(state) = state {
+        state.cache.invalidate();
+    }
+    res
 }
 
 fn api_v1(cfg: &mut web::ServiceConfig) {

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::http::header;
+use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use tandem_db::{accounts, entities::users};
 use tandem_domain::policy::{Action, Actor, authorize};
@@ -17,8 +17,12 @@ use crate::state::AppState;
 
 /// The authenticated caller: the user row and the policy view of them.
 pub struct AuthUser {
-    pub user: users::Model,
+    /// Shared with the read cache (see `crate::cache`).
+    pub user: std::sync::Arc<users::Model>,
     pub actor: Actor,
+    /// Whether this request may read through the read cache: only those that cannot write
+    /// (GET, HEAD), see `crate::cache`.
+    pub cacheable: bool,
 }
 
 impl AuthUser {
@@ -39,6 +43,7 @@ impl FromRequest for AuthUser {
             .get(header::AUTHORIZATION)
             .and_then(|h| h.to_str().ok())
             .map(str::to_owned);
+        let cacheable = matches!(*req.method(), Method::GET | Method::HEAD);
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("state missing"))?;
             let header = header.ok_or(ApiError::Unauthorized {
@@ -52,12 +57,12 @@ impl FromRequest for AuthUser {
                 .ok_or(ApiError::Unauthorized {
                     code: "invalid_token",
                 })?;
-            authenticate(&state, token).await
+            authenticate(&state, token, cacheable).await
         })
     }
 }
 
-async fn authenticate(state: &AppState, token: &str) -> ApiResult<AuthUser> {
+async fn authenticate(state: &AppState, token: &str, cacheable: bool) -> ApiResult<AuthUser> {
     let invalid = ApiError::Unauthorized {
         code: "invalid_token",
     };
@@ -83,7 +88,12 @@ async fn authenticate(state: &AppState, token: &str) -> ApiResult<AuthUser> {
         )?;
         (claims.sub, None)
     };
-    let user = match accounts::find_user_for_auth(&state.db, user_id).await {
+    let cache = &state.cache;
+    let load = accounts::find_user_for_auth(&state.db, user_id);
+    let user = match cache
+        .get_or_load(cacheable, &cache.users, user_id, load)
+        .await
+    {
         Ok(u) => u,
         Err(tandem_db::RepoError::NotFound) => {
             return Err(ApiError::Unauthorized {
@@ -103,7 +113,11 @@ async fn authenticate(state: &AppState, token: &str) -> ApiResult<AuthUser> {
         role: SystemRole::parse(&user.role).unwrap_or(SystemRole::Member),
         scopes,
     };
-    Ok(AuthUser { user, actor })
+    Ok(AuthUser {
+        user,
+        actor,
+        cacheable,
+    })
 }
 
 /// Compile-time names for policy actions, so handlers can demand them as extractors.

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod bootstrap;
+pub mod cache;
 pub mod config;
 pub mod error;
 pub mod extract;

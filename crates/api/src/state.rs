@@ -3,6 +3,7 @@ use std::sync::{Arc, Mutex};
 use tandem_db::DatabaseConnection;
 use tandem_domain::throttle::Throttle;
 
+use crate::cache::ReadCache;
 use crate::config::ApiConfig;
 
 /// Shared by every worker; cheap to clone.
@@ -16,6 +17,8 @@ pub struct AppState {
     pub dummy_hash: Arc<String>,
     /// Uploaded files (a directory under the data dir, through `object_store`).
     pub files: Arc<dyn object_store::ObjectStore>,
+    /// Users, projects, memberships and tasks read on nearly every request (SQLite only).
+    pub cache: Arc<ReadCache>,
 }
 
 /// Failed-login bookkeeping per account and per client address.
@@ -34,8 +37,10 @@ impl AppState {
         let dummy = crate::security::hash_password(crate::security::random_token(16))
             .await
             .unwrap_or_default();
+        let cache = ReadCache::new(tandem_db::is_sqlite(&db));
         Ok(Self {
             db,
+            cache: Arc::new(cache),
             throttle: Arc::new(LoginThrottle {
                 accounts: Mutex::new(Throttle::new(config.account_limits)),
                 addresses: Mutex::new(Throttle::new(config.address_limits)),

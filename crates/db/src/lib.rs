@@ -15,7 +15,8 @@ pub mod tasks;
 pub use error::RepoError;
 pub use sea_orm::{DatabaseConnection, DbErr};
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend, Statement};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, Statement};
 use std::time::Duration;
 use tandem_migration::{Migrator, MigratorTrait};
 
@@ -26,25 +27,32 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
     if url.starts_with("sqlite:") {
-        // SQLite serialises writers anyway; a small pool avoids lock storms.
-        opts.max_connections(8).min_connections(1);
+        // SQLite serialises writers anyway; a small pool avoids lock storms. A local file
+        // cannot hang up, so the pool's liveness ping before every query (a round trip to the
+        // connection's worker thread, doubling the cost of a short read) is skipped.
+        opts.max_connections(8)
+            .min_connections(1)
+            .test_before_acquire(false)
+            // Pragmas are per connection: set them on every connection the pool opens, not
+            // only on the one that happens to run a statement at start-up. WAL lets readers
+            // proceed while one writer commits; NORMAL sync is safe with WAL (a power cut can
+            // lose the last commits, never corrupt); the busy timeout makes a second writer
+            // wait for the lock instead of failing at once.
+            .map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5))
+            });
     } else {
         opts.max_connections(20).min_connections(1);
     }
-    let db = Database::connect(opts).await?;
-    if db.get_database_backend() == DbBackend::Sqlite {
-        // WAL lets readers proceed while one writer commits; foreign keys are off by default
-        // in SQLite itself (sqlx turns them on, this makes it explicit for every engine build).
-        for pragma in [
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA foreign_keys=ON",
-            "PRAGMA synchronous=NORMAL",
-        ] {
-            db.execute(Statement::from_string(DbBackend::Sqlite, pragma))
-                .await?;
-        }
-    }
-    Ok(db)
+    Database::connect(opts).await
+}
+
+/// Whether `db` is SQLite (embedded: this process is its only writer).
+pub fn is_sqlite(db: &DatabaseConnection) -> bool {
+    db.get_database_backend() == sea_orm::DbBackend::Sqlite
 }
 
 /// Applies every pending migration.

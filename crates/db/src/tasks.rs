@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, Func, IntoCondition};
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -180,6 +180,96 @@ const STATUS_CYCLE: [TaskStatus; 4] = [
 
 pub async fn find_task(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<tasks::Model> {
     tasks::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)
+}
+
+/// A task with what its payload derives from other rows: the sub-task roll-up (total, done)
+/// and whether an unfinished predecessor blocks it. Read in the same statement as the task.
+#[derive(Debug, Clone)]
+pub struct TaskRow {
+    pub task: tasks::Model,
+    pub subtasks_total: i64,
+    pub subtasks_done: i64,
+    pub blocked: bool,
+}
+
+/// A task row is read like the task itself.
+impl std::ops::Deref for TaskRow {
+    type Target = tasks::Model;
+    fn deref(&self) -> &tasks::Model {
+        &self.task
+    }
+}
+
+impl FromQueryResult for TaskRow {
+    fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, sea_orm::DbErr> {
+        Ok(Self {
+            task: tasks::Model::from_query_result(res, pre)?,
+            subtasks_total: res.try_get(pre, "rollup_total")?,
+            subtasks_done: res.try_get(pre, "rollup_done")?,
+            blocked: res.try_get(pre, "rollup_blocked")?,
+        })
+    }
+}
+
+/// Adds the roll-up columns of [`TaskRow`] to a select of tasks as correlated sub-queries
+/// (index lookups on `parent_id` and the dependency key per row): one round trip for a page
+/// instead of one per derived value — on SQLite every statement is a hop to the connection's
+/// worker thread, which costs more than the lookups themselves.
+fn with_rollup(
+    q: sea_orm::Select<tasks::Entity>,
+) -> sea_orm::Selector<sea_orm::SelectModel<TaskRow>> {
+    use sea_orm::sea_query::{Alias, Query, SimpleExpr};
+    let sub = Alias::new("sub");
+    let subtasks = |done: bool| {
+        let mut s = Query::select();
+        s.expr(Expr::col((sub.clone(), tasks::Column::Id)).count())
+            .from_as(tasks::Entity, sub.clone())
+            .and_where(
+                Expr::col((sub.clone(), tasks::Column::ParentId))
+                    .equals((tasks::Entity, tasks::Column::Id)),
+            );
+        if done {
+            s.and_where(
+                Expr::col((sub.clone(), tasks::Column::Status))
+                    .is_in([TaskStatus::Done.as_str(), TaskStatus::Archived.as_str()]),
+            );
+        }
+        SimpleExpr::SubQuery(None, Box::new(s.into_sub_query_statement()))
+    };
+    let dep = Alias::new("dep");
+    let pre = Alias::new("pre");
+    let mut open_predecessor = Query::select();
+    open_predecessor
+        .expr(Expr::val(1))
+        .from_as(task_dependencies::Entity, dep.clone())
+        .inner_join(
+            sea_orm::sea_query::TableRef::TableAlias(
+                sea_orm::sea_query::SeaRc::new(tasks::Entity),
+                sea_orm::sea_query::SeaRc::new(pre.clone()),
+            ),
+            Expr::col((pre.clone(), tasks::Column::Id))
+                .equals((dep.clone(), task_dependencies::Column::DependsOnId)),
+        )
+        .and_where(
+            Expr::col((dep.clone(), task_dependencies::Column::TaskId))
+                .equals((tasks::Entity, tasks::Column::Id)),
+        )
+        .and_where(
+            Expr::col((pre.clone(), tasks::Column::Status))
+                .is_not_in([TaskStatus::Done.as_str(), TaskStatus::Archived.as_str()]),
+        );
+    q.column_as(subtasks(false), "rollup_total")
+        .column_as(subtasks(true), "rollup_done")
+        .column_as(Expr::exists(open_predecessor), "rollup_blocked")
+        .into_model::<TaskRow>()
+}
+
+/// One task with its roll-up (see [`TaskRow`]).
+pub async fn find_task_row(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<TaskRow> {
+    with_rollup(tasks::Entity::find_by_id(id))
         .one(db)
         .await?
         .ok_or(RepoError::NotFound)
@@ -463,7 +553,7 @@ fn after_key(col: tasks::Column, key: sea_orm::Value, id: Uuid, desc: bool) -> C
 pub async fn list_tasks(
     db: &impl ConnectionTrait,
     f: TaskFilter,
-) -> RepoResult<(Vec<tasks::Model>, Option<String>)> {
+) -> RepoResult<(Vec<TaskRow>, Option<String>)> {
     let mut q = tasks::Entity::find();
     if let Some(p) = f.project_id {
         q = q.filter(tasks::Column::ProjectId.eq(p));
@@ -545,50 +635,13 @@ pub async fn list_tasks(
                 .order_by(tasks::Column::Id, order)
         }
     };
-    let rows = q.limit(f.limit + 1).all(db).await?;
-    Ok(finish_page(rows, f.limit, |t| t.id))
+    let rows = with_rollup(q.limit(f.limit + 1)).all(db).await?;
+    Ok(finish_page(rows, f.limit, |t| t.task.id))
 }
 
 /// `SUM(CASE WHEN cond THEN 1 ELSE 0 END)`: counts the rows of a group matching `cond`.
 pub(crate) fn count_if(cond: Condition) -> sea_orm::sea_query::SimpleExpr {
     Func::sum(Expr::case(cond, 1).finally(0)).into()
-}
-
-/// Sub-task counts (total, done) of several tasks.
-pub async fn subtask_counts(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> RepoResult<HashMap<Uuid, (i64, i64)>> {
-    #[derive(FromQueryResult)]
-    struct Row {
-        parent_id: Uuid,
-        total: i64,
-        done: i64,
-    }
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = tasks::Entity::find()
-        .select_only()
-        .column(tasks::Column::ParentId)
-        .column_as(Expr::col(tasks::Column::Id).count(), "total")
-        .column_as(
-            count_if(
-                tasks::Column::Status
-                    .is_in([TaskStatus::Done.as_str(), TaskStatus::Archived.as_str()])
-                    .into_condition(),
-            ),
-            "done",
-        )
-        .filter(tasks::Column::ParentId.is_in(ids.iter().copied()))
-        .group_by(tasks::Column::ParentId)
-        .into_model::<Row>()
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.parent_id, (r.total, r.done)))
-        .collect())
 }
 
 /// Whether a task has sub-tasks (a sub-task cannot have its own).
@@ -841,37 +894,5 @@ pub async fn list_dependencies(
             let t = tasks.get(&d.depends_on_id).cloned();
             (d, t)
         })
-        .collect())
-}
-
-/// Which of these tasks wait for a predecessor that is not done (two small queries).
-pub async fn blocked_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> RepoResult<std::collections::HashSet<Uuid>> {
-    if ids.is_empty() {
-        return Ok(Default::default());
-    }
-    let deps = task_dependencies::Entity::find()
-        .filter(task_dependencies::Column::TaskId.is_in(ids.iter().copied()))
-        .all(db)
-        .await?;
-    if deps.is_empty() {
-        return Ok(Default::default());
-    }
-    let open: std::collections::HashSet<Uuid> = tasks::Entity::find()
-        .select_only()
-        .column(tasks::Column::Id)
-        .filter(tasks::Column::Id.is_in(deps.iter().map(|d| d.depends_on_id)))
-        .filter(open_condition())
-        .into_tuple::<Uuid>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
-    Ok(deps
-        .into_iter()
-        .filter(|d| open.contains(&d.depends_on_id))
-        .map(|d| d.task_id)
         .collect())
 }

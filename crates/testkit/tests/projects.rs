@@ -1761,3 +1761,70 @@ async fn review_findings_stay_fixed() {
         "milestone_out_of_period"
     );
 }
+
+/// On SQLite, reads go through the in-process read cache (`tandem_api::cache`): a read right
+/// after a write must already see it, whoever wrote.
+#[tokio::test]
+async fn reads_right_after_writes_see_them() {
+    let fx = Fx::new().await;
+    let p = fx.project;
+    let parent = fx.task(p, &fx.owner, json!({ "title": "原型设计" })).await;
+    let id = parent["id"].as_str().unwrap();
+    let path = format!("/tasks/{id}");
+    // Warm every cached kind: the users, the project, the memberships, the task.
+    for token in [&fx.owner, &fx.editor, &fx.viewer] {
+        assert_eq!(fx.app.get(&path, token).await.status(), 200);
+    }
+    // A field change.
+    let tag = etag(&fx, id).await;
+    let r = patch_task(
+        &fx,
+        id,
+        &fx.editor,
+        Some(&tag),
+        json!({ "title": "原型设计 v2" }),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let v = body(fx.app.get(&path, &fx.viewer).await).await;
+    assert_eq!(v["title"], "原型设计 v2");
+    assert_ne!(etag(&fx, id).await, tag);
+    // A new sub-task changes the parent's roll-up.
+    fx.task(p, &fx.editor, json!({ "title": "交互稿", "parent_id": id }))
+        .await;
+    let v = body(fx.app.get(&path, &fx.viewer).await).await;
+    assert_eq!(v["subtasks_total"], 1);
+    // A role change takes effect on the next request: the demoted editor can no longer write.
+    let r = fx
+        .app
+        .patch(
+            &format!("/projects/{p}/members/{}", fx.editor_id),
+            &fx.owner,
+            json!({ "role": "viewer" }),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let tag = etag(&fx, id).await;
+    let r = patch_task(&fx, id, &fx.editor, Some(&tag), json!({ "title": "x" })).await;
+    assert_eq!(r.status(), 403);
+    // Removed from the project: the task is gone for them at once.
+    let r = fx
+        .app
+        .delete(
+            &format!("/projects/{p}/members/{}", fx.editor_id),
+            &fx.owner,
+        )
+        .await;
+    assert_eq!(r.status(), 204);
+    assert_eq!(fx.app.get(&path, &fx.editor).await.status(), 404);
+    assert_eq!(
+        fx.app
+            .get(&format!("/projects/{p}"), &fx.editor)
+            .await
+            .status(),
+        404
+    );
+    // Deleted: 404 for everyone.
+    assert_eq!(fx.app.delete(&path, &fx.owner).await.status(), 204);
+    assert_eq!(fx.app.get(&path, &fx.viewer).await.status(), 404);
+}

@@ -1,7 +1,10 @@
 //! Loading a project or task together with the caller's right to act on it: the bridge between
 //! handlers and the project policy (`tandem_domain::projects::authorize_project`).
 
+use std::sync::Arc;
 use tandem_db::entities::{projects, tasks};
+
+use tandem_db::tasks::TaskRow;
 use tandem_db::{projects as repo, tasks as task_repo};
 use tandem_domain::projects::{ProjectAction, authorize_project};
 use tandem_dto::{ProjectRole, ProjectStatus};
@@ -14,7 +17,7 @@ use crate::state::AppState;
 /// A project the caller may act on, with their membership (None for a system administrator
 /// who is not a member).
 pub struct ProjectAccess {
-    pub project: projects::Model,
+    pub project: Arc<projects::Model>,
     pub membership: Option<ProjectRole>,
 }
 
@@ -38,8 +41,24 @@ pub async fn project(
     id: Uuid,
     action: ProjectAction,
 ) -> ApiResult<ProjectAccess> {
-    let project = repo::find_project(&state.db, id).await?;
-    let membership = repo::membership(&state.db, id, auth.user.id).await?;
+    let cache = &state.cache;
+    let project = cache
+        .get_or_load(
+            auth.cacheable,
+            &cache.projects,
+            id,
+            repo::find_project(&state.db, id),
+        )
+        .await?;
+    let user = auth.user.id;
+    let membership = *cache
+        .get_or_load(
+            auth.cacheable,
+            &cache.memberships,
+            (id, user),
+            repo::membership(&state.db, id, user),
+        )
+        .await?;
     let access = ProjectAccess {
         project,
         membership,
@@ -48,15 +67,23 @@ pub async fn project(
     Ok(access)
 }
 
-/// A task and its project, if the caller may do `action` (decided with the task at hand, e.g.
-/// whether the caller is its assignee).
+/// A task (with its roll-up, see `TaskRow`) and its project, if the caller may do `action`
+/// (decided with the task at hand, e.g. whether the caller is its assignee).
 pub async fn task(
     state: &AppState,
     auth: &AuthUser,
     id: Uuid,
     action: impl FnOnce(&tasks::Model) -> ProjectAction,
-) -> ApiResult<(tasks::Model, ProjectAccess)> {
-    let task = task_repo::find_task(&state.db, id).await?;
+) -> ApiResult<(Arc<TaskRow>, ProjectAccess)> {
+    let cache = &state.cache;
+    let task = cache
+        .get_or_load(
+            auth.cacheable,
+            &cache.tasks,
+            id,
+            task_repo::find_task_row(&state.db, id),
+        )
+        .await?;
     // Visibility first: a non-member learns nothing, not even that the action is refused.
     let access = project(state, auth, task.project_id, ProjectAction::View).await?;
     access.check(auth, action(&task))?;

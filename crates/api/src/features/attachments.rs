@@ -3,6 +3,8 @@
 //! uploaded name is kept for display only; downloads are always `attachment` with `nosniff` and a
 //! sandbox policy, never HTML or SVG rendered inline.
 
+use std::sync::Arc;
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::{StreamExt, TryStreamExt};
@@ -11,6 +13,7 @@ use object_store::{ObjectStoreExt, WriteMultipart};
 use sha2::{Digest, Sha256};
 use tandem_db::attachments as repo;
 use tandem_db::entities::{attachment_versions, attachments, tasks};
+use tandem_db::tasks::TaskRow;
 use tandem_domain::projects::ProjectAction;
 use tandem_dto::{
     AttachmentPermission, AttachmentResponse, AttachmentVersionResponse, Page, Problem,
@@ -406,7 +409,7 @@ async fn visible(
     state: &AppState,
     auth: &AuthUser,
     id: Uuid,
-) -> ApiResult<(attachments::Model, tasks::Model, ProjectAccess)> {
+) -> ApiResult<(attachments::Model, Arc<TaskRow>, ProjectAccess)> {
     let a = repo::find(&state.db, id).await?;
     let (t, access) = access::task(state, auth, a.task_id, |_| ProjectAction::View).await?;
     access.check(auth, view_action(&a, auth.user.id))?;

@@ -1,6 +1,7 @@
 //! A4: the personal center — profile, avatar, quick replies, notifications.
 
 use std::io::Cursor;
+use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -86,7 +87,8 @@ pub async fn update_me(
     if let Some(contact) = body.contact {
         changes.contact = Some(optional_text(contact, "contact", 500)?);
     }
-    let user = accounts::update_user(&state.db, auth.auth.user, changes).await?;
+    let user =
+        accounts::update_user(&state.db, Arc::unwrap_or_clone(auth.auth.user), changes).await?;
     Ok(ok_with_etag(&accounts::user_dto(&user), user.version))
 }
 
@@ -115,7 +117,8 @@ pub async fn put_avatar(
         avatar: Some(png),
         ..Default::default()
     };
-    let user = accounts::update_user(&state.db, auth.auth.user, changes).await?;
+    let user =
+        accounts::update_user(&state.db, Arc::unwrap_or_clone(auth.auth.user), changes).await?;
     Ok(ok_with_etag(&accounts::user_dto(&user), user.version))
 }
 
@@ -219,7 +222,7 @@ pub async fn change_password(
         .map_err(ApiError::internal)?;
     let user = accounts::update_user(
         &state.db,
-        auth.auth.user,
+        Arc::unwrap_or_clone(auth.auth.user),
         accounts::UserChanges {
             password_hash: Some(hash),
             ..Default::default()

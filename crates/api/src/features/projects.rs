@@ -1,6 +1,7 @@
 //! P1–P5: projects (项目中心), their members and milestones.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
@@ -292,7 +293,7 @@ pub async fn get_project(
     let a = access::project(&state, &auth, path.into_inner(), ProjectAction::View).await?;
     let version = a.project.version;
     Ok(ok_with_etag(
-        &project_dto(&state, &auth, a.project).await?,
+        &project_dto(&state, &auth, Arc::unwrap_or_clone(a.project)).await?,
         version,
     ))
 }
@@ -377,7 +378,7 @@ pub async fn update_project(
         .map(|s| s.as_str());
     let project = repo::update_project(
         &state.db,
-        a.project,
+        Arc::unwrap_or_clone(a.project),
         repo::ProjectChanges {
             name: body.name.map(|n| n.trim().to_owned()),
             goal: body.goal,
@@ -436,7 +437,7 @@ pub async fn archive_project(
     check_if_match(&req, a.project.version)?;
     let project = repo::update_project(
         &state.db,
-        a.project,
+        Arc::unwrap_or_clone(a.project),
         repo::ProjectChanges {
             status: Some(ProjectStatus::Archived),
             ..Default::default()

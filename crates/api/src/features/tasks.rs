@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 use object_store::ObjectStoreExt;
 use tandem_db::entities::{projects, tasks};
-use tandem_db::tasks as repo;
+use tandem_db::tasks::{self as repo, TaskRow};
 use tandem_db::{RepoError, accounts, projects as project_repo};
 use tandem_domain::markdown;
 use tandem_domain::projects::{ProjectAction, check_transition};
@@ -31,12 +31,8 @@ pub fn overdue(t: &tasks::Model, today: NaiveDate) -> bool {
     is_open(&t.status) && t.due_date.is_some_and(|d| d < today)
 }
 
-fn task_dto(
-    t: &tasks::Model,
-    today: NaiveDate,
-    subtasks: (i64, i64),
-    blocked: bool,
-) -> TaskResponse {
+fn task_dto(row: &TaskRow, today: NaiveDate) -> TaskResponse {
+    let t = &row.task;
     TaskResponse {
         id: t.id,
         project_id: t.project_id,
@@ -53,47 +49,19 @@ fn task_dto(
         estimate_hours: t.estimate_hours,
         progress: t.progress,
         overdue: overdue(t, today),
-        blocked,
-        subtasks_total: subtasks.0,
-        subtasks_done: subtasks.1,
+        blocked: row.blocked,
+        subtasks_total: row.subtasks_total,
+        subtasks_done: row.subtasks_done,
         created_by: t.created_by,
         created_at: t.created_at,
         updated_at: t.updated_at,
     }
 }
 
-/// Many tasks, with their sub-task roll-up and blocked flags in a fixed number of queries.
-async fn task_dtos(
-    state: &AppState,
-    rows: &[tasks::Model],
-    today_of: impl Fn(Uuid) -> NaiveDate,
-) -> ApiResult<Vec<TaskResponse>> {
-    let ids: Vec<Uuid> = rows.iter().map(|t| t.id).collect();
-    let counts = repo::subtask_counts(&state.db, &ids).await?;
-    let blocked = repo::blocked_ids(&state.db, &ids).await?;
-    Ok(rows
-        .iter()
-        .map(|t| {
-            task_dto(
-                t,
-                today_of(t.project_id),
-                counts.get(&t.id).copied().unwrap_or((0, 0)),
-                blocked.contains(&t.id),
-            )
-        })
-        .collect())
-}
-
-async fn single_dto(
-    state: &AppState,
-    t: &tasks::Model,
-    p: &projects::Model,
-) -> ApiResult<TaskResponse> {
-    let today = today_in(&p.time_zone);
-    task_dtos(state, std::slice::from_ref(t), |_| today)
-        .await?
-        .pop()
-        .ok_or(ApiError::NotFound)
+/// A task as it is now in the database (after a write: never from the read cache).
+async fn fresh_dto(state: &AppState, id: Uuid, p: &projects::Model) -> ApiResult<TaskResponse> {
+    let row = repo::find_task_row(&state.db, id).await?;
+    Ok(task_dto(&row, today_in(&p.time_zone)))
 }
 
 /// The references a task makes (assignee, milestone, parent) must stay inside its project.
@@ -310,7 +278,7 @@ pub async fn list_project_tasks(
     f.today = vec![(vec![a.project.id], today)];
     let (rows, next) = repo::list_tasks(&state.db, f).await?;
     Ok(HttpResponse::Ok().json(Page {
-        items: task_dtos(&state, &rows, |_| today).await?,
+        items: rows.iter().map(|r| task_dto(r, today)).collect::<Vec<_>>(),
         next_cursor: next,
     }))
 }
@@ -345,10 +313,10 @@ pub async fn list_my_tasks(
     let (rows, next) = repo::list_tasks(&state.db, f).await?;
     let fallback = today_in(crate::features::projects::DEFAULT_TIME_ZONE);
     Ok(HttpResponse::Ok().json(Page {
-        items: task_dtos(&state, &rows, |p| {
-            zones.get(&p).copied().unwrap_or(fallback)
-        })
-        .await?,
+        items: rows
+            .iter()
+            .map(|r| task_dto(r, zones.get(&r.project_id).copied().unwrap_or(fallback)))
+            .collect::<Vec<_>>(),
         next_cursor: next,
     }))
 }
@@ -408,7 +376,7 @@ pub async fn create_task(
     .await?;
     Ok(created(
         format!("/api/v1/tasks/{}", t.id),
-        &single_dto(&state, &t, &a.project).await?,
+        &fresh_dto(&state, t.id, &a.project).await?,
         Some(t.version),
     ))
 }
@@ -425,7 +393,7 @@ pub async fn get_task(
 ) -> ApiResult<HttpResponse> {
     let (t, a) = access::task(&state, &auth, path.into_inner(), |_| ProjectAction::View).await?;
     Ok(ok_with_etag(
-        &single_dto(&state, &t, &a.project).await?,
+        &task_dto(&t, today_in(&a.project.time_zone)),
         t.version,
     ))
 }
@@ -489,7 +457,7 @@ pub async fn update_task(
     }
     let t = repo::update_task(
         &state.db,
-        t,
+        t.task.clone(),
         repo::TaskChanges {
             title: body.title.map(|s| s.trim().to_owned()),
             description: body.description.map(|d| {
@@ -509,7 +477,7 @@ pub async fn update_task(
     )
     .await?;
     Ok(ok_with_etag(
-        &single_dto(&state, &t, &a.project).await?,
+        &fresh_dto(&state, t.id, &a.project).await?,
         t.version,
     ))
 }

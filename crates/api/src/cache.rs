@@ -1,0 +1,225 @@
+//! In-process read cache for the rows nearly every request reads before doing its work: the
+//! authenticated user, the project, the caller's membership, and the task (with its roll-up).
+//!
+//! Invalidation is deliberately coarse, so that it cannot be forgotten: every request with a
+//! method that may write (anything but GET, HEAD, OPTIONS) advances one generation counter
+//! when it finishes — after its transaction committed and before its response is sent — and
+//! an entry is only served while the generation it was loaded under is current. A reader
+//! notes the generation *before* it queries, so data read while a write was in flight is
+//! already stale when it is stored. Requests that may write do not read through the cache at
+//! all: their checks (If-Match versions, memberships) and anything they read back after
+//! writing come from the database. Code that writes outside an HTTP request of such a method
+//! (a future WebSocket message, a background job) must call [`ReadCache::invalidate`].
+//!
+//! Only for SQLite: there the server process is the database's only writer. With PostgreSQL
+//! several instances may share the database and none would see the others' writes, so the
+//! cache is off and every read goes to the database.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use tandem_db::entities::{projects, users};
+use tandem_db::tasks::TaskRow;
+use tandem_dto::ProjectRole;
+use uuid::Uuid;
+
+/// Entries kept per kind within one generation; beyond this a shelf starts over (a burst of
+/// reads between two writes should not grow the process without bound).
+const CAPACITY: usize = 20_000;
+
+pub struct ReadCache {
+    enabled: bool,
+    generation: AtomicU64,
+    pub(crate) users: Shelf<Uuid, users::Model>,
+    pub(crate) projects: Shelf<Uuid, projects::Model>,
+    /// (project, user) → role; `None` caches "not a member" too.
+    pub(crate) memberships: Shelf<(Uuid, Uuid), Option<ProjectRole>>,
+    pub(crate) tasks: Shelf<Uuid, TaskRow>,
+}
+
+impl ReadCache {
+    pub fn new(enabled: bool) -> Self {
+        Self {
+            enabled,
+            generation: AtomicU64::new(0),
+            users: Shelf::default(),
+            projects: Shelf::default(),
+            memberships: Shelf::default(),
+            tasks: Shelf::default(),
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// Makes every cached entry stale.
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Reads through the cache: a current entry when there is one, else `load` (whose result
+    /// is kept when it succeeds). `cacheable` is false for requests that may write.
+    pub async fn get_or_load<K, V, E, F>(
+        &self,
+        cacheable: bool,
+        shelf: &Shelf<K, V>,
+        key: K,
+        load: F,
+    ) -> Result<Arc<V>, E>
+    where
+        K: Eq + Hash,
+        F: Future<Output = Result<V, E>>,
+    {
+        if !self.enabled || !cacheable {
+            return load.await.map(Arc::new);
+        }
+        let generation = self.generation.load(Ordering::Acquire);
+        if let Some(v) = shelf.get(&key, generation) {
+            return Ok(v);
+        }
+        let v = Arc::new(load.await?);
+        shelf.put(key, generation, v.clone());
+        Ok(v)
+    }
+}
+
+/// One kind of cached row. Entries of an older generation are dropped as a whole the first
+/// time an entry of a newer one is stored.
+pub struct Shelf<K, V> {
+    inner: RwLock<ShelfInner<K, V>>,
+}
+
+struct ShelfInner<K, V> {
+    generation: u64,
+    entries: HashMap<K, Arc<V>>,
+}
+
+impl<K, V> Default for Shelf<K, V> {
+    fn default() -> Self {
+        Self {
+            inner: RwLock::new(ShelfInner {
+                generation: 0,
+                entries: HashMap::new(),
+            }),
+        }
+    }
+}
+
+impl<K: Eq + Hash, V> Shelf<K, V> {
+    fn get(&self, key: &K, generation: u64) -> Option<Arc<V>> {
+        // A poisoned lock only means another request panicked while holding it; the cache
+        // then simply misses.
+        let inner = self.inner.read().ok()?;
+        if inner.generation != generation {
+            return None;
+        }
+        inner.entries.get(key).cloned()
+    }
+
+    fn put(&self, key: K, generation: u64, value: Arc<V>) {
+        let Ok(mut inner) = self.inner.write() else {
+            return;
+        };
+        if generation < inner.generation {
+            // Loaded before a write that another reader has already seen: stale.
+            return;
+        }
+        if generation > inner.generation || inner.entries.len() >= CAPACITY {
+            inner.entries.clear();
+            inner.generation = generation;
+        }
+        inner.entries.insert(key, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn load(v: u32) -> Result<u32, ()> {
+        Ok(v)
+    }
+
+    #[tokio::test]
+    async fn serves_until_invalidated() {
+        let cache = ReadCache::new(true);
+        let shelf: Shelf<u8, u32> = Shelf::default();
+        assert_eq!(
+            *cache.get_or_load(true, &shelf, 1, load(10)).await.unwrap(),
+            10
+        );
+        // Cached: the new loader's value is not used.
+        assert_eq!(
+            *cache.get_or_load(true, &shelf, 1, load(11)).await.unwrap(),
+            10
+        );
+        cache.invalidate();
+        assert_eq!(
+            *cache.get_or_load(true, &shelf, 1, load(12)).await.unwrap(),
+            12
+        );
+    }
+
+    #[tokio::test]
+    async fn disabled_always_loads() {
+        let cache = ReadCache::new(false);
+        let shelf: Shelf<u8, u32> = Shelf::default();
+        assert_eq!(
+            *cache.get_or_load(true, &shelf, 1, load(10)).await.unwrap(),
+            10
+        );
+        assert_eq!(
+            *cache.get_or_load(true, &shelf, 1, load(11)).await.unwrap(),
+            11
+        );
+    }
+
+    #[tokio::test]
+    async fn requests_that_write_bypass_it() {
+        let cache = ReadCache::new(true);
+        let shelf: Shelf<u8, u32> = Shelf::default();
+        assert_eq!(
+            *cache.get_or_load(true, &shelf, 1, load(10)).await.unwrap(),
+            10
+        );
+        assert_eq!(
+            *cache.get_or_load(false, &shelf, 1, load(11)).await.unwrap(),
+            11
+        );
+        // …and do not store what they read.
+        assert_eq!(
+            *cache.get_or_load(true, &shelf, 1, load(12)).await.unwrap(),
+            10
+        );
+    }
+
+    #[tokio::test]
+    async fn failed_loads_are_not_kept() {
+        let cache = ReadCache::new(true);
+        let shelf: Shelf<u8, u32> = Shelf::default();
+        assert!(
+            cache
+                .get_or_load(true, &shelf, 1, async { Err::<u32, ()>(()) })
+                .await
+                .is_err()
+        );
+        assert_eq!(
+            *cache.get_or_load(true, &shelf, 1, load(10)).await.unwrap(),
+            10
+        );
+    }
+
+    #[test]
+    fn a_load_that_raced_a_write_is_not_stored() {
+        let shelf: Shelf<u8, u32> = Shelf::default();
+        shelf.put(1, 2, Arc::new(20));
+        // A reader that began under generation 1 finishes after generation 2 was stored.
+        shelf.put(2, 1, Arc::new(10));
+        assert!(shelf.get(&2, 1).is_none());
+        assert!(shelf.get(&2, 2).is_none());
+        assert_eq!(shelf.get(&1, 2).map(|v| *v), Some(20));
+    }
+}
