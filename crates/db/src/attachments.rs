@@ -47,7 +47,7 @@ pub async fn create(
     viewers: Option<Vec<Uuid>>,
     file: StoredFile,
 ) -> RepoResult<attachments::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let now = Utc::now();
     let a = attachments::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -74,7 +74,7 @@ pub async fn add_version(
     a: attachments::Model,
     file: StoredFile,
 ) -> RepoResult<attachments::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let number = a.current_version + 1;
     let (id, version) = (a.id, a.version);
     let name = file.name.clone();
@@ -168,7 +168,7 @@ pub async fn update_access(
 
 /// Deletes the attachment and its versions; returns the storage keys to remove.
 pub async fn delete(db: &impl TransactionTrait, id: Uuid) -> RepoResult<Vec<String>> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let keys = versions(&txn, &[id])
         .await?
         .into_iter()

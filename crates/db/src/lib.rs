@@ -16,7 +16,9 @@ pub use error::RepoError;
 pub use sea_orm::{DatabaseConnection, DbErr};
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, Statement};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseTransaction, Statement, TransactionTrait,
+};
 use std::time::Duration;
 use tandem_migration::{Migrator, MigratorTrait};
 
@@ -48,6 +50,23 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         opts.max_connections(20).min_connections(1);
     }
     Database::connect(opts).await
+}
+
+/// Starts a transaction that will write. On SQLite it takes the write lock first (a write that
+/// changes nothing still takes it): a transaction that reads before it writes would otherwise
+/// hold a read snapshot, and when another connection commits in between, its first write fails
+/// at once with SQLITE_BUSY — the busy timeout cannot help, since waiting does not make the
+/// snapshot current. Taken up front, the lock is simply waited for. PostgreSQL needs nothing.
+pub async fn begin_write(db: &impl TransactionTrait) -> Result<DatabaseTransaction, DbErr> {
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        txn.execute(Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "UPDATE seaql_migrations SET version = version WHERE 0",
+        ))
+        .await?;
+    }
+    Ok(txn)
 }
 
 /// Whether `db` is SQLite (embedded: this process is its only writer).

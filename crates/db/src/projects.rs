@@ -38,7 +38,7 @@ pub async fn create_project(
     db: &impl TransactionTrait,
     p: NewProject,
 ) -> RepoResult<projects::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let now = Utc::now();
     let project = projects::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -327,7 +327,7 @@ pub async fn update_project(
     p: projects::Model,
     c: ProjectChanges,
 ) -> RepoResult<projects::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let (id, version) = (p.id, p.version);
     let mut am: projects::ActiveModel = p.into();
     if let Some(v) = c.name {
@@ -436,7 +436,7 @@ pub async fn set_member_role(
     user_id: Uuid,
     role: ProjectRole,
 ) -> RepoResult<project_members::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let m = find_member(&txn, project_id, user_id).await?;
     if m.role == ProjectRole::Admin.as_str()
         && role != ProjectRole::Admin
@@ -456,7 +456,7 @@ pub async fn remove_member(
     project_id: Uuid,
     user_id: Uuid,
 ) -> RepoResult<()> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let m = find_member(&txn, project_id, user_id).await?;
     if m.role == ProjectRole::Admin.as_str() && count_admins(&txn, project_id).await? <= 1 {
         return Err(RepoError::Conflict("last_admin"));
@@ -573,7 +573,7 @@ pub async fn update_milestone(
 
 /// Deletes a milestone; its tasks lose the link.
 pub async fn delete_milestone(db: &impl TransactionTrait, id: Uuid) -> RepoResult<()> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     tasks::Entity::update_many()
         .col_expr(
             tasks::Column::MilestoneId,

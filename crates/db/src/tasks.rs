@@ -80,7 +80,7 @@ pub struct NewTask {
 
 /// Creates a task and its first activity entry.
 pub async fn create_task(db: &impl TransactionTrait, t: NewTask) -> RepoResult<tasks::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     if let Some(parent) = t.parent_id {
         lock_project(&txn, t.project_id).await?;
         check_nesting(&txn, parent, None).await?;
@@ -129,7 +129,7 @@ pub async fn create_task(db: &impl TransactionTrait, t: NewTask) -> RepoResult<t
 /// Many tasks at once, without activity entries: for seeding large data sets (benchmarks,
 /// imports). Batches keep every statement under the engines' bound-parameter limits.
 pub async fn insert_bulk(db: &impl TransactionTrait, tasks_in: Vec<NewTask>) -> RepoResult<()> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let now = Utc::now();
     let mut rows = Vec::with_capacity(500);
     for (n, t) in tasks_in.into_iter().enumerate() {
@@ -333,7 +333,7 @@ pub async fn update_task(
     c: TaskChanges,
     actor: Uuid,
 ) -> RepoResult<tasks::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     if let Some(Some(parent)) = c.parent_id {
         lock_project(&txn, t.project_id).await?;
         check_nesting(&txn, parent, Some(t.id)).await?;
@@ -461,7 +461,7 @@ pub async fn update_task(
 /// Deletes a task; returns the storage keys of its attachments' files, for the caller to remove
 /// after the commit (the rows go with the task).
 pub async fn delete_task(db: &impl TransactionTrait, id: Uuid) -> RepoResult<Vec<String>> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let attachment_ids: Vec<Uuid> = crate::entities::attachments::Entity::find()
         .select_only()
         .column(crate::entities::attachments::Column::Id)
@@ -675,7 +675,7 @@ pub async fn add_progress(
     percent: i32,
     note: String,
 ) -> RepoResult<task_progress::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let p = task_progress::ActiveModel {
         id: Set(Uuid::now_v7()),
         task_id: Set(task.id),
@@ -785,7 +785,7 @@ pub async fn add_dependency(
     depends_on: Uuid,
     by: Uuid,
 ) -> RepoResult<Result<task_dependencies::Model, DependencyRefused>> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     if task_id == depends_on {
         return Ok(Err(DependencyRefused::Cycle));
     }
@@ -849,7 +849,7 @@ pub async fn remove_dependency(
     depends_on: Uuid,
     by: Uuid,
 ) -> RepoResult<()> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let res = task_dependencies::Entity::delete_by_id((task_id, depends_on))
         .exec(&txn)
         .await?;

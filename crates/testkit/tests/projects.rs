@@ -1828,3 +1828,68 @@ async fn reads_right_after_writes_see_them() {
     assert_eq!(fx.app.delete(&path, &fx.owner).await.status(), 204);
     assert_eq!(fx.app.get(&path, &fx.viewer).await.status(), 404);
 }
+
+/// Many writers at once on read-then-write paths (sub-task nesting checks, progress updating
+/// its task, comments with mentions): every request succeeds — on SQLite, a transaction that
+/// read before another writer committed must not fail with "database is locked".
+#[tokio::test]
+async fn concurrent_writers_all_succeed() {
+    let fx = Fx::new().await;
+    let p = fx.project;
+    let parent = fx.task(p, &fx.owner, json!({ "title": "父任务" })).await;
+    let parent = parent["id"].as_str().unwrap().to_owned();
+    let mine = fx
+        .task(p, &fx.owner, json!({ "assignee_id": fx.editor_id }))
+        .await;
+    let mine = mine["id"].as_str().unwrap().to_owned();
+    let mut requests = Vec::new();
+    for i in 0..12 {
+        requests.push(
+            fx.app
+                .req(
+                    Method::POST,
+                    &format!("/projects/{p}/tasks"),
+                    Some(&fx.owner),
+                )
+                .json(&json!({ "title": format!("子任务 {i}"), "parent_id": parent })),
+        );
+        requests.push(
+            fx.app
+                .req(
+                    Method::POST,
+                    &format!("/tasks/{mine}/progress"),
+                    Some(&fx.editor),
+                )
+                .json(&json!({ "percent": i * 5, "note": format!("进展 {i}") })),
+        );
+        requests.push(
+            fx.app
+                .req(
+                    Method::POST,
+                    &format!("/tasks/{mine}/comments"),
+                    Some(&fx.owner),
+                )
+                .json(&json!({ "body": format!("评论 {i}") })),
+        );
+    }
+    let mut set = tokio::task::JoinSet::new();
+    for r in requests {
+        set.spawn(async move {
+            let r = r.send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        });
+    }
+    while let Some(done) = set.join_next().await {
+        let (status, text) = done.unwrap();
+        assert_eq!(status, 201, "{text}");
+    }
+    let v = body(fx.app.get(&format!("/tasks/{parent}"), &fx.viewer).await).await;
+    assert_eq!(v["subtasks_total"], 12);
+    let v = body(
+        fx.app
+            .get(&format!("/tasks/{mine}/progress?limit=100"), &fx.viewer)
+            .await,
+    )
+    .await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 12);
+}
