@@ -76,6 +76,8 @@ test('the marketing lead creates 新产品上市 with three departments and thre
     await p.locator('.milestone-row').nth(i).locator('input').nth(0).fill(name);
     await p.locator('.milestone-row').nth(i).locator('input[type=date]').fill(date);
   }
+  // Corrected fields are no longer marked.
+  assert.equal(await p.getByText('此项必填').count(), 0);
   await shot(p, J, '02-new-project');
   await p.getByRole('button', { name: '创建项目' }).click();
   await p.waitForURL(/\/projects\/[0-9a-f-]{36}$/);
@@ -168,6 +170,15 @@ test('the R&D lead reports progress and mentions the production lead', async () 
   // An attachment, uploaded with progress and kept with its hash.
   await p.setInputFiles('#attachment-file', { name: '原型说明.txt', mimeType: 'text/plain', buffer: Buffer.from('交互原型 v1') });
   await p.locator('.attachment', { hasText: '原型说明.txt' }).waitFor();
+  // A cost estimate only the production lead may see (besides its uploader and the admins).
+  await p.setInputFiles('#attachment-file', { name: '成本估算.txt', mimeType: 'text/plain', buffer: Buffer.from('单件成本 42 元') });
+  const cost = p.locator('.attachment', { hasText: '成本估算.txt' });
+  await cost.waitFor();
+  await cost.locator('summary', { hasText: '可见范围' }).click();
+  await cost.getByLabel('仅限指定成员').check();
+  await cost.getByLabel('张伟').check();
+  await cost.getByRole('button', { name: '保存' }).click();
+  await cost.getByText('仅限：张伟').waitFor();
   await shot(p, J, '07-task-progress-comment');
   assert.deepEqual(p.errors, []);
 });
@@ -185,6 +196,7 @@ test('the production lead sees the mention in the notification bell and opens th
   await p.waitForURL(/\/tasks\//);
   await p.locator('.comment', { hasText: '原型评审安排在周五' }).waitFor();
   await bell.locator('.count', { hasText: '1' }).waitFor();
+  await p.locator('.attachment', { hasText: '成本估算.txt' }).waitFor();
   // 原型设计 waits for 需求调研 (finish-to-start): blocked until that is done.
   await p.selectOption('#dependency-task', { label: '需求调研' });
   await p.getByRole('button', { name: '添加前置任务' }).click();
@@ -204,6 +216,9 @@ test('a viewer from sales reads everything and can change nothing', async () => 
   await p.locator('h1', { hasText: '原型设计' }).waitFor();
   assert.ok(await p.locator('#task-title').isDisabled());
   assert.equal(await p.locator('#comment-body').count(), 0);
+  // Attachments: the shared one, not the one restricted to the production lead.
+  await p.locator('.attachment', { hasText: '原型说明.txt' }).waitFor();
+  assert.equal(await p.locator('.attachment', { hasText: '成本估算.txt' }).count(), 0);
   await shot(p, J, '09-viewer-task');
   // The API refuses it too.
   const login = await api(server.base, 'POST', '/auth/login', { login: people.zhao.email, password: PASSWORD });

@@ -109,6 +109,23 @@ impl FormErrors {
             all.extend(errors.into_iter().filter(|e| e.field == field));
         });
     }
+    /// Takes a field's error away as soon as its value changes: a corrected field should not
+    /// stay red until the next submit.
+    pub fn clear_on_change<T>(&self, field: &'static str, value: RwSignal<T>)
+    where
+        T: Clone + PartialEq + Send + Sync + 'static,
+    {
+        let errors = self.0;
+        Effect::watch(
+            move || value.get(),
+            move |_, _, _| {
+                if errors.with_untracked(|all| all.iter().any(|e| e.field == field)) {
+                    errors.update(|all| all.retain(|e| e.field != field));
+                }
+            },
+            false,
+        );
+    }
     pub fn for_field(&self, field: &'static str) -> Signal<Option<String>> {
         let errors = self.0;
         let i = use_i18n();

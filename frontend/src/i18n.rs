@@ -219,6 +219,7 @@ fn api_error_in(t: &Tr, lang: Lang, e: &ApiError) -> String {
         (_, Some("already_member")) => Some(t.err_already_member),
         (_, Some("dependency_cycle")) => Some(t.err_dependency_cycle),
         (_, Some("project_role")) => Some(t.err_project_role),
+        (_, Some("attachments_protected")) => Some(t.err_attachments_protected),
         (_, Some(c)) if c.ends_with("_taken") => Some(t.err_taken),
         (_, Some("corrupt")) => Some(t.err_corrupt_file),
         (413, _) => Some(t.err_too_large),

@@ -187,9 +187,9 @@ impl From<ProjectDenied> for ApiError {
             // Objects of projects one is not in do not exist for them.
             ProjectDenied::NotVisible => ApiError::NotFound,
             ProjectDenied::Archived => ApiError::conflict(d.code(), d.to_string()),
-            ProjectDenied::Role | ProjectDenied::MissingScope(_) => {
-                ApiError::forbidden(d.code(), d.to_string())
-            }
+            ProjectDenied::Role
+            | ProjectDenied::MissingScope(_)
+            | ProjectDenied::ProtectedAttachments => ApiError::forbidden(d.code(), d.to_string()),
         }
     }
 }

@@ -39,6 +39,12 @@ pub enum ProjectAction {
         assignee_only: bool,
         is_assignee: bool,
     },
+    /// Delete a task. Its attachments go with it, so a task holding attachments the caller
+    /// could not remove on their own (assignee-only, or hidden from them) takes a project
+    /// administrator.
+    DeleteTask {
+        protected_attachments: bool,
+    },
     /// Add, change and remove members.
     ManageMembers,
     /// Change settings and milestones, archive.
@@ -62,6 +68,9 @@ pub enum ProjectDenied {
     /// The project is archived (409).
     #[error("the project is archived")]
     Archived,
+    /// The task holds attachments only their assignee or an administrator may remove (403).
+    #[error("the task holds attachments only its assignee or a project administrator may remove")]
+    ProtectedAttachments,
 }
 
 impl ProjectDenied {
@@ -71,6 +80,7 @@ impl ProjectDenied {
             ProjectDenied::Role => "project_role",
             ProjectDenied::MissingScope(_) => "insufficient_scope",
             ProjectDenied::Archived => "project_archived",
+            ProjectDenied::ProtectedAttachments => "attachments_protected",
         }
     }
 }
@@ -129,6 +139,17 @@ pub fn authorize_project(
             assignee_only,
             is_assignee,
         } => role != ProjectRole::Viewer && (!assignee_only || is_assignee || is_admin),
+        ProjectAction::DeleteTask {
+            protected_attachments,
+        } => {
+            if role == ProjectRole::Viewer {
+                false
+            } else if protected_attachments && !is_admin {
+                return Err(ProjectDenied::ProtectedAttachments);
+            } else {
+                true
+            }
+        }
         ProjectAction::ManageMembers | ProjectAction::ManageProject | ProjectAction::Restore => {
             is_admin
         }
@@ -199,6 +220,28 @@ mod tests {
         ProjectAction::ManageProject,
         ProjectAction::Restore,
     ];
+
+    #[test]
+    fn deleting_a_task_with_protected_attachments_takes_an_administrator() {
+        let m = actor(SystemRole::Member, None);
+        let delete = |role, protected_attachments| {
+            authorize_project(
+                &m,
+                Some(role),
+                false,
+                ProjectAction::DeleteTask {
+                    protected_attachments,
+                },
+            )
+        };
+        assert_eq!(delete(ProjectRole::Editor, false), Ok(()));
+        assert_eq!(
+            delete(ProjectRole::Editor, true),
+            Err(ProjectDenied::ProtectedAttachments)
+        );
+        assert_eq!(delete(ProjectRole::Admin, true), Ok(()));
+        assert_eq!(delete(ProjectRole::Viewer, false), Err(ProjectDenied::Role));
+    }
 
     #[test]
     fn the_role_matrix() {

@@ -1555,6 +1555,10 @@ async fn attachment_versions_and_permissions() {
         }
     };
     assert_eq!(new_version(helper.clone(), b"x").await.status(), 403);
+    // …nor delete the task holding it (the file would go with the task).
+    let r = fx.app.delete(&format!("/tasks/{tid}"), &helper).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(problem(r).await["code"], "attachments_protected");
     let r = new_version(fx.editor.clone(), b"v2").await;
     assert_eq!(r.status(), 201);
     assert_eq!(body(r).await["current_version"], 2);

@@ -129,6 +129,7 @@ pub static EN: Tr = Tr {
     err_phone: "Digits, spaces and + - ( ) only",
     err_project_archived: "The project is archived and read-only.",
     err_project_role: "Your role in this project does not allow this.",
+    err_attachments_protected: "This task holds attachments only its assignee or a project administrator may remove; ask a project administrator.",
     err_required: "Required",
     err_server: "Something went wrong on the server; try again later.",
     err_stale: "Someone else changed this; the latest version has been loaded.",
@@ -322,4 +323,10 @@ pub static EN: Tr = Tr {
     uploading: "Uploading…",
     user_menu: "User menu",
     who_can_edit: "Who may change it",
+    visible_to: "Who can see it",
+    visible_all: "Everyone who can see the task",
+    visible_listed: "Only the people chosen",
+    visible_listed_hint: "The uploader and project administrators always can.",
+    visible_only: "Only: ",
+    list_separator: ", ",
 };

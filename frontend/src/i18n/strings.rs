@@ -128,6 +128,7 @@ pub struct Tr {
     pub err_phone: &'static str,
     pub err_project_archived: &'static str,
     pub err_project_role: &'static str,
+    pub err_attachments_protected: &'static str,
     pub err_required: &'static str,
     pub err_server: &'static str,
     pub err_stale: &'static str,
@@ -321,4 +322,10 @@ pub struct Tr {
     pub uploading: &'static str,
     pub user_menu: &'static str,
     pub who_can_edit: &'static str,
+    pub visible_to: &'static str,
+    pub visible_all: &'static str,
+    pub visible_listed: &'static str,
+    pub visible_listed_hint: &'static str,
+    pub visible_only: &'static str,
+    pub list_separator: &'static str,
 }

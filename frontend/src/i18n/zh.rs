@@ -129,6 +129,7 @@ pub static ZH: Tr = Tr {
     err_phone: "只能包含数字、空格和 + - ( )",
     err_project_archived: "项目已归档，只读。",
     err_project_role: "你在该项目中的角色不允许此操作。",
+    err_attachments_protected: "该任务含有仅负责人或项目管理员可删除的附件，请联系项目管理员。",
     err_required: "此项必填",
     err_server: "服务器出错了，请稍后重试。",
     err_stale: "内容已被他人修改，已为你加载最新版本。",
@@ -322,4 +323,10 @@ pub static ZH: Tr = Tr {
     uploading: "上传中…",
     user_menu: "用户菜单",
     who_can_edit: "谁可以修改",
+    visible_to: "可见范围",
+    visible_all: "能查看该任务的所有人",
+    visible_listed: "仅限指定成员",
+    visible_listed_hint: "上传者和项目管理员始终可见。",
+    visible_only: "仅限：",
+    list_separator: "、",
 };

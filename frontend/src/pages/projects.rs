@@ -162,6 +162,12 @@ pub fn NewProjectPage() -> impl IntoView {
     let milestones = RwSignal::new(Vec::<(u32, MilestoneDraft)>::new());
     let seq = StoredValue::new(0u32);
     let errors = FormErrors::new();
+    errors.clear_on_change("name", name);
+    errors.clear_on_change("start_date", start);
+    errors.clear_on_change("end_date", end);
+    // "ends before it starts" is fixed from either side.
+    errors.clear_on_change("end_date", start);
+    errors.clear_on_change("department_ids", chosen);
     let busy = RwSignal::new(false);
     let add_milestone = move |_| {
         let n = seq.get_value() + 1;
@@ -638,6 +644,8 @@ fn Milestones(
     let name = RwSignal::new(String::new());
     let date = RwSignal::new(String::new());
     let errors = FormErrors::new();
+    errors.clear_on_change("name", name);
+    errors.clear_on_change("date", date);
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Ok(d) = date.get_untracked().parse::<chrono::NaiveDate>() else {
@@ -735,6 +743,12 @@ fn Settings(project: ProjectResponse, reload: Callback<()>) -> impl IntoView {
     let chosen = RwSignal::new(project.department_ids.clone());
     let departments = LocalResource::new(|| api::all::<DepartmentResponse>("/departments"));
     let errors = FormErrors::new();
+    errors.clear_on_change("name", name);
+    errors.clear_on_change("start_date", start);
+    errors.clear_on_change("end_date", end);
+    // "ends before it starts" is fixed from either side.
+    errors.clear_on_change("end_date", start);
+    errors.clear_on_change("department_ids", chosen);
     let active = project.status == ProjectStatus::Active;
     let send = move |req: UpdateProjectRequest| {
         spawn_local(async move {

@@ -753,7 +753,7 @@ fn TaskView(task: TaskResponse, etag: Option<String>, reload: Callback<()>) -> i
             </div>
             <div class="stack-cards">
                 <Progress task=task.clone() can_post=can_progress names=names reload=reload />
-                <Attachments task=id can_upload=can_edit />
+                <Attachments task=id can_upload=can_edit members=member_list />
                 <Dependencies task=id project=project_id can_edit=can_edit />
                 <SubTasks task=id project=project_id />
                 <Activity task=id names=names />
@@ -1128,7 +1128,11 @@ fn human_size(bytes: i64) -> String {
 
 /// T5 in the browser: files of the task, uploaded with progress, with who may replace them.
 #[component]
-pub fn Attachments(task: Uuid, can_upload: Signal<bool>) -> impl IntoView {
+pub fn Attachments(
+    task: Uuid,
+    can_upload: Signal<bool>,
+    members: Signal<Vec<MemberResponse>>,
+) -> impl IntoView {
     use tandem_dto::{AttachmentPermission, AttachmentResponse, UpdateAttachmentRequest};
     let i = use_i18n();
     let toaster = use_toaster();
@@ -1217,6 +1221,20 @@ pub fn Attachments(task: Uuid, can_upload: Signal<bool>) -> impl IntoView {
                                 });
                             };
                             let perm = a.permission;
+                            let viewers = a.viewers.clone();
+                            let restricted_to = {
+                                let viewers = viewers.clone();
+                                move || {
+                                    viewers.as_ref().map(|v| {
+                                        let names = members.with(|ms| {
+                                            v.iter()
+                                                .filter_map(|u| ms.iter().find(|m| m.user_id == *u).map(|m| m.name.clone()))
+                                                .collect::<Vec<_>>()
+                                        });
+                                        format!("{}{}", i.t().visible_only, names.join(i.t().list_separator))
+                                    })
+                                }
+                            };
                             let file_id = format!("version-{id}");
                             let file_for = file_id.clone();
                             view! {
@@ -1226,7 +1244,9 @@ pub fn Attachments(task: Uuid, can_upload: Signal<bool>) -> impl IntoView {
                                         <p class="muted small">
                                             {human_size(a.size)} " · v" {a.current_version}
                                             " · " {move || if perm == AttachmentPermission::AssigneeOnly { i.t().perm_assignee_only } else { i.t().perm_project }}
+                                            {move || restricted_to().map(|r| view! { " · " <span class="badge">{r}</span> })}
                                         </p>
+                                        {a.can_edit.then(|| view! { <ViewerPicker attachment=id current=viewers.clone() members=members saved=Callback::new(move |()| list.refetch()) /> })}
                                     </div>
                                     {a.can_edit.then(|| view! {
                                         <label class="sr-only" for=format!("perm-{id}")>{move || i.t().who_can_edit}</label>
@@ -1262,6 +1282,100 @@ pub fn Attachments(task: Uuid, can_upload: Signal<bool>) -> impl IntoView {
                 </div>
             </Show>
         </section>
+    }
+}
+
+/// Who may see an attachment: everyone who sees the task, or only the members ticked here
+/// (the uploader and project administrators always do). A `<details>` disclosure, so it is
+/// keyboard-usable without extra code.
+#[component]
+fn ViewerPicker(
+    attachment: Uuid,
+    current: Option<Vec<Uuid>>,
+    members: Signal<Vec<MemberResponse>>,
+    saved: Callback<()>,
+) -> impl IntoView {
+    use tandem_dto::{AttachmentResponse, UpdateAttachmentRequest};
+    let i = use_i18n();
+    let toaster = use_toaster();
+    let restricted = RwSignal::new(current.is_some());
+    let chosen = RwSignal::new(current.unwrap_or_default());
+    let busy = RwSignal::new(false);
+    let group = format!("viewers-{attachment}");
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let viewers = restricted.get_untracked().then(|| chosen.get_untracked());
+        let body = UpdateAttachmentRequest {
+            permission: None,
+            viewers: Some(viewers),
+        };
+        busy.set(true);
+        spawn_local(async move {
+            let res = api::patch::<_, AttachmentResponse>(
+                &format!("/attachments/{attachment}"),
+                &body,
+                None,
+            )
+            .await;
+            busy.set(false);
+            match res {
+                Ok(_) => {
+                    toaster.success(i.t_untracked().saved);
+                    saved.try_run(());
+                }
+                Err(e) => toaster.error(&e),
+            }
+        });
+    };
+    let (all_id, all_for) = (format!("{group}-all"), format!("{group}-all"));
+    let (listed_id, listed_for) = (format!("{group}-listed"), format!("{group}-listed"));
+    let group2 = group.clone();
+    view! {
+        <details class="viewer-picker">
+            <summary class="small">{move || i.t().visible_to}</summary>
+            <form on:submit=save>
+                <fieldset>
+                    <legend class="sr-only">{move || i.t().visible_to}</legend>
+                    <label for=all_for>
+                        <input type="radio" id=all_id name=group
+                            prop:checked=move || !restricted.get() on:change=move |_| restricted.set(false) />
+                        {move || i.t().visible_all}
+                    </label>
+                    <label for=listed_for>
+                        <input type="radio" id=listed_id name=group2
+                            prop:checked=move || restricted.get() on:change=move |_| restricted.set(true) />
+                        {move || i.t().visible_listed}
+                    </label>
+                </fieldset>
+                <Show when=move || restricted.get()>
+                    <ul class="checklist">
+                        {move || members.get().into_iter().map(|m| {
+                            let uid = m.user_id;
+                            let box_id = format!("{attachment}-{uid}");
+                                            let label_for = box_id.clone();
+                            view! {
+                                <li>
+                                    <label for=label_for>
+                                        <input type="checkbox" id=box_id
+                                            prop:checked=move || chosen.with(|c| c.contains(&uid))
+                                            on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                chosen.update(|c| {
+                                                    c.retain(|x| *x != uid);
+                                                    if on { c.push(uid); }
+                                                });
+                                            } />
+                                        {m.name.clone()}
+                                    </label>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                    <p class="muted small">{move || i.t().visible_listed_hint}</p>
+                </Show>
+                <button class="btn small primary" type="submit" disabled=move || busy.get()>{move || i.t().save}</button>
+            </form>
+        </details>
     }
 }
 

@@ -69,6 +69,17 @@ fn edit_action(a: &attachments::Model, t: &tasks::Model, me: Uuid) -> ProjectAct
     }
 }
 
+/// Whether the caller could remove this attachment on their own (see it, and edit it).
+pub(crate) fn removable(
+    access: &ProjectAccess,
+    auth: &AuthUser,
+    a: &attachments::Model,
+    t: &tasks::Model,
+) -> bool {
+    access.check(auth, view_action(a, auth.user.id)).is_ok()
+        && access.check(auth, edit_action(a, t, auth.user.id)).is_ok()
+}
+
 fn dto(
     a: &attachments::Model,
     current: Option<&attachment_versions::Model>,

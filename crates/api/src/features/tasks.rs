@@ -482,20 +482,33 @@ pub async fn update_task(
     ))
 }
 
-/// Delete a task (editors and administrators); its sub-tasks become top-level tasks.
+/// Delete a task (editors and administrators); its sub-tasks become top-level tasks. Its
+/// attachments go with it: when it holds some the caller could not remove on their own
+/// (assignee-only, or hidden from them), only a project administrator may delete it (403
+/// `attachments_protected`).
 #[utoipa::path(delete, path = "/api/v1/tasks/{id}", tag = "tasks", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Task id")),
-    responses((status = 204, description = "Deleted")))]
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "Viewer, or the task holds attachments the caller may not remove", body = Problem, content_type = "application/problem+json"),
+    ))]
 #[tracing::instrument(skip_all, err)]
 pub async fn delete_task(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (t, _) = access::task(&state, &auth, path.into_inner(), |_| {
-        ProjectAction::EditTasks
-    })
-    .await?;
+    let (t, a) = access::task(&state, &auth, path.into_inner(), |_| ProjectAction::View).await?;
+    let protected_attachments = tandem_db::attachments::list_for_task(&state.db, t.id)
+        .await?
+        .iter()
+        .any(|x| !crate::features::attachments::removable(&a, &auth, x, &t));
+    a.check(
+        &auth,
+        ProjectAction::DeleteTask {
+            protected_attachments,
+        },
+    )?;
     for key in repo::delete_task(&state.db, t.id).await? {
         // The rows are gone with the task; a file left behind would only be disk space.
         if let Err(e) = state
