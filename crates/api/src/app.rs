@@ -98,23 +98,29 @@ pub fn build_app(
 }
 
 /// Every request that may have written ends the read cache's current generation (see
-/// `crate::cache`), after its handler finished and before the client hears back.
+/// `crate::cache`), after its handler finished and before the client hears back — also when
+/// the handler panicked or was dropped half-way (a client that hung up), since it may have
+/// committed by then.
 async fn invalidate_after_writes(
     req: ServiceRequest,
     next: actix_web::middleware::Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let writes = !matches!(
-        *req.method(),
-        actix_web::http::Method::GET
-            | actix_web::http::Method::HEAD
-            | actix_web::http::Method::OPTIONS
-    );
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    let res = next.call(req).await;
-    if writes && let Some(state) = state {
-        state.cache.invalidate();
+    struct InvalidateOnDrop(Option<web::Data<AppState>>);
+    impl Drop for InvalidateOnDrop {
+        fn drop(&mut self) {
+            if let Some(state) = &self.0 {
+                state.cache.invalidate();
+            }
+        }
     }
-    res
+    use actix_web::http::Method;
+    let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let _guard = InvalidateOnDrop(
+        writes
+            .then(|| req.app_data::<web::Data<AppState>>().cloned())
+            .flatten(),
+    );
+    next.call(req).await
 }
 
 fn api_v1(cfg: &mut web::ServiceConfig) {

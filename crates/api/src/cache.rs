@@ -25,9 +25,11 @@ use tandem_db::tasks::TaskRow;
 use tandem_dto::ProjectRole;
 use uuid::Uuid;
 
-/// Entries kept per kind within one generation; beyond this a shelf starts over (a burst of
-/// reads between two writes should not grow the process without bound).
-const CAPACITY: usize = 20_000;
+/// What one shelf may hold within a generation; beyond either bound it starts over (a burst
+/// of reads between two writes must not grow the process without bound — a task's
+/// description may be long, so tasks are weighed by their text).
+const MAX_ENTRIES: usize = 20_000;
+const MAX_BYTES: usize = 32 << 20;
 
 pub struct ReadCache {
     enabled: bool,
@@ -44,10 +46,17 @@ impl ReadCache {
         Self {
             enabled,
             generation: AtomicU64::new(0),
-            users: Shelf::default(),
-            projects: Shelf::default(),
-            memberships: Shelf::default(),
-            tasks: Shelf::default(),
+            users: Shelf::new(|u| {
+                256 + u.name.len() + u.position.len() + u.contact.as_ref().map_or(0, String::len)
+            }),
+            projects: Shelf::new(|p| 256 + p.name.len() + p.goal.len()),
+            memberships: Shelf::new(|_| 64),
+            tasks: Shelf::new(|t| {
+                512 + t.task.title.len()
+                    + t.task.description.len()
+                    + t.task.description_html.len()
+                    + t.task.search_text.len()
+            }),
         }
     }
 
@@ -90,25 +99,28 @@ impl ReadCache {
 /// time an entry of a newer one is stored.
 pub struct Shelf<K, V> {
     inner: RwLock<ShelfInner<K, V>>,
+    /// Approximate bytes an entry keeps alive.
+    weigh: fn(&V) -> usize,
 }
 
 struct ShelfInner<K, V> {
     generation: u64,
     entries: HashMap<K, Arc<V>>,
+    bytes: usize,
 }
 
-impl<K, V> Default for Shelf<K, V> {
-    fn default() -> Self {
+impl<K: Eq + Hash, V> Shelf<K, V> {
+    pub fn new(weigh: fn(&V) -> usize) -> Self {
         Self {
             inner: RwLock::new(ShelfInner {
                 generation: 0,
                 entries: HashMap::new(),
+                bytes: 0,
             }),
+            weigh,
         }
     }
-}
 
-impl<K: Eq + Hash, V> Shelf<K, V> {
     fn get(&self, key: &K, generation: u64) -> Option<Arc<V>> {
         // A poisoned lock only means another request panicked while holding it; the cache
         // then simply misses.
@@ -127,11 +139,19 @@ impl<K: Eq + Hash, V> Shelf<K, V> {
             // Loaded before a write that another reader has already seen: stale.
             return;
         }
-        if generation > inner.generation || inner.entries.len() >= CAPACITY {
+        let weight = (self.weigh)(&value);
+        if generation > inner.generation
+            || inner.entries.len() >= MAX_ENTRIES
+            || inner.bytes + weight > MAX_BYTES
+        {
             inner.entries.clear();
+            inner.bytes = 0;
             inner.generation = generation;
         }
-        inner.entries.insert(key, value);
+        inner.bytes += weight;
+        if let Some(old) = inner.entries.insert(key, value) {
+            inner.bytes = inner.bytes.saturating_sub((self.weigh)(&old));
+        }
     }
 }
 
@@ -146,7 +166,7 @@ mod tests {
     #[tokio::test]
     async fn serves_until_invalidated() {
         let cache = ReadCache::new(true);
-        let shelf: Shelf<u8, u32> = Shelf::default();
+        let shelf: Shelf<u8, u32> = Shelf::new(|_| 1);
         assert_eq!(
             *cache.get_or_load(true, &shelf, 1, load(10)).await.unwrap(),
             10
@@ -166,7 +186,7 @@ mod tests {
     #[tokio::test]
     async fn disabled_always_loads() {
         let cache = ReadCache::new(false);
-        let shelf: Shelf<u8, u32> = Shelf::default();
+        let shelf: Shelf<u8, u32> = Shelf::new(|_| 1);
         assert_eq!(
             *cache.get_or_load(true, &shelf, 1, load(10)).await.unwrap(),
             10
@@ -180,7 +200,7 @@ mod tests {
     #[tokio::test]
     async fn requests_that_write_bypass_it() {
         let cache = ReadCache::new(true);
-        let shelf: Shelf<u8, u32> = Shelf::default();
+        let shelf: Shelf<u8, u32> = Shelf::new(|_| 1);
         assert_eq!(
             *cache.get_or_load(true, &shelf, 1, load(10)).await.unwrap(),
             10
@@ -199,7 +219,7 @@ mod tests {
     #[tokio::test]
     async fn failed_loads_are_not_kept() {
         let cache = ReadCache::new(true);
-        let shelf: Shelf<u8, u32> = Shelf::default();
+        let shelf: Shelf<u8, u32> = Shelf::new(|_| 1);
         assert!(
             cache
                 .get_or_load(true, &shelf, 1, async { Err::<u32, ()>(()) })
@@ -213,8 +233,19 @@ mod tests {
     }
 
     #[test]
+    fn a_shelf_over_its_byte_budget_starts_over() {
+        let shelf: Shelf<u8, usize> = Shelf::new(|v| *v);
+        shelf.put(1, 0, Arc::new(MAX_BYTES - 10));
+        shelf.put(2, 0, Arc::new(5));
+        assert!(shelf.get(&1, 0).is_some());
+        shelf.put(3, 0, Arc::new(20));
+        assert!(shelf.get(&1, 0).is_none());
+        assert_eq!(shelf.get(&3, 0).map(|v| *v), Some(20));
+    }
+
+    #[test]
     fn a_load_that_raced_a_write_is_not_stored() {
-        let shelf: Shelf<u8, u32> = Shelf::default();
+        let shelf: Shelf<u8, u32> = Shelf::new(|_| 1);
         shelf.put(1, 2, Arc::new(20));
         // A reader that began under generation 1 finishes after generation 2 was stored.
         shelf.put(2, 1, Arc::new(10));
