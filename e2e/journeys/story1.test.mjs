@@ -124,6 +124,15 @@ test('she assigns 需求调研, 原型设计 and 生产排期 to the three leads
   await shot(p, J, '04-tasks-overdue-filter');
   await p.selectOption('#filter-overdue', '');
   await p.locator('.task-row', { hasText: '生产排期' }).waitFor();
+  // More filters: by the assignee's department (研发部 → 李雷's task only).
+  await p.getByText('更多筛选').click();
+  await p.selectOption('#filter-department', { label: '研发部' });
+  await p.waitForURL(/department_id=/);
+  await p.locator('.task-row', { hasText: '生产排期' }).waitFor({ state: 'detached' });
+  assert.deepEqual(await p.locator('.task-row .item-title').allTextContents(), ['原型设计']);
+  await shot(p, J, '05a-tasks-by-department');
+  await p.selectOption('#filter-department', '');
+  await p.locator('.task-row', { hasText: '生产排期' }).waitFor();
   await shot(p, J, '05-tasks');
   // Settings: moving the end before a milestone is refused with a clear message.
   await p.getByRole('link', { name: '设置' }).click();

@@ -419,6 +419,21 @@ pub fn ProjectPage() -> impl IntoView {
     });
     let task_reload = RwSignal::new(0u32);
     let reload = Callback::new(move |()| version.update(|v| *v += 1));
+    let all_departments = LocalResource::new(|| api::all::<DepartmentResponse>("/departments"));
+    let filter_people = Signal::derive(move || {
+        member_list
+            .get()
+            .into_iter()
+            .map(|m| (m.user_id, m.name))
+            .collect::<Vec<_>>()
+    });
+    let filter_milestones = Signal::derive(move || {
+        milestone_list
+            .get()
+            .into_iter()
+            .map(|m| (m.id, m.name))
+            .collect::<Vec<_>>()
+    });
     view! {
         {move || match project.get() {
             None => view! { <Loading /> }.into_any(),
@@ -430,6 +445,15 @@ pub fn ProjectPage() -> impl IntoView {
                 let active = p.status == ProjectStatus::Active;
                 let can_edit = active && matches!(role, Some(ProjectRole::Admin | ProjectRole::Editor));
                 let is_admin = role == Some(ProjectRole::Admin);
+                // The project's collaborating departments, named.
+                let project_departments = p.department_ids.clone();
+                let filter_departments = Signal::derive(move || {
+                    let all = all_departments.get().and_then(Result::ok).unwrap_or_default();
+                    project_departments
+                        .iter()
+                        .filter_map(|d| all.iter().find(|x| x.id == *d).map(|x| (x.id, x.name.clone())))
+                        .collect::<Vec<_>>()
+                });
                 let tab_link = move |t: Tab, key: &'static str, label: fn(&'static crate::i18n::Tr) -> &'static str| {
                     let href = if key.is_empty() { format!("/projects/{pid}") } else { format!("/projects/{pid}?tab={key}") };
                     view! {
@@ -461,7 +485,9 @@ pub fn ProjectPage() -> impl IntoView {
                                 <NewTaskForm project=pid members=member_list milestones=milestone_list
                                     on_created=Callback::new(move |()| task_reload.update(|v| *v += 1)) />
                             })}
-                            <TaskList project=Some(pid) names=names can_edit=can_edit reload=task_reload />
+                            <TaskList project=Some(pid) names=names can_edit=can_edit reload=task_reload
+                                filter_people=filter_people filter_milestones=filter_milestones
+                                filter_departments=filter_departments />
                         }.into_any(),
                         Tab::Members => view! { <Members project=pid members=member_list manage=is_admin && active reload=reload /> }.into_any(),
                         Tab::Milestones => view! { <Milestones project=pid milestones=milestone_list manage=is_admin && active reload=reload /> }.into_any(),

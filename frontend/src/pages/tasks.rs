@@ -89,18 +89,38 @@ pub fn TaskList(
     /// Bumped by the parent after it created a task.
     #[prop(optional)]
     reload: Option<RwSignal<u32>>,
+    /// Choices for the "more filters" of a project's list (empty: not offered).
+    #[prop(into, optional)]
+    filter_people: Signal<Vec<(Uuid, String)>>,
+    #[prop(into, optional)] filter_departments: Signal<Vec<(Uuid, String)>>,
+    #[prop(into, optional)] filter_milestones: Signal<Vec<(Uuid, String)>>,
 ) -> impl IntoView {
     let i = use_i18n();
     let toaster = use_toaster();
     let query = use_query_map();
     let navigate = use_navigate();
-    let keys = ["status", "priority", "overdue", "assignee_id", "q", "sort"];
+    let keys = [
+        "status",
+        "priority",
+        "overdue",
+        "assignee_id",
+        "department_id",
+        "milestone_id",
+        "due_after",
+        "due_before",
+        "q",
+        "sort",
+    ];
     let param =
         move |k: &'static str| Memo::new(move |_| query.with(|q| q.get(k).unwrap_or_default()));
     let status = param("status");
     let priority = param("priority");
     let overdue = param("overdue");
     let assignee = param("assignee_id");
+    let department = param("department_id");
+    let milestone = param("milestone_id");
+    let due_after = param("due_after");
+    let due_before = param("due_before");
     let text = param("q");
     let sort = param("sort");
     let draft = RwSignal::new(text.get_untracked());
@@ -123,6 +143,10 @@ pub fn TaskList(
             ("priority", priority.get_untracked()),
             ("overdue", overdue.get_untracked()),
             ("assignee_id", assignee.get_untracked()),
+            ("department_id", department.get_untracked()),
+            ("milestone_id", milestone.get_untracked()),
+            ("due_after", due_after.get_untracked()),
+            ("due_before", due_before.get_untracked()),
             ("q", text.get_untracked()),
             ("sort", sort.get_untracked()),
         ] {
@@ -159,6 +183,10 @@ pub fn TaskList(
         priority.track();
         overdue.track();
         assignee.track();
+        department.track();
+        milestone.track();
+        due_after.track();
+        due_before.track();
         text.track();
         sort.track();
         if let Some(r) = reload {
@@ -201,6 +229,53 @@ pub fn TaskList(
     let sf3 = set_filter.clone();
     let sf4 = set_filter.clone();
     let sf5 = set_filter.clone();
+    let sf6 = set_filter.clone();
+    // A select whose choices arrive with the page's data (people, departments, milestones).
+    let choice = move |id: &'static str,
+                       label: fn(&'static crate::i18n::Tr) -> &'static str,
+                       key: &'static str,
+                       current: Memo<String>,
+                       options: Signal<Vec<(Uuid, String)>>| {
+        let sf = sf6.clone();
+        view! {
+            <div class="field">
+                <label for=id>{move || label(i.t())}</label>
+                <select id=id on:change=move |ev| sf(key, event_target_value(&ev))>
+                    <option value="" selected=move || current.get().is_empty()>{move || i.t().all}</option>
+                    {move || options.get().into_iter().map(|(v, text)| {
+                        let v = v.to_string();
+                        let here = v.clone();
+                        view! { <option value=v selected=move || current.get() == here>{text}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+        }
+    };
+    let sf7 = set_filter.clone();
+    let date = move |id: &'static str,
+                     label: fn(&'static crate::i18n::Tr) -> &'static str,
+                     key: &'static str,
+                     current: Memo<String>| {
+        let sf = sf7.clone();
+        view! {
+            <div class="field">
+                <label for=id>{move || label(i.t())}</label>
+                <input id=id type="date" prop:value=move || current.get()
+                    on:change=move |ev| sf(key, event_target_value(&ev)) />
+            </div>
+        }
+    };
+    let more_offered = move || {
+        !(filter_people.with(Vec::is_empty)
+            && filter_departments.with(Vec::is_empty)
+            && filter_milestones.with(Vec::is_empty))
+    };
+    // Opened by itself when the URL already narrows by one of them.
+    let more_open = move || {
+        [assignee, department, milestone, due_after, due_before]
+            .iter()
+            .any(|m| !m.get().is_empty())
+    };
     let select = move |id: &'static str,
                        label: fn(&'static crate::i18n::Tr) -> &'static str,
                        current: Memo<String>,
@@ -294,6 +369,18 @@ pub fn TaskList(
             {select("filter-overdue", |t| t.overdue_filter, overdue, overdue_options, Callback::new(move |v| sf4("overdue", v)))}
             {select("filter-sort", |t| t.sort_by, sort, sort_options, Callback::new(move |v| sf5("sort", v)))}
             <button class="btn primary" type="submit">{move || i.t().search}</button>
+            <Show when=more_offered>
+                <details class="more-filters" prop:open=more_open>
+                    <summary>{move || i.t().more_filters}</summary>
+                    <div class="filters-row">
+                        {choice("filter-assignee", |t| t.assignee, "assignee_id", assignee, filter_people)}
+                        {choice("filter-department", |t| t.assignee_department, "department_id", department, filter_departments)}
+                        {choice("filter-milestone", |t| t.milestone, "milestone_id", milestone, filter_milestones)}
+                        {date("filter-due-after", |t| t.due_after, "due_after", due_after)}
+                        {date("filter-due-before", |t| t.due_before, "due_before", due_before)}
+                    </div>
+                </details>
+            </Show>
         </form>
         <section class="card">
             {move || {
