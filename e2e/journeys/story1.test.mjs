@@ -228,6 +228,8 @@ test('a viewer from sales reads everything and can change nothing', async () => 
   // Attachments: the shared one, not the one restricted to the production lead.
   await p.locator('.attachment', { hasText: '原型说明.txt' }).waitFor();
   assert.equal(await p.locator('.attachment', { hasText: '成本估算.txt' }).count(), 0);
+  // The activity log names the predecessor rather than showing an id.
+  await p.locator('.activity', { hasText: '需求调研' }).waitFor();
   await shot(p, J, '09-viewer-task');
   // The API refuses it too.
   const login = await api(server.base, 'POST', '/auth/login', { login: people.zhao.email, password: PASSWORD });

@@ -731,7 +731,106 @@ pub async fn list_progress(
 
 // ------------------------------------------------------------------------ activity
 
-pub fn activity_dto(a: &task_activity::Model) -> ActivityResponse {
+/// What an activity value names, by its field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Named {
+    Person,
+    Milestone,
+    Task,
+}
+
+pub fn named_by(field: &str) -> Option<Named> {
+    match field {
+        "assignee_id" => Some(Named::Person),
+        "milestone_id" => Some(Named::Milestone),
+        "parent_id" | "dependency_added" | "dependency_removed" => Some(Named::Task),
+        _ => None,
+    }
+}
+
+/// Names for the ids a page of activity mentions (actors, assignees, milestones, tasks): three
+/// queries whatever the page's size.
+#[derive(Debug, Default)]
+pub struct ActivityNames {
+    pub people: HashMap<Uuid, String>,
+    pub milestones: HashMap<Uuid, String>,
+    /// Task id → (title, project id): the caller decides which projects' titles may be shown.
+    pub tasks: HashMap<Uuid, (String, Uuid)>,
+}
+
+pub async fn activity_names(
+    db: &impl ConnectionTrait,
+    rows: &[task_activity::Model],
+) -> RepoResult<ActivityNames> {
+    let mut people: Vec<Uuid> = rows.iter().filter_map(|a| a.actor_id).collect();
+    let mut milestones = Vec::new();
+    let mut tasks_named = Vec::new();
+    for a in rows {
+        let Some(kind) = named_by(&a.field) else {
+            continue;
+        };
+        let ids = [&a.old_value, &a.new_value]
+            .into_iter()
+            .filter_map(|v| v.as_deref().and_then(|v| v.parse::<Uuid>().ok()));
+        match kind {
+            Named::Person => people.extend(ids),
+            Named::Milestone => milestones.extend(ids),
+            Named::Task => tasks_named.extend(ids),
+        }
+    }
+    let mut names = ActivityNames::default();
+    if !people.is_empty() {
+        names.people = crate::entities::users::Entity::find()
+            .select_only()
+            .column(crate::entities::users::Column::Id)
+            .column(crate::entities::users::Column::Name)
+            .filter(crate::entities::users::Column::Id.is_in(people))
+            .into_tuple::<(Uuid, String)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+    }
+    if !milestones.is_empty() {
+        names.milestones = crate::entities::milestones::Entity::find()
+            .select_only()
+            .column(crate::entities::milestones::Column::Id)
+            .column(crate::entities::milestones::Column::Name)
+            .filter(crate::entities::milestones::Column::Id.is_in(milestones))
+            .into_tuple::<(Uuid, String)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+    }
+    if !tasks_named.is_empty() {
+        names.tasks = tasks::Entity::find()
+            .select_only()
+            .column(tasks::Column::Id)
+            .column(tasks::Column::Title)
+            .column(tasks::Column::ProjectId)
+            .filter(tasks::Column::Id.is_in(tasks_named))
+            .into_tuple::<(Uuid, String, Uuid)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|(id, title, project)| (id, (title, project)))
+            .collect();
+    }
+    Ok(names)
+}
+
+/// An activity record for the API; `label` names a referenced id the caller may see.
+pub fn activity_dto(
+    a: &task_activity::Model,
+    names: &ActivityNames,
+    label: impl Fn(Named, Uuid) -> Option<String>,
+) -> ActivityResponse {
+    let label_of = |v: &Option<String>| {
+        let kind = named_by(&a.field)?;
+        let id = v.as_deref()?.parse::<Uuid>().ok()?;
+        label(kind, id)
+    };
     ActivityResponse {
         id: a.id,
         task_id: a.task_id,
@@ -739,6 +838,9 @@ pub fn activity_dto(a: &task_activity::Model) -> ActivityResponse {
         field: a.field.clone(),
         old_value: a.old_value.clone(),
         new_value: a.new_value.clone(),
+        actor_name: a.actor_id.and_then(|id| names.people.get(&id).cloned()),
+        old_label: label_of(&a.old_value),
+        new_label: label_of(&a.new_value),
         created_at: a.created_at,
     }
 }

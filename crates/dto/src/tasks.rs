@@ -177,6 +177,12 @@ pub struct ActivityResponse {
     pub field: String,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
+    /// Who made the change, by name (also after they left the project).
+    pub actor_name: Option<String>,
+    /// For values that name something (assignee, milestone, parent task, dependency): its
+    /// name or title, when the caller may see it; `None` otherwise or for plain values.
+    pub old_label: Option<String>,
+    pub new_label: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -742,6 +742,30 @@ async fn the_task_lifecycle_and_concurrent_edits() {
     let last = log["items"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["old_value"], "done");
     assert_eq!(last["new_value"], "in_progress");
+    assert!(last["new_label"].is_null(), "plain values have no label");
+    // Values naming someone come with their name.
+    let e = etag(&fx, id).await;
+    let r = patch_task(
+        &fx,
+        id,
+        &fx.owner,
+        Some(&e),
+        json!({ "assignee_id": fx.owner_id }),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let me = body(fx.app.get("/me", &fx.owner).await).await;
+    let log = body(
+        fx.app
+            .get(&format!("/tasks/{id}/activity?limit=100"), &fx.viewer)
+            .await,
+    )
+    .await;
+    let last = log["items"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["field"], "assignee_id");
+    assert_eq!(last["new_label"], me["name"]);
+    assert_eq!(last["actor_name"], me["name"]);
+    assert!(last["old_label"].is_string());
 }
 
 #[tokio::test]
@@ -1136,6 +1160,28 @@ async fn dependencies_across_projects_block_until_done_and_refuse_cycles() {
     )
     .await;
     assert_eq!(deps["items"][0]["depends_on"]["title"], "原型设计");
+    // The activity log names the predecessor for those who may see it, and only for them.
+    let added = |v: &Value| {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["field"] == "dependency_added")
+            .cloned()
+            .unwrap()
+    };
+    let log = body(fx.app.get(&format!("/tasks/{h}/activity"), &fx.owner).await).await;
+    let a = added(&log);
+    assert_eq!(a["new_value"], t);
+    assert_eq!(a["new_label"], "原型设计");
+    assert!(a["actor_name"].is_string());
+    let log = body(
+        fx.app
+            .get(&format!("/tasks/{h}/activity"), &fx.viewer)
+            .await,
+    )
+    .await;
+    assert!(added(&log)["new_label"].is_null());
     // Cycles, self-dependencies and duplicates are conflicts; invisible tasks do not exist.
     assert_eq!(add(t, h, &fx.owner).await.status(), 409);
     let r = add(h, h, &fx.owner).await;

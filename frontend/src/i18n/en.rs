@@ -6,6 +6,7 @@ pub static EN: Tr = Tr {
     act_created: "created the task",
     act_dependency_added: "added a predecessor",
     act_dependency_removed: "removed a predecessor",
+    act_unnamed: "(hidden or deleted)",
     activity: "Activity",
     add: "Add",
     add_dependency: "Add predecessor",

@@ -5,6 +5,7 @@ pub struct Tr {
     pub act_created: &'static str,
     pub act_dependency_added: &'static str,
     pub act_dependency_removed: &'static str,
+    pub act_unnamed: &'static str,
     pub activity: &'static str,
     pub add: &'static str,
     pub add_dependency: &'static str,

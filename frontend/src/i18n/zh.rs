@@ -6,6 +6,7 @@ pub static ZH: Tr = Tr {
     act_created: "创建了任务",
     act_dependency_added: "添加了前置任务",
     act_dependency_removed: "移除了前置任务",
+    act_unnamed: "（不可见或已删除）",
     activity: "动态",
     add: "添加",
     add_dependency: "添加前置任务",

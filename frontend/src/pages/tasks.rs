@@ -982,8 +982,13 @@ fn Activity(task: Uuid, names: Signal<HashMap<Uuid, String>>) -> impl IntoView {
         }
         .to_owned()
     };
-    let value = move |field: &str, v: Option<String>| -> String {
+    // The server names what an id refers to when the caller may see it; an id it could not
+    // name (a task of a project the caller is not in, something deleted) is never shown raw.
+    let value = move |field: &str, v: Option<String>, label: Option<String>| -> String {
         let Some(v) = v else { return "—".into() };
+        if let Some(l) = label {
+            return l;
+        }
         match field {
             "status" => TaskStatus::parse(&v)
                 .map(|s| i.task_status(s).to_owned())
@@ -991,11 +996,8 @@ fn Activity(task: Uuid, names: Signal<HashMap<Uuid, String>>) -> impl IntoView {
             "priority" => Priority::parse(&v)
                 .map(|p| i.priority(p).to_owned())
                 .unwrap_or(v),
-            "assignee_id" => v
-                .parse::<Uuid>()
-                .ok()
-                .and_then(|id| names.with(|n| n.get(&id).cloned()))
-                .unwrap_or(v),
+            "assignee_id" | "milestone_id" | "parent_id" | "dependency_added"
+            | "dependency_removed" => i.t().act_unnamed.to_owned(),
             "progress" => format!("{v}%"),
             _ => v,
         }
@@ -1009,19 +1011,20 @@ fn Activity(task: Uuid, names: Signal<HashMap<Uuid, String>>) -> impl IntoView {
                 Some(Ok(items)) => view! {
                     <ul class="list compact activity">
                         {items.into_iter().rev().map(|a| {
-                            let who = a.actor_id.and_then(|id| names.with(|n| n.get(&id).cloned())).unwrap_or_default();
+                            let who = a.actor_name.clone().or_else(|| a.actor_id.and_then(|id| names.with(|n| n.get(&id).cloned()))).unwrap_or_default();
                             let at = a.created_at;
                             let f = a.field.clone();
                             let f2 = a.field.clone();
                             let f3 = a.field.clone();
                             let (old, new) = (a.old_value.clone(), a.new_value.clone());
+                            let (old_label, new_label) = (a.old_label.clone(), a.new_label.clone());
                             let created = a.field == "created";
                             view! {
                                 <li class="list-item">
                                     <div class="grow">
                                         <p>
                                             <strong>{who}</strong> " " {move || field_name(&f)}
-                                            {(!created).then(|| view! { ": " {move || value(&f2, old.clone())} " → " {move || value(&f3, new.clone())} })}
+                                            {(!created).then(|| view! { ": " {move || value(&f2, old.clone(), old_label.clone())} " → " {move || value(&f3, new.clone(), new_label.clone())} })}
                                         </p>
                                         <p class="muted small">{move || fmt_time(&at, i.lang.get())}</p>
                                     </div>

@@ -585,8 +585,32 @@ pub async fn list_activity(
 ) -> ApiResult<HttpResponse> {
     let (t, _) = access::task(&state, &auth, path.into_inner(), |_| ProjectAction::View).await?;
     let (rows, next) = repo::list_activity(&state.db, t.id, page.cursor()?, page.limit()?).await?;
+    let names = repo::activity_names(&state.db, &rows).await?;
+    // A dependency may name a task of another project: its title only for those who see it.
+    let others: Vec<Uuid> = names
+        .tasks
+        .values()
+        .map(|(_, p)| *p)
+        .filter(|p| *p != t.project_id)
+        .collect();
+    let roles = if others.is_empty() {
+        HashMap::new()
+    } else {
+        project_repo::roles_of(&state.db, auth.user.id, &others).await?
+    };
+    let sees_all = auth.actor.role == tandem_dto::SystemRole::Admin;
+    let label = |kind: repo::Named, id: Uuid| match kind {
+        repo::Named::Person => names.people.get(&id).cloned(),
+        repo::Named::Milestone => names.milestones.get(&id).cloned(),
+        repo::Named::Task => names.tasks.get(&id).and_then(|(title, p)| {
+            (*p == t.project_id || sees_all || roles.contains_key(p)).then(|| title.clone())
+        }),
+    };
     Ok(HttpResponse::Ok().json(Page {
-        items: rows.iter().map(repo::activity_dto).collect::<Vec<_>>(),
+        items: rows
+            .iter()
+            .map(|a| repo::activity_dto(a, &names, label))
+            .collect::<Vec<_>>(),
         next_cursor: next,
     }))
 }
