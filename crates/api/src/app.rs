@@ -98,29 +98,35 @@ pub fn build_app(
 }
 
 /// Every request that may have written ends the read cache's current generation (see
-/// `crate::cache`), after its handler finished and before the client hears back — also when
-/// the handler panicked or was dropped half-way (a client that hung up), since it may have
-/// committed by then.
+/// `crate::cache`) once its handler finished, before the client hears back. A writing request
+/// runs to completion in its own task even when the client hangs up: dropped half-way, its
+/// last statement could still commit on SQLite's worker thread after the invalidation, and a
+/// read in between would keep the old row cached. The guard also invalidates after a panic.
 async fn invalidate_after_writes(
     req: ServiceRequest,
-    next: actix_web::middleware::Next<impl MessageBody>,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    struct InvalidateOnDrop(Option<web::Data<AppState>>);
+    struct InvalidateOnDrop(web::Data<AppState>);
     impl Drop for InvalidateOnDrop {
         fn drop(&mut self) {
-            if let Some(state) = &self.0 {
-                state.cache.invalidate();
-            }
+            self.0.cache.invalidate();
         }
     }
     use actix_web::http::Method;
     let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let _guard = InvalidateOnDrop(
-        writes
-            .then(|| req.app_data::<web::Data<AppState>>().cloned())
-            .flatten(),
-    );
-    next.call(req).await
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    match state.filter(|_| writes) {
+        None => next.call(req).await,
+        Some(state) => actix_web::rt::spawn(async move {
+            let _guard = InvalidateOnDrop(state);
+            next.call(req).await
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "a writing request's task failed");
+            actix_web::error::ErrorInternalServerError("internal error")
+        })?,
+    }
 }
 
 fn api_v1(cfg: &mut web::ServiceConfig) {

@@ -11,7 +11,10 @@
 //! writing come from the database. Code that writes outside an HTTP request of such a method
 //! (a future WebSocket message, a background job) must call [`ReadCache::invalidate`].
 //!
-//! Only for SQLite: there the server process is the database's only writer. With PostgreSQL
+//! Only for SQLite: there the server process is the database's only writer of rows that
+//! already exist (`tandem admin create`, `migrate` and `tandem-seed` only add rows, which no
+//! cache can hold yet; a command that changed existing rows would have to run with the
+//! server stopped). With PostgreSQL
 //! several instances may share the database and none would see the others' writes, so the
 //! cache is off and every read goes to the database.
 

@@ -243,13 +243,12 @@ fn with_rollup(
     let pre = Alias::new("pre");
     let mut open_predecessor = Query::select();
     open_predecessor
-        .expr(Expr::val(1))
+        .expr(Expr::cust("1"))
         .from_as(task_dependencies::Entity, dep.clone())
-        .inner_join(
-            sea_orm::sea_query::TableRef::TableAlias(
-                sea_orm::sea_query::SeaRc::new(tasks::Entity),
-                sea_orm::sea_query::SeaRc::new(pre.clone()),
-            ),
+        .join_as(
+            sea_orm::JoinType::InnerJoin,
+            tasks::Entity,
+            pre.clone(),
             Expr::col((pre.clone(), tasks::Column::Id))
                 .equals((dep.clone(), task_dependencies::Column::DependsOnId)),
         )
@@ -460,7 +459,14 @@ pub async fn update_task(
 
 /// Deletes a task; returns the storage keys of its attachments' files, for the caller to remove
 /// after the commit (the rows go with the task).
-pub async fn delete_task(db: &impl TransactionTrait, id: Uuid) -> RepoResult<Vec<String>> {
+/// Deletes a task with its attachments, which must be exactly `checked_attachments` (the ones
+/// the caller was allowed to remove): one added in the meantime is a conflict, not a loss.
+/// Returns the storage keys of the files to remove.
+pub async fn delete_task(
+    db: &impl TransactionTrait,
+    id: Uuid,
+    checked_attachments: &[Uuid],
+) -> RepoResult<Vec<String>> {
     let txn = crate::begin_write(db).await?;
     let attachment_ids: Vec<Uuid> = crate::entities::attachments::Entity::find()
         .select_only()
@@ -469,6 +475,12 @@ pub async fn delete_task(db: &impl TransactionTrait, id: Uuid) -> RepoResult<Vec
         .into_tuple::<Uuid>()
         .all(&txn)
         .await?;
+    if attachment_ids
+        .iter()
+        .any(|a| !checked_attachments.contains(a))
+    {
+        return Err(RepoError::Conflict("attachments_changed"));
+    }
     let keys = crate::attachments::versions(&txn, &attachment_ids)
         .await?
         .into_iter()
@@ -635,8 +647,35 @@ pub async fn list_tasks(
                 .order_by(tasks::Column::Id, order)
         }
     };
-    let rows = with_rollup(q.limit(f.limit + 1)).all(db).await?;
-    Ok(finish_page(rows, f.limit, |t| t.task.id))
+    let rows = q.limit(f.limit + 1).all(db).await?;
+    let (rows, next) = finish_page(rows, f.limit, |t| t.id);
+    // The page's roll-up, in one more statement over its ids (see `with_rollup`).
+    let ids: Vec<Uuid> = rows.iter().map(|t| t.id).collect();
+    let mut rollups: HashMap<Uuid, TaskRow> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        with_rollup(tasks::Entity::find().filter(tasks::Column::Id.is_in(ids)))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| (r.task.id, r))
+            .collect()
+    };
+    let rows = rows
+        .into_iter()
+        .map(|t| {
+            let (total, done, blocked) = rollups.remove(&t.id).map_or((0, 0, false), |r| {
+                (r.subtasks_total, r.subtasks_done, r.blocked)
+            });
+            TaskRow {
+                task: t,
+                subtasks_total: total,
+                subtasks_done: done,
+                blocked,
+            }
+        })
+        .collect();
+    Ok((rows, next))
 }
 
 /// `SUM(CASE WHEN cond THEN 1 ELSE 0 END)`: counts the rows of a group matching `cond`.

@@ -144,6 +144,9 @@ pub fn authorize_project(
         } => {
             if role == ProjectRole::Viewer {
                 false
+            } else if archived {
+                // Read-only project: that, not the attachments, is why (409 below).
+                true
             } else if protected_attachments && !is_admin {
                 return Err(ProjectDenied::ProtectedAttachments);
             } else {
@@ -241,6 +244,18 @@ mod tests {
         );
         assert_eq!(delete(ProjectRole::Admin, true), Ok(()));
         assert_eq!(delete(ProjectRole::Viewer, false), Err(ProjectDenied::Role));
+        // In an archived project the archive is the reason.
+        assert_eq!(
+            authorize_project(
+                &m,
+                Some(ProjectRole::Editor),
+                true,
+                ProjectAction::DeleteTask {
+                    protected_attachments: true
+                }
+            ),
+            Err(ProjectDenied::Archived)
+        );
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! handlers and the project policy (`tandem_domain::projects::authorize_project`).
 
 use std::sync::Arc;
-use tandem_db::entities::{projects, tasks};
 
+use tandem_db::entities::{projects, tasks};
 use tandem_db::tasks::TaskRow;
 use tandem_db::{projects as repo, tasks as task_repo};
 use tandem_domain::projects::{ProjectAction, authorize_project};

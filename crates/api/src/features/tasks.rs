@@ -58,10 +58,15 @@ fn task_dto(row: &TaskRow, today: NaiveDate) -> TaskResponse {
     }
 }
 
-/// A task as it is now in the database (after a write: never from the read cache).
-async fn fresh_dto(state: &AppState, id: Uuid, p: &projects::Model) -> ApiResult<TaskResponse> {
+/// A task as it is now in the database (after a write: never from the read cache), with the
+/// version its `ETag` must carry.
+async fn fresh_dto(
+    state: &AppState,
+    id: Uuid,
+    p: &projects::Model,
+) -> ApiResult<(TaskResponse, i64)> {
     let row = repo::find_task_row(&state.db, id).await?;
-    Ok(task_dto(&row, today_in(&p.time_zone)))
+    Ok((task_dto(&row, today_in(&p.time_zone)), row.version))
 }
 
 /// The references a task makes (assignee, milestone, parent) must stay inside its project.
@@ -374,10 +379,11 @@ pub async fn create_task(
         },
     )
     .await?;
+    let (dto, version) = fresh_dto(&state, t.id, &a.project).await?;
     Ok(created(
         format!("/api/v1/tasks/{}", t.id),
-        &fresh_dto(&state, t.id, &a.project).await?,
-        Some(t.version),
+        &dto,
+        Some(version),
     ))
 }
 
@@ -476,10 +482,8 @@ pub async fn update_task(
         auth.user.id,
     )
     .await?;
-    Ok(ok_with_etag(
-        &fresh_dto(&state, t.id, &a.project).await?,
-        t.version,
-    ))
+    let (dto, version) = fresh_dto(&state, t.id, &a.project).await?;
+    Ok(ok_with_etag(&dto, version))
 }
 
 /// Delete a task (editors and administrators); its sub-tasks become top-level tasks. Its
@@ -499,8 +503,8 @@ pub async fn delete_task(
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let (t, a) = access::task(&state, &auth, path.into_inner(), |_| ProjectAction::View).await?;
-    let protected_attachments = tandem_db::attachments::list_for_task(&state.db, t.id)
-        .await?
+    let attachments = tandem_db::attachments::list_for_task(&state.db, t.id).await?;
+    let protected_attachments = attachments
         .iter()
         .any(|x| !crate::features::attachments::removable(&a, &auth, x, &t));
     a.check(
@@ -509,7 +513,8 @@ pub async fn delete_task(
             protected_attachments,
         },
     )?;
-    for key in repo::delete_task(&state.db, t.id).await? {
+    let checked: Vec<Uuid> = attachments.iter().map(|x| x.id).collect();
+    for key in repo::delete_task(&state.db, t.id, &checked).await? {
         // The rows are gone with the task; a file left behind would only be disk space.
         if let Err(e) = state
             .files
