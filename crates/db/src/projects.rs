@@ -114,6 +114,27 @@ pub async fn membership(
         .and_then(|m| ProjectRole::parse(&m.role)))
 }
 
+/// Which of `users` belong to the project.
+pub async fn members_among(
+    db: &impl ConnectionTrait,
+    project_id: Uuid,
+    users: &[Uuid],
+) -> RepoResult<std::collections::HashSet<Uuid>> {
+    if users.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(project_members::Entity::find()
+        .select_only()
+        .column(project_members::Column::UserId)
+        .filter(project_members::Column::ProjectId.eq(project_id))
+        .filter(project_members::Column::UserId.is_in(users.iter().copied()))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 /// Every project a user belongs to.
 pub async fn projects_of_member(
     db: &impl ConnectionTrait,

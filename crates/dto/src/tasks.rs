@@ -333,7 +333,7 @@ pub struct AttachmentVersionResponse {
 #[serde(deny_unknown_fields)]
 pub struct UpdateAttachmentRequest {
     pub permission: Option<AttachmentPermission>,
-    /// A list of users, or `null` for everyone who sees the task.
+    /// A list of project members (at most 200), or `null` for everyone who sees the task.
     #[serde(
         default,
         deserialize_with = "crate::double_option",

@@ -1943,3 +1943,101 @@ async fn concurrent_writers_all_succeed() {
     .await;
     assert_eq!(v["items"].as_array().unwrap().len(), 12);
 }
+
+/// Bad input on the smaller write endpoints: 422 with the field named, nothing changed.
+#[tokio::test]
+async fn the_other_write_endpoints_refuse_bad_input() {
+    let files = std::env::temp_dir().join(format!("tandem-files-{}", Uuid::now_v7()));
+    let dir = files.clone();
+    let fx = Fx::with(move |c| c.files_dir = dir).await;
+    let p = fx.project;
+    let (stranger, _) = fx.app.member("stranger@example.com", fx.dept).await;
+    let expect = |r: reqwest::Response, field: &'static str| async move {
+        assert_eq!(r.status(), 422);
+        let v = problem(r).await;
+        if !field.is_empty() {
+            assert_eq!(v["errors"][0]["field"], field, "{v}");
+        }
+    };
+    // Milestones.
+    let path = format!("/projects/{p}/milestones");
+    for (b, field) in [
+        (json!({}), ""),
+        (json!({ "name": " ", "date": "2026-12-01" }), "name"),
+        (json!({ "name": "太早", "date": "1999-01-01" }), "date"),
+        (
+            json!({ "name": "x", "date": "2026-12-01", "color": "red" }),
+            "",
+        ),
+    ] {
+        expect(fx.app.post(&path, Some(&fx.owner), b).await, field).await;
+    }
+    let m = fx.milestone().await;
+    for (b, field) in [
+        (json!({ "date": "2030-01-01" }), "date"),
+        (json!({ "name": "" }), "name"),
+        (json!({ "date": "soon" }), ""),
+    ] {
+        expect(
+            fx.app
+                .patch(&format!("/milestones/{m}"), &fx.owner, b)
+                .await,
+            field,
+        )
+        .await;
+    }
+    // Members.
+    let member = format!("/projects/{p}/members/{}", fx.editor_id);
+    for b in [json!({}), json!({ "role": "owner" })] {
+        expect(fx.app.patch(&member, &fx.owner, b).await, "").await;
+    }
+    // Dependencies.
+    let t = fx.task(p, &fx.owner, json!({})).await;
+    let tid = t["id"].as_str().unwrap().to_owned();
+    for b in [json!({}), json!({ "depends_on": "x" })] {
+        expect(
+            fx.app
+                .post(&format!("/tasks/{tid}/dependencies"), Some(&fx.owner), b)
+                .await,
+            "",
+        )
+        .await;
+    }
+    // Comments.
+    let c = body(
+        fx.app
+            .post(
+                &format!("/tasks/{tid}/comments"),
+                Some(&fx.owner),
+                json!({ "body": "好" }),
+            )
+            .await,
+    )
+    .await;
+    let cpath = format!("/comments/{}", c["id"].as_str().unwrap());
+    for b in [json!({ "body": " " }), json!({})] {
+        expect(fx.app.patch(&cpath, &fx.owner, b).await, "").await;
+    }
+    // Attachments: viewers must be members of the project, at upload and later.
+    let before = count_files(&files);
+    let f = form("名单.txt", b"x".to_vec()).text("viewers", stranger.to_string());
+    expect(upload(&fx, &tid, &fx.owner, f).await, "viewers").await;
+    assert_eq!(
+        count_files(&files),
+        before,
+        "a refused upload leaves no file"
+    );
+    let a = body(upload(&fx, &tid, &fx.owner, form("名单.txt", b"x".to_vec())).await).await;
+    let apath = format!("/attachments/{}", a["id"].as_str().unwrap());
+    for (b, field) in [
+        (json!({ "viewers": [stranger] }), "viewers"),
+        (json!({ "permission": "everyone" }), ""),
+    ] {
+        expect(fx.app.patch(&apath, &fx.owner, b).await, field).await;
+    }
+    let r = fx
+        .app
+        .patch(&apath, &fx.owner, json!({ "viewers": [fx.editor_id] }))
+        .await;
+    assert_eq!(r.status(), 200);
+}

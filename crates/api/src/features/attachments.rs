@@ -393,19 +393,25 @@ pub async fn upload_attachment(
     let (file, permission, viewers) =
         read_form_full(&state, &req, payload, auth.user.id, true).await?;
     let key = file.storage_key.clone();
-    let saved = repo::create(
-        &state.db,
-        t.id,
-        permission.unwrap_or(AttachmentPermission::Project).as_str(),
-        viewers,
-        file,
-    )
-    .await;
+    let saved =
+        match check_viewers(&state, t.project_id, viewers.as_deref().unwrap_or_default()).await {
+            Ok(()) => repo::create(
+                &state.db,
+                t.id,
+                permission.unwrap_or(AttachmentPermission::Project).as_str(),
+                viewers,
+                file,
+            )
+            .await
+            .map_err(ApiError::from),
+            Err(e) => Err(e),
+        };
     let a = match saved {
         Ok(a) => a,
         Err(e) => {
+            // Refused or failed: the stored bytes must not stay behind.
             let _ = state.files.delete(&StorePath::from(key)).await;
-            return Err(e.into());
+            return Err(e);
         }
     };
     Ok(created(
@@ -413,6 +419,26 @@ pub async fn upload_attachment(
         &dto_one(&state, &auth, &a, &t, &access).await?,
         Some(a.version),
     ))
+}
+
+/// A viewer list names members of the project, at most 200 of them.
+async fn check_viewers(state: &AppState, project_id: Uuid, viewers: &[Uuid]) -> ApiResult<()> {
+    if viewers.len() > 200 {
+        return Err(ApiError::validation(
+            "viewers",
+            "length",
+            "at most 200 people",
+        ));
+    }
+    let members = tandem_db::projects::members_among(&state.db, project_id, viewers).await?;
+    if viewers.iter().any(|v| !members.contains(v)) {
+        return Err(ApiError::validation(
+            "viewers",
+            "not_member",
+            "viewers must be members of the project",
+        ));
+    }
+    Ok(())
 }
 
 /// Loads an attachment the caller may see, with its task and project access.
@@ -578,14 +604,8 @@ pub async fn update_attachment(
     access.check(&auth, edit_action(&a, &t, auth.user.id))?;
     let body = body.into_inner()?;
     check_if_match(&req, a.version)?;
-    if let Some(Some(v)) = &body.viewers
-        && v.len() > 200
-    {
-        return Err(ApiError::validation(
-            "viewers",
-            "length",
-            "at most 200 people",
-        ));
+    if let Some(Some(v)) = &body.viewers {
+        check_viewers(&state, t.project_id, v).await?;
     }
     let a = repo::update_access(
         &state.db,
