@@ -130,7 +130,8 @@ async fn invalidate_after_writes(
 }
 
 fn api_v1(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/auth/register").route(web::post().to(auth::register_user)))
+    cfg.service(web::resource("/ws").route(web::get().to(crate::features::live::open_socket)))
+        .service(web::resource("/auth/register").route(web::post().to(auth::register_user)))
         .service(web::resource("/auth/login").route(web::post().to(auth::login)))
         .service(web::resource("/auth/refresh").route(web::post().to(auth::refresh_session)))
         .service(web::resource("/auth/logout").route(web::post().to(auth::logout)))

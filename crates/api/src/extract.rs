@@ -62,7 +62,12 @@ impl FromRequest for AuthUser {
     }
 }
 
-async fn authenticate(state: &AppState, token: &str, cacheable: bool) -> ApiResult<AuthUser> {
+/// Checks a bearer token (access token or PAT) and the account behind it.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    token: &str,
+    cacheable: bool,
+) -> ApiResult<AuthUser> {
     let invalid = ApiError::Unauthorized {
         code: "invalid_token",
     };

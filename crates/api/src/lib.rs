@@ -6,6 +6,7 @@ pub mod bootstrap;
 pub mod cache;
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod extract;
 pub mod features;
 pub mod idempotency;

@@ -6,7 +6,7 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::features::{
-    admin, attachments, audit, auth, collaboration, departments, health, me, projects, tasks,
+    admin, attachments, audit, auth, collaboration, departments, health, live, me, projects, tasks,
     tokens, users,
 };
 
@@ -49,10 +49,13 @@ refused with 422.",
         attachments::list_attachments, attachments::upload_attachment,
         attachments::download_attachment, attachments::list_versions, attachments::upload_version,
         attachments::update_attachment, attachments::delete_attachment,
+        live::open_socket,
     ),
     components(schemas(
         tandem_dto::Problem, tandem_dto::FieldError, admin::RegistrationStatus,
         projects::ProjectScope, tasks::TaskSortParam,
+        tandem_dto::WsHello, tandem_dto::WsServerFrame, tandem_dto::WsEventKind,
+        tandem_dto::TaskDeletedEvent, tandem_dto::AttachmentCreatedEvent, tandem_dto::MemberEvent,
     )),
     modifiers(&SecurityAndErrors),
     tags(
@@ -64,6 +67,7 @@ refused with 422.",
         (name = "admin", description = "A2/I5: approvals and the audit log"),
         (name = "projects", description = "P1–P5: projects, members, milestones (项目中心)"),
         (name = "tasks", description = "T1–T10: tasks, progress, activity (任务中心)"),
+        (name = "events", description = "Live events over a WebSocket: first frame `WsHello`, then `WsServerFrame`s (`ready`, `event`, `gap`); kinds in `WsEventKind`. Frames over 64 KiB close with 1009, a bad token with 4401; the server pings every 30 s."),
     )
 )]
 pub struct ApiDoc;

@@ -19,6 +19,8 @@ pub struct AppState {
     pub files: Arc<dyn object_store::ObjectStore>,
     /// Users, projects, memberships and tasks read on nearly every request (SQLite only).
     pub cache: Arc<ReadCache>,
+    /// Live events for WebSocket clients.
+    pub events: Arc<crate::events::EventBus>,
 }
 
 /// Failed-login bookkeeping per account and per client address.
@@ -41,6 +43,7 @@ impl AppState {
         Ok(Self {
             db,
             cache: Arc::new(cache),
+            events: Arc::new(crate::events::EventBus::new()),
             throttle: Arc::new(LoginThrottle {
                 accounts: Mutex::new(Throttle::new(config.account_limits)),
                 addresses: Mutex::new(Throttle::new(config.address_limits)),

@@ -740,8 +740,8 @@ pub async fn insert_notification(
     title: &str,
     body: &str,
     data: serde_json::Value,
-) -> RepoResult<()> {
-    notifications::ActiveModel {
+) -> RepoResult<notifications::Model> {
+    Ok(notifications::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
         kind: Set(kind.to_owned()),
@@ -752,8 +752,7 @@ pub async fn insert_notification(
         created_at: Set(Utc::now()),
     }
     .insert(db)
-    .await?;
-    Ok(())
+    .await?)
 }
 
 /// Newest first.

@@ -5,11 +5,13 @@
 
 pub mod accounts;
 pub mod common;
+pub mod events;
 pub mod projects;
 pub mod rules;
 pub mod tasks;
 
 pub use accounts::*;
 pub use common::*;
+pub use events::*;
 pub use projects::*;
 pub use tasks::*;

@@ -112,7 +112,7 @@ async fn decide(
             reason.clone().unwrap_or_default(),
         )
     };
-    accounts::insert_notification(
+    let n = accounts::insert_notification(
         &state.db,
         updated.id,
         kind,
@@ -121,6 +121,9 @@ async fn decide(
         json!({ "by": auth.user.id, "reason": reason }),
     )
     .await?;
+    state
+        .events
+        .notification(&accounts::notification_dto(&n), updated.id);
     audit::record(
         &state.db,
         AuditEvent {

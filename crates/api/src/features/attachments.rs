@@ -15,6 +15,7 @@ use tandem_db::attachments as repo;
 use tandem_db::entities::{attachment_versions, attachments, tasks};
 use tandem_db::tasks::TaskRow;
 use tandem_domain::projects::ProjectAction;
+use tandem_dto::{AttachmentCreatedEvent, WsEventKind};
 use tandem_dto::{
     AttachmentPermission, AttachmentResponse, AttachmentVersionResponse, Page, Problem,
     UpdateAttachmentRequest,
@@ -22,6 +23,7 @@ use tandem_dto::{
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
+use crate::events::Audience;
 use crate::extract::{AuthUser, Json, check_if_match};
 use crate::features::access::{self, ProjectAccess};
 use crate::features::created;
@@ -414,6 +416,32 @@ pub async fn upload_attachment(
             return Err(e);
         }
     };
+    // Named viewers: only they, the uploader and the project's administrators hear of it.
+    let audience = match viewers_of(&a) {
+        None => Audience::Project,
+        Some(mut users) => {
+            users.push(a.created_by);
+            let members = tandem_db::projects::list_members(&state.db, t.project_id).await?;
+            users.extend(
+                members
+                    .iter()
+                    .filter(|(m, _)| m.role == tandem_dto::ProjectRole::Admin.as_str())
+                    .map(|(m, _)| m.user_id),
+            );
+            Audience::Users(users)
+        }
+    };
+    state.events.publish(
+        WsEventKind::AttachmentCreated,
+        Some(t.project_id),
+        audience,
+        None,
+        &AttachmentCreatedEvent {
+            id: a.id,
+            task_id: a.task_id,
+            name: a.name.clone(),
+        },
+    );
     Ok(created(
         format!("/api/v1/attachments/{}", a.id),
         &dto_one(&state, &auth, &a, &t, &access).await?,

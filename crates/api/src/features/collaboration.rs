@@ -8,6 +8,7 @@ use tandem_db::tasks::DependencyRefused;
 use tandem_db::{accounts, comments as repo, projects as project_repo, tasks as task_repo};
 use tandem_domain::markdown;
 use tandem_domain::projects::ProjectAction;
+use tandem_dto::WsEventKind;
 use tandem_dto::{
     CommentRequest, CommentResponse, CreateDependencyRequest, DependencyResponse, MarkdownRequest,
     MarkdownResponse, Page, Problem, TaskRef, TaskStatus,
@@ -15,6 +16,7 @@ use tandem_dto::{
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, validate};
+use crate::events::Audience;
 use crate::extract::{Allowed, AuthUser, Json, PageQuery, check_if_match, perm};
 use crate::features::{access, created, ok_with_etag};
 use crate::state::AppState;
@@ -199,7 +201,7 @@ async fn notify_mentions(
         .into_iter()
         .filter(|u| *u != author.id && !already.contains(u))
     {
-        accounts::insert_notification(
+        let n = accounts::insert_notification(
             &state.db,
             user,
             "comment.mention",
@@ -211,6 +213,9 @@ async fn notify_mentions(
             json!({ "task_id": task.id, "project_id": task.project_id, "comment_id": c.id }),
         )
         .await?;
+        state
+            .events
+            .notification(&accounts::notification_dto(&n), user);
     }
     Ok(())
 }
@@ -261,6 +266,13 @@ pub async fn create_comment(
     let c = repo::create(&state.db, t.id, auth.user.id, body.body, html).await?;
     let members = project_repo::list_members(&state.db, t.project_id).await?;
     let dto = comment_dto_with(&c, &members);
+    state.events.publish(
+        WsEventKind::CommentCreated,
+        Some(t.project_id),
+        Audience::Project,
+        None,
+        &dto,
+    );
     notify_mentions(&state, &t, &dto, &auth.user, &[]).await?;
     Ok(created(
         format!("/api/v1/comments/{}", c.id),

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod collaboration;
 pub mod departments;
 pub mod health;
+pub mod live;
 pub mod me;
 pub mod projects;
 pub mod tasks;

@@ -16,9 +16,11 @@ use tandem_dto::{
     MilestoneResponse, Page, Problem, ProjectResponse, ProjectRole, ProjectStatus,
     UpdateMemberRequest, UpdateMilestoneRequest, UpdateProjectRequest, UserStatus,
 };
+use tandem_dto::{MemberEvent, WsEventKind};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, validate};
+use crate::events::Audience;
 use crate::extract::{Allowed, AuthUser, Json, PageQuery, check_if_match, client_ip, perm};
 use crate::features::access;
 use crate::features::{created, ok_with_etag};
@@ -543,6 +545,7 @@ pub async fn add_member(
         },
     )
     .await?;
+    member_event(&state, WsEventKind::MemberAdded, a.project.id, user.id);
     Ok(created(
         format!("/api/v1/projects/{}/members/{}", a.project.id, user.id),
         &member_dto(&m, &user),
@@ -628,7 +631,23 @@ pub async fn remove_member(
         },
     )
     .await?;
+    member_event(&state, WsEventKind::MemberRemoved, project_id, user_id);
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// `member.added` / `member.removed`: to the project, and to the member concerned (who learns
+/// of a project they now see, or of one they no longer do).
+fn member_event(state: &AppState, kind: WsEventKind, project_id: Uuid, user_id: Uuid) {
+    state.events.publish(
+        kind,
+        Some(project_id),
+        Audience::Project,
+        Some(user_id),
+        &MemberEvent {
+            project_id,
+            user_id,
+        },
+    );
 }
 
 // --------------------------------------------------------------------- milestones

@@ -12,11 +12,13 @@ use tandem_domain::markdown;
 use tandem_domain::projects::{ProjectAction, check_transition};
 use tandem_dto::{
     ActivityResponse, CreateProgressRequest, CreateTaskRequest, FieldError, Page, Priority,
-    Problem, ProgressResponse, TaskResponse, TaskStatus, UpdateTaskRequest,
+    Problem, ProgressResponse, TaskDeletedEvent, TaskResponse, TaskStatus, UpdateTaskRequest,
+    WsEventKind,
 };
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, check_text_param, validate};
+use crate::events::Audience;
 use crate::extract::{Allowed, AuthUser, Json, PageQuery, perm, require_if_match};
 use crate::features::projects::today_in;
 use crate::features::{access, created, ok_with_etag};
@@ -380,6 +382,15 @@ pub async fn create_task(
     )
     .await?;
     let (dto, version) = fresh_dto(&state, t.id, &a.project).await?;
+    let project = Some(dto.project_id);
+    let events = &state.events;
+    events.publish(
+        WsEventKind::TaskCreated,
+        project,
+        Audience::Project,
+        None,
+        &dto,
+    );
     Ok(created(
         format!("/api/v1/tasks/{}", t.id),
         &dto,
@@ -483,6 +494,15 @@ pub async fn update_task(
     )
     .await?;
     let (dto, version) = fresh_dto(&state, t.id, &a.project).await?;
+    let project = Some(dto.project_id);
+    let events = &state.events;
+    events.publish(
+        WsEventKind::TaskUpdated,
+        project,
+        Audience::Project,
+        None,
+        &dto,
+    );
     Ok(ok_with_etag(&dto, version))
 }
 
@@ -524,6 +544,16 @@ pub async fn delete_task(
             tracing::warn!(error = %e, "could not remove a deleted task's attachment");
         }
     }
+    state.events.publish(
+        WsEventKind::TaskDeleted,
+        Some(t.project_id),
+        Audience::Project,
+        None,
+        &TaskDeletedEvent {
+            id: t.id,
+            project_id: t.project_id,
+        },
+    );
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -570,9 +600,17 @@ pub async fn create_progress(
     validate(&body)?;
     let p =
         repo::add_progress(&state.db, &t, me, body.percent, body.note.trim().to_owned()).await?;
+    let dto = repo::progress_dto(&p);
+    state.events.publish(
+        WsEventKind::ProgressCreated,
+        Some(t.project_id),
+        Audience::Project,
+        None,
+        &dto,
+    );
     Ok(created(
         format!("/api/v1/tasks/{}/progress", t.id),
-        &repo::progress_dto(&p),
+        &dto,
         None,
     ))
 }

@@ -1,0 +1,107 @@
+//! The WebSocket `/api/v1/ws` protocol (API.md "WebSocket"): the frames both sides send, and
+//! the payload of every event kind.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The client's first text frame: authenticates, and may resume after the last event it saw.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WsHello {
+    /// Always `hello`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// An access token or a personal access token (scope `read`).
+    pub token: String,
+    /// The id of the last event received before a reconnect; missed events come first.
+    #[serde(default)]
+    pub resume_from: Option<u64>,
+}
+
+/// What the server sends.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum WsServerFrame {
+    /// Authenticated; `last_event_id` is the newest event so far (resume from it later).
+    Ready { last_event_id: u64 },
+    /// One event the caller may see. Ids strictly increase.
+    Event {
+        id: u64,
+        kind: String,
+        project_id: Option<Uuid>,
+        /// The payload of `kind` (see `WsEventKind`).
+        data: serde_json::Value,
+    },
+    /// The resume point is too old (or the server restarted): refetch what is on screen.
+    Gap,
+}
+
+/// Event kinds and their `data`:
+/// `task.created`, `task.updated` — a `TaskResponse`; `task.deleted` — `TaskDeletedEvent`;
+/// `comment.created` — a `CommentResponse`; `progress.created` — a `ProgressResponse`;
+/// `attachment.created` — `AttachmentCreatedEvent`; `member.added`, `member.removed` —
+/// `MemberEvent`; `notification.created` — a `NotificationResponse` (to its recipient only).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum WsEventKind {
+    #[serde(rename = "task.created")]
+    TaskCreated,
+    #[serde(rename = "task.updated")]
+    TaskUpdated,
+    #[serde(rename = "task.deleted")]
+    TaskDeleted,
+    #[serde(rename = "comment.created")]
+    CommentCreated,
+    #[serde(rename = "progress.created")]
+    ProgressCreated,
+    #[serde(rename = "attachment.created")]
+    AttachmentCreated,
+    #[serde(rename = "member.added")]
+    MemberAdded,
+    #[serde(rename = "member.removed")]
+    MemberRemoved,
+    #[serde(rename = "notification.created")]
+    NotificationCreated,
+}
+
+impl WsEventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TaskCreated => "task.created",
+            Self::TaskUpdated => "task.updated",
+            Self::TaskDeleted => "task.deleted",
+            Self::CommentCreated => "comment.created",
+            Self::ProgressCreated => "progress.created",
+            Self::AttachmentCreated => "attachment.created",
+            Self::MemberAdded => "member.added",
+            Self::MemberRemoved => "member.removed",
+            Self::NotificationCreated => "notification.created",
+        }
+    }
+}
+
+/// `task.deleted`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaskDeletedEvent {
+    pub id: Uuid,
+    pub project_id: Uuid,
+}
+
+/// `attachment.created`: sent only to those who may see the attachment.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttachmentCreatedEvent {
+    pub id: Uuid,
+    pub task_id: Uuid,
+    pub name: String,
+}
+
+/// `member.added`, `member.removed`: also sent to the member concerned.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MemberEvent {
+    pub project_id: Uuid,
+    pub user_id: Uuid,
+}

@@ -1,0 +1,300 @@
+//! The WebSocket `/api/v1/ws` (API.md "WebSocket"): authentication by the first frame, events
+//! only to those who may see them, resume and gap, the frame limit. Runs on SQLite and
+//! (TANDEM_TEST_PG) PostgreSQL.
+//!
+//! That someone did *not* get an event is shown without waiting: after it, an event they do
+//! see is caused, and it must be the next thing they receive.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tandem_testkit::{TestApp, spawn_app};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use uuid::Uuid;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(app: &TestApp) -> Socket {
+    let url = format!("{}/api/v1/ws", app.base.replacen("http", "ws", 1));
+    tokio_tungstenite::connect_async(url).await.unwrap().0
+}
+
+async fn hello(app: &TestApp, token: &str, resume_from: Option<u64>) -> (Socket, u64) {
+    let mut ws = connect(app).await;
+    let hello = json!({ "type": "hello", "token": token, "resume_from": resume_from });
+    ws.send(Message::text(hello.to_string())).await.unwrap();
+    let ready = next(&mut ws).await;
+    assert_eq!(ready["type"], "ready", "{ready}");
+    let last = ready["last_event_id"].as_u64().unwrap();
+    (ws, last)
+}
+
+/// The next text frame as JSON (pings are answered by the library).
+async fn next(ws: &mut Socket) -> Value {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a frame within 10 s")
+            .expect("the socket is open")
+            .unwrap();
+        match msg {
+            Message::Text(t) => return serde_json::from_str(&t).unwrap(),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+}
+
+async fn close_code(ws: &mut Socket) -> CloseCode {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("closed within 10 s")
+        {
+            Some(Ok(Message::Close(Some(f)))) => return f.code,
+            Some(Ok(Message::Close(None))) | None => panic!("closed without a code"),
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => panic!("{e}"),
+        }
+    }
+}
+
+async fn json_of(r: reqwest::Response) -> Value {
+    let status = r.status();
+    let v: Value = r.json().await.unwrap();
+    assert!(status.is_success(), "{status}: {v}");
+    v
+}
+
+struct World {
+    app: TestApp,
+    owner: String,
+    editor: String,
+    editor_id: Uuid,
+    outsider: String,
+    project: Uuid,
+    other_project: Uuid,
+}
+
+async fn world() -> World {
+    let app = spawn_app().await;
+    let dept = app.department("研发部").await;
+    let (_, owner) = app.member("owner@example.com", dept).await;
+    let (editor_id, editor) = app.member("editor@example.com", dept).await;
+    let (_, outsider) = app.member("outsider@example.com", dept).await;
+    let project_of = |token: String, name: &'static str| {
+        let app = &app;
+        async move {
+            let b = json!({
+                "name": name, "goal": "", "department_ids": [dept],
+                "start_date": "2026-11-01", "end_date": "2027-01-31",
+            });
+            let v = json_of(app.post("/projects", Some(&token), b).await).await;
+            v["id"].as_str().unwrap().parse::<Uuid>().unwrap()
+        }
+    };
+    let project = project_of(owner.clone(), "新产品上市").await;
+    let other_project = project_of(outsider.clone(), "别的项目").await;
+    let r = app
+        .post(
+            &format!("/projects/{project}/members"),
+            Some(&owner),
+            json!({ "user_id": editor_id, "role": "editor" }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    World {
+        app,
+        owner,
+        editor,
+        editor_id,
+        outsider,
+        project,
+        other_project,
+    }
+}
+
+impl World {
+    async fn task(&self, project: Uuid, token: &str, title: &str) -> Value {
+        json_of(
+            self.app
+                .post(
+                    &format!("/projects/{project}/tasks"),
+                    Some(token),
+                    json!({ "title": title }),
+                )
+                .await,
+        )
+        .await
+    }
+}
+
+#[tokio::test]
+async fn a_missing_or_bad_token_closes_with_4401() {
+    let w = world().await;
+    for first in [
+        json!({ "type": "hello", "token": "not-a-token" }).to_string(),
+        json!({ "type": "hi", "token": w.owner }).to_string(),
+        "hello".to_owned(),
+    ] {
+        let mut ws = connect(&w.app).await;
+        ws.send(Message::text(first)).await.unwrap();
+        assert_eq!(close_code(&mut ws).await, CloseCode::from(4401));
+    }
+    // Not a WebSocket handshake at all: a problem, not a crash.
+    let r = w
+        .app
+        .http
+        .get(format!("{}/api/v1/ws", w.app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn members_hear_of_their_projects_only() {
+    let w = world().await;
+    let (mut editor, _) = hello(&w.app, &w.editor, None).await;
+    let (mut outsider, _) = hello(&w.app, &w.outsider, None).await;
+    let t = w.task(w.project, &w.owner, "需求调研").await;
+    let e = next(&mut editor).await;
+    assert_eq!(e["type"], "event");
+    assert_eq!(e["kind"], "task.created");
+    assert_eq!(e["project_id"], w.project.to_string());
+    assert_eq!(e["data"]["title"], "需求调研");
+    // Changes come as task.updated with the task as it is now.
+    let id = t["id"].as_str().unwrap();
+    let tag = w.app.get(&format!("/tasks/{id}"), &w.owner).await.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let r = w
+        .app
+        .req(
+            reqwest::Method::PATCH,
+            &format!("/tasks/{id}"),
+            Some(&w.owner),
+        )
+        .header("If-Match", tag)
+        .json(&json!({ "status": "in_progress" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let e2 = next(&mut editor).await;
+    assert_eq!(e2["kind"], "task.updated");
+    assert_eq!(e2["data"]["status"], "in_progress");
+    assert!(e2["id"].as_u64() > e["id"].as_u64());
+    // The outsider heard none of it: the first thing they get is their own project's task.
+    w.task(w.other_project, &w.outsider, "别的任务").await;
+    let o = next(&mut outsider).await;
+    assert_eq!(o["data"]["title"], "别的任务");
+}
+
+#[tokio::test]
+async fn mentions_reach_their_recipient_live() {
+    let w = world().await;
+    let (mut editor, _) = hello(&w.app, &w.editor, None).await;
+    let (mut owner, _) = hello(&w.app, &w.owner, None).await;
+    let t = w.task(w.project, &w.owner, "原型设计").await;
+    // Everyone here is called "Tester": give the editor a name of their own to mention.
+    let r = w
+        .app
+        .patch("/me", &w.editor, json!({ "name": "李雷" }))
+        .await;
+    assert_eq!(r.status(), 200);
+    let body = "@李雷 请看一下";
+    let r = w
+        .app
+        .post(
+            &format!("/tasks/{}/comments", t["id"].as_str().unwrap()),
+            Some(&w.owner),
+            json!({ "body": body }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let kinds = |events: Vec<Value>| {
+        events
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        got.push(next(&mut editor).await);
+    }
+    assert_eq!(
+        kinds(got.clone()),
+        ["task.created", "comment.created", "notification.created"]
+    );
+    assert!(got[2]["project_id"].is_null());
+    assert_eq!(got[2]["data"]["kind"], "comment.mention");
+    // The author is not notified: after the comment, their next event is the next task.
+    assert_eq!(next(&mut owner).await["kind"], "task.created");
+    assert_eq!(next(&mut owner).await["kind"], "comment.created");
+    w.task(w.project, &w.owner, "下一个").await;
+    assert_eq!(next(&mut owner).await["data"]["title"], "下一个");
+}
+
+#[tokio::test]
+async fn a_resumed_socket_gets_what_it_missed_in_order_or_a_gap() {
+    let w = world().await;
+    let (ws, last) = hello(&w.app, &w.editor, None).await;
+    drop(ws);
+    w.task(w.project, &w.owner, "一").await;
+    w.task(w.project, &w.owner, "二").await;
+    let (mut ws, now) = hello(&w.app, &w.editor, Some(last)).await;
+    assert!(now >= last + 2);
+    let a = next(&mut ws).await;
+    let b = next(&mut ws).await;
+    assert_eq!(
+        (a["data"]["title"].clone(), b["data"]["title"].clone()),
+        (json!("一"), json!("二"))
+    );
+    assert!(a["id"].as_u64().unwrap() > last && b["id"].as_u64() > a["id"].as_u64());
+    // Then live events continue.
+    w.task(w.project, &w.owner, "三").await;
+    assert_eq!(next(&mut ws).await["data"]["title"], "三");
+    // A resume point this server never issued: refetch.
+    let (mut ws, _) = hello(&w.app, &w.editor, Some(1)).await;
+    assert_eq!(next(&mut ws).await["type"], "gap");
+}
+
+#[tokio::test]
+async fn a_removed_member_stops_hearing_of_the_project() {
+    let w = world().await;
+    let (mut editor, _) = hello(&w.app, &w.editor, None).await;
+    let member = format!("/projects/{}/members/{}", w.project, w.editor_id);
+    assert_eq!(w.app.delete(&member, &w.owner).await.status(), 204);
+    let e = next(&mut editor).await;
+    assert_eq!(e["kind"], "member.removed");
+    assert_eq!(e["data"]["user_id"], w.editor_id.to_string());
+    w.task(w.project, &w.owner, "不该听到").await;
+    let r = w
+        .app
+        .post(
+            &format!("/projects/{}/members", w.project),
+            Some(&w.owner),
+            json!({ "user_id": w.editor_id, "role": "viewer" }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    // Nothing about the task made while they were out; then they hear again.
+    assert_eq!(next(&mut editor).await["kind"], "member.added");
+    w.task(w.project, &w.owner, "又能听到").await;
+    assert_eq!(next(&mut editor).await["data"]["title"], "又能听到");
+}
+
+#[tokio::test]
+async fn frames_over_64_kib_close_with_1009() {
+    let w = world().await;
+    let (mut ws, _) = hello(&w.app, &w.editor, None).await;
+    ws.send(Message::text("x".repeat(70 * 1024))).await.unwrap();
+    assert_eq!(close_code(&mut ws).await, CloseCode::Size);
+}
