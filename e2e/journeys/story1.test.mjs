@@ -242,3 +242,22 @@ test('a viewer from sales reads everything and can change nothing', async () => 
   assert.equal(r.status, 403);
   assert.deepEqual(p.errors, []);
 });
+
+test('comments and mentions arrive live, without a reload', async () => {
+  // 李雷 still has 原型设计 open from earlier; 张伟 answers him there.
+  const li = pages.li;
+  const zhang = pages.zhang;
+  await li.locator('h1', { hasText: '原型设计' }).waitFor();
+  const bell = li.locator('button.bell');
+  const before = Number((await bell.locator('.count').textContent().catch(() => '0')) || '0');
+  await zhang.locator('#comment-body').fill('@李');
+  await zhang.getByRole('button', { name: '@李雷' }).click();
+  await zhang.keyboard.type('产线评估已完成，周五可以评审');
+  await zhang.getByRole('button', { name: '发表', exact: true }).click();
+  // Well inside the 10 s step timeout, far sooner than the bell's one-minute poll.
+  await li.locator('.comment', { hasText: '产线评估已完成' }).waitFor();
+  await bell.locator('.count', { hasText: String(before + 1) }).waitFor();
+  await shot(li, J, '10-live-comment');
+  assert.deepEqual(li.errors, []);
+  assert.deepEqual(zhang.errors, []);
+});

@@ -153,6 +153,7 @@ fn Shell() -> impl IntoView {
                     let _ = main.focus();
                 }
             }>{move || use_i18n().t().skip_to_content}</a>
+            {crate::live::provide_live()}
             <TopBar />
             <main id="main" class="main" tabindex="-1">
                 <Outlet />
@@ -322,7 +323,24 @@ fn NotificationBell() -> impl IntoView {
         tick.track();
         api::get::<Page<NotificationResponse>>("/me/notifications?limit=20")
     });
-    // New mentions show up within a minute without a reload.
+    // Live: a new notification or a gap refetches at once; the minute poll stays as the
+    // fallback for when the socket is down.
+    if let Some(live) = crate::live::use_live() {
+        Effect::watch(
+            move || {
+                let fresh = live
+                    .event
+                    .with(|e| e.as_ref().is_some_and(|e| e.kind == "notification.created"));
+                (fresh, live.gap.get())
+            },
+            move |now, before, _| {
+                if now.0 || before.is_some_and(|b| b.1 != now.1) {
+                    tick.try_update(|t| *t += 1);
+                }
+            },
+            false,
+        );
+    }
     if let Ok(handle) = set_interval_with_handle(
         move || {
             tick.try_update(|t| *t += 1);

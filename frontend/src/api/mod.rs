@@ -149,6 +149,15 @@ async fn current_access() -> Result<Option<String>, ApiError> {
     }
 }
 
+/// The token for the live socket's hello: the current one, or a fresh one when the server
+/// refused `stale`. `None` when signed out.
+pub async fn socket_token(stale: Option<&str>) -> Result<Option<String>, ApiError> {
+    match stale {
+        Some(t) => refresh_after(t).await.map(Some),
+        None => current_access().await,
+    }
+}
+
 /// Replaces `stale` with a fresh access token, unless someone (this tab or another) already did.
 async fn refresh_after(stale: &str) -> Result<String, ApiError> {
     // One refresh at a time in this tab, and across tabs where the browser offers Web Locks.

@@ -863,6 +863,7 @@ fn Progress(
     let history = LocalResource::new(move || async move {
         api::all::<ProgressResponse>(&format!("/tasks/{id}/progress")).await
     });
+    crate::live::on_task_event(task.id, &["progress.created"], move || history.refetch());
     let percent = RwSignal::new(task.progress);
     let note = RwSignal::new(String::new());
     let post = move |ev: leptos::ev::SubmitEvent| {
@@ -963,6 +964,11 @@ fn Activity(task: Uuid, names: Signal<HashMap<Uuid, String>>) -> impl IntoView {
     let log = LocalResource::new(move || async move {
         api::all::<ActivityResponse>(&format!("/tasks/{task}/activity")).await
     });
+    crate::live::on_task_event(
+        task,
+        &["task.updated", "progress.created", "comment.created", "attachment.created"],
+        move || log.refetch(),
+    );
     let field_name = move |f: &str| -> String {
         let t = i.t();
         match f {
@@ -1059,6 +1065,7 @@ fn Comments(
     let list = LocalResource::new(move || async move {
         api::all::<CommentResponse>(&format!("/tasks/{task}/comments")).await
     });
+    crate::live::on_task_event(task, &["comment.created"], move || list.refetch());
     let replies = LocalResource::new(|| api::all::<QuickReplyResponse>("/me/quick-replies"));
     let text = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
@@ -1229,6 +1236,7 @@ pub fn Attachments(
     let list = LocalResource::new(move || async move {
         api::all::<AttachmentResponse>(&format!("/tasks/{task}/attachments")).await
     });
+    crate::live::on_task_event(task, &["attachment.created"], move || list.refetch());
     let progress = RwSignal::new(None::<f64>);
     let permission = RwSignal::new("project".to_owned());
     let input: NodeRef<leptos::html::Input> = NodeRef::new();
