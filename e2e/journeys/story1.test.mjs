@@ -252,11 +252,17 @@ test('comments and mentions arrive live, without a reload', async () => {
   const before = Number((await bell.locator('.count').textContent().catch(() => '0')) || '0');
   await zhang.locator('#comment-body').fill('@李');
   await zhang.getByRole('button', { name: '@李雷' }).click();
+  await zhang.waitForFunction(() => {
+    const el = document.activeElement;
+    return el?.id === 'comment-body' && el.selectionStart === el.value.length;
+  });
   await zhang.keyboard.type('产线评估已完成，周五可以评审');
   await zhang.getByRole('button', { name: '发表', exact: true }).click();
   // Well inside the 10 s step timeout, far sooner than the bell's one-minute poll.
   await li.locator('.comment', { hasText: '产线评估已完成' }).waitFor();
   await bell.locator('.count', { hasText: String(before + 1) }).waitFor();
+  // The dependency 张伟 added earlier shows on 李雷's page too (it changed the task).
+  await li.locator('.list-item', { hasText: '需求调研' }).getByText('阻塞中').waitFor();
   await shot(li, J, '10-live-comment');
   assert.deepEqual(li.errors, []);
   assert.deepEqual(zhang.errors, []);

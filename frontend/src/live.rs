@@ -46,16 +46,20 @@ pub fn use_live() -> Option<Live> {
 }
 
 /// Calls `f` when an event of one of `kinds` about `task` arrives, or events were missed.
-pub fn on_task_event(task: Uuid, kinds: &'static [&'static str], f: impl Fn() + Send + Sync + 'static) {
+pub fn on_task_event(
+    task: Uuid,
+    kinds: &'static [&'static str],
+    f: impl Fn() + Send + Sync + 'static,
+) {
     let Some(live) = use_live() else {
         return;
     };
     Effect::watch(
         move || {
             (
-                live.event.get().filter(|e| {
-                    kinds.contains(&e.kind.as_str()) && e.task_id() == Some(task)
-                }),
+                live.event
+                    .get()
+                    .filter(|e| kinds.contains(&e.kind.as_str()) && e.task_id() == Some(task)),
                 live.gap.get(),
             )
         },

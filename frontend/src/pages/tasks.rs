@@ -966,7 +966,12 @@ fn Activity(task: Uuid, names: Signal<HashMap<Uuid, String>>) -> impl IntoView {
     });
     crate::live::on_task_event(
         task,
-        &["task.updated", "progress.created", "comment.created", "attachment.created"],
+        &[
+            "task.updated",
+            "progress.created",
+            "comment.created",
+            "attachment.created",
+        ],
         move || log.refetch(),
     );
     let field_name = move |f: &str| -> String {
@@ -1486,6 +1491,7 @@ pub fn Dependencies(task: Uuid, project: Uuid, can_edit: Signal<bool>) -> impl I
     let list = LocalResource::new(move || async move {
         api::all::<DependencyResponse>(&format!("/tasks/{task}/dependencies")).await
     });
+    crate::live::on_task_event(task, &["task.updated"], move || list.refetch());
     let candidates = LocalResource::new(move || async move {
         api::get::<Page<TaskResponse>>(&format!("/projects/{project}/tasks?limit=200&sort=due"))
             .await

@@ -95,7 +95,7 @@ pub async fn create_dependency(
     path: web::Path<Uuid>,
     body: Json<CreateDependencyRequest>,
 ) -> ApiResult<HttpResponse> {
-    let (t, _) = access::task(&state, &auth, path.into_inner(), |_| {
+    let (t, here) = access::task(&state, &auth, path.into_inner(), |_| {
         ProjectAction::EditTasks
     })
     .await?;
@@ -113,11 +113,15 @@ pub async fn create_dependency(
         Err(e) => return Err(e),
     };
     match task_repo::add_dependency(&state.db, t.id, other.id, auth.user.id).await? {
-        Ok(d) => Ok(created(
-            format!("/api/v1/tasks/{}/dependencies/{}", t.id, other.id),
-            &dependency_dto(&d, Some(&other), true),
-            None,
-        )),
+        Ok(d) => {
+            // Blocked or not is part of the task.
+            crate::features::tasks::publish_updated(&state, t.id, &here.project).await;
+            Ok(created(
+                format!("/api/v1/tasks/{}/dependencies/{}", t.id, other.id),
+                &dependency_dto(&d, Some(&other), true),
+                None,
+            ))
+        }
         Err(DependencyRefused::Cycle) => Err(ApiError::conflict(
             "dependency_cycle",
             "the tasks would wait for each other forever",
@@ -144,8 +148,9 @@ pub async fn delete_dependency(
     path: web::Path<(Uuid, Uuid)>,
 ) -> ApiResult<HttpResponse> {
     let (task_id, dep_id) = path.into_inner();
-    let (t, _) = access::task(&state, &auth, task_id, |_| ProjectAction::EditTasks).await?;
+    let (t, a) = access::task(&state, &auth, task_id, |_| ProjectAction::EditTasks).await?;
     task_repo::remove_dependency(&state.db, t.id, dep_id, auth.user.id).await?;
+    crate::features::tasks::publish_updated(&state, t.id, &a.project).await;
     Ok(HttpResponse::NoContent().finish())
 }
 

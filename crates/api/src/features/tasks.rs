@@ -71,6 +71,21 @@ async fn fresh_dto(
     Ok((task_dto(&row, today_in(&p.time_zone)), row.version))
 }
 
+/// `task.updated` for a change made through another resource (progress, dependencies): the
+/// task as it is now. A failure to read it back is logged, not the request's failure.
+pub(crate) async fn publish_updated(state: &AppState, id: Uuid, p: &projects::Model) {
+    match fresh_dto(state, id, p).await {
+        Ok((dto, _)) => state.events.publish(
+            WsEventKind::TaskUpdated,
+            Some(dto.project_id),
+            Audience::Project,
+            None,
+            &dto,
+        ),
+        Err(e) => tracing::warn!(error = %e, "could not publish a task change"),
+    }
+}
+
 /// The references a task makes (assignee, milestone, parent) must stay inside its project.
 async fn check_references(
     state: &AppState,
@@ -590,7 +605,7 @@ pub async fn create_progress(
     body: Json<CreateProgressRequest>,
 ) -> ApiResult<HttpResponse> {
     let me = auth.user.id;
-    let (t, _) = access::task(&state, &auth, path.into_inner(), |t| {
+    let (t, a) = access::task(&state, &auth, path.into_inner(), |t| {
         ProjectAction::PostProgress {
             is_assignee: t.assignee_id == Some(me),
         }
@@ -608,6 +623,7 @@ pub async fn create_progress(
         None,
         &dto,
     );
+    publish_updated(&state, t.id, &a.project).await;
     Ok(created(
         format!("/api/v1/tasks/{}/progress", t.id),
         &dto,
