@@ -6,7 +6,7 @@ use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
 };
 use tandem_dto::{ActivityResponse, Priority, ProgressResponse, TaskStatus};
 use uuid::Uuid;
@@ -214,13 +214,12 @@ impl FromQueryResult for TaskRow {
     }
 }
 
-/// Adds the roll-up columns of [`TaskRow`] to a select of tasks as correlated sub-queries
-/// (index lookups on `parent_id` and the dependency key per row): one round trip for a page
-/// instead of one per derived value — on SQLite every statement is a hop to the connection's
-/// worker thread, which costs more than the lookups themselves.
-fn with_rollup(
-    q: sea_orm::Select<tasks::Entity>,
-) -> sea_orm::Selector<sea_orm::SelectModel<TaskRow>> {
+/// The roll-up of [`TaskRow`] as correlated sub-queries (index lookups on `parent_id` and the
+/// dependency key per row), so it comes in the same statement as the task: on SQLite every
+/// statement is a hop to the connection's worker thread, which costs more than the lookups.
+/// Not for selects that sort many rows: SQLite computes result columns before sorting, so
+/// lists pick their page first and ask for the page's roll-up after ([`list_tasks`]).
+fn rollup_columns() -> [(sea_orm::sea_query::SimpleExpr, &'static str); 3] {
     use sea_orm::sea_query::{Alias, Query, SimpleExpr};
     let sub = Alias::new("sub");
     let subtasks = |done: bool| {
@@ -260,9 +259,20 @@ fn with_rollup(
             Expr::col((pre.clone(), tasks::Column::Status))
                 .is_not_in([TaskStatus::Done.as_str(), TaskStatus::Archived.as_str()]),
         );
-    q.column_as(subtasks(false), "rollup_total")
-        .column_as(subtasks(true), "rollup_done")
-        .column_as(Expr::exists(open_predecessor), "rollup_blocked")
+    [
+        (subtasks(false), "rollup_total"),
+        (subtasks(true), "rollup_done"),
+        (Expr::exists(open_predecessor), "rollup_blocked"),
+    ]
+}
+
+/// `q` with the roll-up columns, read as [`TaskRow`]s.
+fn with_rollup(
+    q: sea_orm::Select<tasks::Entity>,
+) -> sea_orm::Selector<sea_orm::SelectModel<TaskRow>> {
+    rollup_columns()
+        .into_iter()
+        .fold(q, |q, (expr, name)| q.column_as(expr, name))
         .into_model::<TaskRow>()
 }
 
@@ -620,13 +630,13 @@ pub async fn list_tasks(
     if f.after_id.is_some() && cursor.is_none() && f.sort != TaskSort::Created {
         return Ok((Vec::new(), None));
     }
-    q = match (f.sort, &cursor) {
+    let order: Vec<(tasks::Column, Order)> = match (f.sort, &cursor) {
         // Ids are the keyset here: comparing with any id reveals nothing.
         (TaskSort::Created, _) => {
             if let Some(after) = f.after_id {
                 q = q.filter(tasks::Column::Id.lt(after));
             }
-            q.order_by_desc(tasks::Column::Id)
+            vec![(tasks::Column::Id, Order::Desc)]
         }
         (sort, c) => {
             let (col, desc) = match sort {
@@ -643,39 +653,27 @@ pub async fn list_tasks(
                 q = q.filter(after_key(col, key, c.id, desc));
             }
             let order = if desc { Order::Desc } else { Order::Asc };
-            q.order_by(col, order.clone())
-                .order_by(tasks::Column::Id, order)
+            vec![(col, order.clone()), (tasks::Column::Id, order)]
         }
     };
-    let rows = q.limit(f.limit + 1).all(db).await?;
-    let (rows, next) = finish_page(rows, f.limit, |t| t.id);
-    // The page's roll-up, in one more statement over its ids (see `with_rollup`).
-    let ids: Vec<Uuid> = rows.iter().map(|t| t.id).collect();
-    let mut rollups: HashMap<Uuid, TaskRow> = if ids.is_empty() {
-        HashMap::new()
-    } else {
-        with_rollup(tasks::Entity::find().filter(tasks::Column::Id.is_in(ids)))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|r| (r.task.id, r))
-            .collect()
+    let sorted = |q: sea_orm::Select<tasks::Entity>| {
+        order
+            .iter()
+            .fold(q, |q, (col, o)| q.order_by(*col, o.clone()))
     };
-    let rows = rows
-        .into_iter()
-        .map(|t| {
-            let (total, done, blocked) = rollups.remove(&t.id).map_or((0, 0, false), |r| {
-                (r.subtasks_total, r.subtasks_done, r.blocked)
-            });
-            TaskRow {
-                task: t,
-                subtasks_total: total,
-                subtasks_done: done,
-                blocked,
-            }
-        })
-        .collect();
-    Ok((rows, next))
+    // One statement: the page is picked by ids in a sub-query (index order, LIMIT), and only
+    // its rows get the roll-up (see `rollup_columns`).
+    let page = sorted(q)
+        .select_only()
+        .column(tasks::Column::Id)
+        .limit(f.limit + 1)
+        .into_query();
+    let rows = with_rollup(sorted(
+        tasks::Entity::find().filter(tasks::Column::Id.in_subquery(page)),
+    ))
+    .all(db)
+    .await?;
+    Ok(finish_page(rows, f.limit, |t| t.task.id))
 }
 
 /// `SUM(CASE WHEN cond THEN 1 ELSE 0 END)`: counts the rows of a group matching `cond`.
