@@ -3,7 +3,8 @@
 #  1. the web app's download size against its budget;
 #  2. API latency and throughput on a project of 100 000 tasks (seeded through the db layer by
 #     tandem-seed), measured with wrk next to the server's bare /api/ping in the same run, so the
-#     figures can be read as ratios on a noisy machine.
+#     figures can be read as ratios on a noisy machine; then the same reads again with the
+#     read cache off (TANDEM_READ_CACHE=off), i.e. every request from SQLite.
 # Env: BENCH_TASKS (100000), BENCH_SECONDS (10), BENCH_CONNECTIONS (32).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,14 +34,19 @@ echo "seeded in $((SECONDS - start)) s"
 project=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["project_id"])' "$ids")
 task=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["task_id"])' "$ids")
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-TANDEM_DATA_DIR="$dir" TANDEM_BIND="127.0.0.1:$port" TANDEM_LOG=warn TANDEM_WEB_DIR="$dir/none" \
-  "$bin/tandem" serve >"$dir/server.log" 2>&1 &
-server=$!
 base="http://127.0.0.1:$port"
-for _ in $(seq 100); do curl -fs "$base/api/health" >/dev/null && break; sleep 0.1; done
-token=$(curl -fs -H 'Content-Type: application/json' \
-  -d '{"login":"bench@example.com","password":"bench-password-1"}' "$base/api/v1/auth/login" |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+# Starts the release server on the seeded database; extra environment in "$@".
+start_server() {
+  env "$@" TANDEM_DATA_DIR="$dir" TANDEM_BIND="127.0.0.1:$port" TANDEM_LOG=warn \
+    TANDEM_WEB_DIR="$dir/none" "$bin/tandem" serve >"$dir/server.log" 2>&1 &
+  server=$!
+  for _ in $(seq 100); do curl -fs "$base/api/health" >/dev/null && break; sleep 0.1; done
+  token=$(curl -fs -H 'Content-Type: application/json' \
+    -d '{"login":"bench@example.com","password":"bench-password-1"}' "$base/api/v1/auth/login" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+}
+stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; }
+start_server
 
 # Runs wrk; prints "p50_ms p99_ms req_per_s".
 measure() {
@@ -64,16 +70,27 @@ v,u=re.match(r"([0-9.]+)(us|ms|s)",sys.argv[1]).groups()
 print(round(float(v)*{"us":0.001,"ms":1,"s":1000}[u],2))' "$1"
 }
 
+list="/api/v1/projects/$project/tasks?limit=50&status=todo&sort=due"
 echo
 echo "== $CONNS connections, ${SECONDS_EACH}s each, SQLite"
 read -r ping50 ping99 pingrps < <(measure /api/ping)
-read -r list50 list99 listrps < <(measure "/api/v1/projects/$project/tasks?limit=50&status=todo&sort=due")
+read -r list50 list99 listrps < <(measure "$list")
 read -r one50 one99 onerps < <(measure "/api/v1/tasks/$task")
-printf '%-58s %8s %8s %10s %8s\n' endpoint "p50 ms" "p99 ms" "req/s" "vs ping"
-row() { printf '%-58s %8s %8s %10s %8s\n' "$1" "$2" "$3" "$4" "$(python3 -c "print(f'{$4/$pingrps:.2f}')")"; }
-row "GET /api/ping (no database)" "$ping50" "$ping99" "$pingrps"
-row "GET /projects/{id}/tasks?limit=50&status=todo&sort=due" "$list50" "$list99" "$listrps"
-row "GET /tasks/{id}" "$one50" "$one99" "$onerps"
+# The same reads with the read cache off: every request goes to SQLite (what the first read
+# after a write costs, and what PostgreSQL deployments get).
+stop_server
+start_server TANDEM_READ_CACHE=off
+read -r ping50b ping99b pingrpsb < <(measure /api/ping)
+read -r list50b list99b listrpsb < <(measure "$list")
+read -r one50b one99b onerpsb < <(measure "/api/v1/tasks/$task")
+printf '%-62s %8s %8s %10s %8s\n' endpoint "p50 ms" "p99 ms" "req/s" "vs ping"
+row() { printf '%-62s %8s %8s %10s %8s\n' "$1" "$2" "$3" "$4" "$(python3 -c "print(f'{$4/$5:.2f}')")"; }
+row "GET /api/ping (no database)" "$ping50" "$ping99" "$pingrps" "$pingrps"
+row "GET /projects/{id}/tasks?limit=50&status=todo&sort=due" "$list50" "$list99" "$listrps" "$pingrps"
+row "GET /tasks/{id}" "$one50" "$one99" "$onerps" "$pingrps"
+row "  read cache off: GET /api/ping" "$ping50b" "$ping99b" "$pingrpsb" "$pingrpsb"
+row "  read cache off: GET /projects/{id}/tasks?…" "$list50b" "$list99b" "$listrpsb" "$pingrpsb"
+row "  read cache off: GET /tasks/{id}" "$one50b" "$one99b" "$onerpsb" "$pingrpsb"
 echo
 python3 - "$list99" "$onerps" "$pingrps" <<'PY'
 import sys

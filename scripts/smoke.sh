@@ -15,6 +15,8 @@ port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); 
 if TANDEM_BIND=nonsense "$BIN" serve 2>"$W/err"; then fail "bad TANDEM_BIND accepted"; fi
 grep -q "TANDEM_BIND" "$W/err" || fail "bad TANDEM_BIND message: $(cat "$W/err")"
 [ "$(wc -l <"$W/err")" -eq 1 ] || fail "more than one line for bad configuration"
+if TANDEM_READ_CACHE=maybe "$BIN" serve 2>"$W/err"; then fail "bad TANDEM_READ_CACHE accepted"; fi
+grep -q "TANDEM_READ_CACHE" "$W/err" || fail "bad TANDEM_READ_CACHE message: $(cat "$W/err")"
 
 # openapi without a server.
 "$BIN" openapi --out "$W/spec.json"

@@ -1,5 +1,6 @@
 //! In-process read cache for the rows nearly every request reads before doing its work: the
-//! authenticated user, the project, the caller's membership, and the task (with its roll-up).
+//! authenticated user, the project, the caller's membership, the task (with its roll-up), and
+//! pages of a project's task list — the page everyone in a project opens.
 //!
 //! Invalidation is deliberately coarse, so that it cannot be forgotten: every request with a
 //! method that may write (anything but GET, HEAD, OPTIONS) advances one generation counter
@@ -42,6 +43,18 @@ pub struct ReadCache {
     /// (project, user) → role; `None` caches "not a member" too.
     pub(crate) memberships: Shelf<(Uuid, Uuid), Option<ProjectRole>>,
     pub(crate) tasks: Shelf<Uuid, TaskRow>,
+    /// Pages of a project's task list: (project, its today, the query string) → rows and
+    /// the next cursor. The day is part of the key because `overdue` depends on it.
+    pub(crate) task_pages: Shelf<TaskPageKey, (Vec<TaskRow>, Option<String>)>,
+}
+
+pub type TaskPageKey = (Uuid, chrono::NaiveDate, String);
+
+fn task_weight(t: &TaskRow) -> usize {
+    512 + t.task.title.len()
+        + t.task.description.len()
+        + t.task.description_html.len()
+        + t.task.search_text.len()
 }
 
 impl ReadCache {
@@ -54,12 +67,8 @@ impl ReadCache {
             }),
             projects: Shelf::new(|p| 256 + p.name.len() + p.goal.len()),
             memberships: Shelf::new(|_| 64),
-            tasks: Shelf::new(|t| {
-                512 + t.task.title.len()
-                    + t.task.description.len()
-                    + t.task.description_html.len()
-                    + t.task.search_text.len()
-            }),
+            tasks: Shelf::new(task_weight),
+            task_pages: Shelf::new(|(rows, _)| 64 + rows.iter().map(task_weight).sum::<usize>()),
         }
     }
 

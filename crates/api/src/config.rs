@@ -22,6 +22,8 @@ pub struct ApiConfig {
     pub files_dir: PathBuf,
     /// Largest accepted upload, checked while streaming.
     pub max_upload_bytes: u64,
+    /// The in-process read cache (only ever used with SQLite; see `crate::cache`).
+    pub read_cache: bool,
 }
 
 impl std::fmt::Debug for ApiConfig {
@@ -34,6 +36,7 @@ impl std::fmt::Debug for ApiConfig {
             .field("web_dir", &self.web_dir)
             .field("files_dir", &self.files_dir)
             .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("read_cache", &self.read_cache)
             .finish()
     }
 }
@@ -58,6 +61,7 @@ impl ApiConfig {
             web_dir: None,
             files_dir: std::env::temp_dir().join("tandem-files"),
             max_upload_bytes: 50 * 1024 * 1024,
+            read_cache: true,
         }
     }
 }

@@ -39,7 +39,7 @@ impl AppState {
         let dummy = crate::security::hash_password(crate::security::random_token(16))
             .await
             .unwrap_or_default();
-        let cache = ReadCache::new(tandem_db::is_sqlite(&db));
+        let cache = ReadCache::new(config.read_cache && tandem_db::is_sqlite(&db));
         Ok(Self {
             db,
             cache: Arc::new(cache),

@@ -18,6 +18,7 @@ struct FileConfig {
     web_dir: Option<PathBuf>,
     smtp_url: Option<String>,
     max_upload_mb: Option<u64>,
+    read_cache: Option<bool>,
 }
 
 /// The resolved configuration.
@@ -35,6 +36,8 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// Largest upload in MiB (T5), default 50.
     pub max_upload_mb: u64,
+    /// The in-process read cache (SQLite only), default on.
+    pub read_cache: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -134,6 +137,20 @@ impl Config {
                             "TANDEM_MAX_UPLOAD_MB must be a number of MiB from 1 to 10240 (got {v:?})"
                         ))
                     })?,
+            },
+            read_cache: match pick(
+                "TANDEM_READ_CACHE",
+                fc.read_cache.map(|b| if b { "on" } else { "off" }.to_owned()),
+            )
+            .as_deref()
+            {
+                None | Some("on" | "true" | "1") => true,
+                Some("off" | "false" | "0") => false,
+                Some(v) => {
+                    return Err(ConfigError::Invalid(format!(
+                        "TANDEM_READ_CACHE must be on or off (got {v:?})"
+                    )));
+                }
             },
         };
         if cfg.bind.parse::<std::net::SocketAddr>().is_err() {

@@ -206,6 +206,7 @@ async fn serve(cfg: Config) -> Result<(), String> {
     api.web_dir = Some(cfg.web_dir.clone());
     api.files_dir = cfg.data_dir.join("files");
     api.max_upload_bytes = cfg.max_upload_mb * 1024 * 1024;
+    api.read_cache = cfg.read_cache;
     let state = AppState::new(db, api).await?;
     let listener = std::net::TcpListener::bind(&cfg.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.bind))?;

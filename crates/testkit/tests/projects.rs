@@ -1825,6 +1825,20 @@ async fn reads_right_after_writes_see_them() {
     for token in [&fx.owner, &fx.editor, &fx.viewer] {
         assert_eq!(fx.app.get(&path, token).await.status(), 200);
     }
+    // The task list too (its pages are cached as well).
+    let list = format!("/projects/{p}/tasks?sort=updated");
+    let titles = |v: Value| {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["title"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        titles(body(fx.app.get(&list, &fx.viewer).await).await),
+        ["原型设计"]
+    );
     // A field change.
     let tag = etag(&fx, id).await;
     let r = patch_task(
@@ -1838,6 +1852,10 @@ async fn reads_right_after_writes_see_them() {
     assert_eq!(r.status(), 200);
     let v = body(fx.app.get(&path, &fx.viewer).await).await;
     assert_eq!(v["title"], "原型设计 v2");
+    assert_eq!(
+        titles(body(fx.app.get(&list, &fx.viewer).await).await),
+        ["原型设计 v2"]
+    );
     assert_ne!(etag(&fx, id).await, tag);
     // A new sub-task changes the parent's roll-up.
     fx.task(p, &fx.editor, json!({ "title": "交互稿", "parent_id": id }))

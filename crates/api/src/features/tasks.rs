@@ -286,22 +286,32 @@ async fn cursor_task(
 #[tracing::instrument(skip_all, err)]
 pub async fn list_project_tasks(
     state: web::Data<AppState>,
+    req: HttpRequest,
     auth: AuthUser,
     path: web::Path<Uuid>,
     page: web::Query<PageQuery>,
     query: web::Query<TaskQuery>,
 ) -> ApiResult<HttpResponse> {
+    // Membership first (per caller); the page itself is the same for every member.
     let a = access::project(&state, &auth, path.into_inner(), ProjectAction::View).await?;
     let today = today_in(&a.project.time_zone);
-    let mut f = filter_from(&state, &query, &page).await?;
     let pid = a.project.id;
-    (f.after_id, f.after) = cursor_task(&state, &page, |p| p == pid).await?;
-    f.project_id = Some(a.project.id);
-    f.today = vec![(vec![a.project.id], today)];
-    let (rows, next) = repo::list_tasks(&state.db, f).await?;
+    let load = async {
+        let mut f = filter_from(&state, &query, &page).await?;
+        (f.after_id, f.after) = cursor_task(&state, &page, |p| p == pid).await?;
+        f.project_id = Some(pid);
+        f.today = vec![(vec![pid], today)];
+        Ok::<_, ApiError>(repo::list_tasks(&state.db, f).await?)
+    };
+    let key = (pid, today, req.query_string().to_owned());
+    let cache = &state.cache;
+    let found = cache
+        .get_or_load(auth.cacheable, &cache.task_pages, key, load)
+        .await?;
+    let (rows, next) = &*found;
     Ok(HttpResponse::Ok().json(Page {
         items: rows.iter().map(|r| task_dto(r, today)).collect::<Vec<_>>(),
-        next_cursor: next,
+        next_cursor: next.clone(),
     }))
 }
 
