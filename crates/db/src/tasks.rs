@@ -284,6 +284,21 @@ pub async fn find_task_row(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<Ta
         .ok_or(RepoError::NotFound)
 }
 
+/// The tasks waiting for `id` (finish-to-start successors), with their roll-up.
+pub async fn successor_rows(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<Vec<TaskRow>> {
+    use sea_orm::QueryTrait;
+    let waiting = task_dependencies::Entity::find()
+        .select_only()
+        .column(task_dependencies::Column::TaskId)
+        .filter(task_dependencies::Column::DependsOnId.eq(id))
+        .into_query();
+    Ok(
+        with_rollup(tasks::Entity::find().filter(tasks::Column::Id.in_subquery(waiting)))
+            .all(db)
+            .await?,
+    )
+}
+
 /// One field's change, for the activity log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {

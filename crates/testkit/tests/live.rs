@@ -298,3 +298,56 @@ async fn frames_over_64_kib_close_with_1009() {
     ws.send(Message::text("x".repeat(70 * 1024))).await.unwrap();
     assert_eq!(close_code(&mut ws).await, CloseCode::Size);
 }
+
+#[tokio::test]
+async fn finishing_a_task_tells_of_the_tasks_it_unblocks() {
+    let w = world().await;
+    let a = w.task(w.project, &w.owner, "需求调研").await;
+    let b = w.task(w.project, &w.owner, "原型设计").await;
+    let (a, b) = (a["id"].as_str().unwrap(), b["id"].as_str().unwrap());
+    let r = w
+        .app
+        .post(
+            &format!("/tasks/{b}/dependencies"),
+            Some(&w.owner),
+            json!({ "depends_on": a }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let (mut editor, _) = hello(&w.app, &w.editor, None).await;
+    for status in ["in_progress", "done"] {
+        let tag = w.app.get(&format!("/tasks/{a}"), &w.owner).await.headers()["etag"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let r = w
+            .app
+            .req(
+                reqwest::Method::PATCH,
+                &format!("/tasks/{a}"),
+                Some(&w.owner),
+            )
+            .header("If-Match", tag)
+            .json(&json!({ "status": status }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    // Started: only the task itself changed.
+    let e = next(&mut editor).await;
+    assert_eq!(
+        (e["data"]["id"].as_str(), e["data"]["status"].as_str()),
+        (Some(a), Some("in_progress"))
+    );
+    // Done: the task, then the one that waited for it, no longer blocked.
+    let e = next(&mut editor).await;
+    assert_eq!(
+        (e["data"]["id"].as_str(), e["data"]["status"].as_str()),
+        (Some(a), Some("done"))
+    );
+    let e = next(&mut editor).await;
+    assert_eq!(e["kind"], "task.updated");
+    assert_eq!(e["data"]["id"], b);
+    assert_eq!(e["data"]["blocked"], false);
+}

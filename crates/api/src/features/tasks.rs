@@ -86,6 +86,31 @@ pub(crate) async fn publish_updated(state: &AppState, id: Uuid, p: &projects::Mo
     }
 }
 
+/// `task.updated` for the tasks waiting for `id`, whose blocked flag follows its status (call
+/// it when `id` was finished, reopened or deleted). Best effort, like every event.
+pub(crate) async fn publish_successors(state: &AppState, rows: Vec<TaskRow>) {
+    let mut zones: HashMap<Uuid, NaiveDate> = HashMap::new();
+    for row in rows {
+        let today = match zones.get(&row.project_id) {
+            Some(d) => *d,
+            None => match project_repo::find_project(&state.db, row.project_id).await {
+                Ok(p) => *zones.entry(p.id).or_insert_with(|| today_in(&p.time_zone)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not publish a successor's change");
+                    continue;
+                }
+            },
+        };
+        state.events.publish(
+            WsEventKind::TaskUpdated,
+            Some(row.project_id),
+            Audience::Project,
+            None,
+            &task_dto(&row, today),
+        );
+    }
+}
+
 /// The references a task makes (assignee, milestone, parent) must stay inside its project.
 async fn check_references(
     state: &AppState,
@@ -497,6 +522,7 @@ pub async fn update_task(
         check_transition(from, to)
             .map_err(|e| ApiError::conflict("invalid_transition", e.to_string()))?;
     }
+    let was_status = t.status.clone();
     let t = repo::update_task(
         &state.db,
         t.task.clone(),
@@ -528,6 +554,12 @@ pub async fn update_task(
         None,
         &dto,
     );
+    if is_open(&was_status) != is_open(&t.status) {
+        match repo::successor_rows(&state.db, t.id).await {
+            Ok(rows) => publish_successors(&state, rows).await,
+            Err(e) => tracing::warn!(error = %e, "could not publish successors' changes"),
+        }
+    }
     Ok(ok_with_etag(&dto, version))
 }
 
@@ -559,6 +591,12 @@ pub async fn delete_task(
         },
     )?;
     let checked: Vec<Uuid> = attachments.iter().map(|x| x.id).collect();
+    // Who waited for it: no longer blocked by it once it is gone.
+    let waiting: Vec<Uuid> = repo::successor_rows(&state.db, t.id)
+        .await?
+        .iter()
+        .map(|r| r.id)
+        .collect();
     for key in repo::delete_task(&state.db, t.id, &checked).await? {
         // The rows are gone with the task; a file left behind would only be disk space.
         if let Err(e) = state
@@ -579,6 +617,13 @@ pub async fn delete_task(
             project_id: t.project_id,
         },
     );
+    let mut rows = Vec::new();
+    for id in waiting {
+        if let Ok(r) = repo::find_task_row(&state.db, id).await {
+            rows.push(r);
+        }
+    }
+    publish_successors(&state, rows).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
