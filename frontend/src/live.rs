@@ -84,6 +84,8 @@ struct Conn {
 struct State {
     conn: Option<Conn>,
     last_id: Option<u64>,
+    /// The newest id when the current connection became ready.
+    ready_id: Option<u64>,
     /// Failed attempts in a row: the pause before the next one doubles, up to 30 s.
     failures: u32,
     stopped: bool,
@@ -100,6 +102,7 @@ pub fn provide_live() {
     let state = Rc::new(RefCell::new(State {
         conn: None,
         last_id: None,
+        ready_id: None,
         failures: 0,
         stopped: false,
     }));
@@ -185,6 +188,7 @@ fn connect(state: Rc<RefCell<State>>, live: Live, stale: Option<String>) {
                     Ok(WsServerFrame::Ready { last_event_id }) => {
                         let mut s = state.borrow_mut();
                         s.failures = 0;
+                        s.ready_id = Some(last_event_id);
                         // First connection: start from now.
                         s.last_id.get_or_insert(last_event_id);
                     }
@@ -202,6 +206,10 @@ fn connect(state: Rc<RefCell<State>>, live: Live, stale: Option<String>) {
                         }));
                     }
                     Ok(WsServerFrame::Gap) => {
+                        // Pages refetch; the next resume starts from this connection's start.
+                        let mut s = state.borrow_mut();
+                        s.last_id = s.last_id.max(s.ready_id);
+                        drop(s);
                         live.gap.try_update(|g| *g += 1);
                     }
                     Err(_) => {}
