@@ -43,6 +43,30 @@ pub struct Event {
 pub struct EventBus {
     ring: Mutex<Ring>,
     tx: broadcast::Sender<Arc<Event>>,
+    /// Open sockets per user, so one account cannot hold the server's memory hostage.
+    sockets: Mutex<std::collections::HashMap<Uuid, usize>>,
+}
+
+/// Sockets one user may keep open (tabs, devices, scripts).
+pub const SOCKETS_PER_USER: usize = 32;
+
+/// One open socket, counted until dropped.
+pub struct SocketSlot<'a> {
+    bus: &'a EventBus,
+    user: Uuid,
+}
+
+impl Drop for SocketSlot<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut open) = self.bus.sockets.lock()
+            && let Some(n) = open.get_mut(&self.user)
+        {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.user);
+            }
+        }
+    }
 }
 
 struct Ring {
@@ -75,7 +99,19 @@ impl EventBus {
                 events: VecDeque::with_capacity(KEPT),
             }),
             tx,
+            sockets: Mutex::new(std::collections::HashMap::new()),
         }
+    }
+
+    /// Counts a socket of `user`; `None` when they already have [`SOCKETS_PER_USER`].
+    pub fn open_socket(&self, user: Uuid) -> Option<SocketSlot<'_>> {
+        let mut open = self.sockets.lock().ok()?;
+        let n = open.entry(user).or_insert(0);
+        if *n >= SOCKETS_PER_USER {
+            return None;
+        }
+        *n += 1;
+        Some(SocketSlot { bus: self, user })
     }
 
     /// Publishes an event; call it after the change committed.
@@ -211,6 +247,19 @@ mod tests {
         // Before the first kept event (another boot), or ahead of the newest.
         assert!(bus.subscribe(Some(1)).unwrap().missed.is_none());
         assert!(bus.subscribe(Some(last + 5)).unwrap().missed.is_none());
+    }
+
+    #[test]
+    fn sockets_per_user_are_limited_and_released() {
+        let bus = EventBus::new();
+        let me = Uuid::now_v7();
+        let slots: Vec<_> = (0..SOCKETS_PER_USER)
+            .map(|_| bus.open_socket(me).unwrap())
+            .collect();
+        assert!(bus.open_socket(me).is_none());
+        assert!(bus.open_socket(Uuid::now_v7()).is_some());
+        drop(slots);
+        assert!(bus.open_socket(me).is_some());
     }
 
     #[test]

@@ -351,3 +351,46 @@ async fn finishing_a_task_tells_of_the_tasks_it_unblocks() {
     assert_eq!(e["data"]["id"], b);
     assert_eq!(e["data"]["blocked"], false);
 }
+
+#[tokio::test]
+async fn one_account_cannot_open_sockets_without_end() {
+    let w = world().await;
+    let mut open = Vec::new();
+    for _ in 0..32 {
+        open.push(hello(&w.app, &w.editor, None).await.0);
+    }
+    let mut ws = connect(&w.app).await;
+    let hello_frame = json!({ "type": "hello", "token": w.editor });
+    ws.send(Message::text(hello_frame.to_string()))
+        .await
+        .unwrap();
+    assert_eq!(close_code(&mut ws).await, CloseCode::Again);
+    // Another account is not affected; a closed socket frees a place.
+    hello(&w.app, &w.owner, None).await;
+    let mut first = open.remove(0);
+    first.close(None).await.unwrap();
+    while first.next().await.is_some() {}
+    // The server notices the close asynchronously: retry briefly.
+    let mut freed = false;
+    for _ in 0..50 {
+        let mut ws = connect(&w.app).await;
+        ws.send(Message::text(hello_frame.to_string()))
+            .await
+            .unwrap();
+        if next_frame_is_ready(&mut ws).await {
+            freed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(freed);
+}
+
+async fn next_frame_is_ready(ws: &mut Socket) -> bool {
+    match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+        Ok(Some(Ok(Message::Text(t)))) => {
+            serde_json::from_str::<Value>(&t).unwrap()["type"] == "ready"
+        }
+        _ => false,
+    }
+}

@@ -1,6 +1,7 @@
 //! `GET /api/v1/ws`: live events over a WebSocket (API.md "WebSocket"). The first text frame
 //! is `{"type":"hello","token":…,"resume_from":…}`; the server answers `ready`, then the
-//! missed events (or `gap`), then live ones, each only to users who may see it.
+//! missed events (or `gap`), then live ones, each only to users who may see it. One user may
+//! keep `SOCKETS_PER_USER` sockets open; more close with 1013 (try again later).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -83,6 +84,9 @@ async fn run(
             a
         }
         _ => return close(session, CloseCode::Other(UNAUTHORIZED), "invalid token").await,
+    };
+    let Some(_slot) = state.events.open_socket(auth.user.id) else {
+        return close(session, CloseCode::Again, "too many open sockets").await;
     };
     let Some(sub) = state.events.subscribe(hello.resume_from) else {
         return close(session, CloseCode::Error, "unavailable").await;
