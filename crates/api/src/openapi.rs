@@ -67,7 +67,7 @@ refused with 422.",
         (name = "admin", description = "A2/I5: approvals and the audit log"),
         (name = "projects", description = "P1–P5: projects, members, milestones (项目中心)"),
         (name = "tasks", description = "T1–T10: tasks, progress, activity (任务中心)"),
-        (name = "events", description = "Live events over a WebSocket: first frame `WsHello`, then `WsServerFrame`s (`ready`, `event`, `gap`); kinds in `WsEventKind`. Frames over 64 KiB close with 1009, a bad token with 4401; the server pings every 30 s."),
+        (name = "events", description = "Live events over a WebSocket: first frame `WsHello`, then `WsServerFrame`s (`ready`, `event`, `gap`); kinds in `WsEventKind`. Frames over 64 KiB close with 1009, a bad token with 4401, a 33rd socket of one account with 1013; the server pings every 30 s."),
     )
 )]
 pub struct ApiDoc;
