@@ -72,10 +72,6 @@ impl ReadCache {
         }
     }
 
-    pub fn enabled(&self) -> bool {
-        self.enabled
-    }
-
     /// Makes every cached entry stale.
     pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);

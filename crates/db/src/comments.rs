@@ -1,15 +1,12 @@
 //! Comments on tasks (T4).
 
 use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::entities::comments;
 use crate::error::{RepoError, RepoResult};
-use crate::pagination::finish_page;
+use crate::pagination::oldest_first;
 
 pub async fn create(
     db: &impl ConnectionTrait,
@@ -77,14 +74,6 @@ pub async fn list(
     after: Option<Uuid>,
     limit: u64,
 ) -> RepoResult<(Vec<comments::Model>, Option<String>)> {
-    let mut q = comments::Entity::find().filter(comments::Column::TaskId.eq(task_id));
-    if let Some(a) = after {
-        q = q.filter(comments::Column::Id.gt(a));
-    }
-    let rows = q
-        .order_by_asc(comments::Column::Id)
-        .limit(limit + 1)
-        .all(db)
-        .await?;
-    Ok(finish_page(rows, limit, |c| c.id))
+    let q = comments::Entity::find().filter(comments::Column::TaskId.eq(task_id));
+    oldest_first(db, q, comments::Column::Id, after, limit, |c| c.id).await
 }

@@ -31,6 +31,29 @@ pub fn decode_cursor(s: &str) -> Option<Uuid> {
     Uuid::from_slice(&bytes).ok()
 }
 
+/// One page of `q`'s rows oldest first (by the UUIDv7 `id_col`), after the cursor's `after`:
+/// the shape of every history under a task (comments, progress, activity).
+pub async fn oldest_first<E>(
+    db: &impl sea_orm::ConnectionTrait,
+    q: sea_orm::Select<E>,
+    id_col: E::Column,
+    after: Option<Uuid>,
+    limit: u64,
+    id: impl Fn(&E::Model) -> Uuid,
+) -> crate::error::RepoResult<(Vec<E::Model>, Option<String>)>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Send + Sync,
+{
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    let q = match after {
+        Some(a) => q.filter(id_col.gt(a)),
+        None => q,
+    };
+    let rows = q.order_by_asc(id_col).limit(limit + 1).all(db).await?;
+    Ok(finish_page(rows, limit, id))
+}
+
 /// Splits a fetched `limit + 1` rows into the page and the next cursor.
 pub fn finish_page<T>(
     mut rows: Vec<T>,

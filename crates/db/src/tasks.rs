@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::accounts::escape_like;
 use crate::entities::{task_activity, task_dependencies, task_progress, tasks};
 use crate::error::{RepoError, RepoResult};
-use crate::pagination::finish_page;
+use crate::pagination::{finish_page, oldest_first};
 
 pub fn priority_rank(p: Priority) -> i16 {
     match p {
@@ -282,6 +282,18 @@ pub async fn find_task_row(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<Ta
         .one(db)
         .await?
         .ok_or(RepoError::NotFound)
+}
+
+/// Several tasks with their roll-up, in one statement (those that exist).
+pub async fn find_task_rows(db: &impl ConnectionTrait, ids: &[Uuid]) -> RepoResult<Vec<TaskRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(
+        with_rollup(tasks::Entity::find().filter(tasks::Column::Id.is_in(ids.iter().copied())))
+            .all(db)
+            .await?,
+    )
 }
 
 /// The tasks waiting for `id` (finish-to-start successors), with their roll-up.
@@ -769,16 +781,8 @@ pub async fn list_progress(
     after: Option<Uuid>,
     limit: u64,
 ) -> RepoResult<(Vec<task_progress::Model>, Option<String>)> {
-    let mut q = task_progress::Entity::find().filter(task_progress::Column::TaskId.eq(task_id));
-    if let Some(a) = after {
-        q = q.filter(task_progress::Column::Id.gt(a));
-    }
-    let rows = q
-        .order_by_asc(task_progress::Column::Id)
-        .limit(limit + 1)
-        .all(db)
-        .await?;
-    Ok(finish_page(rows, limit, |p| p.id))
+    let q = task_progress::Entity::find().filter(task_progress::Column::TaskId.eq(task_id));
+    oldest_first(db, q, task_progress::Column::Id, after, limit, |p| p.id).await
 }
 
 // ------------------------------------------------------------------------ activity
@@ -903,16 +907,8 @@ pub async fn list_activity(
     after: Option<Uuid>,
     limit: u64,
 ) -> RepoResult<(Vec<task_activity::Model>, Option<String>)> {
-    let mut q = task_activity::Entity::find().filter(task_activity::Column::TaskId.eq(task_id));
-    if let Some(a) = after {
-        q = q.filter(task_activity::Column::Id.gt(a));
-    }
-    let rows = q
-        .order_by_asc(task_activity::Column::Id)
-        .limit(limit + 1)
-        .all(db)
-        .await?;
-    Ok(finish_page(rows, limit, |a| a.id))
+    let q = task_activity::Entity::find().filter(task_activity::Column::TaskId.eq(task_id));
+    oldest_first(db, q, task_activity::Column::Id, after, limit, |a| a.id).await
 }
 
 // -------------------------------------------------------------------- dependencies

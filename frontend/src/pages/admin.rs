@@ -3,15 +3,16 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tandem_dto::{
-    AuditEntryResponse, CreateDepartmentRequest, DepartmentResponse, Page, RejectRequest,
+    AuditEntryResponse, CreateDepartmentRequest, DepartmentResponse, RejectRequest,
     UpdateDepartmentRequest, UserResponse, rules,
 };
 use uuid::Uuid;
 
-use crate::api::{self, ApiError};
+use crate::api;
 use crate::app::{AdminOnly, set_title};
 use crate::components::{
-    Empty, ErrorBox, FormErrors, Loading, TextArea, TextField, fmt_time, focus_later, use_toaster,
+    Empty, ErrorBox, FormErrors, Loading, Paged, TextArea, TextField, filter_query, fmt_time,
+    focus_later, use_toaster,
 };
 use crate::i18n::use_i18n;
 use crate::pages::people::department_name;
@@ -377,61 +378,31 @@ pub fn AuditPage() -> impl IntoView {
     let actor = RwSignal::new(String::new());
     let since = RwSignal::new(String::new());
     let until = RwSignal::new(String::new());
-    let items = RwSignal::new(Vec::<AuditEntryResponse>::new());
-    let next = RwSignal::new(None::<String>);
-    let loading = RwSignal::new(false);
-    let failed = RwSignal::new(None::<ApiError>);
-    let generation = StoredValue::new(0u64);
+    let paged = Paged::<AuditEntryResponse>::new(false);
+    let (items, next, loading, failed) = (paged.items, paged.next, paged.loading, paged.failed);
 
     let load = move |more: bool| {
-        let g = generation.get_value() + 1;
-        generation.set_value(g);
-        let mut u = String::from("/admin/audit-log?limit=50");
-        let a = action.get_untracked();
-        if !a.trim().is_empty() {
-            u.push_str(&format!("&action={}", api::enc(a.trim())));
-        }
-        let who = actor.get_untracked();
-        if !who.is_empty() {
-            u.push_str(&format!("&actor_id={}", api::enc(&who)));
-        }
         // Date inputs are local days: from the start of `since` up to (not including) the day
         // after `until`, which is how the server reads `until`.
-        for (key, sig, extra_days) in [("since", since, 0.0), ("until", until, 1.0)] {
+        let day = |sig: RwSignal<String>, extra_days: f64| {
             let d = sig.get_untracked();
-            if !d.is_empty() {
-                let ms = js_sys::Date::parse(&format!("{d}T00:00:00")) + extra_days * 86_400_000.0;
-                if let Some(t) =
-                    chrono::DateTime::from_timestamp_millis(ms as i64).filter(|_| !ms.is_nan())
-                {
-                    u.push_str(&format!("&{key}={}", api::enc(&t.to_rfc3339())));
-                }
+            if d.is_empty() {
+                return String::new();
             }
-        }
-        if more && let Some(c) = next.get_untracked() {
-            u.push_str(&format!("&cursor={}", api::enc(&c)));
-        }
-        loading.set(true);
-        failed.set(None);
-        spawn_local(async move {
-            let res = api::get::<Page<AuditEntryResponse>>(&u).await;
-            // Also false when the page is gone (the stored value was disposed).
-            if generation.try_get_value() != Some(g) {
-                return;
-            }
-            match res {
-                Ok(p) => {
-                    if more {
-                        items.update(|v| v.extend(p.items));
-                    } else {
-                        items.set(p.items);
-                    }
-                    next.set(p.next_cursor);
-                }
-                Err(e) => failed.set(Some(e)),
-            }
-            loading.set(false);
-        });
+            let ms = js_sys::Date::parse(&format!("{d}T00:00:00")) + extra_days * 86_400_000.0;
+            chrono::DateTime::from_timestamp_millis(ms as i64)
+                .filter(|_| !ms.is_nan())
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default()
+        };
+        let filters = filter_query([
+            ("limit", "50".to_owned()),
+            ("action", action.get_untracked()),
+            ("actor_id", actor.get_untracked()),
+            ("since", day(since, 0.0)),
+            ("until", day(until, 1.0)),
+        ]);
+        paged.load(format!("/admin/audit-log{filters}"), more);
     };
     load(false);
     let name_of = move |id: Option<Uuid>| -> String {

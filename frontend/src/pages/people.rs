@@ -4,13 +4,13 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
-use tandem_dto::{
-    DepartmentResponse, Page, SystemRole, UpdateUserRequest, UserResponse, UserStatus,
-};
+use tandem_dto::{DepartmentResponse, SystemRole, UpdateUserRequest, UserResponse, UserStatus};
 
-use crate::api::{self, ApiError};
+use crate::api;
 use crate::app::{set_title, use_auth};
-use crate::components::{Avatar, Empty, ErrorBox, Loading, fmt_time, use_toaster};
+use crate::components::{
+    Avatar, Empty, ErrorBox, Loading, Paged, filter_query, fmt_time, replace, use_toaster,
+};
 use crate::i18n::use_i18n;
 use crate::pages::profile::confirm;
 
@@ -34,58 +34,16 @@ pub fn DirectoryPage() -> impl IntoView {
     let status = Memo::new(move |_| query.with(|q| q.get("status").unwrap_or_default()));
     let draft = RwSignal::new(text.get_untracked());
 
-    let items = RwSignal::new(Vec::<UserResponse>::new());
-    let next = RwSignal::new(None::<String>);
-    let loading = RwSignal::new(true);
-    let failed = RwSignal::new(None::<ApiError>);
-    // Answers to an older filter must not overwrite a newer one's.
-    let generation = StoredValue::new(0u64);
-
-    let url = move |cursor: Option<String>| {
-        let mut u = String::from("/users?limit=50");
-        let d = dept.get_untracked();
-        if !d.is_empty() {
-            u.push_str(&format!("&department_id={}", api::enc(&d)));
-        }
-        let q = text.get_untracked();
-        if !q.trim().is_empty() {
-            u.push_str(&format!("&q={}", api::enc(q.trim())));
-        }
-        let s = status.get_untracked();
-        if !s.is_empty() {
-            u.push_str(&format!("&status={}", api::enc(&s)));
-        }
-        if let Some(c) = cursor {
-            u.push_str(&format!("&cursor={}", api::enc(&c)));
-        }
-        u
-    };
+    let paged = Paged::<UserResponse>::new(true);
+    let (items, next, loading, failed) = (paged.items, paged.next, paged.loading, paged.failed);
     let load = move |more: bool| {
-        let g = generation.get_value() + 1;
-        generation.set_value(g);
-        loading.set(true);
-        failed.set(None);
-        let cursor = if more { next.get_untracked() } else { None };
-        let u = url(cursor);
-        spawn_local(async move {
-            let res = api::get::<Page<UserResponse>>(&u).await;
-            // Also false when the page is gone (the stored value was disposed).
-            if generation.try_get_value() != Some(g) {
-                return;
-            }
-            match res {
-                Ok(page) => {
-                    if more {
-                        items.update(|v| v.extend(page.items));
-                    } else {
-                        items.set(page.items);
-                    }
-                    next.set(page.next_cursor);
-                }
-                Err(e) => failed.set(Some(e)),
-            }
-            loading.set(false);
-        });
+        let filters = filter_query([
+            ("limit", "50".to_owned()),
+            ("department_id", dept.get_untracked()),
+            ("q", text.get_untracked()),
+            ("status", status.get_untracked()),
+        ]);
+        paged.load(format!("/users{filters}"), more);
     };
     Effect::new(move || {
         // Re-run whenever the URL's filters change.
@@ -96,29 +54,15 @@ pub fn DirectoryPage() -> impl IntoView {
     });
 
     let set_filter = move |key: &'static str, value: String| {
-        let mut parts = Vec::new();
-        for (k, cur) in [
-            ("department", dept.get_untracked()),
-            ("q", text.get_untracked()),
-            ("status", status.get_untracked()),
-        ] {
-            let v = if k == key { value.clone() } else { cur };
-            if !v.trim().is_empty() {
-                parts.push(format!("{k}={}", api::enc(v.trim())));
-            }
-        }
-        let qs = if parts.is_empty() {
-            String::new()
-        } else {
-            format!("?{}", parts.join("&"))
-        };
-        navigate(
-            &format!("/people{qs}"),
-            leptos_router::NavigateOptions {
-                replace: true,
-                ..Default::default()
-            },
+        let qs = filter_query(
+            [
+                ("department", dept.get_untracked()),
+                ("q", text.get_untracked()),
+                ("status", status.get_untracked()),
+            ]
+            .map(|(k, cur)| (k, if k == key { value.clone() } else { cur })),
         );
+        navigate(&format!("/people{qs}"), replace());
     };
     let set_filter2 = set_filter.clone();
     let set_filter3 = set_filter.clone();

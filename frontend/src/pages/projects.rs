@@ -16,7 +16,9 @@ use uuid::Uuid;
 
 use crate::api::{self, ApiError};
 use crate::app::{set_title, use_auth};
-use crate::components::{Empty, ErrorBox, FormErrors, Loading, TextArea, TextField, use_toaster};
+use crate::components::{
+    Empty, ErrorBox, FormErrors, Loading, TextArea, TextField, filter_query, replace, use_toaster,
+};
 use crate::i18n::use_i18n;
 use crate::pages::profile::confirm;
 use crate::pages::tasks::{NewTaskForm, TaskList};
@@ -35,16 +37,12 @@ pub fn ProjectCenterPage() -> impl IntoView {
         Memo::new(move |_| query.with(|q| q.get("status").unwrap_or_else(|| "active".into())));
     let projects = LocalResource::new(move || {
         let (d, s) = (dept.get(), status.get());
-        async move {
-            let mut u = "/projects?x=1".to_owned();
-            if !d.is_empty() {
-                u.push_str(&format!("&department_id={}", api::enc(&d)));
-            }
-            if !s.is_empty() && s != "all" {
-                u.push_str(&format!("&status={}", api::enc(&s)));
-            }
-            api::all::<ProjectResponse>(&u).await
-        }
+        let status = if s == "all" { String::new() } else { s };
+        let u = format!(
+            "/projects{}",
+            filter_query([("department_id", d), ("status", status)])
+        );
+        async move { api::all::<ProjectResponse>(&u).await }
     });
     let dept_names = Signal::derive(move || {
         departments
@@ -55,24 +53,15 @@ pub fn ProjectCenterPage() -> impl IntoView {
             .map(|d| (d.id, d.name))
             .collect::<HashMap<_, _>>()
     });
-    let set_filter = move |k: &'static str, v: String| {
-        let (mut d, mut s) = (dept.get_untracked(), status.get_untracked());
-        if k == "department" {
-            d = v;
-        } else {
-            s = v;
-        }
-        navigate(
-            &format!(
-                "/projects?department={}&status={}",
-                api::enc(&d),
-                api::enc(&s)
-            ),
-            leptos_router::NavigateOptions {
-                replace: true,
-                ..Default::default()
-            },
+    let set_filter = move |key: &'static str, value: String| {
+        let qs = filter_query(
+            [
+                ("department", dept.get_untracked()),
+                ("status", status.get_untracked()),
+            ]
+            .map(|(k, cur)| (k, if k == key { value.clone() } else { cur })),
         );
+        navigate(&format!("/projects{qs}"), replace());
     };
     let sf = set_filter.clone();
     view! {

@@ -17,7 +17,9 @@ use uuid::Uuid;
 
 use crate::api::{self, ApiError};
 use crate::app::{set_title, use_auth};
-use crate::components::{Empty, ErrorBox, Loading, fmt_time, use_toaster};
+use crate::components::{
+    Empty, ErrorBox, Loading, Paged, filter_query, fmt_time, replace, use_toaster,
+};
 use crate::i18n::use_i18n;
 
 pub const STATUSES: [TaskStatus; 5] = [
@@ -124,21 +126,16 @@ pub fn TaskList(
     let text = param("q");
     let sort = param("sort");
     let draft = RwSignal::new(text.get_untracked());
-    let items = RwSignal::new(Vec::<TaskResponse>::new());
-    let next = RwSignal::new(None::<String>);
-    let loading = RwSignal::new(true);
-    let failed = RwSignal::new(None::<ApiError>);
-    let generation = StoredValue::new(0u64);
+    let paged = Paged::<TaskResponse>::new(true);
+    let (items, next, loading, failed) = (paged.items, paged.next, paged.loading, paged.failed);
 
     let load = move |more: bool| {
-        let g = generation.get_value() + 1;
-        generation.set_value(g);
         let base = match project {
-            Some(p) => format!("/projects/{p}/tasks?limit=50"),
-            None => "/me/tasks?limit=50".to_owned(),
+            Some(p) => format!("/projects/{p}/tasks"),
+            None => "/me/tasks".to_owned(),
         };
-        let mut u = base;
-        for (k, v) in [
+        let filters = filter_query([
+            ("limit", "50".to_owned()),
             ("status", status.get_untracked()),
             ("priority", priority.get_untracked()),
             ("overdue", overdue.get_untracked()),
@@ -149,34 +146,8 @@ pub fn TaskList(
             ("due_before", due_before.get_untracked()),
             ("q", text.get_untracked()),
             ("sort", sort.get_untracked()),
-        ] {
-            if !v.trim().is_empty() {
-                u.push_str(&format!("&{k}={}", api::enc(v.trim())));
-            }
-        }
-        if more && let Some(c) = next.get_untracked() {
-            u.push_str(&format!("&cursor={}", api::enc(&c)));
-        }
-        loading.set(true);
-        failed.set(None);
-        spawn_local(async move {
-            let res = api::get::<Page<TaskResponse>>(&u).await;
-            if generation.try_get_value() != Some(g) {
-                return;
-            }
-            match res {
-                Ok(p) => {
-                    if more {
-                        items.update(|v| v.extend(p.items));
-                    } else {
-                        items.set(p.items);
-                    }
-                    next.set(p.next_cursor);
-                }
-                Err(e) => failed.set(Some(e)),
-            }
-            loading.set(false);
-        });
+        ]);
+        paged.load(format!("{base}{filters}"), more);
     };
     Effect::new(move || {
         status.track();
@@ -195,34 +166,20 @@ pub fn TaskList(
         load(false);
     });
     let set_filter = move |key: &'static str, value: String| {
-        let mut parts = Vec::new();
-        query.with_untracked(|q| {
-            for k in keys {
+        let qs = query.with_untracked(|q| {
+            filter_query(keys.map(|k| {
                 let v = if k == key {
                     value.clone()
                 } else {
                     q.get(k).unwrap_or_default()
                 };
-                if !v.trim().is_empty() {
-                    parts.push(format!("{k}={}", api::enc(v.trim())));
-                }
-            }
+                (k, v)
+            }))
         });
         let path = web_sys::window()
             .and_then(|w| w.location().pathname().ok())
             .unwrap_or_default();
-        let qs = if parts.is_empty() {
-            String::new()
-        } else {
-            format!("?{}", parts.join("&"))
-        };
-        navigate(
-            &format!("{path}{qs}"),
-            leptos_router::NavigateOptions {
-                replace: true,
-                ..Default::default()
-            },
-        );
+        navigate(&format!("{path}{qs}"), replace());
     };
     let sf = set_filter.clone();
     let sf2 = set_filter.clone();

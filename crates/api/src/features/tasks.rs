@@ -617,13 +617,10 @@ pub async fn delete_task(
             project_id: t.project_id,
         },
     );
-    let mut rows = Vec::new();
-    for id in waiting {
-        if let Ok(r) = repo::find_task_row(&state.db, id).await {
-            rows.push(r);
-        }
+    match repo::find_task_rows(&state.db, &waiting).await {
+        Ok(rows) => publish_successors(&state, rows).await,
+        Err(e) => tracing::warn!(error = %e, "could not publish successors' changes"),
     }
-    publish_successors(&state, rows).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
