@@ -439,7 +439,7 @@ pub fn Avatar(
             // The name is always shown next to the picture: an empty alt avoids reading it twice.
             Some(u) => view! { <img class=class src=u alt="" /> }.into_any(),
             None => view! {
-                <span class=class style=format!("background:{colour}") aria-hidden="true">
+                <span class=class style:background=colour aria-hidden="true">
                     {initial.clone()}
                 </span>
             }

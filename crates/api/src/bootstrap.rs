@@ -24,6 +24,11 @@ pub async fn create_admin(
     if name.trim().is_empty() {
         return Err("the name must not be blank".into());
     }
+    if let Some(id) = &employee_id
+        && !tandem_dto::rules::employee_id_ok(id)
+    {
+        return Err("an employee ID cannot contain @".into());
+    }
     if accounts::identifier_taken(db, Some(&email), employee_id.as_deref())
         .await
         .map_err(|e| e.to_string())?

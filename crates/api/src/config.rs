@@ -14,8 +14,23 @@ pub struct ApiConfig {
     pub refresh_ttl: Duration,
     /// Failed logins per account.
     pub account_limits: Limits,
-    /// Failed logins per client address.
+    /// Failed logins per client address (for clients without a device token, see
+    /// `crate::security::issue_device_token`).
     pub address_limits: Limits,
+    /// Failed logins per known device (a device token's own count).
+    pub device_limits: Limits,
+    /// Registrations per client address.
+    pub registration_limits: Limits,
+    /// How long a device token stays valid.
+    pub device_token_ttl: Duration,
+    /// Password hashes computed at once (the machine's cores by default).
+    pub hash_concurrency: usize,
+    /// How long a login, registration or password change waits for a hashing slot before
+    /// it is answered 503 with `Retry-After`.
+    pub hash_wait: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers name the client
+    /// (`TANDEM_TRUSTED_PROXIES`); the headers of anyone else are ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Directory with the built web app (`index.html` and assets), when present.
     pub web_dir: Option<PathBuf>,
     /// Where uploaded files are stored (T5).
@@ -37,6 +52,8 @@ impl std::fmt::Debug for ApiConfig {
             .field("files_dir", &self.files_dir)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("read_cache", &self.read_cache)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("hash_concurrency", &self.hash_concurrency)
             .finish()
     }
 }
@@ -58,6 +75,24 @@ impl ApiConfig {
                 window: Duration::from_secs(15 * 60),
                 lockout: Duration::from_secs(15 * 60),
             },
+            device_limits: Limits {
+                max_failures: 5,
+                window: Duration::from_secs(15 * 60),
+                lockout: Duration::from_secs(15 * 60),
+            },
+            // Every registration counts, successful or not: a script creating accounts is
+            // the thing to slow down.
+            registration_limits: Limits {
+                max_failures: 10,
+                window: Duration::from_secs(3600),
+                lockout: Duration::from_secs(3600),
+            },
+            device_token_ttl: Duration::from_secs(180 * 24 * 3600),
+            hash_concurrency: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+            hash_wait: Duration::from_secs(3),
+            trusted_proxies: Vec::new(),
             web_dir: None,
             files_dir: std::env::temp_dir().join("tandem-files"),
             max_upload_bytes: 50 * 1024 * 1024,

@@ -29,9 +29,13 @@ pub enum ApiError {
     /// 405: the resource exists but not with this method.
     #[error("method not allowed")]
     MethodNotAllowed,
-    /// 409: the request conflicts with the current state.
+    /// 409: the request conflicts with the current state (`context`: what it conflicts with).
     #[error("{detail}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict {
+        code: &'static str,
+        detail: String,
+        context: Option<serde_json::Value>,
+    },
     /// 412: `If-Match` named an old version.
     #[error("the resource changed since you read it")]
     PreconditionFailed,
@@ -50,6 +54,13 @@ pub enum ApiError {
     /// 429: throttled; retry after the given seconds.
     #[error("too many attempts")]
     TooManyRequests { retry_after: u64 },
+    /// 503: the server is at capacity for this kind of work; retry after the given seconds.
+    #[error("{detail}")]
+    Unavailable {
+        code: &'static str,
+        detail: String,
+        retry_after: u64,
+    },
     /// 500: something broke on our side; details only in the log.
     #[error("internal error: {0}")]
     Internal(String),
@@ -64,6 +75,7 @@ impl ApiError {
         ApiError::Conflict {
             code,
             detail: detail.into(),
+            context: None,
         }
     }
 
@@ -83,7 +95,8 @@ impl ApiError {
             ApiError::BadRequest { code, .. }
             | ApiError::Unauthorized { code }
             | ApiError::Forbidden { code, .. }
-            | ApiError::Conflict { code, .. } => code,
+            | ApiError::Conflict { code, .. }
+            | ApiError::Unavailable { code, .. } => code,
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::PreconditionFailed => "stale_etag",
@@ -118,6 +131,10 @@ impl ApiError {
                 ApiError::Validation(e) => e.clone(),
                 _ => vec![],
             },
+            context: match self {
+                ApiError::Conflict { context, .. } => context.clone(),
+                _ => None,
+            },
         }
     }
 }
@@ -137,6 +154,7 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -151,7 +169,8 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized { .. } => {
                 res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
             }
-            ApiError::TooManyRequests { retry_after } => {
+            ApiError::TooManyRequests { retry_after }
+            | ApiError::Unavailable { retry_after, .. } => {
                 res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
             _ => {}
@@ -175,6 +194,25 @@ impl From<RepoError> for ApiError {
     }
 }
 
+impl From<tandem_db::DbErr> for ApiError {
+    fn from(e: tandem_db::DbErr) -> Self {
+        RepoError::from(e).into()
+    }
+}
+
+impl From<crate::security::HashError> for ApiError {
+    fn from(e: crate::security::HashError) -> Self {
+        match e {
+            crate::security::HashError::Busy => ApiError::Unavailable {
+                code: "busy",
+                detail: "the server is busy checking passwords; retry shortly".into(),
+                retry_after: 2,
+            },
+            crate::security::HashError::Failed(e) => ApiError::Internal(e),
+        }
+    }
+}
+
 impl From<Denied> for ApiError {
     fn from(d: Denied) -> Self {
         ApiError::forbidden(d.code(), d.to_string())
@@ -189,7 +227,8 @@ impl From<ProjectDenied> for ApiError {
             ProjectDenied::Archived => ApiError::conflict(d.code(), d.to_string()),
             ProjectDenied::Role
             | ProjectDenied::MissingScope(_)
-            | ProjectDenied::ProtectedAttachments => ApiError::forbidden(d.code(), d.to_string()),
+            | ProjectDenied::ProtectedAttachments
+            | ProjectDenied::Reassign => ApiError::forbidden(d.code(), d.to_string()),
         }
     }
 }

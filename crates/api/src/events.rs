@@ -1,23 +1,35 @@
 //! Live events for the WebSocket `/api/v1/ws` (API.md "WebSocket"): handlers publish what
 //! changed after it committed; every open socket gets what its user may see.
 //!
-//! The bus is in-process: the last [`KEPT`] events stay in memory so a client that reconnects
-//! gets what it missed; older resume points, and every resume point after a restart, get
+//! The bus is in-process: the newest events stay in memory — at most [`KEPT`] of them and
+//! [`KEPT_BYTES`] of frames, whichever is reached first — so a client that reconnects gets what
+//! it missed; older resume points, and every resume point after a restart, get
 //! `{"type":"gap"}` (refetch). Ids start at the boot time in microseconds, so they keep
 //! increasing across restarts and stay exact in JavaScript numbers. Several server instances
 //! sharing one PostgreSQL database would each only hear their own events: that needs a shared
 //! bus (LISTEN/NOTIFY) and is not built.
+//!
+//! Besides events, the bus carries [`Control`] messages that never reach a client: changes to
+//! who may see what (a role, a membership, a revoked token, an ended session). Sockets re-check
+//! their credential and forget what they cached when one concerns their user, and the HTTP
+//! authentication refuses access tokens of ended sessions at once (see
+//! [`EventBus::session_ended`]).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use tandem_dto::{WsEventKind, WsServerFrame};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-/// Events kept for resuming clients.
+/// Events kept for resuming clients…
 const KEPT: usize = 10_000;
+/// …and at most this many bytes of their frames.
+pub const KEPT_BYTES: usize = 16 * 1024 * 1024;
+/// Messages a slow socket may fall behind before it is told to refetch (`gap`).
+const CHANNEL: usize = 256;
 
 /// Who may receive an event (system administrators receive every project event).
 #[derive(Debug, Clone, PartialEq)]
@@ -40,11 +52,52 @@ pub struct Event {
     pub frame: String,
 }
 
+/// A change to who may see what; never sent to clients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Control {
+    /// A user's system role, status or project memberships changed.
+    UserChanged(Uuid),
+    /// One login session ended (logout, or a reused refresh token).
+    SessionEnded { user: Uuid, session: Uuid },
+    /// Every login session of `user` that began before `before` (seconds) ended, except
+    /// `keep` (a password change keeps the caller's new session).
+    SessionsEnded {
+        user: Uuid,
+        keep: Option<Uuid>,
+        before: i64,
+    },
+    /// A personal access token was revoked.
+    TokenRevoked { user: Uuid, token: Uuid },
+}
+
+impl Control {
+    /// The user the change is about.
+    pub fn user(&self) -> Uuid {
+        match self {
+            Control::UserChanged(u)
+            | Control::SessionEnded { user: u, .. }
+            | Control::SessionsEnded { user: u, .. }
+            | Control::TokenRevoked { user: u, .. } => *u,
+        }
+    }
+}
+
+/// What subscribers receive.
+#[derive(Debug, Clone)]
+pub enum Message {
+    Event(Arc<Event>),
+    Control(Arc<Control>),
+}
+
 pub struct EventBus {
     ring: Mutex<Ring>,
-    tx: broadcast::Sender<Arc<Event>>,
+    tx: broadcast::Sender<Message>,
     /// Open sockets per user, so one account cannot hold the server's memory hostage.
-    sockets: Mutex<std::collections::HashMap<Uuid, usize>>,
+    sockets: Mutex<HashMap<Uuid, usize>>,
+    /// Ended sessions whose access tokens may still be unexpired.
+    ended: Mutex<Ended>,
+    /// How long an access token lives: an ended session is remembered that long.
+    access_ttl: Duration,
 }
 
 /// Sockets one user may keep open (tabs, devices, scripts).
@@ -72,11 +125,28 @@ impl Drop for SocketSlot<'_> {
 struct Ring {
     next_id: u64,
     events: VecDeque<Arc<Event>>,
+    /// Sum of the kept frames' lengths.
+    bytes: usize,
+}
+
+/// Sessions ended in this process, kept until their last access token expired.
+#[derive(Default)]
+struct Ended {
+    sessions: HashMap<Uuid, Instant>,
+    /// user → (sessions that began before this second ended, except this one, forget at)
+    users: HashMap<Uuid, (i64, Option<Uuid>, Instant)>,
+}
+
+impl Ended {
+    fn prune(&mut self, now: Instant) {
+        self.sessions.retain(|_, until| *until > now);
+        self.users.retain(|_, (_, _, until)| *until > now);
+    }
 }
 
 /// What a new subscriber starts from.
 pub struct Subscription {
-    pub receiver: broadcast::Receiver<Arc<Event>>,
+    pub receiver: broadcast::Receiver<Message>,
     /// The newest event id at the moment of subscribing.
     pub last_event_id: u64,
     /// Events after the resume point, oldest first; `None` when they are no longer known.
@@ -85,21 +155,25 @@ pub struct Subscription {
 
 impl Default for EventBus {
     fn default() -> Self {
-        Self::new()
+        Self::new(Duration::from_secs(15 * 60))
     }
 }
 
 impl EventBus {
-    pub fn new() -> Self {
+    /// A bus for a server whose access tokens live `access_ttl`.
+    pub fn new(access_ttl: Duration) -> Self {
         let boot = u64::try_from(chrono::Utc::now().timestamp_micros()).unwrap_or(1);
-        let (tx, _) = broadcast::channel(1024);
+        let (tx, _) = broadcast::channel(CHANNEL);
         Self {
             ring: Mutex::new(Ring {
                 next_id: boot.max(1),
-                events: VecDeque::with_capacity(KEPT),
+                events: VecDeque::new(),
+                bytes: 0,
             }),
             tx,
-            sockets: Mutex::new(std::collections::HashMap::new()),
+            sockets: Mutex::new(HashMap::new()),
+            ended: Mutex::new(Ended::default()),
+            access_ttl,
         }
     }
 
@@ -154,12 +228,15 @@ impl EventBus {
             subject,
             frame,
         });
-        if ring.events.len() == KEPT {
-            ring.events.pop_front();
-        }
+        ring.bytes += event.frame.len();
         ring.events.push_back(event.clone());
+        while ring.events.len() > KEPT || (ring.bytes > KEPT_BYTES && ring.events.len() > 1) {
+            if let Some(old) = ring.events.pop_front() {
+                ring.bytes -= old.frame.len();
+            }
+        }
         // No subscribers is not an error.
-        let _ = self.tx.send(event);
+        let _ = self.tx.send(Message::Event(event));
     }
 
     /// `notification.created`, to its recipient only.
@@ -171,6 +248,47 @@ impl EventBus {
             None,
             n,
         );
+    }
+
+    /// Tells every socket (and this process's authentication) that who may see what changed.
+    /// Call it after the change committed.
+    pub fn control(&self, c: Control) {
+        let until = Instant::now() + self.access_ttl + Duration::from_secs(60);
+        if let Ok(mut ended) = self.ended.lock() {
+            if ended.sessions.len() + ended.users.len() > 10_000 {
+                ended.prune(Instant::now());
+            }
+            match &c {
+                Control::SessionEnded { session, .. } => {
+                    ended.sessions.insert(*session, until);
+                }
+                Control::SessionsEnded { user, keep, before } => {
+                    ended.users.insert(*user, (*before, *keep, until));
+                }
+                Control::UserChanged(_) | Control::TokenRevoked { .. } => {}
+            }
+        }
+        let _ = self.tx.send(Message::Control(Arc::new(c)));
+    }
+
+    /// Whether an access token of `user`'s session `session`, issued at `issued_at` (seconds),
+    /// belongs to a session that ended while the token was still valid.
+    pub fn session_ended(&self, user: Uuid, session: Option<Uuid>, issued_at: i64) -> bool {
+        let Ok(ended) = self.ended.lock() else {
+            return false;
+        };
+        let now = Instant::now();
+        if let Some(s) = session
+            && ended.sessions.get(&s).is_some_and(|until| *until > now)
+        {
+            return true;
+        }
+        match ended.users.get(&user) {
+            Some((before, keep, until)) if *until > now => {
+                issued_at <= *before && (session.is_none() || session != *keep)
+            }
+            _ => false,
+        }
     }
 
     /// Subscribes; with `resume_from`, also returns the kept events after it.
@@ -202,6 +320,11 @@ impl EventBus {
             missed,
         })
     }
+
+    /// Bytes of frames kept for resuming (for tests and metrics).
+    pub fn kept_bytes(&self) -> usize {
+        self.ring.lock().map(|r| r.bytes).unwrap_or(0)
+    }
 }
 
 #[cfg(test)]
@@ -220,7 +343,7 @@ mod tests {
 
     #[test]
     fn resuming_returns_what_was_missed_in_order() {
-        let bus = EventBus::new();
+        let bus = EventBus::default();
         publish(&bus);
         let first = bus.subscribe(None).unwrap().last_event_id;
         publish(&bus);
@@ -241,7 +364,7 @@ mod tests {
 
     #[test]
     fn unknown_resume_points_are_gaps() {
-        let bus = EventBus::new();
+        let bus = EventBus::default();
         publish(&bus);
         let last = bus.subscribe(None).unwrap().last_event_id;
         // Before the first kept event (another boot), or ahead of the newest.
@@ -251,7 +374,7 @@ mod tests {
 
     #[test]
     fn sockets_per_user_are_limited_and_released() {
-        let bus = EventBus::new();
+        let bus = EventBus::default();
         let me = Uuid::now_v7();
         let slots: Vec<_> = (0..SOCKETS_PER_USER)
             .map(|_| bus.open_socket(me).unwrap())
@@ -263,11 +386,55 @@ mod tests {
     }
 
     #[test]
+    fn kept_events_are_bounded_by_bytes() {
+        let bus = EventBus::default();
+        let big = "长".repeat(20_000);
+        for _ in 0..2_000 {
+            bus.publish(
+                WsEventKind::CommentCreated,
+                Some(Uuid::nil()),
+                Audience::Project,
+                None,
+                &serde_json::json!({ "body": big }),
+            );
+        }
+        assert!(bus.kept_bytes() <= KEPT_BYTES, "{}", bus.kept_bytes());
+        assert!(bus.kept_bytes() > KEPT_BYTES / 2);
+        // The oldest were dropped: resuming from before them is a gap.
+        let first = bus.subscribe(None).unwrap().last_event_id - 1_999;
+        assert!(bus.subscribe(Some(first)).unwrap().missed.is_none());
+    }
+
+    #[test]
+    fn ended_sessions_refuse_their_access_tokens() {
+        let bus = EventBus::default();
+        let (user, a, b) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        assert!(!bus.session_ended(user, Some(a), 100));
+        bus.control(Control::SessionEnded { user, session: a });
+        assert!(bus.session_ended(user, Some(a), 100));
+        assert!(!bus.session_ended(user, Some(b), 100));
+        // A password change at second 200 keeps session b.
+        bus.control(Control::SessionsEnded {
+            user,
+            keep: Some(b),
+            before: 200,
+        });
+        let c = Uuid::now_v7();
+        assert!(bus.session_ended(user, Some(c), 150));
+        assert!(!bus.session_ended(user, Some(b), 150));
+        // Sessions begun after the change are not affected; nor are other users.
+        assert!(!bus.session_ended(user, Some(c), 201));
+        assert!(!bus.session_ended(Uuid::now_v7(), Some(c), 150));
+    }
+
+    #[test]
     fn frames_follow_the_protocol() {
-        let bus = EventBus::new();
+        let bus = EventBus::default();
         let mut s = bus.subscribe(None).unwrap();
         publish(&bus);
-        let e = s.receiver.try_recv().unwrap();
+        let Message::Event(e) = s.receiver.try_recv().unwrap() else {
+            panic!("an event was expected");
+        };
         let v: serde_json::Value = serde_json::from_str(&e.frame).unwrap();
         assert_eq!(v["type"], "event");
         assert_eq!(v["kind"], "task.created");

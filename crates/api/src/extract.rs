@@ -20,9 +20,41 @@ pub struct AuthUser {
     /// Shared with the read cache (see `crate::cache`).
     pub user: std::sync::Arc<users::Model>,
     pub actor: Actor,
+    /// What the caller presented (live connections re-check it as long as they last).
+    pub credential: Credential,
     /// Whether this request may read through the read cache: only those that cannot write
     /// (GET, HEAD), see `crate::cache`.
     pub cacheable: bool,
+}
+
+/// The credential behind a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// An access token of a login session.
+    Session {
+        /// The session (refresh-token family); `None` in tokens from before sessions were named.
+        session: Option<uuid::Uuid>,
+        /// Issued and expiry times, seconds since the epoch.
+        issued_at: i64,
+        expires_at: i64,
+    },
+    /// A personal access token.
+    Token {
+        id: uuid::Uuid,
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+}
+
+impl Credential {
+    /// When the credential stops working by itself, if ever.
+    pub fn expires_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        match self {
+            Credential::Session { expires_at, .. } => {
+                chrono::DateTime::from_timestamp(*expires_at, 0)
+            }
+            Credential::Token { expires_at, .. } => *expires_at,
+        }
+    }
 }
 
 impl AuthUser {
@@ -71,7 +103,7 @@ pub(crate) async fn authenticate(
     let invalid = ApiError::Unauthorized {
         code: "invalid_token",
     };
-    let (user_id, scopes) = if token.starts_with(PAT_PREFIX) {
+    let (user_id, scopes, credential) = if token.starts_with(PAT_PREFIX) {
         let row = accounts::find_live_access_token(&state.db, &security::token_hash(token))
             .await?
             .ok_or(invalid)?;
@@ -84,14 +116,39 @@ pub(crate) async fn authenticate(
         if stale && let Err(e) = accounts::touch_access_token(&state.db, row.id).await {
             tracing::warn!(error = %e, "could not record token use");
         }
-        (row.user_id, Some(accounts::scopes_from_string(&row.scopes)))
+        (
+            row.user_id,
+            Some(accounts::scopes_from_string(&row.scopes)),
+            Credential::Token {
+                id: row.id,
+                expires_at: row.expires_at,
+            },
+        )
     } else {
         let claims = security::verify_access_token(&state.config.jwt_secret, token).ok_or(
             ApiError::Unauthorized {
                 code: "invalid_token",
             },
         )?;
-        (claims.sub, None)
+        // Logged out (or every session ended by a password change) while the token was
+        // still unexpired: it dies with its session.
+        if state
+            .events
+            .session_ended(claims.sub, claims.sid, claims.iat)
+        {
+            return Err(ApiError::Unauthorized {
+                code: "session_ended",
+            });
+        }
+        (
+            claims.sub,
+            None,
+            Credential::Session {
+                session: claims.sid,
+                issued_at: claims.iat,
+                expires_at: claims.exp,
+            },
+        )
     };
     let cache = &state.cache;
     let load = accounts::find_user_for_auth(&state.db, user_id);
@@ -121,6 +178,7 @@ pub(crate) async fn authenticate(
     Ok(AuthUser {
         user,
         actor,
+        credential,
         cacheable,
     })
 }
@@ -189,9 +247,81 @@ impl<P: perm::Permission + 'static> FromRequest for Allowed<P> {
     }
 }
 
-/// The client's address as seen on the socket (proxies' headers are not trusted here).
+/// The client's address: the socket's peer, or — when the peer is one of
+/// `TANDEM_TRUSTED_PROXIES` — the address the proxies say they forwarded for (RFC 7239
+/// `Forwarded`, else `X-Forwarded-For`), read from the right: the nearest address that is not
+/// itself a trusted proxy. Anyone else's forwarding headers are ignored, so a client cannot
+/// pick its own address to dodge the address throttle.
 pub fn client_ip(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
+    let peer = req.peer_addr()?.ip();
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.config.trusted_proxies.clone())
+        .unwrap_or_default();
+    Some(forwarded_client(peer, &trusted, req.headers()).to_string())
+}
+
+fn forwarded_client(
+    peer: std::net::IpAddr,
+    trusted: &[ipnet::IpNet],
+    headers: &actix_web::http::header::HeaderMap,
+) -> std::net::IpAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let joined = |name: &str| {
+        headers
+            .get_all(name)
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let forwarded = joined("forwarded");
+    let hops: Vec<Option<std::net::IpAddr>> = if !forwarded.trim().is_empty() {
+        forwarded
+            .split(',')
+            .map(|element| {
+                element
+                    .split(';')
+                    .filter_map(|pair| pair.split_once('='))
+                    .find(|(k, _)| k.trim().eq_ignore_ascii_case("for"))
+                    .and_then(|(_, v)| parse_node(v))
+            })
+            .collect()
+    } else {
+        joined("x-forwarded-for")
+            .split(',')
+            .filter(|h| !h.trim().is_empty())
+            .map(parse_node)
+            .collect()
+    };
+    let mut client = peer;
+    for hop in hops.into_iter().rev() {
+        match hop {
+            // Unparseable (obfuscated, `unknown`): stop at the last address we could trust.
+            None => break,
+            Some(ip) => {
+                client = ip;
+                if !is_trusted(&ip) {
+                    break;
+                }
+            }
+        }
+    }
+    client
+}
+
+/// One node of a forwarding header: `1.2.3.4`, `1.2.3.4:80`, `"[2001:db8::1]:443"`, `2001:db8::1`.
+fn parse_node(v: &str) -> Option<std::net::IpAddr> {
+    let v = v.trim().trim_matches('"');
+    if let Ok(ip) = v.parse() {
+        return Some(ip);
+    }
+    if let Some(rest) = v.strip_prefix('[') {
+        return rest.split(']').next()?.parse().ok();
+    }
+    v.rsplit_once(':').and_then(|(host, _)| host.parse().ok())
 }
 
 /// Formats a version as a strong ETag.
@@ -391,5 +521,51 @@ impl PageQuery {
                     ApiError::validation("cursor", "invalid", "not a cursor from this API")
                 }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(HeaderName::from_static(k), HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn forwarding_headers_count_only_from_trusted_proxies() {
+        let proxy: std::net::IpAddr = "10.0.0.5".parse().unwrap();
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let xff = headers(&[("x-forwarded-for", "203.0.113.7, 10.0.0.9")]);
+        // From the proxy: the nearest untrusted hop.
+        assert_eq!(
+            forwarded_client(proxy, &trusted, &xff).to_string(),
+            "203.0.113.7"
+        );
+        // From anyone else: the socket's address, whatever the header says.
+        let stranger: std::net::IpAddr = "198.51.100.1".parse().unwrap();
+        assert_eq!(forwarded_client(stranger, &trusted, &xff), stranger);
+        // A client's own forged entry on the left is not believed past the real hop.
+        let forged = headers(&[("x-forwarded-for", "1.1.1.1, 203.0.113.7")]);
+        assert_eq!(
+            forwarded_client(proxy, &trusted, &forged).to_string(),
+            "203.0.113.7"
+        );
+        // RFC 7239, with IPv6 and ports.
+        let fwd = headers(&[(
+            "forwarded",
+            "for=192.0.2.60;proto=http, for=\"[2001:db8:cafe::17]:4711\"",
+        )]);
+        assert_eq!(
+            forwarded_client(proxy, &trusted, &fwd).to_string(),
+            "2001:db8:cafe::17"
+        );
+        // No proxies configured: never trusted.
+        assert_eq!(forwarded_client(proxy, &[], &xff), proxy);
     }
 }

@@ -21,7 +21,7 @@ use crate::state::AppState;
 pub const HEADER: &str = "idempotency-key";
 const REPLAYED: &str = "idempotency-replayed";
 /// Paths whose responses contain secrets; never stored.
-const SKIP: [&str; 5] = [
+pub(crate) const SKIP: [&str; 5] = [
     "/api/v1/auth/login",
     "/api/v1/auth/refresh",
     "/api/v1/auth/logout",

@@ -143,5 +143,254 @@ fn add_problems(op: &mut Operation) {
 
 /// The document as pretty JSON, as committed under `api-spec/`.
 pub fn spec_json() -> String {
-    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+    serde_json::to_string_pretty(&document()).unwrap_or_default()
+}
+
+/// The document as served and committed: what the annotations say, completed with what
+/// generated clients need (see [`complete`]). Kept as JSON: utoipa's types cannot read every
+/// schema they write back, so the completed document never goes through them again.
+pub fn document() -> serde_json::Value {
+    let mut v = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    complete(&mut v);
+    v
+}
+
+/// PATCH operations that do not take `If-Match` (their resource has no version).
+const WITHOUT_IF_MATCH: [&str; 1] = ["/api/v1/projects/{id}/members/{user_id}"];
+/// Operations that refuse to run without `If-Match` (428): resources several people edit at
+/// once (T10).
+const IF_MATCH_REQUIRED: [&str; 1] = ["/api/v1/tasks/{id}"];
+/// DELETE operations that honor `If-Match`.
+const DELETE_WITH_IF_MATCH: [&str; 2] = ["/api/v1/departments/{id}", "/api/v1/projects/{id}"];
+
+/// Completes the generated document so that generated clients can do everything the server
+/// supports, from the same rules the server follows:
+/// - every header the server reads or sends is declared: `If-Match` on the operations that
+///   check it, `Idempotency-Key` on the POSTs the idempotency layer serves, `ETag` on
+///   responses whose body is a versioned resource (a schema with `version`), `Location` on
+///   201, `Retry-After` on 429 and 503, `WWW-Authenticate` on 401;
+/// - list pages refer to their item schema (`Page_X.items` is `$ref X`) instead of an inline
+///   copy, so a generated client has one class per resource;
+/// - binary bodies (`Vec<u8>`, which the annotations describe as an array of integers) are
+///   `string`/`binary`.
+///
+/// A sweep test checks the declarations against what the server really does.
+pub fn complete(spec: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    let schemas = spec["components"]["schemas"].clone();
+    let versioned = |content: &Value| -> bool {
+        content["application/json"]["schema"]["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .is_some_and(|name| schemas[name]["properties"].get("version").is_some())
+    };
+    if let Some(all) = spec["components"]["schemas"].as_object_mut() {
+        let names: Vec<String> = all.keys().cloned().collect();
+        for name in names {
+            let Some(item) = name.strip_prefix("Page_") else {
+                continue;
+            };
+            if all.contains_key(item) {
+                all[&name]["properties"]["items"]["items"] =
+                    json!({ "$ref": format!("#/components/schemas/{item}") });
+            }
+        }
+    }
+    let binary = |v: &mut Value| {
+        if let Some(content) = v.as_object_mut() {
+            for media in content.values_mut() {
+                let s = &media["schema"];
+                if s["type"] == "array" && s["items"]["type"] == "integer" {
+                    media["schema"] = json!({ "type": "string", "format": "binary" });
+                }
+            }
+        }
+    };
+    let header =
+        |schema: Value, description: &str| json!({ "schema": schema, "description": description });
+    let Some(paths) = spec["paths"].as_object_mut() else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(ops) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, op) in ops.iter_mut() {
+            if let Some(body) = op.get_mut("requestBody") {
+                binary(&mut body["content"]);
+            }
+            let json_body = op["requestBody"]["content"]
+                .get("application/json")
+                .is_some();
+            let mut params: Vec<Value> = Vec::new();
+            let if_match = match method.as_str() {
+                "patch" => !WITHOUT_IF_MATCH.contains(&path.as_str()),
+                "delete" => DELETE_WITH_IF_MATCH.contains(&path.as_str()),
+                _ => false,
+            };
+            if if_match {
+                let required = IF_MATCH_REQUIRED.contains(&path.as_str());
+                params.push(json!({
+                    "name": "If-Match",
+                    "in": "header",
+                    "required": required,
+                    "description": if required {
+                        "The `ETag` you last read; required (428 without it), 412 when the resource changed since."
+                    } else {
+                        "The `ETag` you last read (or `*`); 412 when the resource changed since."
+                    },
+                    "schema": { "type": "string" },
+                }));
+            }
+            let idempotent =
+                method == "post" && json_body && !crate::idempotency::SKIP.contains(&path.as_str());
+            if idempotent {
+                params.push(json!({
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": false,
+                    "description": "Makes a retry safe: the same key with the same body replays the first response (with `Idempotency-Replayed: true`); another body is 422, a retry while the first runs 409. Kept 24 h per credentials and path.",
+                    "schema": { "type": "string", "minLength": 1, "maxLength": 255 },
+                }));
+            }
+            if !params.is_empty() {
+                match op["parameters"].as_array_mut() {
+                    Some(existing) => existing.extend(params),
+                    None => op["parameters"] = Value::Array(params),
+                }
+            }
+            let Some(responses) = op["responses"].as_object_mut() else {
+                continue;
+            };
+            for (status, response) in responses.iter_mut() {
+                binary(&mut response["content"]);
+                let mut headers = serde_json::Map::new();
+                let success = status.starts_with('2');
+                if success && versioned(&response["content"]) {
+                    headers.insert(
+                        "ETag".into(),
+                        header(
+                            json!({ "type": "string" }),
+                            "The resource's version; send it as `If-Match` with the next change.",
+                        ),
+                    );
+                }
+                if status == "201" {
+                    headers.insert(
+                        "Location".into(),
+                        header(
+                            json!({ "type": "string", "format": "uri-reference" }),
+                            "Where the new resource is.",
+                        ),
+                    );
+                }
+                if success && idempotent {
+                    headers.insert(
+                        "Idempotency-Replayed".into(),
+                        header(
+                            json!({ "type": "string", "enum": ["true"] }),
+                            "Present on a replay of an earlier response to the same `Idempotency-Key`.",
+                        ),
+                    );
+                }
+                if status == "429" || status == "503" {
+                    headers.insert(
+                        "Retry-After".into(),
+                        header(
+                            json!({ "type": "integer", "minimum": 0 }),
+                            "Seconds to wait before trying again.",
+                        ),
+                    );
+                }
+                if status == "401" {
+                    headers.insert(
+                        "WWW-Authenticate".into(),
+                        header(json!({ "type": "string" }), "`Bearer`"),
+                    );
+                }
+                if !headers.is_empty() {
+                    response["headers"] = Value::Object(headers);
+                }
+            }
+            if if_match {
+                add_problem(
+                    responses,
+                    "412",
+                    "The resource changed since the `If-Match` version",
+                );
+                if IF_MATCH_REQUIRED.contains(&path.as_str()) {
+                    add_problem(responses, "428", "`If-Match` missing");
+                }
+            }
+            if idempotent {
+                add_problem(
+                    responses,
+                    "409",
+                    "Conflict (or the same `Idempotency-Key` still running)",
+                );
+            }
+        }
+    }
+}
+
+fn add_problem(
+    responses: &mut serde_json::Map<String, serde_json::Value>,
+    status: &str,
+    description: &str,
+) {
+    responses.entry(status.to_owned()).or_insert_with(|| {
+        serde_json::json!({
+            "description": description,
+            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } },
+        })
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_clients_get_headers_references_and_binary_bodies() {
+        let d = document();
+        let task = &d["paths"]["/api/v1/tasks/{id}"]["patch"];
+        let if_match = task["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "If-Match")
+            .unwrap();
+        assert_eq!(if_match["required"], true);
+        assert!(task["responses"]["200"]["headers"].get("ETag").is_some());
+        let create = &d["paths"]["/api/v1/projects/{id}/tasks"]["post"];
+        assert!(
+            create["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["name"] == "Idempotency-Key")
+        );
+        assert!(
+            create["responses"]["201"]["headers"]
+                .get("Location")
+                .is_some()
+        );
+        assert_eq!(
+            d["components"]["schemas"]["Page_TaskResponse"]["properties"]["items"]["items"]["$ref"],
+            "#/components/schemas/TaskResponse"
+        );
+        assert_eq!(
+            d["paths"]["/api/v1/me/avatar"]["put"]["requestBody"]["content"]["image/png"]["schema"]
+                ["format"],
+            "binary"
+        );
+        // Secrets are never replayed, so those POSTs take no key.
+        let login = &d["paths"]["/api/v1/auth/login"]["post"];
+        assert!(login.get("parameters").is_none());
+        assert!(
+            login["responses"]["429"]["headers"]
+                .get("Retry-After")
+                .is_some()
+        );
+    }
 }

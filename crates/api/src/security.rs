@@ -1,9 +1,10 @@
 //! Password hashing, access tokens (JWT) and opaque secrets.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm as JwtAlg, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use rand::rngs::OsRng;
@@ -27,31 +28,87 @@ fn argon2() -> Result<Argon2<'static>, argon2::Error> {
     ))
 }
 
-/// Hashes on the blocking pool: Argon2 is CPU-heavy by design.
-pub async fn hash_password(password: String) -> Result<String, String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        argon2()
-            .map_err(|e| e.to_string())?
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| e.to_string())
-    })
-    .await
-    .map_err(|e| e.to_string())?
+/// Bounds the Argon2 work running at once. Every hash takes 19 MiB and a core for a moment;
+/// without a bound, a burst of logins or registrations would queue unbounded work and memory on
+/// the blocking pool. Callers wait up to `wait` for a permit, then get [`Busy`].
+pub struct PasswordHasher {
+    permits: tokio::sync::Semaphore,
+    wait: std::time::Duration,
 }
 
-/// Verifies on the blocking pool; any malformed hash counts as a mismatch.
-pub async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        let Ok(parsed) = PasswordHash::new(&hash) else {
-            return false;
-        };
-        let Ok(a) = argon2() else { return false };
-        a.verify_password(password.as_bytes(), &parsed).is_ok()
-    })
-    .await
-    .unwrap_or(false)
+/// No hashing capacity within the wait: the caller should answer 503 with `Retry-After`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy;
+
+impl PasswordHasher {
+    /// `concurrency` hashes at once (the machine's cores by default), waiting at most `wait`.
+    pub fn new(concurrency: usize, wait: std::time::Duration) -> Self {
+        Self {
+            permits: tokio::sync::Semaphore::new(concurrency.max(1)),
+            wait,
+        }
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, HashError> {
+        let permit = tokio::time::timeout(self.wait, self.permits.acquire())
+            .await
+            .map_err(|_| HashError::Busy)?
+            .map_err(|_| HashError::Busy)?;
+        let out = tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| HashError::Failed(e.to_string()));
+        drop(permit);
+        out
+    }
+
+    /// Hashes a password on the blocking pool.
+    pub async fn hash(&self, password: String) -> Result<String, HashError> {
+        self.run(move || hash_blocking(&password))
+            .await?
+            .map_err(HashError::Failed)
+    }
+
+    /// Verifies a password on the blocking pool; any malformed hash counts as a mismatch.
+    pub async fn verify(&self, password: String, hash: String) -> Result<bool, HashError> {
+        self.run(move || verify_blocking(&password, &hash)).await
+    }
+}
+
+/// Why hashing did not happen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HashError {
+    /// Every permit stayed taken for the whole wait.
+    #[error("password hashing is at capacity")]
+    Busy,
+    #[error("hashing failed: {0}")]
+    Failed(String),
+}
+
+fn hash_blocking(password: &str) -> Result<String, String> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2()
+        .map_err(|e| e.to_string())?
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+fn verify_blocking(password: &str, hash: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let Ok(a) = argon2() else { return false };
+    a.verify_password(password.as_bytes(), &parsed).is_ok()
+}
+
+/// Hashes outside any request (start-up, `tandem admin create`), where nothing competes.
+pub async fn hash_password(password: String) -> Result<String, String> {
+    tokio::task::spawn_blocking(move || hash_blocking(&password))
+        .await
+        .map_err(|e| e.to_string())?
 }
 
 /// `n` random bytes, URL-safe base64.
@@ -75,9 +132,18 @@ pub struct Claims {
     pub iat: i64,
     pub exp: i64,
     pub jti: String,
+    /// The login session (refresh-token family) the token belongs to, so logging out ends the
+    /// token's live connections too. Absent in tokens issued before sessions were named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<Uuid>,
 }
 
-pub fn issue_access_token(secret: &[u8], user_id: Uuid, ttl_secs: i64) -> Result<String, String> {
+pub fn issue_access_token(
+    secret: &[u8],
+    user_id: Uuid,
+    session: Uuid,
+    ttl_secs: i64,
+) -> Result<String, String> {
     let now = chrono::Utc::now().timestamp();
     let claims = Claims {
         sub: user_id,
@@ -86,6 +152,7 @@ pub fn issue_access_token(secret: &[u8], user_id: Uuid, ttl_secs: i64) -> Result
         iat: now,
         exp: now + ttl_secs,
         jti: random_token(9),
+        sid: Some(session),
     };
     jsonwebtoken::encode(
         &Header::new(JwtAlg::HS256),
@@ -109,4 +176,91 @@ pub fn verify_access_token(secret: &[u8], token: &str) -> Option<Claims> {
     jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(secret), &v)
         .ok()
         .map(|d| d.claims)
+}
+
+/// Device tokens: a browser (or script) that logged in successfully to an account gets one, and
+/// presents it at its next logins to that account. Failed logins from elsewhere (one attacker
+/// behind the same company proxy, or guessing one person's password) lock the account and the
+/// address for unknown clients only; a known device keeps its own, separate count. This is
+/// OWASP's "device cookie" defence against lockout as a denial of service, without cookies.
+const DEVICE_PREFIX: &str = "dv1";
+
+/// Issues a device token for `user`: `dv1.<user>.<nonce>.<issued>.<mac>`.
+pub fn issue_device_token(secret: &[u8], user: Uuid) -> String {
+    let body = format!(
+        "{DEVICE_PREFIX}.{user}.{}.{}",
+        random_token(12),
+        chrono::Utc::now().timestamp()
+    );
+    let mac = device_mac(secret, &body)
+        .map(|m| URL_SAFE_NO_PAD.encode(m.finalize().into_bytes()))
+        .unwrap_or_default();
+    format!("{body}.{mac}")
+}
+
+fn device_mac(secret: &[u8], body: &str) -> Option<Hmac<Sha256>> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).ok()?;
+    mac.update(b"tandem device token\0");
+    mac.update(body.as_bytes());
+    Some(mac)
+}
+
+/// A device token's identity (its nonce), if it is ours, for `user`, and younger than
+/// `max_age_secs`.
+pub fn check_device_token(
+    secret: &[u8],
+    token: &str,
+    user: Uuid,
+    max_age_secs: i64,
+) -> Option<String> {
+    if token.len() > 200 {
+        return None;
+    }
+    let (body, mac) = token.rsplit_once('.')?;
+    let mac = URL_SAFE_NO_PAD.decode(mac).ok()?;
+    // `verify_slice` compares in constant time: the MAC is not guessable byte by byte.
+    device_mac(secret, body)?.verify_slice(&mac).ok()?;
+    let mut parts = body.split('.');
+    if parts.next()? != DEVICE_PREFIX {
+        return None;
+    }
+    let owner: Uuid = parts.next()?.parse().ok()?;
+    let nonce = parts.next()?.to_owned();
+    let issued: i64 = parts.next()?.parse().ok()?;
+    let age = chrono::Utc::now().timestamp() - issued;
+    (owner == user && (0..=max_age_secs).contains(&age)).then_some(nonce)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_tokens_belong_to_one_account_and_cannot_be_forged() {
+        let secret = b"0123456789abcdef0123456789abcdef";
+        let me = Uuid::now_v7();
+        let t = issue_device_token(secret, me);
+        assert!(check_device_token(secret, &t, me, 3600).is_some());
+        assert!(check_device_token(secret, &t, Uuid::now_v7(), 3600).is_none());
+        assert!(check_device_token(b"another secret, another server!!", &t, me, 3600).is_none());
+        let mut forged = t.clone();
+        forged.pop();
+        forged.push('A');
+        assert!(check_device_token(secret, &forged, me, 3600).is_none() || forged == t);
+        assert!(check_device_token(secret, "dv1.x.y.z.w", me, 3600).is_none());
+    }
+
+    #[tokio::test]
+    async fn hashing_waits_for_a_permit_then_gives_up() {
+        let h = PasswordHasher::new(1, std::time::Duration::from_millis(50));
+        let held = h.permits.acquire().await.unwrap();
+        assert_eq!(h.hash("x".repeat(10)).await, Err(HashError::Busy));
+        drop(held);
+        let hash = h.hash("correct horse".into()).await.unwrap();
+        assert_eq!(
+            h.verify("correct horse".into(), hash.clone()).await,
+            Ok(true)
+        );
+        assert_eq!(h.verify("wrong".into(), hash).await, Ok(false));
+    }
 }

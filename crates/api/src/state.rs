@@ -12,6 +12,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<ApiConfig>,
     pub throttle: Arc<LoginThrottle>,
+    /// Bounded Argon2 work (see `crate::security::PasswordHasher`).
+    pub hasher: Arc<crate::security::PasswordHasher>,
     /// A real Argon2id hash of a random password: verifying against it when the login is
     /// unknown makes "no such user" take as long as "wrong password".
     pub dummy_hash: Arc<String>,
@@ -23,10 +25,13 @@ pub struct AppState {
     pub events: Arc<crate::events::EventBus>,
 }
 
-/// Failed-login bookkeeping per account and per client address.
+/// Failed-login bookkeeping per account, per client address and per known device, and
+/// registrations per address.
 pub struct LoginThrottle {
     pub accounts: Mutex<Throttle>,
     pub addresses: Mutex<Throttle>,
+    pub devices: Mutex<Throttle>,
+    pub registrations: Mutex<Throttle>,
 }
 
 impl AppState {
@@ -43,11 +48,17 @@ impl AppState {
         Ok(Self {
             db,
             cache: Arc::new(cache),
-            events: Arc::new(crate::events::EventBus::new()),
+            events: Arc::new(crate::events::EventBus::new(config.access_ttl)),
             throttle: Arc::new(LoginThrottle {
                 accounts: Mutex::new(Throttle::new(config.account_limits)),
                 addresses: Mutex::new(Throttle::new(config.address_limits)),
+                devices: Mutex::new(Throttle::new(config.device_limits)),
+                registrations: Mutex::new(Throttle::new(config.registration_limits)),
             }),
+            hasher: Arc::new(crate::security::PasswordHasher::new(
+                config.hash_concurrency,
+                config.hash_wait,
+            )),
             config: Arc::new(config),
             dummy_hash: Arc::new(dummy),
             files: Arc::new(files),

@@ -78,6 +78,7 @@ impl TandemClient {
                 detail: None,
                 code: None,
                 errors: vec![],
+                context: None,
             });
             Err(ClientError::Api(problem))
         }
@@ -122,6 +123,7 @@ impl TandemClient {
         let req = LoginRequest {
             login: login.into(),
             password: password.into(),
+            device_token: None,
         };
         self.send(Method::POST, "/auth/login", &req).await
     }

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::entities::{
     departments, notifications, personal_tokens, quick_replies, refresh_tokens, users,
 };
-use crate::error::{RepoError, RepoResult};
+use crate::error::{RepoError, RepoResult, stale_or_gone};
 use crate::pagination::finish_page;
 
 // ---------------------------------------------------------------- users
@@ -38,6 +38,7 @@ pub fn user_dto(u: &users::Model) -> UserResponse {
         has_avatar: u.avatar.is_some(),
         created_at: u.created_at,
         updated_at: u.updated_at,
+        version: u.version,
     }
 }
 
@@ -104,18 +105,31 @@ pub async fn find_user_for_auth(db: &impl ConnectionTrait, id: Uuid) -> RepoResu
         .ok_or(RepoError::NotFound)
 }
 
-/// Finds a user by e-mail (case-insensitive) or employee ID.
+/// Finds a user by e-mail (case-insensitive) or employee ID. A login with an `@` is an e-mail
+/// address and anything else an employee ID — employee IDs cannot contain `@` (see
+/// `tandem_dto::rules::employee_id_ok`) — so at most one account can ever match.
 pub async fn find_user_by_login(
     db: &impl ConnectionTrait,
     login: &str,
 ) -> RepoResult<Option<users::Model>> {
-    let email = login.trim().to_lowercase();
+    let login = login.trim();
+    if login.contains('@') {
+        find_user_by_email(db, login).await
+    } else {
+        Ok(users::Entity::find()
+            .filter(users::Column::EmployeeId.eq(login))
+            .one(db)
+            .await?)
+    }
+}
+
+/// Finds a user by e-mail (case-insensitive) only.
+pub async fn find_user_by_email(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> RepoResult<Option<users::Model>> {
     Ok(users::Entity::find()
-        .filter(
-            Condition::any()
-                .add(users::Column::Email.eq(email))
-                .add(users::Column::EmployeeId.eq(login.trim())),
-        )
+        .filter(users::Column::Email.eq(email.trim().to_lowercase()))
         .one(db)
         .await?)
 }
@@ -271,7 +285,9 @@ pub async fn update_user(
         .exec(db)
         .await?;
     if res.rows_affected == 0 {
-        return Err(RepoError::Conflict("stale_version"));
+        return Err(stale_or_gone(
+            users::Entity::find_by_id(id).one(db).await?.is_some(),
+        ));
     }
     find_user(db, id).await
 }
@@ -286,6 +302,7 @@ pub fn department_dto(d: &departments::Model) -> DepartmentResponse {
         parent_id: d.parent_id,
         created_at: d.created_at,
         updated_at: d.updated_at,
+        version: d.version,
     }
 }
 
@@ -367,6 +384,7 @@ pub async fn insert_department(
 }
 
 /// Renames or re-parents a department, or changes its head; `None` leaves a field alone.
+/// Conditional on the version read (412 when someone changed it meanwhile, 404 when deleted).
 pub async fn update_department(
     db: &impl ConnectionTrait,
     d: departments::Model,
@@ -374,7 +392,7 @@ pub async fn update_department(
     head_id: Option<Option<Uuid>>,
     parent_id: Option<Option<Uuid>>,
 ) -> RepoResult<departments::Model> {
-    let version = d.version;
+    let (id, version) = (d.id, d.version);
     let mut am: departments::ActiveModel = d.into();
     if let Some(v) = name {
         am.name = Set(v);
@@ -387,10 +405,43 @@ pub async fn update_department(
     }
     am.updated_at = Set(Utc::now());
     am.version = Set(version + 1);
-    am.update(db).await.map_err(|e| match RepoError::from(e) {
-        RepoError::Conflict(_) => RepoError::Conflict("department_name_taken"),
-        other => other,
-    })
+    let res = departments::Entity::update_many()
+        .set(am)
+        .filter(departments::Column::Id.eq(id))
+        .filter(departments::Column::Version.eq(version))
+        .exec(db)
+        .await
+        .map_err(|e| match RepoError::from(e) {
+            RepoError::Conflict("unique") => RepoError::Conflict("department_name_taken"),
+            other => other,
+        })?;
+    if res.rows_affected == 0 {
+        return Err(stale_or_gone(
+            departments::Entity::find_by_id(id).one(db).await?.is_some(),
+        ));
+    }
+    find_department(db, id).await
+}
+
+/// Serializes changes to the department tree (re-parenting, deleting) for the rest of the
+/// transaction, so a cycle check or an "is it empty" check cannot race another change: an
+/// advisory lock on PostgreSQL; SQLite's write transaction holds the only writer lock anyway.
+pub async fn lock_department_tree(db: &impl ConnectionTrait) -> RepoResult<()> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared("SELECT pg_advisory_xact_lock(7012)")
+            .await?;
+    }
+    Ok(())
+}
+
+/// Serializes changes that could remove the last active administrator (a role or status
+/// change of an administrator) for the rest of the transaction; see [`lock_department_tree`].
+pub async fn lock_administrators(db: &impl ConnectionTrait) -> RepoResult<()> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared("SELECT pg_advisory_xact_lock(7013)")
+            .await?;
+    }
+    Ok(())
 }
 
 /// Whether `candidate` is `dept` itself or one of its descendants (walks up from candidate).
@@ -411,23 +462,58 @@ pub async fn is_descendant_or_self(
     Ok(true)
 }
 
-/// Deletes a department with no members and no sub-departments.
-pub async fn delete_department(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<()> {
+/// What still refers to a department, so it cannot be deleted.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DepartmentUse {
+    pub members: u64,
+    pub children: u64,
+    /// Projects it collaborates in (ids, at most 20).
+    pub projects: Vec<Uuid>,
+    pub projects_total: u64,
+}
+
+impl DepartmentUse {
+    pub fn is_empty(&self) -> bool {
+        self.members == 0 && self.children == 0 && self.projects_total == 0
+    }
+}
+
+/// Everything that refers to a department.
+pub async fn department_use(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<DepartmentUse> {
+    use crate::entities::project_departments;
     let members = users::Entity::find()
         .filter(users::Column::DepartmentId.eq(id))
         .count(db)
         .await?;
-    if members > 0 {
-        return Err(RepoError::Conflict("department_has_members"));
-    }
     let children = departments::Entity::find()
         .filter(departments::Column::ParentId.eq(id))
         .count(db)
         .await?;
-    if children > 0 {
-        return Err(RepoError::Conflict("department_has_children"));
+    let in_projects = project_departments::Entity::find()
+        .filter(project_departments::Column::DepartmentId.eq(id));
+    let projects_total = in_projects.clone().count(db).await?;
+    let projects = in_projects
+        .select_only()
+        .column(project_departments::Column::ProjectId)
+        .order_by_asc(project_departments::Column::ProjectId)
+        .limit(20)
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?;
+    Ok(DepartmentUse {
+        members,
+        children,
+        projects,
+        projects_total,
+    })
+}
+
+/// Deletes a department; the caller has checked [`department_use`] in the same transaction.
+pub async fn delete_department(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<()> {
+    let res = departments::Entity::delete_by_id(id).exec(db).await?;
+    if res.rows_affected == 0 {
+        return Err(RepoError::NotFound);
     }
-    departments::Entity::delete_by_id(id).exec(db).await?;
     Ok(())
 }
 
@@ -476,6 +562,17 @@ pub async fn spend_refresh_token(db: &impl ConnectionTrait, id: Uuid) -> RepoRes
         .exec(db)
         .await?;
     Ok(res.rows_affected == 1)
+}
+
+/// Whether a login session (refresh-token family) can still be refreshed: one of its tokens
+/// is not revoked.
+pub async fn session_alive(db: &impl ConnectionTrait, family_id: Uuid) -> RepoResult<bool> {
+    Ok(refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::FamilyId.eq(family_id))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .count(db)
+        .await?
+        > 0)
 }
 
 pub async fn revoke_refresh_family(db: &impl ConnectionTrait, family_id: Uuid) -> RepoResult<()> {
@@ -584,6 +681,21 @@ pub async fn find_live_access_token(
         .await?)
 }
 
+/// Whether a personal access token is still live (not revoked, not expired).
+pub async fn access_token_alive(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<bool> {
+    let now = Utc::now();
+    Ok(personal_tokens::Entity::find_by_id(id)
+        .filter(personal_tokens::Column::RevokedAt.is_null())
+        .filter(
+            Condition::any()
+                .add(personal_tokens::Column::ExpiresAt.is_null())
+                .add(personal_tokens::Column::ExpiresAt.gt(now)),
+        )
+        .count(db)
+        .await?
+        > 0)
+}
+
 pub async fn touch_access_token(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<()> {
     personal_tokens::Entity::update_many()
         .col_expr(personal_tokens::Column::LastUsedAt, Expr::value(Utc::now()))
@@ -641,6 +753,7 @@ pub fn quick_reply_dto(q: &quick_replies::Model) -> QuickReplyResponse {
         body: q.body.clone(),
         created_at: q.created_at,
         updated_at: q.updated_at,
+        version: q.version,
     }
 }
 
@@ -702,7 +815,7 @@ pub async fn update_quick_reply(
     body: Option<String>,
 ) -> RepoResult<quick_replies::Model> {
     let version = q.version;
-    let mut am: quick_replies::ActiveModel = q.into();
+    let mut am: quick_replies::ActiveModel = q.clone().into();
     if let Some(v) = title {
         am.title = Set(v);
     }
@@ -711,7 +824,26 @@ pub async fn update_quick_reply(
     }
     am.updated_at = Set(Utc::now());
     am.version = Set(version + 1);
-    Ok(am.update(db).await?)
+    let id = q.id;
+    // Conditional on the version read: a concurrent edit is a 412, not a lost update.
+    let res = quick_replies::Entity::update_many()
+        .set(am)
+        .filter(quick_replies::Column::Id.eq(id))
+        .filter(quick_replies::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(stale_or_gone(
+            quick_replies::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .is_some(),
+        ));
+    }
+    quick_replies::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)
 }
 
 pub async fn delete_quick_reply(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<()> {
@@ -720,6 +852,9 @@ pub async fn delete_quick_reply(db: &impl ConnectionTrait, id: Uuid) -> RepoResu
 }
 
 // ---------------------------------------------------------------- notifications
+
+/// Characters a notification's title may have (the column's length on PostgreSQL).
+pub const NOTIFICATION_TITLE_MAX: usize = 200;
 
 pub fn notification_dto(n: &notifications::Model) -> NotificationResponse {
     NotificationResponse {
@@ -745,7 +880,9 @@ pub async fn insert_notification(
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
         kind: Set(kind.to_owned()),
-        title: Set(title.to_owned()),
+        // Titles are made from user data (names, task titles): never let one overflow the
+        // column, which PostgreSQL would refuse after the change that caused it was made.
+        title: Set(title.chars().take(NOTIFICATION_TITLE_MAX).collect()),
         body: Set(body.to_owned()),
         data: Set(data.to_string()),
         read_at: Set(None),

@@ -4,12 +4,31 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use uuid::Uuid;
 
 use crate::entities::{attachment_versions, attachments};
-use crate::error::{RepoError, RepoResult};
+use crate::error::{RepoError, RepoResult, stale_or_gone};
+
+/// Who may see an attachment, as stored: `Everyone` who sees the task (no list), the listed
+/// people, or — when the stored list cannot be read — nobody but project administrators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Viewers {
+    Everyone,
+    Listed(Vec<Uuid>),
+    Unreadable,
+}
+
+/// Reads an attachment's viewer list. Data that is not a list of ids restricts, never opens.
+pub fn viewers(a: &attachments::Model) -> Viewers {
+    match &a.viewers {
+        None | Some(serde_json::Value::Null) => Viewers::Everyone,
+        Some(v) => match serde_json::from_value::<Vec<Uuid>>(v.clone()) {
+            Ok(list) => Viewers::Listed(list),
+            Err(_) => Viewers::Unreadable,
+        },
+    }
+}
 
 /// One stored upload.
 pub struct StoredFile {
@@ -40,14 +59,14 @@ fn version_row(
     }
 }
 
+/// Creates an attachment and its first version, through `txn` (the caller's write transaction).
 pub async fn create(
-    db: &impl TransactionTrait,
+    txn: &impl ConnectionTrait,
     task_id: Uuid,
     permission: &str,
     viewers: Option<Vec<Uuid>>,
     file: StoredFile,
 ) -> RepoResult<attachments::Model> {
-    let txn = crate::begin_write(db).await?;
     let now = Utc::now();
     let a = attachments::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -61,20 +80,18 @@ pub async fn create(
         updated_at: Set(now),
         version: Set(1),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    version_row(a.id, 1, file).insert(&txn).await?;
-    txn.commit().await?;
+    version_row(a.id, 1, file).insert(txn).await?;
     Ok(a)
 }
 
-/// Adds a version; the earlier ones stay (history).
+/// Adds a version; the earlier ones stay (history). Through `txn`, the caller's transaction.
 pub async fn add_version(
-    db: &impl TransactionTrait,
+    txn: &impl ConnectionTrait,
     a: attachments::Model,
     file: StoredFile,
 ) -> RepoResult<attachments::Model> {
-    let txn = crate::begin_write(db).await?;
     let number = a.current_version + 1;
     let (id, version) = (a.id, a.version);
     let name = file.name.clone();
@@ -85,15 +102,13 @@ pub async fn add_version(
         .col_expr(attachments::Column::Version, (version + 1).into())
         .filter(attachments::Column::Id.eq(id))
         .filter(attachments::Column::Version.eq(version))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if res.rows_affected == 0 {
-        return Err(RepoError::Conflict("stale_version"));
+        return Err(stale_or_gone(find(txn, id).await.is_ok()));
     }
-    version_row(id, number, file).insert(&txn).await?;
-    let out = find(&txn, id).await?;
-    txn.commit().await?;
-    Ok(out)
+    version_row(id, number, file).insert(txn).await?;
+    find(txn, id).await
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<attachments::Model> {
@@ -161,24 +176,26 @@ pub async fn update_access(
         .exec(db)
         .await?;
     if res.rows_affected == 0 {
-        return Err(RepoError::Conflict("stale_version"));
+        return Err(stale_or_gone(find(db, id).await.is_ok()));
     }
     find(db, id).await
 }
 
-/// Deletes the attachment and its versions; returns the storage keys to remove.
-pub async fn delete(db: &impl TransactionTrait, id: Uuid) -> RepoResult<Vec<String>> {
-    let txn = crate::begin_write(db).await?;
-    let keys = versions(&txn, &[id])
+/// Deletes the attachment and its versions through `txn` (the caller's transaction); returns
+/// the storage keys to remove once it committed.
+pub async fn delete(txn: &impl ConnectionTrait, id: Uuid) -> RepoResult<Vec<String>> {
+    let keys = versions(txn, &[id])
         .await?
         .into_iter()
         .map(|v| v.storage_key)
         .collect();
     attachment_versions::Entity::delete_many()
         .filter(attachment_versions::Column::AttachmentId.eq(id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    attachments::Entity::delete_by_id(id).exec(&txn).await?;
-    txn.commit().await?;
+    let res = attachments::Entity::delete_by_id(id).exec(txn).await?;
+    if res.rows_affected == 0 {
+        return Err(RepoError::NotFound);
+    }
     Ok(keys)
 }

@@ -5,7 +5,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use uuid::Uuid;
 
 use crate::entities::comments;
-use crate::error::{RepoError, RepoResult};
+use crate::error::{RepoError, RepoResult, stale_or_gone};
 use crate::pagination::oldest_first;
 
 pub async fn create(
@@ -57,7 +57,9 @@ pub async fn update(
         .exec(db)
         .await?;
     if res.rows_affected == 0 {
-        return Err(RepoError::Conflict("stale_version"));
+        return Err(stale_or_gone(
+            comments::Entity::find_by_id(id).one(db).await?.is_some(),
+        ));
     }
     find(db, id).await
 }

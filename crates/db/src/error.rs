@@ -17,11 +17,29 @@ pub enum RepoError {
 
 impl From<DbErr> for RepoError {
     fn from(e: DbErr) -> Self {
-        if let Some(SqlErr::UniqueConstraintViolation(_)) = e.sql_err() {
-            return RepoError::Conflict("unique");
+        match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => return RepoError::Conflict("unique"),
+            // A row another request deleted or still refers to: a conflict with the current
+            // state, never an internal error.
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => return RepoError::Conflict("in_use"),
+            _ => {}
+        }
+        if matches!(e, DbErr::RecordNotUpdated) {
+            // `ActiveModel::update` of a row deleted in the meantime.
+            return RepoError::NotFound;
         }
         RepoError::Db(e)
     }
 }
 
 pub type RepoResult<T> = Result<T, RepoError>;
+
+/// Why a conditional update (`… WHERE id = ? AND version = ?`) changed nothing: the row moved
+/// on (412) or is gone (404).
+pub(crate) fn stale_or_gone(exists: bool) -> RepoError {
+    if exists {
+        RepoError::Conflict("stale_version")
+    } else {
+        RepoError::NotFound
+    }
+}

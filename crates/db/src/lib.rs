@@ -13,12 +13,10 @@ pub mod projects;
 pub mod tasks;
 
 pub use error::RepoError;
-pub use sea_orm::{DatabaseConnection, DbErr};
+pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr};
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseTransaction, Statement, TransactionTrait,
-};
+use sea_orm::{ConnectOptions, Database, Statement, TransactionTrait};
 use std::time::Duration;
 use tandem_migration::{Migrator, MigratorTrait};
 

@@ -12,7 +12,7 @@ use tandem_dto::{MilestoneResponse, ProjectRole, ProjectStatus, TaskStatus};
 use uuid::Uuid;
 
 use crate::entities::{milestones, project_departments, project_members, projects, tasks, users};
-use crate::error::{RepoError, RepoResult};
+use crate::error::{RepoError, RepoResult, stale_or_gone};
 use crate::pagination::finish_page;
 use crate::tasks::count_if;
 
@@ -34,11 +34,12 @@ pub struct NewMilestone {
     pub description: Option<String>,
 }
 
+/// Creates a project with its departments, its creator as administrator and its milestones,
+/// through `txn` (the caller's write transaction).
 pub async fn create_project(
-    db: &impl TransactionTrait,
+    txn: &impl ConnectionTrait,
     p: NewProject,
 ) -> RepoResult<projects::Model> {
-    let txn = crate::begin_write(db).await?;
     let now = Utc::now();
     let project = projects::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -53,21 +54,20 @@ pub async fn create_project(
         updated_at: Set(now),
         version: Set(1),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    set_departments(&txn, project.id, &p.department_ids).await?;
+    set_departments(txn, project.id, &p.department_ids).await?;
     project_members::ActiveModel {
         project_id: Set(project.id),
         user_id: Set(p.created_by),
         role: Set(ProjectRole::Admin.as_str().to_owned()),
         added_at: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     for m in p.milestones {
-        insert_milestone(&txn, project.id, m).await?;
+        insert_milestone(txn, project.id, m).await?;
     }
-    txn.commit().await?;
     Ok(project)
 }
 
@@ -342,13 +342,13 @@ pub struct ProjectChanges {
     pub department_ids: Option<Vec<Uuid>>,
 }
 
-/// Applies changes conditional on the version read (a concurrent change is a conflict).
+/// Applies changes conditional on the version read (a concurrent change is a conflict),
+/// through `txn` (the caller's write transaction).
 pub async fn update_project(
-    db: &impl TransactionTrait,
+    txn: &impl ConnectionTrait,
     p: projects::Model,
     c: ProjectChanges,
 ) -> RepoResult<projects::Model> {
-    let txn = crate::begin_write(db).await?;
     let (id, version) = (p.id, p.version);
     let mut am: projects::ActiveModel = p.into();
     if let Some(v) = c.name {
@@ -375,17 +375,17 @@ pub async fn update_project(
         .set(am)
         .filter(projects::Column::Id.eq(id))
         .filter(projects::Column::Version.eq(version))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if res.rows_affected == 0 {
-        return Err(RepoError::Conflict("stale_version"));
+        return Err(stale_or_gone(
+            projects::Entity::find_by_id(id).one(txn).await?.is_some(),
+        ));
     }
     if let Some(d) = c.department_ids {
-        set_departments(&txn, id, &d).await?;
+        set_departments(txn, id, &d).await?;
     }
-    let out = find_project(&txn, id).await?;
-    txn.commit().await?;
-    Ok(out)
+    find_project(txn, id).await
 }
 
 // ------------------------------------------------------------------------ members
@@ -449,51 +449,38 @@ pub async fn add_member(
     Ok(m)
 }
 
-/// Changes a role, refusing to demote the last administrator (counted inside the transaction
-/// that writes, with the project row locked on PostgreSQL).
+/// Changes a member's role (the caller checked the last-administrator rule in the same
+/// transaction, see [`count_admins`]).
 pub async fn set_member_role(
-    db: &impl TransactionTrait,
-    project_id: Uuid,
-    user_id: Uuid,
+    db: &impl ConnectionTrait,
+    m: project_members::Model,
     role: ProjectRole,
 ) -> RepoResult<project_members::Model> {
-    let txn = crate::begin_write(db).await?;
-    let m = find_member(&txn, project_id, user_id).await?;
-    if m.role == ProjectRole::Admin.as_str()
-        && role != ProjectRole::Admin
-        && count_admins(&txn, project_id).await? <= 1
-    {
-        return Err(RepoError::Conflict("last_admin"));
-    }
     let mut am: project_members::ActiveModel = m.into();
     am.role = Set(role.as_str().to_owned());
-    let out = am.update(&txn).await?;
-    txn.commit().await?;
-    Ok(out)
+    Ok(am.update(db).await?)
 }
 
 pub async fn remove_member(
-    db: &impl TransactionTrait,
+    db: &impl ConnectionTrait,
     project_id: Uuid,
     user_id: Uuid,
 ) -> RepoResult<()> {
-    let txn = crate::begin_write(db).await?;
-    let m = find_member(&txn, project_id, user_id).await?;
-    if m.role == ProjectRole::Admin.as_str() && count_admins(&txn, project_id).await? <= 1 {
-        return Err(RepoError::Conflict("last_admin"));
-    }
-    project_members::Entity::delete_by_id((project_id, user_id))
-        .exec(&txn)
+    let res = project_members::Entity::delete_by_id((project_id, user_id))
+        .exec(db)
         .await?;
-    txn.commit().await?;
+    if res.rows_affected == 0 {
+        return Err(RepoError::NotFound);
+    }
     Ok(())
 }
 
-async fn count_admins(db: &impl ConnectionTrait, project_id: Uuid) -> RepoResult<u64> {
+/// The project's administrators, counted for a change that could remove the last one. On
+/// PostgreSQL the project row is locked first, so two administrators demoting each other at
+/// once run one after the other and the second sees the first's change; SQLite's write
+/// transaction already holds the only writer lock.
+pub async fn count_admins(db: &impl ConnectionTrait, project_id: Uuid) -> RepoResult<u64> {
     use sea_orm::PaginatorTrait;
-    // On PostgreSQL, lock the project row first: two administrators demoting each other at
-    // once then run one after the other and the second sees the first's change. (SQLite has a
-    // single writer; the second commit fails rather than both succeeding.)
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         projects::Entity::find_by_id(project_id)
             .lock_exclusive()
@@ -518,6 +505,7 @@ pub fn milestone_dto(m: &milestones::Model) -> MilestoneResponse {
         description: m.description.clone(),
         created_at: m.created_at,
         updated_at: m.updated_at,
+        version: m.version,
     }
 }
 
@@ -587,7 +575,9 @@ pub async fn update_milestone(
         .exec(db)
         .await?;
     if res.rows_affected == 0 {
-        return Err(RepoError::Conflict("stale_version"));
+        return Err(stale_or_gone(
+            milestones::Entity::find_by_id(id).one(db).await?.is_some(),
+        ));
     }
     find_milestone(db, id).await
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::accounts::escape_like;
 use crate::entities::{task_activity, task_dependencies, task_progress, tasks};
-use crate::error::{RepoError, RepoResult};
+use crate::error::{RepoError, RepoResult, stale_or_gone};
 use crate::pagination::{finish_page, oldest_first};
 
 pub fn priority_rank(p: Priority) -> i16 {
@@ -78,12 +78,12 @@ pub struct NewTask {
     pub created_by: Uuid,
 }
 
-/// Creates a task and its first activity entry.
-pub async fn create_task(db: &impl TransactionTrait, t: NewTask) -> RepoResult<tasks::Model> {
-    let txn = crate::begin_write(db).await?;
+/// Creates a task and its first activity entry, through `txn` (the caller's write
+/// transaction).
+pub async fn create_task(txn: &impl ConnectionTrait, t: NewTask) -> RepoResult<tasks::Model> {
     if let Some(parent) = t.parent_id {
-        lock_project(&txn, t.project_id).await?;
-        check_nesting(&txn, parent, None).await?;
+        lock_project(txn, t.project_id).await?;
+        check_nesting(txn, parent, None).await?;
     }
     let now = Utc::now();
     let task = tasks::ActiveModel {
@@ -109,10 +109,10 @@ pub async fn create_task(db: &impl TransactionTrait, t: NewTask) -> RepoResult<t
         updated_at: Set(now),
         version: Set(1),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     record(
-        &txn,
+        txn,
         task.id,
         Some(t.created_by),
         vec![Change {
@@ -122,7 +122,6 @@ pub async fn create_task(db: &impl TransactionTrait, t: NewTask) -> RepoResult<t
         }],
     )
     .await?;
-    txn.commit().await?;
     Ok(task)
 }
 
@@ -364,15 +363,14 @@ fn show<T: ToString>(v: &Option<T>) -> Option<String> {
 
 /// Applies changes conditional on the version read, recording each changed field.
 pub async fn update_task(
-    db: &impl TransactionTrait,
+    txn: &impl ConnectionTrait,
     t: tasks::Model,
     c: TaskChanges,
     actor: Uuid,
 ) -> RepoResult<tasks::Model> {
-    let txn = crate::begin_write(db).await?;
     if let Some(Some(parent)) = c.parent_id {
-        lock_project(&txn, t.project_id).await?;
-        check_nesting(&txn, parent, Some(t.id)).await?;
+        lock_project(txn, t.project_id).await?;
+        check_nesting(txn, parent, Some(t.id)).await?;
     }
     let (id, version) = (t.id, t.version);
     let mut log = Vec::new();
@@ -397,7 +395,13 @@ pub async fn update_task(
     }
     if let Some(v) = c.assignee_id.filter(|v| *v != t.assignee_id) {
         log.push(Change {
-            field: "assignee_id",
+            // The assignee passing their own task on is a hand-over; anyone else (an
+            // administrator, or an editor giving out unassigned work) assigns.
+            field: if t.assignee_id.is_some() && t.assignee_id == Some(actor) {
+                "handed_over"
+            } else {
+                "assignee_id"
+            },
             old: show(&t.assignee_id),
             new: show(&v),
         });
@@ -483,34 +487,32 @@ pub async fn update_task(
         .set(am)
         .filter(tasks::Column::Id.eq(id))
         .filter(tasks::Column::Version.eq(version))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if res.rows_affected == 0 {
-        return Err(RepoError::Conflict("stale_version"));
+        return Err(stale_or_gone(
+            tasks::Entity::find_by_id(id).one(txn).await?.is_some(),
+        ));
     }
-    record(&txn, id, Some(actor), log).await?;
-    let out = find_task(&txn, id).await?;
-    txn.commit().await?;
+    record(txn, id, Some(actor), log).await?;
+    let out = find_task(txn, id).await?;
     Ok(out)
 }
 
-/// Deletes a task; returns the storage keys of its attachments' files, for the caller to remove
-/// after the commit (the rows go with the task).
 /// Deletes a task with its attachments, which must be exactly `checked_attachments` (the ones
 /// the caller was allowed to remove): one added in the meantime is a conflict, not a loss.
 /// Returns the storage keys of the files to remove.
 pub async fn delete_task(
-    db: &impl TransactionTrait,
+    txn: &impl ConnectionTrait,
     id: Uuid,
     checked_attachments: &[Uuid],
 ) -> RepoResult<Vec<String>> {
-    let txn = crate::begin_write(db).await?;
     let attachment_ids: Vec<Uuid> = crate::entities::attachments::Entity::find()
         .select_only()
         .column(crate::entities::attachments::Column::Id)
         .filter(crate::entities::attachments::Column::TaskId.eq(id))
         .into_tuple::<Uuid>()
-        .all(&txn)
+        .all(txn)
         .await?;
     if attachment_ids
         .iter()
@@ -518,7 +520,7 @@ pub async fn delete_task(
     {
         return Err(RepoError::Conflict("attachments_changed"));
     }
-    let keys = crate::attachments::versions(&txn, &attachment_ids)
+    let keys = crate::attachments::versions(txn, &attachment_ids)
         .await?
         .into_iter()
         .map(|v| v.storage_key)
@@ -527,10 +529,9 @@ pub async fn delete_task(
     tasks::Entity::update_many()
         .col_expr(tasks::Column::ParentId, Expr::value(Option::<Uuid>::None))
         .filter(tasks::Column::ParentId.eq(id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    tasks::Entity::delete_by_id(id).exec(&txn).await?;
-    txn.commit().await?;
+    tasks::Entity::delete_by_id(id).exec(txn).await?;
     Ok(keys)
 }
 
@@ -733,13 +734,12 @@ pub fn progress_dto(p: &task_progress::Model) -> ProgressResponse {
 
 /// Records a progress update and makes its percent the task's.
 pub async fn add_progress(
-    db: &impl TransactionTrait,
+    txn: &impl ConnectionTrait,
     task: &tasks::Model,
     user_id: Uuid,
     percent: i32,
     note: String,
 ) -> RepoResult<task_progress::Model> {
-    let txn = crate::begin_write(db).await?;
     let p = task_progress::ActiveModel {
         id: Set(Uuid::now_v7()),
         task_id: Set(task.id),
@@ -748,7 +748,7 @@ pub async fn add_progress(
         note: Set(note),
         created_at: Set(Utc::now()),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     tasks::Entity::update_many()
         .col_expr(tasks::Column::Progress, Expr::value(percent))
@@ -758,10 +758,10 @@ pub async fn add_progress(
             Expr::col(tasks::Column::Version).add(1),
         )
         .filter(tasks::Column::Id.eq(task.id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     record(
-        &txn,
+        txn,
         task.id,
         Some(user_id),
         vec![Change {
@@ -771,7 +771,6 @@ pub async fn add_progress(
         }],
     )
     .await?;
-    txn.commit().await?;
     Ok(p)
 }
 
@@ -797,7 +796,7 @@ pub enum Named {
 
 pub fn named_by(field: &str) -> Option<Named> {
     match field {
-        "assignee_id" => Some(Named::Person),
+        "assignee_id" | "handed_over" => Some(Named::Person),
         "milestone_id" => Some(Named::Milestone),
         "parent_id" | "dependency_added" | "dependency_removed" => Some(Named::Task),
         _ => None,

@@ -1,5 +1,7 @@
 //! Markdown for task descriptions and comments (T4): rendered with comrak, then sanitized with
-//! ammonia, so what reaches a browser can never run script, whatever was written.
+//! ammonia, so what reaches a browser can never run script, whatever was written. Images from
+//! other sites are not embedded (a remote image is a tracking pixel: it tells its owner who read
+//! the text, and when): they become links to the image, which the reader may choose to open.
 
 use uuid::Uuid;
 
@@ -13,8 +15,49 @@ pub fn render(markdown: &str) -> String {
     options.extension.tasklist = true;
     options.extension.autolink = true;
     options.render.hardbreaks = true;
-    let html = comrak::markdown_to_html(markdown, &options);
+    let arena = comrak::Arena::new();
+    let root = comrak::parse_document(&arena, markdown, &options);
+    unembed_remote_images(root);
+    let mut html = String::new();
+    if comrak::format_html(root, &options, &mut html).is_err() {
+        return String::new();
+    }
     ammonia::clean(&html)
+}
+
+/// Whether an image address points elsewhere than this server (a scheme, or `//host`).
+fn is_remote(url: &str) -> bool {
+    let url = url.trim();
+    url.starts_with("//")
+        || url
+            .split(['/', '?', '#'])
+            .next()
+            .is_some_and(|first| first.contains(':'))
+}
+
+/// Turns images from other sites into links (or, inside a link already, into their alt text).
+fn unembed_remote_images<'a>(root: comrak::Node<'a>) {
+    use comrak::nodes::NodeValue;
+    let remote: Vec<comrak::Node<'a>> = root
+        .descendants()
+        .filter(|n| matches!(&n.data.borrow().value, NodeValue::Image(l) if is_remote(&l.url)))
+        .collect();
+    for node in remote {
+        let in_link = node
+            .ancestors()
+            .skip(1)
+            .any(|a| matches!(a.data.borrow().value, NodeValue::Link(_)));
+        let mut data = node.data.borrow_mut();
+        let link = match &data.value {
+            NodeValue::Image(l) => l.clone(),
+            _ => continue,
+        };
+        data.value = if in_link {
+            NodeValue::Emph
+        } else {
+            NodeValue::Link(link)
+        };
+    }
 }
 
 /// Who `@name` mentions in `text`, among `people` (id, display name). At each `@` the longest
@@ -56,6 +99,29 @@ mod tests {
             assert!(!html.contains("onload"), "{html}");
             assert!(!html.contains("javascript:"), "{html}");
         }
+    }
+
+    #[test]
+    fn remote_images_are_never_embedded() {
+        let html = render("![pixel](https://tracker.example/p.gif) and ![x](//cdn.example/x.png)");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(
+            html.contains("href=\"https://tracker.example/p.gif\""),
+            "{html}"
+        );
+        assert!(html.contains(">pixel</a>"), "{html}");
+        // Inside a link the alt text stays, without a second link.
+        let html = render("[![logo](https://e.example/l.png)](https://e.example)");
+        assert!(!html.contains("<img"), "{html}");
+        assert_eq!(html.matches("<a ").count(), 1, "{html}");
+        // Images of this server are embedded.
+        let html = render("![图](/api/v1/attachments/1)");
+        assert!(
+            html.contains("<img src=\"/api/v1/attachments/1\""),
+            "{html}"
+        );
+        // Raw HTML images are escaped, never rendered.
+        assert!(!render("<img src=https://t.example/p.gif>").contains("<img"));
     }
 
     #[test]

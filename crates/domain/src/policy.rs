@@ -1,4 +1,9 @@
 //! The one authorization policy. Every handler asks it; none decides ad hoc.
+//!
+//! A credential's power is the user's role intersected with the credential's scopes: a session
+//! (JWT) carries every right of its user, a personal access token only the scopes it was given.
+//! So a system administrator's token without the `admin` scope acts exactly like a member's.
+//! The project half lives in [`crate::projects`].
 
 use tandem_dto::{SystemRole, TokenScope};
 use uuid::Uuid;
@@ -12,6 +17,22 @@ pub struct Actor {
     pub scopes: Option<Vec<TokenScope>>,
 }
 
+impl Actor {
+    /// Whether the credential carries `scope` (a session carries all of them).
+    pub fn has_scope(&self, scope: TokenScope) -> bool {
+        match &self.scopes {
+            None => true,
+            Some(s) => s.contains(&scope),
+        }
+    }
+
+    /// Whether this credential may exercise the administrator role: the user is one, and the
+    /// credential is a session or a token with the `admin` scope.
+    pub fn acts_as_admin(&self) -> bool {
+        self.role == SystemRole::Admin && self.has_scope(TokenScope::Admin)
+    }
+}
+
 /// Everything the accounts area lets someone do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -23,7 +44,8 @@ pub enum Action {
     ManageOwnTokens,
     /// Browse the people directory and departments.
     ReadDirectory,
-    /// Approve or reject registrations, change users' role or status.
+    /// Approve or reject registrations, change users' role or status, look at accounts that
+    /// are not active.
     ManageUsers,
     /// Create, change and delete departments.
     ManageDepartments,
@@ -31,6 +53,8 @@ pub enum Action {
     ReadAuditLog,
     /// List one's projects and tasks (what is inside a project is the project policy's call).
     ListProjects,
+    /// List every project, member or not (`GET /projects?scope=all`).
+    ListAllProjects,
     /// Start a new project (any active user).
     CreateProject,
 }
@@ -44,30 +68,33 @@ pub enum Denied {
     /// The token lacks a scope.
     #[error("the access token lacks the `{0}` scope")]
     MissingScope(&'static str),
+    /// A token asked to create a token with a scope it does not have itself.
+    #[error("a token cannot create a token with more scopes than itself")]
+    ScopeEscalation,
 }
 
 impl Denied {
     pub fn code(self) -> &'static str {
         match self {
             Denied::NotAdmin => "not_admin",
-            Denied::MissingScope(_) => "insufficient_scope",
+            Denied::MissingScope(_) | Denied::ScopeEscalation => "insufficient_scope",
         }
     }
 }
 
-fn has_scope(actor: &Actor, scope: TokenScope) -> bool {
-    match &actor.scopes {
-        None => true,
-        Some(s) => s.contains(&scope),
-    }
-}
-
 fn require_scope(actor: &Actor, scope: TokenScope) -> Result<(), Denied> {
-    if has_scope(actor, scope) {
+    if actor.has_scope(scope) {
         Ok(())
     } else {
         Err(Denied::MissingScope(scope.as_str()))
     }
+}
+
+fn require_admin(actor: &Actor) -> Result<(), Denied> {
+    if actor.role != SystemRole::Admin {
+        return Err(Denied::NotAdmin);
+    }
+    require_scope(actor, TokenScope::Admin)
 }
 
 /// Decides whether `actor` may perform `action`.
@@ -81,11 +108,49 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), Denied> {
         // A token must not mint more tokens unless it was explicitly given write rights.
         Action::ManageOwnTokens => require_scope(actor, TokenScope::Write),
         Action::ManageUsers | Action::ManageDepartments | Action::ReadAuditLog => {
-            if actor.role != SystemRole::Admin {
-                return Err(Denied::NotAdmin);
-            }
-            require_scope(actor, TokenScope::Admin)
+            require_admin(actor)
         }
+        Action::ListAllProjects => {
+            require_admin(actor)?;
+            require_scope(actor, TokenScope::Read)
+        }
+    }
+}
+
+/// Whether `actor` may create a personal access token with `requested` scopes: a token never
+/// gets more than the credential that creates it.
+pub fn may_create_token(actor: &Actor, requested: &[TokenScope]) -> Result<(), Denied> {
+    authorize(actor, Action::ManageOwnTokens)?;
+    if requested.iter().all(|s| actor.has_scope(*s)) {
+        Ok(())
+    } else {
+        Err(Denied::ScopeEscalation)
+    }
+}
+
+/// A change to a user's system role or status, as far as the "at least one active
+/// administrator" rule cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdminChange {
+    /// The user is an active administrator now.
+    pub is_active_admin: bool,
+    /// After the change they are still an active administrator.
+    pub stays_active_admin: bool,
+    /// Active administrators now, counted inside the writing transaction.
+    pub active_admins: u64,
+}
+
+/// The change would leave the system without an active administrator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("this is the last active administrator")]
+pub struct LastAdmin;
+
+/// The system always keeps one active administrator: nobody can demote or deactivate the last.
+pub fn keeps_an_admin(c: AdminChange) -> Result<(), LastAdmin> {
+    if c.is_active_admin && !c.stays_active_admin && c.active_admins <= 1 {
+        Err(LastAdmin)
+    } else {
+        Ok(())
     }
 }
 
@@ -106,6 +171,10 @@ mod tests {
         let m = actor(SystemRole::Member, None);
         assert_eq!(authorize(&m, Action::ManageUsers), Err(Denied::NotAdmin));
         assert_eq!(authorize(&m, Action::ReadAuditLog), Err(Denied::NotAdmin));
+        assert_eq!(
+            authorize(&m, Action::ListAllProjects),
+            Err(Denied::NotAdmin)
+        );
         assert!(authorize(&m, Action::ReadDirectory).is_ok());
     }
 
@@ -115,17 +184,28 @@ mod tests {
             SystemRole::Admin,
             Some(vec![TokenScope::Read, TokenScope::Write]),
         );
-        assert_eq!(
-            authorize(&t, Action::ManageDepartments),
-            Err(Denied::MissingScope("admin"))
-        );
+        assert!(!t.acts_as_admin());
+        for a in [
+            Action::ManageDepartments,
+            Action::ManageUsers,
+            Action::ListAllProjects,
+        ] {
+            assert_eq!(authorize(&t, a), Err(Denied::MissingScope("admin")));
+        }
         let t = actor(SystemRole::Admin, Some(vec![TokenScope::Admin]));
+        assert!(t.acts_as_admin());
         assert!(authorize(&t, Action::ManageDepartments).is_ok());
+        // Listing is a read: the admin scope alone does not read.
+        assert_eq!(
+            authorize(&t, Action::ListAllProjects),
+            Err(Denied::MissingScope("read"))
+        );
     }
 
     #[test]
     fn admin_scope_does_not_make_a_member_an_admin() {
         let t = actor(SystemRole::Member, Some(vec![TokenScope::Admin]));
+        assert!(!t.acts_as_admin());
         assert_eq!(authorize(&t, Action::ManageUsers), Err(Denied::NotAdmin));
     }
 
@@ -136,6 +216,56 @@ mod tests {
         assert_eq!(
             authorize(&t, Action::WriteSelf),
             Err(Denied::MissingScope("write"))
+        );
+    }
+
+    #[test]
+    fn tokens_never_mint_broader_tokens() {
+        let session = actor(SystemRole::Member, None);
+        assert!(may_create_token(&session, &[TokenScope::Read, TokenScope::Admin]).is_ok());
+        let rw = actor(
+            SystemRole::Member,
+            Some(vec![TokenScope::Read, TokenScope::Write]),
+        );
+        assert!(may_create_token(&rw, &[TokenScope::Read]).is_ok());
+        assert_eq!(
+            may_create_token(&rw, &[TokenScope::Admin]),
+            Err(Denied::ScopeEscalation)
+        );
+        let read = actor(SystemRole::Member, Some(vec![TokenScope::Read]));
+        assert_eq!(
+            may_create_token(&read, &[TokenScope::Read]),
+            Err(Denied::MissingScope("write"))
+        );
+    }
+
+    #[test]
+    fn the_last_active_administrator_stays() {
+        let demote = |active_admins| {
+            keeps_an_admin(AdminChange {
+                is_active_admin: true,
+                stays_active_admin: false,
+                active_admins,
+            })
+        };
+        assert_eq!(demote(1), Err(LastAdmin));
+        assert_eq!(demote(2), Ok(()));
+        // Members come and go freely; an admin keeping the role is no loss.
+        assert!(
+            keeps_an_admin(AdminChange {
+                is_active_admin: false,
+                stays_active_admin: false,
+                active_admins: 1
+            })
+            .is_ok()
+        );
+        assert!(
+            keeps_an_admin(AdminChange {
+                is_active_admin: true,
+                stays_active_admin: true,
+                active_admins: 1
+            })
+            .is_ok()
         );
     }
 }

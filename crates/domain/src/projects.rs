@@ -3,9 +3,11 @@
 //! Every project action is decided here from (system role, project role, the object's state):
 //! non-members see nothing (404), viewers read, editors work on tasks, project administrators
 //! also manage members and settings; system administrators act as administrators of every
-//! project. Archived projects are read-only until restored.
+//! project — with a credential that carries the administrator role (a session, or a token with
+//! the `admin` scope). Token scopes bind on top of every role. Archived projects are read-only
+//! until restored.
 
-use tandem_dto::{ProjectRole, SystemRole, TaskStatus, TokenScope};
+use tandem_dto::{ProjectRole, TaskStatus, TokenScope};
 
 use crate::policy::Actor;
 
@@ -16,6 +18,16 @@ pub enum ProjectAction {
     View,
     /// Create or change tasks, dependencies, comments.
     EditTasks,
+    /// Change who a task is assigned to. An unassigned task may be given to anyone by any
+    /// editor; once a task is someone's, only they (handing it over) or a project administrator
+    /// may reassign or unassign it — otherwise "only the assignee" (progress, assignee-only
+    /// attachments, protected deletes) would mean "anyone who first assigns it to themselves".
+    ReassignTask {
+        /// The task has an assignee now.
+        assigned: bool,
+        /// The caller is that assignee.
+        is_assignee: bool,
+    },
     /// Post a progress update on a task; allowed to its assignee and to administrators.
     PostProgress {
         is_assignee: bool,
@@ -33,11 +45,17 @@ pub enum ProjectAction {
         restricted: bool,
         listed: bool,
     },
-    /// Upload a new version, change permissions or delete an attachment; `assignee_only` ones
-    /// only by the task's assignee and administrators.
+    /// Upload a new version or delete an attachment; `assignee_only` ones only by the task's
+    /// assignee and administrators.
     EditAttachment {
         assignee_only: bool,
         is_assignee: bool,
+    },
+    /// Change who may see (`viewers`) or edit (`permission`) an attachment: a management
+    /// action, for its uploader and project administrators only — a listed editor must not be
+    /// able to open a restricted file to everyone.
+    ManageAttachment {
+        is_uploader: bool,
     },
     /// Delete a task. Its attachments go with it, so a task holding attachments the caller
     /// could not remove on their own (assignee-only, or hidden from them) takes a project
@@ -71,6 +89,9 @@ pub enum ProjectDenied {
     /// The task holds attachments only their assignee or an administrator may remove (403).
     #[error("the task holds attachments only its assignee or a project administrator may remove")]
     ProtectedAttachments,
+    /// The task is someone's: only they or a project administrator may reassign it (403).
+    #[error("only the current assignee or a project administrator may reassign this task")]
+    Reassign,
 }
 
 impl ProjectDenied {
@@ -81,18 +102,31 @@ impl ProjectDenied {
             ProjectDenied::MissingScope(_) => "insufficient_scope",
             ProjectDenied::Archived => "project_archived",
             ProjectDenied::ProtectedAttachments => "attachments_protected",
+            ProjectDenied::Reassign => "reassign_not_allowed",
         }
     }
 }
 
-/// The role the caller effectively has: their membership, or administrator for a system
-/// administrator.
+/// The role the caller's credential effectively has: their membership, or administrator for a
+/// system administrator whose credential carries that power (a session, or a token with the
+/// `admin` scope — see [`Actor::acts_as_admin`]).
 pub fn effective_role(actor: &Actor, membership: Option<ProjectRole>) -> Option<ProjectRole> {
-    if actor.role == SystemRole::Admin {
+    if actor.acts_as_admin() {
         Some(ProjectRole::Admin)
     } else {
         membership
     }
+}
+
+/// Whether the caller sees a project at all (lists that mention objects of several projects
+/// use it to decide what to name).
+pub fn may_see_project(actor: &Actor, membership: Option<ProjectRole>) -> bool {
+    authorize_project(actor, membership, false, ProjectAction::View).is_ok()
+}
+
+/// Whether the caller sees every project, member or not (live events of all projects).
+pub fn sees_every_project(actor: &Actor) -> bool {
+    may_see_project(actor, None)
 }
 
 /// Decides whether `actor`, with `membership` in a project that is `archived` or not, may do
@@ -106,9 +140,12 @@ pub fn authorize_project(
     let Some(role) = effective_role(actor, membership) else {
         return Err(ProjectDenied::NotVisible);
     };
-    let scope = |s: TokenScope| match &actor.scopes {
-        Some(scopes) if !scopes.contains(&s) => Err(ProjectDenied::MissingScope(s.as_str())),
-        _ => Ok(()),
+    let scope = |s: TokenScope| {
+        if actor.has_scope(s) {
+            Ok(())
+        } else {
+            Err(ProjectDenied::MissingScope(s.as_str()))
+        }
     };
     let is_admin = role == ProjectRole::Admin;
     match action {
@@ -125,24 +162,35 @@ pub fn authorize_project(
         _ => {}
     }
     scope(TokenScope::Write)?;
+    let editor = role != ProjectRole::Viewer;
     let allowed = match action {
         ProjectAction::View | ProjectAction::ViewAttachment { .. } => true,
-        ProjectAction::EditTasks => role != ProjectRole::Viewer,
-        ProjectAction::PostProgress { is_assignee } => {
-            is_admin || (is_assignee && role != ProjectRole::Viewer)
+        ProjectAction::EditTasks => editor,
+        ProjectAction::ReassignTask {
+            assigned,
+            is_assignee,
+        } => {
+            if !editor {
+                false
+            } else if archived || is_admin || !assigned || is_assignee {
+                // Archived: the archive is the reason (409 below).
+                true
+            } else {
+                return Err(ProjectDenied::Reassign);
+            }
         }
-        ProjectAction::EditComment { is_author } => is_author && role != ProjectRole::Viewer,
-        ProjectAction::DeleteComment { is_author } => {
-            is_admin || (is_author && role != ProjectRole::Viewer)
-        }
+        ProjectAction::PostProgress { is_assignee } => is_admin || (is_assignee && editor),
+        ProjectAction::EditComment { is_author } => is_author && editor,
+        ProjectAction::DeleteComment { is_author } => is_admin || (is_author && editor),
         ProjectAction::EditAttachment {
             assignee_only,
             is_assignee,
-        } => role != ProjectRole::Viewer && (!assignee_only || is_assignee || is_admin),
+        } => editor && (!assignee_only || is_assignee || is_admin),
+        ProjectAction::ManageAttachment { is_uploader } => is_admin || (is_uploader && editor),
         ProjectAction::DeleteTask {
             protected_attachments,
         } => {
-            if role == ProjectRole::Viewer {
+            if !editor {
                 false
             } else if archived {
                 // Read-only project: that, not the attachments, is why (409 below).
@@ -164,6 +212,50 @@ pub fn authorize_project(
         return Err(ProjectDenied::Archived);
     }
     Ok(())
+}
+
+/// Which fields a project change touches, as far as the policy cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ProjectUpdate {
+    /// `status: active` is asked for.
+    pub activates: bool,
+    /// Any other field (name, goal, dates, departments, time zone, `status: archived`).
+    pub changes_settings: bool,
+}
+
+/// The action a project change needs: restoring an archived project is its own action (the one
+/// write an archived project accepts), and only when nothing else changes with it.
+pub fn update_action(u: ProjectUpdate) -> ProjectAction {
+    if u.activates && !u.changes_settings {
+        ProjectAction::Restore
+    } else {
+        ProjectAction::ManageProject
+    }
+}
+
+/// A membership change, as far as the "a project keeps an administrator" rule cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemberChange {
+    /// The member is an administrator of the project now.
+    pub is_admin: bool,
+    /// After the change they still are (false for a removal or a demotion).
+    pub stays_admin: bool,
+    /// Administrators of the project now, counted inside the writing transaction.
+    pub admins: u64,
+}
+
+/// The change would leave the project without an administrator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a project keeps at least one administrator")]
+pub struct LastProjectAdmin;
+
+/// A project always keeps one administrator.
+pub fn keeps_a_project_admin(c: MemberChange) -> Result<(), LastProjectAdmin> {
+    if c.is_admin && !c.stays_admin && c.admins <= 1 {
+        Err(LastProjectAdmin)
+    } else {
+        Ok(())
+    }
 }
 
 /// Why a status change was refused.
@@ -202,6 +294,7 @@ pub fn check_transition(from: TaskStatus, to: TaskStatus) -> Result<(), InvalidT
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tandem_dto::SystemRole;
     use uuid::Uuid;
 
     fn actor(role: SystemRole, scopes: Option<Vec<TokenScope>>) -> Actor {
@@ -365,6 +458,129 @@ mod tests {
             authorize_project(&t, admin, false, ProjectAction::EditTasks),
             Err(ProjectDenied::MissingScope("write"))
         );
+    }
+
+    #[test]
+    fn an_administrators_token_without_the_admin_scope_is_a_member() {
+        let rw = actor(
+            SystemRole::Admin,
+            Some(vec![TokenScope::Read, TokenScope::Write]),
+        );
+        assert!(!sees_every_project(&rw));
+        // Not a member: nothing exists.
+        assert_eq!(
+            authorize_project(&rw, None, false, ProjectAction::View),
+            Err(ProjectDenied::NotVisible)
+        );
+        // A member: exactly the membership's rights.
+        assert_eq!(
+            authorize_project(
+                &rw,
+                Some(ProjectRole::Viewer),
+                false,
+                ProjectAction::EditTasks
+            ),
+            Err(ProjectDenied::Role)
+        );
+        let hidden = ProjectAction::ViewAttachment {
+            restricted: true,
+            listed: false,
+        };
+        assert_eq!(
+            authorize_project(&rw, Some(ProjectRole::Editor), false, hidden),
+            Err(ProjectDenied::NotVisible)
+        );
+        let full = actor(
+            SystemRole::Admin,
+            Some(vec![TokenScope::Read, TokenScope::Write, TokenScope::Admin]),
+        );
+        assert!(sees_every_project(&full));
+        assert!(authorize_project(&full, None, false, ProjectAction::ManageMembers).is_ok());
+        // The admin scope does not read or write by itself.
+        let admin_only = actor(SystemRole::Admin, Some(vec![TokenScope::Admin]));
+        assert!(!sees_every_project(&admin_only));
+    }
+
+    #[test]
+    fn only_the_assignee_or_an_administrator_reassigns_an_assigned_task() {
+        let m = actor(SystemRole::Member, None);
+        let reassign = |role, assigned, is_assignee| {
+            authorize_project(
+                &m,
+                Some(role),
+                false,
+                ProjectAction::ReassignTask {
+                    assigned,
+                    is_assignee,
+                },
+            )
+        };
+        // Unassigned work can be given out by any editor.
+        assert_eq!(reassign(ProjectRole::Editor, false, false), Ok(()));
+        // The assignee hands over.
+        assert_eq!(reassign(ProjectRole::Editor, true, true), Ok(()));
+        // Someone else's task: not by taking it.
+        assert_eq!(
+            reassign(ProjectRole::Editor, true, false),
+            Err(ProjectDenied::Reassign)
+        );
+        assert_eq!(reassign(ProjectRole::Admin, true, false), Ok(()));
+        assert_eq!(
+            reassign(ProjectRole::Viewer, false, false),
+            Err(ProjectDenied::Role)
+        );
+    }
+
+    #[test]
+    fn who_sees_an_attachment_is_managed_by_its_uploader_and_administrators() {
+        let m = actor(SystemRole::Member, None);
+        let manage = |role, is_uploader| {
+            authorize_project(
+                &m,
+                Some(role),
+                false,
+                ProjectAction::ManageAttachment { is_uploader },
+            )
+        };
+        assert_eq!(manage(ProjectRole::Editor, true), Ok(()));
+        assert_eq!(manage(ProjectRole::Editor, false), Err(ProjectDenied::Role));
+        assert_eq!(manage(ProjectRole::Admin, false), Ok(()));
+        assert_eq!(manage(ProjectRole::Viewer, true), Err(ProjectDenied::Role));
+    }
+
+    #[test]
+    fn restoring_is_its_own_action_only_when_alone() {
+        let restore = ProjectUpdate {
+            activates: true,
+            changes_settings: false,
+        };
+        assert_eq!(update_action(restore), ProjectAction::Restore);
+        assert_eq!(
+            update_action(ProjectUpdate {
+                activates: true,
+                changes_settings: true
+            }),
+            ProjectAction::ManageProject
+        );
+        assert_eq!(
+            update_action(ProjectUpdate::default()),
+            ProjectAction::ManageProject
+        );
+    }
+
+    #[test]
+    fn a_project_keeps_an_administrator() {
+        let change = |is_admin, stays_admin, admins| {
+            keeps_a_project_admin(MemberChange {
+                is_admin,
+                stays_admin,
+                admins,
+            })
+        };
+        assert_eq!(change(true, false, 1), Err(LastProjectAdmin));
+        assert_eq!(change(true, false, 2), Ok(()));
+        assert_eq!(change(false, false, 1), Ok(()));
+        assert_eq!(change(true, true, 1), Ok(()));
     }
 
     #[test]

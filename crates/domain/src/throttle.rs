@@ -43,6 +43,18 @@ impl Throttle {
         (until > now).then(|| until - now)
     }
 
+    /// Counts an attempt *before* its outcome is known (before the password is hashed), so
+    /// parallel guesses cannot all slip under the limit: `Err(wait)` when the key is locked;
+    /// otherwise the attempt counts as a failure until [`Throttle::succeed`] forgets the key,
+    /// and the attempt that reaches the limit locks the key for the ones after it.
+    pub fn attempt(&mut self, key: &str, now: Instant) -> Result<(), Duration> {
+        if let Some(wait) = self.locked_for(key, now) {
+            return Err(wait);
+        }
+        self.fail(key, now);
+        Ok(())
+    }
+
     /// Records a failure; returns the lockout when this failure triggered one.
     pub fn fail(&mut self, key: &str, now: Instant) -> Option<Duration> {
         // Keep memory bounded: an attacker spraying keys must not grow the map forever.
@@ -71,6 +83,21 @@ impl Throttle {
             return Some(limits.lockout);
         }
         None
+    }
+
+    /// Takes back one counted attempt (it never reached the check, or it was right and must
+    /// not count against a shared key such as an address).
+    pub fn forgive(&mut self, key: &str) {
+        let max = self.limits.max_failures;
+        if let Some(e) = self.entries.get_mut(key) {
+            e.failures = e.failures.saturating_sub(1);
+            if e.failures < max {
+                e.locked_until = None;
+            }
+            if e.failures == 0 {
+                self.entries.remove(key);
+            }
+        }
     }
 
     /// Forgets a key after a success.
@@ -110,6 +137,24 @@ mod tests {
             t.fail("a", now);
         }
         assert!(t.locked_for("a", now + Duration::from_secs(31)).is_none());
+    }
+
+    #[test]
+    fn attempts_count_before_their_outcome() {
+        let mut t = Throttle::new(limits());
+        let now = Instant::now();
+        // Three guesses in flight at once: all counted, the fourth waits.
+        assert!(t.attempt("a", now).is_ok());
+        assert!(t.attempt("a", now).is_ok());
+        assert!(t.attempt("a", now).is_ok());
+        assert_eq!(t.attempt("a", now), Err(Duration::from_secs(30)));
+        // One never reached the check: it does not count.
+        t.forgive("a");
+        assert!(t.attempt("a", now).is_ok());
+        assert!(t.attempt("a", now).is_err());
+        // One of them was right: the key is forgotten.
+        t.succeed("a");
+        assert!(t.attempt("a", now).is_ok());
     }
 
     #[test]

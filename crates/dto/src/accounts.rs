@@ -111,7 +111,7 @@ pub struct RegisterRequest {
     #[serde(default)]
     #[cfg_attr(
         feature = "openapi",
-        schema(min_length = 1, max_length = 64, pattern = r"\S")
+        schema(min_length = 1, max_length = 64, pattern = r"^[^@]*[^@\s][^@]*$")
     )]
     pub employee_id: Option<String>,
     /// Display name.
@@ -153,6 +153,14 @@ pub struct LoginRequest {
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 256)))]
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 256))]
     pub password: String,
+    /// The `device_token` of an earlier successful login to this account from this device or
+    /// script. A known device is not locked out by failed logins from elsewhere (someone
+    /// guessing the password, or many failures from the same company proxy); it has a failure
+    /// count of its own.
+    #[cfg_attr(feature = "validate", validate(length(max = 200)))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<String>,
 }
 
 /// Exchange a refresh token for a new pair.
@@ -197,6 +205,10 @@ pub struct TokenPairResponse {
     pub expires_in: i64,
     /// The logged-in user.
     pub user: UserResponse,
+    /// From a login: keep it and send it as `device_token` at the next login to this account
+    /// (see `LoginRequest`). Absent from refreshes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<String>,
 }
 
 /// A user as others see it.
@@ -220,6 +232,8 @@ pub struct UserResponse {
     pub has_avatar: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Increases with every change (the `ETag` is this number in quotes).
+    pub version: i64,
 }
 
 /// A4: change one's own profile. Absent fields are left alone; `null` clears optional ones.
@@ -303,6 +317,8 @@ pub struct QuickReplyResponse {
     pub body: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Increases with every change (the `ETag` is this number in quotes).
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -398,6 +414,8 @@ pub struct DepartmentResponse {
     pub parent_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Increases with every change (the `ETag` is this number in quotes).
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

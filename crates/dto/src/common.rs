@@ -20,6 +20,10 @@ pub struct Problem {
     /// Field-level validation errors (422 only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Problem-specific facts, e.g. for `department_in_use` what still refers to the
+    /// department (`{"members": 0, "children": 0, "projects": [ids], "projects_total": 1}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<serde_json::Value>,
 }
 
 /// One invalid field of a request.

@@ -38,7 +38,8 @@ pub enum WsServerFrame {
 }
 
 /// Event kinds and their `data`:
-/// `task.created`, `task.updated` — a `TaskResponse`; `task.deleted` — `TaskDeletedEvent`;
+/// `task.created`, `task.updated` — a `TaskEvent` (a task without its description, with its
+/// `version`); `task.deleted` — `TaskDeletedEvent`;
 /// `comment.created` — a `CommentResponse`; `progress.created` — a `ProgressResponse`;
 /// `attachment.created` — `AttachmentCreatedEvent`; `member.added`, `member.removed` —
 /// `MemberEvent`; `notification.created` — a `NotificationResponse` (to its recipient only).

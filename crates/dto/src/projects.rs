@@ -171,6 +171,8 @@ pub struct ProjectResponse {
     pub next_milestone: Option<MilestoneResponse>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Increases with every change (the `ETag` is this number in quotes).
+    pub version: i64,
 }
 
 /// P1: a milestone.
@@ -224,6 +226,8 @@ pub struct MilestoneResponse {
     pub description: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Increases with every change (the `ETag` is this number in quotes).
+    pub version: i64,
 }
 
 /// P2: add a member.

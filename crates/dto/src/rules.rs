@@ -40,6 +40,12 @@ pub fn max_len(field: &str, value: &str, max: usize) -> Option<FieldError> {
     })
 }
 
+/// Employee IDs never contain `@`: a login with an `@` is an e-mail address, anything else an
+/// employee ID, so one user's employee ID can never be another user's e-mail.
+pub fn employee_id_ok(id: &str) -> bool {
+    !id.contains('@')
+}
+
 /// Phone numbers: digits, spaces and `+ - ( )`.
 pub fn phone_ok(p: &str) -> bool {
     p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
@@ -92,7 +98,15 @@ pub fn register(r: &RegisterRequest) -> Vec<FieldError> {
         _ => {}
     }
     if let Some(id) = employee_id {
-        out.extend(max_len("employee_id", id, EMPLOYEE_ID_MAX));
+        match max_len("employee_id", id, EMPLOYEE_ID_MAX) {
+            Some(e) => out.push(e),
+            None if !employee_id_ok(id) => out.push(FieldError::new(
+                "employee_id",
+                "format",
+                "an employee ID cannot contain @",
+            )),
+            None => {}
+        }
     }
     if email.is_none() && employee_id.is_none() {
         out.push(FieldError::new(
@@ -154,6 +168,17 @@ mod tests {
 
     fn fields(errors: &[FieldError]) -> Vec<&str> {
         errors.iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[test]
+    fn employee_ids_never_look_like_e_mails() {
+        let r = register(&req(None, Some("li@lei"), "0123456789"));
+        assert_eq!(r.len(), 1);
+        assert_eq!(
+            (r[0].field.as_str(), r[0].code.as_str()),
+            ("employee_id", "format")
+        );
+        assert!(register(&req(None, Some("E-1001"), "0123456789")).is_empty());
     }
 
     #[test]

@@ -138,6 +138,66 @@ pub struct TaskResponse {
     pub created_by: Uuid,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Increases with every change (the `ETag` is this number in quotes): of two copies of a
+    /// task, the one with the higher version is the newer.
+    pub version: i64,
+}
+
+/// A task as live events carry it (`task.created`, `task.updated`): every field of
+/// `TaskResponse` except the description, which can be long (fetch `GET /tasks/{id}` when
+/// `version` is newer than the copy you hold and you show the description).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaskEvent {
+    pub id: Uuid,
+    pub project_id: Uuid,
+    pub title: String,
+    pub assignee_id: Option<Uuid>,
+    pub priority: Priority,
+    pub status: TaskStatus,
+    pub start_date: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+    pub milestone_id: Option<Uuid>,
+    pub parent_id: Option<Uuid>,
+    pub estimate_hours: Option<f64>,
+    pub progress: i32,
+    pub overdue: bool,
+    pub blocked: bool,
+    pub subtasks_total: i64,
+    pub subtasks_done: i64,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Discard an event whose version is not newer than the copy you hold: events of one task
+    /// can arrive after a newer read.
+    pub version: i64,
+}
+
+impl From<&TaskResponse> for TaskEvent {
+    fn from(t: &TaskResponse) -> Self {
+        Self {
+            id: t.id,
+            project_id: t.project_id,
+            title: t.title.clone(),
+            assignee_id: t.assignee_id,
+            priority: t.priority,
+            status: t.status,
+            start_date: t.start_date,
+            due_date: t.due_date,
+            milestone_id: t.milestone_id,
+            parent_id: t.parent_id,
+            estimate_hours: t.estimate_hours,
+            progress: t.progress,
+            overdue: t.overdue,
+            blocked: t.blocked,
+            subtasks_total: t.subtasks_total,
+            subtasks_done: t.subtasks_done,
+            created_by: t.created_by,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            version: t.version,
+        }
+    }
 }
 
 /// T3: a progress update by the assignee or a project administrator.
@@ -246,6 +306,8 @@ pub struct CommentResponse {
     pub edited: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Increases with every change (the `ETag` is this number in quotes).
+    pub version: i64,
 }
 
 /// Markdown to preview.
@@ -308,11 +370,16 @@ pub struct AttachmentResponse {
     pub size: i64,
     pub sha256: String,
     pub content_type: String,
-    /// The caller may upload new versions, change permissions or delete it.
+    /// The caller may upload new versions or delete it.
     pub can_edit: bool,
+    /// The caller may change who sees it (`viewers`) or edits it (`permission`): its uploader
+    /// and project administrators.
+    pub can_manage: bool,
     pub created_by: Uuid,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Increases with every change (the `ETag` is this number in quotes).
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -19,6 +19,7 @@ struct FileConfig {
     smtp_url: Option<String>,
     max_upload_mb: Option<u64>,
     read_cache: Option<bool>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 /// The resolved configuration.
@@ -38,6 +39,8 @@ pub struct Config {
     pub max_upload_mb: u64,
     /// The in-process read cache (SQLite only), default on.
     pub read_cache: bool,
+    /// Reverse proxies (CIDRs) whose `X-Forwarded-For` / `Forwarded` name the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl std::fmt::Debug for Config {
@@ -50,6 +53,7 @@ impl std::fmt::Debug for Config {
             .field("admin_email", &self.admin_email)
             .field("web_dir", &self.web_dir)
             .field("smtp", &self.smtp_url.as_deref().map(redact_url))
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish_non_exhaustive()
     }
 }
@@ -152,6 +156,14 @@ impl Config {
                     )));
                 }
             },
+            trusted_proxies: parse_proxies(
+                pick(
+                    "TANDEM_TRUSTED_PROXIES",
+                    fc.trusted_proxies.map(|v| v.join(",")),
+                )
+                .as_deref()
+                .unwrap_or_default(),
+            )?,
         };
         if cfg.bind.parse::<std::net::SocketAddr>().is_err() {
             return Err(ConfigError::Invalid(format!(
@@ -192,6 +204,24 @@ impl Config {
             )
         })
     }
+}
+
+/// `TANDEM_TRUSTED_PROXIES`: comma- or space-separated CIDRs or single addresses, e.g.
+/// `10.0.0.0/8, 127.0.0.1`.
+fn parse_proxies(v: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    v.split([',', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    ConfigError::Invalid(format!(
+                        "TANDEM_TRUSTED_PROXIES must list addresses or CIDRs such as 10.0.0.0/8 (got {s:?})"
+                    ))
+                })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -236,6 +266,27 @@ mod tests {
             .err()
             .unwrap();
         assert!(e.to_string().contains("TANDEM_ADMIN_PASSWORD"));
+    }
+
+    #[test]
+    fn trusted_proxies_are_cidrs_or_addresses() {
+        let c = Config::load(
+            None,
+            env(&[("TANDEM_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1 ::1")]),
+        )
+        .unwrap();
+        assert_eq!(c.trusted_proxies.len(), 3);
+        assert!(c.trusted_proxies[1].contains(&"127.0.0.1".parse::<std::net::IpAddr>().unwrap()));
+        assert!(
+            Config::load(None, env(&[]))
+                .unwrap()
+                .trusted_proxies
+                .is_empty()
+        );
+        let e = Config::load(None, env(&[("TANDEM_TRUSTED_PROXIES", "proxy.local")]))
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("TANDEM_TRUSTED_PROXIES"));
     }
 
     #[test]

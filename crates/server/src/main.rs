@@ -207,6 +207,7 @@ async fn serve(cfg: Config) -> Result<(), String> {
     api.files_dir = cfg.data_dir.join("files");
     api.max_upload_bytes = cfg.max_upload_mb * 1024 * 1024;
     api.read_cache = cfg.read_cache;
+    api.trusted_proxies = cfg.trusted_proxies.clone();
     let state = AppState::new(db, api).await?;
     let listener = std::net::TcpListener::bind(&cfg.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.bind))?;
@@ -238,7 +239,8 @@ async fn ensure_admin(db: &tandem_db::DatabaseConnection, cfg: &Config) -> Resul
     match (&cfg.admin_email, &cfg.admin_password) {
         (Some(email), Some(password)) => {
             let email_norm = tandem_domain::normalize_email(email);
-            if let Some(existing) = accounts::find_user_by_login(db, &email_norm)
+            // By e-mail only: an employee ID can never name the account to promote.
+            if let Some(existing) = accounts::find_user_by_email(db, &email_norm)
                 .await
                 .map_err(|e| e.to_string())?
             {

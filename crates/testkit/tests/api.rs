@@ -427,6 +427,9 @@ async fn logout_revokes_the_refresh_token() {
 #[tokio::test]
 async fn repeated_failures_are_throttled_with_retry_after() {
     let app = spawn_app().await;
+    // The administrator logged in from this device before.
+    let known = app.login_ok(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let device = known.device_token.clone().expect("a device token");
     for _ in 0..4 {
         let r = app.login(ADMIN_EMAIL, "wrong-password").await;
         assert_eq!(r.status(), 401);
@@ -440,16 +443,24 @@ async fn repeated_failures_are_throttled_with_retry_after() {
         .parse()
         .unwrap();
     assert!(retry > 0);
-    // Even the right password waits now.
-    let r = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    assert_eq!(r.status(), 429);
+    // Even the right password waits now, by whichever identifier of the account.
+    assert_eq!(app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.status(), 429);
+    assert_eq!(app.login("A0001", ADMIN_PASSWORD).await.status(), 429);
+    // …except on the device that logged in before: someone else's guessing does not lock it.
+    let r = app
+        .post(
+            "/auth/login",
+            None,
+            json!({ "login": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "device_token": device }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let admin: Value = r.json().await.unwrap();
     // Failures were audited, without the password.
-    let admin = app.login_ok("A0001", ADMIN_PASSWORD).await;
-    let _ = admin; // employee id is a different account key, so it is not locked
     let log = body(
         app.get(
             "/admin/audit-log?action=auth.login_failed",
-            &app.login_ok("A0001", ADMIN_PASSWORD).await.access_token,
+            admin["access_token"].as_str().unwrap(),
         )
         .await,
     )
@@ -1393,16 +1404,21 @@ async fn the_typed_client_walks_the_whole_account_journey() {
         .unwrap();
     assert_eq!(me.name, "王芳");
     let pair2 = app.client.refresh(&pair.refresh_token).await.unwrap();
-    app.client.logout(&pair2.refresh_token).await.unwrap();
-    let err = app.client.refresh(&pair2.refresh_token).await.unwrap_err();
-    assert_eq!(err.code(), Some("invalid_refresh_token"));
     let notes = app
         .client
-        .with_token(&pair.access_token)
+        .with_token(&pair2.access_token)
         .notifications()
         .await
         .unwrap();
     assert_eq!(notes.items[0].kind, "account.approved");
+    app.client.logout(&pair2.refresh_token).await.unwrap();
+    let err = app.client.refresh(&pair2.refresh_token).await.unwrap_err();
+    assert_eq!(err.code(), Some("invalid_refresh_token"));
+    // Logging out ends the session's access tokens too, not 15 minutes later.
+    for token in [&pair.access_token, &pair2.access_token] {
+        let err = app.client.with_token(token).me().await.unwrap_err();
+        assert_eq!(err.code(), Some("session_ended"));
+    }
 }
 
 /// Every operation the spec marks as secured refuses a missing or bad token, and every

@@ -136,6 +136,7 @@ async fn check(resp: Response) -> Result<Response, ApiError> {
             detail: None,
             code: None,
             errors: Vec::new(),
+            context: None,
         }),
     ))
 }
@@ -346,17 +347,26 @@ pub fn enc(v: &str) -> String {
 }
 
 /// Signs in and stores the session.
+/// Logs in, presenting this browser's device token for the account when it has one, and
+/// keeping the new one.
 pub async fn login(req: &LoginRequest) -> Result<UserResponse, ApiError> {
+    let mut req = req.clone();
+    if req.device_token.is_none() {
+        req.device_token = session::device_token(&req.login);
+    }
     let resp = send_once(
         Method::Post,
         &format!("{BASE}/auth/login"),
-        &json_body(req)?,
+        &json_body(&req)?,
         None,
         None,
     )
     .await?;
     let pair: TokenPairResponse = decode(check(resp).await?).await?;
     session::store(&session::Session::from_pair(&pair));
+    if let Some(t) = &pair.device_token {
+        session::remember_device(&req.login, t);
+    }
     Ok(pair.user)
 }
 
@@ -464,6 +474,7 @@ pub async fn upload<T: DeserializeOwned>(
                 detail: None,
                 code: None,
                 errors: Vec::new(),
+                context: None,
             }),
         ));
     }

@@ -58,6 +58,45 @@ pub fn clear() {
     }
 }
 
+const DEVICES_KEY: &str = "tandem.devices";
+/// Accounts whose device tokens a browser keeps (shared computers see a few people log in).
+const DEVICES_KEPT: usize = 8;
+
+/// Device tokens this browser received, by the login typed (lower-cased): presented at the next
+/// login to the same account, they keep this browser out of lockouts caused by failed logins
+/// elsewhere (see `LoginRequest::device_token`). They grant nothing without the password.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Devices(Vec<(String, String)>);
+
+fn devices() -> Devices {
+    storage()
+        .and_then(|st| st.get_item(DEVICES_KEY).ok().flatten())
+        .and_then(|raw| serde_json::from_str(&raw).ok())
+        .unwrap_or_default()
+}
+
+/// The device token stored for `login`, if any.
+pub fn device_token(login: &str) -> Option<String> {
+    let key = login.trim().to_lowercase();
+    devices()
+        .0
+        .into_iter()
+        .find(|(l, _)| *l == key)
+        .map(|(_, t)| t)
+}
+
+/// Remembers the device token a login to `login` returned (the newest first).
+pub fn remember_device(login: &str, token: &str) {
+    let key = login.trim().to_lowercase();
+    let mut d = devices();
+    d.0.retain(|(l, _)| *l != key);
+    d.0.insert(0, (key, token.to_owned()));
+    d.0.truncate(DEVICES_KEPT);
+    if let (Some(st), Ok(raw)) = (storage(), serde_json::to_string(&d)) {
+        let _ = st.set_item(DEVICES_KEY, &raw);
+    }
+}
+
 thread_local! {
     // Refresh tokens are single-use and reuse revokes the whole family, so concurrent requests
     // that all see an expired token must not each refresh: they queue here and the later ones

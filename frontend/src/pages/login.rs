@@ -76,6 +76,7 @@ pub fn LoginPage() -> impl IntoView {
             let req = LoginRequest {
                 login: login.get_untracked().trim().to_owned(),
                 password: password.get_untracked(),
+                device_token: None,
             };
             match api::login(&req).await {
                 Ok(user) => {

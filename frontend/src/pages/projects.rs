@@ -110,7 +110,7 @@ pub fn ProjectCenterPage() -> impl IntoView {
                                 </div>
                                 <p class="muted small">{depts}</p>
                                 <div class="progress-bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=pct>
-                                    <span style=format!("width:{pct}%")></span>
+                                    <span style:width=format!("{pct}%")></span>
                                 </div>
                                 <p class="small">
                                     {move || i.t().tasks_done_of} ": " {p.tasks_done} "/" {p.tasks_total}

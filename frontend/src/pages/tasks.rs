@@ -551,6 +551,7 @@ pub fn TaskPage() -> impl IntoView {
                     detail: None,
                     code: None,
                     errors: Vec::new(),
+                    context: None,
                 })),
             }
         }
@@ -844,7 +845,7 @@ fn Progress(
         <section class="card">
             <h2>{move || i.t().progress} " " <span class="muted">{task.progress} "%"</span></h2>
             <div class="progress-bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=task.progress>
-                <span style=format!("width:{}%", task.progress)></span>
+                <span style:width=format!("{}%", task.progress)></span>
             </div>
             <Show when=move || can_post.get()>
                 <form on:submit=post>
@@ -1327,7 +1328,7 @@ pub fn Attachments(
             {move || progress.get().map(|p| view! {
                 <div class="progress-bar" role="progressbar" aria-label=move || i.t().uploading
                     aria-valuemin="0" aria-valuemax="100" aria-valuenow=(p * 100.0) as i32>
-                    <span style=format!("width:{}%", (p * 100.0) as i32)></span>
+                    <span style:width=format!("{}%", (p * 100.0) as i32)></span>
                 </div>
             })}
             <Show when=move || can_upload.get()>

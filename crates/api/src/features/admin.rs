@@ -69,7 +69,10 @@ async fn decide(
     approve: bool,
     reason: Option<String>,
 ) -> ApiResult<HttpResponse> {
-    let user = accounts::find_user(&state.db, user_id).await?;
+    // Checked and decided in one transaction: two administrators deciding at once cannot both
+    // pass the "still pending" check.
+    let txn = tandem_db::begin_write(&state.db).await?;
+    let user = accounts::find_user(&txn, user_id).await?;
     let status = UserStatus::parse(&user.status);
     // Rejected registrations may still be approved later (a mistake corrected).
     let allowed = matches!(
@@ -84,7 +87,7 @@ async fn decide(
         ));
     }
     let updated = accounts::update_user(
-        &state.db,
+        &txn,
         user,
         accounts::UserChanges {
             status: Some(if approve {
@@ -113,7 +116,7 @@ async fn decide(
         )
     };
     let n = accounts::insert_notification(
-        &state.db,
+        &txn,
         updated.id,
         kind,
         title,
@@ -121,11 +124,8 @@ async fn decide(
         json!({ "by": auth.user.id, "reason": reason }),
     )
     .await?;
-    state
-        .events
-        .notification(&accounts::notification_dto(&n), updated.id);
     audit::record(
-        &state.db,
+        &txn,
         AuditEvent {
             actor_id: Some(auth.user.id),
             action,
@@ -136,6 +136,10 @@ async fn decide(
         },
     )
     .await?;
+    txn.commit().await?;
+    state
+        .events
+        .notification(&accounts::notification_dto(&n), updated.id);
     Ok(ok_with_etag(&accounts::user_dto(&updated), updated.version))
 }
 

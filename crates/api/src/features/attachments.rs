@@ -11,7 +11,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use object_store::path::Path as StorePath;
 use object_store::{ObjectStoreExt, WriteMultipart};
 use sha2::{Digest, Sha256};
-use tandem_db::attachments as repo;
+use tandem_db::attachments::{self as repo, Viewers};
 use tandem_db::entities::{attachment_versions, attachments, tasks};
 use tandem_db::tasks::TaskRow;
 use tandem_domain::projects::ProjectAction;
@@ -50,24 +50,27 @@ pub struct VersionForm {
     file: Vec<u8>,
 }
 
-fn viewers_of(a: &attachments::Model) -> Option<Vec<Uuid>> {
-    a.viewers
-        .as_ref()
-        .and_then(|v| serde_json::from_value::<Vec<Uuid>>(v.clone()).ok())
-}
-
 fn view_action(a: &attachments::Model, me: Uuid) -> ProjectAction {
-    let viewers = viewers_of(a);
-    ProjectAction::ViewAttachment {
-        restricted: viewers.is_some(),
-        listed: a.created_by == me || viewers.is_some_and(|v| v.contains(&me)),
-    }
+    let (restricted, listed) = match repo::viewers(a) {
+        Viewers::Everyone => (false, true),
+        Viewers::Listed(list) => (true, a.created_by == me || list.contains(&me)),
+        // Unreadable data restricts to project administrators, never opens to everyone.
+        Viewers::Unreadable => (true, false),
+    };
+    ProjectAction::ViewAttachment { restricted, listed }
 }
 
 fn edit_action(a: &attachments::Model, t: &tasks::Model, me: Uuid) -> ProjectAction {
     ProjectAction::EditAttachment {
-        assignee_only: a.permission == AttachmentPermission::AssigneeOnly.as_str(),
+        // Anything but the open setting restricts (unknown stored values too).
+        assignee_only: a.permission != AttachmentPermission::Project.as_str(),
         is_assignee: t.assignee_id == Some(me),
+    }
+}
+
+fn manage_action(a: &attachments::Model, me: Uuid) -> ProjectAction {
+    ProjectAction::ManageAttachment {
+        is_uploader: a.created_by == me,
     }
 }
 
@@ -86,36 +89,45 @@ fn dto(
     a: &attachments::Model,
     current: Option<&attachment_versions::Model>,
     can_edit: bool,
+    can_manage: bool,
 ) -> AttachmentResponse {
     AttachmentResponse {
         id: a.id,
         task_id: a.task_id,
         name: a.name.clone(),
         permission: AttachmentPermission::parse(&a.permission)
-            .unwrap_or(AttachmentPermission::Project),
-        viewers: viewers_of(a),
+            .unwrap_or(AttachmentPermission::AssigneeOnly),
+        viewers: match repo::viewers(a) {
+            Viewers::Everyone => None,
+            Viewers::Listed(list) => Some(list),
+            Viewers::Unreadable => Some(Vec::new()),
+        },
         current_version: a.current_version,
         size: current.map(|v| v.size).unwrap_or(0),
         sha256: current.map(|v| v.sha256.clone()).unwrap_or_default(),
         content_type: current.map(|v| v.content_type.clone()).unwrap_or_default(),
         can_edit,
+        can_manage,
         created_by: a.created_by,
         created_at: a.created_at,
         updated_at: a.updated_at,
+        version: a.version,
     }
 }
 
+/// One attachment for the caller, read through `db` (the writing transaction after a change).
 async fn dto_one(
-    state: &AppState,
+    db: &impl tandem_db::ConnectionTrait,
     auth: &AuthUser,
     a: &attachments::Model,
     t: &tasks::Model,
     access: &ProjectAccess,
 ) -> ApiResult<AttachmentResponse> {
-    let versions = repo::versions(&state.db, &[a.id]).await?;
+    let versions = repo::versions(db, &[a.id]).await?;
     let current = versions.iter().find(|v| v.number == a.current_version);
     let can_edit = access.check(auth, edit_action(a, t, auth.user.id)).is_ok();
-    Ok(dto(a, current, can_edit))
+    let can_manage = access.check(auth, manage_action(a, auth.user.id)).is_ok();
+    Ok(dto(a, current, can_edit, can_manage))
 }
 
 /// A file name fit for display: no directories, no control characters, at most 255 characters.
@@ -362,7 +374,8 @@ pub async fn list_attachments(
                 .iter()
                 .find(|v| v.attachment_id == x.id && v.number == x.current_version);
             let can_edit = a.check(&auth, edit_action(x, &t, auth.user.id)).is_ok();
-            dto(x, current, can_edit)
+            let can_manage = a.check(&auth, manage_action(x, auth.user.id)).is_ok();
+            dto(x, current, can_edit, can_manage)
         })
         .collect::<Vec<_>>();
     Ok(HttpResponse::Ok().json(Page {
@@ -395,40 +408,44 @@ pub async fn upload_attachment(
     let (file, permission, viewers) =
         read_form_full(&state, &req, payload, auth.user.id, true).await?;
     let key = file.storage_key.clone();
-    let saved =
-        match check_viewers(&state, t.project_id, viewers.as_deref().unwrap_or_default()).await {
-            Ok(()) => repo::create(
-                &state.db,
-                t.id,
-                permission.unwrap_or(AttachmentPermission::Project).as_str(),
-                viewers,
-                file,
-            )
-            .await
-            .map_err(ApiError::from),
-            Err(e) => Err(e),
+    let saved = async {
+        check_viewers(&state, t.project_id, viewers.as_deref().unwrap_or_default()).await?;
+        let txn = tandem_db::begin_write(&state.db).await?;
+        let a = repo::create(
+            &txn,
+            t.id,
+            permission.unwrap_or(AttachmentPermission::Project).as_str(),
+            viewers,
+            file,
+        )
+        .await?;
+        // Named viewers: only they, the uploader and the project's administrators hear of it.
+        let audience = match repo::viewers(&a) {
+            Viewers::Everyone => Audience::Project,
+            Viewers::Listed(mut users) => {
+                users.push(a.created_by);
+                let members = tandem_db::projects::list_members(&txn, t.project_id).await?;
+                users.extend(
+                    members
+                        .iter()
+                        .filter(|(m, _)| m.role == tandem_dto::ProjectRole::Admin.as_str())
+                        .map(|(m, _)| m.user_id),
+                );
+                Audience::Users(users)
+            }
+            Viewers::Unreadable => Audience::Users(vec![a.created_by]),
         };
-    let a = match saved {
-        Ok(a) => a,
+        let out = dto_one(&txn, &auth, &a, &t, &access).await?;
+        txn.commit().await?;
+        Ok::<_, ApiError>((a, out, audience))
+    }
+    .await;
+    let (a, out, audience) = match saved {
+        Ok(v) => v,
         Err(e) => {
             // Refused or failed: the stored bytes must not stay behind.
             let _ = state.files.delete(&StorePath::from(key)).await;
             return Err(e);
-        }
-    };
-    // Named viewers: only they, the uploader and the project's administrators hear of it.
-    let audience = match viewers_of(&a) {
-        None => Audience::Project,
-        Some(mut users) => {
-            users.push(a.created_by);
-            let members = tandem_db::projects::list_members(&state.db, t.project_id).await?;
-            users.extend(
-                members
-                    .iter()
-                    .filter(|(m, _)| m.role == tandem_dto::ProjectRole::Admin.as_str())
-                    .map(|(m, _)| m.user_id),
-            );
-            Audience::Users(users)
         }
     };
     state.events.publish(
@@ -444,7 +461,7 @@ pub async fn upload_attachment(
     );
     Ok(created(
         format!("/api/v1/attachments/{}", a.id),
-        &dto_one(&state, &auth, &a, &t, &access).await?,
+        &out,
         Some(a.version),
     ))
 }
@@ -598,21 +615,30 @@ pub async fn upload_version(
     access.check(&auth, edit_action(&a, &t, auth.user.id))?;
     let file = read_form(&state, &req, payload, auth.user.id, false).await?;
     let key = file.storage_key.clone();
-    let a = match repo::add_version(&state.db, a, file).await {
-        Ok(a) => a,
+    let saved = async {
+        let txn = tandem_db::begin_write(&state.db).await?;
+        let a = repo::add_version(&txn, a, file).await?;
+        let out = dto_one(&txn, &auth, &a, &t, &access).await?;
+        txn.commit().await?;
+        Ok::<_, ApiError>((a, out))
+    }
+    .await;
+    let (a, out) = match saved {
+        Ok(v) => v,
         Err(e) => {
             let _ = state.files.delete(&StorePath::from(key)).await;
-            return Err(e.into());
+            return Err(e);
         }
     };
     Ok(created(
         format!("/api/v1/attachments/{}", a.id),
-        &dto_one(&state, &auth, &a, &t, &access).await?,
+        &out,
         Some(a.version),
     ))
 }
 
-/// T5: change who may edit (`permission`) or see (`viewers`) an attachment. Honors `If-Match`.
+/// T5: change who may edit (`permission`) or see (`viewers`) an attachment: its uploader and
+/// project administrators only (403 otherwise). Honors `If-Match`.
 #[utoipa::path(patch, path = "/api/v1/attachments/{id}", tag = "tasks", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Attachment id")),
     request_body = UpdateAttachmentRequest,
@@ -629,20 +655,22 @@ pub async fn update_attachment(
     body: Json<UpdateAttachmentRequest>,
 ) -> ApiResult<HttpResponse> {
     let (a, t, access) = visible(&state, &auth, path.into_inner()).await?;
-    access.check(&auth, edit_action(&a, &t, auth.user.id))?;
+    access.check(&auth, manage_action(&a, auth.user.id))?;
     let body = body.into_inner()?;
     check_if_match(&req, a.version)?;
     if let Some(Some(v)) = &body.viewers {
         check_viewers(&state, t.project_id, v).await?;
     }
+    let txn = tandem_db::begin_write(&state.db).await?;
     let a = repo::update_access(
-        &state.db,
+        &txn,
         a,
         body.permission.map(AttachmentPermission::as_str),
         body.viewers,
     )
     .await?;
-    let dto = dto_one(&state, &auth, &a, &t, &access).await?;
+    let dto = dto_one(&txn, &auth, &a, &t, &access).await?;
+    txn.commit().await?;
     Ok(crate::features::ok_with_etag(&dto, a.version))
 }
 
@@ -658,7 +686,10 @@ pub async fn delete_attachment(
 ) -> ApiResult<HttpResponse> {
     let (a, t, access) = visible(&state, &auth, path.into_inner()).await?;
     access.check(&auth, edit_action(&a, &t, auth.user.id))?;
-    for key in repo::delete(&state.db, a.id).await? {
+    let txn = tandem_db::begin_write(&state.db).await?;
+    let keys = repo::delete(&txn, a.id).await?;
+    txn.commit().await?;
+    for key in keys {
         // The rows are gone; a file left behind is only disk space, so don't fail for it.
         if let Err(e) = state.files.delete(&StorePath::from(key)).await {
             tracing::warn!(error = %e, "could not remove a deleted attachment's file");

@@ -1,4 +1,12 @@
 //! A1 registration, A3 login / refresh / logout.
+//!
+//! Throttling, in short: every login attempt is counted *before* its password is hashed (so
+//! parallel guesses cannot slip under a limit), per account and per client address for unknown
+//! clients; a client that presents the device token of an earlier successful login to the same
+//! account is counted on its own instead (OWASP's device cookies), so failures caused by
+//! someone else — one attacker behind the company proxy, or a guesser of one person's
+//! password — never lock out people on devices they have used before. Registrations are
+//! counted per address. Hashing itself is bounded by `AppState::hasher` (503 beyond it).
 
 use std::time::Instant;
 
@@ -15,16 +23,25 @@ use tandem_dto::{
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, referenced, validate};
+use crate::events::Control;
 use crate::extract::{Json, client_ip};
 use crate::features::created;
 use crate::security;
 use crate::state::AppState;
+
+fn throttled(wait: std::time::Duration) -> ApiError {
+    ApiError::TooManyRequests {
+        retry_after: wait.as_secs().max(1),
+    }
+}
 
 /// Register an account; it stays `pending` until an administrator approves it.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
     responses(
         (status = 201, description = "Registered, pending approval", body = UserResponse),
         (status = 409, description = "E-mail or employee ID taken", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many registrations from this address", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too busy to hash the password now", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all, err)]
 pub async fn register_user(
@@ -50,6 +67,12 @@ pub async fn register_user(
     if !problems.is_empty() {
         return Err(ApiError::Validation(problems));
     }
+    let ip = client_ip(&req);
+    // Every well-formed registration counts, accepted or not: account creation by script is
+    // what this slows down.
+    lock(&state.throttle.registrations)
+        .attempt(ip.as_deref().unwrap_or_default(), Instant::now())
+        .map_err(throttled)?;
     referenced(
         accounts::find_department(&state.db, body.department_id).await,
         "department_id",
@@ -60,11 +83,10 @@ pub async fn register_user(
     {
         return Err(taken(which));
     }
-    let password_hash = security::hash_password(body.password)
-        .await
-        .map_err(ApiError::internal)?;
+    let password_hash = state.hasher.hash(body.password).await?;
+    let txn = tandem_db::begin_write(&state.db).await?;
     let user = accounts::insert_user(
-        &state.db,
+        &txn,
         accounts::NewUser {
             email,
             employee_id,
@@ -79,25 +101,29 @@ pub async fn register_user(
     .await
     // Two registrations racing past the check: the unique index decides.
     .map_err(|e| match e {
+        RepoError::Conflict("in_use") => {
+            ApiError::validation("department_id", "not_found", "no such department")
+        }
         RepoError::Conflict(_) => taken("email"),
         other => other.into(),
     })?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEvent {
             actor_id: Some(user.id),
             action: "user.registered",
             target_type: Some("user"),
             target_id: Some(user.id.to_string()),
             detail: json!({}),
-            ip: client_ip(&req),
+            ip,
         },
     )
     .await?;
+    txn.commit().await?;
     Ok(created(
         format!("/api/v1/users/{}", user.id),
         &accounts::user_dto(&user),
-        None,
+        Some(user.version),
     ))
 }
 
@@ -115,6 +141,60 @@ fn taken(which: &str) -> ApiError {
     }
 }
 
+/// The throttle keys one login attempt counts against.
+enum Counted {
+    /// A device that logged in to this account before: its own count only.
+    Device(String),
+    /// Anyone else: the account (or the unknown login) and the client address.
+    Unknown { account: String, address: String },
+}
+
+impl Counted {
+    /// Counts the attempt; `Err(wait)` when a key is locked.
+    fn attempt(&self, state: &AppState, now: Instant) -> Result<(), std::time::Duration> {
+        match self {
+            Counted::Device(d) => lock(&state.throttle.devices).attempt(d, now),
+            Counted::Unknown { account, address } => {
+                lock(&state.throttle.addresses).attempt(address, now)?;
+                lock(&state.throttle.accounts).attempt(account, now)
+            }
+        }
+    }
+
+    /// The attempt did not count after all (the password was never checked).
+    fn forgive(&self, state: &AppState) {
+        match self {
+            Counted::Device(d) => lock(&state.throttle.devices).forgive(d),
+            Counted::Unknown { account, address } => {
+                lock(&state.throttle.addresses).forgive(address);
+                lock(&state.throttle.accounts).forgive(account);
+            }
+        }
+    }
+
+    /// The password was right: the account (or device) starts afresh; the address only
+    /// takes back this attempt, so a right password cannot launder an address's failures.
+    fn succeed(&self, state: &AppState) {
+        match self {
+            Counted::Device(d) => lock(&state.throttle.devices).succeed(d),
+            Counted::Unknown { account, address } => {
+                lock(&state.throttle.addresses).forgive(address);
+                lock(&state.throttle.accounts).succeed(account);
+            }
+        }
+    }
+
+    /// How long the keys are locked now (after a failure).
+    fn locked_for(&self, state: &AppState, now: Instant) -> Option<std::time::Duration> {
+        match self {
+            Counted::Device(d) => lock(&state.throttle.devices).locked_for(d, now),
+            Counted::Unknown { account, address } => lock(&state.throttle.accounts)
+                .locked_for(account, now)
+                .max(lock(&state.throttle.addresses).locked_for(address, now)),
+        }
+    }
+}
+
 /// Log in with e-mail or employee ID.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
@@ -122,6 +202,7 @@ fn taken(which: &str) -> ApiError {
         (status = 401, description = "Wrong login or password", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Account pending, rejected or deactivated", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too busy to check passwords now", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all, err)]
 pub async fn login(
@@ -132,28 +213,40 @@ pub async fn login(
     let body = body.into_inner()?;
     validate(&body)?;
     let ip = client_ip(&req);
-    let account_key = body.login.trim().to_lowercase();
-    let ip_key = ip.clone().unwrap_or_default();
-    let now = Instant::now();
-    {
-        let wait = lock(&state.throttle.accounts)
-            .locked_for(&account_key, now)
-            .max(lock(&state.throttle.addresses).locked_for(&ip_key, now));
-        if let Some(wait) = wait {
-            return Err(ApiError::TooManyRequests {
-                retry_after: wait.as_secs().max(1),
-            });
-        }
-    }
     let user = accounts::find_user_by_login(&state.db, &body.login).await?;
+    let device = match (&user, body.device_token.as_deref()) {
+        (Some(u), Some(t)) => security::check_device_token(
+            &state.config.jwt_secret,
+            t,
+            u.id,
+            i64::try_from(state.config.device_token_ttl.as_secs()).unwrap_or(i64::MAX),
+        ),
+        _ => None,
+    };
+    let counted = match device {
+        Some(nonce) => Counted::Device(nonce),
+        None => Counted::Unknown {
+            // One count per account, whichever identifier names it.
+            account: match &user {
+                Some(u) => format!("user:{}", u.id),
+                None => format!("login:{}", body.login.trim().to_lowercase()),
+            },
+            address: ip.clone().unwrap_or_default(),
+        },
+    };
+    counted.attempt(&state, Instant::now()).map_err(throttled)?;
     let hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| state.dummy_hash.as_ref().clone());
-    let ok = security::verify_password(body.password, hash).await && user.is_some();
-    let Some(user) = user.filter(|_| ok) else {
-        let a = lock(&state.throttle.accounts).fail(&account_key, now);
-        let b = lock(&state.throttle.addresses).fail(&ip_key, now);
+    let verified = match state.hasher.verify(body.password, hash).await {
+        Ok(v) => v,
+        Err(e) => {
+            counted.forgive(&state);
+            return Err(e.into());
+        }
+    };
+    let Some(user) = user.filter(|_| verified) else {
         audit::record(
             &state.db,
             AuditEvent {
@@ -167,15 +260,14 @@ pub async fn login(
             },
         )
         .await?;
-        if let Some(wait) = a.max(b) {
-            return Err(ApiError::TooManyRequests {
-                retry_after: wait.as_secs().max(1),
-            });
+        if let Some(wait) = counted.locked_for(&state, Instant::now()) {
+            return Err(throttled(wait));
         }
         return Err(ApiError::Unauthorized {
             code: "invalid_credentials",
         });
     };
+    counted.succeed(&state);
     // The status is only revealed to someone who knows the password.
     match UserStatus::parse(&user.status) {
         Some(UserStatus::Active) => {}
@@ -201,10 +293,10 @@ pub async fn login(
             ));
         }
     }
-    lock(&state.throttle.accounts).succeed(&account_key);
-    let pair = issue_pair(&state, &user, Uuid::now_v7()).await?;
+    let txn = tandem_db::begin_write(&state.db).await?;
+    let mut pair = issue_pair(&state, &txn, &user, Uuid::now_v7()).await?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEvent {
             actor_id: Some(user.id),
             action: "auth.login",
@@ -215,6 +307,11 @@ pub async fn login(
         },
     )
     .await?;
+    txn.commit().await?;
+    pair.device_token = Some(security::issue_device_token(
+        &state.config.jwt_secret,
+        user.id,
+    ));
     Ok(HttpResponse::Ok().json(pair))
 }
 
@@ -223,31 +320,29 @@ pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// A new access token and refresh token of session `family`, the refresh token stored through
+/// `db` (the caller's transaction).
 pub(crate) async fn issue_pair(
     state: &AppState,
+    db: &impl tandem_db::ConnectionTrait,
     user: &tandem_db::entities::users::Model,
     family: Uuid,
 ) -> ApiResult<TokenPairResponse> {
     let ttl = state.config.access_ttl.as_secs() as i64;
-    let access = security::issue_access_token(&state.config.jwt_secret, user.id, ttl)
+    let access = security::issue_access_token(&state.config.jwt_secret, user.id, family, ttl)
         .map_err(ApiError::internal)?;
     let refresh = security::random_token(32);
     let expires = Utc::now()
         + chrono::Duration::from_std(state.config.refresh_ttl).map_err(ApiError::internal)?;
-    accounts::insert_refresh_token(
-        &state.db,
-        user.id,
-        family,
-        security::token_hash(&refresh),
-        expires,
-    )
-    .await?;
+    accounts::insert_refresh_token(db, user.id, family, security::token_hash(&refresh), expires)
+        .await?;
     Ok(TokenPairResponse {
         access_token: access,
         refresh_token: refresh,
         token_type: "Bearer".into(),
         expires_in: ttl,
         user: accounts::user_dto(user),
+        device_token: None,
     })
 }
 
@@ -277,11 +372,12 @@ pub async fn refresh_session(
             code: "invalid_refresh_token",
         });
     }
-    if row.used_at.is_some() || !accounts::spend_refresh_token(&state.db, row.id).await? {
+    let txn = tandem_db::begin_write(&state.db).await?;
+    if row.used_at.is_some() || !accounts::spend_refresh_token(&txn, row.id).await? {
         // Reuse: someone holds a copy. Kill the whole login so neither copy works.
-        accounts::revoke_refresh_family(&state.db, row.family_id).await?;
+        accounts::revoke_refresh_family(&txn, row.family_id).await?;
         audit::record(
-            &state.db,
+            &txn,
             AuditEvent {
                 actor_id: Some(row.user_id),
                 action: "auth.refresh_reuse",
@@ -292,6 +388,11 @@ pub async fn refresh_session(
             },
         )
         .await?;
+        txn.commit().await?;
+        state.events.control(Control::SessionEnded {
+            user: row.user_id,
+            session: row.family_id,
+        });
         return Err(ApiError::Unauthorized {
             code: "refresh_token_reused",
         });
@@ -301,17 +402,19 @@ pub async fn refresh_session(
             code: "invalid_refresh_token",
         });
     }
-    let user = accounts::find_user(&state.db, row.user_id).await?;
+    let user = accounts::find_user(&txn, row.user_id).await?;
     if UserStatus::parse(&user.status) != Some(UserStatus::Active) {
         return Err(ApiError::Unauthorized {
             code: "account_inactive",
         });
     }
-    let pair = issue_pair(&state, &user, row.family_id).await?;
+    let pair = issue_pair(&state, &txn, &user, row.family_id).await?;
+    txn.commit().await?;
     Ok(HttpResponse::Ok().json(pair))
 }
 
-/// Log out: revoke the refresh token (and its family). Idempotent.
+/// Log out: revoke the refresh token's session. Its access tokens stop working too, and its
+/// live connections close (4401). Idempotent.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
     responses((status = 204, description = "Revoked")))]
 #[tracing::instrument(skip_all, err)]
@@ -325,6 +428,10 @@ pub async fn logout(
         accounts::find_refresh_token(&state.db, &security::token_hash(&body.refresh_token)).await?
     {
         accounts::revoke_refresh_family(&state.db, row.family_id).await?;
+        state.events.control(Control::SessionEnded {
+            user: row.user_id,
+            session: row.family_id,
+        });
     }
     Ok(HttpResponse::NoContent().finish())
 }

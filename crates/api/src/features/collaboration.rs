@@ -7,7 +7,7 @@ use tandem_db::entities::comments;
 use tandem_db::tasks::DependencyRefused;
 use tandem_db::{accounts, comments as repo, projects as project_repo, tasks as task_repo};
 use tandem_domain::markdown;
-use tandem_domain::projects::ProjectAction;
+use tandem_domain::projects::{ProjectAction, may_see_project};
 use tandem_dto::WsEventKind;
 use tandem_dto::{
     CommentRequest, CommentResponse, CreateDependencyRequest, DependencyResponse, MarkdownRequest,
@@ -63,12 +63,12 @@ pub async fn list_dependencies(
         .filter(|p| *p != t.project_id)
         .collect();
     let roles = project_repo::roles_of(&state.db, auth.user.id, &others).await?;
-    let sees_all = auth.actor.role == tandem_dto::SystemRole::Admin;
     let items: Vec<DependencyResponse> = rows
         .iter()
         .map(|(d, other)| {
             let visible = other.as_ref().is_some_and(|o| {
-                o.project_id == t.project_id || sees_all || roles.contains_key(&o.project_id)
+                o.project_id == t.project_id
+                    || may_see_project(&auth.actor, roles.get(&o.project_id).copied())
             });
             dependency_dto(d, other.as_ref(), visible)
         })
@@ -156,6 +156,14 @@ pub async fn delete_dependency(
 
 // ------------------------------------------------------------------------ comments
 
+/// The task was deleted between the check and the write: the comment has nowhere to go.
+fn task_gone(e: tandem_db::RepoError) -> ApiError {
+    match e {
+        tandem_db::RepoError::Conflict("in_use") => ApiError::NotFound,
+        other => other.into(),
+    }
+}
+
 fn comment_dto_with(
     c: &comments::Model,
     members: &[(
@@ -176,6 +184,7 @@ fn comment_dto_with(
         edited: c.version > 1,
         created_at: c.created_at,
         updated_at: c.updated_at,
+        version: c.version,
     }
 }
 
@@ -191,38 +200,53 @@ fn check_body(body: &CommentRequest) -> ApiResult<()> {
     Ok(())
 }
 
-/// Notifies the members a comment mentions (`c.mentions`), except its author and those
-/// `already` mentioned before an edit.
+/// The title of a mention's notification: the author and the task, the task's title cut so the
+/// whole fits the column whatever the title's length.
+fn mention_title(author: &str, task: &str) -> String {
+    const TASK_CHARS: usize = 60;
+    let mut short: String = task.chars().take(TASK_CHARS).collect();
+    if task.chars().count() > TASK_CHARS {
+        short.push('…');
+    }
+    let title = format!("{author} 在「{short}」中提到了你 / mentioned you");
+    title
+        .chars()
+        .take(accounts::NOTIFICATION_TITLE_MAX)
+        .collect()
+}
+
+/// Records a notification for each member a comment mentions (`c.mentions`), except its
+/// author and those `already` mentioned before an edit, through `txn` (the comment's own
+/// transaction: a comment never exists without its mentions' notifications, nor the other way
+/// round). Returns them for publishing after the commit.
 async fn notify_mentions(
-    state: &AppState,
+    txn: &impl tandem_db::ConnectionTrait,
     task: &tandem_db::entities::tasks::Model,
     c: &CommentResponse,
     author: &tandem_db::entities::users::Model,
     already: &[Uuid],
-) -> ApiResult<()> {
-    let mentioned = c.mentions.clone();
+) -> ApiResult<Vec<(Uuid, tandem_dto::NotificationResponse)>> {
     let excerpt: String = c.body.chars().take(140).collect();
-    for user in mentioned
-        .into_iter()
+    let title = mention_title(&author.name, &task.title);
+    let mut out = Vec::new();
+    for user in c
+        .mentions
+        .iter()
+        .copied()
         .filter(|u| *u != author.id && !already.contains(u))
     {
         let n = accounts::insert_notification(
-            &state.db,
+            txn,
             user,
             "comment.mention",
-            &format!(
-                "{} 在「{}」中提到了你 / mentioned you",
-                author.name, task.title
-            ),
+            &title,
             &excerpt,
             json!({ "task_id": task.id, "project_id": task.project_id, "comment_id": c.id }),
         )
         .await?;
-        state
-            .events
-            .notification(&accounts::notification_dto(&n), user);
+        out.push((user, accounts::notification_dto(&n)));
     }
-    Ok(())
+    Ok(out)
 }
 
 /// T4: a task's comments, oldest first.
@@ -268,9 +292,14 @@ pub async fn create_comment(
     let body = body.into_inner()?;
     check_body(&body)?;
     let html = markdown::render(&body.body);
-    let c = repo::create(&state.db, t.id, auth.user.id, body.body, html).await?;
-    let members = project_repo::list_members(&state.db, t.project_id).await?;
+    let txn = tandem_db::begin_write(&state.db).await?;
+    let c = repo::create(&txn, t.id, auth.user.id, body.body, html)
+        .await
+        .map_err(task_gone)?;
+    let members = project_repo::list_members(&txn, t.project_id).await?;
     let dto = comment_dto_with(&c, &members);
+    let notes = notify_mentions(&txn, &t, &dto, &auth.user, &[]).await?;
+    txn.commit().await?;
     state.events.publish(
         WsEventKind::CommentCreated,
         Some(t.project_id),
@@ -278,7 +307,9 @@ pub async fn create_comment(
         None,
         &dto,
     );
-    notify_mentions(&state, &t, &dto, &auth.user, &[]).await?;
+    for (user, n) in &notes {
+        state.events.notification(n, *user);
+    }
     Ok(created(
         format!("/api/v1/comments/{}", c.id),
         &dto,
@@ -312,12 +343,17 @@ pub async fn update_comment(
     let body = body.into_inner()?;
     check_body(&body)?;
     check_if_match(&req, c.version)?;
-    let members = project_repo::list_members(&state.db, t.project_id).await?;
+    let txn = tandem_db::begin_write(&state.db).await?;
+    let members = project_repo::list_members(&txn, t.project_id).await?;
     let before = comment_dto_with(&c, &members).mentions;
     let html = markdown::render(&body.body);
-    let c = repo::update(&state.db, c, body.body, html).await?;
+    let c = repo::update(&txn, c, body.body, html).await?;
     let dto = comment_dto_with(&c, &members);
-    notify_mentions(&state, &t, &dto, &auth.user, &before).await?;
+    let notes = notify_mentions(&txn, &t, &dto, &auth.user, &before).await?;
+    txn.commit().await?;
+    for (user, n) in &notes {
+        state.events.notification(n, *user);
+    }
     Ok(ok_with_etag(&dto, c.version))
 }
 
@@ -356,4 +392,19 @@ pub async fn render_markdown(
     Ok(HttpResponse::Ok().json(MarkdownResponse {
         html: markdown::render(&body.text),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mention_titles_fit_whatever_the_task_title() {
+        let long = "需".repeat(300);
+        let t = mention_title(&"李".repeat(100), &long);
+        assert!(t.chars().count() <= accounts::NOTIFICATION_TITLE_MAX);
+        let short = mention_title("李雷", "原型设计");
+        assert_eq!(short, "李雷 在「原型设计」中提到了你 / mentioned you");
+        assert!(mention_title("李雷", &long).contains('…'));
+    }
 }

@@ -92,11 +92,12 @@ pub async fn create_department(
     let name = super::me::non_blank(body.name, "name")?;
     check_head(&state, body.head_id).await?;
     check_parent_exists(&state, body.parent_id).await?;
-    let d = accounts::insert_department(&state.db, name, body.head_id, body.parent_id)
+    let txn = tandem_db::begin_write(&state.db).await?;
+    let d = accounts::insert_department(&txn, name, body.head_id, body.parent_id)
         .await
         .map_err(name_taken)?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEvent {
             actor_id: Some(auth.user.id),
             action: "department.created",
@@ -107,6 +108,7 @@ pub async fn create_department(
         },
     )
     .await?;
+    txn.commit().await?;
     Ok(created(
         format!("/api/v1/departments/{}", d.id),
         &accounts::department_dto(&d),
@@ -133,8 +135,7 @@ pub async fn update_department(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner()?;
     validate(&body)?;
-    let d = accounts::find_department(&state.db, path.into_inner()).await?;
-    check_if_match(&req, d.version)?;
+    let id = path.into_inner();
     let name = body
         .name
         .map(|n| super::me::non_blank(n, "name"))
@@ -144,19 +145,37 @@ pub async fn update_department(
     }
     if let Some(Some(parent)) = body.parent_id {
         check_parent_exists(&state, Some(parent)).await?;
-        if accounts::is_descendant_or_self(&state.db, d.id, parent).await? {
-            return Err(ApiError::conflict(
-                "department_cycle",
-                "a department cannot be placed under itself or one of its sub-departments",
-            ));
-        }
+    }
+    // Read, check and write in one transaction, the tree locked: two re-parentings racing
+    // each other cannot both pass the cycle check.
+    let txn = tandem_db::begin_write(&state.db).await?;
+    if body.parent_id.is_some() {
+        accounts::lock_department_tree(&txn).await?;
+    }
+    let d = accounts::find_department(&txn, id).await?;
+    check_if_match(&req, d.version)?;
+    if let Some(Some(parent)) = body.parent_id
+        && accounts::is_descendant_or_self(&txn, d.id, parent)
+            .await
+            .map_err(|e| match e {
+                // The new parent was deleted meanwhile.
+                RepoError::NotFound => {
+                    ApiError::validation("parent_id", "not_found", "no such department")
+                }
+                other => other.into(),
+            })?
+    {
+        return Err(ApiError::conflict(
+            "department_cycle",
+            "a department cannot be placed under itself or one of its sub-departments",
+        ));
     }
     let before = accounts::department_dto(&d);
-    let d = accounts::update_department(&state.db, d, name, body.head_id, body.parent_id)
+    let d = accounts::update_department(&txn, d, name, body.head_id, body.parent_id)
         .await
         .map_err(name_taken)?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEvent {
             actor_id: Some(auth.user.id),
             action: "department.updated",
@@ -170,15 +189,19 @@ pub async fn update_department(
         },
     )
     .await?;
+    txn.commit().await?;
     Ok(ok_with_etag(&accounts::department_dto(&d), d.version))
 }
 
-/// Delete an empty department (no members, no sub-departments).
+/// Delete a department nothing refers to: no members (409 `department_has_members`), no
+/// sub-departments (409 `department_has_children`), no projects it collaborates in (409
+/// `department_in_use`); the problem's `context` says what refers to it. Honors `If-Match`.
 #[utoipa::path(delete, path = "/api/v1/departments/{id}", tag = "departments", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Department id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 409, description = "Has members or sub-departments", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Still in use (members, sub-departments or projects; see `context`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all, err)]
 pub async fn delete_department(
@@ -187,15 +210,50 @@ pub async fn delete_department(
     auth: Allowed<perm::ManageDepartments>,
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let d = accounts::find_department(&state.db, path.into_inner()).await?;
-    accounts::delete_department(&state.db, d.id)
+    let txn = tandem_db::begin_write(&state.db).await?;
+    accounts::lock_department_tree(&txn).await?;
+    let d = accounts::find_department(&txn, path.into_inner()).await?;
+    check_if_match(&req, d.version)?;
+    let used = accounts::department_use(&txn, d.id).await?;
+    if !used.is_empty() {
+        // The most specific code first (members and sub-departments have had theirs since
+        // departments exist); the context always says everything that refers to it.
+        let (code, detail) = if used.members > 0 {
+            ("department_has_members", "the department still has members")
+        } else if used.children > 0 {
+            (
+                "department_has_children",
+                "the department still has sub-departments",
+            )
+        } else {
+            (
+                "department_in_use",
+                "projects still name the department as a collaborating department",
+            )
+        };
+        return Err(ApiError::Conflict {
+            code,
+            detail: detail.into(),
+            context: Some(json!({
+                "members": used.members,
+                "children": used.children,
+                "projects": used.projects,
+                "projects_total": used.projects_total,
+            })),
+        });
+    }
+    // Someone joined it, or a project took it up, in a way the check could not see: the
+    // foreign keys refuse, and that is the same conflict.
+    accounts::delete_department(&txn, d.id)
         .await
         .map_err(|e| match e {
-            RepoError::Conflict(code) => ApiError::conflict(code, "the department is not empty"),
+            RepoError::Conflict(_) => {
+                ApiError::conflict("department_in_use", "the department is still in use")
+            }
             other => other.into(),
         })?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEvent {
             actor_id: Some(auth.user.id),
             action: "department.deleted",
@@ -206,5 +264,6 @@ pub async fn delete_department(
         },
     )
     .await?;
+    txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

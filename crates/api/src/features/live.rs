@@ -2,6 +2,11 @@
 //! is `{"type":"hello","token":…,"resume_from":…}`; the server answers `ready`, then the
 //! missed events (or `gap`), then live ones, each only to users who may see it. One user may
 //! keep `SOCKETS_PER_USER` sockets open; more close with 1013 (try again later).
+//!
+//! What a socket may see follows its user's rights as they change: a changed role or
+//! membership, a revoked token, an ended session or a deactivated account is acted on when the
+//! bus reports it, after a gap (when such a report may have been missed) and every 30 s; the
+//! socket closes with 4401 when its credential is no longer valid, and when it expires.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,12 +14,14 @@ use std::time::Duration;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{CloseCode, CloseReason, Message, ProtocolError, Session};
-use tandem_dto::{TokenScope, UserStatus, WsEventKind, WsHello, WsServerFrame};
+use tandem_domain::policy::Actor;
+use tandem_domain::projects;
+use tandem_dto::{ProjectRole, SystemRole, TokenScope, UserStatus, WsHello, WsServerFrame};
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
-use crate::events::{Audience, Event};
-use crate::extract::{AuthUser, authenticate};
+use crate::events::{Audience, Control, Event, Message as BusMessage};
+use crate::extract::{AuthUser, Credential, authenticate};
 use crate::state::AppState;
 
 /// Frames larger than this close the socket with 1009.
@@ -75,14 +82,7 @@ async fn run(
         return close(session, CloseCode::Other(UNAUTHORIZED), "hello expected").await;
     };
     let auth = match authenticate(&state, hello.token.trim(), false).await {
-        Ok(a)
-            if a.actor
-                .scopes
-                .as_ref()
-                .is_none_or(|s| s.contains(&TokenScope::Read)) =>
-        {
-            a
-        }
+        Ok(a) if a.actor.has_scope(TokenScope::Read) => a,
         _ => return close(session, CloseCode::Other(UNAUTHORIZED), "invalid token").await,
     };
     let Some(_slot) = state.events.open_socket(auth.user.id) else {
@@ -114,7 +114,19 @@ async fn run(
             }
         }
     }
-    // 3. live
+    // 3. live, until the credential expires (then 4401: the client re-authenticates and
+    // resumes) or stops being valid
+    let expires = view
+        .credential
+        .expires_at()
+        .map(|at| (at - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO));
+    let expiry = async move {
+        match expires {
+            Some(d) => tokio::time::sleep(d).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(expiry);
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     loop {
@@ -133,8 +145,8 @@ async fn run(
                 // Nothing else is expected from the client; it is ignored.
                 Some(Ok(_)) => {}
             },
-            event = receiver.recv() => match event {
-                Ok(e) => {
+            message = receiver.recv() => match message {
+                Ok(BusMessage::Event(e)) => {
                     if e.id > sub.last_event_id
                         && view.may_see(&state, &e).await
                         && session.text(e.frame.clone()).await.is_err()
@@ -142,18 +154,30 @@ async fn run(
                         return;
                     }
                 }
-                // Too slow to keep up: the client must refetch.
+                Ok(BusMessage::Control(c)) => {
+                    if let Err(why) = view.on_control(&state, &c).await {
+                        return close(session, CloseCode::Other(UNAUTHORIZED), why).await;
+                    }
+                }
+                // Too slow to keep up: the client must refetch, and whatever changed in the
+                // meantime — a membership, a role, a revoked credential — was missed too.
                 Err(RecvError::Lagged(_)) => {
+                    if let Err(why) = view.recheck(&state).await {
+                        return close(session, CloseCode::Other(UNAUTHORIZED), why).await;
+                    }
                     if send(&mut session, &WsServerFrame::Gap).await.is_err() {
                         return;
                     }
                 }
                 Err(RecvError::Closed) => return close(session, CloseCode::Away, "shutting down").await,
             },
+            _ = &mut expiry => {
+                return close(session, CloseCode::Other(UNAUTHORIZED), "token expired").await;
+            }
             _ = ping.tick() => {
-                // A deactivated account's socket ends with its sessions.
-                if !still_active(&state, view.user).await {
-                    return close(session, CloseCode::Other(UNAUTHORIZED), "account inactive").await;
+                // A periodic full re-check bounds how long a missed change could go unseen.
+                if let Err(why) = view.recheck(&state).await {
+                    return close(session, CloseCode::Other(UNAUTHORIZED), why).await;
                 }
                 if session.ping(b"").await.is_err() {
                     return;
@@ -170,58 +194,122 @@ async fn send(session: &mut Session, frame: &WsServerFrame) -> Result<(), actix_
     }
 }
 
-async fn still_active(state: &AppState, user: Uuid) -> bool {
-    tandem_db::accounts::find_user_for_auth(&state.db, user)
-        .await
-        .is_ok_and(|u| UserStatus::parse(&u.status) == Some(UserStatus::Active))
-}
-
 /// What one socket's user may see: project events of projects they belong to (remembered per
-/// socket, kept current by the membership events about them), events addressed to them.
+/// socket, forgotten whenever their rights may have changed), events addressed to them. The
+/// policy decides; the socket only remembers its answers.
 struct Viewer {
     user: Uuid,
-    sees_every_project: bool,
-    member_of: HashMap<Uuid, bool>,
+    actor: Actor,
+    credential: Credential,
+    member_of: HashMap<Uuid, Option<ProjectRole>>,
 }
 
 impl Viewer {
     fn new(auth: &AuthUser) -> Self {
         Self {
             user: auth.user.id,
-            sees_every_project: auth.actor.role == tandem_dto::SystemRole::Admin,
+            actor: auth.actor.clone(),
+            credential: auth.credential.clone(),
             member_of: HashMap::new(),
+        }
+    }
+
+    /// Reads again everything the socket's rights rest on: the account (active, role) and the
+    /// credential (session not ended, token not revoked). Forgets the remembered memberships.
+    async fn recheck(&mut self, state: &AppState) -> Result<(), &'static str> {
+        self.member_of.clear();
+        let user = match tandem_db::accounts::find_user_for_auth(&state.db, self.user).await {
+            Ok(u) => u,
+            Err(tandem_db::RepoError::NotFound) => return Err("account gone"),
+            // The database is away for a moment: keep the socket, the next check decides.
+            Err(_) => return Ok(()),
+        };
+        if UserStatus::parse(&user.status) != Some(UserStatus::Active) {
+            return Err("account inactive");
+        }
+        self.actor.role = SystemRole::parse(&user.role).unwrap_or(SystemRole::Member);
+        let alive = match &self.credential {
+            Credential::Session {
+                session, issued_at, ..
+            } => {
+                if state.events.session_ended(self.user, *session, *issued_at) {
+                    return Err("session ended");
+                }
+                match session {
+                    Some(s) => tandem_db::accounts::session_alive(&state.db, *s).await,
+                    None => Ok(true),
+                }
+            }
+            Credential::Token { id, .. } => {
+                tandem_db::accounts::access_token_alive(&state.db, *id).await
+            }
+        };
+        match alive {
+            Ok(false) => Err("credential revoked"),
+            _ => Ok(()),
+        }
+    }
+
+    /// Reacts to a change of who may see what; `Err` closes the socket.
+    async fn on_control(&mut self, state: &AppState, c: &Control) -> Result<(), &'static str> {
+        if c.user() != self.user {
+            return Ok(());
+        }
+        match (c, &self.credential) {
+            (Control::SessionEnded { session, .. }, Credential::Session { session: mine, .. })
+                if Some(*session) == *mine =>
+            {
+                Err("session ended")
+            }
+            (
+                Control::SessionsEnded { .. },
+                Credential::Session {
+                    session, issued_at, ..
+                },
+            ) if state.events.session_ended(self.user, *session, *issued_at) => {
+                Err("session ended")
+            }
+            (Control::TokenRevoked { token, .. }, Credential::Token { id, .. }) if token == id => {
+                Err("credential revoked")
+            }
+            (Control::UserChanged(_), _) => self.recheck(state).await,
+            _ => Ok(()),
         }
     }
 
     async fn may_see(&mut self, state: &AppState, e: &Arc<Event>) -> bool {
         if e.subject == Some(self.user) {
+            // Added to or removed from a project: what is remembered about it is stale.
             if let Some(p) = e.project_id {
-                self.member_of.insert(p, e.kind == WsEventKind::MemberAdded);
+                self.member_of.remove(&p);
             }
             return true;
         }
         match (&e.audience, e.project_id) {
             (Audience::Users(users), project) => {
-                users.contains(&self.user) || (project.is_some() && self.sees_every_project)
+                users.contains(&self.user)
+                    || (project.is_some() && projects::sees_every_project(&self.actor))
             }
             (Audience::Project, Some(p)) => {
-                self.sees_every_project || self.is_member(state, p).await
+                let membership = self.membership(state, p).await;
+                projects::may_see_project(&self.actor, membership)
             }
             (Audience::Project, None) => false,
         }
     }
 
-    async fn is_member(&mut self, state: &AppState, project: Uuid) -> bool {
+    async fn membership(&mut self, state: &AppState, project: Uuid) -> Option<ProjectRole> {
         if let Some(m) = self.member_of.get(&project) {
             return *m;
         }
         let cache = &state.cache;
         let load = tandem_db::projects::membership(&state.db, project, self.user);
-        let member = cache
+        let role = cache
             .get_or_load(true, &cache.memberships, (project, self.user), load)
             .await
-            .is_ok_and(|r| r.is_some());
-        self.member_of.insert(project, member);
-        member
+            .ok()
+            .and_then(|r| *r);
+        self.member_of.insert(project, role);
+        role
     }
 }

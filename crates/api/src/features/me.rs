@@ -7,18 +7,19 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use tandem_db::accounts;
 use tandem_db::audit::{self, AuditEvent};
+use tandem_domain::policy::Action;
 use tandem_dto::{
     ChangePasswordRequest, CreateQuickReplyRequest, MarkNotificationsReadRequest,
     NotificationResponse, Page, Problem, QuickReplyResponse, TokenPairResponse, UpdateMeRequest,
-    UpdateQuickReplyRequest, UserResponse,
+    UpdateQuickReplyRequest, UserResponse, UserStatus,
 };
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, validate};
+use crate::events::Control;
 use crate::extract::{Allowed, Json, PageQuery, check_if_match, perm};
 use crate::features::auth::{issue_pair, lock};
 use crate::features::{created, ok_with_etag};
-use crate::security;
 use crate::state::AppState;
 
 /// Avatars above this size are refused before decoding.
@@ -165,10 +166,18 @@ fn thumbnail(bytes: &[u8]) -> ApiResult<Vec<u8>> {
 #[tracing::instrument(skip_all, err)]
 pub async fn get_avatar(
     state: web::Data<AppState>,
-    _auth: Allowed<perm::ReadDirectory>,
+    auth: Allowed<perm::ReadDirectory>,
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let user = accounts::find_user(&state.db, path.into_inner()).await?;
+    // Registrations nobody approved are not part of the directory (see `get_user`).
+    let unapproved = matches!(
+        UserStatus::parse(&user.status),
+        Some(UserStatus::Pending | UserStatus::Rejected)
+    );
+    if unapproved && auth.can(Action::ManageUsers).is_err() && user.id != auth.user.id {
+        return Err(ApiError::NotFound);
+    }
     let png = user.avatar.ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "image/png"))
@@ -179,13 +188,15 @@ pub async fn get_avatar(
 }
 
 /// Change one's own password. Every signed-in session of the account ends (their refresh
-/// tokens are revoked) and the caller receives a new token pair; personal access tokens keep
-/// working. A wrong current password counts against the login throttle.
+/// tokens are revoked, their access tokens refused, their live connections closed) and the
+/// caller receives a new token pair; personal access tokens keep working. A wrong current
+/// password counts against the login throttle.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "me", security(("bearer" = [])),
     request_body = ChangePasswordRequest,
     responses(
         (status = 200, description = "Changed; a new session for the caller", body = TokenPairResponse),
         (status = 429, description = "Too many wrong passwords", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too busy to hash the password now", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all, err)]
 pub async fn change_password(
@@ -196,16 +207,29 @@ pub async fn change_password(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner()?;
     validate(&body)?;
-    // Someone holding a stolen session must not be able to guess the password at leisure.
+    // Someone holding a stolen session must not be able to guess the password at leisure;
+    // counted before hashing, so parallel guesses count too.
     let key = format!("password:{}", auth.user.id);
-    let now = std::time::Instant::now();
-    if let Some(wait) = lock(&state.throttle.accounts).locked_for(&key, now) {
-        return Err(ApiError::TooManyRequests {
+    lock(&state.throttle.accounts)
+        .attempt(&key, std::time::Instant::now())
+        .map_err(|wait| ApiError::TooManyRequests {
             retry_after: wait.as_secs().max(1),
-        });
-    }
-    if !security::verify_password(body.current_password, auth.user.password_hash.clone()).await {
-        if let Some(wait) = lock(&state.throttle.accounts).fail(&key, now) {
+        })?;
+    let verified = match state
+        .hasher
+        .verify(body.current_password, auth.user.password_hash.clone())
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => {
+            lock(&state.throttle.accounts).forgive(&key);
+            return Err(e.into());
+        }
+    };
+    if !verified {
+        if let Some(wait) =
+            lock(&state.throttle.accounts).locked_for(&key, std::time::Instant::now())
+        {
             return Err(ApiError::TooManyRequests {
                 retry_after: wait.as_secs().max(1),
             });
@@ -217,11 +241,10 @@ pub async fn change_password(
         ));
     }
     lock(&state.throttle.accounts).succeed(&key);
-    let hash = security::hash_password(body.new_password)
-        .await
-        .map_err(ApiError::internal)?;
+    let hash = state.hasher.hash(body.new_password).await?;
+    let txn = tandem_db::begin_write(&state.db).await?;
     let user = accounts::update_user(
-        &state.db,
+        &txn,
         Arc::unwrap_or_clone(auth.auth.user),
         accounts::UserChanges {
             password_hash: Some(hash),
@@ -229,10 +252,11 @@ pub async fn change_password(
         },
     )
     .await?;
-    accounts::revoke_sessions_of(&state.db, user.id).await?;
-    let pair = issue_pair(&state, &user, Uuid::now_v7()).await?;
+    accounts::revoke_sessions_of(&txn, user.id).await?;
+    let session = Uuid::now_v7();
+    let pair = issue_pair(&state, &txn, &user, session).await?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEvent {
             actor_id: Some(user.id),
             action: "user.password_changed",
@@ -243,6 +267,13 @@ pub async fn change_password(
         },
     )
     .await?;
+    txn.commit().await?;
+    // Every other session's access tokens and live connections end now, not at expiry.
+    state.events.control(Control::SessionsEnded {
+        user: user.id,
+        keep: Some(session),
+        before: chrono::Utc::now().timestamp(),
+    });
     Ok(HttpResponse::Ok().json(pair))
 }
 

@@ -10,7 +10,7 @@ use tandem_db::audit::{self, AuditEvent};
 use tandem_db::entities::{projects, users};
 use tandem_db::projects as repo;
 use tandem_db::{RepoError, accounts};
-use tandem_domain::projects::ProjectAction;
+use tandem_domain::projects::{self as policy, ProjectAction};
 use tandem_dto::{
     AddMemberRequest, CreateMilestoneRequest, CreateProjectRequest, FieldError, MemberResponse,
     MilestoneResponse, Page, Problem, ProjectResponse, ProjectRole, ProjectStatus,
@@ -20,7 +20,7 @@ use tandem_dto::{MemberEvent, WsEventKind};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, validate};
-use crate::events::Audience;
+use crate::events::{Audience, Control};
 use crate::extract::{Allowed, AuthUser, Json, PageQuery, check_if_match, client_ip, perm};
 use crate::features::access;
 use crate::features::{created, ok_with_etag};
@@ -93,13 +93,13 @@ fn non_blank(field: &str, v: &str, errors: &mut Vec<FieldError>) {
 /// Builds the project center's view of several projects with a fixed number of queries:
 /// departments, the caller's roles, task figures per time zone, next milestones.
 async fn project_dtos(
-    state: &AppState,
+    db: &impl tandem_db::ConnectionTrait,
     auth: &AuthUser,
     rows: Vec<projects::Model>,
 ) -> ApiResult<Vec<ProjectResponse>> {
     let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
-    let departments = repo::departments_of(&state.db, &ids).await?;
-    let roles = repo::roles_of(&state.db, auth.user.id, &ids).await?;
+    let departments = repo::departments_of(db, &ids).await?;
+    let roles = repo::roles_of(db, auth.user.id, &ids).await?;
     let mut by_zone: HashMap<&str, Vec<Uuid>> = HashMap::new();
     for p in &rows {
         by_zone.entry(p.time_zone.as_str()).or_default().push(p.id);
@@ -108,8 +108,8 @@ async fn project_dtos(
     let mut next = HashMap::new();
     for (zone, ids) in by_zone {
         let today = today_in(zone);
-        stats.extend(repo::stats(&state.db, &ids, today).await?);
-        next.extend(repo::next_milestones(&state.db, &ids, today).await?);
+        stats.extend(repo::stats(db, &ids, today).await?);
+        next.extend(repo::next_milestones(db, &ids, today).await?);
     }
     Ok(rows
         .into_iter()
@@ -135,17 +135,20 @@ async fn project_dtos(
                 next_milestone: next.get(&p.id).map(repo::milestone_dto),
                 created_at: p.created_at,
                 updated_at: p.updated_at,
+                version: p.version,
             }
         })
         .collect())
 }
 
-async fn project_dto(
-    state: &AppState,
+/// One project as the project center shows it, read through `db` (the writing transaction
+/// after a change, so the answer never depends on a read after the commit).
+async fn project_dto_in(
+    db: &impl tandem_db::ConnectionTrait,
     auth: &AuthUser,
     p: projects::Model,
 ) -> ApiResult<ProjectResponse> {
-    project_dtos(state, auth, vec![p])
+    project_dtos(db, auth, vec![p])
         .await?
         .pop()
         .ok_or(ApiError::NotFound)
@@ -184,7 +187,7 @@ pub async fn list_projects(
 ) -> ApiResult<HttpResponse> {
     let all = filter.scope == Some(ProjectScope::All);
     if all {
-        auth.can(tandem_domain::policy::Action::ManageUsers)?;
+        auth.can(tandem_domain::policy::Action::ListAllProjects)?;
     }
     let (rows, next) = repo::list_projects(
         &state.db,
@@ -198,7 +201,7 @@ pub async fn list_projects(
     )
     .await?;
     Ok(HttpResponse::Ok().json(Page {
-        items: project_dtos(&state, &auth, rows).await?,
+        items: project_dtos(&state.db, &auth, rows).await?,
         next_cursor: next,
     }))
 }
@@ -238,8 +241,9 @@ pub async fn create_project(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    let txn = tandem_db::begin_write(&state.db).await?;
     let project = repo::create_project(
-        &state.db,
+        &txn,
         repo::NewProject {
             name: body.name.trim().to_owned(),
             goal: body.goal,
@@ -259,9 +263,16 @@ pub async fn create_project(
                 .collect(),
         },
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        // A department deleted since the check.
+        RepoError::Conflict("in_use") => {
+            ApiError::validation("department_ids", "not_found", "no such department")
+        }
+        other => other.into(),
+    })?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEvent {
             actor_id: Some(auth.user.id),
             action: "project.created",
@@ -274,7 +285,8 @@ pub async fn create_project(
     .await?;
     let version = project.version;
     let id = project.id;
-    let dto = project_dto(&state, &auth, project).await?;
+    let dto = project_dto_in(&txn, &auth, project).await?;
+    txn.commit().await?;
     Ok(created(
         format!("/api/v1/projects/{id}"),
         &dto,
@@ -295,7 +307,7 @@ pub async fn get_project(
     let a = access::project(&state, &auth, path.into_inner(), ProjectAction::View).await?;
     let version = a.project.version;
     Ok(ok_with_etag(
-        &project_dto(&state, &auth, Arc::unwrap_or_clone(a.project)).await?,
+        &project_dto_in(&state.db, &auth, Arc::unwrap_or_clone(a.project)).await?,
         version,
     ))
 }
@@ -322,41 +334,41 @@ pub async fn update_project(
     let a = access::project(&state, &auth, id, ProjectAction::View).await?;
     let body = body.into_inner()?;
     // Restoring is the one change an archived project accepts, and only on its own.
-    let restore_only = body.status == Some(ProjectStatus::Active)
-        && body.name.is_none()
-        && body.goal.is_none()
-        && body.department_ids.is_none()
-        && body.start_date.is_none()
-        && body.end_date.is_none()
-        && body.time_zone.is_none();
     a.check(
         &auth,
-        if restore_only {
-            ProjectAction::Restore
-        } else {
-            ProjectAction::ManageProject
-        },
+        policy::update_action(policy::ProjectUpdate {
+            activates: body.status == Some(ProjectStatus::Active),
+            changes_settings: body.status == Some(ProjectStatus::Archived)
+                || body.name.is_some()
+                || body.goal.is_some()
+                || body.department_ids.is_some()
+                || body.start_date.is_some()
+                || body.end_date.is_some()
+                || body.time_zone.is_some(),
+        }),
     )?;
     validate(&body)?;
-    check_if_match(&req, a.project.version)?;
     let mut errors = Vec::new();
     if let Some(n) = &body.name {
         non_blank("name", n, &mut errors);
     }
-    check_period(
-        body.start_date.unwrap_or(a.project.start_date),
-        body.end_date.unwrap_or(a.project.end_date),
-        &mut errors,
-    );
     if let Some(tz) = &body.time_zone {
         check_time_zone(tz, &mut errors);
     }
+    if let Some(d) = &body.department_ids {
+        check_departments(&state, d, &mut errors).await?;
+    }
+    // The rest is checked against the project as it is inside the writing transaction.
+    let txn = tandem_db::begin_write(&state.db).await?;
+    let current = repo::find_project(&txn, a.project.id).await?;
+    check_if_match(&req, current.version)?;
+    let (start, end) = (
+        body.start_date.unwrap_or(current.start_date),
+        body.end_date.unwrap_or(current.end_date),
+    );
+    check_period(start, end, &mut errors);
     if body.start_date.is_some() || body.end_date.is_some() {
-        let (start, end) = (
-            body.start_date.unwrap_or(a.project.start_date),
-            body.end_date.unwrap_or(a.project.end_date),
-        );
-        let outside = repo::list_milestones(&state.db, a.project.id)
+        let outside = repo::list_milestones(&txn, current.id)
             .await?
             .into_iter()
             .any(|m| m.date < start || m.date > end);
@@ -368,19 +380,16 @@ pub async fn update_project(
             ));
         }
     }
-    if let Some(d) = &body.department_ids {
-        check_departments(&state, d, &mut errors).await?;
-    }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
     let status_change = body
         .status
-        .filter(|s| s.as_str() != a.project.status)
+        .filter(|s| s.as_str() != current.status)
         .map(|s| s.as_str());
     let project = repo::update_project(
-        &state.db,
-        Arc::unwrap_or_clone(a.project),
+        &txn,
+        current,
         repo::ProjectChanges {
             name: body.name.map(|n| n.trim().to_owned()),
             goal: body.goal,
@@ -391,9 +400,15 @@ pub async fn update_project(
             department_ids: body.department_ids,
         },
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        RepoError::Conflict("in_use") => {
+            ApiError::validation("department_ids", "not_found", "no such department")
+        }
+        other => other.into(),
+    })?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEvent {
             actor_id: Some(auth.user.id),
             action: match status_change {
@@ -409,10 +424,9 @@ pub async fn update_project(
     )
     .await?;
     let version = project.version;
-    Ok(ok_with_etag(
-        &project_dto(&state, &auth, project).await?,
-        version,
-    ))
+    let dto = project_dto_in(&txn, &auth, project).await?;
+    txn.commit().await?;
+    Ok(ok_with_etag(&dto, version))
 }
 
 /// P5: archive a project (the same as `PATCH {"status":"archived"}`); restore with PATCH.
@@ -436,10 +450,18 @@ pub async fn archive_project(
         ProjectAction::ManageProject,
     )
     .await?;
-    check_if_match(&req, a.project.version)?;
+    let txn = tandem_db::begin_write(&state.db).await?;
+    let current = repo::find_project(&txn, a.project.id).await?;
+    check_if_match(&req, current.version)?;
+    if current.status == ProjectStatus::Archived.as_str() {
+        return Err(ApiError::conflict(
+            "project_archived",
+            "the project is archived",
+        ));
+    }
     let project = repo::update_project(
-        &state.db,
-        Arc::unwrap_or_clone(a.project),
+        &txn,
+        current,
         repo::ProjectChanges {
             status: Some(ProjectStatus::Archived),
             ..Default::default()
@@ -447,7 +469,7 @@ pub async fn archive_project(
     )
     .await?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEvent {
             actor_id: Some(auth.user.id),
             action: "project.archived",
@@ -458,6 +480,7 @@ pub async fn archive_project(
         },
     )
     .await?;
+    txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -532,9 +555,17 @@ pub async fn add_member(
         }
         Err(e) => return Err(e.into()),
     };
-    let m = repo::add_member(&state.db, a.project.id, user.id, body.role).await?;
+    let txn = tandem_db::begin_write(&state.db).await?;
+    let m = repo::add_member(&txn, a.project.id, user.id, body.role)
+        .await
+        .map_err(|e| match e {
+            RepoError::Conflict("in_use") => {
+                ApiError::validation("user_id", "not_found", "no such active user")
+            }
+            other => other.into(),
+        })?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEvent {
             actor_id: Some(auth.user.id),
             action: "project.member_added",
@@ -545,6 +576,7 @@ pub async fn add_member(
         },
     )
     .await?;
+    txn.commit().await?;
     member_event(&state, WsEventKind::MemberAdded, a.project.id, user.id);
     Ok(created(
         format!("/api/v1/projects/{}/members/{}", a.project.id, user.id),
@@ -572,12 +604,13 @@ pub async fn update_member(
     let (project_id, user_id) = path.into_inner();
     let a = access::project(&state, &auth, project_id, ProjectAction::ManageMembers).await?;
     let body = body.into_inner()?;
-    let m = repo::set_member_role(&state.db, a.project.id, user_id, body.role)
-        .await
-        .map_err(last_admin)?;
-    let user = accounts::find_user(&state.db, user_id).await?;
+    let txn = tandem_db::begin_write(&state.db).await?;
+    let m = repo::find_member(&txn, a.project.id, user_id).await?;
+    keeps_admin(&txn, &m, body.role == ProjectRole::Admin).await?;
+    let m = repo::set_member_role(&txn, m, body.role).await?;
+    let user = accounts::find_user(&txn, user_id).await?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEvent {
             actor_id: Some(auth.user.id),
             action: "project.member_role_changed",
@@ -588,16 +621,28 @@ pub async fn update_member(
         },
     )
     .await?;
+    txn.commit().await?;
+    // What the member may see changed (restricted attachments, for one).
+    state.events.control(Control::UserChanged(user_id));
     Ok(HttpResponse::Ok().json(member_dto(&m, &user)))
 }
 
-fn last_admin(e: RepoError) -> ApiError {
-    match e {
-        RepoError::Conflict("last_admin") => {
-            ApiError::conflict("last_admin", "a project keeps at least one administrator")
-        }
-        other => other.into(),
+/// The policy's "a project keeps an administrator", asked inside the writing transaction.
+async fn keeps_admin(
+    txn: &impl tandem_db::ConnectionTrait,
+    m: &tandem_db::entities::project_members::Model,
+    stays_admin: bool,
+) -> ApiResult<()> {
+    let is_admin = m.role == ProjectRole::Admin.as_str();
+    if !is_admin || stays_admin {
+        return Ok(());
     }
+    policy::keeps_a_project_admin(policy::MemberChange {
+        is_admin,
+        stays_admin,
+        admins: repo::count_admins(txn, m.project_id).await?,
+    })
+    .map_err(|e| ApiError::conflict("last_admin", e.to_string()))
 }
 
 /// P2: remove a member (project administrators); the last administrator stays (409).
@@ -616,11 +661,12 @@ pub async fn remove_member(
 ) -> ApiResult<HttpResponse> {
     let (project_id, user_id) = path.into_inner();
     let a = access::project(&state, &auth, project_id, ProjectAction::ManageMembers).await?;
-    repo::remove_member(&state.db, a.project.id, user_id)
-        .await
-        .map_err(last_admin)?;
+    let txn = tandem_db::begin_write(&state.db).await?;
+    let m = repo::find_member(&txn, a.project.id, user_id).await?;
+    keeps_admin(&txn, &m, false).await?;
+    repo::remove_member(&txn, a.project.id, user_id).await?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEvent {
             actor_id: Some(auth.user.id),
             action: "project.member_removed",
@@ -631,13 +677,16 @@ pub async fn remove_member(
         },
     )
     .await?;
+    txn.commit().await?;
     member_event(&state, WsEventKind::MemberRemoved, project_id, user_id);
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// `member.added` / `member.removed`: to the project, and to the member concerned (who learns
-/// of a project they now see, or of one they no longer do).
+/// of a project they now see, or of one they no longer do); their live connections re-check
+/// what they may see.
 fn member_event(state: &AppState, kind: WsEventKind, project_id: Uuid, user_id: Uuid) {
+    state.events.control(Control::UserChanged(user_id));
     state.events.publish(
         kind,
         Some(project_id),

@@ -5,21 +5,23 @@ use std::collections::HashMap;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 use object_store::ObjectStoreExt;
+use serde_json::json;
+use tandem_db::audit::{self, AuditEvent};
 use tandem_db::entities::{projects, tasks};
 use tandem_db::tasks::{self as repo, TaskRow};
 use tandem_db::{RepoError, accounts, projects as project_repo};
 use tandem_domain::markdown;
-use tandem_domain::projects::{ProjectAction, check_transition};
+use tandem_domain::projects::{ProjectAction, check_transition, may_see_project};
 use tandem_dto::{
     ActivityResponse, CreateProgressRequest, CreateTaskRequest, FieldError, Page, Priority,
-    Problem, ProgressResponse, TaskDeletedEvent, TaskResponse, TaskStatus, UpdateTaskRequest,
-    WsEventKind,
+    Problem, ProgressResponse, TaskDeletedEvent, TaskEvent, TaskResponse, TaskStatus,
+    UpdateTaskRequest, WsEventKind,
 };
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, check_text_param, validate};
 use crate::events::Audience;
-use crate::extract::{Allowed, AuthUser, Json, PageQuery, perm, require_if_match};
+use crate::extract::{Allowed, AuthUser, Json, PageQuery, client_ip, perm, require_if_match};
 use crate::features::projects::today_in;
 use crate::features::{access, created, ok_with_etag};
 use crate::state::AppState;
@@ -57,58 +59,61 @@ fn task_dto(row: &TaskRow, today: NaiveDate) -> TaskResponse {
         created_by: t.created_by,
         created_at: t.created_at,
         updated_at: t.updated_at,
+        version: t.version,
     }
 }
 
-/// A task as it is now in the database (after a write: never from the read cache), with the
-/// version its `ETag` must carry.
+/// A task as it is now, read through `db` (the writing transaction after a change: never the
+/// read cache, and never a read after the commit that could fail a write that succeeded).
 async fn fresh_dto(
-    state: &AppState,
+    db: &impl tandem_db::ConnectionTrait,
     id: Uuid,
     p: &projects::Model,
-) -> ApiResult<(TaskResponse, i64)> {
-    let row = repo::find_task_row(&state.db, id).await?;
-    Ok((task_dto(&row, today_in(&p.time_zone)), row.version))
+) -> ApiResult<TaskResponse> {
+    let row = repo::find_task_row(db, id).await?;
+    Ok(task_dto(&row, today_in(&p.time_zone)))
 }
 
-/// `task.updated` for a change made through another resource (progress, dependencies): the
-/// task as it is now. A failure to read it back is logged, not the request's failure.
+/// Publishes a task's change (`task.created` or `task.updated`) with what live clients need.
+pub(crate) fn publish_task(state: &AppState, kind: WsEventKind, t: &TaskResponse) {
+    state.events.publish(
+        kind,
+        Some(t.project_id),
+        Audience::Project,
+        None,
+        &TaskEvent::from(t),
+    );
+}
+
+/// `task.updated` for a change made through another resource (dependencies): the task as it
+/// is now. Runs after the change committed, so a failure to read it back is logged, not
+/// reported as the request's failure.
 pub(crate) async fn publish_updated(state: &AppState, id: Uuid, p: &projects::Model) {
-    match fresh_dto(state, id, p).await {
-        Ok((dto, _)) => state.events.publish(
-            WsEventKind::TaskUpdated,
-            Some(dto.project_id),
-            Audience::Project,
-            None,
-            &dto,
-        ),
+    match fresh_dto(&state.db, id, p).await {
+        Ok(dto) => publish_task(state, WsEventKind::TaskUpdated, &dto),
         Err(e) => tracing::warn!(error = %e, "could not publish a task change"),
     }
 }
 
-/// `task.updated` for the tasks waiting for `id`, whose blocked flag follows its status (call
-/// it when `id` was finished, reopened or deleted). Best effort, like every event.
-pub(crate) async fn publish_successors(state: &AppState, rows: Vec<TaskRow>) {
+/// The tasks waiting for another one, as they are now (their blocked flag follows its status),
+/// read through `db` before the change commits, published after.
+pub(crate) async fn successor_dtos(
+    db: &impl tandem_db::ConnectionTrait,
+    rows: Vec<TaskRow>,
+) -> ApiResult<Vec<TaskResponse>> {
     let mut zones: HashMap<Uuid, NaiveDate> = HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let today = match zones.get(&row.project_id) {
             Some(d) => *d,
-            None => match project_repo::find_project(&state.db, row.project_id).await {
-                Ok(p) => *zones.entry(p.id).or_insert_with(|| today_in(&p.time_zone)),
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not publish a successor's change");
-                    continue;
-                }
-            },
+            None => {
+                let p = project_repo::find_project(db, row.project_id).await?;
+                *zones.entry(p.id).or_insert_with(|| today_in(&p.time_zone))
+            }
         };
-        state.events.publish(
-            WsEventKind::TaskUpdated,
-            Some(row.project_id),
-            Audience::Project,
-            None,
-            &task_dto(&row, today),
-        );
+        out.push(task_dto(&row, today));
     }
+    Ok(out)
 }
 
 /// The references a task makes (assignee, milestone, parent) must stay inside its project.
@@ -413,8 +418,9 @@ pub async fn create_task(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    let txn = tandem_db::begin_write(&state.db).await?;
     let t = repo::create_task(
-        &state.db,
+        &txn,
         repo::NewTask {
             project_id: a.project.id,
             title: body.title.trim().to_owned(),
@@ -430,22 +436,30 @@ pub async fn create_task(
             created_by: auth.user.id,
         },
     )
-    .await?;
-    let (dto, version) = fresh_dto(&state, t.id, &a.project).await?;
-    let project = Some(dto.project_id);
-    let events = &state.events;
-    events.publish(
-        WsEventKind::TaskCreated,
-        project,
-        Audience::Project,
-        None,
-        &dto,
-    );
+    .await
+    .map_err(reference_gone)?;
+    let dto = fresh_dto(&txn, t.id, &a.project).await?;
+    txn.commit().await?;
+    publish_task(&state, WsEventKind::TaskCreated, &dto);
     Ok(created(
         format!("/api/v1/tasks/{}", t.id),
         &dto,
-        Some(version),
+        Some(dto.version),
     ))
+}
+
+/// A reference checked before the transaction (milestone, parent, assignee) was deleted
+/// before the write: the foreign key refuses, and the request is invalid like any other
+/// reference to something that does not exist.
+fn reference_gone(e: RepoError) -> ApiError {
+    match e {
+        RepoError::Conflict("in_use") => ApiError::validation(
+            "body",
+            "not_found",
+            "a referenced task, milestone or member no longer exists",
+        ),
+        other => other.into(),
+    }
 }
 
 /// One task, with its `ETag` for the next change.
@@ -490,6 +504,19 @@ pub async fn update_task(
     })
     .await?;
     let body = body.into_inner()?;
+    // Reassigning is its own right: once a task is someone's, only they or an administrator
+    // hand it on (see `ProjectAction::ReassignTask`).
+    if let Some(to) = body.assignee_id
+        && to != t.assignee_id
+    {
+        a.check(
+            &auth,
+            ProjectAction::ReassignTask {
+                assigned: t.assignee_id.is_some(),
+                is_assignee: t.assignee_id == Some(auth.user.id),
+            },
+        )?;
+    }
     validate(&body)?;
     require_if_match(&req, t.version)?;
     let mut errors = Vec::new();
@@ -523,8 +550,11 @@ pub async fn update_task(
             .map_err(|e| ApiError::conflict("invalid_transition", e.to_string()))?;
     }
     let was_status = t.status.clone();
-    let t = repo::update_task(
-        &state.db,
+    // The update is conditional on the version the checks above saw (412 otherwise), so a
+    // reassignment or a transition decided on an older copy never lands.
+    let txn = tandem_db::begin_write(&state.db).await?;
+    let updated = repo::update_task(
+        &txn,
         t.task.clone(),
         repo::TaskChanges {
             title: body.title.map(|s| s.trim().to_owned()),
@@ -543,24 +573,22 @@ pub async fn update_task(
         },
         auth.user.id,
     )
-    .await?;
-    let (dto, version) = fresh_dto(&state, t.id, &a.project).await?;
-    let project = Some(dto.project_id);
-    let events = &state.events;
-    events.publish(
-        WsEventKind::TaskUpdated,
-        project,
-        Audience::Project,
-        None,
-        &dto,
-    );
-    if is_open(&was_status) != is_open(&t.status) {
-        match repo::successor_rows(&state.db, t.id).await {
-            Ok(rows) => publish_successors(&state, rows).await,
-            Err(e) => tracing::warn!(error = %e, "could not publish successors' changes"),
-        }
+    .await
+    .map_err(reference_gone)?;
+    let dto = fresh_dto(&txn, updated.id, &a.project).await?;
+    let successors = if is_open(&was_status) != is_open(&updated.status) {
+        successor_dtos(&txn, repo::successor_rows(&txn, updated.id).await?).await?
+    } else {
+        Vec::new()
+    };
+    txn.commit().await?;
+    if dto.version != t.version {
+        publish_task(&state, WsEventKind::TaskUpdated, &dto);
     }
-    Ok(ok_with_etag(&dto, version))
+    for s in &successors {
+        publish_task(&state, WsEventKind::TaskUpdated, s);
+    }
+    Ok(ok_with_etag(&dto, dto.version))
 }
 
 /// Delete a task (editors and administrators); its sub-tasks become top-level tasks. Its
@@ -576,6 +604,7 @@ pub async fn update_task(
 #[tracing::instrument(skip_all, err)]
 pub async fn delete_task(
     state: web::Data<AppState>,
+    req: HttpRequest,
     auth: AuthUser,
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
@@ -591,13 +620,34 @@ pub async fn delete_task(
         },
     )?;
     let checked: Vec<Uuid> = attachments.iter().map(|x| x.id).collect();
+    let txn = tandem_db::begin_write(&state.db).await?;
     // Who waited for it: no longer blocked by it once it is gone.
-    let waiting: Vec<Uuid> = repo::successor_rows(&state.db, t.id)
+    let waiting: Vec<Uuid> = repo::successor_rows(&txn, t.id)
         .await?
         .iter()
         .map(|r| r.id)
         .collect();
-    for key in repo::delete_task(&state.db, t.id, &checked).await? {
+    let keys = repo::delete_task(&txn, t.id, &checked).await?;
+    audit::record(
+        &txn,
+        AuditEvent {
+            actor_id: Some(auth.user.id),
+            action: "task.deleted",
+            target_type: Some("task"),
+            target_id: Some(t.id.to_string()),
+            detail: json!({
+                "title": t.title,
+                "project_id": t.project_id,
+                "assignee_id": t.assignee_id,
+                "attachments": checked.len(),
+            }),
+            ip: client_ip(&req),
+        },
+    )
+    .await?;
+    let successors = successor_dtos(&txn, repo::find_task_rows(&txn, &waiting).await?).await?;
+    txn.commit().await?;
+    for key in keys {
         // The rows are gone with the task; a file left behind would only be disk space.
         if let Err(e) = state
             .files
@@ -617,9 +667,8 @@ pub async fn delete_task(
             project_id: t.project_id,
         },
     );
-    match repo::find_task_rows(&state.db, &waiting).await {
-        Ok(rows) => publish_successors(&state, rows).await,
-        Err(e) => tracing::warn!(error = %e, "could not publish successors' changes"),
+    for s in &successors {
+        publish_task(&state, WsEventKind::TaskUpdated, s);
     }
     Ok(HttpResponse::NoContent().finish())
 }
@@ -665,8 +714,10 @@ pub async fn create_progress(
     .await?;
     let body = body.into_inner()?;
     validate(&body)?;
-    let p =
-        repo::add_progress(&state.db, &t, me, body.percent, body.note.trim().to_owned()).await?;
+    let txn = tandem_db::begin_write(&state.db).await?;
+    let p = repo::add_progress(&txn, &t, me, body.percent, body.note.trim().to_owned()).await?;
+    let task = fresh_dto(&txn, t.id, &a.project).await?;
+    txn.commit().await?;
     let dto = repo::progress_dto(&p);
     state.events.publish(
         WsEventKind::ProgressCreated,
@@ -675,7 +726,8 @@ pub async fn create_progress(
         None,
         &dto,
     );
-    publish_updated(&state, t.id, &a.project).await;
+    // The percent is part of the task.
+    publish_task(&state, WsEventKind::TaskUpdated, &task);
     Ok(created(
         format!("/api/v1/tasks/{}/progress", t.id),
         &dto,
@@ -709,12 +761,12 @@ pub async fn list_activity(
     } else {
         project_repo::roles_of(&state.db, auth.user.id, &others).await?
     };
-    let sees_all = auth.actor.role == tandem_dto::SystemRole::Admin;
     let label = |kind: repo::Named, id: Uuid| match kind {
         repo::Named::Person => names.people.get(&id).cloned(),
         repo::Named::Milestone => names.milestones.get(&id).cloned(),
         repo::Named::Task => names.tasks.get(&id).and_then(|(title, p)| {
-            (*p == t.project_id || sees_all || roles.contains_key(p)).then(|| title.clone())
+            (*p == t.project_id || may_see_project(&auth.actor, roles.get(p).copied()))
+                .then(|| title.clone())
         }),
     };
     Ok(HttpResponse::Ok().json(Page {

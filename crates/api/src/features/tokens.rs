@@ -9,6 +9,7 @@ use tandem_dto::{AccessTokenResponse, CreateAccessTokenRequest, CreatedAccessTok
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, validate};
+use crate::events::Control;
 use crate::extract::{Allowed, Json, PageQuery, client_ip, perm};
 use crate::features::created;
 use crate::security::{self, PAT_PREFIX};
@@ -56,18 +57,12 @@ pub async fn create_token(
             "must be in the future",
         ));
     }
-    // A token never gets more than the token that created it.
-    if let Some(parent) = &auth.actor.scopes
-        && body.scopes.iter().any(|s| !parent.contains(s))
-    {
-        return Err(ApiError::forbidden(
-            "insufficient_scope",
-            "a token cannot create a token with more scopes than itself",
-        ));
-    }
+    // A token never gets more than the credential that created it.
+    tandem_domain::policy::may_create_token(&auth.actor, &body.scopes)?;
     let secret = format!("{PAT_PREFIX}{}", security::random_token(32));
+    let txn = tandem_db::begin_write(&state.db).await?;
     let row = accounts::insert_access_token(
-        &state.db,
+        &txn,
         accounts::NewAccessToken {
             user_id: auth.user.id,
             name,
@@ -79,7 +74,7 @@ pub async fn create_token(
     )
     .await?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEvent {
             actor_id: Some(auth.user.id),
             action: "token.created",
@@ -90,6 +85,7 @@ pub async fn create_token(
         },
     )
     .await?;
+    txn.commit().await?;
     Ok(created(
         format!("/api/v1/me/tokens/{}", row.id),
         &CreatedAccessTokenResponse {
@@ -112,9 +108,10 @@ pub async fn revoke_token(
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    accounts::revoke_access_token(&state.db, auth.user.id, id).await?;
+    let txn = tandem_db::begin_write(&state.db).await?;
+    accounts::revoke_access_token(&txn, auth.user.id, id).await?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEvent {
             actor_id: Some(auth.user.id),
             action: "token.revoked",
@@ -125,5 +122,11 @@ pub async fn revoke_token(
         },
     )
     .await?;
+    txn.commit().await?;
+    // Live connections opened with it close at once.
+    state.events.control(Control::TokenRevoked {
+        user: auth.user.id,
+        token: id,
+    });
     Ok(HttpResponse::NoContent().finish())
 }

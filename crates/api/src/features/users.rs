@@ -2,6 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
+use tandem_db::RepoError;
 use tandem_db::accounts::{self, UserFilter};
 use tandem_db::audit::{self, AuditEvent};
 use tandem_domain::policy::Action;
@@ -9,6 +10,7 @@ use tandem_dto::{Page, Problem, SystemRole, UpdateUserRequest, UserResponse, Use
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, check_text_param, referenced, validate};
+use crate::events::Control;
 use crate::extract::{Allowed, Json, PageQuery, check_if_match, client_ip, perm};
 use crate::features::ok_with_etag;
 use crate::state::AppState;
@@ -105,10 +107,6 @@ pub async fn update_user(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner()?;
     validate(&body)?;
-    let user = accounts::find_user(&state.db, path.into_inner()).await?;
-    check_if_match(&req, user.version)?;
-    let old_role = SystemRole::parse(&user.role);
-    let old_status = UserStatus::parse(&user.status);
     if let Some(s) = body.status
         && !matches!(s, UserStatus::Active | UserStatus::Deactivated)
     {
@@ -118,12 +116,6 @@ pub async fn update_user(
             "only active or deactivated; use the approval queue for registrations",
         ));
     }
-    if body.status == Some(UserStatus::Active) && old_status == Some(UserStatus::Pending) {
-        return Err(ApiError::conflict(
-            "use_approval_queue",
-            "pending registrations are approved through /admin/registrations",
-        ));
-    }
     if let Some(d) = body.department_id {
         referenced(
             accounts::find_department(&state.db, d).await,
@@ -131,21 +123,38 @@ pub async fn update_user(
             "department",
         )?;
     }
-    let loses_admin = old_role == Some(SystemRole::Admin)
-        && old_status == Some(UserStatus::Active)
-        && (body.role == Some(SystemRole::Member) || body.status == Some(UserStatus::Deactivated));
-    if loses_admin && accounts::count_active_admins(&state.db).await? <= 1 {
-        return Err(ApiError::conflict(
-            "last_admin",
-            "this is the last active administrator",
-        ));
-    }
     let position = body
         .position
         .map(|p| super::me::non_blank(p, "position"))
         .transpose()?;
+    // The "last active administrator" rule is checked and applied in one transaction, with
+    // every such change serialized: two administrators demoting each other at once leave one.
+    let txn = tandem_db::begin_write(&state.db).await?;
+    accounts::lock_administrators(&txn).await?;
+    let user = accounts::find_user(&txn, path.into_inner()).await?;
+    check_if_match(&req, user.version)?;
+    let old_role = SystemRole::parse(&user.role);
+    let old_status = UserStatus::parse(&user.status);
+    if body.status == Some(UserStatus::Active) && old_status == Some(UserStatus::Pending) {
+        return Err(ApiError::conflict(
+            "use_approval_queue",
+            "pending registrations are approved through /admin/registrations",
+        ));
+    }
+    let is_active_admin =
+        old_role == Some(SystemRole::Admin) && old_status == Some(UserStatus::Active);
+    let stays_active_admin = body.role.or(old_role) == Some(SystemRole::Admin)
+        && body.status.or(old_status) == Some(UserStatus::Active);
+    if is_active_admin && !stays_active_admin {
+        tandem_domain::policy::keeps_an_admin(tandem_domain::policy::AdminChange {
+            is_active_admin,
+            stays_active_admin,
+            active_admins: accounts::count_active_admins(&txn).await?,
+        })
+        .map_err(|e| ApiError::conflict("last_admin", e.to_string()))?;
+    }
     let updated = accounts::update_user(
-        &state.db,
+        &txn,
         user,
         accounts::UserChanges {
             role: body.role,
@@ -155,11 +164,17 @@ pub async fn update_user(
             ..Default::default()
         },
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        RepoError::Conflict("in_use") => {
+            ApiError::validation("department_id", "not_found", "no such department")
+        }
+        other => other.into(),
+    })?;
     let ip = client_ip(&req);
     if body.role.is_some() && body.role != old_role {
         audit::record(
-            &state.db,
+            &txn,
             AuditEvent {
                 actor_id: Some(auth.user.id),
                 action: "user.role_changed",
@@ -173,10 +188,10 @@ pub async fn update_user(
     }
     if body.status.is_some() && body.status != old_status {
         if body.status == Some(UserStatus::Deactivated) {
-            accounts::revoke_all_tokens_of(&state.db, updated.id).await?;
+            accounts::revoke_all_tokens_of(&txn, updated.id).await?;
         }
         audit::record(
-            &state.db,
+            &txn,
             AuditEvent {
                 actor_id: Some(auth.user.id),
                 action: "user.status_changed",
@@ -188,5 +203,8 @@ pub async fn update_user(
         )
         .await?;
     }
+    txn.commit().await?;
+    // Their live connections re-check what they may see (or close, when deactivated).
+    state.events.control(Control::UserChanged(updated.id));
     Ok(ok_with_etag(&accounts::user_dto(&updated), updated.version))
 }
