@@ -3,6 +3,8 @@
 #   wasm32 build (size profile) → wasm-bindgen → wasm-opt (npm binaryen, when available) →
 #   content-hashed file names under dist/assets (cached for a year) → dist/index.html (never
 #   cached) → size report, checked against the budget.
+# index.html has no inline script or style (the server sends a strict Content-Security-Policy):
+# the start-up code is frontend/boot.js and the icon frontend/favicon.svg, hashed like the rest.
 # Installs what it needs: the wasm32 target, wasm-bindgen-cli (the exact version the frontend
 # pins) and, through npm, binaryen. Debian's binaryen package is too old and breaks the wasm.
 set -euo pipefail
@@ -47,21 +49,33 @@ mkdir -p "$dist/assets"
 js="tandem-web-$(hash "$stage/tandem-web.js").js"
 wasm="tandem-web-$(hash "$stage/tandem-web_bg.wasm")_bg.wasm"
 css="style-$(hash frontend/style.css).css"
+icon="favicon-$(hash frontend/favicon.svg).svg"
 cp "$stage/tandem-web.js" "$dist/assets/$js"
 cp "$stage/tandem-web_bg.wasm" "$dist/assets/$wasm"
 cp frontend/style.css "$dist/assets/$css"
-sed -e "s/{{JS}}/$js/g" -e "s/{{WASM}}/$wasm/g" -e "s/{{CSS}}/$css/g" frontend/index.html >"$dist/index.html"
+cp frontend/favicon.svg "$dist/assets/$icon"
+# boot.js names the glue and the wasm, so it is hashed after they are filled in.
+sed -e "s/{{JS}}/$js/g" -e "s/{{WASM}}/$wasm/g" frontend/boot.js >"$stage/boot.js"
+boot="boot-$(hash "$stage/boot.js").js"
+cp "$stage/boot.js" "$dist/assets/$boot"
+sed -e "s/{{JS}}/$js/g" -e "s/{{WASM}}/$wasm/g" -e "s/{{CSS}}/$css/g" \
+  -e "s/{{BOOT}}/$boot/g" -e "s/{{ICON}}/$icon/g" frontend/index.html >"$dist/index.html"
+if grep -q '{{' "$dist/index.html" "$dist/assets/$boot"; then
+  echo "unfilled placeholder in index.html or boot.js" >&2
+  exit 1
+fi
 
-# Size report: raw and gzip, the budget counts gzip of wasm + JS + CSS.
+# Size report: raw and gzip, the budget counts gzip of wasm + JS (glue and boot) + CSS.
 report="$dist/size.txt"
 total=0
 {
   printf '%-8s %10s %10s\n' file raw gzip
-  for f in "$wasm" "$js" "$css"; do
+  for f in "$wasm" "$js" "$boot" "$css"; do
     raw=$(wc -c <"$dist/assets/$f")
     gz=$(gzip -9 -c "$dist/assets/$f" | wc -c)
     total=$((total + gz))
-    printf '%-8s %7s KiB %7s KiB\n' "${f##*.}" $(((raw + 1023) / 1024)) $(((gz + 1023) / 1024))
+    case $f in boot-*) label=boot ;; *) label=${f##*.} ;; esac
+    printf '%-8s %7s KiB %7s KiB\n' "$label" $(((raw + 1023) / 1024)) $(((gz + 1023) / 1024))
   done
   printf 'total gzip %s KiB (budget %s KiB)\n' $(((total + 1023) / 1024)) "$BUDGET_KIB"
 } >"$report"
