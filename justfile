@@ -42,6 +42,10 @@ test-pg:
 schemathesis:
     scripts/test.sh schemathesis
 
+# A Python client generated from the spec (openapi-python-client) without warnings, and checked.
+test-clients:
+    scripts/test.sh clients
+
 # Browser journeys in headless Chromium (builds the web app first); screenshots in e2e/artifacts.
 test-web:
     scripts/test.sh web
