@@ -57,15 +57,8 @@ pub struct Event {
 pub enum Control {
     /// A user's system role, status or project memberships changed.
     UserChanged(Uuid),
-    /// One login session ended (logout, or a reused refresh token).
+    /// One login session ended (logout, a reused refresh token, a password change).
     SessionEnded { user: Uuid, session: Uuid },
-    /// Every login session of `user` that began before `before` (seconds) ended, except
-    /// `keep` (a password change keeps the caller's new session).
-    SessionsEnded {
-        user: Uuid,
-        keep: Option<Uuid>,
-        before: i64,
-    },
     /// A personal access token was revoked.
     TokenRevoked { user: Uuid, token: Uuid },
 }
@@ -76,7 +69,6 @@ impl Control {
         match self {
             Control::UserChanged(u)
             | Control::SessionEnded { user: u, .. }
-            | Control::SessionsEnded { user: u, .. }
             | Control::TokenRevoked { user: u, .. } => *u,
         }
     }
@@ -129,18 +121,15 @@ struct Ring {
     bytes: usize,
 }
 
-/// Sessions ended in this process, kept until their last access token expired.
+/// Sessions ended in this process, each kept until its last access token expired.
 #[derive(Default)]
 struct Ended {
     sessions: HashMap<Uuid, Instant>,
-    /// user → (sessions that began before this second ended, except this one, forget at)
-    users: HashMap<Uuid, (i64, Option<Uuid>, Instant)>,
 }
 
 impl Ended {
     fn prune(&mut self, now: Instant) {
         self.sessions.retain(|_, until| *until > now);
-        self.users.retain(|_, (_, _, until)| *until > now);
     }
 }
 
@@ -254,41 +243,25 @@ impl EventBus {
     /// Call it after the change committed.
     pub fn control(&self, c: Control) {
         let until = Instant::now() + self.access_ttl + Duration::from_secs(60);
-        if let Ok(mut ended) = self.ended.lock() {
-            if ended.sessions.len() + ended.users.len() > 10_000 {
+        if let (Control::SessionEnded { session, .. }, Ok(mut ended)) = (&c, self.ended.lock()) {
+            if ended.sessions.len() > 10_000 {
                 ended.prune(Instant::now());
             }
-            match &c {
-                Control::SessionEnded { session, .. } => {
-                    ended.sessions.insert(*session, until);
-                }
-                Control::SessionsEnded { user, keep, before } => {
-                    ended.users.insert(*user, (*before, *keep, until));
-                }
-                Control::UserChanged(_) | Control::TokenRevoked { .. } => {}
-            }
+            ended.sessions.insert(*session, until);
         }
         let _ = self.tx.send(Message::Control(Arc::new(c)));
     }
 
-    /// Whether an access token of `user`'s session `session`, issued at `issued_at` (seconds),
-    /// belongs to a session that ended while the token was still valid.
-    pub fn session_ended(&self, user: Uuid, session: Option<Uuid>, issued_at: i64) -> bool {
-        let Ok(ended) = self.ended.lock() else {
+    /// Whether an access token of session `session` belongs to a session that ended while the
+    /// token was still valid.
+    pub fn session_ended(&self, session: Option<Uuid>) -> bool {
+        let (Some(s), Ok(ended)) = (session, self.ended.lock()) else {
             return false;
         };
-        let now = Instant::now();
-        if let Some(s) = session
-            && ended.sessions.get(&s).is_some_and(|until| *until > now)
-        {
-            return true;
-        }
-        match ended.users.get(&user) {
-            Some((before, keep, until)) if *until > now => {
-                issued_at <= *before && (session.is_none() || session != *keep)
-            }
-            _ => false,
-        }
+        ended
+            .sessions
+            .get(&s)
+            .is_some_and(|until| *until > Instant::now())
     }
 
     /// Subscribes; with `resume_from`, also returns the kept events after it.
@@ -409,22 +382,12 @@ mod tests {
     fn ended_sessions_refuse_their_access_tokens() {
         let bus = EventBus::default();
         let (user, a, b) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
-        assert!(!bus.session_ended(user, Some(a), 100));
+        assert!(!bus.session_ended(Some(a)));
         bus.control(Control::SessionEnded { user, session: a });
-        assert!(bus.session_ended(user, Some(a), 100));
-        assert!(!bus.session_ended(user, Some(b), 100));
-        // A password change at second 200 keeps session b.
-        bus.control(Control::SessionsEnded {
-            user,
-            keep: Some(b),
-            before: 200,
-        });
-        let c = Uuid::now_v7();
-        assert!(bus.session_ended(user, Some(c), 150));
-        assert!(!bus.session_ended(user, Some(b), 150));
-        // Sessions begun after the change are not affected; nor are other users.
-        assert!(!bus.session_ended(user, Some(c), 201));
-        assert!(!bus.session_ended(Uuid::now_v7(), Some(c), 150));
+        assert!(bus.session_ended(Some(a)));
+        assert!(!bus.session_ended(Some(b)));
+        // Tokens from before sessions were named cannot be told apart.
+        assert!(!bus.session_ended(None));
     }
 
     #[test]

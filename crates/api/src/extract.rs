@@ -132,10 +132,7 @@ pub(crate) async fn authenticate(
         )?;
         // Logged out (or every session ended by a password change) while the token was
         // still unexpired: it dies with its session.
-        if state
-            .events
-            .session_ended(claims.sub, claims.sid, claims.iat)
-        {
+        if state.events.session_ended(claims.sid) {
             return Err(ApiError::Unauthorized {
                 code: "session_ended",
             });
@@ -207,6 +204,7 @@ pub mod perm {
         WriteSelf,
         ManageOwnTokens,
         ReadDirectory,
+        ReadAccounts,
         ManageUsers,
         ManageDepartments,
         ReadAuditLog,

@@ -160,6 +160,8 @@ const WITHOUT_IF_MATCH: [&str; 1] = ["/api/v1/projects/{id}/members/{user_id}"];
 /// Operations that refuse to run without `If-Match` (428): resources several people edit at
 /// once (T10).
 const IF_MATCH_REQUIRED: [&str; 1] = ["/api/v1/tasks/{id}"];
+/// Binary downloads that carry the `ETag` of the resource they belong to.
+const BINARY_WITH_ETAG: [&str; 1] = ["/api/v1/users/{id}/avatar"];
 /// DELETE operations that honor `If-Match`.
 const DELETE_WITH_IF_MATCH: [&str; 2] = ["/api/v1/departments/{id}", "/api/v1/projects/{id}"];
 
@@ -266,7 +268,10 @@ pub fn complete(spec: &mut serde_json::Value) {
                 binary(&mut response["content"]);
                 let mut headers = serde_json::Map::new();
                 let success = status.starts_with('2');
-                if success && versioned(&response["content"]) {
+                if success
+                    && (versioned(&response["content"])
+                        || (method == "get" && BINARY_WITH_ETAG.contains(&path.as_str())))
+                {
                     headers.insert(
                         "ETag".into(),
                         header(

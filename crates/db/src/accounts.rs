@@ -85,6 +85,17 @@ pub async fn find_user(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<users:
         .ok_or(RepoError::NotFound)
 }
 
+/// A user read to be changed in the caller's transaction: on PostgreSQL the row stays locked
+/// until the transaction ends, so a concurrent change waits and then sees this one (SQLite's
+/// write transaction already holds the only writer lock).
+pub async fn find_user_for_update(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<users::Model> {
+    let mut q = users::Entity::find_by_id(id);
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        q = q.lock_exclusive();
+    }
+    q.one(db).await?.ok_or(RepoError::NotFound)
+}
+
 /// Users without their avatar images: `avatar` holds only the first byte (enough for "has an
 /// avatar"), so reading people for a request doesn't read up to a few hundred KB each. Updates
 /// from these models are safe: only the columns a change sets are written.
@@ -586,14 +597,25 @@ pub async fn revoke_refresh_family(db: &impl ConnectionTrait, family_id: Uuid) -
 }
 
 /// Ends every signed-in session of a user (password change): their refresh tokens stop working.
-pub async fn revoke_sessions_of(db: &impl ConnectionTrait, user_id: Uuid) -> RepoResult<()> {
+/// Returns the sessions (refresh-token families) that were live, so their access tokens can be
+/// refused too.
+pub async fn revoke_sessions_of(db: &impl ConnectionTrait, user_id: Uuid) -> RepoResult<Vec<Uuid>> {
+    let live: Vec<Uuid> = refresh_tokens::Entity::find()
+        .select_only()
+        .column(refresh_tokens::Column::FamilyId)
+        .distinct()
+        .filter(refresh_tokens::Column::UserId.eq(user_id))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?;
     refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(Utc::now()))
         .filter(refresh_tokens::Column::UserId.eq(user_id))
         .filter(refresh_tokens::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
-    Ok(())
+    Ok(live)
 }
 
 /// Revokes every refresh and personal access token of a user (deactivation).

@@ -44,8 +44,9 @@ pub enum Action {
     ManageOwnTokens,
     /// Browse the people directory and departments.
     ReadDirectory,
-    /// Approve or reject registrations, change users' role or status, look at accounts that
-    /// are not active.
+    /// Look at the registration queue and at accounts that are not active.
+    ReadAccounts,
+    /// Approve or reject registrations, change users' role or status.
     ManageUsers,
     /// Create, change and delete departments.
     ManageDepartments,
@@ -107,12 +108,15 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), Denied> {
         Action::WriteSelf => require_scope(actor, TokenScope::Write),
         // A token must not mint more tokens unless it was explicitly given write rights.
         Action::ManageOwnTokens => require_scope(actor, TokenScope::Write),
-        Action::ManageUsers | Action::ManageDepartments | Action::ReadAuditLog => {
-            require_admin(actor)
-        }
-        Action::ListAllProjects => {
+        // Administration takes the administrator role, the `admin` scope, and the scope of
+        // what is done: a token with `read` and `admin` may audit, not change.
+        Action::ReadAccounts | Action::ReadAuditLog | Action::ListAllProjects => {
             require_admin(actor)?;
             require_scope(actor, TokenScope::Read)
+        }
+        Action::ManageUsers | Action::ManageDepartments => {
+            require_admin(actor)?;
+            require_scope(actor, TokenScope::Write)
         }
     }
 }
@@ -192,13 +196,27 @@ mod tests {
         ] {
             assert_eq!(authorize(&t, a), Err(Denied::MissingScope("admin")));
         }
-        let t = actor(SystemRole::Admin, Some(vec![TokenScope::Admin]));
+        let t = actor(
+            SystemRole::Admin,
+            Some(vec![TokenScope::Write, TokenScope::Admin]),
+        );
         assert!(t.acts_as_admin());
         assert!(authorize(&t, Action::ManageDepartments).is_ok());
         // Listing is a read: the admin scope alone does not read.
         assert_eq!(
             authorize(&t, Action::ListAllProjects),
             Err(Denied::MissingScope("read"))
+        );
+        // An auditor's token reads, and changes nothing.
+        let auditor = actor(
+            SystemRole::Admin,
+            Some(vec![TokenScope::Read, TokenScope::Admin]),
+        );
+        assert!(authorize(&auditor, Action::ReadAuditLog).is_ok());
+        assert!(authorize(&auditor, Action::ReadAccounts).is_ok());
+        assert_eq!(
+            authorize(&auditor, Action::ManageUsers),
+            Err(Denied::MissingScope("write"))
         );
     }
 

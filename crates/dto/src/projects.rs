@@ -110,7 +110,14 @@ pub struct CreateProjectRequest {
     /// IANA time zone for due dates and "overdue"; default `Asia/Shanghai`.
     #[serde(default)]
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64)))]
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 64,
+            pattern = r"^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$"
+        )
+    )]
     pub time_zone: Option<String>,
     /// Milestones within the project's period.
     #[serde(default)]
@@ -140,7 +147,14 @@ pub struct UpdateProjectRequest {
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64)))]
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 64,
+            pattern = r"^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$"
+        )
+    )]
     pub time_zone: Option<String>,
     pub status: Option<ProjectStatus>,
 }

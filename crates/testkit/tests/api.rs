@@ -672,8 +672,10 @@ async fn forged_and_broken_tokens_are_all_refused() {
         ("random personal token", format!("tdm_{}", "x".repeat(43))),
         ("empty", String::new()),
     ];
-    assert!(forged.len() >= 15);
+    // The real token works: every refusal below is for what was forged, not a broken setup.
+    assert_eq!(app.get("/me", &good).await.status(), 200);
     for (what, token) in &forged {
+        assert_ne!(token, &good, "{what}");
         let r = app
             .http
             .get(app.url("/me"))
@@ -1521,17 +1523,28 @@ async fn a_retried_post_with_an_idempotency_key_creates_exactly_one_thing() {
         problem(r).await["errors"][0]["code"],
         "idempotency_key_reused"
     );
-    // Another caller's identical key is independent.
+    // Another caller's identical key, on the same path, is independent: neither replayed nor
+    // taken for a reuse of the first caller's key.
     let d: uuid::Uuid = first_body["id"].as_str().unwrap().parse().unwrap();
-    let (_, member) = app.member("q@example.com", d).await;
+    let (other_id, other) = app.member("q@example.com", d).await;
     let r = app
-        .req(Method::POST, "/me/quick-replies", Some(&member))
+        .patch(
+            &format!("/users/{other_id}"),
+            &admin,
+            json!({ "role": "admin" }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = app
+        .req(Method::POST, "/departments", Some(&other))
         .header("idempotency-key", "ci-run-42")
-        .json(&json!({ "title": "t", "body": "b" }))
+        .json(&json!({ "name": "另一个部门" }))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
+    assert!(r.headers().get("idempotency-replayed").is_none());
+    assert_eq!(body(r).await["name"], "另一个部门");
     // Without a key, nothing is deduplicated; an over-long key is refused.
     assert_eq!(
         app.post("/departments", Some(&admin), json!({ "name": "A" }))
@@ -1556,6 +1569,453 @@ async fn members_cannot_look_up_unapproved_registrations() {
     let admin = app.admin_token().await;
     assert_eq!(
         app.get(&format!("/users/{pending}"), &admin).await.status(),
+        200
+    );
+}
+
+/// Runs two requests at the same moment; both statuses.
+async fn race(
+    a: impl std::future::Future<Output = reqwest::Response>,
+    b: impl std::future::Future<Output = reqwest::Response>,
+) -> (u16, u16) {
+    let (a, b) = tokio::join!(a, b);
+    (a.status().as_u16(), b.status().as_u16())
+}
+
+async fn active_admins(app: &TestApp) -> u64 {
+    tandem_db::accounts::count_active_admins(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn two_administrators_demoting_each_other_at_once_leave_one() {
+    let app = spawn_app().await;
+    let d = app.department("总经办").await;
+    let first = app.admin_token().await;
+    let (second_id, second) = app.member("second@example.com", d).await;
+    for round in 0..12 {
+        // Both administrators again.
+        let r = app
+            .patch(
+                &format!("/users/{second_id}"),
+                &first,
+                json!({ "role": "admin" }),
+            )
+            .await;
+        assert!(r.status() == 200 || r.status() == 403, "{}", r.status());
+        if r.status() == 403 {
+            // The first lost the previous round: the second promotes them back.
+            let r = app
+                .patch(
+                    &format!("/users/{}", app.admin_id),
+                    &second,
+                    json!({ "role": "admin" }),
+                )
+                .await;
+            assert_eq!(r.status(), 200);
+        }
+        assert_eq!(active_admins(&app).await, 2);
+        let (a, b) = race(
+            app.patch(
+                &format!("/users/{second_id}"),
+                &first,
+                json!({ "role": "member" }),
+            ),
+            app.patch(
+                &format!("/users/{}", app.admin_id),
+                &second,
+                json!({ "role": "member" }),
+            ),
+        )
+        .await;
+        for s in [a, b] {
+            assert!([200, 403, 409].contains(&s), "round {round}: {s}");
+        }
+        assert_eq!(active_admins(&app).await, 1, "round {round}: {a} {b}");
+        if a == 200 {
+            // The second was demoted; restore them for the next round.
+            let r = app
+                .patch(
+                    &format!("/users/{second_id}"),
+                    &first,
+                    json!({ "role": "admin" }),
+                )
+                .await;
+            assert_eq!(r.status(), 200);
+        }
+    }
+}
+
+#[tokio::test]
+async fn re_parenting_two_departments_under_each_other_at_once_never_makes_a_cycle() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    for round in 0..10 {
+        let a = app.department(&format!("甲{round}")).await;
+        let b = app.department(&format!("乙{round}")).await;
+        let (x, y) = race(
+            app.patch(
+                &format!("/departments/{a}"),
+                &admin,
+                json!({ "parent_id": b }),
+            ),
+            app.patch(
+                &format!("/departments/{b}"),
+                &admin,
+                json!({ "parent_id": a }),
+            ),
+        )
+        .await;
+        let mut statuses = [x, y];
+        statuses.sort();
+        assert_eq!(statuses, [200, 409], "round {round}");
+        // And the tree really has no cycle.
+        let parent = |id: uuid::Uuid| {
+            let app = &app;
+            async move {
+                tandem_db::accounts::find_department(&app.db, id)
+                    .await
+                    .unwrap()
+                    .parent_id
+            }
+        };
+        assert!(
+            parent(a).await.is_none() || parent(b).await.is_none(),
+            "round {round}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn two_edits_made_from_the_same_version_cannot_both_land() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    for round in 0..8 {
+        // Departments.
+        let d = app.department(&format!("部门{round}")).await;
+        let path = format!("/departments/{d}");
+        let tag = app.get(&path, &admin).await.headers()["etag"].clone();
+        let edit = |name: &'static str| {
+            app.req(Method::PATCH, &path, Some(&admin))
+                .header("If-Match", tag.clone())
+                .json(&json!({ "name": format!("{name}{round}") }))
+                .send()
+        };
+        let (x, y) = race(async { edit("左").await.unwrap() }, async {
+            edit("右").await.unwrap()
+        })
+        .await;
+        let mut statuses = [x, y];
+        statuses.sort();
+        assert_eq!(statuses, [200, 412], "departments, round {round}");
+        // Quick replies.
+        let q = body(
+            app.post(
+                "/me/quick-replies",
+                Some(&admin),
+                json!({ "title": "t", "body": "b" }),
+            )
+            .await,
+        )
+        .await;
+        let path = format!("/me/quick-replies/{}", q["id"].as_str().unwrap());
+        let edit = |text: &'static str| {
+            app.req(Method::PATCH, &path, Some(&admin))
+                .header("If-Match", "\"1\"")
+                .json(&json!({ "body": text }))
+                .send()
+        };
+        let (x, y) = race(async { edit("甲").await.unwrap() }, async {
+            edit("乙").await.unwrap()
+        })
+        .await;
+        let mut statuses = [x, y];
+        statuses.sort();
+        assert_eq!(statuses, [200, 412], "quick replies, round {round}");
+    }
+}
+
+#[tokio::test]
+async fn deletes_racing_updates_answer_404_or_409_never_500() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    for round in 0..8 {
+        let d = app.department(&format!("临时{round}")).await;
+        let path = format!("/departments/{d}");
+        let (del, upd) = race(
+            app.delete(&path, &admin),
+            app.patch(&path, &admin, json!({ "name": format!("改名{round}") })),
+        )
+        .await;
+        assert!([204, 404, 409, 412].contains(&del), "delete: {del}");
+        assert!([200, 404, 412].contains(&upd), "update: {upd}");
+        let q = body(
+            app.post(
+                "/me/quick-replies",
+                Some(&admin),
+                json!({ "title": "t", "body": "b" }),
+            )
+            .await,
+        )
+        .await;
+        let path = format!("/me/quick-replies/{}", q["id"].as_str().unwrap());
+        let (del, upd) = race(
+            app.delete(&path, &admin),
+            app.patch(&path, &admin, json!({ "body": "新" })),
+        )
+        .await;
+        assert!([204, 404].contains(&del), "delete: {del}");
+        assert!([200, 404, 412].contains(&upd), "update: {upd}");
+    }
+}
+
+#[tokio::test]
+async fn two_administrators_deciding_one_registration_at_once_decide_it_once() {
+    let app = spawn_app().await;
+    let d = app.department("人事部").await;
+    let admin = app.admin_token().await;
+    for round in 0..6 {
+        let u = app.register(&format!("r{round}@example.com"), d).await;
+        let (a, b) = race(
+            app.post(
+                &format!("/admin/registrations/{u}/approve"),
+                Some(&admin),
+                json!({}),
+            ),
+            app.post(
+                &format!("/admin/registrations/{u}/reject"),
+                Some(&admin),
+                json!({ "reason": "重复注册" }),
+            ),
+        )
+        .await;
+        let mut statuses = [a, b];
+        statuses.sort();
+        // Approving a rejection is allowed (a mistake corrected); rejecting an approval is not.
+        assert!(
+            statuses == [200, 409] || statuses == [200, 200],
+            "round {round}: {statuses:?}"
+        );
+        let notes = tandem_db::accounts::list_notifications(&app.db, u, false, None, 10)
+            .await
+            .unwrap()
+            .0;
+        let approved = notes
+            .iter()
+            .filter(|n| n.kind == "account.approved")
+            .count();
+        assert!(approved <= 1, "round {round}: approved {approved} times");
+    }
+}
+
+#[tokio::test]
+async fn parallel_guesses_are_counted_before_their_passwords_are_checked() {
+    let app = spawn_app().await;
+    let passwords: Vec<String> = (0..20).map(|i| format!("guess-number-{i}")).collect();
+    let guesses = passwords.iter().map(|p| app.login(ADMIN_EMAIL, p));
+    let statuses: Vec<u16> = futures_util::future::join_all(guesses)
+        .await
+        .into_iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert!(
+        checked <= 5,
+        "{checked} of 20 parallel guesses were checked: {statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| [401, 429].contains(s)),
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn password_hashing_is_bounded_and_the_rest_are_told_when_to_retry() {
+    let app = spawn_app_with(|c| {
+        c.hash_concurrency = 1;
+        c.hash_wait = std::time::Duration::from_millis(1);
+    })
+    .await;
+    let logins = (0..8).map(|_| app.login(ADMIN_EMAIL, ADMIN_PASSWORD));
+    let responses = futures_util::future::join_all(logins).await;
+    let mut ok = 0;
+    let mut busy = 0;
+    for r in responses {
+        match r.status().as_u16() {
+            200 => ok += 1,
+            503 => {
+                busy += 1;
+                assert!(r.headers().get("retry-after").is_some());
+                assert_eq!(problem(r).await["code"], "busy");
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(ok >= 1 && busy >= 1, "{ok} logged in, {busy} told to retry");
+    // A busy answer is not a failed attempt: the account is not locked by them.
+    assert_eq!(app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
+async fn the_address_throttle_believes_forwarding_headers_only_from_trusted_proxies() {
+    let login_from = |app: &TestApp, forwarded_for: &'static str, login: String| {
+        app.req(Method::POST, "/auth/login", None)
+            .header("x-forwarded-for", forwarded_for)
+            .json(&json!({ "login": login, "password": "xxxxxxxxxxxx" }))
+            .send()
+    };
+    // Behind a trusted proxy: each client address has its own count.
+    let app = spawn_app_with(|c| {
+        c.address_limits.max_failures = 3;
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    for i in 0..2 {
+        let r = login_from(&app, "203.0.113.7", format!("n{i}@example.com"))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+    }
+    let r = login_from(&app, "203.0.113.7", "n9@example.com".into())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    let r = login_from(&app, "198.51.100.2", "n9@example.com".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        401,
+        "another client behind the proxy is not locked"
+    );
+    // Without: the header is the client's word, and changing it dodges nothing.
+    let app = spawn_app_with(|c| c.address_limits.max_failures = 3).await;
+    for (i, ip) in ["1.1.1.1", "2.2.2.2"].into_iter().enumerate() {
+        let r = login_from(&app, ip, format!("m{i}@example.com"))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+    }
+    let r = login_from(&app, "3.3.3.3", "m9@example.com".into())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+}
+
+#[tokio::test]
+async fn registrations_are_throttled_per_address() {
+    let app = spawn_app_with(|c| c.registration_limits.max_failures = 3).await;
+    let d = app.department("市场部").await;
+    for i in 0..3 {
+        app.register(&format!("s{i}@example.com"), d).await;
+    }
+    let r = app
+        .post(
+            "/auth/register",
+            None,
+            json!({ "email": "s9@example.com", "name": "新人", "department_id": d,
+                    "position": "专员", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().get("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn an_employee_id_is_never_an_e_mail_so_a_login_names_one_account() {
+    let app = spawn_app().await;
+    let d = app.department("生产部").await;
+    let (_, _) = app.member("wang@example.com", d).await;
+    // Someone registering another user's e-mail as their employee ID is refused…
+    let r = app
+        .post(
+            "/auth/register",
+            None,
+            json!({ "employee_id": "wang@example.com", "name": "冒名", "department_id": d,
+                    "position": "工人", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(problem(r).await["errors"][0]["field"], "employee_id");
+    // …and a login is an e-mail address or an employee ID, never both.
+    let r = app
+        .post(
+            "/auth/register",
+            None,
+            json!({ "employee_id": "P-7", "name": "李工", "department_id": d,
+                    "position": "工人", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let u: Value = r.json().await.unwrap();
+    let admin = app.admin_token().await;
+    let r = app
+        .post(
+            &format!("/admin/registrations/{}/approve", u["id"].as_str().unwrap()),
+            Some(&admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let me = app.login_ok("P-7", PASSWORD).await;
+    assert_eq!(me.user.name, "李工");
+    assert_eq!(
+        app.login_ok("wang@example.com", PASSWORD).await.user.name,
+        "Tester"
+    );
+}
+
+#[tokio::test]
+async fn avatars_of_registrations_nobody_approved_are_not_served() {
+    let app = spawn_app().await;
+    let d = app.department("研发部").await;
+    let pending = app.register("p@example.com", d).await;
+    let (_, member) = app.member("m@example.com", d).await;
+    // Give the pending account an avatar directly (it cannot log in to upload one).
+    {
+        use sea_orm::{ActiveModelTrait, Set};
+        let u = tandem_db::accounts::find_user(&app.db, pending)
+            .await
+            .unwrap();
+        let mut am: tandem_db::entities::users::ActiveModel = u.into();
+        am.avatar = Set(Some(vec![0x89, b'P', b'N', b'G']));
+        am.update(&app.db).await.unwrap();
+    }
+    let path = format!("/users/{pending}/avatar");
+    assert_eq!(app.get(&path, &member).await.status(), 404);
+    assert_eq!(app.get(&path, &app.admin_token().await).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_department_projects_still_use_is_not_deleted() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let used = app.department("品质部").await;
+    let home = app.department("总部").await;
+    let (_, member) = app.member("m@example.com", home).await;
+    let r = app
+        .post(
+            "/projects",
+            Some(&member),
+            json!({ "name": "质量月", "goal": "", "department_ids": [used],
+                    "start_date": "2026-11-01", "end_date": "2026-12-31" }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let project: Value = r.json().await.unwrap();
+    let r = app.delete(&format!("/departments/{used}"), &admin).await;
+    assert_eq!(r.status(), 409);
+    let p = problem(r).await;
+    assert_eq!(p["code"], "department_in_use");
+    assert_eq!(p["context"]["projects"], json!([project["id"]]));
+    assert_eq!(p["context"]["projects_total"], 1);
+    assert_eq!(p["context"]["members"], 0);
+    // Still there.
+    assert_eq!(
+        app.get(&format!("/departments/{used}"), &admin)
+            .await
+            .status(),
         200
     );
 }

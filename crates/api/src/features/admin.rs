@@ -37,7 +37,7 @@ pub struct RegistrationQuery {
 #[tracing::instrument(skip_all, err)]
 pub async fn list_registrations(
     state: web::Data<AppState>,
-    _auth: Allowed<perm::ManageUsers>,
+    _auth: Allowed<perm::ReadAccounts>,
     page: web::Query<PageQuery>,
     filter: web::Query<RegistrationQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -72,7 +72,7 @@ async fn decide(
     // Checked and decided in one transaction: two administrators deciding at once cannot both
     // pass the "still pending" check.
     let txn = tandem_db::begin_write(&state.db).await?;
-    let user = accounts::find_user(&txn, user_id).await?;
+    let user = accounts::find_user_for_update(&txn, user_id).await?;
     let status = UserStatus::parse(&user.status);
     // Rejected registrations may still be approved later (a mistake corrected).
     let allowed = matches!(

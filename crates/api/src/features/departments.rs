@@ -65,7 +65,7 @@ async fn check_parent_exists(state: &AppState, parent: Option<Uuid>) -> ApiResul
 
 fn name_taken(e: RepoError) -> ApiError {
     match e {
-        RepoError::Conflict(_) => ApiError::conflict(
+        RepoError::Conflict("department_name_taken" | "unique") => ApiError::conflict(
             "department_name_taken",
             "a department with this name exists",
         ),

@@ -229,10 +229,8 @@ impl Viewer {
         }
         self.actor.role = SystemRole::parse(&user.role).unwrap_or(SystemRole::Member);
         let alive = match &self.credential {
-            Credential::Session {
-                session, issued_at, ..
-            } => {
-                if state.events.session_ended(self.user, *session, *issued_at) {
+            Credential::Session { session, .. } => {
+                if state.events.session_ended(*session) {
                     return Err("session ended");
                 }
                 match session {
@@ -259,14 +257,6 @@ impl Viewer {
             (Control::SessionEnded { session, .. }, Credential::Session { session: mine, .. })
                 if Some(*session) == *mine =>
             {
-                Err("session ended")
-            }
-            (
-                Control::SessionsEnded { .. },
-                Credential::Session {
-                    session, issued_at, ..
-                },
-            ) if state.events.session_ended(self.user, *session, *issued_at) => {
                 Err("session ended")
             }
             (Control::TokenRevoked { token, .. }, Credential::Token { id, .. }) if token == id => {

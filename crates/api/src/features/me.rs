@@ -175,7 +175,7 @@ pub async fn get_avatar(
         UserStatus::parse(&user.status),
         Some(UserStatus::Pending | UserStatus::Rejected)
     );
-    if unapproved && auth.can(Action::ManageUsers).is_err() && user.id != auth.user.id {
+    if unapproved && auth.can(Action::ReadAccounts).is_err() && user.id != auth.user.id {
         return Err(ApiError::NotFound);
     }
     let png = user.avatar.ok_or(ApiError::NotFound)?;
@@ -252,7 +252,7 @@ pub async fn change_password(
         },
     )
     .await?;
-    accounts::revoke_sessions_of(&txn, user.id).await?;
+    let ended = accounts::revoke_sessions_of(&txn, user.id).await?;
     let session = Uuid::now_v7();
     let pair = issue_pair(&state, &txn, &user, session).await?;
     audit::record(
@@ -269,11 +269,12 @@ pub async fn change_password(
     .await?;
     txn.commit().await?;
     // Every other session's access tokens and live connections end now, not at expiry.
-    state.events.control(Control::SessionsEnded {
-        user: user.id,
-        keep: Some(session),
-        before: chrono::Utc::now().timestamp(),
-    });
+    for s in ended {
+        state.events.control(Control::SessionEnded {
+            user: user.id,
+            session: s,
+        });
+    }
     Ok(HttpResponse::Ok().json(pair))
 }
 

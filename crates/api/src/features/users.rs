@@ -42,7 +42,7 @@ pub async fn list_users(
     let filter = filter.into_inner();
     check_text_param("q", filter.q.as_deref(), 100)?;
     // Members see colleagues; only administrators look into pending or deactivated accounts.
-    let status = if auth.can(Action::ManageUsers).is_ok() {
+    let status = if auth.can(Action::ReadAccounts).is_ok() {
         filter.status
     } else {
         Some(UserStatus::Active)
@@ -81,7 +81,7 @@ pub async fn get_user(
         UserStatus::parse(&user.status),
         Some(UserStatus::Pending | UserStatus::Rejected)
     );
-    if unapproved && auth.can(Action::ManageUsers).is_err() && user.id != auth.user.id {
+    if unapproved && auth.can(Action::ReadAccounts).is_err() && user.id != auth.user.id {
         return Err(ApiError::NotFound);
     }
     Ok(ok_with_etag(&accounts::user_dto(&user), user.version))
@@ -131,7 +131,7 @@ pub async fn update_user(
     // every such change serialized: two administrators demoting each other at once leave one.
     let txn = tandem_db::begin_write(&state.db).await?;
     accounts::lock_administrators(&txn).await?;
-    let user = accounts::find_user(&txn, path.into_inner()).await?;
+    let user = accounts::find_user_for_update(&txn, path.into_inner()).await?;
     check_if_match(&req, user.version)?;
     let old_role = SystemRole::parse(&user.role);
     let old_status = UserStatus::parse(&user.status);
