@@ -265,7 +265,9 @@ pub fn complete(spec: &mut serde_json::Value) {
                 continue;
             };
             for (status, response) in responses.iter_mut() {
-                binary(&mut response["content"]);
+                if let Some(content) = response.get_mut("content") {
+                    binary(content);
+                }
                 let mut headers = serde_json::Map::new();
                 let success = status.starts_with('2');
                 if success

@@ -35,12 +35,17 @@ async fn changing_the_password_ends_other_sessions_and_keeps_the_caller_signed_i
         )
         .await;
     assert_eq!(r.status(), 200);
-    // Every earlier session is over.
+    // Every earlier session is over: refresh tokens and, at once, access tokens.
     for old in [&laptop.refresh_token, &phone.refresh_token] {
         let r = app
             .post("/auth/refresh", None, json!({ "refresh_token": old }))
             .await;
         assert_eq!(r.status(), 401);
+    }
+    for old in [&laptop.access_token, &phone.access_token] {
+        let r = app.get("/me", old).await;
+        assert_eq!(r.status(), 401);
+        assert_eq!(problem(r).await["code"], "session_ended");
     }
     // Only the new password signs in.
     assert_eq!(app.login("li@example.com", PASSWORD).await.status(), 401);

@@ -73,11 +73,67 @@ async fn index_and_deep_links_get_the_app_uncached() {
                 .unwrap()
                 .starts_with("text/html")
         );
+        // A strict policy: no inline script, no framing, nothing from elsewhere.
+        let csp = r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        for directive in [
+            "default-src 'none'",
+            "script-src 'self' 'wasm-unsafe-eval'",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+        ] {
+            assert!(csp.contains(directive), "{path}: {csp}");
+        }
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(r.headers()["x-frame-options"], "DENY");
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+        assert!(r.headers().contains_key("referrer-policy"));
         assert!(
             r.text().await.unwrap().contains("<title>app</title>"),
             "{path}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_page_before_the_web_app_is_built_is_framed_by_nobody() {
+    let app = spawn_app_with(|c| c.web_dir = None).await;
+    let r = app.http.get(at(&app, "/")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"));
+}
+
+/// The real index.html (frontend/index.html) keeps to that policy: no inline script, no
+/// inline style, no data: URLs, so a change that needs one fails here before it fails in a
+/// browser.
+#[test]
+fn the_web_apps_page_has_nothing_inline() {
+    let page = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../frontend/index.html"
+    ))
+    .unwrap();
+    let lower = page.to_lowercase();
+    for (start, _) in lower.match_indices("<script") {
+        let tag_end = start + lower[start..].find('>').unwrap();
+        assert!(
+            lower[start..tag_end].contains(" src="),
+            "inline script: {}",
+            &page[start..]
+        );
+    }
+    assert!(!lower.contains("<style"), "inline style block");
+    assert!(!lower.contains(" style="), "inline style attribute");
+    assert!(!lower.contains("data:"), "data: URL");
+    let handler = lower.match_indices(" on").any(|(i, _)| {
+        let rest = &lower[i + 3..];
+        let name = rest.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+        name.len() < rest.len() && name.trim_start().starts_with('=')
+    });
+    assert!(!handler, "inline event handler");
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ pub struct Tr {
     pub act_created: &'static str,
     pub act_dependency_added: &'static str,
     pub act_dependency_removed: &'static str,
+    pub act_handed_over: &'static str,
     pub act_unnamed: &'static str,
     pub activity: &'static str,
     pub add: &'static str,
@@ -320,6 +321,8 @@ pub struct Tr {
     pub ts_in_review: &'static str,
     pub ts_todo: &'static str,
     pub unassigned: &'static str,
+    /// Why the assignee cannot be changed by the caller.
+    pub reassign_hint: &'static str,
     pub until: &'static str,
     pub upload_avatar: &'static str,
     pub upload_file: &'static str,

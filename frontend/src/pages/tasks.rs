@@ -611,6 +611,11 @@ fn TaskView(task: TaskResponse, etag: Option<String>, reload: Callback<()>) -> i
     let is_admin = Signal::derive(move || role.get() == Some(ProjectRole::Admin));
     let can_progress =
         Signal::derive(move || can_edit.get() && (is_admin.get() || task.assignee_id == me));
+    // The server's rule (ProjectAction::ReassignTask): an assigned task changes hands only by
+    // its assignee or a project administrator; unassigned work can be given out by editors.
+    let can_reassign = Signal::derive(move || {
+        can_edit.get() && (is_admin.get() || task.assignee_id.is_none() || task.assignee_id == me)
+    });
 
     // Editable fields, saved together with If-Match.
     let etag = StoredValue::new(etag);
@@ -735,7 +740,10 @@ fn TaskView(task: TaskResponse, etag: Option<String>, reload: Callback<()>) -> i
                         <div class="row">
                             <div class="field">
                                 <label for="task-assignee">{move || i.t().assignee}</label>
-                                <select id="task-assignee" prop:value=move || assignee.get() on:change=move |ev| assignee.set(event_target_value(&ev))>
+                                <select id="task-assignee" prop:value=move || assignee.get()
+                                    disabled=move || !can_reassign.get()
+                                    aria-describedby="task-assignee-hint"
+                                    on:change=move |ev| assignee.set(event_target_value(&ev))>
                                     <option value="">{move || i.t().unassigned}</option>
                                     {move || member_list.get().into_iter().map(|m| {
                                         let v = m.user_id.to_string();
@@ -743,6 +751,9 @@ fn TaskView(task: TaskResponse, etag: Option<String>, reload: Callback<()>) -> i
                                         view! { <option value=v selected=sel>{m.name}</option> }
                                     }).collect_view()}
                                 </select>
+                                <Show when=move || can_edit.get() && !can_reassign.get()>
+                                    <p id="task-assignee-hint" class="muted small">{move || i.t().reassign_hint}</p>
+                                </Show>
                             </div>
                             <div class="field">
                                 <label for="task-priority">{move || i.t().priority}</label>
@@ -939,6 +950,7 @@ fn Activity(task: Uuid, names: Signal<HashMap<Uuid, String>>) -> impl IntoView {
             "title" => t.title,
             "description" => t.description,
             "assignee_id" => t.assignee,
+            "handed_over" => t.act_handed_over,
             "priority" => t.priority,
             "status" => t.status,
             "start_date" => t.start_date,
@@ -965,7 +977,7 @@ fn Activity(task: Uuid, names: Signal<HashMap<Uuid, String>>) -> impl IntoView {
             "priority" => Priority::parse(&v)
                 .map(|p| i.priority(p).to_owned())
                 .unwrap_or(v),
-            "assignee_id" | "milestone_id" | "parent_id" | "dependency_added"
+            "assignee_id" | "handed_over" | "milestone_id" | "parent_id" | "dependency_added"
             | "dependency_removed" => i.t().act_unnamed.to_owned(),
             "progress" => format!("{v}%"),
             _ => v,
@@ -1307,14 +1319,18 @@ pub fn Attachments(
                                             " · " {move || if perm == AttachmentPermission::AssigneeOnly { i.t().perm_assignee_only } else { i.t().perm_project }}
                                             {move || restricted_to().map(|r| view! { " · " <span class="badge">{r}</span> })}
                                         </p>
-                                        {a.can_edit.then(|| view! { <ViewerPicker attachment=id current=viewers.clone() members=members saved=Callback::new(move |()| list.refetch()) /> })}
+                                        {a.can_manage.then(|| view! { <ViewerPicker attachment=id current=viewers.clone() members=members saved=Callback::new(move |()| list.refetch()) /> })}
                                     </div>
-                                    {a.can_edit.then(|| view! {
+                                    // Who sees or changes a file is its uploader's and the
+                                    // administrators' call; editing it is anyone's who may.
+                                    {a.can_manage.then(|| view! {
                                         <label class="sr-only" for=format!("perm-{id}")>{move || i.t().who_can_edit}</label>
                                         <select id=format!("perm-{id}") on:change=move |ev| set_permission(event_target_value(&ev))>
                                             <option value="project" selected=perm == AttachmentPermission::Project>{move || i.t().perm_project}</option>
                                             <option value="assignee_only" selected=perm == AttachmentPermission::AssigneeOnly>{move || i.t().perm_assignee_only}</option>
                                         </select>
+                                    })}
+                                    {a.can_edit.then(|| view! {
                                         <input id=file_id class="sr-only-file" type="file" node_ref=version_input on:change=new_version />
                                         <label class="btn small" for=file_for>{move || i.t().new_version}</label>
                                         <button class="btn small danger" on:click=remove>{move || i.t().delete}</button>
