@@ -15,11 +15,20 @@ use crate::features::{
     info(
         title = "Tandem API",
         description = "Cross-department collaboration: accounts, projects, tasks, meetings, files, chat and tickets. \
-Errors are RFC 9457 problem+json; lists use `?limit=` and `?cursor=`; PATCH honors `If-Match` \
-(412 when stale). POST honors an `Idempotency-Key` header (1–255 characters): a retry with the same key \
-and body replays the first response (`Idempotency-Replayed: true`), another body is 422, a retry while \
-the first runs is 409; keys are kept 24 h, per credentials and path. Text containing NUL characters is \
-refused with 422.",
+Errors are RFC 9457 problem+json (a conflict may name what it conflicts with in `context`); lists use \
+`?limit=` and `?cursor=`; versioned resources carry `version` and an `ETag`, and PATCH honors `If-Match` \
+(412 when stale; required on tasks). POST honors an `Idempotency-Key` header (1–255 characters): a retry \
+with the same key and body replays the first response (`Idempotency-Replayed: true`), another body is 422, \
+a retry while the first runs is 409; keys are kept 24 h, per credentials and path. Text containing NUL \
+characters is refused with 422.\n\n\
+Authorization: a credential's power is its user's role intersected with its scopes. A session (access \
+token from login) carries every right of its user; a personal access token only its scopes: `read` for \
+reads, `write` for changes, `admin` (with `read` or `write`) for administration and for a system \
+administrator's rights in projects they are not a member of. Objects of projects the caller may not see \
+are 404. Logging out or changing the password ends those sessions' access tokens at once.\n\n\
+Logins are throttled per account and per address, counted before the password is checked (429 with \
+`Retry-After`); present the `device_token` of your last successful login to the same account to be \
+counted on your own. When the server is busy checking passwords it answers 503 with `Retry-After`.",
         license(name = "Apache-2.0"),
     ),
     paths(

@@ -481,12 +481,16 @@ pub async fn get_task(
 
 /// T1/T2: change a task (editors and administrators). Requires `If-Match` with the current
 /// `ETag` (428 without, 412 when stale), so two people editing at once never overwrite each
-/// other. Status changes follow the lifecycle (409 `invalid_transition`).
+/// other. Status changes follow the lifecycle (409 `invalid_transition`). An assigned task is
+/// reassigned (or unassigned) only by its assignee — a hand-over, logged as `handed_over` — or
+/// a project administrator (403 `reassign_not_allowed`); unassigned tasks may be given to
+/// anyone by any editor.
 #[utoipa::path(patch, path = "/api/v1/tasks/{id}", tag = "tasks", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Task id")),
     request_body = UpdateTaskRequest,
     responses(
         (status = 200, description = "Updated", body = TaskResponse),
+        (status = 403, description = "Viewer, or reassigning someone else's task (`reassign_not_allowed`)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Transition not allowed, or project archived", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
