@@ -206,6 +206,14 @@ test('the production lead sees the mention in the notification bell and opens th
   await p.locator('.comment', { hasText: '原型评审安排在周五' }).waitFor();
   await bell.locator('.count', { hasText: '1' }).waitFor();
   await p.locator('.attachment', { hasText: '成本估算.txt' }).waitFor();
+  // 原型设计 is 李雷's: only he or a project administrator hands it over.
+  assert.ok(await p.locator('#task-assignee').isDisabled());
+  await p.locator('#task-assignee-hint', { hasText: '只有当前负责人或项目管理员可以转交此任务' }).waitFor();
+  // Restricted to him, the cost estimate is his to read; who sees it is its uploader's call.
+  assert.equal(
+    await p.locator('.attachment', { hasText: '成本估算.txt' }).locator('select').count(),
+    0,
+  );
   // 原型设计 waits for 需求调研 (finish-to-start): blocked until that is done.
   await p.selectOption('#dependency-task', { label: '需求调研' });
   await p.getByRole('button', { name: '添加前置任务' }).click();

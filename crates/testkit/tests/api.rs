@@ -1573,6 +1573,17 @@ async fn members_cannot_look_up_unapproved_registrations() {
     );
 }
 
+/// Runs two requests at the same moment; both statuses, smallest first.
+async fn race_sorted(
+    a: impl std::future::Future<Output = reqwest::Response>,
+    b: impl std::future::Future<Output = reqwest::Response>,
+) -> [u16; 2] {
+    let (x, y) = race(a, b).await;
+    let mut statuses = [x, y];
+    statuses.sort();
+    statuses
+}
+
 /// Runs two requests at the same moment; both statuses.
 async fn race(
     a: impl std::future::Future<Output = reqwest::Response>,

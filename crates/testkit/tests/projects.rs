@@ -1571,16 +1571,7 @@ fn count_files(dir: &std::path::Path) -> usize {
 #[tokio::test]
 async fn attachment_versions_and_permissions() {
     let fx = Fx::new().await;
-    let (helper_id, helper) = fx.app.member("helper@example.com", fx.dept).await;
-    let r = fx
-        .app
-        .post(
-            &format!("/projects/{}/members", fx.project),
-            Some(&fx.owner),
-            json!({ "user_id": helper_id, "role": "editor" }),
-        )
-        .await;
-    assert_eq!(r.status(), 201);
+    let (helper_id, helper) = second_editor(&fx).await;
     let t = fx
         .task(
             fx.project,

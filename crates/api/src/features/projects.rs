@@ -84,6 +84,17 @@ async fn check_departments(
     Ok(())
 }
 
+/// A department checked before the transaction was deleted before the write: the foreign key
+/// refuses, and the request names a department that does not exist.
+fn department_gone(e: RepoError) -> ApiError {
+    match e {
+        RepoError::Conflict("in_use") => {
+            ApiError::validation("department_ids", "not_found", "no such department")
+        }
+        other => other.into(),
+    }
+}
+
 fn non_blank(field: &str, v: &str, errors: &mut Vec<FieldError>) {
     if v.trim().is_empty() {
         errors.push(FieldError::new(field, "required", "must not be blank"));
@@ -264,13 +275,7 @@ pub async fn create_project(
         },
     )
     .await
-    .map_err(|e| match e {
-        // A department deleted since the check.
-        RepoError::Conflict("in_use") => {
-            ApiError::validation("department_ids", "not_found", "no such department")
-        }
-        other => other.into(),
-    })?;
+    .map_err(department_gone)?;
     audit::record(
         &txn,
         AuditEvent {
@@ -401,12 +406,7 @@ pub async fn update_project(
         },
     )
     .await
-    .map_err(|e| match e {
-        RepoError::Conflict("in_use") => {
-            ApiError::validation("department_ids", "not_found", "no such department")
-        }
-        other => other.into(),
-    })?;
+    .map_err(department_gone)?;
     audit::record(
         &txn,
         AuditEvent {
