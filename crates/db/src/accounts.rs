@@ -118,20 +118,23 @@ pub async fn find_user_for_auth(db: &impl ConnectionTrait, id: Uuid) -> RepoResu
 
 /// Finds a user by e-mail (case-insensitive) or employee ID. A login with an `@` is an e-mail
 /// address and anything else an employee ID — employee IDs cannot contain `@` (see
-/// `tandem_dto::rules::employee_id_ok`) — so at most one account can ever match.
+/// `tandem_dto::rules::employee_id_ok`) — so at most one account can match. Employee IDs with
+/// an `@` stored before that rule still log in, but an e-mail address always wins over them.
 pub async fn find_user_by_login(
     db: &impl ConnectionTrait,
     login: &str,
 ) -> RepoResult<Option<users::Model>> {
     let login = login.trim();
-    if login.contains('@') {
-        find_user_by_email(db, login).await
-    } else {
-        Ok(users::Entity::find()
-            .filter(users::Column::EmployeeId.eq(login))
-            .one(db)
-            .await?)
+    if login.contains('@')
+        && let Some(u) = find_user_by_email(db, login).await?
+    {
+        return Ok(Some(u));
     }
+    Ok(users::Entity::find()
+        .filter(users::Column::EmployeeId.eq(login))
+        .order_by_asc(users::Column::Id)
+        .one(db)
+        .await?)
 }
 
 /// Finds a user by e-mail (case-insensitive) only.

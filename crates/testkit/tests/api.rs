@@ -1969,6 +1969,22 @@ async fn an_employee_id_is_never_an_e_mail_so_a_login_names_one_account() {
         app.login_ok("wang@example.com", PASSWORD).await.user.name,
         "Tester"
     );
+    // An employee ID stored before the rule, equal to someone's e-mail: the e-mail's owner is
+    // the one who logs in with it, whatever the order of the rows.
+    {
+        use sea_orm::{ActiveModelTrait, Set};
+        let li: uuid::Uuid = u["id"].as_str().unwrap().parse().unwrap();
+        let row = tandem_db::accounts::find_user(&app.db, li).await.unwrap();
+        let mut am: tandem_db::entities::users::ActiveModel = row.into();
+        am.employee_id = Set(Some("wang@example.com".into()));
+        am.update(&app.db).await.unwrap();
+    }
+    for _ in 0..3 {
+        assert_eq!(
+            app.login_ok("wang@example.com", PASSWORD).await.user.name,
+            "Tester"
+        );
+    }
 }
 
 #[tokio::test]

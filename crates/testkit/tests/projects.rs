@@ -2364,3 +2364,46 @@ async fn deleting_a_task_is_audited_with_its_title() {
     assert_eq!(entry["detail"]["title"], "要删除的任务");
     assert_eq!(entry["detail"]["project_id"], fx.project.to_string());
 }
+
+/// A mention on a task with the longest title: PostgreSQL's notification title column once
+/// refused it after the comment had been stored, so the client saw a 500 and a retry doubled
+/// the comment. Now the comment and its notification are one write.
+#[tokio::test]
+async fn a_mention_on_a_task_with_the_longest_title_is_one_comment_and_one_notification() {
+    let fx = Fx::new().await;
+    let r = fx
+        .app
+        .patch("/me", &fx.editor, json!({ "name": "李雷" }))
+        .await;
+    assert_eq!(r.status(), 200);
+    let title: String = "需求调研与原型设计".chars().cycle().take(300).collect();
+    let t = fx
+        .task(fx.project, &fx.owner, json!({ "title": title }))
+        .await;
+    let tid = t["id"].as_str().unwrap();
+    let r = fx
+        .app
+        .post(
+            &format!("/tasks/{tid}/comments"),
+            Some(&fx.owner),
+            json!({ "body": "@李雷 请看一下" }),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let comments = body(
+        fx.app
+            .get(&format!("/tasks/{tid}/comments"), &fx.owner)
+            .await,
+    )
+    .await;
+    assert_eq!(comments["items"].as_array().unwrap().len(), 1);
+    let notes = body(fx.app.get("/me/notifications", &fx.editor).await).await;
+    let mentions: Vec<&Value> = notes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "comment.mention")
+        .collect();
+    assert_eq!(mentions.len(), 1);
+    assert!(mentions[0]["title"].as_str().unwrap().chars().count() <= 200);
+}
