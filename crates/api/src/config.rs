@@ -19,6 +19,8 @@ pub struct ApiConfig {
     pub address_limits: Limits,
     /// Failed logins per known device (a device token's own count).
     pub device_limits: Limits,
+    /// Failed logins of all the known devices of one account together.
+    pub device_account_limits: Limits,
     /// Registrations per client address.
     pub registration_limits: Limits,
     /// How long a device token stays valid.
@@ -31,6 +33,8 @@ pub struct ApiConfig {
     /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers name the client
     /// (`TANDEM_TRUSTED_PROXIES`); the headers of anyone else are ignored.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The header those proxies name the client in (`TANDEM_PROXY_HEADER`).
+    pub proxy_header: crate::extract::ProxyHeader,
     /// Directory with the built web app (`index.html` and assets), when present.
     pub web_dir: Option<PathBuf>,
     /// Where uploaded files are stored (T5).
@@ -80,6 +84,11 @@ impl ApiConfig {
                 window: Duration::from_secs(15 * 60),
                 lockout: Duration::from_secs(15 * 60),
             },
+            device_account_limits: Limits {
+                max_failures: 20,
+                window: Duration::from_secs(15 * 60),
+                lockout: Duration::from_secs(15 * 60),
+            },
             // Every registration counts, successful or not: a script creating accounts is
             // the thing to slow down.
             registration_limits: Limits {
@@ -93,6 +102,7 @@ impl ApiConfig {
                 .unwrap_or(2),
             hash_wait: Duration::from_secs(3),
             trusted_proxies: Vec::new(),
+            proxy_header: crate::extract::ProxyHeader::XForwardedFor,
             web_dir: None,
             files_dir: std::env::temp_dir().join("tandem-files"),
             max_upload_bytes: 50 * 1024 * 1024,

@@ -122,14 +122,20 @@ struct Ring {
 }
 
 /// Sessions ended in this process, each kept until its last access token expired.
-#[derive(Default)]
 struct Ended {
     sessions: HashMap<Uuid, Instant>,
+    /// When the expired ones were last dropped.
+    pruned: Instant,
 }
 
 impl Ended {
+    /// Drops expired entries, at most once a minute: the map holds only sessions ended within
+    /// one access-token lifetime.
     fn prune(&mut self, now: Instant) {
-        self.sessions.retain(|_, until| *until > now);
+        if now.duration_since(self.pruned) >= Duration::from_secs(60) {
+            self.sessions.retain(|_, until| *until > now);
+            self.pruned = now;
+        }
     }
 }
 
@@ -161,7 +167,10 @@ impl EventBus {
             }),
             tx,
             sockets: Mutex::new(HashMap::new()),
-            ended: Mutex::new(Ended::default()),
+            ended: Mutex::new(Ended {
+                sessions: HashMap::new(),
+                pruned: Instant::now(),
+            }),
             access_ttl,
         }
     }
@@ -244,9 +253,7 @@ impl EventBus {
     pub fn control(&self, c: Control) {
         let until = Instant::now() + self.access_ttl + Duration::from_secs(60);
         if let (Control::SessionEnded { session, .. }, Ok(mut ended)) = (&c, self.ended.lock()) {
-            if ended.sessions.len() > 10_000 {
-                ended.prune(Instant::now());
-            }
+            ended.prune(Instant::now());
             ended.sessions.insert(*session, until);
         }
         let _ = self.tx.send(Message::Control(Arc::new(c)));

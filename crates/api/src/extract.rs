@@ -246,24 +246,38 @@ impl<P: perm::Permission + 'static> FromRequest for Allowed<P> {
 }
 
 /// The client's address: the socket's peer, or — when the peer is one of
-/// `TANDEM_TRUSTED_PROXIES` — the address the proxies say they forwarded for (RFC 7239
-/// `Forwarded`, else `X-Forwarded-For`), read from the right: the nearest address that is not
-/// itself a trusted proxy. Anyone else's forwarding headers are ignored, so a client cannot
-/// pick its own address to dodge the address throttle.
+/// `TANDEM_TRUSTED_PROXIES` — the address the proxies say they forwarded for, from the one
+/// header they set (`TANDEM_PROXY_HEADER`: `X-Forwarded-For` or RFC 7239 `Forwarded`; the
+/// other is whatever the client sent, so it is never read), read from the right: the nearest
+/// address that is not itself a trusted proxy. Anyone else's forwarding headers are ignored,
+/// so a client cannot pick its own address to dodge the address throttle.
 pub fn client_ip(req: &HttpRequest) -> Option<String> {
     let peer = req.peer_addr()?.ip();
-    let trusted = req
+    let (trusted, header) = req
         .app_data::<web::Data<AppState>>()
-        .map(|s| s.config.trusted_proxies.clone())
+        .map(|s| (s.config.trusted_proxies.clone(), s.config.proxy_header))
         .unwrap_or_default();
-    Some(forwarded_client(peer, &trusted, req.headers()).to_string())
+    Some(forwarded_client(peer, &trusted, header, req.headers()).to_string())
+}
+
+/// Which header trusted proxies name the client in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProxyHeader {
+    /// `X-Forwarded-For: client, proxy1, …` (nginx, HAProxy, most load balancers).
+    #[default]
+    XForwardedFor,
+    /// RFC 7239 `Forwarded: for=client, for=proxy1`.
+    Forwarded,
 }
 
 fn forwarded_client(
     peer: std::net::IpAddr,
     trusted: &[ipnet::IpNet],
+    header: ProxyHeader,
     headers: &actix_web::http::header::HeaderMap,
 ) -> std::net::IpAddr {
+    // IPv4 peers of a dual-stack listener arrive as ::ffff:a.b.c.d.
+    let peer = peer.to_canonical();
     let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|n| n.contains(ip));
     if !is_trusted(&peer) {
         return peer;
@@ -275,10 +289,10 @@ fn forwarded_client(
             .collect::<Vec<_>>()
             .join(",")
     };
-    let forwarded = joined("forwarded");
-    let hops: Vec<Option<std::net::IpAddr>> = if !forwarded.trim().is_empty() {
-        forwarded
+    let hops: Vec<Option<std::net::IpAddr>> = match header {
+        ProxyHeader::Forwarded => joined("forwarded")
             .split(',')
+            .filter(|e| !e.trim().is_empty())
             .map(|element| {
                 element
                     .split(';')
@@ -286,17 +300,16 @@ fn forwarded_client(
                     .find(|(k, _)| k.trim().eq_ignore_ascii_case("for"))
                     .and_then(|(_, v)| parse_node(v))
             })
-            .collect()
-    } else {
-        joined("x-forwarded-for")
+            .collect(),
+        ProxyHeader::XForwardedFor => joined("x-forwarded-for")
             .split(',')
             .filter(|h| !h.trim().is_empty())
             .map(parse_node)
-            .collect()
+            .collect(),
     };
     let mut client = peer;
     for hop in hops.into_iter().rev() {
-        match hop {
+        match hop.map(|ip| ip.to_canonical()) {
             // Unparseable (obfuscated, `unknown`): stop at the last address we could trust.
             None => break,
             Some(ip) => {
@@ -540,30 +553,46 @@ mod tests {
         let proxy: std::net::IpAddr = "10.0.0.5".parse().unwrap();
         let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
         let xff = headers(&[("x-forwarded-for", "203.0.113.7, 10.0.0.9")]);
+        let x = ProxyHeader::XForwardedFor;
         // From the proxy: the nearest untrusted hop.
         assert_eq!(
-            forwarded_client(proxy, &trusted, &xff).to_string(),
+            forwarded_client(proxy, &trusted, x, &xff).to_string(),
             "203.0.113.7"
         );
         // From anyone else: the socket's address, whatever the header says.
         let stranger: std::net::IpAddr = "198.51.100.1".parse().unwrap();
-        assert_eq!(forwarded_client(stranger, &trusted, &xff), stranger);
+        assert_eq!(forwarded_client(stranger, &trusted, x, &xff), stranger);
         // A client's own forged entry on the left is not believed past the real hop.
         let forged = headers(&[("x-forwarded-for", "1.1.1.1, 203.0.113.7")]);
         assert_eq!(
-            forwarded_client(proxy, &trusted, &forged).to_string(),
+            forwarded_client(proxy, &trusted, x, &forged).to_string(),
             "203.0.113.7"
         );
-        // RFC 7239, with IPv6 and ports.
+        // The header the proxy does not set is the client's own word: never read.
+        let both = headers(&[
+            ("x-forwarded-for", "203.0.113.7"),
+            ("forwarded", "for=192.0.2.99"),
+        ]);
+        assert_eq!(
+            forwarded_client(proxy, &trusted, x, &both).to_string(),
+            "203.0.113.7"
+        );
+        // RFC 7239, with IPv6 and ports, when that is the proxies' header.
         let fwd = headers(&[(
             "forwarded",
             "for=192.0.2.60;proto=http, for=\"[2001:db8:cafe::17]:4711\"",
         )]);
         assert_eq!(
-            forwarded_client(proxy, &trusted, &fwd).to_string(),
+            forwarded_client(proxy, &trusted, ProxyHeader::Forwarded, &fwd).to_string(),
             "2001:db8:cafe::17"
         );
+        // A dual-stack listener sees IPv4 proxies as ::ffff:a.b.c.d.
+        let mapped: std::net::IpAddr = "::ffff:10.0.0.5".parse().unwrap();
+        assert_eq!(
+            forwarded_client(mapped, &trusted, x, &xff).to_string(),
+            "203.0.113.7"
+        );
         // No proxies configured: never trusted.
-        assert_eq!(forwarded_client(proxy, &[], &xff), proxy);
+        assert_eq!(forwarded_client(proxy, &[], x, &xff), proxy);
     }
 }

@@ -30,21 +30,17 @@ fn argon2() -> Result<Argon2<'static>, argon2::Error> {
 
 /// Bounds the Argon2 work running at once. Every hash takes 19 MiB and a core for a moment;
 /// without a bound, a burst of logins or registrations would queue unbounded work and memory on
-/// the blocking pool. Callers wait up to `wait` for a permit, then get [`Busy`].
+/// the blocking pool. Callers wait up to `wait` for a permit, then get [`HashError::Busy`].
 pub struct PasswordHasher {
-    permits: tokio::sync::Semaphore,
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
     wait: std::time::Duration,
 }
-
-/// No hashing capacity within the wait: the caller should answer 503 with `Retry-After`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Busy;
 
 impl PasswordHasher {
     /// `concurrency` hashes at once (the machine's cores by default), waiting at most `wait`.
     pub fn new(concurrency: usize, wait: std::time::Duration) -> Self {
         Self {
-            permits: tokio::sync::Semaphore::new(concurrency.max(1)),
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency.max(1))),
             wait,
         }
     }
@@ -53,15 +49,19 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, HashError> {
-        let permit = tokio::time::timeout(self.wait, self.permits.acquire())
+        let permit = tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
             .await
             .map_err(|_| HashError::Busy)?
             .map_err(|_| HashError::Busy)?;
-        let out = tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| HashError::Failed(e.to_string()));
-        drop(permit);
-        out
+        // The permit goes with the work: a request dropped while its hash runs (client gone,
+        // shutdown) still holds its slot until the hash really ends.
+        tokio::task::spawn_blocking(move || {
+            let out = work();
+            drop(permit);
+            out
+        })
+        .await
+        .map_err(|e| HashError::Failed(e.to_string()))
     }
 
     /// Hashes a password on the blocking pool.
@@ -185,32 +185,37 @@ pub fn verify_access_token(secret: &[u8], token: &str) -> Option<Claims> {
 /// OWASP's "device cookie" defence against lockout as a denial of service, without cookies.
 const DEVICE_PREFIX: &str = "dv1";
 
-/// Issues a device token for `user`: `dv1.<user>.<nonce>.<issued>.<mac>`.
-pub fn issue_device_token(secret: &[u8], user: Uuid) -> String {
+/// Issues a device token for `user`: `dv1.<user>.<nonce>.<issued>.<mac>`. The MAC also covers
+/// the user's password hash (never sent), so every device token dies with a password change:
+/// someone who once knew the password cannot keep guessing through tokens minted back then.
+pub fn issue_device_token(secret: &[u8], user: Uuid, password_hash: &str) -> String {
     let body = format!(
         "{DEVICE_PREFIX}.{user}.{}.{}",
         random_token(12),
         chrono::Utc::now().timestamp()
     );
-    let mac = device_mac(secret, &body)
+    let mac = device_mac(secret, &body, password_hash)
         .map(|m| URL_SAFE_NO_PAD.encode(m.finalize().into_bytes()))
         .unwrap_or_default();
     format!("{body}.{mac}")
 }
 
-fn device_mac(secret: &[u8], body: &str) -> Option<Hmac<Sha256>> {
+fn device_mac(secret: &[u8], body: &str, password_hash: &str) -> Option<Hmac<Sha256>> {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).ok()?;
     mac.update(b"tandem device token\0");
     mac.update(body.as_bytes());
+    mac.update(b"\0");
+    mac.update(password_hash.as_bytes());
     Some(mac)
 }
 
-/// A device token's identity (its nonce), if it is ours, for `user`, and younger than
-/// `max_age_secs`.
+/// A device token's identity (its nonce), if it is ours, for `user` as they are now (same
+/// password), and younger than `max_age_secs`.
 pub fn check_device_token(
     secret: &[u8],
     token: &str,
     user: Uuid,
+    password_hash: &str,
     max_age_secs: i64,
 ) -> Option<String> {
     if token.len() > 200 {
@@ -219,7 +224,9 @@ pub fn check_device_token(
     let (body, mac) = token.rsplit_once('.')?;
     let mac = URL_SAFE_NO_PAD.decode(mac).ok()?;
     // `verify_slice` compares in constant time: the MAC is not guessable byte by byte.
-    device_mac(secret, body)?.verify_slice(&mac).ok()?;
+    device_mac(secret, body, password_hash)?
+        .verify_slice(&mac)
+        .ok()?;
     let mut parts = body.split('.');
     if parts.next()? != DEVICE_PREFIX {
         return None;
@@ -239,15 +246,20 @@ mod tests {
     fn device_tokens_belong_to_one_account_and_cannot_be_forged() {
         let secret = b"0123456789abcdef0123456789abcdef";
         let me = Uuid::now_v7();
-        let t = issue_device_token(secret, me);
-        assert!(check_device_token(secret, &t, me, 3600).is_some());
-        assert!(check_device_token(secret, &t, Uuid::now_v7(), 3600).is_none());
-        assert!(check_device_token(b"another secret, another server!!", &t, me, 3600).is_none());
+        let pw = "$argon2id$v=19$m=19456,t=2,p=1$salt$hash";
+        let t = issue_device_token(secret, me, pw);
+        assert!(check_device_token(secret, &t, me, pw, 3600).is_some());
+        assert!(check_device_token(secret, &t, Uuid::now_v7(), pw, 3600).is_none());
+        assert!(
+            check_device_token(b"another secret, another server!!", &t, me, pw, 3600).is_none()
+        );
+        // A new password: every device token issued before it is void.
+        assert!(check_device_token(secret, &t, me, "$argon2id$other", 3600).is_none());
         let mut forged = t.clone();
         forged.pop();
-        forged.push('A');
-        assert!(check_device_token(secret, &forged, me, 3600).is_none() || forged == t);
-        assert!(check_device_token(secret, "dv1.x.y.z.w", me, 3600).is_none());
+        forged.push(if t.ends_with('A') { 'B' } else { 'A' });
+        assert!(check_device_token(secret, &forged, me, pw, 3600).is_none());
+        assert!(check_device_token(secret, "dv1.x.y.z.w", me, pw, 3600).is_none());
     }
 
     #[tokio::test]

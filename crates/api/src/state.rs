@@ -31,6 +31,8 @@ pub struct LoginThrottle {
     pub accounts: Mutex<Throttle>,
     pub addresses: Mutex<Throttle>,
     pub devices: Mutex<Throttle>,
+    /// All known devices of one account together: a ceiling above each device's own count.
+    pub device_accounts: Mutex<Throttle>,
     pub registrations: Mutex<Throttle>,
 }
 
@@ -45,14 +47,27 @@ impl AppState {
             .await
             .unwrap_or_default();
         let cache = ReadCache::new(config.read_cache && tandem_db::is_sqlite(&db));
+        let events = crate::events::EventBus::new(config.access_ttl);
+        // Sessions ended shortly before this start still have unexpired access tokens: they
+        // are refused here too, not only by the process that ended them.
+        let since = chrono::Utc::now()
+            - chrono::Duration::from_std(config.access_ttl + std::time::Duration::from_secs(60))
+                .unwrap_or(chrono::Duration::minutes(16));
+        let revoked = tandem_db::accounts::sessions_revoked_since(&db, since)
+            .await
+            .map_err(|e| format!("cannot read ended sessions: {e}"))?;
+        for (user, session) in revoked {
+            events.control(crate::events::Control::SessionEnded { user, session });
+        }
         Ok(Self {
             db,
             cache: Arc::new(cache),
-            events: Arc::new(crate::events::EventBus::new(config.access_ttl)),
+            events: Arc::new(events),
             throttle: Arc::new(LoginThrottle {
                 accounts: Mutex::new(Throttle::new(config.account_limits)),
                 addresses: Mutex::new(Throttle::new(config.address_limits)),
                 devices: Mutex::new(Throttle::new(config.device_limits)),
+                device_accounts: Mutex::new(Throttle::new(config.device_account_limits)),
                 registrations: Mutex::new(Throttle::new(config.registration_limits)),
             }),
             hasher: Arc::new(crate::security::PasswordHasher::new(

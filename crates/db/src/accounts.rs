@@ -621,17 +621,38 @@ pub async fn revoke_sessions_of(db: &impl ConnectionTrait, user_id: Uuid) -> Rep
     Ok(live)
 }
 
-/// Revokes every refresh and personal access token of a user (deactivation).
-pub async fn revoke_all_tokens_of(db: &impl ConnectionTrait, user_id: Uuid) -> RepoResult<()> {
+/// Sessions (user, refresh-token family) revoked since `since`: their access tokens may still
+/// be unexpired, so a server starting up must refuse them like the one that revoked them.
+pub async fn sessions_revoked_since(
+    db: &impl ConnectionTrait,
+    since: DateTime<Utc>,
+) -> RepoResult<Vec<(Uuid, Uuid)>> {
+    Ok(refresh_tokens::Entity::find()
+        .select_only()
+        .column(refresh_tokens::Column::UserId)
+        .column(refresh_tokens::Column::FamilyId)
+        .distinct()
+        .filter(refresh_tokens::Column::RevokedAt.gt(since))
+        .into_tuple::<(Uuid, Uuid)>()
+        .all(db)
+        .await?)
+}
+
+/// Revokes every refresh and personal access token of a user (deactivation); returns the
+/// sessions that were live.
+pub async fn revoke_all_tokens_of(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> RepoResult<Vec<Uuid>> {
     let now = Utc::now();
-    revoke_sessions_of(db, user_id).await?;
+    let ended = revoke_sessions_of(db, user_id).await?;
     personal_tokens::Entity::update_many()
         .col_expr(personal_tokens::Column::RevokedAt, Expr::value(now))
         .filter(personal_tokens::Column::UserId.eq(user_id))
         .filter(personal_tokens::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
-    Ok(())
+    Ok(ended)
 }
 
 // ---------------------------------------------------------------- personal access tokens

@@ -102,6 +102,20 @@ pub async fn find_project(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<pro
         .ok_or(RepoError::NotFound)
 }
 
+/// A project read to be changed (or to check something against) in the caller's transaction:
+/// locked on PostgreSQL until it ends, so changes of the project and of what must fit inside
+/// it (milestones in its period) take turns. SQLite's write transaction is alone anyway.
+pub async fn find_project_for_update(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> RepoResult<projects::Model> {
+    let mut q = projects::Entity::find_by_id(id);
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        q = q.lock_exclusive();
+    }
+    q.one(db).await?.ok_or(RepoError::NotFound)
+}
+
 /// The caller's role in a project, if a member.
 pub async fn membership(
     db: &impl ConnectionTrait,

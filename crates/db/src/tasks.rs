@@ -177,6 +177,16 @@ const STATUS_CYCLE: [TaskStatus; 4] = [
     TaskStatus::Done,
 ];
 
+/// A task read to decide a change in the caller's transaction (who its assignee is now):
+/// locked on PostgreSQL until the transaction ends.
+pub async fn find_task_for_update(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<tasks::Model> {
+    let mut q = tasks::Entity::find_by_id(id);
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        q = q.lock_exclusive();
+    }
+    q.one(db).await?.ok_or(RepoError::NotFound)
+}
+
 pub async fn find_task(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<tasks::Model> {
     tasks::Entity::find_by_id(id)
         .one(db)

@@ -20,6 +20,7 @@ struct FileConfig {
     max_upload_mb: Option<u64>,
     read_cache: Option<bool>,
     trusted_proxies: Option<Vec<String>>,
+    proxy_header: Option<String>,
 }
 
 /// The resolved configuration.
@@ -41,6 +42,8 @@ pub struct Config {
     pub read_cache: bool,
     /// Reverse proxies (CIDRs) whose `X-Forwarded-For` / `Forwarded` name the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Which of the two headers they set.
+    pub proxy_header: tandem_api::extract::ProxyHeader,
 }
 
 impl std::fmt::Debug for Config {
@@ -164,6 +167,18 @@ impl Config {
                 .as_deref()
                 .unwrap_or_default(),
             )?,
+            proxy_header: match pick("TANDEM_PROXY_HEADER", fc.proxy_header)
+                .map(|v| v.to_ascii_lowercase())
+                .as_deref()
+            {
+                None | Some("x-forwarded-for") => tandem_api::extract::ProxyHeader::XForwardedFor,
+                Some("forwarded") => tandem_api::extract::ProxyHeader::Forwarded,
+                Some(v) => {
+                    return Err(ConfigError::Invalid(format!(
+                        "TANDEM_PROXY_HEADER must be x-forwarded-for or forwarded (got {v:?})"
+                    )));
+                }
+            },
         };
         if cfg.bind.parse::<std::net::SocketAddr>().is_err() {
             return Err(ConfigError::Invalid(format!(

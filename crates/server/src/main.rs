@@ -208,6 +208,7 @@ async fn serve(cfg: Config) -> Result<(), String> {
     api.max_upload_bytes = cfg.max_upload_mb * 1024 * 1024;
     api.read_cache = cfg.read_cache;
     api.trusted_proxies = cfg.trusted_proxies.clone();
+    api.proxy_header = cfg.proxy_header;
     let state = AppState::new(db, api).await?;
     let listener = std::net::TcpListener::bind(&cfg.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.bind))?;

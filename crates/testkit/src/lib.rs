@@ -26,6 +26,7 @@ pub struct TestApp {
     pub admin_id: Uuid,
     /// Typed client without a token; `.with_token(t)` for an authenticated one.
     pub client: TandemClient,
+    config: ApiConfig,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -90,7 +91,14 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
     // set their own limit.
     config.registration_limits.max_failures = 100_000;
     adjust(&mut config);
-    let state = AppState::new(db.clone(), config).await.expect("state");
+    serve(db, admin.id, config).await
+}
+
+/// A server over `db` (already migrated, with its administrator).
+async fn serve(db: tandem_db::DatabaseConnection, admin_id: Uuid, config: ApiConfig) -> TestApp {
+    let state = AppState::new(db.clone(), config.clone())
+        .await
+        .expect("state");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let server = actix_web::HttpServer::new(move || tandem_api::build_app(state.clone()))
@@ -110,12 +118,19 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
             .build()
             .expect("client"),
         db,
-        admin_id: admin.id,
+        admin_id,
+        config,
         handle,
     }
 }
 
 impl TestApp {
+    /// Another server process on the same database, as after a restart (or a second
+    /// instance): nothing of this one's memory, the same data.
+    pub async fn restarted(&self) -> TestApp {
+        serve(self.db.clone(), self.admin_id, self.config.clone()).await
+    }
+
     pub fn url(&self, path: &str) -> String {
         if path.starts_with("/api") {
             format!("{}{}", self.base, path)

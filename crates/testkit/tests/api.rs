@@ -2040,3 +2040,80 @@ async fn a_department_projects_still_use_is_not_deleted() {
         200
     );
 }
+
+#[tokio::test]
+async fn an_ended_session_stays_ended_after_a_restart() {
+    let app = spawn_app().await;
+    let pair = app.login_ok(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let r = app
+        .post(
+            "/auth/logout",
+            None,
+            json!({ "refresh_token": pair.refresh_token }),
+        )
+        .await;
+    assert_eq!(r.status(), 204);
+    // Another process on the same database (a restart, a second instance) refuses the
+    // session's access token too, although it never heard of the logout.
+    let again = app.restarted().await;
+    let r = again.get("/me", &pair.access_token).await;
+    assert_eq!(r.status(), 401);
+    assert_eq!(problem(r).await["code"], "session_ended");
+    // A session that did not end works there.
+    let live = app.admin_token().await;
+    assert_eq!(again.get("/me", &live).await.status(), 200);
+}
+
+#[tokio::test]
+async fn reactivating_an_account_does_not_revive_its_old_sessions() {
+    let app = spawn_app().await;
+    let d = app.department("财务部").await;
+    let (id, old) = app.member("c@example.com", d).await;
+    let admin = app.admin_token().await;
+    for status in ["deactivated", "active"] {
+        let r = app
+            .patch(&format!("/users/{id}"), &admin, json!({ "status": status }))
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+    let r = app.get("/me", &old).await;
+    assert_eq!(r.status(), 401);
+    assert_eq!(problem(r).await["code"], "session_ended");
+    // A new login works.
+    let fresh = app.login_ok("c@example.com", PASSWORD).await;
+    assert_eq!(app.get("/me", &fresh.access_token).await.status(), 200);
+}
+
+#[tokio::test]
+async fn device_tokens_die_with_a_password_change() {
+    let app = spawn_app().await;
+    let d = app.department("研发部").await;
+    let (_, _) = app.member("d@example.com", d).await;
+    let before = app.login_ok("d@example.com", PASSWORD).await;
+    let old_device = before.device_token.clone().unwrap();
+    let r = app
+        .post(
+            "/me/password",
+            Some(&before.access_token),
+            json!({ "current_password": PASSWORD, "new_password": "the new password" }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let after = app.login_ok("d@example.com", "the new password").await;
+    let new_device = after.device_token.clone().unwrap();
+    // Someone guesses until the account is locked for unknown clients.
+    for _ in 0..5 {
+        app.login("d@example.com", "a wrong guess!").await;
+    }
+    let with = |device: &str| {
+        app.post(
+            "/auth/login",
+            None,
+            json!({ "login": "d@example.com", "password": "the new password", "device_token": device }),
+        )
+    };
+    // A device token from before the change is nobody's device any more…
+    assert_eq!(with(&old_device).await.status(), 429);
+    // …one from after it still is.
+    assert_eq!(with(&new_device).await.status(), 200);
+}

@@ -617,6 +617,10 @@ pub async fn upload_version(
     let key = file.storage_key.clone();
     let saved = async {
         let txn = tandem_db::begin_write(&state.db).await?;
+        // Asked again of the task as it is now (a new assignee, for assignee-only files); a
+        // changed attachment makes the versioned write below a 412.
+        let current = tandem_db::tasks::find_task(&txn, t.id).await?;
+        access.check(&auth, edit_action(&a, &current, auth.user.id))?;
         let a = repo::add_version(&txn, a, file).await?;
         let out = dto_one(&txn, &auth, &a, &t, &access).await?;
         txn.commit().await?;
@@ -684,9 +688,16 @@ pub async fn delete_attachment(
     auth: AuthUser,
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (a, t, access) = visible(&state, &auth, path.into_inner()).await?;
-    access.check(&auth, edit_action(&a, &t, auth.user.id))?;
+    let (a, _, access) = visible(&state, &auth, path.into_inner()).await?;
+    // Decided on the attachment and its task as they are inside the writing transaction: a
+    // permission, viewer list or assignee changed meanwhile counts.
     let txn = tandem_db::begin_write(&state.db).await?;
+    let a = repo::find_for_update(&txn, a.id).await?;
+    let t = tandem_db::tasks::find_task(&txn, a.task_id).await?;
+    if !removable(&access, &auth, &a, &t) {
+        access.check(&auth, view_action(&a, auth.user.id))?;
+        access.check(&auth, edit_action(&a, &t, auth.user.id))?;
+    }
     let keys = repo::delete(&txn, a.id).await?;
     txn.commit().await?;
     for key in keys {

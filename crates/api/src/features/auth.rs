@@ -143,31 +143,53 @@ fn taken(which: &str) -> ApiError {
 
 /// The throttle keys one login attempt counts against.
 enum Counted {
-    /// A device that logged in to this account before: its own count only.
-    Device(String),
+    /// A device that logged in to this account before: its own count, and a ceiling for all
+    /// the account's devices together.
+    Device { device: String, account: String },
     /// Anyone else: the account (or the unknown login) and the client address.
     Unknown { account: String, address: String },
 }
 
 impl Counted {
-    /// Counts the attempt; `Err(wait)` when a key is locked.
+    /// Counts the attempt; `Err(wait)` when a key is locked. A refused attempt counts nowhere:
+    /// someone retrying a locked account does not use up the address's allowance.
     fn attempt(&self, state: &AppState, now: Instant) -> Result<(), std::time::Duration> {
+        let t = &state.throttle;
         match self {
-            Counted::Device(d) => lock(&state.throttle.devices).attempt(d, now),
+            Counted::Device { device, account } => {
+                let wait = lock(&t.devices)
+                    .locked_for(device, now)
+                    .max(lock(&t.device_accounts).locked_for(account, now));
+                if let Some(wait) = wait {
+                    return Err(wait);
+                }
+                lock(&t.devices).attempt(device, now)?;
+                lock(&t.device_accounts).attempt(account, now)
+            }
             Counted::Unknown { account, address } => {
-                lock(&state.throttle.addresses).attempt(address, now)?;
-                lock(&state.throttle.accounts).attempt(account, now)
+                let wait = lock(&t.accounts)
+                    .locked_for(account, now)
+                    .max(lock(&t.addresses).locked_for(address, now));
+                if let Some(wait) = wait {
+                    return Err(wait);
+                }
+                lock(&t.addresses).attempt(address, now)?;
+                lock(&t.accounts).attempt(account, now)
             }
         }
     }
 
     /// The attempt did not count after all (the password was never checked).
     fn forgive(&self, state: &AppState) {
+        let t = &state.throttle;
         match self {
-            Counted::Device(d) => lock(&state.throttle.devices).forgive(d),
+            Counted::Device { device, account } => {
+                lock(&t.devices).forgive(device);
+                lock(&t.device_accounts).forgive(account);
+            }
             Counted::Unknown { account, address } => {
-                lock(&state.throttle.addresses).forgive(address);
-                lock(&state.throttle.accounts).forgive(account);
+                lock(&t.addresses).forgive(address);
+                lock(&t.accounts).forgive(account);
             }
         }
     }
@@ -175,22 +197,29 @@ impl Counted {
     /// The password was right: the account (or device) starts afresh; the address only
     /// takes back this attempt, so a right password cannot launder an address's failures.
     fn succeed(&self, state: &AppState) {
+        let t = &state.throttle;
         match self {
-            Counted::Device(d) => lock(&state.throttle.devices).succeed(d),
+            Counted::Device { device, account } => {
+                lock(&t.devices).succeed(device);
+                lock(&t.device_accounts).succeed(account);
+            }
             Counted::Unknown { account, address } => {
-                lock(&state.throttle.addresses).forgive(address);
-                lock(&state.throttle.accounts).succeed(account);
+                lock(&t.addresses).forgive(address);
+                lock(&t.accounts).succeed(account);
             }
         }
     }
 
     /// How long the keys are locked now (after a failure).
     fn locked_for(&self, state: &AppState, now: Instant) -> Option<std::time::Duration> {
+        let t = &state.throttle;
         match self {
-            Counted::Device(d) => lock(&state.throttle.devices).locked_for(d, now),
-            Counted::Unknown { account, address } => lock(&state.throttle.accounts)
+            Counted::Device { device, account } => lock(&t.devices)
+                .locked_for(device, now)
+                .max(lock(&t.device_accounts).locked_for(account, now)),
+            Counted::Unknown { account, address } => lock(&t.accounts)
                 .locked_for(account, now)
-                .max(lock(&state.throttle.addresses).locked_for(address, now)),
+                .max(lock(&t.addresses).locked_for(address, now)),
         }
     }
 }
@@ -219,12 +248,17 @@ pub async fn login(
             &state.config.jwt_secret,
             t,
             u.id,
+            &u.password_hash,
             i64::try_from(state.config.device_token_ttl.as_secs()).unwrap_or(i64::MAX),
-        ),
+        )
+        .map(|nonce| (nonce, u.id)),
         _ => None,
     };
     let counted = match device {
-        Some(nonce) => Counted::Device(nonce),
+        Some((nonce, user_id)) => Counted::Device {
+            device: nonce,
+            account: format!("user:{user_id}"),
+        },
         None => Counted::Unknown {
             // One count per account, whichever identifier names it.
             account: match &user {
@@ -311,6 +345,7 @@ pub async fn login(
     pair.device_token = Some(security::issue_device_token(
         &state.config.jwt_secret,
         user.id,
+        &user.password_hash,
     ));
     Ok(HttpResponse::Ok().json(pair))
 }

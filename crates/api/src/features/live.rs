@@ -14,9 +14,9 @@ use std::time::Duration;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{CloseCode, CloseReason, Message, ProtocolError, Session};
-use tandem_domain::policy::Actor;
+use tandem_domain::policy::{Action, Actor};
 use tandem_domain::projects;
-use tandem_dto::{ProjectRole, SystemRole, TokenScope, UserStatus, WsHello, WsServerFrame};
+use tandem_dto::{ProjectRole, SystemRole, UserStatus, WsHello, WsServerFrame};
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
@@ -81,15 +81,17 @@ async fn run(
     let Some(hello) = hello.filter(|h| h.kind == "hello") else {
         return close(session, CloseCode::Other(UNAUTHORIZED), "hello expected").await;
     };
+    // Subscribed before the credential is checked: a change to it that lands in between
+    // (a revoked token, an ended session) is then in the queue and acted on.
+    let Some(sub) = state.events.subscribe(hello.resume_from) else {
+        return close(session, CloseCode::Error, "unavailable").await;
+    };
     let auth = match authenticate(&state, hello.token.trim(), false).await {
-        Ok(a) if a.actor.has_scope(TokenScope::Read) => a,
+        Ok(a) if a.can(Action::ReadSelf).is_ok() => a,
         _ => return close(session, CloseCode::Other(UNAUTHORIZED), "invalid token").await,
     };
     let Some(_slot) = state.events.open_socket(auth.user.id) else {
         return close(session, CloseCode::Again, "too many open sockets").await;
-    };
-    let Some(sub) = state.events.subscribe(hello.resume_from) else {
-        return close(session, CloseCode::Error, "unavailable").await;
     };
     let mut view = Viewer::new(&auth);
     let mut receiver = sub.receiver;
@@ -292,13 +294,13 @@ impl Viewer {
         if let Some(m) = self.member_of.get(&project) {
             return *m;
         }
-        let cache = &state.cache;
-        let load = tandem_db::projects::membership(&state.db, project, self.user);
-        let role = cache
-            .get_or_load(true, &cache.memberships, (project, self.user), load)
+        // From the database, not the read cache: a change is announced to sockets before the
+        // writing request ends the cache's generation, so the cache could still hold the old
+        // role when this runs.
+        let role = tandem_db::projects::membership(&state.db, project, self.user)
             .await
             .ok()
-            .and_then(|r| *r);
+            .flatten();
         self.member_of.insert(project, role);
         role
     }

@@ -339,19 +339,17 @@ pub async fn update_project(
     let a = access::project(&state, &auth, id, ProjectAction::View).await?;
     let body = body.into_inner()?;
     // Restoring is the one change an archived project accepts, and only on its own.
-    a.check(
-        &auth,
-        policy::update_action(policy::ProjectUpdate {
-            activates: body.status == Some(ProjectStatus::Active),
-            changes_settings: body.status == Some(ProjectStatus::Archived)
-                || body.name.is_some()
-                || body.goal.is_some()
-                || body.department_ids.is_some()
-                || body.start_date.is_some()
-                || body.end_date.is_some()
-                || body.time_zone.is_some(),
-        }),
-    )?;
+    let action = policy::update_action(policy::ProjectUpdate {
+        activates: body.status == Some(ProjectStatus::Active),
+        changes_settings: body.status == Some(ProjectStatus::Archived)
+            || body.name.is_some()
+            || body.goal.is_some()
+            || body.department_ids.is_some()
+            || body.start_date.is_some()
+            || body.end_date.is_some()
+            || body.time_zone.is_some(),
+    });
+    a.check(&auth, action)?;
     validate(&body)?;
     let mut errors = Vec::new();
     if let Some(n) = &body.name {
@@ -365,7 +363,13 @@ pub async fn update_project(
     }
     // The rest is checked against the project as it is inside the writing transaction.
     let txn = tandem_db::begin_write(&state.db).await?;
-    let current = repo::find_project(&txn, a.project.id).await?;
+    let current = repo::find_project_for_update(&txn, a.project.id).await?;
+    // Asked again of the project as it is now: it may have been archived since.
+    access::ProjectAccess {
+        project: Arc::new(current.clone()),
+        membership: a.membership,
+    }
+    .check(&auth, action)?;
     check_if_match(&req, current.version)?;
     let (start, end) = (
         body.start_date.unwrap_or(current.start_date),
@@ -451,7 +455,7 @@ pub async fn archive_project(
     )
     .await?;
     let txn = tandem_db::begin_write(&state.db).await?;
-    let current = repo::find_project(&txn, a.project.id).await?;
+    let current = repo::find_project_for_update(&txn, a.project.id).await?;
     check_if_match(&req, current.version)?;
     if current.status == ProjectStatus::Archived.as_str() {
         return Err(ApiError::conflict(
@@ -763,9 +767,18 @@ pub async fn create_milestone(
             "must not be blank",
         ));
     }
-    check_milestone_date(&a.project, body.date)?;
+    // Checked against the period as it is inside the writing transaction, the project locked:
+    // a concurrent change of the period cannot leave the milestone outside it.
+    let txn = tandem_db::begin_write(&state.db).await?;
+    let project = repo::find_project_for_update(&txn, a.project.id).await?;
+    access::ProjectAccess {
+        project: Arc::new(project.clone()),
+        membership: a.membership,
+    }
+    .check(&auth, ProjectAction::ManageProject)?;
+    check_milestone_date(&project, body.date)?;
     let m = repo::insert_milestone(
-        &state.db,
+        &txn,
         a.project.id,
         repo::NewMilestone {
             name: body.name.trim().to_owned(),
@@ -774,6 +787,7 @@ pub async fn create_milestone(
         },
     )
     .await?;
+    txn.commit().await?;
     Ok(created(
         format!("/api/v1/milestones/{}", m.id),
         &repo::milestone_dto(&m),
@@ -812,9 +826,6 @@ pub async fn update_milestone(
             "must not be blank",
         ));
     }
-    if let Some(d) = body.date {
-        check_milestone_date(&a.project, d)?;
-    }
     if let Some(Some(d)) = &body.description
         && d.chars().count() > 2000
     {
@@ -824,14 +835,21 @@ pub async fn update_milestone(
             "must be at most 2000 characters long",
         ));
     }
+    // The date against the period as it is now, the project locked (see create_milestone).
+    let txn = tandem_db::begin_write(&state.db).await?;
+    if let Some(d) = body.date {
+        let project = repo::find_project_for_update(&txn, a.project.id).await?;
+        check_milestone_date(&project, d)?;
+    }
     let m = repo::update_milestone(
-        &state.db,
+        &txn,
         m,
         body.name.map(|n| n.trim().to_owned()),
         body.date,
         body.description.map(|d| d.filter(|d| !d.trim().is_empty())),
     )
     .await?;
+    txn.commit().await?;
     Ok(ok_with_etag(&repo::milestone_dto(&m), m.version))
 }
 

@@ -613,10 +613,15 @@ pub async fn delete_task(
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let (t, a) = access::task(&state, &auth, path.into_inner(), |_| ProjectAction::View).await?;
-    let attachments = tandem_db::attachments::list_for_task(&state.db, t.id).await?;
+    // Decided inside the writing transaction on the task and its attachments as they are now:
+    // an attachment added, restricted or made assignee-only meanwhile, or a new assignee,
+    // counts.
+    let txn = tandem_db::begin_write(&state.db).await?;
+    let current = repo::find_task_for_update(&txn, t.id).await?;
+    let attachments = tandem_db::attachments::list_for_task(&txn, t.id).await?;
     let protected_attachments = attachments
         .iter()
-        .any(|x| !crate::features::attachments::removable(&a, &auth, x, &t));
+        .any(|x| !crate::features::attachments::removable(&a, &auth, x, &current));
     a.check(
         &auth,
         ProjectAction::DeleteTask {
@@ -624,7 +629,6 @@ pub async fn delete_task(
         },
     )?;
     let checked: Vec<Uuid> = attachments.iter().map(|x| x.id).collect();
-    let txn = tandem_db::begin_write(&state.db).await?;
     // Who waited for it: no longer blocked by it once it is gone.
     let waiting: Vec<Uuid> = repo::successor_rows(&txn, t.id)
         .await?
@@ -719,7 +723,22 @@ pub async fn create_progress(
     let body = body.into_inner()?;
     validate(&body)?;
     let txn = tandem_db::begin_write(&state.db).await?;
-    let p = repo::add_progress(&txn, &t, me, body.percent, body.note.trim().to_owned()).await?;
+    // Who the assignee is now decides, not who it was when the request began.
+    let current = repo::find_task_for_update(&txn, t.id).await?;
+    a.check(
+        &auth,
+        ProjectAction::PostProgress {
+            is_assignee: current.assignee_id == Some(me),
+        },
+    )?;
+    let p = repo::add_progress(
+        &txn,
+        &current,
+        me,
+        body.percent,
+        body.note.trim().to_owned(),
+    )
+    .await?;
     let task = fresh_dto(&txn, t.id, &a.project).await?;
     txn.commit().await?;
     let dto = repo::progress_dto(&p);

@@ -186,9 +186,10 @@ pub async fn update_user(
         )
         .await?;
     }
+    let mut ended = Vec::new();
     if body.status.is_some() && body.status != old_status {
         if body.status == Some(UserStatus::Deactivated) {
-            accounts::revoke_all_tokens_of(&txn, updated.id).await?;
+            ended = accounts::revoke_all_tokens_of(&txn, updated.id).await?;
         }
         audit::record(
             &txn,
@@ -204,7 +205,14 @@ pub async fn update_user(
         .await?;
     }
     txn.commit().await?;
-    // Their live connections re-check what they may see (or close, when deactivated).
+    // Their sessions end for good (a reactivation does not revive them), and their live
+    // connections re-check what they may see (or close, when deactivated).
+    for session in ended {
+        state.events.control(Control::SessionEnded {
+            user: updated.id,
+            session,
+        });
+    }
     state.events.control(Control::UserChanged(updated.id));
     Ok(ok_with_etag(&accounts::user_dto(&updated), updated.version))
 }
