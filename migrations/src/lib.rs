@@ -8,6 +8,7 @@ mod m20261126_000002_create_idempotency_keys;
 mod m20261126_000003_create_projects;
 mod m20261126_000004_create_task_collaboration;
 mod m20261126_000005_task_due_key;
+mod m20261130_000001_refresh_tokens_revoked_at;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_create_projects::Migration),
             Box::new(m20261126_000004_create_task_collaboration::Migration),
             Box::new(m20261126_000005_task_due_key::Migration),
+            Box::new(m20261130_000001_refresh_tokens_revoked_at::Migration),
         ]
     }
 }

@@ -86,6 +86,13 @@ impl ApiError {
         }
     }
 
+    /// 429 for a throttle locked for `wait` (at least a second, as `Retry-After` counts).
+    pub fn throttled(wait: std::time::Duration) -> Self {
+        ApiError::TooManyRequests {
+            retry_after: wait.as_secs().max(1),
+        }
+    }
+
     pub fn internal(e: impl std::fmt::Display) -> Self {
         ApiError::Internal(e.to_string())
     }

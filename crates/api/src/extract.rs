@@ -34,8 +34,7 @@ pub enum Credential {
     Session {
         /// The session (refresh-token family); `None` in tokens from before sessions were named.
         session: Option<uuid::Uuid>,
-        /// Issued and expiry times, seconds since the epoch.
-        issued_at: i64,
+        /// Expiry, seconds since the epoch.
         expires_at: i64,
     },
     /// A personal access token.
@@ -142,7 +141,6 @@ pub(crate) async fn authenticate(
             None,
             Credential::Session {
                 session: claims.sid,
-                issued_at: claims.iat,
                 expires_at: claims.exp,
             },
         )

@@ -89,11 +89,10 @@ pub async fn find_user(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<users:
 /// until the transaction ends, so a concurrent change waits and then sees this one (SQLite's
 /// write transaction already holds the only writer lock).
 pub async fn find_user_for_update(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<users::Model> {
-    let mut q = users::Entity::find_by_id(id);
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        q = q.lock_exclusive();
-    }
-    q.one(db).await?.ok_or(RepoError::NotFound)
+    crate::for_update(db, users::Entity::find_by_id(id))
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)
 }
 
 /// Users without their avatar images: `avatar` holds only the first byte (enough for "has an
@@ -435,27 +434,6 @@ pub async fn update_department(
         ));
     }
     find_department(db, id).await
-}
-
-/// Serializes changes to the department tree (re-parenting, deleting) for the rest of the
-/// transaction, so a cycle check or an "is it empty" check cannot race another change: an
-/// advisory lock on PostgreSQL; SQLite's write transaction holds the only writer lock anyway.
-pub async fn lock_department_tree(db: &impl ConnectionTrait) -> RepoResult<()> {
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        db.execute_unprepared("SELECT pg_advisory_xact_lock(7012)")
-            .await?;
-    }
-    Ok(())
-}
-
-/// Serializes changes that could remove the last active administrator (a role or status
-/// change of an administrator) for the rest of the transaction; see [`lock_department_tree`].
-pub async fn lock_administrators(db: &impl ConnectionTrait) -> RepoResult<()> {
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        db.execute_unprepared("SELECT pg_advisory_xact_lock(7013)")
-            .await?;
-    }
-    Ok(())
 }
 
 /// Whether `candidate` is `dept` itself or one of its descendants (walks up from candidate).

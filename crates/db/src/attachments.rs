@@ -116,12 +116,10 @@ pub async fn find_for_update(
     db: &impl ConnectionTrait,
     id: Uuid,
 ) -> RepoResult<attachments::Model> {
-    use sea_orm::QuerySelect;
-    let mut q = attachments::Entity::find_by_id(id);
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        q = q.lock_exclusive();
-    }
-    q.one(db).await?.ok_or(RepoError::NotFound)
+    crate::for_update(db, attachments::Entity::find_by_id(id))
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<attachments::Model> {

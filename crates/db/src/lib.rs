@@ -67,6 +67,45 @@ pub async fn begin_write(db: &impl TransactionTrait) -> Result<DatabaseTransacti
     Ok(txn)
 }
 
+/// `q` reading rows to decide a change in the caller's write transaction: on PostgreSQL they
+/// stay locked until it ends (`FOR UPDATE`), so a concurrent change of the same rows waits and
+/// then sees this one. SQLite needs nothing: its write transaction (see [`begin_write`]) holds
+/// the only writer lock.
+pub fn for_update<E: sea_orm::EntityTrait>(
+    db: &impl ConnectionTrait,
+    q: sea_orm::Select<E>,
+) -> sea_orm::Select<E> {
+    use sea_orm::QuerySelect;
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        q.lock_exclusive()
+    } else {
+        q
+    }
+}
+
+/// What a transaction-scoped advisory lock serializes (PostgreSQL), for changes whose check
+/// spans rows no single row lock covers.
+#[derive(Debug, Clone, Copy)]
+#[repr(i64)]
+pub enum Serialized {
+    /// Dependencies between tasks (cycle checks cross projects).
+    Dependencies = 7011,
+    /// The department tree (cycles, "is it empty").
+    DepartmentTree = 7012,
+    /// Role and status changes of administrators (the last active one stays).
+    Administrators = 7013,
+}
+
+/// Makes the rest of the caller's write transaction take turns with every other one that
+/// asks for `what`. SQLite's write transaction is alone anyway.
+pub async fn serialize(db: &impl ConnectionTrait, what: Serialized) -> Result<(), DbErr> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({})", what as i64))
+            .await?;
+    }
+    Ok(())
+}
+
 /// Whether `db` is SQLite (embedded: this process is its only writer).
 pub fn is_sqlite(db: &DatabaseConnection) -> bool {
     db.get_database_backend() == sea_orm::DbBackend::Sqlite

@@ -109,11 +109,10 @@ pub async fn find_project_for_update(
     db: &impl ConnectionTrait,
     id: Uuid,
 ) -> RepoResult<projects::Model> {
-    let mut q = projects::Entity::find_by_id(id);
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        q = q.lock_exclusive();
-    }
-    q.one(db).await?.ok_or(RepoError::NotFound)
+    crate::for_update(db, projects::Entity::find_by_id(id))
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)
 }
 
 /// The caller's role in a project, if a member.
@@ -495,12 +494,7 @@ pub async fn remove_member(
 /// transaction already holds the only writer lock.
 pub async fn count_admins(db: &impl ConnectionTrait, project_id: Uuid) -> RepoResult<u64> {
     use sea_orm::PaginatorTrait;
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        projects::Entity::find_by_id(project_id)
-            .lock_exclusive()
-            .one(db)
-            .await?;
-    }
+    find_project_for_update(db, project_id).await?;
     Ok(project_members::Entity::find()
         .filter(project_members::Column::ProjectId.eq(project_id))
         .filter(project_members::Column::Role.eq(ProjectRole::Admin.as_str()))

@@ -27,12 +27,7 @@ pub fn priority_rank(p: Priority) -> i16 {
 /// On PostgreSQL, serializes structural changes inside one project (sub-task nesting) by locking
 /// its row for the rest of the transaction; SQLite has a single writer anyway.
 async fn lock_project(db: &impl ConnectionTrait, project_id: Uuid) -> RepoResult<()> {
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        crate::entities::projects::Entity::find_by_id(project_id)
-            .lock_exclusive()
-            .one(db)
-            .await?;
-    }
+    crate::projects::find_project_for_update(db, project_id).await?;
     Ok(())
 }
 
@@ -180,11 +175,10 @@ const STATUS_CYCLE: [TaskStatus; 4] = [
 /// A task read to decide a change in the caller's transaction (who its assignee is now):
 /// locked on PostgreSQL until the transaction ends.
 pub async fn find_task_for_update(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<tasks::Model> {
-    let mut q = tasks::Entity::find_by_id(id);
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        q = q.lock_exclusive();
-    }
-    q.one(db).await?.ok_or(RepoError::NotFound)
+    crate::for_update(db, tasks::Entity::find_by_id(id))
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)
 }
 
 pub async fn find_task(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<tasks::Model> {
@@ -950,10 +944,7 @@ pub async fn add_dependency(
     }
     // Dependencies cross projects: on PostgreSQL one transaction-scoped advisory lock makes
     // additions take turns, so two opposite ones can't both pass the cycle check.
-    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        txn.execute_unprepared("SELECT pg_advisory_xact_lock(7011)")
-            .await?;
-    }
+    crate::serialize(&txn, crate::Serialized::Dependencies).await?;
     if task_dependencies::Entity::find_by_id((task_id, depends_on))
         .one(&txn)
         .await?

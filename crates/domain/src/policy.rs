@@ -5,7 +5,7 @@
 //! So a system administrator's token without the `admin` scope acts exactly like a member's.
 //! The project half lives in [`crate::projects`].
 
-use tandem_dto::{SystemRole, TokenScope};
+use tandem_dto::{SystemRole, TokenScope, UserStatus};
 use uuid::Uuid;
 
 /// Who is calling, as far as authorization cares.
@@ -132,6 +132,17 @@ pub fn may_create_token(actor: &Actor, requested: &[TokenScope]) -> Result<(), D
     }
 }
 
+/// Whether `actor` may look at the account `user` (profile, avatar). Active and deactivated
+/// people are the directory (a deactivated colleague's past work keeps a name); registrations
+/// nobody approved are their owner's and the administrators' business only.
+pub fn may_see_account(actor: &Actor, user: Uuid, status: Option<UserStatus>) -> bool {
+    if authorize(actor, Action::ReadDirectory).is_err() {
+        return false;
+    }
+    let unapproved = matches!(status, Some(UserStatus::Pending | UserStatus::Rejected));
+    !unapproved || user == actor.user_id || authorize(actor, Action::ReadAccounts).is_ok()
+}
+
 /// A change to a user's system role or status, as far as the "at least one active
 /// administrator" rule cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -255,6 +266,31 @@ mod tests {
             may_create_token(&read, &[TokenScope::Read]),
             Err(Denied::MissingScope("write"))
         );
+    }
+
+    #[test]
+    fn registrations_nobody_approved_are_not_in_the_directory() {
+        let member = actor(SystemRole::Member, None);
+        let other = Uuid::now_v7();
+        assert!(may_see_account(&member, other, Some(UserStatus::Active)));
+        assert!(may_see_account(
+            &member,
+            other,
+            Some(UserStatus::Deactivated)
+        ));
+        assert!(!may_see_account(&member, other, Some(UserStatus::Pending)));
+        assert!(!may_see_account(&member, other, Some(UserStatus::Rejected)));
+        // Their own, and the administrators'.
+        assert!(may_see_account(
+            &member,
+            member.user_id,
+            Some(UserStatus::Pending)
+        ));
+        let admin = actor(SystemRole::Admin, None);
+        assert!(may_see_account(&admin, other, Some(UserStatus::Pending)));
+        // An administrator's token without the admin scope is a member's.
+        let scoped = actor(SystemRole::Admin, Some(vec![TokenScope::Read]));
+        assert!(!may_see_account(&scoped, other, Some(UserStatus::Pending)));
     }
 
     #[test]

@@ -31,6 +31,19 @@ impl ProjectAccess {
         authorize_project(&auth.actor, self.membership, self.archived(), action)?;
         Ok(())
     }
+
+    /// Asks the policy again about the project as it is now (`current`, read inside the
+    /// writing transaction): it may have been archived or restored since it was loaded.
+    pub fn check_now(
+        &self,
+        auth: &AuthUser,
+        current: &projects::Model,
+        action: ProjectAction,
+    ) -> ApiResult<()> {
+        let archived = current.status == ProjectStatus::Archived.as_str();
+        authorize_project(&auth.actor, self.membership, archived, action)?;
+        Ok(())
+    }
 }
 
 /// The project, if the caller may do `action` on it: 404 when it does not exist or the caller

@@ -694,10 +694,8 @@ pub async fn delete_attachment(
     let txn = tandem_db::begin_write(&state.db).await?;
     let a = repo::find_for_update(&txn, a.id).await?;
     let t = tandem_db::tasks::find_task(&txn, a.task_id).await?;
-    if !removable(&access, &auth, &a, &t) {
-        access.check(&auth, view_action(&a, auth.user.id))?;
-        access.check(&auth, edit_action(&a, &t, auth.user.id))?;
-    }
+    access.check(&auth, view_action(&a, auth.user.id))?;
+    access.check(&auth, edit_action(&a, &t, auth.user.id))?;
     let keys = repo::delete(&txn, a.id).await?;
     txn.commit().await?;
     for key in keys {

@@ -8,6 +8,7 @@
 //! password — never lock out people on devices they have used before. Registrations are
 //! counted per address. Hashing itself is bounded by `AppState::hasher` (503 beyond it).
 
+use std::sync::Mutex;
 use std::time::Instant;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -16,6 +17,7 @@ use serde_json::json;
 use tandem_db::audit::{self, AuditEvent};
 use tandem_db::{RepoError, accounts};
 use tandem_domain::normalize_email;
+use tandem_domain::throttle::Throttle;
 use tandem_dto::{
     LoginRequest, Problem, RefreshRequest, RegisterRequest, SystemRole, TokenPairResponse,
     UserResponse, UserStatus,
@@ -28,12 +30,6 @@ use crate::extract::{Json, client_ip};
 use crate::features::created;
 use crate::security;
 use crate::state::AppState;
-
-fn throttled(wait: std::time::Duration) -> ApiError {
-    ApiError::TooManyRequests {
-        retry_after: wait.as_secs().max(1),
-    }
-}
 
 /// Register an account; it stays `pending` until an administrator approves it.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
@@ -72,7 +68,7 @@ pub async fn register_user(
     // what this slows down.
     lock(&state.throttle.registrations)
         .attempt(ip.as_deref().unwrap_or_default(), Instant::now())
-        .map_err(throttled)?;
+        .map_err(ApiError::throttled)?;
     referenced(
         accounts::find_department(&state.db, body.department_id).await,
         "department_id",
@@ -141,86 +137,43 @@ fn taken(which: &str) -> ApiError {
     }
 }
 
-/// The throttle keys one login attempt counts against.
-enum Counted {
-    /// A device that logged in to this account before: its own count, and a ceiling for all
-    /// the account's devices together.
-    Device { device: String, account: String },
-    /// Anyone else: the account (or the unknown login) and the client address.
-    Unknown { account: String, address: String },
+/// The two throttle keys one login attempt counts against: its `own` (the device, or the
+/// account for unknown clients), which a right password resets, and a `shared` one (all the
+/// account's devices, or the client address), from which a right password only takes its own
+/// attempt back — it cannot launder failures made by others on the same key.
+struct Counted<'a> {
+    own: (&'a Mutex<Throttle>, String),
+    shared: (&'a Mutex<Throttle>, String),
 }
 
-impl Counted {
+impl Counted<'_> {
     /// Counts the attempt; `Err(wait)` when a key is locked. A refused attempt counts nowhere:
     /// someone retrying a locked account does not use up the address's allowance.
-    fn attempt(&self, state: &AppState, now: Instant) -> Result<(), std::time::Duration> {
-        let t = &state.throttle;
-        match self {
-            Counted::Device { device, account } => {
-                let wait = lock(&t.devices)
-                    .locked_for(device, now)
-                    .max(lock(&t.device_accounts).locked_for(account, now));
-                if let Some(wait) = wait {
-                    return Err(wait);
-                }
-                lock(&t.devices).attempt(device, now)?;
-                lock(&t.device_accounts).attempt(account, now)
-            }
-            Counted::Unknown { account, address } => {
-                let wait = lock(&t.accounts)
-                    .locked_for(account, now)
-                    .max(lock(&t.addresses).locked_for(address, now));
-                if let Some(wait) = wait {
-                    return Err(wait);
-                }
-                lock(&t.addresses).attempt(address, now)?;
-                lock(&t.accounts).attempt(account, now)
-            }
+    fn attempt(&self, now: Instant) -> Result<(), std::time::Duration> {
+        if let Some(wait) = self.locked_for(now) {
+            return Err(wait);
         }
+        lock(self.shared.0).attempt(&self.shared.1, now)?;
+        lock(self.own.0).attempt(&self.own.1, now)
     }
 
     /// The attempt did not count after all (the password was never checked).
-    fn forgive(&self, state: &AppState) {
-        let t = &state.throttle;
-        match self {
-            Counted::Device { device, account } => {
-                lock(&t.devices).forgive(device);
-                lock(&t.device_accounts).forgive(account);
-            }
-            Counted::Unknown { account, address } => {
-                lock(&t.addresses).forgive(address);
-                lock(&t.accounts).forgive(account);
-            }
-        }
+    fn forgive(&self) {
+        lock(self.shared.0).forgive(&self.shared.1);
+        lock(self.own.0).forgive(&self.own.1);
     }
 
-    /// The password was right: the account (or device) starts afresh; the address only
-    /// takes back this attempt, so a right password cannot launder an address's failures.
-    fn succeed(&self, state: &AppState) {
-        let t = &state.throttle;
-        match self {
-            Counted::Device { device, account } => {
-                lock(&t.devices).succeed(device);
-                lock(&t.device_accounts).succeed(account);
-            }
-            Counted::Unknown { account, address } => {
-                lock(&t.addresses).forgive(address);
-                lock(&t.accounts).succeed(account);
-            }
-        }
+    /// The password was right.
+    fn succeed(&self) {
+        lock(self.shared.0).forgive(&self.shared.1);
+        lock(self.own.0).succeed(&self.own.1);
     }
 
-    /// How long the keys are locked now (after a failure).
-    fn locked_for(&self, state: &AppState, now: Instant) -> Option<std::time::Duration> {
-        let t = &state.throttle;
-        match self {
-            Counted::Device { device, account } => lock(&t.devices)
-                .locked_for(device, now)
-                .max(lock(&t.device_accounts).locked_for(account, now)),
-            Counted::Unknown { account, address } => lock(&t.accounts)
-                .locked_for(account, now)
-                .max(lock(&t.addresses).locked_for(address, now)),
-        }
+    /// How long the keys are locked now.
+    fn locked_for(&self, now: Instant) -> Option<std::time::Duration> {
+        lock(self.own.0)
+            .locked_for(&self.own.1, now)
+            .max(lock(self.shared.0).locked_for(&self.shared.1, now))
     }
 }
 
@@ -254,21 +207,27 @@ pub async fn login(
         .map(|nonce| (nonce, u.id)),
         _ => None,
     };
+    let t = &state.throttle;
     let counted = match device {
-        Some((nonce, user_id)) => Counted::Device {
-            device: nonce,
-            account: format!("user:{user_id}"),
+        Some((nonce, user_id)) => Counted {
+            own: (&t.devices, nonce),
+            shared: (&t.device_accounts, format!("user:{user_id}")),
         },
-        None => Counted::Unknown {
+        None => Counted {
             // One count per account, whichever identifier names it.
-            account: match &user {
-                Some(u) => format!("user:{}", u.id),
-                None => format!("login:{}", body.login.trim().to_lowercase()),
-            },
-            address: ip.clone().unwrap_or_default(),
+            own: (
+                &t.accounts,
+                match &user {
+                    Some(u) => format!("user:{}", u.id),
+                    None => format!("login:{}", body.login.trim().to_lowercase()),
+                },
+            ),
+            shared: (&t.addresses, ip.clone().unwrap_or_default()),
         },
     };
-    counted.attempt(&state, Instant::now()).map_err(throttled)?;
+    counted
+        .attempt(Instant::now())
+        .map_err(ApiError::throttled)?;
     let hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
@@ -276,7 +235,7 @@ pub async fn login(
     let verified = match state.hasher.verify(body.password, hash).await {
         Ok(v) => v,
         Err(e) => {
-            counted.forgive(&state);
+            counted.forgive();
             return Err(e.into());
         }
     };
@@ -294,14 +253,14 @@ pub async fn login(
             },
         )
         .await?;
-        if let Some(wait) = counted.locked_for(&state, Instant::now()) {
-            return Err(throttled(wait));
+        if let Some(wait) = counted.locked_for(Instant::now()) {
+            return Err(ApiError::throttled(wait));
         }
         return Err(ApiError::Unauthorized {
             code: "invalid_credentials",
         });
     };
-    counted.succeed(&state);
+    counted.succeed();
     // The status is only revealed to someone who knows the password.
     match UserStatus::parse(&user.status) {
         Some(UserStatus::Active) => {}

@@ -150,7 +150,7 @@ pub async fn update_department(
     // each other cannot both pass the cycle check.
     let txn = tandem_db::begin_write(&state.db).await?;
     if body.parent_id.is_some() {
-        accounts::lock_department_tree(&txn).await?;
+        tandem_db::serialize(&txn, tandem_db::Serialized::DepartmentTree).await?;
     }
     let d = accounts::find_department(&txn, id).await?;
     check_if_match(&req, d.version)?;
@@ -211,7 +211,7 @@ pub async fn delete_department(
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let txn = tandem_db::begin_write(&state.db).await?;
-    accounts::lock_department_tree(&txn).await?;
+    tandem_db::serialize(&txn, tandem_db::Serialized::DepartmentTree).await?;
     let d = accounts::find_department(&txn, path.into_inner()).await?;
     check_if_match(&req, d.version)?;
     let used = accounts::department_use(&txn, d.id).await?;

@@ -200,7 +200,6 @@ async fn send(session: &mut Session, frame: &WsServerFrame) -> Result<(), actix_
 /// socket, forgotten whenever their rights may have changed), events addressed to them. The
 /// policy decides; the socket only remembers its answers.
 struct Viewer {
-    user: Uuid,
     actor: Actor,
     credential: Credential,
     member_of: HashMap<Uuid, Option<ProjectRole>>,
@@ -209,7 +208,6 @@ struct Viewer {
 impl Viewer {
     fn new(auth: &AuthUser) -> Self {
         Self {
-            user: auth.user.id,
             actor: auth.actor.clone(),
             credential: auth.credential.clone(),
             member_of: HashMap::new(),
@@ -220,12 +218,13 @@ impl Viewer {
     /// credential (session not ended, token not revoked). Forgets the remembered memberships.
     async fn recheck(&mut self, state: &AppState) -> Result<(), &'static str> {
         self.member_of.clear();
-        let user = match tandem_db::accounts::find_user_for_auth(&state.db, self.user).await {
-            Ok(u) => u,
-            Err(tandem_db::RepoError::NotFound) => return Err("account gone"),
-            // The database is away for a moment: keep the socket, the next check decides.
-            Err(_) => return Ok(()),
-        };
+        let user =
+            match tandem_db::accounts::find_user_for_auth(&state.db, self.actor.user_id).await {
+                Ok(u) => u,
+                Err(tandem_db::RepoError::NotFound) => return Err("account gone"),
+                // The database is away for a moment: keep the socket, the next check decides.
+                Err(_) => return Ok(()),
+            };
         if UserStatus::parse(&user.status) != Some(UserStatus::Active) {
             return Err("account inactive");
         }
@@ -252,7 +251,7 @@ impl Viewer {
 
     /// Reacts to a change of who may see what; `Err` closes the socket.
     async fn on_control(&mut self, state: &AppState, c: &Control) -> Result<(), &'static str> {
-        if c.user() != self.user {
+        if c.user() != self.actor.user_id {
             return Ok(());
         }
         match (c, &self.credential) {
@@ -270,7 +269,7 @@ impl Viewer {
     }
 
     async fn may_see(&mut self, state: &AppState, e: &Arc<Event>) -> bool {
-        if e.subject == Some(self.user) {
+        if e.subject == Some(self.actor.user_id) {
             // Added to or removed from a project: what is remembered about it is stale.
             if let Some(p) = e.project_id {
                 self.member_of.remove(&p);
@@ -279,7 +278,7 @@ impl Viewer {
         }
         match (&e.audience, e.project_id) {
             (Audience::Users(users), project) => {
-                users.contains(&self.user)
+                users.contains(&self.actor.user_id)
                     || (project.is_some() && projects::sees_every_project(&self.actor))
             }
             (Audience::Project, Some(p)) => {
@@ -297,7 +296,7 @@ impl Viewer {
         // From the database, not the read cache: a change is announced to sockets before the
         // writing request ends the cache's generation, so the cache could still hold the old
         // role when this runs.
-        let role = tandem_db::projects::membership(&state.db, project, self.user)
+        let role = tandem_db::projects::membership(&state.db, project, self.actor.user_id)
             .await
             .ok()
             .flatten();

@@ -7,7 +7,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use tandem_db::accounts;
 use tandem_db::audit::{self, AuditEvent};
-use tandem_domain::policy::Action;
+use tandem_domain::policy::may_see_account;
 use tandem_dto::{
     ChangePasswordRequest, CreateQuickReplyRequest, MarkNotificationsReadRequest,
     NotificationResponse, Page, Problem, QuickReplyResponse, TokenPairResponse, UpdateMeRequest,
@@ -170,12 +170,7 @@ pub async fn get_avatar(
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let user = accounts::find_user(&state.db, path.into_inner()).await?;
-    // Registrations nobody approved are not part of the directory (see `get_user`).
-    let unapproved = matches!(
-        UserStatus::parse(&user.status),
-        Some(UserStatus::Pending | UserStatus::Rejected)
-    );
-    if unapproved && auth.can(Action::ReadAccounts).is_err() && user.id != auth.user.id {
+    if !may_see_account(&auth.actor, user.id, UserStatus::parse(&user.status)) {
         return Err(ApiError::NotFound);
     }
     let png = user.avatar.ok_or(ApiError::NotFound)?;
@@ -212,9 +207,7 @@ pub async fn change_password(
     let key = format!("password:{}", auth.user.id);
     lock(&state.throttle.accounts)
         .attempt(&key, std::time::Instant::now())
-        .map_err(|wait| ApiError::TooManyRequests {
-            retry_after: wait.as_secs().max(1),
-        })?;
+        .map_err(ApiError::throttled)?;
     let verified = match state
         .hasher
         .verify(body.current_password, auth.user.password_hash.clone())
@@ -230,9 +223,7 @@ pub async fn change_password(
         if let Some(wait) =
             lock(&state.throttle.accounts).locked_for(&key, std::time::Instant::now())
         {
-            return Err(ApiError::TooManyRequests {
-                retry_after: wait.as_secs().max(1),
-            });
+            return Err(ApiError::throttled(wait));
         }
         return Err(ApiError::validation(
             "current_password",

@@ -364,12 +364,7 @@ pub async fn update_project(
     // The rest is checked against the project as it is inside the writing transaction.
     let txn = tandem_db::begin_write(&state.db).await?;
     let current = repo::find_project_for_update(&txn, a.project.id).await?;
-    // Asked again of the project as it is now: it may have been archived since.
-    access::ProjectAccess {
-        project: Arc::new(current.clone()),
-        membership: a.membership,
-    }
-    .check(&auth, action)?;
+    a.check_now(&auth, &current, action)?;
     check_if_match(&req, current.version)?;
     let (start, end) = (
         body.start_date.unwrap_or(current.start_date),
@@ -637,12 +632,8 @@ async fn keeps_admin(
     m: &tandem_db::entities::project_members::Model,
     stays_admin: bool,
 ) -> ApiResult<()> {
-    let is_admin = m.role == ProjectRole::Admin.as_str();
-    if !is_admin || stays_admin {
-        return Ok(());
-    }
     policy::keeps_a_project_admin(policy::MemberChange {
-        is_admin,
+        is_admin: m.role == ProjectRole::Admin.as_str(),
         stays_admin,
         admins: repo::count_admins(txn, m.project_id).await?,
     })
@@ -771,11 +762,7 @@ pub async fn create_milestone(
     // a concurrent change of the period cannot leave the milestone outside it.
     let txn = tandem_db::begin_write(&state.db).await?;
     let project = repo::find_project_for_update(&txn, a.project.id).await?;
-    access::ProjectAccess {
-        project: Arc::new(project.clone()),
-        membership: a.membership,
-    }
-    .check(&auth, ProjectAction::ManageProject)?;
+    a.check_now(&auth, &project, ProjectAction::ManageProject)?;
     check_milestone_date(&project, body.date)?;
     let m = repo::insert_milestone(
         &txn,
@@ -835,10 +822,11 @@ pub async fn update_milestone(
             "must be at most 2000 characters long",
         ));
     }
-    // The date against the period as it is now, the project locked (see create_milestone).
+    // The project as it is now, locked (see create_milestone).
     let txn = tandem_db::begin_write(&state.db).await?;
+    let project = repo::find_project_for_update(&txn, a.project.id).await?;
+    a.check_now(&auth, &project, ProjectAction::ManageProject)?;
     if let Some(d) = body.date {
-        let project = repo::find_project_for_update(&txn, a.project.id).await?;
         check_milestone_date(&project, d)?;
     }
     let m = repo::update_milestone(

@@ -5,7 +5,7 @@ use serde_json::json;
 use tandem_db::RepoError;
 use tandem_db::accounts::{self, UserFilter};
 use tandem_db::audit::{self, AuditEvent};
-use tandem_domain::policy::Action;
+use tandem_domain::policy::{Action, may_see_account};
 use tandem_dto::{Page, Problem, SystemRole, UpdateUserRequest, UserResponse, UserStatus};
 use uuid::Uuid;
 
@@ -75,13 +75,7 @@ pub async fn get_user(
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let user = accounts::find_user(&state.db, path.into_inner()).await?;
-    // Registrations that were never approved are the administrators' business only;
-    // deactivated colleagues stay visible so their past work keeps a name.
-    let unapproved = matches!(
-        UserStatus::parse(&user.status),
-        Some(UserStatus::Pending | UserStatus::Rejected)
-    );
-    if unapproved && auth.can(Action::ReadAccounts).is_err() && user.id != auth.user.id {
+    if !may_see_account(&auth.actor, user.id, UserStatus::parse(&user.status)) {
         return Err(ApiError::NotFound);
     }
     Ok(ok_with_etag(&accounts::user_dto(&user), user.version))
@@ -130,7 +124,7 @@ pub async fn update_user(
     // The "last active administrator" rule is checked and applied in one transaction, with
     // every such change serialized: two administrators demoting each other at once leave one.
     let txn = tandem_db::begin_write(&state.db).await?;
-    accounts::lock_administrators(&txn).await?;
+    tandem_db::serialize(&txn, tandem_db::Serialized::Administrators).await?;
     let user = accounts::find_user_for_update(&txn, path.into_inner()).await?;
     check_if_match(&req, user.version)?;
     let old_role = SystemRole::parse(&user.role);
@@ -145,14 +139,12 @@ pub async fn update_user(
         old_role == Some(SystemRole::Admin) && old_status == Some(UserStatus::Active);
     let stays_active_admin = body.role.or(old_role) == Some(SystemRole::Admin)
         && body.status.or(old_status) == Some(UserStatus::Active);
-    if is_active_admin && !stays_active_admin {
-        tandem_domain::policy::keeps_an_admin(tandem_domain::policy::AdminChange {
-            is_active_admin,
-            stays_active_admin,
-            active_admins: accounts::count_active_admins(&txn).await?,
-        })
-        .map_err(|e| ApiError::conflict("last_admin", e.to_string()))?;
-    }
+    tandem_domain::policy::keeps_an_admin(tandem_domain::policy::AdminChange {
+        is_active_admin,
+        stays_active_admin,
+        active_admins: accounts::count_active_admins(&txn).await?,
+    })
+    .map_err(|e| ApiError::conflict("last_admin", e.to_string()))?;
     let updated = accounts::update_user(
         &txn,
         user,
