@@ -9,6 +9,7 @@ mod m20261126_000003_create_projects;
 mod m20261126_000004_create_task_collaboration;
 mod m20261126_000005_task_due_key;
 mod m20261130_000001_refresh_tokens_revoked_at;
+mod m20261130_000002_external_keys;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_create_task_collaboration::Migration),
             Box::new(m20261126_000005_task_due_key::Migration),
             Box::new(m20261130_000001_refresh_tokens_revoked_at::Migration),
+            Box::new(m20261130_000002_external_keys::Migration),
         ]
     }
 }

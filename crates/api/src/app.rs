@@ -9,8 +9,13 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{ApiError, PROBLEM_JSON};
 use crate::extract::{json_config, path_config, query_config};
+
+/// A task batch: 1000 tasks, each with up to 20 000 characters of description (3 bytes each in
+/// Chinese) would be 60 MiB; 32 MiB is what a batch of long descriptions realistically takes.
+const BATCH_JSON_LIMIT: usize = 32 * 1024 * 1024;
 use crate::features::{
-    admin, attachments, audit, auth, collaboration, departments, health, me, projects, tasks,
+    admin, attachments, audit, auth, batch, collaboration, departments, health, keys, me, projects,
+    tasks,
     tokens, users,
 };
 use crate::state::AppState;
@@ -185,7 +190,16 @@ fn api_v1(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(admin::reject_registration)),
         )
         .service(web::resource("/admin/audit-log").route(web::get().to(audit::list_audit_log)))
-        .service(web::resource("/users").route(web::get().to(users::list_users)))
+        .service(
+            web::resource("/users")
+                .route(web::get().to(users::list_users))
+                .route(web::post().to(users::create_user)),
+        )
+        .service(
+            web::resource("/external-keys")
+                .route(web::get().to(keys::list_external_keys))
+                .route(web::post().to(keys::bind_external_key)),
+        )
         .service(
             web::resource("/users/{id}")
                 .route(web::get().to(users::get_user))
@@ -238,6 +252,20 @@ fn api_v1(cfg: &mut web::ServiceConfig) {
             web::resource("/projects/{id}/tasks")
                 .route(web::get().to(tasks::list_project_tasks))
                 .route(web::post().to(tasks::create_task)),
+        )
+        .service(
+            web::resource("/projects/{id}/tasks/batch")
+                // 1000 tasks with long descriptions.
+                .app_data(crate::extract::json_config_up_to(BATCH_JSON_LIMIT))
+                .route(web::post().to(batch::batch_tasks)),
+        )
+        .service(
+            web::resource("/projects/{id}/dependencies")
+                .route(web::get().to(batch::list_project_dependencies)),
+        )
+        .service(
+            web::resource("/projects/{id}/comments")
+                .route(web::get().to(batch::list_project_comments)),
         )
         .service(web::resource("/me/tasks").route(web::get().to(tasks::list_my_tasks)))
         .service(

@@ -389,6 +389,11 @@ impl<T> Json<T> {
     pub fn into_inner(self) -> ApiResult<T> {
         self.0
     }
+
+    /// The body when it parsed, to decide what to check before validating it.
+    pub fn peek(&self) -> Option<&T> {
+        self.0.as_ref().ok()
+    }
 }
 
 impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
@@ -437,8 +442,13 @@ fn clone_error(e: &ApiError) -> ApiError {
 }
 
 pub fn json_config() -> web::JsonConfig {
+    json_config_up_to(JSON_LIMIT)
+}
+
+/// The JSON extractor's settings with a larger body limit, for bulk endpoints.
+pub fn json_config_up_to(limit: usize) -> web::JsonConfig {
     web::JsonConfig::default()
-        .limit(JSON_LIMIT)
+        .limit(limit)
         .error_handler(|err, _req| json_error(err).into())
 }
 

@@ -6,8 +6,8 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::features::{
-    admin, attachments, audit, auth, collaboration, departments, health, live, me, projects, tasks,
-    tokens, users,
+    admin, attachments, audit, auth, batch, collaboration, departments, health, keys, live, me,
+    projects, tasks, tokens, users,
 };
 
 #[derive(OpenApi)]
@@ -39,7 +39,9 @@ counted on your own. When the server is busy checking passwords it answers 503 w
         me::list_notifications, me::mark_notifications_read,
         tokens::list_tokens, tokens::create_token, tokens::revoke_token,
         admin::list_registrations, admin::approve_registration, admin::reject_registration,
-        users::list_users, users::get_user, users::update_user,
+        users::list_users, users::create_user, users::get_user, users::update_user,
+        keys::list_external_keys, keys::bind_external_key,
+        batch::batch_tasks, batch::list_project_dependencies, batch::list_project_comments,
         departments::list_departments, departments::create_department, departments::get_department,
         departments::update_department, departments::delete_department,
         audit::list_audit_log,
@@ -76,6 +78,7 @@ counted on your own. When the server is busy checking passwords it answers 503 w
         (name = "admin", description = "A2/I5: approvals and the audit log"),
         (name = "projects", description = "P1–P5: projects, members, milestones (项目中心)"),
         (name = "tasks", description = "T1–T10: tasks, progress, activity (任务中心)"),
+        (name = "integration", description = "I3: external keys — the names CI scripts and integrators give objects, kept on the server (`tandem seed` / `tandem export`)"),
         (name = "events", description = "Live events over a WebSocket: first frame `WsHello`, then `WsServerFrame`s (`ready`, `event`, `gap`); kinds in `WsEventKind`. Frames over 64 KiB close with 1009, a bad token with 4401, a 33rd socket of one account with 1013; the server pings every 30 s."),
     )
 )]

@@ -238,6 +238,9 @@ pub(crate) fn escape_like(s: &str) -> String {
 #[derive(Debug, Default)]
 pub struct UserChanges {
     pub name: Option<String>,
+    /// Lower-cased already.
+    pub email: Option<Option<String>>,
+    pub employee_id: Option<Option<String>>,
     pub position: Option<String>,
     pub phone: Option<Option<String>>,
     pub contact: Option<Option<String>>,
@@ -261,6 +264,12 @@ pub async fn update_user(
     let mut am: users::ActiveModel = user.into();
     if let Some(v) = c.name {
         am.name = Set(v);
+    }
+    if let Some(v) = c.email {
+        am.email = Set(v);
+    }
+    if let Some(v) = c.employee_id {
+        am.employee_id = Set(v);
     }
     if let Some(v) = c.position {
         am.position = Set(v);
@@ -506,6 +515,7 @@ pub async fn delete_department(db: &impl ConnectionTrait, id: Uuid) -> RepoResul
     if res.rows_affected == 0 {
         return Err(RepoError::NotFound);
     }
+    crate::external_keys::unbind(db, tandem_dto::ExternalKeyKind::Department, id).await?;
     Ok(())
 }
 
@@ -952,4 +962,19 @@ pub async fn mark_notifications_read(
         q = q.filter(notifications::Column::Id.is_in(ids));
     }
     Ok(q.exec(db).await?.rows_affected)
+}
+
+/// The status of each of `ids` that exists (`(id, status)`).
+pub async fn users_by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> RepoResult<Vec<(Uuid, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(users::Entity::find()
+        .select_only()
+        .column(users::Column::Id)
+        .column(users::Column::Status)
+        .filter(users::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?)
 }

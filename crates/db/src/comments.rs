@@ -66,6 +66,7 @@ pub async fn update(
 
 pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> RepoResult<()> {
     comments::Entity::delete_by_id(id).exec(db).await?;
+    crate::external_keys::unbind(db, tandem_dto::ExternalKeyKind::Comment, id).await?;
     Ok(())
 }
 
@@ -77,5 +78,23 @@ pub async fn list(
     limit: u64,
 ) -> RepoResult<(Vec<comments::Model>, Option<String>)> {
     let q = comments::Entity::find().filter(comments::Column::TaskId.eq(task_id));
+    oldest_first(db, q, comments::Column::Id, after, limit, |c| c.id).await
+}
+
+/// A project's comments, oldest first (exports).
+pub async fn list_in_project(
+    db: &impl ConnectionTrait,
+    project_id: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> RepoResult<(Vec<comments::Model>, Option<String>)> {
+    use crate::entities::tasks;
+    use sea_orm::{QuerySelect, QueryTrait};
+    let in_project = tasks::Entity::find()
+        .select_only()
+        .column(tasks::Column::Id)
+        .filter(tasks::Column::ProjectId.eq(project_id))
+        .into_query();
+    let q = comments::Entity::find().filter(comments::Column::TaskId.in_subquery(in_project));
     oldest_first(db, q, comments::Column::Id, after, limit, |c| c.id).await
 }

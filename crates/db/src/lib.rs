@@ -7,9 +7,11 @@ pub mod audit;
 pub mod comments;
 pub mod entities;
 pub mod error;
+pub mod external_keys;
 pub mod idempotency;
 pub mod pagination;
 pub mod projects;
+pub mod task_batch;
 pub mod tasks;
 
 pub use error::RepoError;

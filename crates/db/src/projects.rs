@@ -26,12 +26,16 @@ pub struct NewProject {
     pub time_zone: String,
     pub created_by: Uuid,
     pub milestones: Vec<NewMilestone>,
+    /// An external key to bind to it (I3).
+    pub external_key: Option<String>,
 }
 
 pub struct NewMilestone {
     pub name: String,
     pub date: NaiveDate,
     pub description: Option<String>,
+    /// An external key to bind to it, unique in the project (I3).
+    pub external_key: Option<String>,
 }
 
 /// Creates a project with its departments, its creator as administrator and its milestones,
@@ -66,7 +70,16 @@ pub async fn create_project(
     .insert(txn)
     .await?;
     for m in p.milestones {
-        insert_milestone(txn, project.id, m).await?;
+        insert_milestone(txn, project.id, m, p.created_by).await?;
+    }
+    if let Some(key) = p.external_key {
+        let k = crate::external_keys::NewKey {
+            kind: tandem_dto::ExternalKeyKind::Project,
+            scope: crate::external_keys::GLOBAL,
+            key,
+            object_id: project.id,
+        };
+        crate::external_keys::bind(txn, k, p.created_by).await?;
     }
     Ok(project)
 }
@@ -521,9 +534,10 @@ pub async fn insert_milestone(
     db: &impl ConnectionTrait,
     project_id: Uuid,
     m: NewMilestone,
+    by: Uuid,
 ) -> RepoResult<milestones::Model> {
     let now = Utc::now();
-    Ok(milestones::ActiveModel {
+    let created = milestones::ActiveModel {
         id: Set(Uuid::now_v7()),
         project_id: Set(project_id),
         name: Set(m.name),
@@ -534,7 +548,17 @@ pub async fn insert_milestone(
         version: Set(1),
     }
     .insert(db)
-    .await?)
+    .await?;
+    if let Some(key) = m.external_key {
+        let k = crate::external_keys::NewKey {
+            kind: tandem_dto::ExternalKeyKind::Milestone,
+            scope: project_id,
+            key,
+            object_id: created.id,
+        };
+        crate::external_keys::bind(db, k, by).await?;
+    }
+    Ok(created)
 }
 
 pub async fn list_milestones(
@@ -602,6 +626,7 @@ pub async fn delete_milestone(db: &impl TransactionTrait, id: Uuid) -> RepoResul
         .exec(&txn)
         .await?;
     milestones::Entity::delete_by_id(id).exec(&txn).await?;
+    crate::external_keys::unbind(&txn, tandem_dto::ExternalKeyKind::Milestone, id).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -50,11 +50,11 @@ async fn check_nesting(
 }
 
 /// Undated tasks sort after every dated one.
-fn due_key(d: Option<NaiveDate>) -> NaiveDate {
+pub(crate) fn due_key(d: Option<NaiveDate>) -> NaiveDate {
     d.unwrap_or_else(|| NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX))
 }
 
-fn search_text(title: &str, description: &str) -> String {
+pub(crate) fn search_text(title: &str, description: &str) -> String {
     format!("{}\n{}", title, description).to_lowercase()
 }
 
@@ -322,7 +322,7 @@ pub struct Change {
     pub new: Option<String>,
 }
 
-async fn record(
+pub(crate) async fn record(
     db: &impl ConnectionTrait,
     task_id: Uuid,
     actor: Option<Uuid>,
@@ -535,6 +535,10 @@ pub async fn delete_task(
         .filter(tasks::Column::ParentId.eq(id))
         .exec(txn)
         .await?;
+    // The task's external key and its comments' keys go with them (a seed run after this
+    // creates the task anew); the comments' keys first, while the comments still exist.
+    crate::external_keys::unbind_comments_of(txn, id).await?;
+    crate::external_keys::unbind(txn, tandem_dto::ExternalKeyKind::Task, id).await?;
     tasks::Entity::delete_by_id(id).exec(txn).await?;
     Ok(keys)
 }

@@ -323,3 +323,23 @@ mod tests {
         );
     }
 }
+
+/// What naming an object with an external key (I3) takes: the right to change that object.
+/// Keys of departments and accounts are administration; keys inside a project follow the
+/// project's roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRight {
+    Instance(Action),
+    Project(crate::projects::ProjectAction),
+}
+
+pub fn key_right(kind: tandem_dto::ExternalKeyKind) -> KeyRight {
+    use crate::projects::ProjectAction;
+    use tandem_dto::ExternalKeyKind as K;
+    match kind {
+        K::Department => KeyRight::Instance(Action::ManageDepartments),
+        K::User => KeyRight::Instance(Action::ManageUsers),
+        K::Project | K::Milestone => KeyRight::Project(ProjectAction::ManageProject),
+        K::Task | K::Comment => KeyRight::Project(ProjectAction::EditTasks),
+    }
+}

@@ -292,6 +292,29 @@ pub struct UpdateUserRequest {
         schema(min_length = 1, max_length = 100, pattern = r"\S")
     )]
     pub position: Option<String>,
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 100)))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 100, pattern = r"\S")
+    )]
+    pub name: Option<String>,
+    /// Unique (case-insensitive); `null` clears it when the account keeps an employee ID.
+    #[serde(
+        default,
+        deserialize_with = "crate::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 254, format = Email))]
+    pub email: Option<Option<String>>,
+    /// Unique; `null` clears it when the account keeps an e-mail.
+    #[serde(
+        default,
+        deserialize_with = "crate::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 64, pattern = r"^[^@]*[^@\s][^@]*$"))]
+    pub employee_id: Option<Option<String>>,
 }
 
 /// A2: rejection needs a reason the user will read.
@@ -433,6 +456,13 @@ pub struct CreateDepartmentRequest {
     pub head_id: Option<Uuid>,
     #[serde(default)]
     pub parent_id: Option<Uuid>,
+    /// The caller's name for the object (see `/external-keys`); unique among its kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, pattern = r"^\S(.*\S)?$")
+    )]
+    pub external_key: Option<String>,
 }
 
 /// Absent fields are left alone; `null` clears head or parent.

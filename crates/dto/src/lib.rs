@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod common;
 pub mod events;
+pub mod integration;
 pub mod projects;
 pub mod rules;
 pub mod tasks;
@@ -13,5 +14,6 @@ pub mod tasks;
 pub use accounts::*;
 pub use common::*;
 pub use events::*;
+pub use integration::*;
 pub use projects::*;
 pub use tasks::*;

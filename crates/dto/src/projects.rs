@@ -124,6 +124,13 @@ pub struct CreateProjectRequest {
     #[cfg_attr(feature = "validate", validate(length(max = 100), nested))]
     #[cfg_attr(feature = "openapi", schema(max_items = 100))]
     pub milestones: Vec<CreateMilestoneRequest>,
+    /// The caller's name for the object (see `/external-keys`); unique among its kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, pattern = r"^\S(.*\S)?$")
+    )]
+    pub external_key: Option<String>,
 }
 
 /// P4/P5: change a project (administrators). `status: archived` archives, `active` restores.
@@ -207,6 +214,13 @@ pub struct CreateMilestoneRequest {
     #[cfg_attr(feature = "validate", validate(length(max = 2000)))]
     #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub description: Option<String>,
+    /// The caller's name for the object (see `/external-keys`); unique among its kind in the project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, pattern = r"^\S(.*\S)?$")
+    )]
+    pub external_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -44,6 +44,13 @@ pub struct CreateTaskRequest {
     #[cfg_attr(feature = "validate", validate(range(min = 0.0, max = 10000.0)))]
     #[cfg_attr(feature = "openapi", schema(minimum = 0.0, maximum = 10000.0))]
     pub estimate_hours: Option<f64>,
+    /// The caller's name for the object (see `/external-keys`); unique among its kind in the project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, pattern = r"^\S(.*\S)?$")
+    )]
+    pub external_key: Option<String>,
 }
 
 /// T1/T2: change a task. Nullable fields take `null` to clear them. Status changes follow the
@@ -283,6 +290,27 @@ pub struct DependencyResponse {
 #[cfg_attr(feature = "validate", derive(validator::Validate))]
 #[serde(deny_unknown_fields)]
 pub struct CommentRequest {
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 10000)))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 10000, pattern = r"\S")
+    )]
+    pub body: String,
+    /// The caller's name for the object (see `/external-keys`); unique among its kind in the project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, pattern = r"^\S(.*\S)?$")
+    )]
+    pub external_key: Option<String>,
+}
+
+/// T4: edit a comment's text.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCommentRequest {
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 10000)))]
     #[cfg_attr(
         feature = "openapi",

@@ -204,6 +204,7 @@ impl TestApp {
             name: name.into(),
             head_id: None,
             parent_id: None,
+            external_key: None,
         };
         admin.create_department(&req).await.expect("department").id
     }

@@ -60,6 +60,7 @@ impl Op {
         } else if p.starts_with("/api/v1/admin/")
             || (p.starts_with("/api/v1/departments") && self.method != "get")
             || (p == "/api/v1/users/{id}" && self.method == "patch")
+            || (p == "/api/v1/users" && self.method == "post")
         {
             Scope::Admin
         } else if p.starts_with("/api/v1/projects/{id}")
@@ -397,6 +398,28 @@ async fn prepare(w: &World, op: &Op, caller: &Caller) -> Prepared {
             }
         }
         ("get", "/api/v1/users") => Prepared::bare(op.path.clone()),
+        ("post", "/api/v1/users") => Prepared::json(
+            op.path.clone(),
+            json!({ "email": format!("made{n}@example.com"), "name": "韩梅梅", "department_id": w.dept,
+                    "position": "产品经理", "password": PASSWORD, "external_key": format!("hmm{n}") }),
+        ),
+        ("get", "/api/v1/external-keys") => {
+            Prepared::bare(format!("/api/v1/external-keys?kind=task&project_id={p}"))
+        }
+        ("post", "/api/v1/external-keys") => Prepared::json(
+            op.path.clone(),
+            json!({ "kind": "task", "key": format!("外部键{n}"), "id": w.task().await }),
+        ),
+        ("post", "/api/v1/projects/{id}/tasks/batch") => Prepared::json(
+            format!("/api/v1/projects/{p}/tasks/batch"),
+            json!({ "tasks": [
+                { "key": format!("b{n}-1"), "title": "需求调研", "priority": "high" },
+                { "key": format!("b{n}-2"), "title": "原型设计", "depends_on": [format!("b{n}-1")] },
+            ] }),
+        ),
+        ("get", "/api/v1/projects/{id}/dependencies") | ("get", "/api/v1/projects/{id}/comments") => {
+            Prepared::bare(op.path.replace("{id}", &p.to_string()))
+        }
         ("get", "/api/v1/users/{id}") | ("get", "/api/v1/users/{id}/avatar") => {
             Prepared::bare(op.path.replace("{id}", &w.owner.id.to_string()))
         }
@@ -863,7 +886,7 @@ fn maximal(spec: &Value, op: &Op, body: &Value) -> Value {
         if let Some(v) = longest(field) {
             // Unique names stay unique across the sweep.
             let v = match (name.as_str(), v) {
-                ("name" | "title", Value::String(s)) => {
+                ("name" | "title" | "external_key" | "key" | "employee_id", Value::String(s)) => {
                     let n = Uuid::now_v7().simple().to_string();
                     let keep = s.chars().count() - n.len();
                     Value::String(s.chars().take(keep).collect::<String>() + &n)

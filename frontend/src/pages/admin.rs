@@ -162,6 +162,7 @@ pub fn DepartmentsPage() -> impl IntoView {
             return;
         }
         let req = CreateDepartmentRequest {
+            external_key: None,
             name: name.get_untracked().trim().to_owned(),
             head_id: None,
             parent_id: parent.get_untracked().parse().ok(),

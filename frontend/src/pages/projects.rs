@@ -212,6 +212,7 @@ pub fn NewProjectPage() -> impl IntoView {
                 }
                 if let Some(d) = d {
                     ms.push(CreateMilestoneRequest {
+                        external_key: None,
                         name: m.name.get_untracked().trim().to_owned(),
                         date: d,
                         description: Some(m.description.get_untracked())
@@ -229,6 +230,7 @@ pub fn NewProjectPage() -> impl IntoView {
             return;
         };
         let req = CreateProjectRequest {
+            external_key: None,
             name: name.get_untracked().trim().to_owned(),
             goal: goal.get_untracked(),
             department_ids: chosen.get_untracked(),
@@ -672,6 +674,7 @@ fn Milestones(
             return;
         };
         let req = CreateMilestoneRequest {
+            external_key: None,
             name: name.get_untracked().trim().to_owned(),
             date: d,
             description: None,

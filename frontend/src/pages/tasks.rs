@@ -462,6 +462,7 @@ pub fn NewTaskForm(
         error.set(None);
         busy.set(true);
         let req = CreateTaskRequest {
+            external_key: None,
             title: title.get_untracked().trim().to_owned(),
             description: String::new(),
             assignee_id: assignee.get_untracked().parse().ok(),
@@ -1087,6 +1088,7 @@ fn Comments(
         }
         busy.set(true);
         let req = CommentRequest {
+            external_key: None,
             body: text.get_untracked(),
         };
         spawn_local(async move {

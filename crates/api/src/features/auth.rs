@@ -123,7 +123,7 @@ pub async fn register_user(
     ))
 }
 
-fn taken(which: &str) -> ApiError {
+pub(crate) fn taken(which: &str) -> ApiError {
     if which == "employee_id" {
         ApiError::conflict(
             "employee_id_taken",

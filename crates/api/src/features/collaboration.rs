@@ -10,7 +10,7 @@ use tandem_domain::markdown;
 use tandem_domain::projects::{ProjectAction, may_see_project};
 use tandem_dto::WsEventKind;
 use tandem_dto::{
-    CommentRequest, CommentResponse, CreateDependencyRequest, DependencyResponse, MarkdownRequest,
+    CommentRequest, CommentResponse, UpdateCommentRequest, CreateDependencyRequest, DependencyResponse, MarkdownRequest,
     MarkdownResponse, Page, Problem, TaskRef, TaskStatus,
 };
 use uuid::Uuid;
@@ -164,7 +164,7 @@ fn task_gone(e: tandem_db::RepoError) -> ApiError {
     }
 }
 
-fn comment_dto_with(
+pub(crate) fn comment_dto_with(
     c: &comments::Model,
     members: &[(
         tandem_db::entities::project_members::Model,
@@ -190,7 +190,21 @@ fn comment_dto_with(
 
 fn check_body(body: &CommentRequest) -> ApiResult<()> {
     validate(body)?;
-    if body.body.trim().is_empty() {
+    check_text(&body.body)?;
+    let mut errors = Vec::new();
+    super::keys::check_key(body.external_key.as_deref(), "external_key", &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    Ok(())
+}
+
+/// A comment's text: 1–10 000 characters, not blank.
+fn check_text(body: &str) -> ApiResult<()> {
+    if body.chars().count() > 10000 {
+        return Err(ApiError::validation("body", "length", "at most 10000 characters"));
+    }
+    if body.trim().is_empty() {
         return Err(ApiError::validation(
             "body",
             "required",
@@ -296,6 +310,15 @@ pub async fn create_comment(
     let c = repo::create(&txn, t.id, auth.user.id, body.body, html)
         .await
         .map_err(task_gone)?;
+    super::keys::bind_new(
+        &txn,
+        tandem_dto::ExternalKeyKind::Comment,
+        t.project_id,
+        body.external_key,
+        c.id,
+        auth.user.id,
+    )
+    .await?;
     let members = project_repo::list_members(&txn, t.project_id).await?;
     let dto = comment_dto_with(&c, &members);
     let notes = notify_mentions(&txn, &t, &dto, &auth.user, &[]).await?;
@@ -320,7 +343,7 @@ pub async fn create_comment(
 /// T4: edit one's own comment. Honors `If-Match`. Newly mentioned members are notified.
 #[utoipa::path(patch, path = "/api/v1/comments/{id}", tag = "tasks", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Comment id")),
-    request_body = CommentRequest,
+    request_body = UpdateCommentRequest,
     responses(
         (status = 200, description = "Edited", body = CommentResponse),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
@@ -331,7 +354,7 @@ pub async fn update_comment(
     req: actix_web::HttpRequest,
     auth: AuthUser,
     path: web::Path<Uuid>,
-    body: Json<CommentRequest>,
+    body: Json<UpdateCommentRequest>,
 ) -> ApiResult<HttpResponse> {
     let c = repo::find(&state.db, path.into_inner()).await?;
     let me = auth.user.id;
@@ -341,7 +364,7 @@ pub async fn update_comment(
     })
     .await?;
     let body = body.into_inner()?;
-    check_body(&body)?;
+    check_text(&body.body)?;
     check_if_match(&req, c.version)?;
     let txn = tandem_db::begin_write(&state.db).await?;
     let members = project_repo::list_members(&txn, t.project_id).await?;

@@ -89,6 +89,11 @@ pub async fn create_department(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner()?;
     validate(&body)?;
+    let mut errors = Vec::new();
+    super::keys::check_key(body.external_key.as_deref(), "external_key", &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
     let name = super::me::non_blank(body.name, "name")?;
     check_head(&state, body.head_id).await?;
     check_parent_exists(&state, body.parent_id).await?;
@@ -96,6 +101,15 @@ pub async fn create_department(
     let d = accounts::insert_department(&txn, name, body.head_id, body.parent_id)
         .await
         .map_err(name_taken)?;
+    super::keys::bind_new(
+        &txn,
+        tandem_dto::ExternalKeyKind::Department,
+        tandem_db::external_keys::GLOBAL,
+        body.external_key,
+        d.id,
+        auth.user.id,
+    )
+    .await?;
     audit::record(
         &txn,
         AuditEvent {

@@ -238,7 +238,16 @@ pub async fn create_project(
         .clone()
         .unwrap_or_else(|| DEFAULT_TIME_ZONE.to_owned());
     check_time_zone(&time_zone, &mut errors);
+    super::keys::check_key(body.external_key.as_deref(), "external_key", &mut errors);
+    let mut milestone_keys = std::collections::HashSet::new();
     for (i, m) in body.milestones.iter().enumerate() {
+        let field = format!("milestones[{i}].external_key");
+        super::keys::check_key(m.external_key.as_deref(), &field, &mut errors);
+        if let Some(k) = &m.external_key
+            && !milestone_keys.insert(k.clone())
+        {
+            errors.push(FieldError::new(field, "duplicate", "two milestones with this key"));
+        }
         non_blank(&format!("milestones[{i}].name"), &m.name, &mut errors);
         if m.date < body.start_date || m.date > body.end_date {
             errors.push(FieldError::new(
@@ -270,12 +279,17 @@ pub async fn create_project(
                     name: m.name.trim().to_owned(),
                     date: m.date,
                     description: m.description.filter(|d| !d.trim().is_empty()),
+                    external_key: m.external_key,
                 })
                 .collect(),
+            external_key: body.external_key,
         },
     )
     .await
-    .map_err(department_gone)?;
+    .map_err(|e| match e {
+        RepoError::Conflict("external_key_taken") => super::keys::key_taken(e),
+        e => department_gone(e),
+    })?;
     audit::record(
         &txn,
         AuditEvent {
@@ -758,6 +772,11 @@ pub async fn create_milestone(
             "must not be blank",
         ));
     }
+    let mut errors = Vec::new();
+    super::keys::check_key(body.external_key.as_deref(), "external_key", &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
     // Checked against the period as it is inside the writing transaction, the project locked:
     // a concurrent change of the period cannot leave the milestone outside it.
     let txn = tandem_db::begin_write(&state.db).await?;
@@ -771,9 +790,12 @@ pub async fn create_milestone(
             name: body.name.trim().to_owned(),
             date: body.date,
             description: body.description.filter(|d| !d.trim().is_empty()),
+            external_key: body.external_key,
         },
+        auth.user.id,
     )
-    .await?;
+    .await
+    .map_err(super::keys::key_taken)?;
     txn.commit().await?;
     Ok(created(
         format!("/api/v1/milestones/{}", m.id),

@@ -35,7 +35,7 @@ pub fn overdue(t: &tasks::Model, today: NaiveDate) -> bool {
     is_open(&t.status) && t.due_date.is_some_and(|d| d < today)
 }
 
-fn task_dto(row: &TaskRow, today: NaiveDate) -> TaskResponse {
+pub(crate) fn task_dto(row: &TaskRow, today: NaiveDate) -> TaskResponse {
     let t = &row.task;
     TaskResponse {
         id: t.id,
@@ -405,6 +405,7 @@ pub async fn create_task(
     }
     check_dates(body.start_date, body.due_date, &mut errors);
     check_estimate(body.estimate_hours, &mut errors);
+    super::keys::check_key(body.external_key.as_deref(), "external_key", &mut errors);
     check_references(
         &state,
         a.project.id,
@@ -438,6 +439,15 @@ pub async fn create_task(
     )
     .await
     .map_err(reference_gone)?;
+    super::keys::bind_new(
+        &txn,
+        tandem_dto::ExternalKeyKind::Task,
+        a.project.id,
+        body.external_key,
+        t.id,
+        auth.user.id,
+    )
+    .await?;
     let dto = fresh_dto(&txn, t.id, &a.project).await?;
     txn.commit().await?;
     publish_task(&state, WsEventKind::TaskCreated, &dto);

@@ -6,7 +6,10 @@ use tandem_db::RepoError;
 use tandem_db::accounts::{self, UserFilter};
 use tandem_db::audit::{self, AuditEvent};
 use tandem_domain::policy::{Action, may_see_account};
-use tandem_dto::{Page, Problem, SystemRole, UpdateUserRequest, UserResponse, UserStatus};
+use tandem_dto::{
+    CreateUserRequest, FieldError, Page, Problem, SystemRole, UpdateUserRequest, UserResponse,
+    UserStatus,
+};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, check_text_param, referenced, validate};
@@ -121,12 +124,37 @@ pub async fn update_user(
         .position
         .map(|p| super::me::non_blank(p, "position"))
         .transpose()?;
+    let name = body
+        .name
+        .map(|p| super::me::non_blank(p, "name"))
+        .transpose()?;
+    let (email, employee_id) = identifiers(body.email.clone(), body.employee_id.clone())?;
     // The "last active administrator" rule is checked and applied in one transaction, with
     // every such change serialized: two administrators demoting each other at once leave one.
     let txn = tandem_db::begin_write(&state.db).await?;
     tandem_db::serialize(&txn, tandem_db::Serialized::Administrators).await?;
     let user = accounts::find_user_for_update(&txn, path.into_inner()).await?;
     check_if_match(&req, user.version)?;
+    // An account keeps at least one way to log in, and identifiers stay unique.
+    let email_after = email.clone().unwrap_or_else(|| user.email.clone());
+    let employee_id_after = employee_id.clone().unwrap_or_else(|| user.employee_id.clone());
+    if email_after.is_none() && employee_id_after.is_none() {
+        return Err(ApiError::validation(
+            "email",
+            "required",
+            "an e-mail or an employee ID is required",
+        ));
+    }
+    let new_email = email.clone().flatten().filter(|e| Some(e) != user.email.as_ref());
+    let new_employee_id = employee_id
+        .clone()
+        .flatten()
+        .filter(|e| Some(e) != user.employee_id.as_ref());
+    if let Some(which) =
+        accounts::identifier_taken(&txn, new_email.as_deref(), new_employee_id.as_deref()).await?
+    {
+        return Err(super::auth::taken(which));
+    }
     let old_role = SystemRole::parse(&user.role);
     let old_status = UserStatus::parse(&user.status);
     if body.status == Some(UserStatus::Active) && old_status == Some(UserStatus::Pending) {
@@ -153,6 +181,9 @@ pub async fn update_user(
             status: body.status,
             department_id: body.department_id,
             position,
+            name,
+            email,
+            employee_id,
             ..Default::default()
         },
     )
@@ -161,6 +192,7 @@ pub async fn update_user(
         RepoError::Conflict("in_use") => {
             ApiError::validation("department_id", "not_found", "no such department")
         }
+        RepoError::Conflict("unique") => super::auth::taken("email"),
         other => other.into(),
     })?;
     let ip = client_ip(&req);
@@ -207,4 +239,154 @@ pub async fn update_user(
     }
     state.events.control(Control::UserChanged(updated.id));
     Ok(ok_with_etag(&accounts::user_dto(&updated), updated.version))
+}
+
+/// The e-mail and employee ID of a change, normalised and checked like a registration's:
+/// `Some(None)` clears, `None` leaves alone.
+#[allow(clippy::type_complexity)]
+fn identifiers(
+    email: Option<Option<String>>,
+    employee_id: Option<Option<String>>,
+) -> ApiResult<(Option<Option<String>>, Option<Option<String>>)> {
+    use tandem_dto::rules;
+    let mut errors = Vec::new();
+    let email = email.map(|e| {
+        e.map(|e| tandem_domain::normalize_email(&e))
+            .filter(|e| !e.is_empty())
+    });
+    if let Some(Some(e)) = &email
+        && (e.chars().count() > 254 || !rules::email_ok(e))
+    {
+        errors.push(FieldError::new("email", "email", "not a valid e-mail"));
+    }
+    let employee_id = employee_id.map(|e| {
+        e.map(|e| e.trim().to_owned())
+            .filter(|e| !e.is_empty())
+    });
+    if let Some(Some(e)) = &employee_id
+        && (e.chars().count() > 64 || !rules::employee_id_ok(e))
+    {
+        errors.push(FieldError::new(
+            "employee_id",
+            "format",
+            "up to 64 characters, without @",
+        ));
+    }
+    if errors.is_empty() {
+        Ok((email, employee_id))
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// A5/I3: create an account (administrators): active at once, or pending in the approval
+/// queue. Honors `Idempotency-Key`.
+#[utoipa::path(post, path = "/api/v1/users", tag = "admin", security(("bearer" = [])),
+    request_body = CreateUserRequest,
+    responses(
+        (status = 201, description = "Created", body = UserResponse),
+        (status = 409, description = "E-mail, employee ID or external key taken", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all, err)]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: Allowed<perm::ManageUsers>,
+    body: Json<CreateUserRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner()?;
+    validate(&body)?;
+    let status = body.status.unwrap_or(UserStatus::Active);
+    let mut errors = tandem_dto::rules::register(&tandem_dto::RegisterRequest {
+        email: body.email.clone(),
+        employee_id: body.employee_id.clone(),
+        name: body.name.clone(),
+        department_id: Uuid::nil(),
+        position: body.position.clone(),
+        password: body.password.clone(),
+    });
+    if !matches!(status, UserStatus::Active | UserStatus::Pending) {
+        errors.push(FieldError::new(
+            "status",
+            "invalid",
+            "a new account is active or pending",
+        ));
+    }
+    super::keys::check_key(body.external_key.as_deref(), "external_key", &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let email = body
+        .email
+        .as_deref()
+        .map(tandem_domain::normalize_email)
+        .filter(|e| !e.is_empty());
+    let employee_id = body
+        .employee_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(str::to_owned);
+    if let Some(d) = body.department_id {
+        referenced(
+            accounts::find_department(&state.db, d).await,
+            "department_id",
+            "department",
+        )?;
+    }
+    if let Some(which) =
+        accounts::identifier_taken(&state.db, email.as_deref(), employee_id.as_deref()).await?
+    {
+        return Err(super::auth::taken(which));
+    }
+    let password_hash = state.hasher.hash(body.password).await?;
+    let txn = tandem_db::begin_write(&state.db).await?;
+    let user = accounts::insert_user(
+        &txn,
+        accounts::NewUser {
+            email,
+            employee_id,
+            name: body.name.trim().to_owned(),
+            department_id: body.department_id,
+            position: body.position.trim().to_owned(),
+            password_hash,
+            role: body.role.unwrap_or(SystemRole::Member),
+            status,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        RepoError::Conflict("in_use") => {
+            ApiError::validation("department_id", "not_found", "no such department")
+        }
+        RepoError::Conflict(_) => super::auth::taken("email"),
+        other => other.into(),
+    })?;
+    super::keys::bind_new(
+        &txn,
+        tandem_dto::ExternalKeyKind::User,
+        tandem_db::external_keys::GLOBAL,
+        body.external_key,
+        user.id,
+        auth.user.id,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        AuditEvent {
+            actor_id: Some(auth.user.id),
+            action: "user.created",
+            target_type: Some("user"),
+            target_id: Some(user.id.to_string()),
+            detail: json!({ "status": status, "role": body.role.unwrap_or(SystemRole::Member) }),
+            ip: client_ip(&req),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(super::created(
+        format!("/api/v1/users/{}", user.id),
+        &accounts::user_dto(&user),
+        Some(user.version),
+    ))
 }

@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod audit_log;
 pub mod comments;
 pub mod departments;
+pub mod external_keys;
 pub mod idempotency_keys;
 pub mod milestones;
 pub mod notifications;

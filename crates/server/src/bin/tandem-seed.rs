@@ -66,6 +66,7 @@ async fn seed(args: Args) -> Result<serde_json::Value, String> {
             time_zone: "Asia/Shanghai".into(),
             created_by: admin.id,
             milestones: Vec::new(),
+            external_key: None,
         },
     )
     .await
