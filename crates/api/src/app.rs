@@ -15,8 +15,7 @@ use crate::extract::{json_config, path_config, query_config};
 const BATCH_JSON_LIMIT: usize = 32 * 1024 * 1024;
 use crate::features::{
     admin, attachments, audit, auth, batch, collaboration, departments, health, keys, me, projects,
-    tasks,
-    tokens, users,
+    tasks, tokens, users,
 };
 use crate::state::AppState;
 

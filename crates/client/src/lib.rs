@@ -219,3 +219,56 @@ impl TandemClient {
         self.get("/me/notifications").await
     }
 }
+
+/// Generic calls, for tools that walk many resources (the seed and export commands).
+impl TandemClient {
+    /// `GET path` (relative to `/api/v1`).
+    pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> ClientResult<T> {
+        self.get(path).await
+    }
+
+    /// A JSON request, with `If-Match` when `version` is given.
+    pub async fn call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+        version: Option<i64>,
+    ) -> ClientResult<T> {
+        let mut r = self.request(method, path).json(body);
+        if let Some(v) = version {
+            r = r.header("If-Match", format!("\"{v}\""));
+        }
+        Self::decode(r.send().await?).await
+    }
+
+    /// `DELETE path`, with `If-Match` when `version` is given.
+    pub async fn delete_at(&self, path: &str, version: Option<i64>) -> ClientResult<()> {
+        let mut r = self.request(Method::DELETE, path);
+        if let Some(v) = version {
+            r = r.header("If-Match", format!("\"{v}\""));
+        }
+        Self::empty(r.send().await?).await
+    }
+
+    /// Every item of a paged list, following `next_cursor` (`path` may carry a query).
+    pub async fn get_all<T: DeserializeOwned>(&self, path: &str) -> ClientResult<Vec<T>> {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let url = match &cursor {
+                Some(c) => format!("{path}{sep}limit=200&cursor={c}"),
+                None => format!("{path}{sep}limit=200"),
+            };
+            let page: Page<T> = self.get(&url).await?;
+            out.extend(page.items);
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => return Ok(out),
+            }
+        }
+    }
+}
+
+pub use reqwest::Method as HttpMethod;

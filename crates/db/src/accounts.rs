@@ -965,7 +965,10 @@ pub async fn mark_notifications_read(
 }
 
 /// The status of each of `ids` that exists (`(id, status)`).
-pub async fn users_by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> RepoResult<Vec<(Uuid, String)>> {
+pub async fn users_by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> RepoResult<Vec<(Uuid, String)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }

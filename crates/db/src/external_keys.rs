@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use tandem_dto::ExternalKeyKind;
 use uuid::Uuid;
 
@@ -74,9 +76,11 @@ pub async fn find(
     scope: Uuid,
     key: &str,
 ) -> RepoResult<Option<external_keys::Model>> {
-    Ok(external_keys::Entity::find_by_id((kind.as_str().to_owned(), scope, key.to_owned()))
-        .one(db)
-        .await?)
+    Ok(
+        external_keys::Entity::find_by_id((kind.as_str().to_owned(), scope, key.to_owned()))
+            .one(db)
+            .await?,
+    )
 }
 
 /// The key an object has, if any.
@@ -138,7 +142,11 @@ pub async fn list(
 }
 
 /// Forgets the keys of deleted objects, in the deleting transaction.
-pub async fn unbind(db: &impl ConnectionTrait, kind: ExternalKeyKind, object_id: Uuid) -> RepoResult<()> {
+pub async fn unbind(
+    db: &impl ConnectionTrait,
+    kind: ExternalKeyKind,
+    object_id: Uuid,
+) -> RepoResult<()> {
     external_keys::Entity::delete_many()
         .filter(external_keys::Column::Kind.eq(kind.as_str()))
         .filter(external_keys::Column::ObjectId.eq(object_id))

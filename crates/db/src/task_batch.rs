@@ -4,9 +4,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+};
 use tandem_dto::{Priority, TaskStatus};
 use uuid::Uuid;
 
@@ -249,7 +250,14 @@ pub async fn change_dependencies(
             .await?;
     }
     for (t, d) in remove {
-        activity.push(entry(*t, by, "dependency_removed", Some(d.to_string()), None, now));
+        activity.push(entry(
+            *t,
+            by,
+            "dependency_removed",
+            Some(d.to_string()),
+            None,
+            now,
+        ));
     }
     let rows: Vec<_> = add
         .iter()
@@ -266,7 +274,14 @@ pub async fn change_dependencies(
             .await?;
     }
     for (t, d) in add {
-        activity.push(entry(*t, by, "dependency_added", None, Some(d.to_string()), now));
+        activity.push(entry(
+            *t,
+            by,
+            "dependency_added",
+            None,
+            Some(d.to_string()),
+            now,
+        ));
     }
     insert_chunked(db, activity).await
 }
@@ -299,22 +314,23 @@ pub async fn project_edges(
     limit: u64,
 ) -> RepoResult<Vec<(task_dependencies::Model, Uuid)>> {
     use sea_orm::QueryOrder;
-    let mut q = task_dependencies::Entity::find()
-        .filter(
-            task_dependencies::Column::TaskId.in_subquery(sea_orm::QueryTrait::into_query(
-                tasks::Entity::find()
-                    .select_only()
-                    .column(tasks::Column::Id)
-                    .filter(tasks::Column::ProjectId.eq(project_id)),
-            )),
-        );
+    let mut q = task_dependencies::Entity::find().filter(
+        task_dependencies::Column::TaskId.in_subquery(sea_orm::QueryTrait::into_query(
+            tasks::Entity::find()
+                .select_only()
+                .column(tasks::Column::Id)
+                .filter(tasks::Column::ProjectId.eq(project_id)),
+        )),
+    );
     if let Some((t, d)) = after {
         q = q.filter(
-            Condition::any().add(task_dependencies::Column::TaskId.gt(t)).add(
-                Condition::all()
-                    .add(task_dependencies::Column::TaskId.eq(t))
-                    .add(task_dependencies::Column::DependsOnId.gt(d)),
-            ),
+            Condition::any()
+                .add(task_dependencies::Column::TaskId.gt(t))
+                .add(
+                    Condition::all()
+                        .add(task_dependencies::Column::TaskId.eq(t))
+                        .add(task_dependencies::Column::DependsOnId.gt(d)),
+                ),
         );
     }
     let edges = q

@@ -44,6 +44,49 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Make an instance hold what a seed file (YAML or JSON) describes, through its REST API:
+    /// idempotent, objects found by their `key`. Exit code 0 on success, 1 on a bad file or a
+    /// refused change (nothing is half-applied for one object), 2 on bad arguments.
+    Seed {
+        /// The seed file (`api-spec/seed.schema.json` describes it).
+        file: PathBuf,
+        #[command(flatten)]
+        remote: Remote,
+        /// Print the plan (created / updated / unchanged per kind) without writing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Delete keyed tasks and milestones and remove members the file no longer lists.
+        #[arg(long)]
+        prune: bool,
+        /// Requests in flight at once.
+        #[arg(long, default_value_t = 4)]
+        parallel: usize,
+    },
+    /// Write what the token may see in the seed format (YAML; JSON for a `.json` file).
+    Export {
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Write the JSON Schema of the seed format.
+    SeedSchema {
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Which instance a client command talks to.
+#[derive(clap::Args)]
+struct Remote {
+    /// The instance's root URL.
+    #[arg(long, env = "TANDEM_URL", default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// A personal access token (`tdm_…`) or an access token.
+    #[arg(long, env = "TANDEM_TOKEN", hide_env_values = true)]
+    token: String,
 }
 
 #[derive(Subcommand)]
@@ -61,6 +104,12 @@ enum AdminCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Seed { .. } | Command::Export { .. } | Command::SeedSchema { .. }) => {
+            return client_command(cli.command);
+        }
+        _ => {}
+    }
     if let Some(Command::Openapi { out }) = &cli.command {
         let spec = tandem_api::openapi::spec_json();
         return match out {
@@ -127,7 +176,10 @@ fn main() -> ExitCode {
                 eprintln!("administrator {email} created ({id})");
                 Ok(())
             }
-            Command::Openapi { .. } => Ok(()),
+            Command::Openapi { .. }
+            | Command::Seed { .. }
+            | Command::Export { .. }
+            | Command::SeedSchema { .. } => Ok(()),
         }
     });
     match result {
@@ -287,4 +339,106 @@ async fn ensure_admin(db: &tandem_db::DatabaseConnection, cfg: &Config) -> Resul
         }
     }
     Ok(())
+}
+
+/// The commands that talk to an instance over HTTP (no server configuration needed).
+fn client_command(command: Option<Command>) -> ExitCode {
+    let write = |out: &Option<PathBuf>, text: String| match out {
+        Some(path) => match std::fs::write(path, text) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(format!("cannot write {}: {e}", path.display())),
+        },
+        None => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return fail(format!("cannot start the runtime: {e}")),
+    };
+    match command {
+        Some(Command::SeedSchema { out }) => write(&out, tandem_cli::schema_json() + "\n"),
+        Some(Command::Export { out, remote }) => {
+            let client = tandem_client::TandemClient::new(remote.url).with_token(remote.token);
+            let json = out
+                .as_ref()
+                .is_some_and(|p| p.extension().is_some_and(|e| e == "json"));
+            match runtime.block_on(tandem_cli::export::export(&client)) {
+                Ok(file) => match tandem_cli::export::render(&file, json) {
+                    Ok(text) => write(&out, text),
+                    Err(e) => fail(format!("cannot write the export: {e}")),
+                },
+                Err(e) => fail(format!("export failed: {e}")),
+            }
+        }
+        Some(Command::Seed {
+            file,
+            remote,
+            dry_run,
+            prune,
+            parallel,
+        }) => {
+            let name = file.display().to_string();
+            let text = match std::fs::read_to_string(&file) {
+                Ok(t) => t,
+                Err(e) => return fail(format!("cannot read {name}: {e}")),
+            };
+            let loaded = match tandem_cli::read(&name, &text) {
+                Ok(l) => l,
+                Err(problems) => {
+                    for p in &problems {
+                        eprintln!("{p}");
+                    }
+                    eprintln!("{} problem(s); nothing was sent", problems.len());
+                    return ExitCode::FAILURE;
+                }
+            };
+            let tasks: u64 = loaded
+                .file
+                .projects
+                .iter()
+                .map(|p| p.tasks.len() as u64)
+                .sum();
+            let opts = tandem_cli::Options {
+                dry_run,
+                prune,
+                parallel,
+                user_password: std::env::var("TANDEM_USER_PASSWORD")
+                    .ok()
+                    .filter(|p| !p.is_empty()),
+                file_name: name,
+            };
+            let client = tandem_client::TandemClient::new(remote.url).with_token(remote.token);
+            let mut progress = tandem_cli::progress::Progress::new(tasks, "tasks", false);
+            let started = std::time::Instant::now();
+            match runtime.block_on(tandem_cli::seed(&client, &loaded, &opts, &mut progress)) {
+                Ok(summary) => {
+                    for (login, password) in &summary.passwords {
+                        println!("new account {login}: password {password}");
+                    }
+                    print!("{}", tandem_cli::render_summary(&summary, dry_run));
+                    println!(
+                        "{} in {:.1} s{}",
+                        if dry_run { "planned" } else { "seeded" },
+                        started.elapsed().as_secs_f64(),
+                        if dry_run {
+                            " (dry run: nothing written)"
+                        } else {
+                            ""
+                        }
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    progress.finish();
+                    fail(e.to_string())
+                }
+            }
+        }
+        _ => ExitCode::SUCCESS,
+    }
 }

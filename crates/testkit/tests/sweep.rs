@@ -417,7 +417,8 @@ async fn prepare(w: &World, op: &Op, caller: &Caller) -> Prepared {
                 { "key": format!("b{n}-2"), "title": "原型设计", "depends_on": [format!("b{n}-1")] },
             ] }),
         ),
-        ("get", "/api/v1/projects/{id}/dependencies") | ("get", "/api/v1/projects/{id}/comments") => {
+        ("get", "/api/v1/projects/{id}/dependencies")
+        | ("get", "/api/v1/projects/{id}/comments") => {
             Prepared::bare(op.path.replace("{id}", &p.to_string()))
         }
         ("get", "/api/v1/users/{id}") | ("get", "/api/v1/users/{id}/avatar") => {

@@ -54,10 +54,17 @@ fn check_items(items: &[TaskBatchItem], errors: &mut Vec<FieldError>) {
             if title.trim().is_empty() {
                 errors.push(FieldError::new(f("title"), "required", "must not be blank"));
             } else if title.chars().count() > 300 {
-                errors.push(FieldError::new(f("title"), "length", "at most 300 characters"));
+                errors.push(FieldError::new(
+                    f("title"),
+                    "length",
+                    "at most 300 characters",
+                ));
             }
         }
-        if t.description.as_ref().is_some_and(|d| d.chars().count() > 20000) {
+        if t.description
+            .as_ref()
+            .is_some_and(|d| d.chars().count() > 20000)
+        {
             errors.push(FieldError::new(
                 f("description"),
                 "length",
@@ -236,8 +243,7 @@ pub async fn batch_tasks(
         .iter()
         .filter_map(|t| t.milestone.clone().flatten())
         .collect();
-    let milestones =
-        keys::resolve(&txn, ExternalKeyKind::Milestone, pid, milestone_keys).await?;
+    let milestones = keys::resolve(&txn, ExternalKeyKind::Milestone, pid, milestone_keys).await?;
     let members: HashSet<Uuid> = project_repo::list_members(&txn, pid)
         .await?
         .into_iter()
@@ -272,7 +278,11 @@ pub async fn batch_tasks(
         let parent = match &t.parent {
             Some(Some(k)) => match by_key.get(k) {
                 Some(p) if *p == id => {
-                    errors.push(FieldError::new(f("parent"), "self", "a task cannot be its own parent"));
+                    errors.push(FieldError::new(
+                        f("parent"),
+                        "self",
+                        "a task cannot be its own parent",
+                    ));
                     None
                 }
                 Some(p) => Some(*p),
@@ -317,12 +327,18 @@ pub async fn batch_tasks(
                 "the assignee must be a member of the project",
             ));
         }
-        let start = t.start_date.unwrap_or(ex.as_ref().and_then(|e| e.start_date));
+        let start = t
+            .start_date
+            .unwrap_or(ex.as_ref().and_then(|e| e.start_date));
         let due = t.due_date.unwrap_or(ex.as_ref().and_then(|e| e.due_date));
         if let (Some(s), Some(d)) = (start, due)
             && d < s
         {
-            errors.push(FieldError::new(f("due_date"), "before_start", "must be on or after start_date"));
+            errors.push(FieldError::new(
+                f("due_date"),
+                "before_start",
+                "must be on or after start_date",
+            ));
         }
         for d in t.depends_on.iter().flatten() {
             if !by_key.contains_key(d) {
@@ -365,7 +381,11 @@ pub async fn batch_tasks(
     let mut has_children: HashSet<Uuid> = repo::children_of(&txn, &with_parent)
         .await?
         .into_iter()
-        .filter(|(child, parent)| final_parent.get(child).is_none_or(|fp| *fp == Some(*parent)))
+        .filter(|(child, parent)| {
+            final_parent
+                .get(child)
+                .is_none_or(|fp| *fp == Some(*parent))
+        })
         .map(|(_, parent)| parent)
         .collect();
     has_children.extend(plans.iter().filter_map(|p| p.parent));
@@ -426,7 +446,11 @@ pub async fn batch_tasks(
         };
         let removed: HashSet<(Uuid, Uuid)> = remove.iter().copied().collect();
         let mut graph: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-        for e in known.into_iter().filter(|e| !removed.contains(e)).chain(add.iter().copied()) {
+        for e in known
+            .into_iter()
+            .filter(|e| !removed.contains(e))
+            .chain(add.iter().copied())
+        {
             graph.entry(e.0).or_default().push(e.1);
         }
         let sources: Vec<Uuid> = add.iter().map(|(t, _)| *t).collect();
@@ -527,8 +551,8 @@ pub async fn batch_tasks(
                     if !body.dry_run {
                         let mut row = ex.clone();
                         if c.is_some() {
-                            row = task_repo::update_task(&txn, ex, c.unwrap_or_default(), me)
-                                .await?;
+                            row =
+                                task_repo::update_task(&txn, ex, c.unwrap_or_default(), me).await?;
                         }
                         if let Some(v) = progress {
                             task_repo::add_progress(&txn, &row, me, v, String::new()).await?;
@@ -714,7 +738,10 @@ pub async fn list_project_dependencies(
     };
     let rows = repo::project_edges(&state.db, a.project.id, after, limit).await?;
     let next_cursor = (rows.len() as u64 == limit)
-        .then(|| rows.last().map(|(e, _)| edge_cursor(e.task_id, e.depends_on_id)))
+        .then(|| {
+            rows.last()
+                .map(|(e, _)| edge_cursor(e.task_id, e.depends_on_id))
+        })
         .flatten();
     Ok(HttpResponse::Ok().json(Page {
         items: rows
@@ -797,7 +824,12 @@ mod tests {
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["tasks[0].title", "tasks[1].key", "tasks[1].progress", "tasks[1].depends_on"]
+            [
+                "tasks[0].title",
+                "tasks[1].key",
+                "tasks[1].progress",
+                "tasks[1].depends_on"
+            ]
         );
     }
 }

@@ -10,8 +10,8 @@ use tandem_domain::markdown;
 use tandem_domain::projects::{ProjectAction, may_see_project};
 use tandem_dto::WsEventKind;
 use tandem_dto::{
-    CommentRequest, CommentResponse, UpdateCommentRequest, CreateDependencyRequest, DependencyResponse, MarkdownRequest,
-    MarkdownResponse, Page, Problem, TaskRef, TaskStatus,
+    CommentRequest, CommentResponse, CreateDependencyRequest, DependencyResponse, MarkdownRequest,
+    MarkdownResponse, Page, Problem, TaskRef, TaskStatus, UpdateCommentRequest,
 };
 use uuid::Uuid;
 
@@ -202,7 +202,11 @@ fn check_body(body: &CommentRequest) -> ApiResult<()> {
 /// A comment's text: 1–10 000 characters, not blank.
 fn check_text(body: &str) -> ApiResult<()> {
     if body.chars().count() > 10000 {
-        return Err(ApiError::validation("body", "length", "at most 10000 characters"));
+        return Err(ApiError::validation(
+            "body",
+            "length",
+            "at most 10000 characters",
+        ));
     }
     if body.trim().is_empty() {
         return Err(ApiError::validation(

@@ -131,7 +131,10 @@ pub async fn list_external_keys(
     };
     let rows = repo::list(&state.db, q.kind, scope, after.as_deref(), limit).await?;
     let next_cursor = (rows.len() as u64 == limit)
-        .then(|| rows.last().map(|r| URL_SAFE_NO_PAD.encode(r.key.as_bytes())))
+        .then(|| {
+            rows.last()
+                .map(|r| URL_SAFE_NO_PAD.encode(r.key.as_bytes()))
+        })
         .flatten();
     let ids: Vec<Uuid> = rows.iter().map(|r| r.object_id).collect();
     // What the caller may not see is left out of the page (the cursor still moves on).
@@ -233,9 +236,10 @@ pub async fn bind_external_key(
         }
         other => other?,
     };
-    if let (Some(KeyRight::Project(action)), Some(pid)) = (right, scope.or_else(|| {
-        (body.kind == ExternalKeyKind::Project).then_some(body.id)
-    })) {
+    if let (Some(KeyRight::Project(action)), Some(pid)) = (
+        right,
+        scope.or_else(|| (body.kind == ExternalKeyKind::Project).then_some(body.id)),
+    ) {
         access::project(&state, &auth, pid, action).await?;
     }
     let txn = tandem_db::begin_write(&state.db).await?;
@@ -259,7 +263,10 @@ pub async fn bind_external_key(
     };
     Ok(if new {
         HttpResponse::Created()
-            .insert_header((actix_web::http::header::LOCATION, object_path(body.kind, body.id)))
+            .insert_header((
+                actix_web::http::header::LOCATION,
+                object_path(body.kind, body.id),
+            ))
             .json(&dto)
     } else {
         HttpResponse::Ok().json(&dto)

@@ -246,7 +246,11 @@ pub async fn create_project(
         if let Some(k) = &m.external_key
             && !milestone_keys.insert(k.clone())
         {
-            errors.push(FieldError::new(field, "duplicate", "two milestones with this key"));
+            errors.push(FieldError::new(
+                field,
+                "duplicate",
+                "two milestones with this key",
+            ));
         }
         non_blank(&format!("milestones[{i}].name"), &m.name, &mut errors);
         if m.date < body.start_date || m.date > body.end_date {

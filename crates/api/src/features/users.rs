@@ -137,7 +137,9 @@ pub async fn update_user(
     check_if_match(&req, user.version)?;
     // An account keeps at least one way to log in, and identifiers stay unique.
     let email_after = email.clone().unwrap_or_else(|| user.email.clone());
-    let employee_id_after = employee_id.clone().unwrap_or_else(|| user.employee_id.clone());
+    let employee_id_after = employee_id
+        .clone()
+        .unwrap_or_else(|| user.employee_id.clone());
     if email_after.is_none() && employee_id_after.is_none() {
         return Err(ApiError::validation(
             "email",
@@ -145,7 +147,10 @@ pub async fn update_user(
             "an e-mail or an employee ID is required",
         ));
     }
-    let new_email = email.clone().flatten().filter(|e| Some(e) != user.email.as_ref());
+    let new_email = email
+        .clone()
+        .flatten()
+        .filter(|e| Some(e) != user.email.as_ref());
     let new_employee_id = employee_id
         .clone()
         .flatten()
@@ -259,10 +264,7 @@ fn identifiers(
     {
         errors.push(FieldError::new("email", "email", "not a valid e-mail"));
     }
-    let employee_id = employee_id.map(|e| {
-        e.map(|e| e.trim().to_owned())
-            .filter(|e| !e.is_empty())
-    });
+    let employee_id = employee_id.map(|e| e.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty()));
     if let Some(Some(e)) = &employee_id
         && (e.chars().count() > 64 || !rules::employee_id_ok(e))
     {

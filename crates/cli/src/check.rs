@@ -1,0 +1,304 @@
+//! What can be wrong with a seed file before anything is sent: duplicate keys, references to
+//! keys the file does not have, cycles, sub-tasks of sub-tasks, dates out of order.
+
+use std::collections::{HashMap, HashSet};
+
+use tandem_dto::external_key_ok;
+
+use crate::load::{FileError, Loaded};
+
+/// Every problem found, in file order.
+pub fn check(l: &Loaded) -> Vec<FileError> {
+    let f = &l.file;
+    let mut out = Vec::new();
+    let mut err = |pointer: String, key: &str, message: String| {
+        out.push(FileError {
+            line: l.line(&pointer),
+            key: Some(key.to_owned()),
+            message,
+        })
+    };
+    let unique = |seen: &mut HashSet<String>, pointer: String, key: &str, what: &str| {
+        if !external_key_ok(key) {
+            return Some((
+                pointer,
+                format!("{what} key {key:?}: 1–200 characters, no leading or trailing spaces"),
+            ));
+        }
+        (!seen.insert(key.to_owned())).then(|| (pointer, format!("duplicate {what} key {key:?}")))
+    };
+
+    let mut departments = HashSet::new();
+    for (i, d) in f.departments.iter().enumerate() {
+        if let Some((p, m)) = unique(
+            &mut departments,
+            format!("/departments/{i}"),
+            &d.key,
+            "department",
+        ) {
+            err(p, &d.key, m);
+        }
+    }
+    let mut users = HashSet::new();
+    for (i, u) in f.users.iter().enumerate() {
+        if let Some((p, m)) = unique(&mut users, format!("/users/{i}"), &u.key, "user") {
+            err(p, &u.key, m);
+        }
+        if u.email.is_none() && u.employee_id.is_none() {
+            err(
+                format!("/users/{i}"),
+                &u.key,
+                "a user needs an email or an employee_id".into(),
+            );
+        }
+        if let Some(d) = &u.department
+            && !departments.contains(d)
+        {
+            err(
+                format!("/users/{i}/department"),
+                &u.key,
+                format!("unknown department {d:?}"),
+            );
+        }
+    }
+    // Departments: parents and heads known, no cycle in the tree.
+    let parent_of: HashMap<&str, &str> = f
+        .departments
+        .iter()
+        .filter_map(|d| Some((d.key.as_str(), d.parent.as_deref()?)))
+        .collect();
+    for (i, d) in f.departments.iter().enumerate() {
+        if let Some(p) = &d.parent
+            && !departments.contains(p)
+        {
+            err(
+                format!("/departments/{i}/parent"),
+                &d.key,
+                format!("unknown department {p:?}"),
+            );
+        }
+        if let Some(h) = &d.head
+            && !users.contains(h)
+        {
+            err(
+                format!("/departments/{i}/head"),
+                &d.key,
+                format!("unknown user {h:?}"),
+            );
+        }
+        let mut at = d.key.as_str();
+        let mut steps = 0;
+        while let Some(p) = parent_of.get(at) {
+            steps += 1;
+            if *p == d.key || steps > parent_of.len() {
+                err(
+                    format!("/departments/{i}/parent"),
+                    &d.key,
+                    "the department tree has a cycle".into(),
+                );
+                break;
+            }
+            at = p;
+        }
+    }
+    let mut projects = HashSet::new();
+    for (i, p) in f.projects.iter().enumerate() {
+        let base = format!("/projects/{i}");
+        if let Some((ptr, m)) = unique(&mut projects, base.clone(), &p.key, "project") {
+            err(ptr, &p.key, m);
+        }
+        if p.end_date < p.start_date {
+            err(
+                format!("{base}/end_date"),
+                &p.key,
+                "end_date is before start_date".into(),
+            );
+        }
+        if p.departments.is_empty() {
+            err(
+                format!("{base}/departments"),
+                &p.key,
+                "a project needs at least one department".into(),
+            );
+        }
+        for (j, d) in p.departments.iter().enumerate() {
+            if !departments.contains(d) {
+                err(
+                    format!("{base}/departments/{j}"),
+                    &p.key,
+                    format!("unknown department {d:?}"),
+                );
+            }
+        }
+        let mut members = HashSet::new();
+        for (j, m) in p.members.iter().enumerate() {
+            if !users.contains(&m.user) {
+                err(
+                    format!("{base}/members/{j}"),
+                    &p.key,
+                    format!("unknown user {:?}", m.user),
+                );
+            } else if !members.insert(m.user.clone()) {
+                err(
+                    format!("{base}/members/{j}"),
+                    &p.key,
+                    format!("{:?} is listed twice", m.user),
+                );
+            }
+        }
+        let mut milestones = HashSet::new();
+        for (j, m) in p.milestones.iter().enumerate() {
+            let ptr = format!("{base}/milestones/{j}");
+            if let Some((ptr, msg)) = unique(&mut milestones, ptr.clone(), &m.key, "milestone") {
+                err(ptr, &m.key, msg);
+            }
+            if m.date < p.start_date || m.date > p.end_date {
+                err(
+                    format!("{ptr}/date"),
+                    &m.key,
+                    "the milestone is outside the project's period".into(),
+                );
+            }
+        }
+        let mut tasks = HashSet::new();
+        let mut comments = HashSet::new();
+        for (j, t) in p.tasks.iter().enumerate() {
+            if let Some((ptr, m)) = unique(&mut tasks, format!("{base}/tasks/{j}"), &t.key, "task")
+            {
+                err(ptr, &t.key, m);
+            }
+            for (c, cm) in t.comments.iter().enumerate() {
+                if let Some((ptr, m)) = unique(
+                    &mut comments,
+                    format!("{base}/tasks/{j}/comments/{c}"),
+                    &cm.key,
+                    "comment",
+                ) {
+                    err(ptr, &cm.key, m);
+                }
+            }
+        }
+        let parent: HashMap<&str, &str> = p
+            .tasks
+            .iter()
+            .filter_map(|t| Some((t.key.as_str(), t.parent.as_deref()?)))
+            .collect();
+        for (j, t) in p.tasks.iter().enumerate() {
+            let ptr = format!("{base}/tasks/{j}");
+            if let (Some(s), Some(d)) = (t.start_date, t.due_date)
+                && d < s
+            {
+                err(
+                    format!("{ptr}/due_date"),
+                    &t.key,
+                    "due_date is before start_date".into(),
+                );
+            }
+            if let Some(m) = &t.milestone
+                && !milestones.contains(m)
+            {
+                err(
+                    format!("{ptr}/milestone"),
+                    &t.key,
+                    format!("unknown milestone {m:?}"),
+                );
+            }
+            if let Some(pk) = &t.parent {
+                if !tasks.contains(pk) {
+                    err(
+                        format!("{ptr}/parent"),
+                        &t.key,
+                        format!("unknown task {pk:?}"),
+                    );
+                } else if pk == &t.key {
+                    err(
+                        format!("{ptr}/parent"),
+                        &t.key,
+                        "a task cannot be its own parent".into(),
+                    );
+                } else if parent.contains_key(pk.as_str()) {
+                    err(
+                        format!("{ptr}/parent"),
+                        &t.key,
+                        format!("{pk:?} is a sub-task itself (one level of sub-tasks)"),
+                    );
+                }
+            }
+            let mut seen = HashSet::new();
+            for (k, d) in t.depends_on.iter().enumerate() {
+                if !tasks.contains(d) {
+                    err(
+                        format!("{ptr}/depends_on/{k}"),
+                        &t.key,
+                        format!("unknown task {d:?}"),
+                    );
+                } else if !seen.insert(d) {
+                    err(
+                        format!("{ptr}/depends_on/{k}"),
+                        &t.key,
+                        format!("{d:?} is listed twice"),
+                    );
+                }
+            }
+            if let Some(pr) = t.progress
+                && !(0..=100).contains(&pr)
+            {
+                err(
+                    format!("{ptr}/progress"),
+                    &t.key,
+                    "progress is 0–100".into(),
+                );
+            }
+        }
+        if let Some((j, key)) = dependency_cycle(p) {
+            err(
+                format!("{base}/tasks/{j}/depends_on"),
+                &key,
+                format!("the dependencies form a cycle through {key:?}"),
+            );
+        }
+    }
+    out.sort_by_key(|e| e.line.unwrap_or(usize::MAX));
+    out
+}
+
+/// A task on a dependency cycle (index and key), if there is one.
+fn dependency_cycle(p: &crate::format::Project) -> Option<(usize, String)> {
+    let index: HashMap<&str, usize> = p
+        .tasks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.key.as_str(), i))
+        .collect();
+    let mut state = vec![0u8; p.tasks.len()];
+    for root in 0..p.tasks.len() {
+        if state[root] != 0 {
+            continue;
+        }
+        let mut stack = vec![(root, 0usize)];
+        state[root] = 1;
+        while let Some((n, i)) = stack.pop() {
+            let next = p.tasks[n]
+                .depends_on
+                .get(i)
+                .and_then(|k| index.get(k.as_str()))
+                .copied();
+            match next {
+                Some(m) => {
+                    stack.push((n, i + 1));
+                    match state[m] {
+                        1 => return Some((m, p.tasks[m].key.clone())),
+                        0 => {
+                            state[m] = 1;
+                            stack.push((m, 0));
+                        }
+                        _ => {}
+                    }
+                }
+                None if p.tasks[n].depends_on.len() > i => stack.push((n, i + 1)),
+                None => state[n] = 2,
+            }
+        }
+    }
+    None
+}

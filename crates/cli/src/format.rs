@@ -1,0 +1,190 @@
+//! The seed format (`tandem seed FILE`, `tandem export`): what CI scripts write. One set of
+//! types is read by the CLI and described by the JSON Schema under `api-spec/`.
+//!
+//! Every object has a `key`, the script's own name for it, kept on the server: references
+//! inside the file use keys, and a second run finds the objects the first one made. A field
+//! left out is left alone on objects that exist.
+
+use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use tandem_dto::{Priority, ProjectRole, SystemRole, TaskStatus};
+
+/// A whole seed file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "Tandem seed file")]
+pub struct SeedFile {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub departments: Vec<Department>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<User>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub projects: Vec<Project>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Department {
+    /// Unique among departments.
+    #[schemars(length(min = 1, max = 200))]
+    pub key: String,
+    #[schemars(length(min = 1, max = 100))]
+    pub name: String,
+    /// Another department's key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// A user's key: the department's head.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<String>,
+}
+
+/// Whether a seeded account may log in at once or waits for approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SeedUserStatus {
+    Active,
+    Pending,
+    Deactivated,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct User {
+    /// Unique among users.
+    #[schemars(length(min = 1, max = 200))]
+    pub key: String,
+    /// E-mail, employee ID, or both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employee_id: Option<String>,
+    #[schemars(length(min = 1, max = 100))]
+    pub name: String,
+    /// A department's key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    #[schemars(length(min = 1, max = 100))]
+    pub position: String,
+    /// `member` when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>", extend("enum" = ["admin", "member"]))]
+    pub role: Option<SystemRole>,
+    /// `active` when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<SeedUserStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Member {
+    /// A user's key.
+    pub user: String,
+    #[schemars(with = "String", extend("enum" = ["admin", "editor", "viewer"]))]
+    pub role: ProjectRole,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Milestone {
+    /// Unique among the project's milestones.
+    #[schemars(length(min = 1, max = 200))]
+    pub key: String,
+    #[schemars(length(min = 1, max = 200))]
+    pub name: String,
+    /// Within the project's period.
+    pub date: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Comment {
+    /// Unique among the project's comments.
+    #[schemars(length(min = 1, max = 200))]
+    pub key: String,
+    /// Markdown; `@name` mentions notify members.
+    #[schemars(length(min = 1, max = 10000))]
+    pub body: String,
+    /// Who wrote it (a user's key). Written by `export`; a seed posts every comment as the
+    /// token's user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Task {
+    /// Unique among the project's tasks.
+    #[schemars(length(min = 1, max = 200))]
+    pub key: String,
+    #[schemars(length(min = 1, max = 300))]
+    pub title: String,
+    /// Markdown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// A user's key, e-mail or employee ID; the user must be a member of the project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>", extend("enum" = ["high", "medium", "low"]))]
+    pub priority: Option<Priority>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>", extend("enum" = ["todo", "in_progress", "in_review", "done", "archived"]))]
+    pub status: Option<TaskStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<NaiveDate>,
+    /// A milestone's key in the same project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub milestone: Option<String>,
+    /// A top-level task's key in the same project (one level of sub-tasks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// Keys of the tasks (same project) this one waits for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0, max = 10000.0))]
+    pub estimate_hours: Option<f64>,
+    /// Percent done (recorded as a progress update).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 100))]
+    pub progress: Option<i32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub comments: Vec<Comment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Project {
+    /// Unique among projects.
+    #[schemars(length(min = 1, max = 200))]
+    pub key: String,
+    #[schemars(length(min = 1, max = 200))]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goal: Option<String>,
+    /// Department keys, at least one.
+    #[schemars(length(min = 1))]
+    pub departments: Vec<String>,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    /// IANA time zone (default Asia/Shanghai).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<Member>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub milestones: Vec<Milestone>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tasks: Vec<Task>,
+}
+
+/// The JSON Schema of the format, as committed under `api-spec/seed.schema.json`.
+pub fn schema_json() -> String {
+    let schema = schemars::schema_for!(SeedFile);
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
+}

@@ -1,0 +1,1059 @@
+//! `tandem seed FILE`: makes an instance hold what a seed file describes, through the REST
+//! API. Objects are found by their external keys (kept on the server); a field that differs
+//! is changed, nothing else is written, so a second run of the same file writes nothing.
+//! Tasks go a thousand per request, several requests in flight.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+use serde_json::{Value, json};
+use tandem_client::{ClientError, HttpMethod as Method, TandemClient};
+use tandem_dto::{
+    BatchOutcome, CommentResponse, DepartmentResponse, ExternalKeyKind, ExternalKeyResponse,
+    MemberResponse, MilestoneResponse, ProjectResponse, TaskBatchItem, TaskBatchRequest,
+    TaskBatchResponse, UserResponse, UserStatus,
+};
+use uuid::Uuid;
+
+use crate::format::{Project, SeedUserStatus};
+use crate::load::Loaded;
+use crate::progress::Progress;
+
+/// Tasks per batch request (the server's limit).
+pub const BATCH: usize = 1000;
+
+pub struct Options {
+    pub dry_run: bool,
+    pub prune: bool,
+    /// Requests in flight at once.
+    pub parallel: usize,
+    /// `TANDEM_USER_PASSWORD`: every new account's password; otherwise one is generated
+    /// and printed once per new account.
+    pub user_password: Option<String>,
+    /// The file's name, for messages.
+    pub file_name: String,
+}
+
+/// What a run did (or, dry, would do), per kind of object.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Summary {
+    pub counts: BTreeMap<&'static str, Counts>,
+    /// Passwords generated for new accounts (login, password), printed once.
+    pub passwords: Vec<(String, String)>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub deleted: u64,
+}
+
+impl Summary {
+    fn add(&mut self, kind: &'static str, outcome: BatchOutcome) {
+        let c = self.counts.entry(kind).or_default();
+        match outcome {
+            BatchOutcome::Created => c.created += 1,
+            BatchOutcome::Updated => c.updated += 1,
+            BatchOutcome::Unchanged => c.unchanged += 1,
+        }
+    }
+
+    fn deleted(&mut self, kind: &'static str) {
+        self.counts.entry(kind).or_default().deleted += 1;
+    }
+
+    /// Objects written (created, updated or deleted).
+    pub fn writes(&self) -> u64 {
+        self.counts
+            .values()
+            .map(|c| c.created + c.updated + c.deleted)
+            .sum()
+    }
+}
+
+/// A failure, named by file, line and key when it is about one object.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", self.render())]
+pub struct SeedError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl SeedError {
+    fn render(&self) -> String {
+        let at = match self.line {
+            Some(l) => format!("{}:{l}", self.file),
+            None => self.file.clone(),
+        };
+        match &self.key {
+            Some(k) => format!("{at}: {k}: {}", self.message),
+            None => format!("{at}: {}", self.message),
+        }
+    }
+}
+
+/// Describes a client error for a person: the server's problem with its field errors.
+pub fn describe(e: &ClientError) -> String {
+    match e {
+        ClientError::Api(p) => {
+            let mut s = format!(
+                "{} {}",
+                p.status,
+                p.detail.clone().unwrap_or(p.title.clone())
+            );
+            for f in &p.errors {
+                s.push_str(&format!("; {}: {}", f.field, f.message));
+            }
+            if p.status == 403 {
+                s.push_str(" (does the token have the scopes this needs: write, and admin for departments and users?)");
+            }
+            s
+        }
+        ClientError::Http(e) => format!("no answer from the server: {e}"),
+    }
+}
+
+struct Run<'a> {
+    client: &'a TandemClient,
+    loaded: &'a Loaded,
+    opts: &'a Options,
+    summary: Summary,
+    me: Uuid,
+    departments: HashMap<String, Uuid>,
+    users: HashMap<String, Uuid>,
+    /// Every account the token may see, for adopting and resolving assignees.
+    all_users: Vec<UserResponse>,
+    /// E-mails and employee IDs of the accounts known so far (those seen and those created).
+    logins: HashMap<String, Uuid>,
+}
+
+impl Run<'_> {
+    fn fail(&self, pointer: &str, key: Option<&str>, message: String) -> SeedError {
+        SeedError {
+            file: self.opts.file_name.clone(),
+            line: self.loaded.line(pointer),
+            key: key.map(str::to_owned),
+            message,
+        }
+    }
+
+    fn api(&self, pointer: &str, key: &str, e: ClientError) -> SeedError {
+        self.fail(pointer, Some(key), describe(&e))
+    }
+
+    async fn keys(
+        &self,
+        kind: ExternalKeyKind,
+        project: Option<Uuid>,
+    ) -> Result<HashMap<String, Uuid>, SeedError> {
+        let mut path = format!("/external-keys?kind={}", kind.as_str());
+        if let Some(p) = project {
+            path.push_str(&format!("&project_id={p}"));
+        }
+        let rows: Vec<ExternalKeyResponse> = self
+            .client
+            .get_all(&path)
+            .await
+            .map_err(|e| self.fail("", None, describe(&e)))?;
+        Ok(rows.into_iter().map(|k| (k.key, k.id)).collect())
+    }
+
+    async fn bind(
+        &self,
+        kind: ExternalKeyKind,
+        key: &str,
+        id: Uuid,
+        pointer: &str,
+    ) -> Result<(), SeedError> {
+        if self.opts.dry_run {
+            return Ok(());
+        }
+        self.client
+            .call::<_, Value>(
+                Method::POST,
+                "/external-keys",
+                &json!({"kind": kind, "key": key, "id": id}),
+                None,
+            )
+            .await
+            .map_err(|e| self.api(pointer, key, e))?;
+        Ok(())
+    }
+
+    /// PATCHes `changes` (a JSON object) unless empty; the outcome.
+    async fn patch(
+        &self,
+        path: &str,
+        changes: serde_json::Map<String, Value>,
+        version: i64,
+        pointer: &str,
+        key: &str,
+    ) -> Result<BatchOutcome, SeedError> {
+        if changes.is_empty() {
+            return Ok(BatchOutcome::Unchanged);
+        }
+        if !self.opts.dry_run {
+            self.client
+                .call::<_, Value>(Method::PATCH, path, &Value::Object(changes), Some(version))
+                .await
+                .map_err(|e| self.api(pointer, key, e))?;
+        }
+        Ok(BatchOutcome::Updated)
+    }
+
+    // ------------------------------------------------------------------ departments
+
+    async fn departments(&mut self) -> Result<(), SeedError> {
+        let f = &self.loaded.file;
+        if f.departments.is_empty() {
+            return Ok(());
+        }
+        let keyed = self.keys(ExternalKeyKind::Department, None).await?;
+        let all: Vec<DepartmentResponse> = self
+            .client
+            .get_all("/departments")
+            .await
+            .map_err(|e| self.fail("", None, describe(&e)))?;
+        let by_id: HashMap<Uuid, &DepartmentResponse> = all.iter().map(|d| (d.id, d)).collect();
+        let keyed_ids: HashSet<Uuid> = keyed.values().copied().collect();
+        // Parents before children.
+        let mut order: Vec<usize> = Vec::new();
+        let mut placed: HashSet<&str> = HashSet::new();
+        while order.len() < f.departments.len() {
+            let before = order.len();
+            for (i, d) in f.departments.iter().enumerate() {
+                if !placed.contains(d.key.as_str())
+                    && d.parent.as_deref().is_none_or(|p| placed.contains(p))
+                {
+                    placed.insert(&d.key);
+                    order.push(i);
+                }
+            }
+            if order.len() == before {
+                break;
+            }
+        }
+        for i in order {
+            let d = &f.departments[i];
+            let ptr = format!("/departments/{i}");
+            let parent_id = d
+                .parent
+                .as_ref()
+                .and_then(|p| self.departments.get(p).copied());
+            let found = keyed
+                .get(&d.key)
+                .and_then(|id| by_id.get(id))
+                .copied()
+                .or_else(|| {
+                    // An unkeyed department of the same name is adopted (names are unique).
+                    all.iter()
+                        .find(|x| x.name == d.name && !keyed_ids.contains(&x.id))
+                });
+            match found {
+                Some(x) => {
+                    if !keyed.contains_key(&d.key) {
+                        self.bind(ExternalKeyKind::Department, &d.key, x.id, &ptr)
+                            .await?;
+                    }
+                    let mut c = serde_json::Map::new();
+                    if x.name != d.name {
+                        c.insert("name".into(), json!(d.name));
+                    }
+                    if d.parent.is_some() && x.parent_id != parent_id {
+                        c.insert("parent_id".into(), json!(parent_id));
+                    }
+                    let o = self
+                        .patch(
+                            &format!("/departments/{}", x.id),
+                            c,
+                            x.version,
+                            &ptr,
+                            &d.key,
+                        )
+                        .await?;
+                    self.summary.add("departments", o);
+                    self.departments.insert(d.key.clone(), x.id);
+                }
+                None => {
+                    let id = if self.opts.dry_run {
+                        Uuid::nil()
+                    } else {
+                        let r: DepartmentResponse = self
+                            .client
+                            .call(Method::POST, "/departments", &json!({"name": d.name, "parent_id": parent_id, "external_key": d.key}), None)
+                            .await
+                            .map_err(|e| self.api(&ptr, &d.key, e))?;
+                        r.id
+                    };
+                    self.summary.add("departments", BatchOutcome::Created);
+                    self.departments.insert(d.key.clone(), id);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Heads are users, so they are set once the users exist.
+    async fn department_heads(&mut self) -> Result<(), SeedError> {
+        let f = &self.loaded.file;
+        if self.opts.dry_run || !f.departments.iter().any(|d| d.head.is_some()) {
+            return Ok(());
+        }
+        let all: Vec<DepartmentResponse> = self
+            .client
+            .get_all("/departments")
+            .await
+            .map_err(|e| self.fail("", None, describe(&e)))?;
+        for (i, d) in f.departments.iter().enumerate() {
+            let (Some(h), Some(id)) = (&d.head, self.departments.get(&d.key)) else {
+                continue;
+            };
+            let head = self.users.get(h).copied();
+            if let Some(x) = all.iter().find(|x| x.id == *id)
+                && x.head_id != head
+            {
+                let mut c = serde_json::Map::new();
+                c.insert("head_id".into(), json!(head));
+                let ptr = format!("/departments/{i}/head");
+                self.patch(&format!("/departments/{id}"), c, x.version, &ptr, &d.key)
+                    .await?;
+                // A department whose only change is its head counts as updated once.
+                if let Some(c) = self.summary.counts.get_mut("departments")
+                    && c.unchanged > 0
+                {
+                    c.unchanged -= 1;
+                    c.updated += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------ users
+
+    async fn users(&mut self) -> Result<(), SeedError> {
+        let f = &self.loaded.file;
+        let keyed = self.keys(ExternalKeyKind::User, None).await?;
+        self.all_users = self
+            .client
+            .get_all("/users")
+            .await
+            .map_err(|e| self.fail("", None, describe(&e)))?;
+        let keyed_ids: HashSet<Uuid> = keyed.values().copied().collect();
+        for u in self.all_users.clone() {
+            self.known_login(u.email.as_deref(), u.employee_id.as_deref(), u.id);
+        }
+        for (i, u) in f.users.iter().enumerate() {
+            let ptr = format!("/users/{i}");
+            let email = u.email.as_ref().map(|e| e.trim().to_lowercase());
+            let department_id = u
+                .department
+                .as_ref()
+                .and_then(|d| self.departments.get(d).copied());
+            let found = keyed
+                .get(&u.key)
+                .and_then(|id| self.all_users.iter().find(|x| x.id == *id))
+                .or_else(|| {
+                    // An account that exists already (registered itself, or the administrator)
+                    // is adopted by its e-mail or employee ID.
+                    self.all_users.iter().find(|x| {
+                        !keyed_ids.contains(&x.id)
+                            && ((email.is_some() && x.email == email)
+                                || (u.employee_id.is_some() && x.employee_id == u.employee_id))
+                    })
+                });
+            match found.cloned() {
+                Some(x) => {
+                    if !keyed.contains_key(&u.key) {
+                        self.bind(ExternalKeyKind::User, &u.key, x.id, &ptr).await?;
+                    }
+                    let mut c = serde_json::Map::new();
+                    if x.name != u.name {
+                        c.insert("name".into(), json!(u.name));
+                    }
+                    if email.is_some() && x.email != email {
+                        c.insert("email".into(), json!(email));
+                    }
+                    if u.employee_id.is_some() && x.employee_id != u.employee_id {
+                        c.insert("employee_id".into(), json!(u.employee_id));
+                    }
+                    if department_id.is_some() && x.department_id != department_id {
+                        c.insert("department_id".into(), json!(department_id));
+                    }
+                    if x.position != u.position {
+                        c.insert("position".into(), json!(u.position));
+                    }
+                    if let Some(r) = u.role
+                        && r != x.role
+                    {
+                        c.insert("role".into(), json!(r));
+                    }
+                    let mut outcome = BatchOutcome::Unchanged;
+                    match (u.status, x.status) {
+                        (Some(SeedUserStatus::Active), UserStatus::Pending) => {
+                            if !self.opts.dry_run {
+                                self.client
+                                    .call::<_, Value>(
+                                        Method::POST,
+                                        &format!("/admin/registrations/{}/approve", x.id),
+                                        &json!({}),
+                                        None,
+                                    )
+                                    .await
+                                    .map_err(|e| self.api(&ptr, &u.key, e))?;
+                            }
+                            outcome = BatchOutcome::Updated;
+                        }
+                        (Some(SeedUserStatus::Active), UserStatus::Deactivated) => {
+                            c.insert("status".into(), json!("active"));
+                        }
+                        (Some(SeedUserStatus::Deactivated), UserStatus::Active) => {
+                            c.insert("status".into(), json!("deactivated"));
+                        }
+                        _ => {}
+                    }
+                    let version = if outcome == BatchOutcome::Updated
+                        && !self.opts.dry_run
+                        && !c.is_empty()
+                    {
+                        let fresh: UserResponse = self
+                            .client
+                            .get_json(&format!("/users/{}", x.id))
+                            .await
+                            .map_err(|e| self.api(&ptr, &u.key, e))?;
+                        fresh.version
+                    } else {
+                        x.version
+                    };
+                    let o = self
+                        .patch(&format!("/users/{}", x.id), c, version, &ptr, &u.key)
+                        .await?;
+                    if o == BatchOutcome::Updated {
+                        outcome = o;
+                    }
+                    self.summary.add("users", outcome);
+                    self.users.insert(u.key.clone(), x.id);
+                }
+                None => {
+                    let password = match &self.opts.user_password {
+                        Some(p) => p.clone(),
+                        None => generate_password(),
+                    };
+                    let status = match u.status {
+                        Some(SeedUserStatus::Pending) => "pending",
+                        _ => "active",
+                    };
+                    let id = if self.opts.dry_run {
+                        Uuid::nil()
+                    } else {
+                        let r: UserResponse = self
+                            .client
+                            .call(
+                                Method::POST,
+                                "/users",
+                                &json!({"email": email, "employee_id": u.employee_id, "name": u.name,
+                                        "department_id": department_id, "position": u.position,
+                                        "role": u.role, "status": status, "password": password,
+                                        "external_key": u.key}),
+                                None,
+                            )
+                            .await
+                            .map_err(|e| self.api(&ptr, &u.key, e))?;
+                        if self.opts.user_password.is_none() {
+                            let login = email.clone().or(u.employee_id.clone()).unwrap_or_default();
+                            self.summary.passwords.push((login, password));
+                        }
+                        r.id
+                    };
+                    self.summary.add("users", BatchOutcome::Created);
+                    self.users.insert(u.key.clone(), id);
+                    self.known_login(email.as_deref(), u.employee_id.as_deref(), id);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A task's assignee: a user key of the file, or an e-mail or employee ID on the server.
+    fn assignee(&self, who: &str) -> Option<Uuid> {
+        if let Some(id) = self.users.get(who) {
+            return Some(*id);
+        }
+        self.logins
+            .get(who)
+            .or_else(|| self.logins.get(&who.to_lowercase()))
+            .copied()
+    }
+
+    fn known_login(&mut self, email: Option<&str>, employee_id: Option<&str>, id: Uuid) {
+        for l in [email, employee_id].into_iter().flatten() {
+            self.logins.insert(l.to_owned(), id);
+        }
+    }
+
+    // ------------------------------------------------------------------ projects
+
+    async fn projects(&mut self, progress: &mut Progress) -> Result<(), SeedError> {
+        let f = &self.loaded.file;
+        if f.projects.is_empty() {
+            return Ok(());
+        }
+        let keyed = self.keys(ExternalKeyKind::Project, None).await?;
+        for (i, p) in f.projects.iter().enumerate() {
+            let ptr = format!("/projects/{i}");
+            let department_ids: Vec<Uuid> = p
+                .departments
+                .iter()
+                .filter_map(|d| self.departments.get(d).copied())
+                .collect();
+            let existing = match keyed.get(&p.key) {
+                Some(id) => Some(
+                    self.client
+                        .get_json::<ProjectResponse>(&format!("/projects/{id}"))
+                        .await
+                        .map_err(|e| self.api(&ptr, &p.key, e))?,
+                ),
+                None => None,
+            };
+            let pid = match existing {
+                Some(x) => {
+                    let mut c = serde_json::Map::new();
+                    if x.name != p.name {
+                        c.insert("name".into(), json!(p.name));
+                    }
+                    if let Some(g) = &p.goal
+                        && *g != x.goal
+                    {
+                        c.insert("goal".into(), json!(g));
+                    }
+                    let mut want = department_ids.clone();
+                    let mut have = x.department_ids.clone();
+                    want.sort();
+                    have.sort();
+                    if want != have {
+                        c.insert("department_ids".into(), json!(department_ids));
+                    }
+                    if x.start_date != p.start_date {
+                        c.insert("start_date".into(), json!(p.start_date));
+                    }
+                    if x.end_date != p.end_date {
+                        c.insert("end_date".into(), json!(p.end_date));
+                    }
+                    if let Some(tz) = &p.time_zone
+                        && *tz != x.time_zone
+                    {
+                        c.insert("time_zone".into(), json!(tz));
+                    }
+                    let o = self
+                        .patch(&format!("/projects/{}", x.id), c, x.version, &ptr, &p.key)
+                        .await?;
+                    self.summary.add("projects", o);
+                    self.milestones(p, x.id, i).await?;
+                    Some(x.id)
+                }
+                None => {
+                    self.summary.add("projects", BatchOutcome::Created);
+                    for _ in &p.milestones {
+                        self.summary.add("milestones", BatchOutcome::Created);
+                    }
+                    if self.opts.dry_run {
+                        None
+                    } else {
+                        let milestones: Vec<Value> = p
+                            .milestones
+                            .iter()
+                            .map(|m| json!({"name": m.name, "date": m.date, "description": m.description, "external_key": m.key}))
+                            .collect();
+                        let r: ProjectResponse = self
+                            .client
+                            .call(
+                                Method::POST,
+                                "/projects",
+                                &json!({"name": p.name, "goal": p.goal.clone().unwrap_or_default(),
+                                        "department_ids": department_ids, "start_date": p.start_date,
+                                        "end_date": p.end_date, "time_zone": p.time_zone,
+                                        "milestones": milestones, "external_key": p.key}),
+                                None,
+                            )
+                            .await
+                            .map_err(|e| self.api(&ptr, &p.key, e))?;
+                        Some(r.id)
+                    }
+                }
+            };
+            self.members(p, pid, i).await?;
+            self.tasks(p, pid, i, progress).await?;
+        }
+        Ok(())
+    }
+
+    async fn members(&mut self, p: &Project, pid: Option<Uuid>, i: usize) -> Result<(), SeedError> {
+        let have: Vec<MemberResponse> = match pid {
+            Some(pid) => self
+                .client
+                .get_all(&format!("/projects/{pid}/members"))
+                .await
+                .map_err(|e| self.api(&format!("/projects/{i}"), &p.key, e))?,
+            None => Vec::new(),
+        };
+        let mut listed = HashSet::new();
+        for (j, m) in p.members.iter().enumerate() {
+            let ptr = format!("/projects/{i}/members/{j}");
+            let Some(uid) = self
+                .users
+                .get(&m.user)
+                .copied()
+                .or_else(|| self.assignee(&m.user))
+            else {
+                return Err(self.fail(&ptr, Some(&p.key), format!("unknown user {:?}", m.user)));
+            };
+            listed.insert(uid);
+            let outcome = match have.iter().find(|x| x.user_id == uid) {
+                Some(x) if x.role == m.role => BatchOutcome::Unchanged,
+                Some(_) => {
+                    if let (false, Some(pid)) = (self.opts.dry_run, pid) {
+                        self.client
+                            .call::<_, Value>(
+                                Method::PATCH,
+                                &format!("/projects/{pid}/members/{uid}"),
+                                &json!({"role": m.role}),
+                                None,
+                            )
+                            .await
+                            .map_err(|e| self.api(&ptr, &m.user, e))?;
+                    }
+                    BatchOutcome::Updated
+                }
+                None => {
+                    if let (false, Some(pid)) = (self.opts.dry_run, pid) {
+                        self.client
+                            .call::<_, Value>(
+                                Method::POST,
+                                &format!("/projects/{pid}/members"),
+                                &json!({"user_id": uid, "role": m.role}),
+                                None,
+                            )
+                            .await
+                            .map_err(|e| self.api(&ptr, &m.user, e))?;
+                    }
+                    BatchOutcome::Created
+                }
+            };
+            self.summary.add("members", outcome);
+        }
+        if self.opts.prune
+            && let Some(pid) = pid
+        {
+            for x in have
+                .iter()
+                .filter(|x| !listed.contains(&x.user_id) && x.user_id != self.me)
+            {
+                if !self.opts.dry_run {
+                    self.client
+                        .delete_at(&format!("/projects/{pid}/members/{}", x.user_id), None)
+                        .await
+                        .map_err(|e| self.api(&format!("/projects/{i}/members"), &p.key, e))?;
+                }
+                self.summary.deleted("members");
+            }
+        }
+        Ok(())
+    }
+
+    async fn milestones(&mut self, p: &Project, pid: Uuid, i: usize) -> Result<(), SeedError> {
+        let keyed = self.keys(ExternalKeyKind::Milestone, Some(pid)).await?;
+        let have: Vec<MilestoneResponse> = self
+            .client
+            .get_all(&format!("/projects/{pid}/milestones"))
+            .await
+            .map_err(|e| self.api(&format!("/projects/{i}"), &p.key, e))?;
+        for (j, m) in p.milestones.iter().enumerate() {
+            let ptr = format!("/projects/{i}/milestones/{j}");
+            match keyed
+                .get(&m.key)
+                .and_then(|id| have.iter().find(|x| x.id == *id))
+            {
+                Some(x) => {
+                    let mut c = serde_json::Map::new();
+                    if x.name != m.name {
+                        c.insert("name".into(), json!(m.name));
+                    }
+                    if x.date != m.date {
+                        c.insert("date".into(), json!(m.date));
+                    }
+                    if m.description.is_some() && x.description != m.description {
+                        c.insert("description".into(), json!(m.description));
+                    }
+                    let o = self
+                        .patch(&format!("/milestones/{}", x.id), c, x.version, &ptr, &m.key)
+                        .await?;
+                    self.summary.add("milestones", o);
+                }
+                None => {
+                    if !self.opts.dry_run {
+                        self.client
+                            .call::<_, Value>(Method::POST, &format!("/projects/{pid}/milestones"), &json!({"name": m.name, "date": m.date, "description": m.description, "external_key": m.key}), None)
+                            .await
+                            .map_err(|e| self.api(&ptr, &m.key, e))?;
+                    }
+                    self.summary.add("milestones", BatchOutcome::Created);
+                }
+            }
+        }
+        if self.opts.prune {
+            let listed: HashSet<&str> = p.milestones.iter().map(|m| m.key.as_str()).collect();
+            for (k, id) in keyed.iter().filter(|(k, _)| !listed.contains(k.as_str())) {
+                if !self.opts.dry_run {
+                    self.client
+                        .delete_at(&format!("/milestones/{id}"), None)
+                        .await
+                        .map_err(|e| self.api(&format!("/projects/{i}"), k, e))?;
+                }
+                self.summary.deleted("milestones");
+            }
+        }
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------ tasks
+
+    fn item(&self, p: &Project, i: usize, j: usize) -> Result<TaskBatchItem, SeedError> {
+        let t = &p.tasks[j];
+        let assignee = match &t.assignee {
+            Some(a) => Some(Some(self.assignee(a).ok_or_else(|| {
+                self.fail(
+                    &format!("/projects/{i}/tasks/{j}/assignee"),
+                    Some(&t.key),
+                    format!("no user {a:?} (a user key, e-mail or employee ID)"),
+                )
+            })?)),
+            None => None,
+        };
+        Ok(TaskBatchItem {
+            key: t.key.clone(),
+            title: Some(t.title.clone()),
+            description: t.description.clone(),
+            assignee_id: assignee,
+            priority: t.priority,
+            status: t.status,
+            start_date: t.start_date.map(Some),
+            due_date: t.due_date.map(Some),
+            milestone: t.milestone.clone().map(Some),
+            parent: t.parent.clone().map(Some),
+            depends_on: None,
+            estimate_hours: t.estimate_hours.map(Some),
+            progress: t.progress,
+        })
+    }
+
+    async fn send(
+        &self,
+        pid: Uuid,
+        items: Vec<TaskBatchItem>,
+        i: usize,
+        p: &Project,
+        index: &HashMap<&str, usize>,
+    ) -> Result<TaskBatchResponse, SeedError> {
+        let req = TaskBatchRequest {
+            tasks: items,
+            dry_run: self.opts.dry_run,
+        };
+        self.client
+            .call(
+                Method::POST,
+                &format!("/projects/{pid}/tasks/batch"),
+                &req,
+                None,
+            )
+            .await
+            .map_err(|e| {
+                // Name the first item the server complained about.
+                if let ClientError::Api(prob) = &e
+                    && let Some(f) = prob.errors.first()
+                    && let Some(n) = f
+                        .field
+                        .strip_prefix("tasks[")
+                        .and_then(|s| s.split(']').next())
+                        .and_then(|s| s.parse::<usize>().ok())
+                    && let Some(key) = req.tasks.get(n).map(|t| t.key.clone())
+                {
+                    let j = index.get(key.as_str()).copied().unwrap_or(0);
+                    return self.fail(
+                        &format!("/projects/{i}/tasks/{j}"),
+                        Some(&key),
+                        describe(&e),
+                    );
+                }
+                self.fail(&format!("/projects/{i}"), Some(&p.key), describe(&e))
+            })
+    }
+
+    async fn tasks(
+        &mut self,
+        p: &Project,
+        pid: Option<Uuid>,
+        i: usize,
+        progress: &mut Progress,
+    ) -> Result<(), SeedError> {
+        let Some(pid) = pid else {
+            // A project a dry run would create: all its tasks would be new.
+            for t in &p.tasks {
+                self.summary.add("tasks", BatchOutcome::Created);
+                for _ in &t.comments {
+                    self.summary.add("comments", BatchOutcome::Created);
+                }
+            }
+            progress.step(p.tasks.len() as u64);
+            return Ok(());
+        };
+        let index: HashMap<&str, usize> = p
+            .tasks
+            .iter()
+            .enumerate()
+            .map(|(j, t)| (t.key.as_str(), j))
+            .collect();
+        let mut items = Vec::with_capacity(p.tasks.len());
+        for j in 0..p.tasks.len() {
+            items.push(self.item(p, i, j)?);
+        }
+        let mut outcome: HashMap<String, (Uuid, BatchOutcome)> = HashMap::new();
+        if self.opts.dry_run {
+            // Nothing is written, so a reference to a task another request would create
+            // cannot resolve: it is left out, and its task counted as changing.
+            let known: HashSet<String> = self
+                .keys(ExternalKeyKind::Task, Some(pid))
+                .await?
+                .into_keys()
+                .collect();
+            for (j, t) in p.tasks.iter().enumerate() {
+                items[j].depends_on = (!t.depends_on.is_empty()).then(|| t.depends_on.clone());
+            }
+            for chunk in items.chunks(BATCH) {
+                let here: HashSet<&str> = chunk.iter().map(|t| t.key.as_str()).collect();
+                let mut stripped = HashSet::new();
+                let chunk: Vec<TaskBatchItem> = chunk
+                    .iter()
+                    .cloned()
+                    .map(|mut t| {
+                        let ok = |k: &String| known.contains(k) || here.contains(k.as_str());
+                        if let Some(Some(pk)) = &t.parent
+                            && !ok(pk)
+                        {
+                            t.parent = None;
+                            stripped.insert(t.key.clone());
+                        }
+                        if let Some(d) = &mut t.depends_on {
+                            let before = d.len();
+                            d.retain(ok);
+                            if d.len() != before {
+                                stripped.insert(t.key.clone());
+                            }
+                        }
+                        t
+                    })
+                    .collect();
+                let r = self.send(pid, chunk, i, p, &index).await?;
+                for it in r.items {
+                    let o = match it.outcome {
+                        BatchOutcome::Unchanged if stripped.contains(&it.key) => {
+                            BatchOutcome::Updated
+                        }
+                        o => o,
+                    };
+                    outcome.insert(it.key, (it.id, o));
+                }
+                progress.step(r.created as u64 + r.updated as u64 + r.unchanged as u64);
+            }
+        } else {
+            // Top-level tasks, then sub-tasks (their parents exist by then), then the
+            // dependencies (every task exists by then): within each wave, requests in
+            // parallel.
+            let (top, sub): (Vec<TaskBatchItem>, Vec<TaskBatchItem>) = items
+                .into_iter()
+                .partition(|t| matches!(t.parent, None | Some(None)));
+            for wave in [top, sub] {
+                let responses: Vec<TaskBatchResponse> =
+                    stream::iter(wave.chunks(BATCH).map(|c| c.to_vec()).collect::<Vec<_>>())
+                        .map(|chunk| self.send(pid, chunk, i, p, &index))
+                        .buffer_unordered(self.opts.parallel.max(1))
+                        .inspect_ok(|r| progress.step(r.items.len() as u64))
+                        .try_collect()
+                        .await?;
+                for r in responses {
+                    for it in r.items {
+                        outcome.insert(it.key, (it.id, it.outcome));
+                    }
+                }
+            }
+            progress.flush();
+            let deps: Vec<TaskBatchItem> = p
+                .tasks
+                .iter()
+                .filter(|t| !t.depends_on.is_empty())
+                .map(|t| TaskBatchItem {
+                    key: t.key.clone(),
+                    depends_on: Some(t.depends_on.clone()),
+                    ..Default::default()
+                })
+                .collect();
+            let responses: Vec<TaskBatchResponse> =
+                stream::iter(deps.chunks(BATCH).map(|c| c.to_vec()).collect::<Vec<_>>())
+                    .map(|chunk| self.send(pid, chunk, i, p, &index))
+                    .buffer_unordered(self.opts.parallel.max(1))
+                    .try_collect()
+                    .await?;
+            for r in responses {
+                for it in r.items {
+                    if it.outcome == BatchOutcome::Updated
+                        && let Some(o) = outcome.get_mut(&it.key)
+                        && o.1 == BatchOutcome::Unchanged
+                    {
+                        o.1 = BatchOutcome::Updated;
+                    }
+                }
+            }
+        }
+        for t in &p.tasks {
+            if let Some((_, o)) = outcome.get(&t.key) {
+                self.summary.add("tasks", *o);
+            }
+        }
+        let ids: HashMap<String, Uuid> = outcome
+            .iter()
+            .map(|(k, (id, _))| (k.clone(), *id))
+            .collect();
+        self.comments(p, pid, i, &ids).await?;
+        if self.opts.prune {
+            let listed: HashSet<&str> = p.tasks.iter().map(|t| t.key.as_str()).collect();
+            let keyed = self.keys(ExternalKeyKind::Task, Some(pid)).await?;
+            for (k, id) in keyed.iter().filter(|(k, _)| !listed.contains(k.as_str())) {
+                if !self.opts.dry_run {
+                    match self.client.delete_at(&format!("/tasks/{id}"), None).await {
+                        Ok(()) | Err(ClientError::Api(tandem_dto::Problem { status: 404, .. })) => {
+                        }
+                        Err(e) => return Err(self.api(&format!("/projects/{i}"), k, e)),
+                    }
+                }
+                self.summary.deleted("tasks");
+            }
+        }
+        Ok(())
+    }
+
+    async fn comments(
+        &mut self,
+        p: &Project,
+        pid: Uuid,
+        i: usize,
+        task_ids: &HashMap<String, Uuid>,
+    ) -> Result<(), SeedError> {
+        if p.tasks.iter().all(|t| t.comments.is_empty()) {
+            return Ok(());
+        }
+        let keyed = self.keys(ExternalKeyKind::Comment, Some(pid)).await?;
+        let have: HashMap<Uuid, CommentResponse> = if keyed.is_empty() {
+            HashMap::new()
+        } else {
+            self.client
+                .get_all::<CommentResponse>(&format!("/projects/{pid}/comments"))
+                .await
+                .map_err(|e| self.api(&format!("/projects/{i}"), &p.key, e))?
+                .into_iter()
+                .map(|c| (c.id, c))
+                .collect()
+        };
+        let mut posts = Vec::new();
+        for (j, t) in p.tasks.iter().enumerate() {
+            for (c, cm) in t.comments.iter().enumerate() {
+                let ptr = format!("/projects/{i}/tasks/{j}/comments/{c}");
+                match keyed.get(&cm.key).and_then(|id| have.get(id)) {
+                    Some(x) if x.body == cm.body => {
+                        self.summary.add("comments", BatchOutcome::Unchanged)
+                    }
+                    Some(x) => {
+                        let mut ch = serde_json::Map::new();
+                        ch.insert("body".into(), json!(cm.body));
+                        let o = self
+                            .patch(&format!("/comments/{}", x.id), ch, x.version, &ptr, &cm.key)
+                            .await?;
+                        self.summary.add("comments", o);
+                    }
+                    None => {
+                        self.summary.add("comments", BatchOutcome::Created);
+                        if let (false, Some(tid)) = (self.opts.dry_run, task_ids.get(&t.key)) {
+                            posts.push((ptr, cm.key.clone(), *tid, cm.body.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        let client = self.client;
+        let results: Vec<Result<(), (String, String, ClientError)>> = stream::iter(posts)
+            .map(|(ptr, key, tid, body)| async move {
+                client
+                    .call::<_, Value>(
+                        Method::POST,
+                        &format!("/tasks/{tid}/comments"),
+                        &json!({"body": body, "external_key": key}),
+                        None,
+                    )
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| (ptr, key, e))
+            })
+            .buffer_unordered(self.opts.parallel.max(1))
+            .collect()
+            .await;
+        for r in results {
+            if let Err((ptr, key, e)) = r {
+                return Err(self.api(&ptr, &key, e));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn generate_password() -> String {
+    use rand::Rng;
+    const CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    let mut rng = rand::thread_rng();
+    (0..16)
+        .map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char)
+        .collect()
+}
+
+/// Applies `loaded` to the instance behind `client` (its token decides what is allowed).
+pub async fn seed(
+    client: &TandemClient,
+    loaded: &Loaded,
+    opts: &Options,
+    progress: &mut Progress,
+) -> Result<Summary, SeedError> {
+    let me: UserResponse = client.get_json("/me").await.map_err(|e| SeedError {
+        file: opts.file_name.clone(),
+        line: None,
+        key: None,
+        message: format!("cannot use the token: {}", describe(&e)),
+    })?;
+    let mut run = Run {
+        client,
+        loaded,
+        opts,
+        summary: Summary::default(),
+        me: me.id,
+        departments: HashMap::new(),
+        users: HashMap::new(),
+        all_users: Vec::new(),
+        logins: HashMap::new(),
+    };
+    run.departments().await?;
+    run.users().await?;
+    run.department_heads().await?;
+    run.projects(progress).await?;
+    progress.finish();
+    Ok(run.summary)
+}
