@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Drives the `tandem` binary as an operator would: bad configuration, migrate, admin create,
-# first start with and without the admin variables, the one-time password, graceful stop.
+# first start with and without the admin variables, the one-time password, graceful stop;
+# then `tandem seed` and `tandem export` against that server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tandem/target}"
@@ -9,6 +10,15 @@ BIN="$CARGO_TARGET_DIR/debug/tandem"
 W=$(mktemp -d /tmp/tandem-smoke.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 fail() { echo "smoke: $*" >&2; exit 1; }
+# A third-party JSON Schema validator for the seed format (system packages, or a venv).
+PY=python3
+if ! python3 -c 'import jsonschema, yaml' 2>/dev/null; then
+  V="${XDG_CACHE_HOME:-$HOME/.cache}/tandem/venv-seedcheck"
+  "$V/bin/python" -c 'import jsonschema, yaml' 2>/dev/null || {
+    python3 -m venv "$V" && "$V/bin/pip" install --quiet --disable-pip-version-check jsonschema pyyaml
+  } || fail "missing: python3-venv (apt-get install python3-venv) for the seed schema check"
+  PY="$V/bin/python"
+fi
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # Bad configuration: non-zero exit and one clear line.
@@ -52,6 +62,36 @@ PASS=$(sed -n 's/.*password: *//p' "$W/out2" | head -1)
 curl -fsS -X POST "http://127.0.0.1:$P/api/v1/auth/login" -H 'content-type: application/json' \
   -d "{\"login\":\"admin@tandem.local\",\"password\":\"$PASS\"}" >/dev/null || fail "one-time password does not work"
 curl -fsS "http://127.0.0.1:$P/" | grep -q Tandem || fail "no page at /"
+
+# tandem seed / export (I3) as a CI script runs them: a token from the environment, the
+# example twice (the second run changes nothing), a bad file refused with its line, the export
+# valid against the published schema and seeding back without changes.
+ACCESS=$(curl -fsS -X POST "http://127.0.0.1:$P/api/v1/auth/login" -H 'content-type: application/json' \
+  -d "{\"login\":\"admin@tandem.local\",\"password\":\"$PASS\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+export TANDEM_URL="http://127.0.0.1:$P"
+export TANDEM_TOKEN=$(curl -fsS -X POST "$TANDEM_URL/api/v1/me/tokens" -H "authorization: Bearer $ACCESS" \
+  -H 'content-type: application/json' -d '{"name":"ci","scopes":["read","write","admin"]}' |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+"$BIN" seed examples/seed/launch.yaml --dry-run >"$W/plan" 2>&1 || fail "dry run: $(cat "$W/plan")"
+grep -q "tasks *4 created.*would be" "$W/plan" || fail "dry-run plan: $(cat "$W/plan")"
+"$BIN" seed examples/seed/launch.yaml >"$W/seed1" 2>&1 || fail "seed: $(cat "$W/seed1")"
+grep -q "new account lilei@example.com: password" "$W/seed1" || fail "no generated password printed: $(cat "$W/seed1")"
+"$BIN" seed examples/seed/launch.yaml >"$W/seed2" 2>&1 || fail "second seed: $(cat "$W/seed2")"
+grep -q "tasks *0 created *0 updated *4 unchanged" "$W/seed2" || fail "second run changed something: $(cat "$W/seed2")"
+grep -q "new account" "$W/seed2" && fail "a second run printed passwords again"
+printf 'users:\n  - key: x\n    name: 名字\n    position: [1]\n' >"$W/bad.yaml"
+if "$BIN" seed "$W/bad.yaml" 2>"$W/err"; then fail "a bad seed file was accepted"; fi
+grep -q "bad.yaml:2: x: invalid type" "$W/err" || fail "bad file message: $(cat "$W/err")"
+"$BIN" export --out "$W/export.yaml" || fail "export failed"
+grep -q "key: launch" "$W/export.yaml" || fail "export lacks the project"
+$PY scripts/seed_schema_check.py api-spec/seed.schema.json examples/seed/launch.yaml "$W/export.yaml" >/dev/null \
+  || fail "seed files do not match api-spec/seed.schema.json"
+"$BIN" seed "$W/export.yaml" >"$W/seed3" 2>&1 || fail "seeding the export: $(cat "$W/seed3")"
+grep -q "tasks *0 created *0 updated *4 unchanged" "$W/seed3" || fail "the export seeds changes: $(cat "$W/seed3")"
+if TANDEM_TOKEN=tdm_nonsense "$BIN" seed examples/seed/launch.yaml 2>"$W/err"; then fail "a bad token was accepted"; fi
+grep -q "401" "$W/err" || fail "bad token message: $(cat "$W/err")"
+unset TANDEM_URL TANDEM_TOKEN
+
 kill -INT $PID
 wait $PID || fail "serve did not exit cleanly on SIGINT"
 echo "smoke: ok"

@@ -23,6 +23,10 @@ pub struct AppState {
     pub cache: Arc<ReadCache>,
     /// Live events for WebSocket clients.
     pub events: Arc<crate::events::EventBus>,
+    /// Bulk writes (task batches) in progress at once. SQLite has one writer: batches queue
+    /// here, in order and without a deadline, rather than on the database's lock, where a
+    /// few large ones in a row would exceed the busy timeout and fail everyone's writes.
+    pub bulk_writes: Arc<tokio::sync::Semaphore>,
 }
 
 /// Failed-login bookkeeping per account, per client address and per known device, and
@@ -48,6 +52,7 @@ impl AppState {
             .unwrap_or_default();
         let cache = ReadCache::new(config.read_cache && tandem_db::is_sqlite(&db));
         let events = crate::events::EventBus::new(config.access_ttl);
+        let bulk = if tandem_db::is_sqlite(&db) { 1 } else { 4 };
         // Sessions ended shortly before this start still have unexpired access tokens: they
         // are refused here too, not only by the process that ended them.
         let since = chrono::Utc::now()
@@ -70,6 +75,7 @@ impl AppState {
                 device_accounts: Mutex::new(Throttle::new(config.device_account_limits)),
                 registrations: Mutex::new(Throttle::new(config.registration_limits)),
             }),
+            bulk_writes: Arc::new(tokio::sync::Semaphore::new(bulk)),
             hasher: Arc::new(crate::security::PasswordHasher::new(
                 config.hash_concurrency,
                 config.hash_wait,

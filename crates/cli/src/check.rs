@@ -302,3 +302,154 @@ fn dependency_cycle(p: &crate::format::Project) -> Option<(usize, String)> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    /// The problems `read` reports for `text`, as printed.
+    fn problems(text: &str) -> Vec<String> {
+        crate::read("f.yaml", text).err().unwrap_or_default()
+    }
+
+    const BASE: &str = "departments:
+  - key: rd
+    name: 研发部
+users:
+  - key: lilei
+    email: lilei@example.com
+    name: 李雷
+    department: rd
+    position: 工程师
+projects:
+  - key: p
+    name: 项目
+    departments: [rd]
+    start_date: 2026-12-01
+    end_date: 2027-02-28
+    milestones:
+      - key: m1
+        name: 里程碑
+        date: 2027-01-15
+    tasks:
+      - key: t1
+        title: 一
+      - key: t2
+        title: 二
+        depends_on: [t1]
+";
+
+    #[test]
+    fn a_good_file_has_no_problems() {
+        assert_eq!(problems(BASE), Vec::<String>::new());
+    }
+
+    #[test]
+    fn unknown_references_name_the_line_and_key() {
+        let text = BASE.replace(
+            "depends_on: [t1]",
+            "depends_on: [t9]\n        milestone: m9\n        parent: t8",
+        );
+        assert_eq!(
+            problems(&text),
+            [
+                "f.yaml:25: t2: unknown task \"t9\"",
+                "f.yaml:26: t2: unknown milestone \"m9\"",
+                "f.yaml:27: t2: unknown task \"t8\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_departments_are_named() {
+        let text = BASE
+            .replace("    department: rd\n", "    department: hr\n")
+            .replace("departments: [rd]", "departments: [rd, qa]");
+        assert_eq!(
+            problems(&text),
+            [
+                "f.yaml:8: lilei: unknown department \"hr\"",
+                "f.yaml:13: p: unknown department \"qa\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn cycles_are_found_in_dependencies_and_the_department_tree() {
+        let text = BASE
+            .replace(
+                "        title: 一\n",
+                "        title: 一\n        depends_on: [t2]\n",
+            )
+            .replace("    name: 研发部\n", "    name: 研发部\n    parent: rd\n");
+        let p = problems(&text);
+        assert!(
+            p.contains(&"f.yaml:4: rd: the department tree has a cycle".to_owned()),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|l| l.contains("the dependencies form a cycle")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_are_named_where_they_repeat() {
+        let text = BASE.replace(
+            "      - key: t2\n        title: 二\n        depends_on: [t1]\n",
+            "      - key: t1\n        title: 二\n",
+        );
+        assert_eq!(
+            problems(&text),
+            ["f.yaml:23: t1: duplicate task key \"t1\""]
+        );
+    }
+
+    #[test]
+    fn wrong_types_and_unknown_fields_name_the_object() {
+        let text = BASE.replace(
+            "        title: 二\n",
+            "        title: 二\n        progress: lots\n",
+        );
+        let p = problems(&text);
+        assert_eq!(p.len(), 1);
+        assert!(p[0].starts_with("f.yaml:23: t2: invalid type"), "{p:?}");
+        let text = BASE.replace(
+            "    position: 工程师\n",
+            "    position: 工程师\n    salary: 1\n",
+        );
+        let p = problems(&text);
+        assert!(
+            p[0].starts_with("f.yaml:5: lilei: unknown field `salary`"),
+            "{p:?}"
+        );
+        let p = problems("tasks: []\n");
+        assert!(p[0].contains("unknown section `tasks`"), "{p:?}");
+    }
+
+    #[test]
+    fn sub_tasks_of_sub_tasks_and_bad_dates_are_refused() {
+        let text = BASE
+            .replace("        title: 二\n", "        title: 二\n        parent: t1\n      - key: t3\n        title: 三\n        parent: t2\n")
+            .replace("date: 2027-01-15", "date: 2028-01-15");
+        let p = problems(&text);
+        assert!(
+            p.iter()
+                .any(|l| l.contains("t3: \"t2\" is a sub-task itself")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter().any(|l| l.contains("m1: the milestone is outside")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn the_committed_schema_is_the_format_read() {
+        let committed = include_str!("../../../api-spec/seed.schema.json");
+        assert_eq!(
+            committed,
+            crate::schema_json() + "\n",
+            "api-spec/seed.schema.json is stale: run `tandem seed-schema --out api-spec/seed.schema.json`"
+        );
+    }
+}

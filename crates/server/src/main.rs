@@ -104,11 +104,10 @@ enum AdminCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Some(Command::Seed { .. } | Command::Export { .. } | Command::SeedSchema { .. }) => {
-            return client_command(cli.command);
-        }
-        _ => {}
+    if let Some(Command::Seed { .. } | Command::Export { .. } | Command::SeedSchema { .. }) =
+        cli.command
+    {
+        return client_command(cli.command);
     }
     if let Some(Command::Openapi { out }) = &cli.command {
         let spec = tandem_api::openapi::spec_json();
@@ -382,6 +381,8 @@ fn client_command(command: Option<Command>) -> ExitCode {
             prune,
             parallel,
         }) => {
+            // The whole run is timed, reading and checking the file included.
+            let started = std::time::Instant::now();
             let name = file.display().to_string();
             let text = match std::fs::read_to_string(&file) {
                 Ok(t) => t,
@@ -414,7 +415,6 @@ fn client_command(command: Option<Command>) -> ExitCode {
             };
             let client = tandem_client::TandemClient::new(remote.url).with_token(remote.token);
             let mut progress = tandem_cli::progress::Progress::new(tasks, "tasks", false);
-            let started = std::time::Instant::now();
             match runtime.block_on(tandem_cli::seed(&client, &loaded, &opts, &mut progress)) {
                 Ok(summary) => {
                     for (login, password) in &summary.passwords {

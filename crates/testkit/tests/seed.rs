@@ -1,6 +1,8 @@
 //! I3: `tandem seed` / `tandem export` against the real server over HTTP, and the bulk
 //! endpoint they stand on (`POST /projects/{id}/tasks/batch`), on the engine of the lane.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use tandem_cli::progress::Progress;

@@ -205,6 +205,11 @@ pub async fn batch_tasks(
     }
     let me = auth.user.id;
     let pid = a.project.id;
+    let _turn = state
+        .bulk_writes
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     let txn = tandem_db::begin_write(&state.db).await?;
     let project = project_repo::find_project_for_update(&txn, pid).await?;
     a.check_now(&auth, &project, ProjectAction::EditTasks)?;
