@@ -5,7 +5,12 @@ use std::collections::{HashMap, HashSet};
 
 use tandem_dto::external_key_ok;
 
+use crate::format::{Task, set};
 use crate::load::{FileError, Loaded};
+
+fn deps(t: &Task) -> &[String] {
+    t.depends_on.as_deref().unwrap_or(&[])
+}
 
 /// Every problem found, in file order.
 pub fn check(l: &Loaded) -> Vec<FileError> {
@@ -65,10 +70,10 @@ pub fn check(l: &Loaded) -> Vec<FileError> {
     let parent_of: HashMap<&str, &str> = f
         .departments
         .iter()
-        .filter_map(|d| Some((d.key.as_str(), d.parent.as_deref()?)))
+        .filter_map(|d| Some((d.key.as_str(), set(&d.parent)?.as_str())))
         .collect();
     for (i, d) in f.departments.iter().enumerate() {
-        if let Some(p) = &d.parent
+        if let Some(p) = set(&d.parent)
             && !departments.contains(p)
         {
             err(
@@ -77,7 +82,7 @@ pub fn check(l: &Loaded) -> Vec<FileError> {
                 format!("unknown department {p:?}"),
             );
         }
-        if let Some(h) = &d.head
+        if let Some(h) = set(&d.head)
             && !users.contains(h)
         {
             err(
@@ -181,11 +186,11 @@ pub fn check(l: &Loaded) -> Vec<FileError> {
         let parent: HashMap<&str, &str> = p
             .tasks
             .iter()
-            .filter_map(|t| Some((t.key.as_str(), t.parent.as_deref()?)))
+            .filter_map(|t| Some((t.key.as_str(), set(&t.parent)?.as_str())))
             .collect();
         for (j, t) in p.tasks.iter().enumerate() {
             let ptr = format!("{base}/tasks/{j}");
-            if let (Some(s), Some(d)) = (t.start_date, t.due_date)
+            if let (Some(s), Some(d)) = (set(&t.start_date), set(&t.due_date))
                 && d < s
             {
                 err(
@@ -194,7 +199,7 @@ pub fn check(l: &Loaded) -> Vec<FileError> {
                     "due_date is before start_date".into(),
                 );
             }
-            if let Some(m) = &t.milestone
+            if let Some(m) = set(&t.milestone)
                 && !milestones.contains(m)
             {
                 err(
@@ -203,7 +208,7 @@ pub fn check(l: &Loaded) -> Vec<FileError> {
                     format!("unknown milestone {m:?}"),
                 );
             }
-            if let Some(pk) = &t.parent {
+            if let Some(pk) = set(&t.parent) {
                 if !tasks.contains(pk) {
                     err(
                         format!("{ptr}/parent"),
@@ -225,7 +230,7 @@ pub fn check(l: &Loaded) -> Vec<FileError> {
                 }
             }
             let mut seen = HashSet::new();
-            for (k, d) in t.depends_on.iter().enumerate() {
+            for (k, d) in t.depends_on.iter().flatten().enumerate() {
                 if !tasks.contains(d) {
                     err(
                         format!("{ptr}/depends_on/{k}"),
@@ -278,8 +283,7 @@ fn dependency_cycle(p: &crate::format::Project) -> Option<(usize, String)> {
         let mut stack = vec![(root, 0usize)];
         state[root] = 1;
         while let Some((n, i)) = stack.pop() {
-            let next = p.tasks[n]
-                .depends_on
+            let next = deps(&p.tasks[n])
                 .get(i)
                 .and_then(|k| index.get(k.as_str()))
                 .copied();
@@ -295,7 +299,7 @@ fn dependency_cycle(p: &crate::format::Project) -> Option<(usize, String)> {
                         _ => {}
                     }
                 }
-                None if p.tasks[n].depends_on.len() > i => stack.push((n, i + 1)),
+                None if deps(&p.tasks[n]).len() > i => stack.push((n, i + 1)),
                 None => state[n] = 2,
             }
         }

@@ -90,8 +90,8 @@ pub async fn export(c: &TandemClient) -> Result<SeedFile, String> {
         out.departments.push(Department {
             key: dept_names.name(d.id, None),
             name: d.name.clone(),
-            parent: d.parent_id.map(|p| dept_names.name(p, None)),
-            head: d.head_id.and_then(|h| user_key(&user_names, h)),
+            parent: d.parent_id.map(|p| Some(dept_names.name(p, None))),
+            head: d.head_id.and_then(|h| user_key(&user_names, h)).map(Some),
         });
     }
     for u in &users {
@@ -195,7 +195,7 @@ pub async fn export(c: &TandemClient) -> Result<SeedFile, String> {
                     key: milestone_names.name(m.id, None),
                     name: m.name.clone(),
                     date: m.date,
-                    description: m.description.clone(),
+                    description: m.description.clone().map(Some),
                 })
                 .collect(),
             tasks: Vec::new(),
@@ -208,16 +208,21 @@ pub async fn export(c: &TandemClient) -> Result<SeedFile, String> {
             project.tasks.push(Task {
                 key: task_names.name(t.id, None),
                 title: t.title.clone(),
-                description: Some(t.description.clone()).filter(|d| !d.is_empty()),
-                assignee: t.assignee_id.and_then(|a| user_key(&user_names, a)),
+                description: Some(t.description.clone())
+                    .filter(|d| !d.is_empty())
+                    .map(Some),
+                assignee: t
+                    .assignee_id
+                    .and_then(|a| user_key(&user_names, a))
+                    .map(Some),
                 priority: Some(t.priority),
                 status: Some(t.status),
-                start_date: t.start_date,
-                due_date: t.due_date,
-                milestone: t.milestone_id.map(|m| milestone_names.name(m, None)),
-                parent: t.parent_id.map(|p| task_names.name(p, None)),
-                depends_on: deps,
-                estimate_hours: t.estimate_hours,
+                start_date: t.start_date.map(Some),
+                due_date: t.due_date.map(Some),
+                milestone: t.milestone_id.map(|m| Some(milestone_names.name(m, None))),
+                parent: t.parent_id.map(|p| Some(task_names.name(p, None))),
+                depends_on: (!deps.is_empty()).then_some(deps),
+                estimate_hours: t.estimate_hours.map(Some),
                 progress: Some(t.progress).filter(|p| *p > 0),
                 comments,
             });

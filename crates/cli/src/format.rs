@@ -3,12 +3,29 @@
 //!
 //! Every object has a `key`, the script's own name for it, kept on the server: references
 //! inside the file use keys, and a second run finds the objects the first one made. A field
-//! left out is left alone on objects that exist.
+//! left out is left alone on objects that exist; a clearable field set to `null` is cleared.
 
 use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tandem_dto::{Priority, ProjectRole, SystemRole, TaskStatus};
+
+/// A field that can be cleared: left out, it is left alone; `null` clears it.
+pub type Clearable<T> = Option<Option<T>>;
+
+/// The value of a clearable field when it has one.
+pub fn set<T>(v: &Clearable<T>) -> Option<&T> {
+    v.as_ref().and_then(Option::as_ref)
+}
+
+/// Reads `null` as "clear" (`Some(None)`) rather than as "left out" (`None`).
+fn clearable<'de, D, T>(d: D) -> Result<Clearable<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
 
 /// A whole seed file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -32,11 +49,19 @@ pub struct Department {
     #[schemars(length(min = 1, max = 100))]
     pub name: String,
     /// Another department's key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "clearable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub parent: Clearable<String>,
     /// A user's key: the department's head.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub head: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "clearable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub head: Clearable<String>,
 }
 
 /// Whether a seeded account may log in at once or waits for approval.
@@ -94,8 +119,12 @@ pub struct Milestone {
     pub name: String,
     /// Within the project's period.
     pub date: NaiveDate,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "clearable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Clearable<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -122,33 +151,63 @@ pub struct Task {
     #[schemars(length(min = 1, max = 300))]
     pub title: String,
     /// Markdown.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "clearable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Clearable<String>,
     /// A user's key, e-mail or employee ID; the user must be a member of the project.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub assignee: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "clearable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub assignee: Clearable<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>", extend("enum" = ["high", "medium", "low"]))]
     pub priority: Option<Priority>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>", extend("enum" = ["todo", "in_progress", "in_review", "done", "archived"]))]
     pub status: Option<TaskStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_date: Option<NaiveDate>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub due_date: Option<NaiveDate>,
+    #[serde(
+        default,
+        deserialize_with = "clearable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub start_date: Clearable<NaiveDate>,
+    #[serde(
+        default,
+        deserialize_with = "clearable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub due_date: Clearable<NaiveDate>,
     /// A milestone's key in the same project.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub milestone: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "clearable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub milestone: Clearable<String>,
     /// A top-level task's key in the same project (one level of sub-tasks).
+    #[serde(
+        default,
+        deserialize_with = "clearable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub parent: Clearable<String>,
+    /// Keys of the tasks (same project) this one waits for: all of them — a predecessor in
+    /// this project that the list leaves out is removed (`[]` removes every one); left out,
+    /// the task's dependencies are left alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent: Option<String>,
-    /// Keys of the tasks (same project) this one waits for.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub depends_on: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depends_on: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "clearable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(range(min = 0.0, max = 10000.0))]
-    pub estimate_hours: Option<f64>,
+    pub estimate_hours: Clearable<f64>,
     /// Percent done (recorded as a progress update).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0, max = 100))]

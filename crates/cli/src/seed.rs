@@ -15,7 +15,7 @@ use tandem_dto::{
 };
 use uuid::Uuid;
 
-use crate::format::{Project, SeedUserStatus};
+use crate::format::{Project, SeedUserStatus, set};
 use crate::load::Loaded;
 use crate::progress::Progress;
 
@@ -227,7 +227,7 @@ impl Run<'_> {
             let before = order.len();
             for (i, d) in f.departments.iter().enumerate() {
                 if !placed.contains(d.key.as_str())
-                    && d.parent.as_deref().is_none_or(|p| placed.contains(p))
+                    && set(&d.parent).is_none_or(|p| placed.contains(p.as_str()))
                 {
                     placed.insert(&d.key);
                     order.push(i);
@@ -240,10 +240,7 @@ impl Run<'_> {
         for i in order {
             let d = &f.departments[i];
             let ptr = format!("/departments/{i}");
-            let parent_id = d
-                .parent
-                .as_ref()
-                .and_then(|p| self.departments.get(p).copied());
+            let parent_id = set(&d.parent).and_then(|p| self.departments.get(p).copied());
             let found = keyed
                 .get(&d.key)
                 .and_then(|id| by_id.get(id))
@@ -312,7 +309,7 @@ impl Run<'_> {
             let (Some(h), Some(id)) = (&d.head, self.departments.get(&d.key)) else {
                 continue;
             };
-            let head = self.users.get(h).copied();
+            let head = h.as_ref().and_then(|h| self.users.get(h).copied());
             if let Some(x) = all.iter().find(|x| x.id == *id)
                 && x.head_id != head
             {
@@ -685,8 +682,10 @@ impl Run<'_> {
                     if x.date != m.date {
                         c.insert("date".into(), json!(m.date));
                     }
-                    if m.description.is_some() && x.description != m.description {
-                        c.insert("description".into(), json!(m.description));
+                    if let Some(d) = &m.description
+                        && x.description != *d
+                    {
+                        c.insert("description".into(), json!(d));
                     }
                     let o = self
                         .patch(&format!("/milestones/{}", x.id), c, x.version, &ptr, &m.key)
@@ -724,7 +723,8 @@ impl Run<'_> {
     fn item(&self, p: &Project, i: usize, j: usize) -> Result<TaskBatchItem, SeedError> {
         let t = &p.tasks[j];
         let assignee = match &t.assignee {
-            Some(a) => Some(Some(self.assignee(a).ok_or_else(|| {
+            Some(None) => Some(None),
+            Some(Some(a)) => Some(Some(self.assignee(a).ok_or_else(|| {
                 self.fail(
                     &format!("/projects/{i}/tasks/{j}/assignee"),
                     Some(&t.key),
@@ -736,16 +736,16 @@ impl Run<'_> {
         Ok(TaskBatchItem {
             key: t.key.clone(),
             title: Some(t.title.clone()),
-            description: t.description.clone(),
+            description: t.description.clone().map(Option::unwrap_or_default),
             assignee_id: assignee,
             priority: t.priority,
             status: t.status,
-            start_date: t.start_date.map(Some),
-            due_date: t.due_date.map(Some),
-            milestone: t.milestone.clone().map(Some),
-            parent: t.parent.clone().map(Some),
+            start_date: t.start_date,
+            due_date: t.due_date,
+            milestone: t.milestone.clone(),
+            parent: t.parent.clone(),
             depends_on: None,
-            estimate_hours: t.estimate_hours.map(Some),
+            estimate_hours: t.estimate_hours,
             progress: t.progress,
         })
     }
@@ -830,7 +830,7 @@ impl Run<'_> {
                 .into_keys()
                 .collect();
             for (j, t) in p.tasks.iter().enumerate() {
-                items[j].depends_on = (!t.depends_on.is_empty()).then(|| t.depends_on.clone());
+                items[j].depends_on = t.depends_on.clone();
             }
             for chunk in items.chunks(BATCH) {
                 let here: HashSet<&str> = chunk.iter().map(|t| t.key.as_str()).collect();
@@ -893,10 +893,10 @@ impl Run<'_> {
             let deps: Vec<TaskBatchItem> = p
                 .tasks
                 .iter()
-                .filter(|t| !t.depends_on.is_empty())
+                .filter(|t| t.depends_on.is_some())
                 .map(|t| TaskBatchItem {
                     key: t.key.clone(),
-                    depends_on: Some(t.depends_on.clone()),
+                    depends_on: t.depends_on.clone(),
                     ..Default::default()
                 })
                 .collect();

@@ -203,6 +203,36 @@ async fn a_changed_field_changes_only_that_field() {
 }
 
 #[tokio::test]
+async fn null_clears_a_field_and_an_empty_list_removes_dependencies() {
+    let app = spawn_app().await;
+    let token = pat(&app, &["read", "write", "admin"]).await;
+    seed(&app, &token, EXAMPLE).await;
+    let p = key(&app, &token, "project", None, "launch").await;
+    let t2 = key(&app, &token, "task", Some(p), "t2").await;
+    let changed = EXAMPLE
+        .replace(
+            "        depends_on: [t1]\n        assignee: E1001\n",
+            "        depends_on: []\n        assignee: null\n        milestone: null\n",
+        )
+        .replace(
+            "        milestone: m1\n        parent: null\n",
+            "        parent: null\n",
+        );
+    let s = seed(&app, &token, &changed).await;
+    assert_eq!(s.counts["tasks"].updated, 1, "{s:?}");
+    let task2 = get(&app, &token, &format!("/tasks/{t2}")).await;
+    assert_eq!(task2["assignee_id"], Value::Null);
+    assert_eq!(task2["milestone_id"], Value::Null);
+    assert_eq!(task2["blocked"], false);
+    assert_eq!(
+        get(&app, &token, &format!("/tasks/{t2}/dependencies")).await["items"],
+        json!([])
+    );
+    // Leaving the fields out now leaves them alone.
+    assert_eq!(seed(&app, &token, &changed).await.writes(), 0);
+}
+
+#[tokio::test]
 async fn a_dry_run_plans_and_writes_nothing() {
     let app = spawn_app().await;
     let token = pat(&app, &["read", "write", "admin"]).await;
