@@ -21,6 +21,33 @@ use crate::progress::Progress;
 
 /// Tasks per batch request (the server's limit).
 pub const BATCH: usize = 1000;
+/// Bytes of text per batch request, well under the server's 32 MiB body limit: a thousand
+/// tasks with long Chinese descriptions would be over it.
+const BATCH_BYTES: usize = 8 * 1024 * 1024;
+
+/// `items` cut into requests of at most [`BATCH`] tasks and about [`BATCH_BYTES`].
+fn batches(items: &[TaskBatchItem]) -> Vec<Vec<TaskBatchItem>> {
+    let mut out = Vec::new();
+    let mut current: Vec<TaskBatchItem> = Vec::new();
+    let mut bytes = 0;
+    for t in items {
+        let size = 256
+            + t.key.len()
+            + t.title.as_ref().map_or(0, String::len)
+            + t.description.as_ref().map_or(0, String::len)
+            + t.depends_on.iter().flatten().map(|d| d.len() + 3).sum::<usize>();
+        if !current.is_empty() && (current.len() == BATCH || bytes + size > BATCH_BYTES) {
+            out.push(std::mem::take(&mut current));
+            bytes = 0;
+        }
+        bytes += size;
+        current.push(t.clone());
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
 
 pub struct Options {
     pub dry_run: bool,
@@ -832,7 +859,7 @@ impl Run<'_> {
             for (j, t) in p.tasks.iter().enumerate() {
                 items[j].depends_on = t.depends_on.clone();
             }
-            for chunk in items.chunks(BATCH) {
+            for chunk in batches(&items) {
                 let here: HashSet<&str> = chunk.iter().map(|t| t.key.as_str()).collect();
                 let mut stripped = HashSet::new();
                 let chunk: Vec<TaskBatchItem> = chunk
@@ -877,7 +904,7 @@ impl Run<'_> {
                 .partition(|t| matches!(t.parent, None | Some(None)));
             for wave in [top, sub] {
                 let responses: Vec<TaskBatchResponse> =
-                    stream::iter(wave.chunks(BATCH).map(|c| c.to_vec()).collect::<Vec<_>>())
+                    stream::iter(batches(&wave))
                         .map(|chunk| self.send(pid, chunk, i, p, &index))
                         .buffer_unordered(self.opts.parallel.max(1))
                         .inspect_ok(|r| progress.step(r.items.len() as u64))
@@ -901,7 +928,7 @@ impl Run<'_> {
                 })
                 .collect();
             let responses: Vec<TaskBatchResponse> =
-                stream::iter(deps.chunks(BATCH).map(|c| c.to_vec()).collect::<Vec<_>>())
+                stream::iter(batches(&deps))
                     .map(|chunk| self.send(pid, chunk, i, p, &index))
                     .buffer_unordered(self.opts.parallel.max(1))
                     .try_collect()
@@ -951,7 +978,7 @@ impl Run<'_> {
         i: usize,
         task_ids: &HashMap<String, Uuid>,
     ) -> Result<(), SeedError> {
-        if p.tasks.iter().all(|t| t.comments.is_empty()) {
+        if p.tasks.iter().all(|t| t.comments.is_empty()) && !self.opts.prune {
             return Ok(());
         }
         let keyed = self.keys(ExternalKeyKind::Comment, Some(pid)).await?;
@@ -1013,6 +1040,92 @@ impl Run<'_> {
                 return Err(self.api(&ptr, &key, e));
             }
         }
+        if self.opts.prune {
+            let listed: HashSet<&str> = p
+                .tasks
+                .iter()
+                .flat_map(|t| t.comments.iter().map(|c| c.key.as_str()))
+                .collect();
+            for (k, id) in keyed.iter().filter(|(k, _)| !listed.contains(k.as_str())) {
+                if !self.opts.dry_run {
+                    match self.client.delete_at(&format!("/comments/{id}"), None).await {
+                        Ok(()) | Err(ClientError::Api(tandem_dto::Problem { status: 404, .. })) => {}
+                        Err(e) => return Err(self.api(&format!("/projects/{i}"), k, e)),
+                    }
+                }
+                self.summary.deleted("comments");
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Run<'_> {
+    /// `--prune`: keyed objects of the file's sections that the file no longer lists —
+    /// projects archived, accounts deactivated, departments deleted (the server refuses one
+    /// that is still in use, and says by what). Tasks, milestones, comments and members are
+    /// pruned with their project.
+    async fn prune(&mut self) -> Result<(), SeedError> {
+        let f = &self.loaded.file;
+        if !f.projects.is_empty() {
+            let listed: HashSet<&str> = f.projects.iter().map(|p| p.key.as_str()).collect();
+            for (k, id) in self.keys(ExternalKeyKind::Project, None).await? {
+                if listed.contains(k.as_str()) {
+                    continue;
+                }
+                let p: ProjectResponse = match self.client.get_json(&format!("/projects/{id}")).await {
+                    Ok(p) => p,
+                    Err(ClientError::Api(tandem_dto::Problem { status: 404, .. })) => continue,
+                    Err(e) => return Err(self.api("/projects", &k, e)),
+                };
+                if p.status == tandem_dto::ProjectStatus::Archived {
+                    continue;
+                }
+                if !self.opts.dry_run {
+                    self.client
+                        .delete_at(&format!("/projects/{id}"), Some(p.version))
+                        .await
+                        .map_err(|e| self.api("/projects", &k, e))?;
+                }
+                self.summary.deleted("projects");
+            }
+        }
+        if !f.users.is_empty() {
+            let listed: HashSet<&str> = f.users.iter().map(|u| u.key.as_str()).collect();
+            for (k, id) in self.keys(ExternalKeyKind::User, None).await? {
+                if listed.contains(k.as_str()) || id == self.me {
+                    continue;
+                }
+                let Some(u) = self.all_users.iter().find(|u| u.id == id) else { continue };
+                if u.status != UserStatus::Active {
+                    continue;
+                }
+                if !self.opts.dry_run {
+                    self.client
+                        .call::<_, Value>(Method::PATCH, &format!("/users/{id}"), &json!({"status": "deactivated"}), Some(u.version))
+                        .await
+                        .map_err(|e| self.api("/users", &k, e))?;
+                }
+                self.summary.deleted("users");
+            }
+        }
+        if !f.departments.is_empty() {
+            let listed: HashSet<&str> = f.departments.iter().map(|d| d.key.as_str()).collect();
+            let all: Vec<DepartmentResponse> = self.client.get_all("/departments").await.map_err(|e| self.fail("", None, describe(&e)))?;
+            for (k, id) in self.keys(ExternalKeyKind::Department, None).await? {
+                if listed.contains(k.as_str()) {
+                    continue;
+                }
+                let Some(d) = all.iter().find(|d| d.id == id) else { continue };
+                if !self.opts.dry_run {
+                    self.client
+                        .delete_at(&format!("/departments/{id}"), Some(d.version))
+                        .await
+                        .map_err(|e| self.api("/departments", &k, e))?;
+                }
+                self.summary.deleted("departments");
+            }
+        }
         Ok(())
     }
 }
@@ -1055,5 +1168,8 @@ pub async fn seed(
     run.department_heads().await?;
     run.projects(progress).await?;
     progress.finish();
+    if opts.prune {
+        run.prune().await?;
+    }
     Ok(run.summary)
 }
