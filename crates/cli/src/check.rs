@@ -253,6 +253,14 @@ pub fn check(l: &Loaded) -> Vec<FileError> {
                     &t.key,
                     "progress is 0–100".into(),
                 );
+            } else if t.status == Some(tandem_dto::TaskStatus::Done)
+                && t.progress.is_some_and(|p| p != 100)
+            {
+                err(
+                    format!("{ptr}/progress"),
+                    &t.key,
+                    "a done task's progress is 100".into(),
+                );
             }
         }
         if let Some((j, key)) = dependency_cycle(p) {

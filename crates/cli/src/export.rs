@@ -154,7 +154,10 @@ pub async fn export(c: &TandemClient) -> Result<SeedFile, String> {
             task_names.name(t.id, None);
         }
         let mut depends: HashMap<Uuid, Vec<String>> = HashMap::new();
-        for e in edges.iter().filter(|e| e.depends_on_project_id == pid) {
+        for e in edges
+            .iter()
+            .filter(|e| e.depends_on_project_id == Some(pid))
+        {
             depends
                 .entry(e.task_id)
                 .or_default()
@@ -247,7 +250,9 @@ pub fn render(file: &SeedFile, json: bool) -> Result<String, String> {
     }
     let mut s = String::new();
     let mut em = yaml_rust2::YamlEmitter::new(&mut s);
-    em.multiline_strings(true);
+    // Block scalars (`|`) cannot carry every text (a first line that starts with spaces,
+    // trailing blank lines); quoted strings with escapes can.
+    em.multiline_strings(false);
     em.dump(&to_yaml(&v)).map_err(|e| format!("{e:?}"))?;
     s.push('\n');
     Ok(s)

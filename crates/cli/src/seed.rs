@@ -35,7 +35,11 @@ fn batches(items: &[TaskBatchItem]) -> Vec<Vec<TaskBatchItem>> {
             + t.key.len()
             + t.title.as_ref().map_or(0, String::len)
             + t.description.as_ref().map_or(0, String::len)
-            + t.depends_on.iter().flatten().map(|d| d.len() + 3).sum::<usize>();
+            + t.depends_on
+                .iter()
+                .flatten()
+                .map(|d| d.len() + 3)
+                .sum::<usize>();
         if !current.is_empty() && (current.len() == BATCH || bytes + size > BATCH_BYTES) {
             out.push(std::mem::take(&mut current));
             bytes = 0;
@@ -51,7 +55,15 @@ fn batches(items: &[TaskBatchItem]) -> Vec<Vec<TaskBatchItem>> {
 
 pub struct Options {
     pub dry_run: bool,
+    /// Inside the file's projects: delete keyed tasks, milestones and comments the file no
+    /// longer lists, and remove members it does not list.
     pub prune: bool,
+    /// Also across the instance: archive keyed projects, deactivate keyed accounts and
+    /// delete keyed departments that the file's sections no longer list.
+    pub prune_instance: bool,
+    /// Print each generated password as soon as its account exists (the CLI), so a run that
+    /// fails later does not lose them.
+    pub print_passwords: bool,
     /// Requests in flight at once.
     pub parallel: usize,
     /// `TANDEM_USER_PASSWORD`: every new account's password; otherwise one is generated
@@ -67,6 +79,8 @@ pub struct Summary {
     pub counts: BTreeMap<&'static str, Counts>,
     /// Passwords generated for new accounts (login, password), printed once.
     pub passwords: Vec<(String, String)>,
+    /// What was skipped and why (e.g. an archived project).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -469,6 +483,7 @@ impl Run<'_> {
                     };
                     let status = match u.status {
                         Some(SeedUserStatus::Pending) => "pending",
+                        Some(SeedUserStatus::Deactivated) => "deactivated",
                         _ => "active",
                     };
                     let id = if self.opts.dry_run {
@@ -487,8 +502,12 @@ impl Run<'_> {
                             )
                             .await
                             .map_err(|e| self.api(&ptr, &u.key, e))?;
-                        if self.opts.user_password.is_none() {
+                        // A deactivated account cannot log in: its password is nobody's business.
+                        if self.opts.user_password.is_none() && status != "deactivated" {
                             let login = email.clone().or(u.employee_id.clone()).unwrap_or_default();
+                            if self.opts.print_passwords {
+                                println!("new account {login}: password {password}");
+                            }
                             self.summary.passwords.push((login, password));
                         }
                         r.id
@@ -541,8 +560,19 @@ impl Run<'_> {
                         .await
                         .map_err(|e| self.api(&ptr, &p.key, e))?,
                 ),
-                None => None,
+                None => self.adopt_project(&p.key, &keyed, &ptr).await?,
             };
+            if let Some(x) = &existing
+                && x.status == tandem_dto::ProjectStatus::Archived
+            {
+                self.summary.warnings.push(format!(
+                    "{}: project {} is archived: left alone (restore it to seed it)",
+                    self.opts.file_name, p.key
+                ));
+                self.summary.add("projects", BatchOutcome::Unchanged);
+                progress.step(p.tasks.len() as u64);
+                continue;
+            }
             let pid = match existing {
                 Some(x) => {
                     let mut c = serde_json::Map::new();
@@ -613,6 +643,34 @@ impl Run<'_> {
             self.tasks(p, pid, i, progress).await?;
         }
         Ok(())
+    }
+
+    /// A project whose own id is the file's key (an export of projects made in the web app,
+    /// seeded back) and that has no key yet: named by it now rather than copied.
+    async fn adopt_project(
+        &self,
+        key: &str,
+        keyed: &HashMap<String, Uuid>,
+        ptr: &str,
+    ) -> Result<Option<ProjectResponse>, SeedError> {
+        let Ok(id) = key.parse::<Uuid>() else {
+            return Ok(None);
+        };
+        if keyed.values().any(|v| *v == id) {
+            return Ok(None);
+        }
+        match self
+            .client
+            .get_json::<ProjectResponse>(&format!("/projects/{id}"))
+            .await
+        {
+            Ok(x) => {
+                self.bind(ExternalKeyKind::Project, key, id, ptr).await?;
+                Ok(Some(x))
+            }
+            Err(ClientError::Api(tandem_dto::Problem { status: 404, .. })) => Ok(None),
+            Err(e) => Err(self.api(ptr, key, e)),
+        }
     }
 
     async fn members(&mut self, p: &Project, pid: Option<Uuid>, i: usize) -> Result<(), SeedError> {
@@ -697,10 +755,24 @@ impl Run<'_> {
             .map_err(|e| self.api(&format!("/projects/{i}"), &p.key, e))?;
         for (j, m) in p.milestones.iter().enumerate() {
             let ptr = format!("/projects/{i}/milestones/{j}");
-            match keyed
-                .get(&m.key)
-                .and_then(|id| have.iter().find(|x| x.id == *id))
-            {
+            let found = match keyed.get(&m.key) {
+                Some(id) => have.iter().find(|x| x.id == *id),
+                None => {
+                    // A milestone whose own id is the key and that has no key: adopted.
+                    let adopt = m
+                        .key
+                        .parse::<Uuid>()
+                        .ok()
+                        .filter(|id| !keyed.values().any(|v| v == id));
+                    let x = adopt.and_then(|id| have.iter().find(|x| x.id == id));
+                    if let Some(x) = x {
+                        self.bind(ExternalKeyKind::Milestone, &m.key, x.id, &ptr)
+                            .await?;
+                    }
+                    x
+                }
+            };
+            match found {
                 Some(x) => {
                     let mut c = serde_json::Map::new();
                     if x.name != m.name {
@@ -709,8 +781,9 @@ impl Run<'_> {
                     if x.date != m.date {
                         c.insert("date".into(), json!(m.date));
                     }
+                    // The server keeps a blank description as none.
                     if let Some(d) = &m.description
-                        && x.description != *d
+                        && x.description != d.clone().filter(|d| !d.trim().is_empty())
                     {
                         c.insert("description".into(), json!(d));
                     }
@@ -815,6 +888,17 @@ impl Run<'_> {
                         describe(&e),
                     );
                 }
+                // A conflict found while writing names its item in `context`.
+                if let ClientError::Api(prob) = &e
+                    && let Some(key) = prob
+                        .context
+                        .as_ref()
+                        .and_then(|c| c.get("key"))
+                        .and_then(Value::as_str)
+                    && let Some(j) = index.get(key).copied()
+                {
+                    return self.fail(&format!("/projects/{i}/tasks/{j}"), Some(key), describe(&e));
+                }
                 self.fail(&format!("/projects/{i}"), Some(&p.key), describe(&e))
             })
     }
@@ -856,6 +940,20 @@ impl Run<'_> {
                 .await?
                 .into_keys()
                 .collect();
+            // Milestones and members the run would add do not exist either.
+            let milestones: HashSet<String> = self
+                .keys(ExternalKeyKind::Milestone, Some(pid))
+                .await?
+                .into_keys()
+                .collect();
+            let members: HashSet<Uuid> = self
+                .client
+                .get_all::<MemberResponse>(&format!("/projects/{pid}/members"))
+                .await
+                .map_err(|e| self.api(&format!("/projects/{i}"), &p.key, e))?
+                .into_iter()
+                .map(|m| m.user_id)
+                .collect();
             for (j, t) in p.tasks.iter().enumerate() {
                 items[j].depends_on = t.depends_on.clone();
             }
@@ -880,6 +978,18 @@ impl Run<'_> {
                                 stripped.insert(t.key.clone());
                             }
                         }
+                        if let Some(Some(m)) = &t.milestone
+                            && !milestones.contains(m)
+                        {
+                            t.milestone = None;
+                            stripped.insert(t.key.clone());
+                        }
+                        if let Some(Some(u)) = t.assignee_id
+                            && !members.contains(&u)
+                        {
+                            t.assignee_id = None;
+                            stripped.insert(t.key.clone());
+                        }
                         t
                     })
                     .collect();
@@ -903,13 +1013,12 @@ impl Run<'_> {
                 .into_iter()
                 .partition(|t| matches!(t.parent, None | Some(None)));
             for wave in [top, sub] {
-                let responses: Vec<TaskBatchResponse> =
-                    stream::iter(batches(&wave))
-                        .map(|chunk| self.send(pid, chunk, i, p, &index))
-                        .buffer_unordered(self.opts.parallel.max(1))
-                        .inspect_ok(|r| progress.step(r.items.len() as u64))
-                        .try_collect()
-                        .await?;
+                let responses: Vec<TaskBatchResponse> = stream::iter(batches(&wave))
+                    .map(|chunk| self.send(pid, chunk, i, p, &index))
+                    .buffer_unordered(self.opts.parallel.max(1))
+                    .inspect_ok(|r| progress.step(r.items.len() as u64))
+                    .try_collect()
+                    .await?;
                 for r in responses {
                     for it in r.items {
                         outcome.insert(it.key, (it.id, it.outcome));
@@ -927,12 +1036,11 @@ impl Run<'_> {
                     ..Default::default()
                 })
                 .collect();
-            let responses: Vec<TaskBatchResponse> =
-                stream::iter(batches(&deps))
-                    .map(|chunk| self.send(pid, chunk, i, p, &index))
-                    .buffer_unordered(self.opts.parallel.max(1))
-                    .try_collect()
-                    .await?;
+            let responses: Vec<TaskBatchResponse> = stream::iter(batches(&deps))
+                .map(|chunk| self.send(pid, chunk, i, p, &index))
+                .buffer_unordered(self.opts.parallel.max(1))
+                .try_collect()
+                .await?;
             for r in responses {
                 for it in r.items {
                     if it.outcome == BatchOutcome::Updated
@@ -982,7 +1090,12 @@ impl Run<'_> {
             return Ok(());
         }
         let keyed = self.keys(ExternalKeyKind::Comment, Some(pid)).await?;
-        let have: HashMap<Uuid, CommentResponse> = if keyed.is_empty() {
+        let by_own_id = p
+            .tasks
+            .iter()
+            .flat_map(|t| &t.comments)
+            .any(|c| !keyed.contains_key(&c.key) && c.key.parse::<Uuid>().is_ok());
+        let have: HashMap<Uuid, CommentResponse> = if keyed.is_empty() && !by_own_id {
             HashMap::new()
         } else {
             self.client
@@ -997,7 +1110,24 @@ impl Run<'_> {
         for (j, t) in p.tasks.iter().enumerate() {
             for (c, cm) in t.comments.iter().enumerate() {
                 let ptr = format!("/projects/{i}/tasks/{j}/comments/{c}");
-                match keyed.get(&cm.key).and_then(|id| have.get(id)) {
+                let found = match keyed.get(&cm.key) {
+                    Some(id) => have.get(id),
+                    None => {
+                        // A comment whose own id is the key and that has no key: adopted.
+                        let adopt = cm
+                            .key
+                            .parse::<Uuid>()
+                            .ok()
+                            .filter(|id| !keyed.values().any(|v| v == id));
+                        let x = adopt.and_then(|id| have.get(&id));
+                        if let Some(x) = x {
+                            self.bind(ExternalKeyKind::Comment, &cm.key, x.id, &ptr)
+                                .await?;
+                        }
+                        x
+                    }
+                };
+                match found {
                     Some(x) if x.body == cm.body => {
                         self.summary.add("comments", BatchOutcome::Unchanged)
                     }
@@ -1048,8 +1178,13 @@ impl Run<'_> {
                 .collect();
             for (k, id) in keyed.iter().filter(|(k, _)| !listed.contains(k.as_str())) {
                 if !self.opts.dry_run {
-                    match self.client.delete_at(&format!("/comments/{id}"), None).await {
-                        Ok(()) | Err(ClientError::Api(tandem_dto::Problem { status: 404, .. })) => {}
+                    match self
+                        .client
+                        .delete_at(&format!("/comments/{id}"), None)
+                        .await
+                    {
+                        Ok(()) | Err(ClientError::Api(tandem_dto::Problem { status: 404, .. })) => {
+                        }
                         Err(e) => return Err(self.api(&format!("/projects/{i}"), k, e)),
                     }
                 }
@@ -1073,11 +1208,12 @@ impl Run<'_> {
                 if listed.contains(k.as_str()) {
                     continue;
                 }
-                let p: ProjectResponse = match self.client.get_json(&format!("/projects/{id}")).await {
-                    Ok(p) => p,
-                    Err(ClientError::Api(tandem_dto::Problem { status: 404, .. })) => continue,
-                    Err(e) => return Err(self.api("/projects", &k, e)),
-                };
+                let p: ProjectResponse =
+                    match self.client.get_json(&format!("/projects/{id}")).await {
+                        Ok(p) => p,
+                        Err(ClientError::Api(tandem_dto::Problem { status: 404, .. })) => continue,
+                        Err(e) => return Err(self.api("/projects", &k, e)),
+                    };
                 if p.status == tandem_dto::ProjectStatus::Archived {
                     continue;
                 }
@@ -1096,13 +1232,20 @@ impl Run<'_> {
                 if listed.contains(k.as_str()) || id == self.me {
                     continue;
                 }
-                let Some(u) = self.all_users.iter().find(|u| u.id == id) else { continue };
+                let Some(u) = self.all_users.iter().find(|u| u.id == id) else {
+                    continue;
+                };
                 if u.status != UserStatus::Active {
                     continue;
                 }
                 if !self.opts.dry_run {
                     self.client
-                        .call::<_, Value>(Method::PATCH, &format!("/users/{id}"), &json!({"status": "deactivated"}), Some(u.version))
+                        .call::<_, Value>(
+                            Method::PATCH,
+                            &format!("/users/{id}"),
+                            &json!({"status": "deactivated"}),
+                            Some(u.version),
+                        )
                         .await
                         .map_err(|e| self.api("/users", &k, e))?;
                 }
@@ -1111,12 +1254,18 @@ impl Run<'_> {
         }
         if !f.departments.is_empty() {
             let listed: HashSet<&str> = f.departments.iter().map(|d| d.key.as_str()).collect();
-            let all: Vec<DepartmentResponse> = self.client.get_all("/departments").await.map_err(|e| self.fail("", None, describe(&e)))?;
+            let all: Vec<DepartmentResponse> = self
+                .client
+                .get_all("/departments")
+                .await
+                .map_err(|e| self.fail("", None, describe(&e)))?;
             for (k, id) in self.keys(ExternalKeyKind::Department, None).await? {
                 if listed.contains(k.as_str()) {
                     continue;
                 }
-                let Some(d) = all.iter().find(|d| d.id == id) else { continue };
+                let Some(d) = all.iter().find(|d| d.id == id) else {
+                    continue;
+                };
                 if !self.opts.dry_run {
                     self.client
                         .delete_at(&format!("/departments/{id}"), Some(d.version))
@@ -1168,7 +1317,7 @@ pub async fn seed(
     run.department_heads().await?;
     run.projects(progress).await?;
     progress.finish();
-    if opts.prune {
+    if opts.prune_instance {
         run.prune().await?;
     }
     Ok(run.summary)

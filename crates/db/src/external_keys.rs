@@ -189,3 +189,24 @@ pub async fn forget(
     }
     Ok(())
 }
+
+/// Which of `ids` already have a key of `kind`.
+pub async fn keyed_among(
+    db: &impl ConnectionTrait,
+    kind: ExternalKeyKind,
+    ids: &[Uuid],
+) -> RepoResult<std::collections::HashSet<Uuid>> {
+    let mut out = std::collections::HashSet::new();
+    for chunk in ids.chunks(CHUNK) {
+        let rows: Vec<Uuid> = external_keys::Entity::find()
+            .select_only()
+            .column(external_keys::Column::ObjectId)
+            .filter(external_keys::Column::Kind.eq(kind.as_str()))
+            .filter(external_keys::Column::ObjectId.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}

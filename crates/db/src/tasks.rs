@@ -376,6 +376,19 @@ pub async fn update_task(
         lock_project(txn, t.project_id).await?;
         check_nesting(txn, parent, Some(t.id)).await?;
     }
+    apply_changes(txn, t, c, actor).await
+}
+
+/// [`update_task`] without its nesting check, for a caller that checked sub-task nesting on
+/// the final state of a whole batch, inside this transaction with the project locked: row by
+/// row, a batch that moves a sub-task away and then makes its parent a sub-task would be
+/// refused half-way.
+pub async fn apply_changes(
+    txn: &impl ConnectionTrait,
+    t: tasks::Model,
+    c: TaskChanges,
+    actor: Uuid,
+) -> RepoResult<tasks::Model> {
     let (id, version) = (t.id, t.version);
     let mut log = Vec::new();
     let mut am: tasks::ActiveModel = t.clone().into();

@@ -58,6 +58,11 @@ pub enum Action {
     ListAllProjects,
     /// Start a new project (any active user).
     CreateProject,
+    /// Give a department, an account or a project an external key: the keys share one
+    /// namespace across the instance, which CI scripts trust to name *their* objects, so
+    /// only administrators name things in it (a member could otherwise claim a key a seed
+    /// file uses and have the seed fill their project).
+    NameInstanceObjects,
 }
 
 /// Why the policy said no.
@@ -114,7 +119,7 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), Denied> {
             require_admin(actor)?;
             require_scope(actor, TokenScope::Read)
         }
-        Action::ManageUsers | Action::ManageDepartments => {
+        Action::ManageUsers | Action::ManageDepartments | Action::NameInstanceObjects => {
             require_admin(actor)?;
             require_scope(actor, TokenScope::Write)
         }
@@ -330,7 +335,10 @@ mod tests {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyRight {
     Instance(Action),
+    /// The instance-wide right, and this right on the project the key's object is in.
     Project(crate::projects::ProjectAction),
+    /// Both: an instance-wide name for a project.
+    Both(Action, crate::projects::ProjectAction),
 }
 
 pub fn key_right(kind: tandem_dto::ExternalKeyKind) -> KeyRight {
@@ -339,7 +347,8 @@ pub fn key_right(kind: tandem_dto::ExternalKeyKind) -> KeyRight {
     match kind {
         K::Department => KeyRight::Instance(Action::ManageDepartments),
         K::User => KeyRight::Instance(Action::ManageUsers),
-        K::Project | K::Milestone => KeyRight::Project(ProjectAction::ManageProject),
+        K::Project => KeyRight::Both(Action::NameInstanceObjects, ProjectAction::ManageProject),
+        K::Milestone => KeyRight::Project(ProjectAction::ManageProject),
         K::Task | K::Comment => KeyRight::Project(ProjectAction::EditTasks),
     }
 }

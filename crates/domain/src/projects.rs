@@ -291,9 +291,61 @@ pub fn check_transition(from: TaskStatus, to: TaskStatus) -> Result<(), InvalidT
     }
 }
 
+/// The steps of the lifecycle from `from` to `to` (excluding `from`), each an allowed
+/// transition: how a bulk write (an import, `tandem seed`) brings a task to the status it
+/// names while the activity log still shows only moves the lifecycle allows.
+pub fn lifecycle_path(from: TaskStatus, to: TaskStatus) -> Vec<TaskStatus> {
+    use std::collections::{HashMap, VecDeque};
+    if from == to {
+        return Vec::new();
+    }
+    let mut came_from: HashMap<TaskStatus, TaskStatus> = HashMap::new();
+    let mut queue = VecDeque::from([from]);
+    while let Some(s) = queue.pop_front() {
+        for &n in TaskStatus::ALL {
+            if n != from && !came_from.contains_key(&n) && check_transition(s, n).is_ok() {
+                came_from.insert(n, s);
+                if n == to {
+                    let mut path = vec![to];
+                    let mut at = to;
+                    while let Some(&p) = came_from.get(&at) {
+                        if p == from {
+                            break;
+                        }
+                        path.push(p);
+                        at = p;
+                    }
+                    path.reverse();
+                    return path;
+                }
+                queue.push_back(n);
+            }
+        }
+    }
+    vec![to]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lifecycle_paths_take_only_allowed_steps() {
+        use TaskStatus::*;
+        assert_eq!(lifecycle_path(Todo, Done), [InProgress, Done]);
+        assert_eq!(lifecycle_path(Archived, Todo), [Done, InProgress, Todo]);
+        assert_eq!(lifecycle_path(InReview, InReview), Vec::<TaskStatus>::new());
+        for &a in TaskStatus::ALL {
+            for &b in TaskStatus::ALL {
+                let mut at = a;
+                for step in lifecycle_path(a, b) {
+                    assert!(check_transition(at, step).is_ok(), "{a:?} -> {b:?}");
+                    at = step;
+                }
+                assert_eq!(at, b);
+            }
+        }
+    }
     use tandem_dto::SystemRole;
     use uuid::Uuid;
 

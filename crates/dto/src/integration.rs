@@ -128,7 +128,8 @@ pub struct CreateUserRequest {
     /// Default `member`.
     #[serde(default)]
     pub role: Option<SystemRole>,
-    /// `active` (default) or `pending` (waits in the approval queue like a registration).
+    /// `active` (default), `pending` (waits in the approval queue like a registration) or
+    /// `deactivated` (a former employee, kept for history; cannot log in).
     #[serde(default)]
     pub status: Option<UserStatus>,
     /// At least 10 characters.
@@ -177,7 +178,8 @@ pub struct TaskBatchItem {
     pub assignee_id: Option<Option<Uuid>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
-    /// Set directly, as an import does (the activity log records the change).
+    /// Any status for a new task (an import); an existing task walks the lifecycle to it,
+    /// each step recorded in its activity. A task that becomes done is at 100 %.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<TaskStatus>,
     #[serde(
@@ -222,8 +224,8 @@ pub struct TaskBatchItem {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>, minimum = 0.0, maximum = 10000.0))]
     pub estimate_hours: Option<Option<f64>>,
-    /// Percent done, 0–100: a new value is recorded as a progress update by the caller
-    /// (who must be the assignee or a project administrator).
+    /// Percent done, 0–100 (100 for a done task): a new value is recorded as a progress
+    /// update by the caller (who must be the assignee or a project administrator).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100))]
     pub progress: Option<i32>,
@@ -279,7 +281,8 @@ pub struct TaskBatchResponse {
 pub struct DependencyEdgeResponse {
     pub task_id: Uuid,
     pub depends_on_id: Uuid,
-    /// The predecessor's project (dependencies may cross projects).
-    pub depends_on_project_id: Uuid,
+    /// The predecessor's project (dependencies may cross projects); `null` when the caller
+    /// may not see that project.
+    pub depends_on_project_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
 }

@@ -55,9 +55,15 @@ enum Command {
         /// Print the plan (created / updated / unchanged per kind) without writing.
         #[arg(long)]
         dry_run: bool,
-        /// Delete keyed tasks and milestones and remove members the file no longer lists.
+        /// Inside the file's projects: delete keyed tasks, milestones and comments the file no
+        /// longer lists, and remove members it does not list.
         #[arg(long)]
         prune: bool,
+        /// Across the instance too (implies --prune): archive keyed projects, deactivate keyed
+        /// accounts and delete keyed departments that the file's sections no longer list. Only
+        /// for a file that describes the whole instance.
+        #[arg(long)]
+        prune_instance: bool,
         /// Requests in flight at once.
         #[arg(long, default_value_t = 4)]
         parallel: usize,
@@ -379,6 +385,7 @@ fn client_command(command: Option<Command>) -> ExitCode {
             remote,
             dry_run,
             prune,
+            prune_instance,
             parallel,
         }) => {
             // The whole run is timed, reading and checking the file included.
@@ -406,7 +413,9 @@ fn client_command(command: Option<Command>) -> ExitCode {
                 .sum();
             let opts = tandem_cli::Options {
                 dry_run,
-                prune,
+                prune: prune || prune_instance,
+                prune_instance,
+                print_passwords: true,
                 parallel,
                 user_password: std::env::var("TANDEM_USER_PASSWORD")
                     .ok()
@@ -417,8 +426,8 @@ fn client_command(command: Option<Command>) -> ExitCode {
             let mut progress = tandem_cli::progress::Progress::new(tasks, "tasks", false);
             match runtime.block_on(tandem_cli::seed(&client, &loaded, &opts, &mut progress)) {
                 Ok(summary) => {
-                    for (login, password) in &summary.passwords {
-                        println!("new account {login}: password {password}");
+                    for w in &summary.warnings {
+                        eprintln!("warning: {w}");
                     }
                     print!("{}", tandem_cli::render_summary(&summary, dry_run));
                     println!(

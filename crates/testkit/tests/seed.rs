@@ -37,10 +37,23 @@ async fn seed_with(
     dry_run: bool,
     prune: bool,
 ) -> Result<Summary, String> {
+    seed_opts(app, token, text, dry_run, prune, false).await
+}
+
+async fn seed_opts(
+    app: &TestApp,
+    token: &str,
+    text: &str,
+    dry_run: bool,
+    prune: bool,
+    prune_instance: bool,
+) -> Result<Summary, String> {
     let loaded = tandem_cli::read("seed.yaml", text).map_err(|e| e.join("\n"))?;
     let opts = Options {
         dry_run,
         prune,
+        prune_instance,
+        print_passwords: false,
         parallel: 4,
         user_password: Some("seeded-password-1".into()),
         file_name: "seed.yaml".into(),
@@ -331,8 +344,20 @@ async fn token_scopes_are_respected() {
     let s = seed(&app, &full, "departments:\n  - key: d\n    name: 部门\n").await;
     assert_eq!(s.counts["departments"].created, 1);
     let mine = "departments:\n  - key: d\n    name: 部门\nprojects:\n  - key: p\n    name: 自己的项目\n    departments: [d]\n    start_date: 2026-12-01\n    end_date: 2027-01-31\n    tasks:\n      - key: a\n        title: 任务\n";
-    let s = seed(&app, &writer, mine).await;
-    assert_eq!(s.counts["projects"].created, 1);
+    // Naming a project in the instance is administration ...
+    let err = seed_with(&app, &writer, mine, false, false)
+        .await
+        .unwrap_err();
+    assert!(err.starts_with("seed.yaml:5: p: 403"), "{err}");
+    // ... but in a project an administrator named, a token that may edit it seeds tasks.
+    seed(&app, &full, mine).await;
+    let more = mine.replace(
+        "        title: 任务\n",
+        "        title: 任务（改）\n      - key: b\n        title: 新任务\n",
+    );
+    let s = seed(&app, &writer, &more).await;
+    assert_eq!(s.counts["tasks"].created, 1);
+    assert_eq!(s.counts["tasks"].updated, 1);
     assert_eq!(s.counts["departments"].unchanged, 1);
 }
 
@@ -546,4 +571,393 @@ async fn a_batch_asks_the_policy_for_progress_and_reassignment() {
     )
     .await;
     assert_eq!(r.status(), 403);
+}
+
+// ------------------------------------------------------------------ found in review
+
+#[tokio::test]
+async fn a_batch_checks_nesting_on_its_final_state_not_row_by_row() {
+    let app = spawn_app().await;
+    let token = pat(&app, &["read", "write", "admin"]).await;
+    let p = project(&app, &token).await;
+    let r = batch(
+        &app,
+        &token,
+        p,
+        json!({ "tasks": [
+        { "key": "a", "title": "甲" },
+        { "key": "b", "title": "乙", "parent": "a" },
+        { "key": "c", "title": "丙" },
+        { "key": "e", "title": "戊" },
+    ] }),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    // An existing task goes under a task the same batch creates; and a parent gives up its
+    // sub-task and becomes a sub-task itself, listed before the move that frees it.
+    let r = batch(
+        &app,
+        &token,
+        p,
+        json!({ "tasks": [
+        { "key": "n", "title": "新父任务" },
+        { "key": "e", "parent": "n" },
+        { "key": "a", "parent": "c" },
+        { "key": "b", "parent": "n" },
+    ] }),
+    )
+    .await;
+    let status = r.status();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let e = key(&app, &token, "task", Some(p), "e").await;
+    let n = key(&app, &token, "task", Some(p), "n").await;
+    assert_eq!(
+        get(&app, &token, &format!("/tasks/{e}")).await["parent_id"],
+        n.to_string()
+    );
+}
+
+#[tokio::test]
+async fn status_changes_follow_the_lifecycle_and_done_means_complete() {
+    let app = spawn_app().await;
+    let token = pat(&app, &["read", "write", "admin"]).await;
+    seed(&app, &token, EXAMPLE).await;
+    let p = key(&app, &token, "project", None, "launch").await;
+    let t3 = key(&app, &token, "task", Some(p), "t3").await;
+    let done = EXAMPLE.replace(
+        "        depends_on: [t2]\n        estimate_hours: 24\n",
+        "        depends_on: [t2]\n        estimate_hours: 24\n        status: done\n",
+    );
+    let s = seed(&app, &token, &done).await;
+    assert_eq!(s.counts["tasks"].updated, 1);
+    let task = get(&app, &token, &format!("/tasks/{t3}")).await;
+    assert_eq!(task["status"], "done");
+    assert_eq!(task["progress"], 100);
+    let activity = get(&app, &token, &format!("/tasks/{t3}/activity")).await;
+    let steps: Vec<&str> = activity["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["field"] == "status")
+        .map(|a| a["new_value"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["in_progress", "done"], "{activity}");
+    assert_eq!(seed(&app, &token, &done).await.writes(), 0);
+    // A done task at another percent is a contradiction the file is told about.
+    let wrong = done.replace(
+        "        status: done\n",
+        "        status: done\n        progress: 60\n",
+    );
+    let err = seed_with(&app, &token, &wrong, false, false)
+        .await
+        .unwrap_err();
+    assert!(err.contains("t3: a done task's progress is 100"), "{err}");
+}
+
+#[tokio::test]
+async fn only_administrators_name_projects_in_the_instance() {
+    let app = spawn_app().await;
+    let token = pat(&app, &["read", "write", "admin"]).await;
+    let p = project(&app, &token).await;
+    let dept = key(&app, &token, "department", None, "d").await;
+    let (_, member) = app.member("squatter@example.com", dept).await;
+    let body = json!({ "name": "抢注", "department_ids": [dept], "start_date": "2026-12-01",
+                       "end_date": "2027-01-31", "external_key": "launch" });
+    let r = app.post("/projects", Some(&member), body.clone()).await;
+    assert_eq!(r.status(), 403);
+    let mut plain = body;
+    plain.as_object_mut().unwrap().remove("external_key");
+    let r = app.post("/projects", Some(&member), plain).await;
+    assert_eq!(r.status(), 201);
+    let own: Value = r.json().await.unwrap();
+    let r = app
+        .post(
+            "/external-keys",
+            Some(&member),
+            json!({ "kind": "project", "key": "launch", "id": own["id"] }),
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    // Inside a project they may edit, members name milestones and tasks as they like.
+    let r = app
+        .post(
+            &format!("/projects/{}/tasks", own["id"].as_str().unwrap()),
+            Some(&member),
+            json!({ "title": "任务", "external_key": "t1" }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let _ = p;
+}
+
+#[tokio::test]
+async fn project_dependencies_hide_projects_the_caller_cannot_see() {
+    let app = spawn_app().await;
+    let token = pat(&app, &["read", "write", "admin"]).await;
+    let p = project(&app, &token).await;
+    let dept = key(&app, &token, "department", None, "d").await;
+    let (viewer, viewer_token) = app.member("viewer@example.com", dept).await;
+    let r = app
+        .post(
+            &format!("/projects/{p}/members"),
+            Some(&token),
+            json!({ "user_id": viewer, "role": "viewer" }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    seed(&app, &token, "departments:\n  - key: d\n    name: 部门\nprojects:\n  - key: secret\n    name: 保密项目\n    departments: [d]\n    start_date: 2026-12-01\n    end_date: 2027-06-30\n    tasks:\n      - key: s\n        title: 保密任务\n").await;
+    let secret = key(&app, &token, "project", None, "secret").await;
+    let s = key(&app, &token, "task", Some(secret), "s").await;
+    let r = batch(
+        &app,
+        &token,
+        p,
+        json!({ "tasks": [{ "key": "a", "title": "甲" }] }),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let a = key(&app, &token, "task", Some(p), "a").await;
+    let r = app
+        .post(
+            &format!("/tasks/{a}/dependencies"),
+            Some(&token),
+            json!({ "depends_on": s }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let edges = get(&app, &viewer_token, &format!("/projects/{p}/dependencies")).await;
+    assert_eq!(edges["items"][0]["depends_on_project_id"], Value::Null);
+    let edges = get(&app, &token, &format!("/projects/{p}/dependencies")).await;
+    assert_eq!(
+        edges["items"][0]["depends_on_project_id"],
+        secret.to_string()
+    );
+}
+
+#[tokio::test]
+async fn a_dry_run_plans_new_milestones_members_and_accounts() {
+    let app = spawn_app().await;
+    let token = pat(&app, &["read", "write", "admin"]).await;
+    seed(&app, &token, EXAMPLE).await;
+    let more = EXAMPLE
+        .replace("users:\n", "users:\n  - key: bob\n    email: bob@example.com\n    name: 鲍勃\n    department: rd\n    position: 测试\n")
+        .replace("    members:\n", "    members:\n      - user: bob\n        role: editor\n")
+        .replace("    milestones:\n", "    milestones:\n      - key: m0\n        name: 立项\n        date: 2026-12-05\n")
+        .replace("      - key: t2a\n        title: 交互稿\n", "      - key: t2a\n        title: 交互稿\n        assignee: bob\n        milestone: m0\n");
+    let before = writes(&app).await;
+    let plan = seed_with(&app, &token, &more, true, false).await.unwrap();
+    assert_eq!(writes(&app).await, before);
+    assert_eq!(plan.counts["users"].created, 1);
+    assert_eq!(plan.counts["milestones"].created, 1);
+    assert_eq!(plan.counts["tasks"].updated, 1, "{plan:?}");
+    let s = seed(&app, &token, &more).await;
+    assert_eq!(s.counts["tasks"].updated, 1);
+}
+
+#[tokio::test]
+async fn deactivated_accounts_are_made_deactivated_and_archived_projects_are_left_alone() {
+    let app = spawn_app().await;
+    let token = pat(&app, &["read", "write", "admin"]).await;
+    let file = EXAMPLE.replace("    status: pending\n", "    status: deactivated\n");
+    let s = seed_with(&app, &token, &file, false, false).await.unwrap();
+    let intern = key(&app, &token, "user", None, "intern").await;
+    assert_eq!(
+        get(&app, &token, &format!("/users/{intern}")).await["status"],
+        "deactivated"
+    );
+    assert_eq!(
+        app.login("intern@example.com", "seeded-password-1")
+            .await
+            .status(),
+        403
+    );
+    assert!(s.passwords.is_empty(), "TANDEM_USER_PASSWORD was set");
+    let p = key(&app, &token, "project", None, "launch").await;
+    let v = get(&app, &token, &format!("/projects/{p}")).await["version"]
+        .as_i64()
+        .unwrap();
+    let r = app
+        .req(
+            reqwest::Method::DELETE,
+            &format!("/projects/{p}"),
+            Some(&token),
+        )
+        .header("If-Match", format!("\"{v}\""))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let changed = file.replace("title: 需求调研", "title: 需求调研（改）");
+    let s = seed(&app, &token, &changed).await;
+    assert_eq!(s.writes(), 0);
+    assert!(
+        s.warnings.iter().any(|w| w.contains("launch is archived")),
+        "{:?}",
+        s.warnings
+    );
+}
+
+#[tokio::test]
+async fn an_export_of_unkeyed_objects_seeds_back_into_the_same_instance_without_copies() {
+    let app = spawn_app().await;
+    let token = pat(&app, &["read", "write", "admin"]).await;
+    let dept = app.department("研发部").await;
+    let r = app
+        .post(
+            "/projects",
+            Some(&token),
+            json!({ "name": "网页上建的项目", "department_ids": [dept],
+              "start_date": "2026-12-01", "end_date": "2027-03-31",
+              "milestones": [{ "name": "评审", "date": "2027-01-10" }] }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let p: Value = r.json().await.unwrap();
+    let pid = p["id"].as_str().unwrap();
+    let t: Value = app
+        .post(
+            &format!("/projects/{pid}/tasks"),
+            Some(&token),
+            json!({ "title": "代码块", "description": "    缩进的代码\n正文\n\n" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let r = app
+        .post(
+            &format!("/tasks/{}/comments", t["id"].as_str().unwrap()),
+            Some(&token),
+            json!({ "body": "好的" }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let exported = export(&app, &token).await;
+    let before = writes(&app).await;
+    let s = seed(&app, &token, &exported).await;
+    assert_eq!(s.writes(), 0, "{s:?}");
+    assert_eq!(writes(&app).await, before);
+    assert_eq!(task_count(&app, &token, pid.parse().unwrap()).await, 1);
+    // The description survives the trip through YAML exactly.
+    let b = spawn_app().await;
+    let token_b = pat(&b, &["read", "write", "admin"]).await;
+    seed(&b, &token_b, &exported).await;
+    assert_eq!(export(&b, &token_b).await, exported);
+    let again: Value =
+        serde_json::to_value(&tandem_cli::read("x.yaml", &exported).unwrap().file).unwrap();
+    assert_eq!(
+        again["projects"][0]["tasks"][0]["description"],
+        "    缩进的代码\n正文\n\n"
+    );
+}
+
+#[tokio::test]
+async fn identifiers_are_not_blanked_by_accident() {
+    let app = spawn_app().await;
+    let token = pat(&app, &["read", "write", "admin"]).await;
+    let dept = app.department("部门").await;
+    let (u, _) = app.member("blank@example.com", dept).await;
+    let v = get(&app, &token, &format!("/users/{u}")).await["version"]
+        .as_i64()
+        .unwrap();
+    let r = app
+        .req(reqwest::Method::PATCH, &format!("/users/{u}"), Some(&token))
+        .header("If-Match", format!("\"{v}\""))
+        .json(&json!({ "email": "" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+}
+
+#[tokio::test]
+async fn pruning_the_instance_is_asked_for_separately() {
+    let app = spawn_app().await;
+    let token = pat(&app, &["read", "write", "admin"]).await;
+    let full = "departments:\n  - key: a\n    name: 甲部\n  - key: b\n    name: 乙部\nusers:\n  - key: x\n    email: x@example.com\n    name: 小张\n    department: a\n    position: 工程师\n  - key: y\n    email: y@example.com\n    name: 小李\n    department: a\n    position: 工程师\nprojects:\n  - key: p1\n    name: 项目一\n    departments: [a]\n    start_date: 2026-12-01\n    end_date: 2027-01-31\n  - key: p2\n    name: 项目二\n    departments: [a]\n    start_date: 2026-12-01\n    end_date: 2027-01-31\n";
+    seed(&app, &token, full).await;
+    let fewer = full
+        .replace("  - key: b\n    name: 乙部\n", "")
+        .replace("  - key: y\n    email: y@example.com\n    name: 小李\n    department: a\n    position: 工程师\n", "")
+        .replace("  - key: p2\n    name: 项目二\n    departments: [a]\n    start_date: 2026-12-01\n    end_date: 2027-01-31\n", "");
+    let s = seed_with(&app, &token, &fewer, false, true).await.unwrap();
+    assert_eq!(
+        s.writes(),
+        0,
+        "--prune stays inside the file's projects: {s:?}"
+    );
+    let plan = seed_opts(&app, &token, &fewer, true, true, true)
+        .await
+        .unwrap();
+    let s = seed_opts(&app, &token, &fewer, false, true, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        plan.counts, s.counts,
+        "the dry run planned what the run did"
+    );
+    assert_eq!(s.counts["projects"].deleted, 1);
+    assert_eq!(s.counts["users"].deleted, 1);
+    assert_eq!(s.counts["departments"].deleted, 1);
+    let p2 = key(&app, &token, "project", None, "p2").await;
+    assert_eq!(
+        get(&app, &token, &format!("/projects/{p2}")).await["status"],
+        "archived"
+    );
+    let y = key(&app, &token, "user", None, "y").await;
+    assert_eq!(
+        get(&app, &token, &format!("/users/{y}")).await["status"],
+        "deactivated"
+    );
+    // Nothing left to prune.
+    assert_eq!(
+        seed_opts(&app, &token, &fewer, false, true, true)
+            .await
+            .unwrap()
+            .writes(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_batch_takes_its_longest_valid_input_in_chinese() {
+    let app = spawn_app().await;
+    let token = pat(&app, &["read", "write", "admin"]).await;
+    let p = project(&app, &token).await;
+    let long = |n: usize, seed: &str| -> String { seed.chars().cycle().take(n).collect() };
+    let k1 = long(200, "外部键甲");
+    let k2 = long(200, "外部键乙");
+    let r = batch(
+        &app,
+        &token,
+        p,
+        json!({ "tasks": [
+        { "key": k1, "title": long(300, "标题"), "description": long(20000, "描述文字"),
+          "estimate_hours": 10000.0, "progress": 99 },
+        { "key": k2, "title": long(300, "子任务"), "parent": k1, "depends_on": [k1],
+          "milestone": null },
+    ] }),
+    )
+    .await;
+    let status = r.status();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let r = batch(
+        &app,
+        &token,
+        p,
+        json!({ "tasks": [{ "key": k1 }, { "key": k2 }] }),
+    )
+    .await;
+    assert_eq!(r.json::<Value>().await.unwrap()["unchanged"], 2);
+    let id = key(&app, &token, "task", Some(p), &k1).await;
+    let r = app
+        .post(
+            &format!("/tasks/{id}/comments"),
+            Some(&token),
+            json!({ "body": long(10000, "评论"), "external_key": long(200, "评论键") }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
 }

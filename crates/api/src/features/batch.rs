@@ -11,7 +11,7 @@ use tandem_db::task_batch::{self as repo, BatchTask};
 use tandem_db::tasks::{self as task_repo, TaskChanges};
 use tandem_db::{comments as comment_repo, projects as project_repo};
 use tandem_domain::markdown;
-use tandem_domain::projects::ProjectAction;
+use tandem_domain::projects::{ProjectAction, lifecycle_path};
 use tandem_dto::{
     BatchOutcome, CommentResponse, DependencyEdgeResponse, ExternalKeyKind, FieldError, Page,
     Priority, Problem, TASK_BATCH_MAX, TaskBatchItem, TaskBatchRequest, TaskBatchResponse,
@@ -133,8 +133,8 @@ struct Planned {
 }
 
 /// Whether the graph `edges` (task → predecessors) has a cycle through any of `from`;
-/// returns a task on it.
-fn find_cycle(edges: &HashMap<Uuid, Vec<Uuid>>, from: &[Uuid]) -> Option<Uuid> {
+/// returns the tasks on it, in order.
+fn find_cycle(edges: &HashMap<Uuid, Vec<Uuid>>, from: &[Uuid]) -> Option<Vec<Uuid>> {
     // Iterative three-colour depth-first search.
     let mut state: HashMap<Uuid, u8> = HashMap::new(); // 1 = on the stack, 2 = done
     for &root in from {
@@ -149,7 +149,13 @@ fn find_cycle(edges: &HashMap<Uuid, Vec<Uuid>>, from: &[Uuid]) -> Option<Uuid> {
                 Some(n) => {
                     stack.push((node, i + 1));
                     match state.get(&n) {
-                        Some(1) => return Some(n),
+                        Some(1) => {
+                            // The stack holds the path from the root; the cycle is its part
+                            // from `n` on.
+                            let path: Vec<Uuid> = stack.iter().map(|(v, _)| *v).collect();
+                            let start = path.iter().position(|v| *v == n).unwrap_or(0);
+                            return Some(path[start..].to_vec());
+                        }
                         Some(_) => {}
                         None => {
                             state.insert(n, 1);
@@ -231,7 +237,7 @@ pub async fn batch_tasks(
     }
     let mut by_key = keys::resolve(&txn, ExternalKeyKind::Task, pid, named).await?;
     let ids: Vec<Uuid> = by_key.values().copied().collect();
-    let existing = repo::tasks_in(&txn, pid, &ids).await?;
+    let mut existing = repo::tasks_in(&txn, pid, &ids).await?;
     // A key naming a task that is gone is forgotten; its item creates the task anew.
     let stale: Vec<String> = by_key
         .iter()
@@ -243,6 +249,31 @@ pub async fn batch_tasks(
     }
     if !stale.is_empty() && !body.dry_run {
         keys::forget(&txn, ExternalKeyKind::Task, pid, stale).await?;
+    }
+    // A key that is a task's own id names that task when it has no key yet (an export of
+    // tasks made in the web app, seeded back): it is adopted rather than copied.
+    let by_id: Vec<(String, Uuid)> = items
+        .iter()
+        .filter(|t| !by_key.contains_key(&t.key))
+        .filter_map(|t| Some((t.key.clone(), t.key.parse::<Uuid>().ok()?)))
+        .collect();
+    let mut adopted: Vec<NewKey> = Vec::new();
+    if !by_id.is_empty() {
+        let ids: Vec<Uuid> = by_id.iter().map(|(_, id)| *id).collect();
+        let found = repo::tasks_in(&txn, pid, &ids).await?;
+        let keyed = keys::keyed_among(&txn, ExternalKeyKind::Task, &ids).await?;
+        for (key, id) in by_id {
+            if let Some(t) = found.get(&id).filter(|_| !keyed.contains(&id)) {
+                by_key.insert(key.clone(), id);
+                existing.insert(id, t.clone());
+                adopted.push(NewKey {
+                    kind: ExternalKeyKind::Task,
+                    scope: pid,
+                    key,
+                    object_id: id,
+                });
+            }
+        }
     }
     let milestone_keys: HashSet<String> = items
         .iter()
@@ -421,6 +452,7 @@ pub async fn batch_tasks(
         .collect();
     let current = repo::predecessors_in_project(&txn, pid, &listed).await?;
     let mut add = Vec::new();
+    let mut adding: HashSet<(Uuid, Uuid)> = HashSet::new();
     let mut remove = Vec::new();
     let mut deps_changed: HashSet<Uuid> = HashSet::new();
     for t in &items {
@@ -430,7 +462,7 @@ pub async fn batch_tasks(
         let have: HashSet<Uuid> = current.get(&id).into_iter().flatten().copied().collect();
         for d in deps {
             let d = by_key[d];
-            if !have.contains(&d) && !add.contains(&(id, d)) {
+            if !have.contains(&d) && adding.insert((id, d)) {
                 add.push((id, d));
                 deps_changed.insert(id);
             }
@@ -459,23 +491,35 @@ pub async fn batch_tasks(
             graph.entry(e.0).or_default().push(e.1);
         }
         let sources: Vec<Uuid> = add.iter().map(|(t, _)| *t).collect();
-        if let Some(on) = find_cycle(&graph, &sources) {
+        if let Some(cycle) = find_cycle(&graph, &sources) {
             let key_of: HashMap<Uuid, &str> =
                 by_key.iter().map(|(k, v)| (*v, k.as_str())).collect();
-            let at = items.iter().position(|t| by_key[&t.key] == on);
+            // Blame the item whose new dependency closes the cycle.
+            let on: HashSet<Uuid> = cycle.iter().copied().collect();
+            let at = items.iter().position(|t| {
+                let id = by_key[&t.key];
+                on.contains(&id) && add.iter().any(|(s, d)| *s == id && on.contains(d))
+            });
+            let names: Vec<&str> = cycle
+                .iter()
+                .map(|id| {
+                    key_of
+                        .get(id)
+                        .copied()
+                        .unwrap_or("(a task this batch does not name)")
+                })
+                .collect();
             return Err(ApiError::validation(
                 &format!("tasks[{}].depends_on", at.unwrap_or(0)),
                 "cycle",
-                format!(
-                    "the dependencies form a cycle through task {}",
-                    key_of.get(&on).copied().unwrap_or("(another task)")
-                ),
+                format!("the dependencies would form a cycle: {}", names.join(" → ")),
             ));
         }
     }
 
-    // Rights that depend on the task: reassigning someone's task, reporting progress.
-    for (t, p) in items.iter().zip(&plans) {
+    // Rights that depend on the task: reassigning someone's task, reporting progress. A done
+    // task is 100 % (as everywhere): a batch cannot set another percent on one.
+    for (i, (t, p)) in items.iter().zip(&plans).enumerate() {
         if let (Some(ex), Some(to)) = (&p.existing, t.assignee_id)
             && to != ex.assignee_id
         {
@@ -488,12 +532,15 @@ pub async fn batch_tasks(
                 },
             )?;
         }
-        let progress_changes = match (&p.existing, t.progress) {
-            (Some(ex), Some(v)) => v != ex.progress,
-            (None, Some(v)) => v > 0,
-            _ => false,
-        };
-        if progress_changes {
+        let done = final_status(t, p) == TaskStatus::Done;
+        if done && t.progress.is_some_and(|v| v != 100) {
+            errors.push(FieldError::new(
+                format!("tasks[{i}].progress"),
+                "done_is_complete",
+                format!("task {} is done, so its progress is 100", t.key),
+            ));
+        }
+        if progress_write(t, p).is_some() {
             a.check_now(
                 &auth,
                 &project,
@@ -503,33 +550,42 @@ pub async fn batch_tasks(
             )?;
         }
     }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
 
-    // Write: new tasks (parents before their sub-tasks), then changes, keys, dependencies.
+    // The plan: what each item creates or changes.
     let now = Utc::now();
     let mut results = Vec::with_capacity(items.len());
     let mut new_tasks = Vec::new();
-    let mut new_keys = Vec::new();
+    let mut new_keys = adopted;
+    let mut updates = Vec::new();
     let (mut created, mut updated, mut unchanged) = (0u32, 0u32, 0u32);
-    for (t, p) in items.iter().zip(plans) {
+    for (i, (t, p)) in items.iter().zip(plans).enumerate() {
         let mut changed: Vec<String> = Vec::new();
-        let outcome = match p.existing.clone() {
+        let outcome = match &p.existing {
             None => {
                 let description = t.description.clone().unwrap_or_default();
+                let status = t.status.unwrap_or(TaskStatus::Todo);
                 new_tasks.push(BatchTask {
                     id: p.id,
                     project_id: pid,
-                    title: p.title,
+                    title: p.title.clone(),
                     description_html: markdown::render(&description),
                     description,
                     assignee_id: p.assignee,
                     priority: t.priority.unwrap_or(Priority::Medium),
-                    status: t.status.unwrap_or(TaskStatus::Todo),
+                    status,
                     start_date: p.start,
                     due_date: p.due,
                     milestone_id: p.milestone,
                     parent_id: p.parent,
                     estimate_hours: t.estimate_hours.flatten(),
-                    progress: t.progress.unwrap_or(0),
+                    progress: if status == TaskStatus::Done {
+                        100
+                    } else {
+                        t.progress.unwrap_or(0)
+                    },
                 });
                 new_keys.push(NewKey {
                     kind: ExternalKeyKind::Task,
@@ -541,8 +597,8 @@ pub async fn batch_tasks(
                 BatchOutcome::Created
             }
             Some(ex) => {
-                let c = changes_of(t, &ex, &p, &mut changed);
-                let progress = t.progress.filter(|v| *v != ex.progress);
+                let c = changes_of(t, ex, &p, &mut changed);
+                let progress = progress_write(t, &p);
                 if progress.is_some() {
                     changed.push("progress".into());
                 }
@@ -553,16 +609,7 @@ pub async fn batch_tasks(
                     unchanged += 1;
                     BatchOutcome::Unchanged
                 } else {
-                    if !body.dry_run {
-                        let mut row = ex.clone();
-                        if c.is_some() {
-                            row =
-                                task_repo::update_task(&txn, ex, c.unwrap_or_default(), me).await?;
-                        }
-                        if let Some(v) = progress {
-                            task_repo::add_progress(&txn, &row, me, v, String::new()).await?;
-                        }
-                    }
+                    updates.push((i, ex.clone(), c, progress));
                     updated += 1;
                     BatchOutcome::Updated
                 }
@@ -585,24 +632,66 @@ pub async fn batch_tasks(
             items: results,
         }));
     }
-    // Parents first: a multi-row insert is checked per statement, and batches of rows are
-    // separate statements.
+
+    // Write: new tasks first (parents before their sub-tasks: a multi-row insert is checked
+    // per statement, and rows go in several), so changes may refer to them; then changes,
+    // keys, dependencies. Nesting was checked above on the batch's final state.
     new_tasks.sort_by_key(|t| t.parent_id.is_some_and(|p| batch_ids.contains(&p)));
     repo::insert_tasks(&txn, new_tasks, me, now).await?;
+    let mut reopened_or_closed = Vec::new();
+    for (i, ex, c, progress) in updates {
+        let key = &items[i].key;
+        let mut row = ex;
+        if let Some(mut c) = c {
+            if let Some(to) = c.status {
+                // Through the lifecycle, each step logged, as a person would have moved it.
+                let from = TaskStatus::parse(&row.status).unwrap_or(TaskStatus::Todo);
+                let steps = lifecycle_path(from, to);
+                for step in steps.iter().take(steps.len().saturating_sub(1)) {
+                    let only_status = TaskChanges {
+                        status: Some(*step),
+                        ..Default::default()
+                    };
+                    row = task_repo::apply_changes(&txn, row, only_status, me)
+                        .await
+                        .map_err(|e| item_failed(i, key, e))?;
+                }
+                c.status = Some(to);
+                reopened_or_closed.push(row.id);
+            }
+            row = task_repo::apply_changes(&txn, row, c, me)
+                .await
+                .map_err(|e| item_failed(i, key, e))?;
+        }
+        if let Some(v) = progress {
+            task_repo::add_progress(&txn, &row, me, v, String::new())
+                .await
+                .map_err(|e| item_failed(i, key, e))?;
+        }
+    }
     keys::insert_many(&txn, new_keys, me)
         .await
         .map_err(crate::features::keys::key_taken)?;
     repo::change_dependencies(&txn, &add, &remove, me, now).await?;
-    // What live clients get: the written tasks as they are now.
-    let written: Vec<Uuid> = results
+    // What live clients get: the written tasks as they are now, and the tasks waiting for
+    // those that were finished or reopened (their blocked flag follows).
+    let mut written: Vec<Uuid> = results
         .iter()
         .filter(|r| r.outcome != BatchOutcome::Unchanged)
         .map(|r| r.id)
         .collect();
+    let mut successors = Vec::new();
+    for id in reopened_or_closed {
+        successors.extend(task_repo::successor_rows(&txn, id).await?);
+    }
+    let batch_written: HashSet<Uuid> = written.iter().copied().collect();
+    successors.retain(|r| !batch_written.contains(&r.id));
+    written.sort();
     let mut rows = Vec::with_capacity(written.len());
     for chunk in written.chunks(500) {
         rows.extend(task_repo::find_task_rows(&txn, chunk).await?);
     }
+    let successors = crate::features::tasks::successor_dtos(&txn, successors).await?;
     txn.commit().await?;
     let today = today_in(&project.time_zone);
     let created_ids: HashSet<Uuid> = results
@@ -618,6 +707,9 @@ pub async fn batch_tasks(
         };
         publish_task(&state, kind, &task_dto(row, today));
     }
+    for dto in &successors {
+        publish_task(&state, WsEventKind::TaskUpdated, dto);
+    }
     Ok(HttpResponse::Ok().json(TaskBatchResponse {
         dry_run: false,
         created,
@@ -625,6 +717,45 @@ pub async fn batch_tasks(
         unchanged,
         items: results,
     }))
+}
+
+/// The status an item leaves its task in.
+fn final_status(t: &TaskBatchItem, p: &Planned) -> TaskStatus {
+    t.status.unwrap_or_else(|| {
+        p.existing
+            .as_ref()
+            .and_then(|e| TaskStatus::parse(&e.status))
+            .unwrap_or(TaskStatus::Todo)
+    })
+}
+
+/// The progress update an item makes on an existing task: its percent when it differs from
+/// what the task will have anyway (a status change that passes through done sets 100).
+fn progress_write(t: &TaskBatchItem, p: &Planned) -> Option<i32> {
+    let ex = p.existing.as_ref()?;
+    let from = TaskStatus::parse(&ex.status).unwrap_or(TaskStatus::Todo);
+    let through_done = t
+        .status
+        .is_some_and(|to| lifecycle_path(from, to).contains(&TaskStatus::Done));
+    let after = if through_done { 100 } else { ex.progress };
+    t.progress.filter(|v| *v != after)
+}
+
+/// A write refused for one item (a conflict found while writing), naming it.
+fn item_failed(i: usize, key: &str, e: tandem_db::RepoError) -> ApiError {
+    match ApiError::from(e) {
+        ApiError::Conflict { code, detail, .. } => ApiError::Conflict {
+            code,
+            detail: format!("task {key}: {detail}"),
+            context: Some(serde_json::json!({ "index": i, "key": key })),
+        },
+        ApiError::PreconditionFailed => ApiError::Conflict {
+            code: "changed_meanwhile",
+            detail: format!("task {key} changed while the batch was written; send it again"),
+            context: Some(serde_json::json!({ "index": i, "key": key })),
+        },
+        other => other,
+    }
 }
 
 /// The fields of `t` that differ from `ex`, named into `changed`; `None` when none does.
@@ -742,6 +873,20 @@ pub async fn list_project_dependencies(
         }
     };
     let rows = repo::project_edges(&state.db, a.project.id, after, limit).await?;
+    // A predecessor in a project the caller may not see is named by its id only, as on
+    // `/tasks/{id}/dependencies`: its project stays hidden.
+    let others: Vec<Uuid> = rows
+        .iter()
+        .map(|(_, p)| *p)
+        .filter(|p| *p != a.project.id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let roles = project_repo::roles_of(&state.db, auth.user.id, &others).await?;
+    let visible = |p: Uuid| {
+        p == a.project.id
+            || tandem_domain::projects::may_see_project(&auth.actor, roles.get(&p).copied())
+    };
     let next_cursor = (rows.len() as u64 == limit)
         .then(|| {
             rows.last()
@@ -754,7 +899,7 @@ pub async fn list_project_dependencies(
             .map(|(e, p)| DependencyEdgeResponse {
                 task_id: e.task_id,
                 depends_on_id: e.depends_on_id,
-                depends_on_project_id: p,
+                depends_on_project_id: visible(p).then_some(p),
                 created_at: e.created_at,
             })
             .collect::<Vec<_>>(),

@@ -221,7 +221,7 @@ pub async fn bind_external_key(
 ) -> ApiResult<HttpResponse> {
     // The right first (403 before the body is looked at), per kind.
     let right = body.peek().map(|b| key_right(b.kind));
-    if let Some(KeyRight::Instance(action)) = right {
+    if let Some(KeyRight::Instance(action) | KeyRight::Both(action, _)) = right {
         authorize(&auth.actor, action)?;
     }
     let body = body.into_inner()?;
@@ -236,13 +236,23 @@ pub async fn bind_external_key(
         }
         other => other?,
     };
-    if let (Some(KeyRight::Project(action)), Some(pid)) = (
-        right,
-        scope.or_else(|| (body.kind == ExternalKeyKind::Project).then_some(body.id)),
-    ) {
-        access::project(&state, &auth, pid, action).await?;
-    }
+    let project_right = match right {
+        Some(KeyRight::Project(a) | KeyRight::Both(_, a)) => Some(a),
+        _ => None,
+    };
+    let project = scope.or_else(|| (body.kind == ExternalKeyKind::Project).then_some(body.id));
+    let access = match (project_right, project) {
+        (Some(action), Some(pid)) => {
+            Some((access::project(&state, &auth, pid, action).await?, action))
+        }
+        _ => None,
+    };
     let txn = tandem_db::begin_write(&state.db).await?;
+    // The project right asked again as the project is now (it may have been archived since).
+    if let Some((a, action)) = &access {
+        let current = project_repo::find_project_for_update(&txn, a.project.id).await?;
+        a.check_now(&auth, &current, *action)?;
+    }
     let k = NewKey {
         kind: body.kind,
         scope: scope.unwrap_or(GLOBAL),

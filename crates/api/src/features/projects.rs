@@ -230,6 +230,9 @@ pub async fn create_project(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner()?;
     validate(&body)?;
+    if body.external_key.is_some() {
+        auth.can(tandem_domain::policy::Action::NameInstanceObjects)?;
+    }
     let mut errors = Vec::new();
     non_blank("name", &body.name, &mut errors);
     check_period(body.start_date, body.end_date, &mut errors);

@@ -160,6 +160,11 @@ pub async fn update_user(
     {
         return Err(super::auth::taken(which));
     }
+    let (old_name, old_email, old_employee_id) = (
+        user.name.clone(),
+        user.email.clone(),
+        user.employee_id.clone(),
+    );
     let old_role = SystemRole::parse(&user.role);
     let old_status = UserStatus::parse(&user.status);
     if body.status == Some(UserStatus::Active) && old_status == Some(UserStatus::Pending) {
@@ -201,6 +206,29 @@ pub async fn update_user(
         other => other.into(),
     })?;
     let ip = client_ip(&req);
+    // Changes of what people log in with and are known by are audited like role changes.
+    let renamed: Vec<&str> = [
+        ("name", updated.name != old_name),
+        ("email", updated.email != old_email),
+        ("employee_id", updated.employee_id != old_employee_id),
+    ]
+    .into_iter()
+    .filter_map(|(f, changed)| changed.then_some(f))
+    .collect();
+    if !renamed.is_empty() {
+        audit::record(
+            &txn,
+            AuditEvent {
+                actor_id: Some(auth.user.id),
+                action: "user.identity_changed",
+                target_type: Some("user"),
+                target_id: Some(updated.id.to_string()),
+                detail: json!({ "fields": renamed }),
+                ip: ip.clone(),
+            },
+        )
+        .await?;
+    }
     if body.role.is_some() && body.role != old_role {
         audit::record(
             &txn,
@@ -255,6 +283,17 @@ fn identifiers(
 ) -> ApiResult<(Option<Option<String>>, Option<Option<String>>)> {
     use tandem_dto::rules;
     let mut errors = Vec::new();
+    for (field, v) in [("email", &email), ("employee_id", &employee_id)] {
+        if let Some(Some(v)) = v
+            && v.trim().is_empty()
+        {
+            errors.push(FieldError::new(
+                field,
+                "required",
+                "must not be blank; send null to remove it",
+            ));
+        }
+    }
     let email = email.map(|e| {
         e.map(|e| tandem_domain::normalize_email(&e))
             .filter(|e| !e.is_empty())
@@ -307,11 +346,14 @@ pub async fn create_user(
         position: body.position.clone(),
         password: body.password.clone(),
     });
-    if !matches!(status, UserStatus::Active | UserStatus::Pending) {
+    if !matches!(
+        status,
+        UserStatus::Active | UserStatus::Pending | UserStatus::Deactivated
+    ) {
         errors.push(FieldError::new(
             "status",
             "invalid",
-            "a new account is active or pending",
+            "a new account is active, pending or deactivated",
         ));
     }
     super::keys::check_key(body.external_key.as_deref(), "external_key", &mut errors);
