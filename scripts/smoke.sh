@@ -74,6 +74,7 @@ export TANDEM_TOKEN=$(curl -fsS -X POST "$TANDEM_URL/api/v1/me/tokens" -H "autho
   python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 "$BIN" seed examples/seed/launch.yaml --dry-run >"$W/plan" 2>&1 || fail "dry run: $(cat "$W/plan")"
 grep -q "tasks *4 created.*would be" "$W/plan" || fail "dry-run plan: $(cat "$W/plan")"
+grep -q "^create *tasks launch/t1$" "$W/plan" || fail "the dry run does not list objects: $(cat "$W/plan")"
 "$BIN" seed examples/seed/launch.yaml >"$W/seed1" 2>&1 || fail "seed: $(cat "$W/seed1")"
 grep -q "new account lilei@example.com: password" "$W/seed1" || fail "no generated password printed: $(cat "$W/seed1")"
 "$BIN" seed examples/seed/launch.yaml >"$W/seed2" 2>&1 || fail "second seed: $(cat "$W/seed2")"

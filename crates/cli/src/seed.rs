@@ -81,6 +81,42 @@ pub struct Summary {
     pub passwords: Vec<(String, String)>,
     /// What was skipped and why (e.g. an archived project).
     pub warnings: Vec<String>,
+    /// Every object of the file, what happened to it and which fields changed, in order.
+    pub plan: Vec<PlanLine>,
+}
+
+/// One object of a run's plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanLine {
+    pub kind: &'static str,
+    /// The object's key; inside a project `project/key`.
+    pub key: String,
+    pub action: PlanAction,
+    pub fields: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanAction {
+    Create,
+    Update,
+    Unchanged,
+    Delete,
+}
+
+impl std::fmt::Display for PlanLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let verb = match self.action {
+            PlanAction::Create => "create",
+            PlanAction::Update => "update",
+            PlanAction::Unchanged => "unchanged",
+            PlanAction::Delete => "delete",
+        };
+        write!(f, "{verb:<9} {} {}", self.kind, self.key)?;
+        if !self.fields.is_empty() {
+            write!(f, " ({})", self.fields.join(", "))?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -92,17 +128,57 @@ pub struct Counts {
 }
 
 impl Summary {
-    fn add(&mut self, kind: &'static str, outcome: BatchOutcome) {
+    fn add(&mut self, kind: &'static str, key: String, outcome: BatchOutcome, fields: Vec<String>) {
         let c = self.counts.entry(kind).or_default();
-        match outcome {
-            BatchOutcome::Created => c.created += 1,
-            BatchOutcome::Updated => c.updated += 1,
-            BatchOutcome::Unchanged => c.unchanged += 1,
-        }
+        let action = match outcome {
+            BatchOutcome::Created => {
+                c.created += 1;
+                PlanAction::Create
+            }
+            BatchOutcome::Updated => {
+                c.updated += 1;
+                PlanAction::Update
+            }
+            BatchOutcome::Unchanged => {
+                c.unchanged += 1;
+                PlanAction::Unchanged
+            }
+        };
+        self.plan.push(PlanLine {
+            kind,
+            key,
+            action,
+            fields,
+        });
     }
 
-    fn deleted(&mut self, kind: &'static str) {
+    fn deleted(&mut self, kind: &'static str, key: String) {
         self.counts.entry(kind).or_default().deleted += 1;
+        self.plan.push(PlanLine {
+            kind,
+            key,
+            action: PlanAction::Delete,
+            fields: Vec::new(),
+        });
+    }
+
+    /// A change found after the object was counted (a department's head, set once the
+    /// accounts exist).
+    fn touch(&mut self, kind: &'static str, key: &str, field: &str) {
+        let Some(line) = self
+            .plan
+            .iter_mut()
+            .find(|l| l.kind == kind && l.key == key)
+        else {
+            return;
+        };
+        if line.action == PlanAction::Unchanged {
+            line.action = PlanAction::Update;
+            let c = self.counts.entry(kind).or_default();
+            c.unchanged -= 1;
+            c.updated += 1;
+        }
+        line.fields.push(field.to_owned());
     }
 
     /// Objects written (created, updated or deleted).
@@ -233,17 +309,18 @@ impl Run<'_> {
         version: i64,
         pointer: &str,
         key: &str,
-    ) -> Result<BatchOutcome, SeedError> {
+    ) -> Result<(BatchOutcome, Vec<String>), SeedError> {
         if changes.is_empty() {
-            return Ok(BatchOutcome::Unchanged);
+            return Ok((BatchOutcome::Unchanged, Vec::new()));
         }
+        let fields: Vec<String> = changes.keys().cloned().collect();
         if !self.opts.dry_run {
             self.client
                 .call::<_, Value>(Method::PATCH, path, &Value::Object(changes), Some(version))
                 .await
                 .map_err(|e| self.api(pointer, key, e))?;
         }
-        Ok(BatchOutcome::Updated)
+        Ok((BatchOutcome::Updated, fields))
     }
 
     // ------------------------------------------------------------------ departments
@@ -304,7 +381,7 @@ impl Run<'_> {
                     if d.parent.is_some() && x.parent_id != parent_id {
                         c.insert("parent_id".into(), json!(parent_id));
                     }
-                    let o = self
+                    let (o, fields) = self
                         .patch(
                             &format!("/departments/{}", x.id),
                             c,
@@ -313,7 +390,7 @@ impl Run<'_> {
                             &d.key,
                         )
                         .await?;
-                    self.summary.add("departments", o);
+                    self.summary.add("departments", d.key.clone(), o, fields);
                     self.departments.insert(d.key.clone(), x.id);
                 }
                 None => {
@@ -327,7 +404,12 @@ impl Run<'_> {
                             .map_err(|e| self.api(&ptr, &d.key, e))?;
                         r.id
                     };
-                    self.summary.add("departments", BatchOutcome::Created);
+                    self.summary.add(
+                        "departments",
+                        d.key.clone(),
+                        BatchOutcome::Created,
+                        Vec::new(),
+                    );
                     self.departments.insert(d.key.clone(), id);
                 }
             }
@@ -359,13 +441,7 @@ impl Run<'_> {
                 let ptr = format!("/departments/{i}/head");
                 self.patch(&format!("/departments/{id}"), c, x.version, &ptr, &d.key)
                     .await?;
-                // A department whose only change is its head counts as updated once.
-                if let Some(c) = self.summary.counts.get_mut("departments")
-                    && c.unchanged > 0
-                {
-                    c.unchanged -= 1;
-                    c.updated += 1;
-                }
+                self.summary.touch("departments", &d.key, "head_id");
             }
         }
         Ok(())
@@ -467,13 +543,17 @@ impl Run<'_> {
                     } else {
                         x.version
                     };
-                    let o = self
+                    let approved = outcome == BatchOutcome::Updated;
+                    let (o, mut fields) = self
                         .patch(&format!("/users/{}", x.id), c, version, &ptr, &u.key)
                         .await?;
                     if o == BatchOutcome::Updated {
                         outcome = o;
                     }
-                    self.summary.add("users", outcome);
+                    if approved {
+                        fields.insert(0, "status".into());
+                    }
+                    self.summary.add("users", u.key.clone(), outcome, fields);
                     self.users.insert(u.key.clone(), x.id);
                 }
                 None => {
@@ -512,7 +592,8 @@ impl Run<'_> {
                         }
                         r.id
                     };
-                    self.summary.add("users", BatchOutcome::Created);
+                    self.summary
+                        .add("users", u.key.clone(), BatchOutcome::Created, Vec::new());
                     self.users.insert(u.key.clone(), id);
                     self.known_login(email.as_deref(), u.employee_id.as_deref(), id);
                 }
@@ -569,7 +650,12 @@ impl Run<'_> {
                     "{}: project {} is archived: left alone (restore it to seed it)",
                     self.opts.file_name, p.key
                 ));
-                self.summary.add("projects", BatchOutcome::Unchanged);
+                self.summary.add(
+                    "projects",
+                    p.key.clone(),
+                    BatchOutcome::Unchanged,
+                    Vec::new(),
+                );
                 progress.step(p.tasks.len() as u64);
                 continue;
             }
@@ -602,17 +688,20 @@ impl Run<'_> {
                     {
                         c.insert("time_zone".into(), json!(tz));
                     }
-                    let o = self
+                    let (o, fields) = self
                         .patch(&format!("/projects/{}", x.id), c, x.version, &ptr, &p.key)
                         .await?;
-                    self.summary.add("projects", o);
+                    self.summary.add("projects", p.key.clone(), o, fields);
                     self.milestones(p, x.id, i).await?;
                     Some(x.id)
                 }
                 None => {
-                    self.summary.add("projects", BatchOutcome::Created);
-                    for _ in &p.milestones {
-                        self.summary.add("milestones", BatchOutcome::Created);
+                    self.summary
+                        .add("projects", p.key.clone(), BatchOutcome::Created, Vec::new());
+                    for m in &p.milestones {
+                        let key = format!("{}/{}", p.key, m.key);
+                        self.summary
+                            .add("milestones", key, BatchOutcome::Created, Vec::new());
                     }
                     if self.opts.dry_run {
                         None
@@ -725,7 +814,13 @@ impl Run<'_> {
                     BatchOutcome::Created
                 }
             };
-            self.summary.add("members", outcome);
+            let fields = if outcome == BatchOutcome::Updated {
+                vec!["role".to_owned()]
+            } else {
+                Vec::new()
+            };
+            self.summary
+                .add("members", format!("{}/{}", p.key, m.user), outcome, fields);
         }
         if self.opts.prune
             && let Some(pid) = pid
@@ -740,7 +835,8 @@ impl Run<'_> {
                         .await
                         .map_err(|e| self.api(&format!("/projects/{i}/members"), &p.key, e))?;
                 }
-                self.summary.deleted("members");
+                self.summary
+                    .deleted("members", format!("{}/{}", p.key, x.name));
             }
         }
         Ok(())
@@ -787,10 +883,11 @@ impl Run<'_> {
                     {
                         c.insert("description".into(), json!(d));
                     }
-                    let o = self
+                    let (o, fields) = self
                         .patch(&format!("/milestones/{}", x.id), c, x.version, &ptr, &m.key)
                         .await?;
-                    self.summary.add("milestones", o);
+                    self.summary
+                        .add("milestones", format!("{}/{}", p.key, m.key), o, fields);
                 }
                 None => {
                     if !self.opts.dry_run {
@@ -799,7 +896,9 @@ impl Run<'_> {
                             .await
                             .map_err(|e| self.api(&ptr, &m.key, e))?;
                     }
-                    self.summary.add("milestones", BatchOutcome::Created);
+                    let key = format!("{}/{}", p.key, m.key);
+                    self.summary
+                        .add("milestones", key, BatchOutcome::Created, Vec::new());
                 }
             }
         }
@@ -812,7 +911,7 @@ impl Run<'_> {
                         .await
                         .map_err(|e| self.api(&format!("/projects/{i}"), k, e))?;
                 }
-                self.summary.deleted("milestones");
+                self.summary.deleted("milestones", format!("{}/{k}", p.key));
             }
         }
         Ok(())
@@ -913,9 +1012,13 @@ impl Run<'_> {
         let Some(pid) = pid else {
             // A project a dry run would create: all its tasks would be new.
             for t in &p.tasks {
-                self.summary.add("tasks", BatchOutcome::Created);
-                for _ in &t.comments {
-                    self.summary.add("comments", BatchOutcome::Created);
+                let key = format!("{}/{}", p.key, t.key);
+                self.summary
+                    .add("tasks", key, BatchOutcome::Created, Vec::new());
+                for c in &t.comments {
+                    let key = format!("{}/{}", p.key, c.key);
+                    self.summary
+                        .add("comments", key, BatchOutcome::Created, Vec::new());
                 }
             }
             progress.step(p.tasks.len() as u64);
@@ -931,7 +1034,7 @@ impl Run<'_> {
         for j in 0..p.tasks.len() {
             items.push(self.item(p, i, j)?);
         }
-        let mut outcome: HashMap<String, (Uuid, BatchOutcome)> = HashMap::new();
+        let mut outcome: HashMap<String, (Uuid, BatchOutcome, Vec<String>)> = HashMap::new();
         if self.opts.dry_run {
             // Nothing is written, so a reference to a task another request would create
             // cannot resolve: it is left out, and its task counted as changing.
@@ -959,7 +1062,8 @@ impl Run<'_> {
             }
             for chunk in batches(&items) {
                 let here: HashSet<&str> = chunk.iter().map(|t| t.key.as_str()).collect();
-                let mut stripped = HashSet::new();
+                // Per task, the fields that name what this run would create.
+                let mut stripped: HashMap<String, Vec<String>> = HashMap::new();
                 let chunk: Vec<TaskBatchItem> = chunk
                     .iter()
                     .cloned()
@@ -969,39 +1073,59 @@ impl Run<'_> {
                             && !ok(pk)
                         {
                             t.parent = None;
-                            stripped.insert(t.key.clone());
+                            stripped
+                                .entry(t.key.clone())
+                                .or_default()
+                                .push("parent".into());
                         }
                         if let Some(d) = &mut t.depends_on {
                             let before = d.len();
                             d.retain(ok);
                             if d.len() != before {
-                                stripped.insert(t.key.clone());
+                                stripped
+                                    .entry(t.key.clone())
+                                    .or_default()
+                                    .push("depends_on".into());
                             }
                         }
                         if let Some(Some(m)) = &t.milestone
                             && !milestones.contains(m)
                         {
                             t.milestone = None;
-                            stripped.insert(t.key.clone());
+                            stripped
+                                .entry(t.key.clone())
+                                .or_default()
+                                .push("milestone".into());
                         }
                         if let Some(Some(u)) = t.assignee_id
                             && !members.contains(&u)
                         {
                             t.assignee_id = None;
-                            stripped.insert(t.key.clone());
+                            stripped
+                                .entry(t.key.clone())
+                                .or_default()
+                                .push("assignee_id".into());
                         }
                         t
                     })
                     .collect();
                 let r = self.send(pid, chunk, i, p, &index).await?;
                 for it in r.items {
+                    let extra = stripped.remove(&it.key).unwrap_or_default();
                     let o = match it.outcome {
-                        BatchOutcome::Unchanged if stripped.contains(&it.key) => {
-                            BatchOutcome::Updated
-                        }
+                        BatchOutcome::Unchanged if !extra.is_empty() => BatchOutcome::Updated,
                         o => o,
                     };
-                    outcome.insert(it.key, (it.id, o));
+                    let mut fields = it.changed;
+                    if o == BatchOutcome::Updated {
+                        fields.extend(
+                            extra
+                                .into_iter()
+                                .filter(|f| !fields.contains(f))
+                                .collect::<Vec<_>>(),
+                        );
+                    }
+                    outcome.insert(it.key, (it.id, o, fields));
                 }
                 progress.step(r.created as u64 + r.updated as u64 + r.unchanged as u64);
             }
@@ -1021,7 +1145,7 @@ impl Run<'_> {
                     .await?;
                 for r in responses {
                     for it in r.items {
-                        outcome.insert(it.key, (it.id, it.outcome));
+                        outcome.insert(it.key, (it.id, it.outcome, it.changed));
                     }
                 }
             }
@@ -1045,21 +1169,24 @@ impl Run<'_> {
                 for it in r.items {
                     if it.outcome == BatchOutcome::Updated
                         && let Some(o) = outcome.get_mut(&it.key)
-                        && o.1 == BatchOutcome::Unchanged
                     {
-                        o.1 = BatchOutcome::Updated;
+                        if o.1 == BatchOutcome::Unchanged {
+                            o.1 = BatchOutcome::Updated;
+                        }
+                        o.2.extend(it.changed);
                     }
                 }
             }
         }
         for t in &p.tasks {
-            if let Some((_, o)) = outcome.get(&t.key) {
-                self.summary.add("tasks", *o);
+            if let Some((_, o, fields)) = outcome.get(&t.key) {
+                let key = format!("{}/{}", p.key, t.key);
+                self.summary.add("tasks", key, *o, fields.clone());
             }
         }
         let ids: HashMap<String, Uuid> = outcome
             .iter()
-            .map(|(k, (id, _))| (k.clone(), *id))
+            .map(|(k, (id, _, _))| (k.clone(), *id))
             .collect();
         self.comments(p, pid, i, &ids).await?;
         if self.opts.prune {
@@ -1073,7 +1200,7 @@ impl Run<'_> {
                         Err(e) => return Err(self.api(&format!("/projects/{i}"), k, e)),
                     }
                 }
-                self.summary.deleted("tasks");
+                self.summary.deleted("tasks", format!("{}/{k}", p.key));
             }
         }
         Ok(())
@@ -1129,18 +1256,23 @@ impl Run<'_> {
                 };
                 match found {
                     Some(x) if x.body == cm.body => {
-                        self.summary.add("comments", BatchOutcome::Unchanged)
+                        let key = format!("{}/{}", p.key, cm.key);
+                        self.summary
+                            .add("comments", key, BatchOutcome::Unchanged, Vec::new())
                     }
                     Some(x) => {
                         let mut ch = serde_json::Map::new();
                         ch.insert("body".into(), json!(cm.body));
-                        let o = self
+                        let (o, fields) = self
                             .patch(&format!("/comments/{}", x.id), ch, x.version, &ptr, &cm.key)
                             .await?;
-                        self.summary.add("comments", o);
+                        let key = format!("{}/{}", p.key, cm.key);
+                        self.summary.add("comments", key, o, fields);
                     }
                     None => {
-                        self.summary.add("comments", BatchOutcome::Created);
+                        let key = format!("{}/{}", p.key, cm.key);
+                        self.summary
+                            .add("comments", key, BatchOutcome::Created, Vec::new());
                         if let (false, Some(tid)) = (self.opts.dry_run, task_ids.get(&t.key)) {
                             posts.push((ptr, cm.key.clone(), *tid, cm.body.clone()));
                         }
@@ -1188,7 +1320,7 @@ impl Run<'_> {
                         Err(e) => return Err(self.api(&format!("/projects/{i}"), k, e)),
                     }
                 }
-                self.summary.deleted("comments");
+                self.summary.deleted("comments", format!("{}/{k}", p.key));
             }
         }
         Ok(())
@@ -1223,7 +1355,7 @@ impl Run<'_> {
                         .await
                         .map_err(|e| self.api("/projects", &k, e))?;
                 }
-                self.summary.deleted("projects");
+                self.summary.deleted("projects", k.clone());
             }
         }
         if !f.users.is_empty() {
@@ -1249,7 +1381,7 @@ impl Run<'_> {
                         .await
                         .map_err(|e| self.api("/users", &k, e))?;
                 }
-                self.summary.deleted("users");
+                self.summary.deleted("users", k.clone());
             }
         }
         if !f.departments.is_empty() {
@@ -1272,7 +1404,7 @@ impl Run<'_> {
                         .await
                         .map_err(|e| self.api("/departments", &k, e))?;
                 }
-                self.summary.deleted("departments");
+                self.summary.deleted("departments", k.clone());
             }
         }
         Ok(())

@@ -67,6 +67,10 @@ enum Command {
         /// Requests in flight at once.
         #[arg(long, default_value_t = 4)]
         parallel: usize,
+        /// List every object with what happened to it, unchanged ones included (a dry run
+        /// lists those it would create, change or delete).
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// Write what the token may see in the seed format (YAML; JSON for a `.json` file).
     Export {
@@ -387,6 +391,7 @@ fn client_command(command: Option<Command>) -> ExitCode {
             prune,
             prune_instance,
             parallel,
+            verbose,
         }) => {
             // The whole run is timed, reading and checking the file included.
             let started = std::time::Instant::now();
@@ -428,6 +433,14 @@ fn client_command(command: Option<Command>) -> ExitCode {
                 Ok(summary) => {
                     for w in &summary.warnings {
                         eprintln!("warning: {w}");
+                    }
+                    if dry_run || verbose {
+                        let changes = summary.plan.iter().filter(|l| {
+                            verbose || l.action != tandem_cli::seed::PlanAction::Unchanged
+                        });
+                        for line in changes {
+                            println!("{line}");
+                        }
                     }
                     print!("{}", tandem_cli::render_summary(&summary, dry_run));
                     println!(

@@ -284,6 +284,19 @@ async fn a_dry_run_plans_and_writes_nothing() {
         .unwrap();
     assert_eq!(plan.counts["tasks"].updated, 2, "{plan:?}");
     assert_eq!(plan.counts["tasks"].created, 1, "{plan:?}");
+    // The plan names each object and what would change in it.
+    let lines: Vec<String> = plan.plan.iter().map(|l| l.to_string()).collect();
+    for expected in [
+        "update    tasks launch/t2a (title)",
+        "update    tasks launch/t3 (depends_on)",
+        "create    tasks launch/t4",
+        "unchanged tasks launch/t1",
+    ] {
+        assert!(
+            lines.iter().any(|l| l == expected),
+            "{expected} not in {lines:#?}"
+        );
+    }
     assert_eq!(writes(&app).await, before);
     let p = key(&app, &token, "project", None, "launch").await;
     let t2a = key(&app, &token, "task", Some(p), "t2a").await;
