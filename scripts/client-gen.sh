@@ -14,6 +14,10 @@ PKG=tandem_api_client
 
 if ! "$VENV/bin/python" -c '' 2>/dev/null; then
   rm -rf "$VENV"
+  python3 -c 'import venv, ensurepip' 2>/dev/null || {
+    echo "missing: python3-venv (sudo apt-get install python3-venv), needed for the client generator" >&2
+    exit 1
+  }
   python3 -m venv "$VENV"
 fi
 if [ "$("$VENV/bin/openapi-python-client" --version 2>/dev/null || true)" != "openapi-python-client version: $VERSION" ]; then

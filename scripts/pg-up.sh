@@ -18,6 +18,14 @@ if [ "$(id -u)" = 0 ]; then
 else
   RUN() { sh -c "$*"; }
 fi
-RUN "$PGBIN/initdb -D $DIR/data -U postgres -A trust --no-sync -E UTF8 >$DIR/initdb.log 2>&1"
-RUN "$PGBIN/pg_ctl -D $DIR/data -l $DIR/log -w -o '-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300' start >/dev/null"
+fail() {
+  echo "pg-up: $1; its log:" >&2
+  tail -n 20 "$2" >&2 2>/dev/null || true
+  rm -rf "$DIR"
+  exit 1
+}
+RUN "$PGBIN/initdb -D $DIR/data -U postgres -A trust --no-sync -E UTF8 >$DIR/initdb.log 2>&1" \
+  || fail "initdb failed" "$DIR/initdb.log"
+RUN "$PGBIN/pg_ctl -D $DIR/data -l $DIR/log -w -o '-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300' start >/dev/null" \
+  || fail "the cluster did not start" "$DIR/log"
 echo "export TANDEM_TEST_PG=postgres://postgres@127.0.0.1:$PORT PG_TMP=$DIR"

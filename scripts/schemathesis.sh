@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tandem/target}"
 if [ ! -x .venv/bin/schemathesis ]; then
+if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  echo "missing: python3-venv (sudo apt-get install python3-venv), needed for schemathesis" >&2
+  exit 1
+fi
   python3 -m venv .venv
   .venv/bin/pip install --quiet schemathesis
 fi

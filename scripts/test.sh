@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the test lanes and prints how long each took.
+# Runs the test lanes — every one, also after one has failed — and prints how long each took and
+# whether it passed; exits non-zero when any lane failed.
 # Usage: scripts/test.sh [lane…]   lanes: lint sqlite pg smoke schemathesis clients web (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,17 +9,28 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 lanes=("$@")
 [ ${#lanes[@]} -gt 0 ] || lanes=(lint sqlite pg smoke schemathesis clients web)
 report=()
+failed=()
 
 ensure_nextest() {
   command -v cargo-nextest >/dev/null || cargo install --quiet cargo-nextest
 }
 
+# Each lane runs in a subshell with `set -e`: its first failing command ends the lane (and runs
+# the lane's EXIT traps, e.g. stopping the PostgreSQL cluster), not the whole run.
+# (Not `if ! ( … )`: bash ignores `set -e` inside a subshell whose status is being tested.)
 lane() {
   local name=$1; shift
-  local start=$SECONDS
+  local start=$SECONDS result=ok status
   echo "==> $name"
-  "$@"
-  report+=("$(printf '%-14s %4ss' "$name" $((SECONDS - start)))")
+  set +e
+  (set -euo pipefail; "$@")
+  status=$?
+  set -e
+  if [ "$status" -ne 0 ]; then
+    result=FAILED
+    failed+=("$name")
+  fi
+  report+=("$(printf '%-14s %4ss  %s' "$name" $((SECONDS - start)) "$result")")
 }
 
 lint() {
@@ -37,8 +49,12 @@ sqlite() {
 
 pg() {
   ensure_nextest
-  eval "$(scripts/pg-up.sh)"
-  trap 'scripts/pg-down.sh' RETURN
+  # `eval "$(…)"` would run an empty string when the cluster fails to start, and go on.
+  local env
+  env=$(scripts/pg-up.sh) || { echo "pg: the PostgreSQL cluster did not start (see above)" >&2; return 1; }
+  eval "$env"
+  # Runs when the lane's subshell ends, passed or failed.
+  trap 'scripts/pg-down.sh' EXIT
   # Only the API tests touch the database; the rest ran in the SQLite lane.
   TANDEM_TEST_PG="$TANDEM_TEST_PG" cargo nextest run -p tandem-testkit --no-fail-fast
 }
@@ -71,3 +87,7 @@ done
 echo
 echo "lane timings:"
 printf '  %s\n' "${report[@]}"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "failed lanes: ${failed[*]}" >&2
+  exit 1
+fi

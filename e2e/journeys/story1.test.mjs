@@ -227,10 +227,15 @@ test('a viewer from sales reads everything and can change nothing', async () => 
   await signIn(p, people.zhao.email);
   await p.goto(`/projects/${people.project}`);
   await p.locator('.task-row', { hasText: '原型设计' }).waitFor();
+  // The role has loaded (its badge shows) before "nothing to edit" means anything: without
+  // it, an editor's page would pass these checks too.
+  await p.locator('.page-head .badge', { hasText: '查看者' }).waitFor();
   assert.equal(await p.locator('form.new-task').count(), 0);
   assert.equal(await p.locator('.task-row select').count(), 0);
   await p.locator('.task-row .item-title', { hasText: '原型设计' }).click();
   await p.locator('h1', { hasText: '原型设计' }).waitFor();
+  // The project (and with it the role) has loaded: the crumbs name it.
+  await p.locator('.crumbs a', { hasText: '新产品上市' }).waitFor();
   assert.ok(await p.locator('#task-title').isDisabled());
   assert.equal(await p.locator('#comment-body').count(), 0);
   // Attachments: the shared one, not the one restricted to the production lead.

@@ -1,6 +1,5 @@
 // Debian's Chromium driven by playwright-core: nothing is downloaded.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -49,9 +48,11 @@ export async function shot(page, journey, step) {
   await page.setViewportSize(DESKTOP);
 }
 
-/** A small valid PNG (the server re-encodes avatars, so any real image will do). */
+/** A small valid PNG (the server re-encodes avatars, so any real image will do), in the
+ * artifacts folder so that runs leave nothing in the system temp directory. */
 export function avatarPng() {
-  const file = path.join(os.tmpdir(), 'tandem-avatar.png');
+  fs.mkdirSync(artifacts, { recursive: true });
+  const file = path.join(artifacts, 'avatar-upload.png');
   // 8×8 red square.
   const b64 = 'iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEklEQVR4nGP4z8CAFWEXHbQSACj/P8Fu7N9hAAAAAElFTkSuQmCC';
   fs.writeFileSync(file, Buffer.from(b64, 'base64'));

@@ -266,7 +266,9 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let f = dir.join("t.toml");
         std::fs::write(&f, "bind = \"127.0.0.1:9000\"\nlog = \"debug\"\n").unwrap();
-        let c = Config::load(Some(&f), env(&[("TANDEM_BIND", "0.0.0.0:7000")])).unwrap();
+        let c = Config::load(Some(&f), env(&[("TANDEM_BIND", "0.0.0.0:7000")]));
+        std::fs::remove_dir_all(&dir).unwrap();
+        let c = c.unwrap();
         assert_eq!(c.bind, "0.0.0.0:7000");
         assert_eq!(c.log, "debug");
     }

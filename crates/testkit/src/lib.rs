@@ -28,6 +28,31 @@ pub struct TestApp {
     pub client: TandemClient,
     config: ApiConfig,
     handle: actix_web::dev::ServerHandle,
+    /// The test's files (SQLite database, uploads), removed when the last server on them is
+    /// dropped. Declared last: fields drop in order, the connections first.
+    _scratch: std::sync::Arc<Scratch>,
+}
+
+/// A directory of its own under the system temp dir, removed with everything in it when
+/// dropped — also when the test panics — so test runs leave nothing behind.
+pub struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    pub fn new(what: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("tandem-{what}-{}", Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).expect("create a scratch directory");
+        Scratch(dir)
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 impl Drop for TestApp {
@@ -38,7 +63,7 @@ impl Drop for TestApp {
     }
 }
 
-async fn fresh_database_url() -> String {
+async fn fresh_database_url(scratch: &Scratch) -> String {
     match std::env::var("TANDEM_TEST_PG")
         .ok()
         .filter(|s| !s.is_empty())
@@ -57,11 +82,9 @@ async fn fresh_database_url() -> String {
             format!("{base}/{name}")
         }
         None => {
-            let dir = std::env::temp_dir().join("tandem-tests");
-            std::fs::create_dir_all(&dir).expect("temp dir");
             format!(
                 "sqlite://{}?mode=rwc",
-                dir.join(format!("{}.db", Uuid::now_v7())).display()
+                scratch.path().join("tandem.db").display()
             )
         }
     }
@@ -74,7 +97,8 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the server after letting the test adjust the configuration.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
-    let url = fresh_database_url().await;
+    let scratch = std::sync::Arc::new(Scratch::new("test"));
+    let url = fresh_database_url(&scratch).await;
     let db = tandem_db::connect(&url).await.expect("connect");
     tandem_db::migrate(&db).await.expect("migrate");
     let admin = tandem_api::bootstrap::create_admin(
@@ -87,15 +111,21 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
     .await
     .expect("admin");
     let mut config = ApiConfig::with_secret(JWT_SECRET.as_bytes().to_vec());
+    config.files_dir = scratch.path().join("files");
     // Fixtures register many people from one address; tests of the registration throttle
     // set their own limit.
     config.registration_limits.max_failures = 100_000;
     adjust(&mut config);
-    serve(db, admin.id, config).await
+    serve(db, admin.id, config, scratch).await
 }
 
 /// A server over `db` (already migrated, with its administrator).
-async fn serve(db: tandem_db::DatabaseConnection, admin_id: Uuid, config: ApiConfig) -> TestApp {
+async fn serve(
+    db: tandem_db::DatabaseConnection,
+    admin_id: Uuid,
+    config: ApiConfig,
+    scratch: std::sync::Arc<Scratch>,
+) -> TestApp {
     let state = AppState::new(db.clone(), config.clone())
         .await
         .expect("state");
@@ -121,6 +151,7 @@ async fn serve(db: tandem_db::DatabaseConnection, admin_id: Uuid, config: ApiCon
         admin_id,
         config,
         handle,
+        _scratch: scratch,
     }
 }
 
@@ -128,7 +159,13 @@ impl TestApp {
     /// Another server process on the same database, as after a restart (or a second
     /// instance): nothing of this one's memory, the same data.
     pub async fn restarted(&self) -> TestApp {
-        serve(self.db.clone(), self.admin_id, self.config.clone()).await
+        serve(
+            self.db.clone(),
+            self.admin_id,
+            self.config.clone(),
+            self._scratch.clone(),
+        )
+        .await
     }
 
     pub fn url(&self, path: &str) -> String {

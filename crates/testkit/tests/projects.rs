@@ -1411,7 +1411,8 @@ const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0
 
 #[tokio::test]
 async fn attachments_are_stored_hashed_and_downloaded_as_attachments() {
-    let files = std::env::temp_dir().join(format!("tandem-files-{}", Uuid::now_v7()));
+    let scratch = tandem_testkit::Scratch::new("files");
+    let files = scratch.path().join("store");
     let dir = files.clone();
     let fx = Fx::with(move |c| {
         c.files_dir = dir;
@@ -1986,7 +1987,8 @@ async fn concurrent_writers_all_succeed() {
 /// Bad input on the smaller write endpoints: 422 with the field named, nothing changed.
 #[tokio::test]
 async fn the_other_write_endpoints_refuse_bad_input() {
-    let files = std::env::temp_dir().join(format!("tandem-files-{}", Uuid::now_v7()));
+    let scratch = tandem_testkit::Scratch::new("files");
+    let files = scratch.path().join("store");
     let dir = files.clone();
     let fx = Fx::with(move |c| c.files_dir = dir).await;
     let p = fx.project;

@@ -5,8 +5,10 @@
 
 use tandem_testkit::spawn_app_with;
 
-fn web_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("tandem-web-{}", uuid::Uuid::now_v7()));
+/// A built web app in a scratch directory (removed when the returned guard drops).
+fn web_dir() -> (tandem_testkit::Scratch, std::path::PathBuf) {
+    let scratch = tandem_testkit::Scratch::new("web");
+    let dir = scratch.path().to_path_buf();
     std::fs::create_dir_all(dir.join("assets")).unwrap();
     std::fs::write(dir.join("index.html"), "<!doctype html><title>app</title>").unwrap();
     // Large and repetitive enough to be worth compressing.
@@ -15,7 +17,7 @@ fn web_dir() -> std::path::PathBuf {
         "export const x = 1;\n".repeat(200),
     )
     .unwrap();
-    dir
+    (scratch, dir)
 }
 
 /// `TestApp::url` prefixes `/api/v1`; the web app lives outside it.
@@ -25,7 +27,7 @@ fn at(app: &tandem_testkit::TestApp, path: &str) -> String {
 
 #[tokio::test]
 async fn assets_are_cached_for_a_year_and_compressed() {
-    let dir = web_dir();
+    let (_scratch, dir) = web_dir();
     let app = spawn_app_with(|c| c.web_dir = Some(dir.clone())).await;
     let r = app
         .http
@@ -57,7 +59,7 @@ async fn assets_are_cached_for_a_year_and_compressed() {
 
 #[tokio::test]
 async fn index_and_deep_links_get_the_app_uncached() {
-    let dir = web_dir();
+    let (_scratch, dir) = web_dir();
     let app = spawn_app_with(|c| c.web_dir = Some(dir.clone())).await;
     for path in [
         "/",
@@ -138,7 +140,7 @@ fn the_web_apps_page_has_nothing_inline() {
 
 #[tokio::test]
 async fn unknown_api_paths_stay_json_404s() {
-    let dir = web_dir();
+    let (_scratch, dir) = web_dir();
     let app = spawn_app_with(|c| c.web_dir = Some(dir.clone())).await;
     for path in ["/api/v1/nope", "/api/nope", "/api/v1/users/x/y/z"] {
         let r = app.http.get(at(&app, path)).send().await.unwrap();
