@@ -200,6 +200,9 @@ test('the production lead sees the mention in the notification bell and opens th
   await bell.locator('.count', { hasText: '2' }).waitFor();
   await bell.click();
   await p.locator('.notification', { hasText: '原型设计' }).waitFor();
+  // Rendered in the reader's language from the notification's kind and data: Chinese only.
+  await p.locator('.notification', { hasText: '李雷 在「原型设计」中提到了你' }).waitFor();
+  assert.equal(await p.locator('.notification', { hasText: 'mentioned you' }).count(), 0);
   await shot(p, J, '08-notification');
   await p.locator('.notification', { hasText: '原型设计' }).click();
   await p.waitForURL(/\/tasks\//);

@@ -315,7 +315,9 @@ pub fn set_title(title: &str) {
 /// Unread notifications (mentions, approvals) with a count in the top bar.
 #[component]
 fn NotificationBell() -> impl IntoView {
-    use tandem_dto::{MarkNotificationsReadRequest, NotificationResponse, Page};
+    use tandem_dto::{
+        MarkNotificationsReadRequest, NotificationResponse, Page, UnreadCountResponse,
+    };
     let i = use_i18n();
     let open = RwSignal::new(false);
     let tick = RwSignal::new(0u32);
@@ -323,14 +325,22 @@ fn NotificationBell() -> impl IntoView {
         tick.track();
         api::get::<Page<NotificationResponse>>("/me/notifications?limit=20")
     });
+    // The true count, not that of the newest twenty.
+    let count = LocalResource::new(move || {
+        tick.track();
+        api::get::<UnreadCountResponse>("/me/notifications/unread-count")
+    });
     // Live: a new notification or a gap refetches at once; the minute poll stays as the
     // fallback for when the socket is down.
     if let Some(live) = crate::live::use_live() {
         Effect::watch(
             move || {
-                let fresh = live
-                    .event
-                    .with(|e| e.as_ref().is_some_and(|e| e.kind == "notification.created"));
+                // New ones, and ones read in another tab.
+                let fresh = live.event.with(|e| {
+                    e.as_ref().is_some_and(|e| {
+                        e.kind == "notification.created" || e.kind == "notification.read"
+                    })
+                });
                 (fresh, live.gap.get())
             },
             move |now, before, _| {
@@ -350,9 +360,10 @@ fn NotificationBell() -> impl IntoView {
         on_cleanup(move || handle.clear());
     }
     let unread = Signal::derive(move || {
-        list.get()
+        count
+            .get()
             .and_then(Result::ok)
-            .map(|p| p.items.iter().filter(|n| n.read_at.is_none()).count())
+            .map(|c| c.count)
             .unwrap_or(0)
     });
     let navigate = use_navigate();
@@ -398,14 +409,17 @@ fn NotificationBell() -> impl IntoView {
                             let unread = n.read_at.is_none();
                             let at = n.created_at;
                             let navigate = navigate.clone();
+                            let shown = n.clone();
+                            let text = move || i.notification(&shown);
+                            let text2 = text.clone();
                             view! {
                                 <button class="menu-item notification" class:unread=unread on:click=move |_| {
                                     mark(Some(vec![nid]));
                                     open.set(false);
                                     if let Some(t) = &task { navigate(&format!("/tasks/{t}"), Default::default()); }
                                 }>
-                                    <span class="item-title">{n.title.clone()}</span>
-                                    <span class="muted small">{n.body.clone()}</span>
+                                    <span class="item-title">{move || text().0}</span>
+                                    <span class="muted small">{move || text2().1}</span>
                                     <span class="muted small">{move || crate::components::fmt_time(&at, i.lang.get())}</span>
                                 </button>
                             }

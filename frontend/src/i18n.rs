@@ -176,6 +176,13 @@ impl I18n {
         }
     }
 
+    /// A notification's heading and text in the reader's language, from its kind and data
+    /// (the server stores no rendered text); the server's English summary for kinds this
+    /// version does not know.
+    pub fn notification(&self, n: &tandem_dto::NotificationResponse) -> (String, String) {
+        notification_in(self.t(), n)
+    }
+
     pub fn scope(&self, s: TokenScope) -> &'static str {
         let t = self.t();
         match s {
@@ -183,6 +190,32 @@ impl I18n {
             TokenScope::Write => t.scope_write,
             TokenScope::Admin => t.scope_admin,
         }
+    }
+}
+
+fn notification_in(t: &Tr, n: &tandem_dto::NotificationResponse) -> (String, String) {
+    let text = |key: &str| {
+        n.data
+            .get(key)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    match n.kind.as_str() {
+        "comment.mention" => {
+            let mut task = text("task_title");
+            if task.chars().count() > 60 {
+                task = task.chars().take(60).collect::<String>() + "…";
+            }
+            let title = t
+                .notif_mention
+                .replace("{author}", &text("author_name"))
+                .replace("{task}", &task);
+            (title, n.body.clone())
+        }
+        "account.approved" => (t.notif_approved.into(), t.notif_approved_body.into()),
+        "account.rejected" => (t.notif_rejected.into(), text("reason")),
+        _ => (n.title.clone(), n.body.clone()),
     }
 }
 

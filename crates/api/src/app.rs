@@ -168,6 +168,10 @@ fn api_v1(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/me/password").route(web::post().to(me::change_password)))
         .service(web::resource("/me/notifications").route(web::get().to(me::list_notifications)))
         .service(
+            web::resource("/me/notifications/unread-count")
+                .route(web::get().to(me::unread_notification_count)),
+        )
+        .service(
             web::resource("/me/notifications/read")
                 .route(web::post().to(me::mark_notifications_read)),
         )

@@ -36,7 +36,7 @@ counted on your own. When the server is busy checking passwords it answers 503 w
         auth::register_user, auth::login, auth::refresh_session, auth::logout,
         me::get_me, me::update_me, me::change_password, me::put_avatar, me::get_avatar,
         me::list_quick_replies, me::create_quick_reply, me::update_quick_reply, me::delete_quick_reply,
-        me::list_notifications, me::mark_notifications_read,
+        me::list_notifications, me::unread_notification_count, me::mark_notifications_read,
         tokens::list_tokens, tokens::create_token, tokens::revoke_token,
         admin::list_registrations, admin::approve_registration, admin::reject_registration,
         users::list_users, users::create_user, users::get_user, users::update_user,
@@ -67,6 +67,7 @@ counted on your own. When the server is busy checking passwords it answers 503 w
         projects::ProjectScope, tasks::TaskSortParam,
         tandem_dto::WsHello, tandem_dto::WsServerFrame, tandem_dto::WsEventKind,
         tandem_dto::TaskDeletedEvent, tandem_dto::AttachmentCreatedEvent, tandem_dto::MemberEvent,
+        tandem_dto::NotificationReadEvent,
     )),
     modifiers(&SecurityAndErrors),
     tags(

@@ -931,12 +931,16 @@ pub async fn list_notifications(
     db: &impl ConnectionTrait,
     user_id: Uuid,
     unread_only: bool,
+    kind: Option<&str>,
     before: Option<Uuid>,
     limit: u64,
 ) -> RepoResult<(Vec<notifications::Model>, Option<String>)> {
     let mut q = notifications::Entity::find().filter(notifications::Column::UserId.eq(user_id));
     if unread_only {
         q = q.filter(notifications::Column::ReadAt.is_null());
+    }
+    if let Some(k) = kind {
+        q = q.filter(notifications::Column::Kind.eq(k));
     }
     if let Some(b) = before {
         q = q.filter(notifications::Column::Id.lt(b));
@@ -979,5 +983,17 @@ pub async fn users_by_ids(
         .filter(users::Column::Id.is_in(ids.iter().copied()))
         .into_tuple()
         .all(db)
+        .await?)
+}
+
+/// How many of a user's notifications are unread.
+pub async fn count_unread_notifications(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> RepoResult<u64> {
+    Ok(notifications::Entity::find()
+        .filter(notifications::Column::UserId.eq(user_id))
+        .filter(notifications::Column::ReadAt.is_null())
+        .count(db)
         .await?)
 }

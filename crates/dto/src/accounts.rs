@@ -517,9 +517,14 @@ pub struct AuditEntryResponse {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NotificationResponse {
     pub id: Uuid,
-    /// e.g. `account.approved`, `account.rejected`.
+    /// What happened: `comment.mention` (data: `task_id`, `project_id`, `comment_id`,
+    /// `author_id`, `author_name`, `task_title`), `account.approved`, `account.rejected`
+    /// (data: `reason`); more kinds come with later modules. Clients render the text in their
+    /// reader's language from `kind` and `data`.
     pub kind: String,
+    /// A plain English summary, for clients that do not know the kind.
     pub title: String,
+    /// The content the notification quotes (a comment's excerpt, a rejection's reason).
     pub body: String,
     pub data: serde_json::Value,
     pub read_at: Option<DateTime<Utc>>,
@@ -535,5 +540,20 @@ pub struct MarkNotificationsReadRequest {
     #[cfg_attr(feature = "validate", validate(length(max = 200)))]
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_items = 200))]
+    pub ids: Option<Vec<Uuid>>,
+}
+
+/// C7: how many of the caller's notifications are unread.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UnreadCountResponse {
+    pub count: u64,
+}
+
+/// `notification.read`, to the reader's other tabs: these were marked read (`ids`), or all of
+/// them (`ids` null).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NotificationReadEvent {
     pub ids: Option<Vec<Uuid>>,
 }

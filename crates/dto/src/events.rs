@@ -64,6 +64,8 @@ pub enum WsEventKind {
     MemberRemoved,
     #[serde(rename = "notification.created")]
     NotificationCreated,
+    #[serde(rename = "notification.read")]
+    NotificationRead,
 }
 
 impl WsEventKind {
@@ -78,6 +80,7 @@ impl WsEventKind {
             Self::MemberAdded => "member.added",
             Self::MemberRemoved => "member.removed",
             Self::NotificationCreated => "notification.created",
+            Self::NotificationRead => "notification.read",
         }
     }
 }

@@ -243,6 +243,89 @@ async fn mentions_reach_their_recipient_live() {
 }
 
 #[tokio::test]
+async fn the_notification_center_counts_filters_and_tells_other_tabs() {
+    let w = world().await;
+    let t = w.task(w.project, &w.owner, "原型设计").await;
+    let r = w
+        .app
+        .patch("/me", &w.owner, json!({ "name": "韩梅梅" }))
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = w
+        .app
+        .patch("/me", &w.editor, json!({ "name": "李雷" }))
+        .await;
+    assert_eq!(r.status(), 200);
+    for body in ["@李雷 请看一下", "@李雷 还有这个"] {
+        let r = w
+            .app
+            .post(
+                &format!("/tasks/{}/comments", t["id"].as_str().unwrap()),
+                Some(&w.owner),
+                json!({ "body": body }),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+    }
+    let count = |token: String| {
+        let app = &w.app;
+        async move {
+            json_of(app.get("/me/notifications/unread-count", &token).await).await["count"].clone()
+        }
+    };
+    // The two mentions and the approval of the editor's registration.
+    assert_eq!(count(w.editor.clone()).await, 3);
+    // Stored as kind and data, for the reader's language; no bilingual title.
+    let page = json_of(
+        w.app
+            .get("/me/notifications?kind=comment.mention", &w.editor)
+            .await,
+    )
+    .await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    let n = &page["items"][0];
+    assert_eq!(n["kind"], "comment.mention");
+    assert_eq!(n["data"]["author_name"], "韩梅梅");
+    assert_eq!(n["data"]["task_title"], "原型设计");
+    assert_eq!(n["title"], "韩梅梅 mentioned you in “原型设计”");
+    let approved = json_of(
+        w.app
+            .get("/me/notifications?kind=account.approved", &w.editor)
+            .await,
+    )
+    .await;
+    assert_eq!(approved["items"][0]["title"], "Registration approved");
+    assert_eq!(approved["items"].as_array().unwrap().len(), 1);
+    // Marking one read in one tab tells the reader's other tabs, and only them.
+    let (mut other_tab, _) = hello(&w.app, &w.editor, None).await;
+    let (mut owner, _) = hello(&w.app, &w.owner, None).await;
+    let id = n["id"].as_str().unwrap();
+    let r = w
+        .app
+        .post(
+            "/me/notifications/read",
+            Some(&w.editor),
+            json!({ "ids": [id] }),
+        )
+        .await;
+    assert_eq!(r.status(), 204);
+    let e = next(&mut other_tab).await;
+    assert_eq!(e["kind"], "notification.read");
+    assert_eq!(e["data"]["ids"], json!([id]));
+    assert_eq!(count(w.editor.clone()).await, 2);
+    let r = w
+        .app
+        .post("/me/notifications/read", Some(&w.editor), json!({}))
+        .await;
+    assert_eq!(r.status(), 204);
+    assert_eq!(next(&mut other_tab).await["data"]["ids"], Value::Null);
+    assert_eq!(count(w.editor.clone()).await, 0);
+    // Nothing left to mark: no event. The owner heard nothing of it.
+    w.task(w.project, &w.owner, "下一个").await;
+    assert_eq!(next(&mut owner).await["kind"], "task.created");
+}
+
+#[tokio::test]
 async fn a_resumed_socket_gets_what_it_missed_in_order_or_a_gap() {
     let w = world().await;
     let (ws, last) = hello(&w.app, &w.editor, None).await;

@@ -433,6 +433,7 @@ async fn prepare(w: &World, op: &Op, caller: &Caller) -> Prepared {
         }
         ("get", "/api/v1/me")
         | ("get", "/api/v1/me/notifications")
+        | ("get", "/api/v1/me/notifications/unread-count")
         | ("get", "/api/v1/me/quick-replies")
         | ("get", "/api/v1/me/tokens")
         | ("get", "/api/v1/me/tasks")

@@ -194,6 +194,11 @@ pub struct Tr {
     pub not_overdue: &'static str,
     pub notifications: &'static str,
     pub notifications_empty: &'static str,
+    /// `{author}` and `{task}` are replaced.
+    pub notif_mention: &'static str,
+    pub notif_approved: &'static str,
+    pub notif_approved_body: &'static str,
+    pub notif_rejected: &'static str,
     pub only_overdue: &'static str,
     pub overdue: &'static str,
     pub overdue_filter: &'static str,

@@ -104,14 +104,14 @@ async fn decide(
         (
             "user.approved",
             "account.approved",
-            "注册已通过 / Registration approved",
-            "You can now log in. 您现在可以登录了。".to_owned(),
+            "Registration approved",
+            String::new(),
         )
     } else {
         (
             "user.rejected",
             "account.rejected",
-            "注册未通过 / Registration rejected",
+            "Registration rejected",
             reason.clone().unwrap_or_default(),
         )
     };

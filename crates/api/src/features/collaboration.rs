@@ -226,7 +226,7 @@ fn mention_title(author: &str, task: &str) -> String {
     if task.chars().count() > TASK_CHARS {
         short.push('…');
     }
-    let title = format!("{author} 在「{short}」中提到了你 / mentioned you");
+    let title = format!("{author} mentioned you in “{short}”");
     title
         .chars()
         .take(accounts::NOTIFICATION_TITLE_MAX)
@@ -259,7 +259,8 @@ async fn notify_mentions(
             "comment.mention",
             &title,
             &excerpt,
-            json!({ "task_id": task.id, "project_id": task.project_id, "comment_id": c.id }),
+            json!({ "task_id": task.id, "project_id": task.project_id, "comment_id": c.id,
+                    "author_id": author.id, "author_name": author.name, "task_title": task.title }),
         )
         .await?;
         out.push((user, accounts::notification_dto(&n)));
@@ -431,7 +432,7 @@ mod tests {
         let t = mention_title(&"李".repeat(100), &long);
         assert!(t.chars().count() <= accounts::NOTIFICATION_TITLE_MAX);
         let short = mention_title("李雷", "原型设计");
-        assert_eq!(short, "李雷 在「原型设计」中提到了你 / mentioned you");
+        assert_eq!(short, "李雷 mentioned you in “原型设计”");
         assert!(mention_title("李雷", &long).contains('…'));
     }
 }

@@ -366,6 +366,9 @@ pub async fn delete_quick_reply(
 pub struct NotificationQuery {
     /// Only unread ones.
     pub unread: Option<bool>,
+    /// Only this kind (e.g. `comment.mention`).
+    #[param(max_length = 64)]
+    pub kind: Option<String>,
 }
 
 /// The caller's notifications, newest first.
@@ -379,10 +382,12 @@ pub async fn list_notifications(
     page: web::Query<PageQuery>,
     filter: web::Query<NotificationQuery>,
 ) -> ApiResult<HttpResponse> {
+    crate::error::check_text_param("kind", filter.kind.as_deref(), 64)?;
     let (rows, next) = accounts::list_notifications(
         &state.db,
         auth.user.id,
         filter.unread.unwrap_or(false),
+        filter.kind.as_deref(),
         page.cursor()?,
         page.limit()?,
     )
@@ -405,6 +410,29 @@ pub async fn mark_notifications_read(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner()?;
     validate(&body)?;
-    accounts::mark_notifications_read(&state.db, auth.user.id, body.ids).await?;
+    let marked =
+        accounts::mark_notifications_read(&state.db, auth.user.id, body.ids.clone()).await?;
+    // The reader's other tabs update their bell.
+    if marked > 0 {
+        state.events.publish(
+            tandem_dto::WsEventKind::NotificationRead,
+            None,
+            crate::events::Audience::Users(vec![auth.user.id]),
+            None,
+            &tandem_dto::NotificationReadEvent { ids: body.ids },
+        );
+    }
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// C7: how many of the caller's notifications are unread (the bell's count).
+#[utoipa::path(get, path = "/api/v1/me/notifications/unread-count", tag = "me", security(("bearer" = [])),
+    responses((status = 200, description = "Unread notifications", body = tandem_dto::UnreadCountResponse)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn unread_notification_count(
+    state: web::Data<AppState>,
+    auth: Allowed<perm::ReadSelf>,
+) -> ApiResult<HttpResponse> {
+    let count = accounts::count_unread_notifications(&state.db, auth.user.id).await?;
+    Ok(HttpResponse::Ok().json(tandem_dto::UnreadCountResponse { count }))
 }
