@@ -1800,7 +1800,7 @@ async fn two_administrators_deciding_one_registration_at_once_decide_it_once() {
             statuses == [200, 409] || statuses == [200, 200],
             "round {round}: {statuses:?}"
         );
-        let notes = tandem_db::accounts::list_notifications(&app.db, u, false, None, 10)
+        let notes = tandem_db::accounts::list_notifications(&app.db, u, false, None, None, 10)
             .await
             .unwrap()
             .0;
