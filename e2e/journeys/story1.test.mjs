@@ -195,19 +195,22 @@ test('the R&D lead reports progress and mentions the production lead', async () 
 test('the production lead sees the mention in the notification bell and opens the task', async () => {
   const p = pages.zhang;
   await signIn(p, people.zhang.email);
-  // Unread: the approval of the account, and the mention.
+  // Unread: the approval of the account, being added to the project, 生产排期 assigned to him,
+  // and the mention.
   const bell = p.locator('button.bell');
-  await bell.locator('.count', { hasText: '2' }).waitFor();
+  await bell.locator('.count', { hasText: '4' }).waitFor();
   await bell.click();
   await p.locator('.notification', { hasText: '原型设计' }).waitFor();
   // Rendered in the reader's language from the notification's kind and data: Chinese only.
   await p.locator('.notification', { hasText: '李雷 在「原型设计」中提到了你' }).waitFor();
   assert.equal(await p.locator('.notification', { hasText: 'mentioned you' }).count(), 0);
+  await p.locator('.notification', { hasText: '把「生产排期」分配给了你' }).waitFor();
+  await p.locator('.notification', { hasText: '把你加入了项目「新产品上市」' }).waitFor();
   await shot(p, J, '08-notification');
   await p.locator('.notification', { hasText: '原型设计' }).click();
   await p.waitForURL(/\/tasks\//);
   await p.locator('.comment', { hasText: '原型评审安排在周五' }).waitFor();
-  await bell.locator('.count', { hasText: '1' }).waitFor();
+  await bell.locator('.count', { hasText: '3' }).waitFor();
   await p.locator('.attachment', { hasText: '成本估算.txt' }).waitFor();
   // 原型设计 is 李雷's: only he or a project administrator hands it over.
   assert.ok(await p.locator('#task-assignee').isDisabled());

@@ -404,7 +404,9 @@ fn NotificationBell() -> impl IntoView {
                         }
                         let navigate = navigate.clone();
                         items.into_iter().map(move |n| {
-                            let task = n.data.get("task_id").and_then(|v| v.as_str()).map(str::to_owned);
+                            // Where it leads: the task, else the project.
+                            let target = n.data.get("task_id").and_then(|v| v.as_str()).map(|t| format!("/tasks/{t}"))
+                                .or_else(|| n.data.get("project_id").and_then(|v| v.as_str()).map(|p| format!("/projects/{p}")));
                             let nid = n.id;
                             let unread = n.read_at.is_none();
                             let at = n.created_at;
@@ -416,7 +418,7 @@ fn NotificationBell() -> impl IntoView {
                                 <button class="menu-item notification" class:unread=unread on:click=move |_| {
                                     mark(Some(vec![nid]));
                                     open.set(false);
-                                    if let Some(t) = &task { navigate(&format!("/tasks/{t}"), Default::default()); }
+                                    if let Some(t) = &target { navigate(t, Default::default()); }
                                 }>
                                     <span class="item-title">{move || text().0}</span>
                                     <span class="muted small">{move || text2().1}</span>

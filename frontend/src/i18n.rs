@@ -148,14 +148,7 @@ impl I18n {
     }
 
     pub fn task_status(&self, s: TaskStatus) -> &'static str {
-        let t = self.t();
-        match s {
-            TaskStatus::Todo => t.ts_todo,
-            TaskStatus::InProgress => t.ts_in_progress,
-            TaskStatus::InReview => t.ts_in_review,
-            TaskStatus::Done => t.ts_done,
-            TaskStatus::Archived => t.ts_archived,
-        }
+        task_status_in(self.t(), s)
     }
 
     pub fn priority(&self, p: Priority) -> &'static str {
@@ -193,6 +186,25 @@ impl I18n {
     }
 }
 
+/// A title cut for a one-line heading.
+fn cut(s: &str) -> String {
+    if s.chars().count() > 60 {
+        s.chars().take(60).collect::<String>() + "…"
+    } else {
+        s.to_owned()
+    }
+}
+
+fn task_status_in(t: &Tr, s: TaskStatus) -> &'static str {
+    match s {
+        TaskStatus::Todo => t.ts_todo,
+        TaskStatus::InProgress => t.ts_in_progress,
+        TaskStatus::InReview => t.ts_in_review,
+        TaskStatus::Done => t.ts_done,
+        TaskStatus::Archived => t.ts_archived,
+    }
+}
+
 fn notification_in(t: &Tr, n: &tandem_dto::NotificationResponse) -> (String, String) {
     let text = |key: &str| {
         n.data
@@ -203,14 +215,27 @@ fn notification_in(t: &Tr, n: &tandem_dto::NotificationResponse) -> (String, Str
     };
     match n.kind.as_str() {
         "comment.mention" => {
-            let mut task = text("task_title");
-            if task.chars().count() > 60 {
-                task = task.chars().take(60).collect::<String>() + "…";
-            }
             let title = t
                 .notif_mention
                 .replace("{author}", &text("author_name"))
-                .replace("{task}", &task);
+                .replace("{task}", &cut(&text("task_title")));
+            (title, n.body.clone())
+        }
+        "task.assigned" | "task.status_changed" | "task.commented" | "project.member_added" => {
+            let template = match n.kind.as_str() {
+                "task.assigned" => t.notif_assigned,
+                "task.status_changed" => t.notif_status,
+                "task.commented" => t.notif_commented,
+                _ => t.notif_member_added,
+            };
+            let status = TaskStatus::parse(&text("to"))
+                .map(|s| task_status_in(t, s))
+                .unwrap_or_default();
+            let title = template
+                .replace("{actor}", &text("actor_name"))
+                .replace("{task}", &cut(&text("task_title")))
+                .replace("{project}", &cut(&text("project_name")))
+                .replace("{status}", status);
             (title, n.body.clone())
         }
         "account.approved" => (t.notif_approved.into(), t.notif_approved_body.into()),

@@ -10,6 +10,7 @@ mod m20261126_000004_create_task_collaboration;
 mod m20261126_000005_task_due_key;
 mod m20261130_000001_refresh_tokens_revoked_at;
 mod m20261130_000002_external_keys;
+mod m20261130_000003_notification_settings;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_task_due_key::Migration),
             Box::new(m20261130_000001_refresh_tokens_revoked_at::Migration),
             Box::new(m20261130_000002_external_keys::Migration),
+            Box::new(m20261130_000003_notification_settings::Migration),
         ]
     }
 }

@@ -168,6 +168,11 @@ fn api_v1(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/me/password").route(web::post().to(me::change_password)))
         .service(web::resource("/me/notifications").route(web::get().to(me::list_notifications)))
         .service(
+            web::resource("/me/notification-settings")
+                .route(web::get().to(me::get_notification_settings))
+                .route(web::put().to(me::put_notification_settings)),
+        )
+        .service(
             web::resource("/me/notifications/unread-count")
                 .route(web::get().to(me::unread_notification_count)),
         )

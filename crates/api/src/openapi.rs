@@ -37,6 +37,7 @@ counted on your own. When the server is busy checking passwords it answers 503 w
         me::get_me, me::update_me, me::change_password, me::put_avatar, me::get_avatar,
         me::list_quick_replies, me::create_quick_reply, me::update_quick_reply, me::delete_quick_reply,
         me::list_notifications, me::unread_notification_count, me::mark_notifications_read,
+        me::get_notification_settings, me::put_notification_settings,
         tokens::list_tokens, tokens::create_token, tokens::revoke_token,
         admin::list_registrations, admin::approve_registration, admin::reject_registration,
         users::list_users, users::create_user, users::get_user, users::update_user,

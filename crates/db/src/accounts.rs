@@ -997,3 +997,67 @@ pub async fn count_unread_notifications(
         .count(db)
         .await?)
 }
+
+/// A user's notification settings that differ from the defaults, by kind.
+pub async fn notification_settings(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> RepoResult<std::collections::HashMap<String, (bool, bool)>> {
+    use crate::entities::notification_settings as ns;
+    Ok(ns::Entity::find()
+        .filter(ns::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.kind, (s.in_app, s.email)))
+        .collect())
+}
+
+/// Stores a user's choice for one kind (in the caller's transaction).
+pub async fn set_notification_setting(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    kind: &str,
+    in_app: bool,
+    email: bool,
+) -> RepoResult<()> {
+    use crate::entities::notification_settings as ns;
+    use sea_orm::sea_query::OnConflict;
+    ns::Entity::insert(ns::ActiveModel {
+        user_id: Set(user_id),
+        kind: Set(kind.to_owned()),
+        in_app: Set(in_app),
+        email: Set(email),
+    })
+    .on_conflict(
+        OnConflict::columns([ns::Column::UserId, ns::Column::Kind])
+            .update_columns([ns::Column::InApp, ns::Column::Email])
+            .to_owned(),
+    )
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// A notification for `user_id` unless they turned this kind off in the app; in the caller's
+/// transaction, like [`insert_notification`].
+pub async fn notify(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    kind: &str,
+    title: &str,
+    body: &str,
+    data: serde_json::Value,
+) -> RepoResult<Option<notifications::Model>> {
+    use crate::entities::notification_settings as ns;
+    let off = ns::Entity::find_by_id((user_id, kind.to_owned()))
+        .one(db)
+        .await?
+        .is_some_and(|s| !s.in_app);
+    if off {
+        return Ok(None);
+    }
+    insert_notification(db, user_id, kind, title, body, data)
+        .await
+        .map(Some)
+}

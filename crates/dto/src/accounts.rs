@@ -518,8 +518,11 @@ pub struct AuditEntryResponse {
 pub struct NotificationResponse {
     pub id: Uuid,
     /// What happened: `comment.mention` (data: `task_id`, `project_id`, `comment_id`,
-    /// `author_id`, `author_name`, `task_title`), `account.approved`, `account.rejected`
-    /// (data: `reason`); more kinds come with later modules. Clients render the text in their
+    /// `author_id`, `author_name`, `task_title`); `task.assigned`, `task.status_changed`
+    /// (also `from`, `to`), `task.commented` (data: `task_id`, `project_id`, `task_title`,
+    /// `actor_id`, `actor_name`); `project.member_added` (data: `project_id`, `project_name`,
+    /// `role`, `actor_id`, `actor_name`); `account.approved`, `account.rejected` (data:
+    /// `reason`); more kinds come with later modules. Clients render the text in their
     /// reader's language from `kind` and `data`.
     pub kind: String,
     /// A plain English summary, for clients that do not know the kind.
@@ -556,4 +559,44 @@ pub struct UnreadCountResponse {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NotificationReadEvent {
     pub ids: Option<Vec<Uuid>>,
+}
+
+/// The kinds of notification there are today (C7); later modules add theirs.
+pub const NOTIFICATION_KINDS: &[&str] = &[
+    "comment.mention",
+    "task.assigned",
+    "task.status_changed",
+    "task.commented",
+    "project.member_added",
+    "account.approved",
+    "account.rejected",
+];
+
+/// C7: whether one kind of notification is shown in the app and sent by e-mail.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NotificationSetting {
+    /// One of the kinds `GET /me/notification-settings` lists.
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
+    pub kind: String,
+    pub in_app: bool,
+    /// Sent by e-mail (when the server has an SMTP relay configured).
+    pub email: bool,
+}
+
+/// Every kind with the caller's choice (both on unless changed).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NotificationSettingsResponse {
+    pub items: Vec<NotificationSetting>,
+}
+
+/// Change some kinds' settings; kinds left out keep theirs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateNotificationSettingsRequest {
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
+    pub items: Vec<NotificationSetting>,
 }

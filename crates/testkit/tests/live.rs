@@ -273,8 +273,8 @@ async fn the_notification_center_counts_filters_and_tells_other_tabs() {
             json_of(app.get("/me/notifications/unread-count", &token).await).await["count"].clone()
         }
     };
-    // The two mentions and the approval of the editor's registration.
-    assert_eq!(count(w.editor.clone()).await, 3);
+    // The two mentions, being added to the project and the approval of the registration.
+    assert_eq!(count(w.editor.clone()).await, 4);
     // Stored as kind and data, for the reader's language; no bilingual title.
     let page = json_of(
         w.app
@@ -312,7 +312,7 @@ async fn the_notification_center_counts_filters_and_tells_other_tabs() {
     let e = next(&mut other_tab).await;
     assert_eq!(e["kind"], "notification.read");
     assert_eq!(e["data"]["ids"], json!([id]));
-    assert_eq!(count(w.editor.clone()).await, 2);
+    assert_eq!(count(w.editor.clone()).await, 3);
     let r = w
         .app
         .post("/me/notifications/read", Some(&w.editor), json!({}))
@@ -370,6 +370,9 @@ async fn a_removed_member_stops_hearing_of_the_project() {
     assert_eq!(r.status(), 201);
     // Nothing about the task made while they were out; then they hear again.
     assert_eq!(next(&mut editor).await["kind"], "member.added");
+    let added = next(&mut editor).await;
+    assert_eq!(added["kind"], "notification.created");
+    assert_eq!(added["data"]["kind"], "project.member_added");
     w.task(w.project, &w.owner, "又能听到").await;
     assert_eq!(next(&mut editor).await["data"]["title"], "又能听到");
 }
@@ -754,4 +757,195 @@ async fn a_socket_that_fell_behind_rechecks_what_it_may_see() {
             break;
         }
     }
+}
+
+#[tokio::test]
+async fn assignments_status_changes_comments_and_memberships_notify_the_right_people() {
+    let w = world().await;
+    let kinds = |token: String| {
+        let app = &w.app;
+        async move {
+            let page = json_of(app.get("/me/notifications?limit=50", &token).await).await;
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["kind"].as_str().unwrap().to_owned())
+                .filter(|k| k != "account.approved")
+                .collect::<Vec<_>>()
+        }
+    };
+    // Assigned by the owner: the editor hears of it, live too.
+    let (mut editor_socket, _) = hello(&w.app, &w.editor, None).await;
+    let t = json_of(
+        w.app
+            .post(
+                &format!("/projects/{}/tasks", w.project),
+                Some(&w.owner),
+                json!({ "title": "原型设计", "assignee_id": w.editor_id }),
+            )
+            .await,
+    )
+    .await;
+    let tid = t["id"].as_str().unwrap().to_owned();
+    assert_eq!(next(&mut editor_socket).await["kind"], "task.created");
+    let e = next(&mut editor_socket).await;
+    assert_eq!(e["kind"], "notification.created");
+    assert_eq!(e["data"]["kind"], "task.assigned");
+    assert_eq!(e["data"]["data"]["task_title"], "原型设计");
+    // The assignee moves it on: the creator hears of it, the one who moved it does not.
+    let v = t["version"].as_i64().unwrap();
+    let r = w
+        .app
+        .req(
+            reqwest::Method::PATCH,
+            &format!("/tasks/{tid}"),
+            Some(&w.editor),
+        )
+        .header("If-Match", format!("\"{v}\""))
+        .json(&json!({ "status": "in_progress" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // A comment without a mention tells the assignee; one that mentions them is a mention.
+    let r = w
+        .app
+        .patch("/me", &w.editor, json!({ "name": "李雷" }))
+        .await;
+    assert_eq!(r.status(), 200);
+    for body in ["看过了", "@李雷 再看一下"] {
+        let r = w
+            .app
+            .post(
+                &format!("/tasks/{tid}/comments"),
+                Some(&w.owner),
+                json!({ "body": body }),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+    }
+    assert_eq!(
+        kinds(w.editor.clone()).await,
+        [
+            "comment.mention",
+            "task.commented",
+            "task.assigned",
+            "project.member_added"
+        ]
+    );
+    let owner_kinds = kinds(w.owner.clone()).await;
+    assert_eq!(owner_kinds, ["task.status_changed"]);
+    let owner_page = json_of(
+        w.app
+            .get("/me/notifications?kind=task.status_changed", &w.owner)
+            .await,
+    )
+    .await;
+    assert_eq!(owner_page["items"][0]["data"]["from"], "todo");
+    assert_eq!(owner_page["items"][0]["data"]["to"], "in_progress");
+    // Added to a project: the new member hears of it.
+    let (outsider_id, _) = (
+        json_of(w.app.get("/me", &w.outsider).await).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        (),
+    );
+    let r = w
+        .app
+        .post(
+            &format!("/projects/{}/members", w.project),
+            Some(&w.owner),
+            json!({ "user_id": outsider_id, "role": "viewer" }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(kinds(w.outsider.clone()).await, ["project.member_added"]);
+}
+
+#[tokio::test]
+async fn a_kind_turned_off_in_the_app_is_not_notified() {
+    let w = world().await;
+    let settings = json_of(w.app.get("/me/notification-settings", &w.editor).await).await;
+    let all = settings["items"].as_array().unwrap();
+    assert!(
+        all.iter()
+            .all(|s| s["in_app"] == true && s["email"] == true)
+    );
+    assert!(all.iter().any(|s| s["kind"] == "task.commented"));
+    let r = w
+        .app
+        .req(
+            reqwest::Method::PUT,
+            "/me/notification-settings",
+            Some(&w.editor),
+        )
+        .json(&json!({ "items": [{ "kind": "task.commented", "in_app": false, "email": true }] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let after: Value = r.json().await.unwrap();
+    let commented = after["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "task.commented")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        commented,
+        json!({ "kind": "task.commented", "in_app": false, "email": true })
+    );
+    let t = json_of(
+        w.app
+            .post(
+                &format!("/projects/{}/tasks", w.project),
+                Some(&w.owner),
+                json!({ "title": "原型设计", "assignee_id": w.editor_id }),
+            )
+            .await,
+    )
+    .await;
+    let r = w
+        .app
+        .post(
+            &format!("/tasks/{}/comments", t["id"].as_str().unwrap()),
+            Some(&w.owner),
+            json!({ "body": "看过了" }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let page = json_of(
+        w.app
+            .get("/me/notifications?kind=task.commented", &w.editor)
+            .await,
+    )
+    .await;
+    assert_eq!(page["items"], json!([]));
+    let page = json_of(
+        w.app
+            .get("/me/notifications?kind=task.assigned", &w.editor)
+            .await,
+    )
+    .await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    // An unknown kind is named.
+    let r = w
+        .app
+        .req(
+            reqwest::Method::PUT,
+            "/me/notification-settings",
+            Some(&w.editor),
+        )
+        .json(
+            &json!({ "items": [{ "kind": "meeting.reminder", "in_app": false, "email": false }] }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["errors"][0]["field"], "items[0].kind");
 }

@@ -434,6 +434,7 @@ async fn prepare(w: &World, op: &Op, caller: &Caller) -> Prepared {
         ("get", "/api/v1/me")
         | ("get", "/api/v1/me/notifications")
         | ("get", "/api/v1/me/notifications/unread-count")
+        | ("get", "/api/v1/me/notification-settings")
         | ("get", "/api/v1/me/quick-replies")
         | ("get", "/api/v1/me/tokens")
         | ("get", "/api/v1/me/tasks")
@@ -446,6 +447,10 @@ async fn prepare(w: &World, op: &Op, caller: &Caller) -> Prepared {
             body: Body::Png,
         },
         ("post", "/api/v1/me/notifications/read") => Prepared::json(op.path.clone(), json!({})),
+        ("put", "/api/v1/me/notification-settings") => Prepared::json(
+            op.path.clone(),
+            json!({ "items": [{ "kind": "task.commented", "in_app": false, "email": true }] }),
+        ),
         ("post", "/api/v1/me/password") => Prepared::json(
             op.path.clone(),
             json!({ "current_password": caller.password, "new_password": caller.password }),

@@ -199,6 +199,11 @@ pub struct Tr {
     pub notif_approved: &'static str,
     pub notif_approved_body: &'static str,
     pub notif_rejected: &'static str,
+    /// `{actor}`, `{task}`, `{project}`, `{status}` are replaced.
+    pub notif_assigned: &'static str,
+    pub notif_status: &'static str,
+    pub notif_commented: &'static str,
+    pub notif_member_added: &'static str,
     pub only_overdue: &'static str,
     pub overdue: &'static str,
     pub overdue_filter: &'static str,

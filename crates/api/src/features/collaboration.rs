@@ -253,7 +253,7 @@ async fn notify_mentions(
         .copied()
         .filter(|u| *u != author.id && !already.contains(u))
     {
-        let n = accounts::insert_notification(
+        let Some(n) = accounts::notify(
             txn,
             user,
             "comment.mention",
@@ -262,7 +262,10 @@ async fn notify_mentions(
             json!({ "task_id": task.id, "project_id": task.project_id, "comment_id": c.id,
                     "author_id": author.id, "author_name": author.name, "task_title": task.title }),
         )
-        .await?;
+        .await?
+        else {
+            continue;
+        };
         out.push((user, accounts::notification_dto(&n)));
     }
     Ok(out)
@@ -326,7 +329,8 @@ pub async fn create_comment(
     .await?;
     let members = project_repo::list_members(&txn, t.project_id).await?;
     let dto = comment_dto_with(&c, &members);
-    let notes = notify_mentions(&txn, &t, &dto, &auth.user, &[]).await?;
+    let mut notes = notify_mentions(&txn, &t, &dto, &auth.user, &[]).await?;
+    super::notify::commented(&txn, &t, &auth.user, &dto.mentions, &mut notes).await?;
     txn.commit().await?;
     state.events.publish(
         WsEventKind::CommentCreated,

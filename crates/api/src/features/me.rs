@@ -436,3 +436,77 @@ pub async fn unread_notification_count(
     let count = accounts::count_unread_notifications(&state.db, auth.user.id).await?;
     Ok(HttpResponse::Ok().json(tandem_dto::UnreadCountResponse { count }))
 }
+
+/// C7: the caller's choice per kind of notification (in the app, by e-mail); every kind the
+/// server knows, both on unless changed.
+#[utoipa::path(get, path = "/api/v1/me/notification-settings", tag = "me", security(("bearer" = [])),
+    responses((status = 200, description = "Settings", body = tandem_dto::NotificationSettingsResponse)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn get_notification_settings(
+    state: web::Data<AppState>,
+    auth: Allowed<perm::ReadSelf>,
+) -> ApiResult<HttpResponse> {
+    let items = settings_of(&state.db, auth.user.id).await?;
+    Ok(HttpResponse::Ok().json(tandem_dto::NotificationSettingsResponse { items }))
+}
+
+async fn settings_of(
+    db: &impl tandem_db::ConnectionTrait,
+    user: uuid::Uuid,
+) -> ApiResult<Vec<tandem_dto::NotificationSetting>> {
+    let chosen = accounts::notification_settings(db, user).await?;
+    Ok(tandem_dto::NOTIFICATION_KINDS
+        .iter()
+        .map(|k| {
+            let (in_app, email) = chosen.get(*k).copied().unwrap_or((true, true));
+            tandem_dto::NotificationSetting {
+                kind: (*k).to_owned(),
+                in_app,
+                email,
+            }
+        })
+        .collect())
+}
+
+/// C7: change some kinds' settings (kinds left out keep theirs); answers all of them.
+#[utoipa::path(put, path = "/api/v1/me/notification-settings", tag = "me", security(("bearer" = [])),
+    request_body = tandem_dto::UpdateNotificationSettingsRequest,
+    responses((status = 200, description = "Settings", body = tandem_dto::NotificationSettingsResponse)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn put_notification_settings(
+    state: web::Data<AppState>,
+    auth: Allowed<perm::WriteSelf>,
+    body: Json<tandem_dto::UpdateNotificationSettingsRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner()?;
+    let mut errors = Vec::new();
+    if body.items.len() > 100 {
+        errors.push(tandem_dto::FieldError::new(
+            "items",
+            "length",
+            "at most 100 settings",
+        ));
+    }
+    for (i, s) in body.items.iter().enumerate() {
+        if !tandem_dto::NOTIFICATION_KINDS.contains(&s.kind.as_str()) {
+            errors.push(tandem_dto::FieldError::new(
+                format!("items[{i}].kind"),
+                "unknown_kind",
+                format!(
+                    "no notifications of kind {:?}",
+                    s.kind.chars().take(64).collect::<String>()
+                ),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let txn = tandem_db::begin_write(&state.db).await?;
+    for s in &body.items {
+        accounts::set_notification_setting(&txn, auth.user.id, &s.kind, s.in_app, s.email).await?;
+    }
+    let items = settings_of(&txn, auth.user.id).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Ok().json(tandem_dto::NotificationSettingsResponse { items }))
+}

@@ -12,6 +12,7 @@ pub mod health;
 pub mod keys;
 pub mod live;
 pub mod me;
+pub mod notify;
 pub mod projects;
 pub mod tasks;
 pub mod tokens;

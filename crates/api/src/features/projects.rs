@@ -596,8 +596,19 @@ pub async fn add_member(
         },
     )
     .await?;
+    let mut notes = Vec::new();
+    super::notify::member_added(
+        &txn,
+        &a.project,
+        user.id,
+        body.role.as_str(),
+        &auth.user,
+        &mut notes,
+    )
+    .await?;
     txn.commit().await?;
     member_event(&state, WsEventKind::MemberAdded, a.project.id, user.id);
+    super::notify::publish(&state, &notes);
     Ok(created(
         format!("/api/v1/projects/{}/members/{}", a.project.id, user.id),
         &member_dto(&m, &user),

@@ -448,9 +448,12 @@ pub async fn create_task(
         auth.user.id,
     )
     .await?;
+    let mut notes = Vec::new();
+    super::notify::assigned(&txn, &t, &auth.user, &mut notes).await?;
     let dto = fresh_dto(&txn, t.id, &a.project).await?;
     txn.commit().await?;
     publish_task(&state, WsEventKind::TaskCreated, &dto);
+    super::notify::publish(&state, &notes);
     Ok(created(
         format!("/api/v1/tasks/{}", t.id),
         &dto,
@@ -564,6 +567,7 @@ pub async fn update_task(
             .map_err(|e| ApiError::conflict("invalid_transition", e.to_string()))?;
     }
     let was_status = t.status.clone();
+    let before_assignee = t.assignee_id;
     // The update is conditional on the version the checks above saw (412 otherwise), so a
     // reassignment or a transition decided on an older copy never lands.
     let txn = tandem_db::begin_write(&state.db).await?;
@@ -589,6 +593,13 @@ pub async fn update_task(
     )
     .await
     .map_err(reference_gone)?;
+    let mut notes = Vec::new();
+    if updated.assignee_id != before_assignee {
+        super::notify::assigned(&txn, &updated, &auth.user, &mut notes).await?;
+    }
+    if updated.status != was_status {
+        super::notify::status_changed(&txn, &updated, &was_status, &auth.user, &mut notes).await?;
+    }
     let dto = fresh_dto(&txn, updated.id, &a.project).await?;
     let successors = if is_open(&was_status) != is_open(&updated.status) {
         successor_dtos(&txn, repo::successor_rows(&txn, updated.id).await?).await?
@@ -602,6 +613,7 @@ pub async fn update_task(
     for s in &successors {
         publish_task(&state, WsEventKind::TaskUpdated, s);
     }
+    super::notify::publish(&state, &notes);
     Ok(ok_with_etag(&dto, dto.version))
 }
 

@@ -9,6 +9,7 @@ pub mod departments;
 pub mod external_keys;
 pub mod idempotency_keys;
 pub mod milestones;
+pub mod notification_settings;
 pub mod notifications;
 pub mod personal_tokens;
 pub mod project_departments;
