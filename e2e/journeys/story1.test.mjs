@@ -286,3 +286,21 @@ test('comments and mentions arrive live, without a reload', async () => {
   assert.deepEqual(li.errors, []);
   assert.deepEqual(zhang.errors, []);
 });
+
+test('the production lead reviews his notifications by kind and turns comments off', async () => {
+  const p = pages.zhang;
+  await p.goto('/me/notifications');
+  await p.locator('.notification', { hasText: '李雷 在「原型设计」中提到了你' }).first().waitFor();
+  await p.locator('#notification-kind').selectOption('task.assigned');
+  await p.locator('.notification', { hasText: '把「生产排期」分配给了你' }).waitFor();
+  await p.waitForFunction(() => !document.querySelector('.notification-list')?.textContent.includes('提到了你'));
+  await p.locator('input.in-app[data-kind="task.commented"]').uncheck();
+  await p.locator('.toast', { hasText: '已保存' }).waitFor();
+  await shot(p, J, '11-notifications');
+  // The server keeps the choice.
+  const login = await api(server.base, 'POST', '/auth/login', { login: people.zhang.email, password: PASSWORD });
+  const settings = await api(server.base, 'GET', '/me/notification-settings', undefined, login.access_token);
+  const commented = settings.items.find((s) => s.kind === 'task.commented');
+  assert.deepEqual(commented, { kind: 'task.commented', in_app: false, email: true });
+  assert.deepEqual(p.errors, []);
+});

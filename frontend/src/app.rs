@@ -11,7 +11,7 @@ use tandem_dto::{SystemRole, UserResponse};
 use crate::api::{self, ApiError, session};
 use crate::components::{Avatar, ErrorBox, Loading, ToastRegion, Toaster};
 use crate::i18n::{I18n, Lang, use_i18n};
-use crate::pages::{admin, login, people, profile, projects, tasks};
+use crate::pages::{admin, login, notifications, people, profile, projects, tasks};
 
 /// Why the user is looking at the login page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +91,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("me/quick-replies") view=profile::QuickRepliesPage />
                     <Route path=path!("me/tokens") view=profile::TokensPage />
                     <Route path=path!("me/security") view=profile::SecurityPage />
+                    <Route path=path!("me/notifications") view=notifications::NotificationsPage />
                     <Route path=path!("people") view=people::DirectoryPage />
                     <Route path=path!("people/:id") view=people::PersonPage />
                     <Route path=path!("admin/approvals") view=admin::ApprovalsPage />
@@ -395,6 +396,7 @@ fn NotificationBell() -> impl IntoView {
                         <strong>{move || i.t().notifications}</strong>
                         <button class="btn small" on:click=move |_| mark(None)>{move || i.t().mark_all_read}</button>
                     </div>
+                    <a class="menu-item view-all" href="/me/notifications" on:click=move |_| open.set(false)>{move || i.t().notif_view_all}</a>
                     {
                         let navigate = navigate.clone();
                         move || {

@@ -176,6 +176,21 @@ impl I18n {
         notification_in(self.t(), n)
     }
 
+    /// A kind of notification, named for people (filters, settings).
+    pub fn notification_kind(&self, kind: &str) -> &'static str {
+        let t = self.t();
+        match kind {
+            "comment.mention" => t.nk_mention,
+            "task.assigned" => t.nk_assigned,
+            "task.status_changed" => t.nk_status,
+            "task.commented" => t.nk_commented,
+            "project.member_added" => t.nk_member_added,
+            "account.approved" => t.nk_approved,
+            "account.rejected" => t.nk_rejected,
+            _ => t.notifications,
+        }
+    }
+
     pub fn scope(&self, s: TokenScope) -> &'static str {
         let t = self.t();
         match s {

@@ -315,6 +315,10 @@ pub async fn patch<B: Serialize, T: DeserializeOwned>(
     Ok((decode(resp).await?, tag))
 }
 
+pub async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    decode(send(Method::Put, path, json_body(body)?, None).await?).await
+}
+
 pub async fn delete(path: &str) -> Result<(), ApiError> {
     send(Method::Delete, path, Body::None, None).await.map(drop)
 }

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod login;
+pub mod notifications;
 pub mod people;
 pub mod profile;
 pub mod projects;

@@ -23,7 +23,7 @@ use crate::i18n::use_i18n;
 const AVATAR_MAX_BYTES: f64 = 2.0 * 1024.0 * 1024.0;
 
 #[component]
-fn Tabs() -> impl IntoView {
+pub(crate) fn Tabs() -> impl IntoView {
     let i = use_i18n();
     view! {
         <div class="page-head">
@@ -34,6 +34,7 @@ fn Tabs() -> impl IntoView {
             <A href="/me/quick-replies" attr:class="tab">{move || i.t().quick_replies_title}</A>
             <A href="/me/tokens" attr:class="tab">{move || i.t().tokens_title}</A>
             <A href="/me/security" attr:class="tab">{move || i.t().security_title}</A>
+            <A href="/me/notifications" attr:class="tab">{move || i.t().notifications}</A>
         </nav>
     }
 }
