@@ -304,3 +304,25 @@ test('the production lead reviews his notifications by kind and turns comments o
   assert.deepEqual(commented, { kind: 'task.commented', in_app: false, email: true });
   assert.deepEqual(p.errors, []);
 });
+
+test('a task created, renamed and deleted elsewhere shows in an open task list without a reload', async () => {
+  const p = pages.zhang;
+  await p.goto(`/projects/${people.project}`);
+  await p.locator('.task-row', { hasText: '原型设计' }).waitFor();
+  // The marketing lead works over the API while he looks at the list.
+  const login = await api(server.base, 'POST', '/auth/login', { login: people.wang.email, password: PASSWORD });
+  const token = login.access_token;
+  const t = await api(server.base, 'POST', `/projects/${people.project}/tasks`, { title: '渠道招商' }, token);
+  await p.locator('.task-row', { hasText: '渠道招商' }).waitFor();
+  const r = await fetch(`${server.base}/api/v1/tasks/${t.id}`, {
+    method: 'PATCH',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'If-Match': `"${t.version}"` },
+    body: JSON.stringify({ title: '渠道招商（华东）' }),
+  });
+  assert.equal(r.status, 200);
+  await p.locator('.task-row', { hasText: '渠道招商（华东）' }).waitFor();
+  await shot(p, J, '12-live-list');
+  await api(server.base, 'DELETE', `/tasks/${t.id}`, undefined, token);
+  await p.waitForFunction(() => ![...document.querySelectorAll('.task-row')].some((r) => r.textContent.includes('渠道招商')));
+  assert.deepEqual(p.errors, []);
+});

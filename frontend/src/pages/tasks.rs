@@ -10,8 +10,8 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use tandem_dto::{
     ActivityResponse, CommentRequest, CommentResponse, CreateProgressRequest, CreateTaskRequest,
     MarkdownRequest, MarkdownResponse, MemberResponse, MilestoneResponse, Page, Priority,
-    ProgressResponse, ProjectResponse, ProjectRole, QuickReplyResponse, TaskResponse, TaskStatus,
-    UpdateTaskRequest,
+    ProgressResponse, ProjectResponse, ProjectRole, QuickReplyResponse, TaskEvent, TaskResponse,
+    TaskStatus, UpdateTaskRequest,
 };
 use uuid::Uuid;
 
@@ -165,6 +165,65 @@ pub fn TaskList(
         }
         load(false);
     });
+    // Live: what colleagues change shows without a reload. With no filter set, an update is
+    // applied in place (newer versions only) and a deletion removes the row; a new task, or
+    // any change while filters are set (it may enter or leave the filtered set), reloads the
+    // first page.
+    if let Some(live) = crate::live::use_live() {
+        let me = use_auth().user.with_untracked(|u| u.as_ref().map(|u| u.id));
+        Effect::watch(
+            move || live.event.get(),
+            move |ev, _, _| {
+                let Some(ev) = ev else { return };
+                if !ev.kind.starts_with("task.") {
+                    return;
+                }
+                let in_view = match project {
+                    Some(p) => ev.project_id == Some(p),
+                    // My tasks: those assigned to me, or one I hold that changed hands.
+                    None => {
+                        ev.data
+                            .get("assignee_id")
+                            .and_then(|a| a.as_str())
+                            .map(str::to_owned)
+                            == me.map(|m| m.to_string())
+                            || items.with_untracked(|v| {
+                                ev.data
+                                    .get("id")
+                                    .and_then(|i| i.as_str())
+                                    .is_some_and(|id| v.iter().any(|t| t.id.to_string() == id))
+                            })
+                    }
+                };
+                if !in_view {
+                    return;
+                }
+                let filtered = keys
+                    .iter()
+                    .any(|k| query.with_untracked(|q| q.get(k).is_some_and(|v| !v.is_empty())));
+                match ev.kind.as_str() {
+                    "task.updated" if !filtered && project.is_some() => {
+                        if let Ok(e) = serde_json::from_value::<TaskEvent>(ev.data.clone()) {
+                            items.update(|v| {
+                                if let Some(t) = v.iter_mut().find(|t| t.id == e.id) {
+                                    apply_event(t, &e);
+                                }
+                            });
+                        }
+                    }
+                    "task.deleted" if !filtered => {
+                        if let Ok(e) =
+                            serde_json::from_value::<tandem_dto::TaskDeletedEvent>(ev.data.clone())
+                        {
+                            items.update(|v| v.retain(|t| t.id != e.id));
+                        }
+                    }
+                    _ => load(false),
+                }
+            },
+            false,
+        );
+    }
     let set_filter = move |key: &'static str, value: String| {
         let qs = query.with_untracked(|q| {
             filter_query(keys.map(|k| {
@@ -1555,4 +1614,29 @@ pub fn Dependencies(task: Uuid, project: Uuid, can_edit: Signal<bool>) -> impl I
             </Show>
         </section>
     }
+}
+
+/// A live `task.updated` applied to a task held in a list: every field the event carries,
+/// when it is newer than the copy (events can arrive after a newer read). The description
+/// is not in events and lists do not show it.
+pub(crate) fn apply_event(t: &mut TaskResponse, e: &TaskEvent) {
+    if e.version <= t.version {
+        return;
+    }
+    t.title = e.title.clone();
+    t.assignee_id = e.assignee_id;
+    t.priority = e.priority;
+    t.status = e.status;
+    t.start_date = e.start_date;
+    t.due_date = e.due_date;
+    t.milestone_id = e.milestone_id;
+    t.parent_id = e.parent_id;
+    t.estimate_hours = e.estimate_hours;
+    t.progress = e.progress;
+    t.overdue = e.overdue;
+    t.blocked = e.blocked;
+    t.subtasks_total = e.subtasks_total;
+    t.subtasks_done = e.subtasks_done;
+    t.updated_at = e.updated_at;
+    t.version = e.version;
 }
