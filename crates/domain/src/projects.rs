@@ -266,25 +266,10 @@ pub struct InvalidTransition {
     pub to: TaskStatus,
 }
 
-/// The task lifecycle: todo → in_progress → in_review → done, reopen (done or in_review →
-/// in_progress), archive done tasks. Moving back from in_progress to todo is allowed (work not
-/// started after all), skipping review (in_progress → done) too: small teams often have none.
+/// The task lifecycle, as `tandem_dto::rules::transition_allowed` states it.
 pub fn check_transition(from: TaskStatus, to: TaskStatus) -> Result<(), InvalidTransition> {
-    use TaskStatus::*;
-    let ok = from == to
-        || matches!(
-            (from, to),
-            (Todo, InProgress)
-                | (InProgress, Todo)
-                | (InProgress, InReview)
-                | (InProgress, Done)
-                | (InReview, InProgress)
-                | (InReview, Done)
-                | (Done, InProgress)
-                | (Done, Archived)
-                | (Archived, Done)
-        );
-    if ok {
+    // The rule itself lives in `dto::rules`, where the web app's menus read it too.
+    if tandem_dto::rules::transition_allowed(from, to) {
         Ok(())
     } else {
         Err(InvalidTransition { from, to })

@@ -5,7 +5,41 @@
 //! these functions repeat those limits and add the cross-field and blank checks. A test with the
 //! `validate` feature checks that both agree on a corpus of inputs.
 
-use crate::{FieldError, RegisterRequest};
+use crate::{FieldError, RegisterRequest, TaskStatus};
+
+/// T2: the task lifecycle, the one rule the server's policy (`domain::projects::
+/// check_transition`) and the web app's status menus both use: todo → in_progress →
+/// in_review → done, reopen (done or in_review → in_progress), archive done tasks. Moving back
+/// from in_progress to todo is allowed (work not started after all), skipping review
+/// (in_progress → done) too: small teams often have none.
+pub fn transition_allowed(from: TaskStatus, to: TaskStatus) -> bool {
+    use TaskStatus::*;
+    from == to
+        || matches!(
+            (from, to),
+            (Todo, InProgress)
+                | (InProgress, Todo)
+                | (InProgress, InReview)
+                | (InProgress, Done)
+                | (InReview, InProgress)
+                | (InReview, Done)
+                | (Done, InProgress)
+                | (Done, Archived)
+                | (Archived, Done)
+        )
+}
+
+/// The statuses a task may take from `from`, itself first, then in lifecycle order.
+pub fn next_statuses(from: TaskStatus) -> Vec<TaskStatus> {
+    std::iter::once(from)
+        .chain(
+            TaskStatus::ALL
+                .iter()
+                .copied()
+                .filter(|s| *s != from && transition_allowed(from, *s)),
+        )
+        .collect()
+}
 
 pub const PASSWORD_MIN: usize = 10;
 pub const PASSWORD_MAX: usize = 256;
@@ -153,6 +187,19 @@ pub fn phone(p: &str) -> Option<FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_menus_offer_the_lifecycle() {
+        use TaskStatus::*;
+        assert_eq!(next_statuses(Todo), [Todo, InProgress]);
+        assert_eq!(
+            next_statuses(InProgress),
+            [InProgress, Todo, InReview, Done]
+        );
+        assert_eq!(next_statuses(InReview), [InReview, InProgress, Done]);
+        assert_eq!(next_statuses(Done), [Done, InProgress, Archived]);
+        assert_eq!(next_statuses(Archived), [Archived, Done]);
+    }
     use uuid::Uuid;
 
     fn req(email: Option<&str>, employee_id: Option<&str>, password: &str) -> RegisterRequest {

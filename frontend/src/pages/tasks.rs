@@ -31,20 +31,9 @@ pub const STATUSES: [TaskStatus; 5] = [
 ];
 pub const PRIORITIES: [Priority; 3] = [Priority::High, Priority::Medium, Priority::Low];
 
-/// The statuses a task may move to from `from` (mirrors the server's lifecycle, so the menu
-/// never offers a change that would be refused).
-pub fn next_statuses(from: TaskStatus) -> Vec<TaskStatus> {
-    use TaskStatus::*;
-    let mut v = vec![from];
-    v.extend(match from {
-        Todo => vec![InProgress],
-        InProgress => vec![Todo, InReview, Done],
-        InReview => vec![InProgress, Done],
-        Done => vec![InProgress, Archived],
-        Archived => vec![Done],
-    });
-    v
-}
+// The statuses a task may move to: the server's own rule (`dto::rules`), so the menu never
+// offers a change that would be refused.
+use tandem_dto::rules::next_statuses;
 
 fn status_class(s: TaskStatus) -> &'static str {
     match s {
