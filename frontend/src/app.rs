@@ -406,9 +406,7 @@ fn NotificationBell() -> impl IntoView {
                         }
                         let navigate = navigate.clone();
                         items.into_iter().map(move |n| {
-                            // Where it leads: the task, else the project.
-                            let target = n.data.get("task_id").and_then(|v| v.as_str()).map(|t| format!("/tasks/{t}"))
-                                .or_else(|| n.data.get("project_id").and_then(|v| v.as_str()).map(|p| format!("/projects/{p}")));
+                            let target = crate::components::notification_link(&n);
                             let nid = n.id;
                             let unread = n.read_at.is_none();
                             let at = n.created_at;

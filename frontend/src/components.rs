@@ -448,6 +448,14 @@ pub fn Avatar(
     }
 }
 
+/// Where a notification leads: its task, else its project.
+pub fn notification_link(n: &tandem_dto::NotificationResponse) -> Option<String> {
+    let id = |k: &str| n.data.get(k).and_then(|v| v.as_str());
+    id("task_id")
+        .map(|t| format!("/tasks/{t}"))
+        .or_else(|| id("project_id").map(|p| format!("/projects/{p}")))
+}
+
 /// Date and time in the browser's time zone, in the user's language.
 pub fn fmt_time(t: &chrono::DateTime<chrono::Utc>, lang: crate::i18n::Lang) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(t.timestamp_millis() as f64));

@@ -507,6 +507,19 @@ pub fn path_config() -> web::PathConfig {
 }
 
 /// Pagination query shared by every list.
+/// A list's `?limit=`: 1–200, 50 when absent (for lists whose cursor is not an id).
+pub fn page_limit(limit: Option<i64>) -> ApiResult<u64> {
+    match limit {
+        None => Ok(tandem_db::pagination::DEFAULT_LIMIT),
+        Some(n) if (1..=200).contains(&n) => Ok(n as u64),
+        Some(_) => Err(ApiError::validation(
+            "limit",
+            "range",
+            "must be between 1 and 200",
+        )),
+    }
+}
+
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
@@ -520,15 +533,7 @@ pub struct PageQuery {
 
 impl PageQuery {
     pub fn limit(&self) -> ApiResult<u64> {
-        match self.limit {
-            None => Ok(tandem_db::pagination::DEFAULT_LIMIT),
-            Some(n) if (1..=200).contains(&n) => Ok(n as u64),
-            Some(_) => Err(ApiError::validation(
-                "limit",
-                "range",
-                "must be between 1 and 200",
-            )),
-        }
+        page_limit(self.limit)
     }
 
     pub fn cursor(&self) -> ApiResult<Option<uuid::Uuid>> {

@@ -51,12 +51,10 @@ async fn keys(
     kind: ExternalKeyKind,
     project: Option<Uuid>,
 ) -> Result<Names, String> {
-    let mut path = format!("/external-keys?kind={}", kind.as_str());
-    if let Some(p) = project {
-        path.push_str(&format!("&project_id={p}"));
-    }
     Ok(Names::new(
-        c.get_all(&path).await.map_err(|e| describe(&e))?,
+        c.external_keys(kind, project)
+            .await
+            .map_err(|e| describe(&e))?,
     ))
 }
 

@@ -38,7 +38,7 @@ pub fn read(file_name: &str, text: &str) -> Result<Loaded, Vec<String>> {
 pub fn render_summary(s: &Summary, dry_run: bool) -> String {
     let mut out = String::new();
     let verb = if dry_run { "would be" } else { "" };
-    for (kind, c) in &s.counts {
+    for (kind, c) in &s.counts() {
         out.push_str(&format!(
             "{kind:<11} {:>7} created {:>7} updated {:>7} unchanged{}{}\n",
             c.created,

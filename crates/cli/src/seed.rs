@@ -9,9 +9,9 @@ use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 use tandem_client::{ClientError, HttpMethod as Method, TandemClient};
 use tandem_dto::{
-    BatchOutcome, CommentResponse, DepartmentResponse, ExternalKeyKind, ExternalKeyResponse,
-    MemberResponse, MilestoneResponse, ProjectResponse, TaskBatchItem, TaskBatchRequest,
-    TaskBatchResponse, UserResponse, UserStatus,
+    BatchOutcome, CommentResponse, DepartmentResponse, ExternalKeyKind, MemberResponse,
+    MilestoneResponse, ProjectResponse, TaskBatchItem, TaskBatchRequest, TaskBatchResponse,
+    UserResponse, UserStatus,
 };
 use uuid::Uuid;
 
@@ -73,10 +73,9 @@ pub struct Options {
     pub file_name: String,
 }
 
-/// What a run did (or, dry, would do), per kind of object.
+/// What a run did (or, dry, would do): every object and what happened to it.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Summary {
-    pub counts: BTreeMap<&'static str, Counts>,
     /// Passwords generated for new accounts (login, password), printed once.
     pub passwords: Vec<(String, String)>,
     /// What was skipped and why (e.g. an archived project).
@@ -129,20 +128,10 @@ pub struct Counts {
 
 impl Summary {
     fn add(&mut self, kind: &'static str, key: String, outcome: BatchOutcome, fields: Vec<String>) {
-        let c = self.counts.entry(kind).or_default();
         let action = match outcome {
-            BatchOutcome::Created => {
-                c.created += 1;
-                PlanAction::Create
-            }
-            BatchOutcome::Updated => {
-                c.updated += 1;
-                PlanAction::Update
-            }
-            BatchOutcome::Unchanged => {
-                c.unchanged += 1;
-                PlanAction::Unchanged
-            }
+            BatchOutcome::Created => PlanAction::Create,
+            BatchOutcome::Updated => PlanAction::Update,
+            BatchOutcome::Unchanged => PlanAction::Unchanged,
         };
         self.plan.push(PlanLine {
             kind,
@@ -153,7 +142,6 @@ impl Summary {
     }
 
     fn deleted(&mut self, kind: &'static str, key: String) {
-        self.counts.entry(kind).or_default().deleted += 1;
         self.plan.push(PlanLine {
             kind,
             key,
@@ -162,31 +150,42 @@ impl Summary {
         });
     }
 
-    /// A change found after the object was counted (a department's head, set once the
+    /// A change found after the object was recorded (a department's head, set once the
     /// accounts exist).
     fn touch(&mut self, kind: &'static str, key: &str, field: &str) {
-        let Some(line) = self
+        if let Some(line) = self
             .plan
             .iter_mut()
             .find(|l| l.kind == kind && l.key == key)
-        else {
-            return;
-        };
-        if line.action == PlanAction::Unchanged {
-            line.action = PlanAction::Update;
-            let c = self.counts.entry(kind).or_default();
-            c.unchanged -= 1;
-            c.updated += 1;
+        {
+            if line.action == PlanAction::Unchanged {
+                line.action = PlanAction::Update;
+            }
+            line.fields.push(field.to_owned());
         }
-        line.fields.push(field.to_owned());
+    }
+
+    /// How many objects of each kind were created, updated, left unchanged and deleted.
+    pub fn counts(&self) -> BTreeMap<&'static str, Counts> {
+        let mut out: BTreeMap<&'static str, Counts> = BTreeMap::new();
+        for l in &self.plan {
+            let c = out.entry(l.kind).or_default();
+            match l.action {
+                PlanAction::Create => c.created += 1,
+                PlanAction::Update => c.updated += 1,
+                PlanAction::Unchanged => c.unchanged += 1,
+                PlanAction::Delete => c.deleted += 1,
+            }
+        }
+        out
     }
 
     /// Objects written (created, updated or deleted).
     pub fn writes(&self) -> u64 {
-        self.counts
-            .values()
-            .map(|c| c.created + c.updated + c.deleted)
-            .sum()
+        self.plan
+            .iter()
+            .filter(|l| l.action != PlanAction::Unchanged)
+            .count() as u64
     }
 }
 
@@ -267,13 +266,9 @@ impl Run<'_> {
         kind: ExternalKeyKind,
         project: Option<Uuid>,
     ) -> Result<HashMap<String, Uuid>, SeedError> {
-        let mut path = format!("/external-keys?kind={}", kind.as_str());
-        if let Some(p) = project {
-            path.push_str(&format!("&project_id={p}"));
-        }
-        let rows: Vec<ExternalKeyResponse> = self
+        let rows = self
             .client
-            .get_all(&path)
+            .external_keys(kind, project)
             .await
             .map_err(|e| self.fail("", None, describe(&e)))?;
         Ok(rows.into_iter().map(|k| (k.key, k.id)).collect())
@@ -742,12 +737,9 @@ impl Run<'_> {
         keyed: &HashMap<String, Uuid>,
         ptr: &str,
     ) -> Result<Option<ProjectResponse>, SeedError> {
-        let Ok(id) = key.parse::<Uuid>() else {
+        let Some(id) = own_id(key, keyed) else {
             return Ok(None);
         };
-        if keyed.values().any(|v| *v == id) {
-            return Ok(None);
-        }
         match self
             .client
             .get_json::<ProjectResponse>(&format!("/projects/{id}"))
@@ -855,12 +847,7 @@ impl Run<'_> {
                 Some(id) => have.iter().find(|x| x.id == *id),
                 None => {
                     // A milestone whose own id is the key and that has no key: adopted.
-                    let adopt = m
-                        .key
-                        .parse::<Uuid>()
-                        .ok()
-                        .filter(|id| !keyed.values().any(|v| v == id));
-                    let x = adopt.and_then(|id| have.iter().find(|x| x.id == id));
+                    let x = own_id(&m.key, &keyed).and_then(|id| have.iter().find(|x| x.id == id));
                     if let Some(x) = x {
                         self.bind(ExternalKeyKind::Milestone, &m.key, x.id, &ptr)
                             .await?;
@@ -1241,12 +1228,7 @@ impl Run<'_> {
                     Some(id) => have.get(id),
                     None => {
                         // A comment whose own id is the key and that has no key: adopted.
-                        let adopt = cm
-                            .key
-                            .parse::<Uuid>()
-                            .ok()
-                            .filter(|id| !keyed.values().any(|v| v == id));
-                        let x = adopt.and_then(|id| have.get(&id));
+                        let x = own_id(&cm.key, &keyed).and_then(|id| have.get(&id));
                         if let Some(x) = x {
                             self.bind(ExternalKeyKind::Comment, &cm.key, x.id, &ptr)
                                 .await?;
@@ -1409,6 +1391,14 @@ impl Run<'_> {
         }
         Ok(())
     }
+}
+
+/// The object a key names by being its own id, when no key names that object yet: what
+/// `export` writes for objects made without a key, adopted on seeding back.
+fn own_id(key: &str, keyed: &HashMap<String, Uuid>) -> Option<Uuid> {
+    key.parse::<Uuid>()
+        .ok()
+        .filter(|id| !keyed.values().any(|v| v == id))
 }
 
 fn generate_password() -> String {

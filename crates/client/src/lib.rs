@@ -271,4 +271,21 @@ impl TandemClient {
     }
 }
 
+/// I3: external keys.
+impl TandemClient {
+    /// Every external key of `kind` the token may see (of `project`, for milestones, tasks
+    /// and comments).
+    pub async fn external_keys(
+        &self,
+        kind: ExternalKeyKind,
+        project: Option<Uuid>,
+    ) -> ClientResult<Vec<ExternalKeyResponse>> {
+        let mut path = format!("/external-keys?kind={}", kind.as_str());
+        if let Some(p) = project {
+            path.push_str(&format!("&project_id={p}"));
+        }
+        self.get_all(&path).await
+    }
+}
+
 pub use reqwest::Method as HttpMethod;

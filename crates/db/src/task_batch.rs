@@ -166,7 +166,21 @@ pub async fn predecessors_in_project(
     project_id: Uuid,
     ids: &[Uuid],
 ) -> RepoResult<HashMap<Uuid, Vec<Uuid>>> {
-    let mut edges: Vec<(Uuid, Uuid)> = Vec::new();
+    let edges = edges_from(db, ids).await?;
+    let preds: Vec<Uuid> = edges.iter().map(|(_, d)| *d).collect();
+    let projects = projects_of(db, &preds).await?;
+    let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for (t, d) in edges {
+        if projects.get(&d) == Some(&project_id) {
+            out.entry(t).or_default().push(d);
+        }
+    }
+    Ok(out)
+}
+
+/// The dependencies of `ids` (`(task, predecessor)`), in index-sized reads.
+async fn edges_from(db: &impl ConnectionTrait, ids: &[Uuid]) -> RepoResult<Vec<(Uuid, Uuid)>> {
+    let mut edges = Vec::new();
     for chunk in ids.chunks(IDS) {
         let rows: Vec<(Uuid, Uuid)> = task_dependencies::Entity::find()
             .select_only()
@@ -178,19 +192,28 @@ pub async fn predecessors_in_project(
             .await?;
         edges.extend(rows);
     }
-    let preds: Vec<Uuid> = edges
+    Ok(edges)
+}
+
+/// The project of each of `ids` that exists.
+async fn projects_of(db: &impl ConnectionTrait, ids: &[Uuid]) -> RepoResult<HashMap<Uuid, Uuid>> {
+    let unique: Vec<Uuid> = ids
         .iter()
-        .map(|(_, d)| *d)
+        .copied()
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let here: HashSet<Uuid> = tasks_in(db, project_id, &preds)
-        .await?
-        .into_keys()
-        .collect();
-    let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for (t, d) in edges.into_iter().filter(|(_, d)| here.contains(d)) {
-        out.entry(t).or_default().push(d);
+    let mut out = HashMap::with_capacity(unique.len());
+    for chunk in unique.chunks(IDS) {
+        let rows: Vec<(Uuid, Uuid)> = tasks::Entity::find()
+            .select_only()
+            .column(tasks::Column::Id)
+            .column(tasks::Column::ProjectId)
+            .filter(tasks::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.extend(rows);
     }
     Ok(out)
 }
@@ -208,20 +231,10 @@ pub async fn reachable_edges(
     let mut edges = Vec::new();
     while !frontier.is_empty() {
         let mut next = Vec::new();
-        for chunk in frontier.chunks(IDS) {
-            let rows: Vec<(Uuid, Uuid)> = task_dependencies::Entity::find()
-                .select_only()
-                .column(task_dependencies::Column::TaskId)
-                .column(task_dependencies::Column::DependsOnId)
-                .filter(task_dependencies::Column::TaskId.is_in(chunk.iter().copied()))
-                .into_tuple()
-                .all(db)
-                .await?;
-            for (t, d) in rows {
-                edges.push((t, d));
-                if seen.insert(d) {
-                    next.push(d);
-                }
+        for (t, d) in edges_from(db, &frontier).await? {
+            edges.push((t, d));
+            if seen.insert(d) {
+                next.push(d);
             }
         }
         if seen.len() > max {
@@ -347,18 +360,7 @@ pub async fn project_edges(
         .all(db)
         .await?;
     let pred: Vec<Uuid> = edges.iter().map(|e| e.depends_on_id).collect();
-    let mut projects: HashMap<Uuid, Uuid> = HashMap::new();
-    for chunk in pred.chunks(IDS) {
-        let rows: Vec<(Uuid, Uuid)> = tasks::Entity::find()
-            .select_only()
-            .column(tasks::Column::Id)
-            .column(tasks::Column::ProjectId)
-            .filter(tasks::Column::Id.is_in(chunk.iter().copied()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        projects.extend(rows);
-    }
+    let projects = projects_of(db, &pred).await?;
     Ok(edges
         .into_iter()
         .filter_map(|e| {

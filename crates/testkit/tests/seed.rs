@@ -115,7 +115,7 @@ async fn the_example_seeds_everything_and_a_second_run_writes_nothing() {
     let app = spawn_app().await;
     let token = pat(&app, &["read", "write", "admin"]).await;
     let first = seed(&app, &token, EXAMPLE).await;
-    let c = &first.counts;
+    let c = &first.counts();
     assert_eq!(c["departments"].created, 4);
     assert_eq!(c["users"].created, 4);
     assert_eq!(c["tasks"].created, 4);
@@ -161,7 +161,7 @@ async fn the_example_seeds_everything_and_a_second_run_writes_nothing() {
         before,
         "a second run wrote to the server"
     );
-    assert_eq!(second.counts["tasks"].unchanged, 4);
+    assert_eq!(second.counts()["tasks"].unchanged, 4);
 }
 
 #[tokio::test]
@@ -192,8 +192,8 @@ async fn a_changed_field_changes_only_that_field() {
     let changed = EXAMPLE.replace("title: 需求调研", "title: 需求调研（第二轮）");
     let before = writes(&app).await;
     let s = seed(&app, &token, &changed).await;
-    assert_eq!(s.counts["tasks"].updated, 1);
-    assert_eq!(s.counts["tasks"].unchanged, 3);
+    assert_eq!(s.counts()["tasks"].updated, 1);
+    assert_eq!(s.counts()["tasks"].unchanged, 3);
     assert_eq!(s.writes(), 1, "{s:?}");
     let after = writes(&app).await;
     assert_eq!(after[1], before[1] + 1, "one activity entry: the title");
@@ -232,7 +232,7 @@ async fn null_clears_a_field_and_an_empty_list_removes_dependencies() {
             "        parent: null\n",
         );
     let s = seed(&app, &token, &changed).await;
-    assert_eq!(s.counts["tasks"].updated, 1, "{s:?}");
+    assert_eq!(s.counts()["tasks"].updated, 1, "{s:?}");
     let task2 = get(&app, &token, &format!("/tasks/{t2}")).await;
     assert_eq!(task2["assignee_id"], Value::Null);
     assert_eq!(task2["milestone_id"], Value::Null);
@@ -251,8 +251,8 @@ async fn a_dry_run_plans_and_writes_nothing() {
     let token = pat(&app, &["read", "write", "admin"]).await;
     let before = writes(&app).await;
     let plan = seed_with(&app, &token, EXAMPLE, true, false).await.unwrap();
-    assert_eq!(plan.counts["tasks"].created, 4);
-    assert_eq!(plan.counts["projects"].created, 1);
+    assert_eq!(plan.counts()["tasks"].created, 4);
+    assert_eq!(plan.counts()["projects"].created, 1);
     assert_eq!(writes(&app).await, before);
     let admin = app.admin_token().await;
     assert_eq!(
@@ -282,8 +282,8 @@ async fn a_dry_run_plans_and_writes_nothing() {
     let plan = seed_with(&app, &token, &changed, true, false)
         .await
         .unwrap();
-    assert_eq!(plan.counts["tasks"].updated, 2, "{plan:?}");
-    assert_eq!(plan.counts["tasks"].created, 1, "{plan:?}");
+    assert_eq!(plan.counts()["tasks"].updated, 2, "{plan:?}");
+    assert_eq!(plan.counts()["tasks"].created, 1, "{plan:?}");
     // The plan names each object and what would change in it.
     let lines: Vec<String> = plan.plan.iter().map(|l| l.to_string()).collect();
     for expected in [
@@ -324,11 +324,11 @@ async fn removed_objects_stay_unless_pruned() {
     let s = seed_with(&app, &token, &without, false, true)
         .await
         .unwrap();
-    assert_eq!(s.counts["tasks"].deleted, 1);
+    assert_eq!(s.counts()["tasks"].deleted, 1);
     assert_eq!(app.get(&format!("/tasks/{t3}"), &token).await.status(), 404);
     // Seeding the whole file again makes the task anew under its key.
     let s = seed(&app, &token, EXAMPLE).await;
-    assert_eq!(s.counts["tasks"].created, 1);
+    assert_eq!(s.counts()["tasks"].created, 1);
 }
 
 #[tokio::test]
@@ -355,7 +355,7 @@ async fn token_scopes_are_respected() {
     assert!(err.contains("403") && err.contains("admin"), "{err}");
     let full = pat(&app, &["read", "write", "admin"]).await;
     let s = seed(&app, &full, "departments:\n  - key: d\n    name: 部门\n").await;
-    assert_eq!(s.counts["departments"].created, 1);
+    assert_eq!(s.counts()["departments"].created, 1);
     let mine = "departments:\n  - key: d\n    name: 部门\nprojects:\n  - key: p\n    name: 自己的项目\n    departments: [d]\n    start_date: 2026-12-01\n    end_date: 2027-01-31\n    tasks:\n      - key: a\n        title: 任务\n";
     // Naming a project in the instance is administration ...
     let err = seed_with(&app, &writer, mine, false, false)
@@ -369,9 +369,9 @@ async fn token_scopes_are_respected() {
         "        title: 任务（改）\n      - key: b\n        title: 新任务\n",
     );
     let s = seed(&app, &writer, &more).await;
-    assert_eq!(s.counts["tasks"].created, 1);
-    assert_eq!(s.counts["tasks"].updated, 1);
-    assert_eq!(s.counts["departments"].unchanged, 1);
+    assert_eq!(s.counts()["tasks"].created, 1);
+    assert_eq!(s.counts()["tasks"].updated, 1);
+    assert_eq!(s.counts()["departments"].unchanged, 1);
 }
 
 #[tokio::test]
@@ -385,7 +385,7 @@ async fn export_then_seed_into_an_empty_instance_round_trips() {
     let b = spawn_app().await;
     let token_b = pat(&b, &["read", "write", "admin"]).await;
     let s = seed(&b, &token_b, &exported).await;
-    assert_eq!(s.counts["tasks"].created, 4);
+    assert_eq!(s.counts()["tasks"].created, 4);
     let again = export(&b, &token_b).await;
     assert_eq!(again, exported, "export → seed → export changed something");
     // And the export is itself idempotent to seed.
@@ -643,7 +643,7 @@ async fn status_changes_follow_the_lifecycle_and_done_means_complete() {
         "        depends_on: [t2]\n        estimate_hours: 24\n        status: done\n",
     );
     let s = seed(&app, &token, &done).await;
-    assert_eq!(s.counts["tasks"].updated, 1);
+    assert_eq!(s.counts()["tasks"].updated, 1);
     let task = get(&app, &token, &format!("/tasks/{t3}")).await;
     assert_eq!(task["status"], "done");
     assert_eq!(task["progress"], 100);
@@ -761,11 +761,11 @@ async fn a_dry_run_plans_new_milestones_members_and_accounts() {
     let before = writes(&app).await;
     let plan = seed_with(&app, &token, &more, true, false).await.unwrap();
     assert_eq!(writes(&app).await, before);
-    assert_eq!(plan.counts["users"].created, 1);
-    assert_eq!(plan.counts["milestones"].created, 1);
-    assert_eq!(plan.counts["tasks"].updated, 1, "{plan:?}");
+    assert_eq!(plan.counts()["users"].created, 1);
+    assert_eq!(plan.counts()["milestones"].created, 1);
+    assert_eq!(plan.counts()["tasks"].updated, 1, "{plan:?}");
     let s = seed(&app, &token, &more).await;
-    assert_eq!(s.counts["tasks"].updated, 1);
+    assert_eq!(s.counts()["tasks"].updated, 1);
 }
 
 #[tokio::test]
@@ -907,12 +907,13 @@ async fn pruning_the_instance_is_asked_for_separately() {
         .await
         .unwrap();
     assert_eq!(
-        plan.counts, s.counts,
+        plan.counts(),
+        s.counts(),
         "the dry run planned what the run did"
     );
-    assert_eq!(s.counts["projects"].deleted, 1);
-    assert_eq!(s.counts["users"].deleted, 1);
-    assert_eq!(s.counts["departments"].deleted, 1);
+    assert_eq!(s.counts()["projects"].deleted, 1);
+    assert_eq!(s.counts()["users"].deleted, 1);
+    assert_eq!(s.counts()["departments"].deleted, 1);
     let p2 = key(&app, &token, "project", None, "p2").await;
     assert_eq!(
         get(&app, &token, &format!("/projects/{p2}")).await["status"],

@@ -11,7 +11,7 @@ use tandem_dto::{
 
 use crate::api;
 use crate::app::set_title;
-use crate::components::{Empty, ErrorBox, Loading, fmt_time, use_toaster};
+use crate::components::{Empty, ErrorBox, Loading, fmt_time, notification_link, use_toaster};
 use crate::i18n::use_i18n;
 use crate::pages::profile::Tabs;
 
@@ -123,8 +123,7 @@ pub fn NotificationsPage() -> impl IntoView {
                             <ul class="list notification-list">
                                 {move || items.get().into_iter().map(|n| {
                                     let navigate = navigate.clone();
-                                    let target = n.data.get("task_id").and_then(|v| v.as_str()).map(|t| format!("/tasks/{t}"))
-                                        .or_else(|| n.data.get("project_id").and_then(|v| v.as_str()).map(|p| format!("/projects/{p}")));
+                                    let target = notification_link(&n);
                                     let id = n.id;
                                     let unread = n.read_at.is_none();
                                     let at = n.created_at;

@@ -852,11 +852,7 @@ pub async fn list_project_dependencies(
 ) -> ApiResult<HttpResponse> {
     use base64::Engine;
     let a = access::project(&state, &auth, path.into_inner(), ProjectAction::View).await?;
-    let limit = PageQuery {
-        limit: query.limit,
-        cursor: None,
-    }
-    .limit()?;
+    let limit = crate::extract::page_limit(query.limit)?;
     let after = match query.cursor.as_deref() {
         None => None,
         Some(c) => {

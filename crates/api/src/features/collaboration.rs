@@ -221,12 +221,7 @@ fn check_text(body: &str) -> ApiResult<()> {
 /// The title of a mention's notification: the author and the task, the task's title cut so the
 /// whole fits the column whatever the title's length.
 fn mention_title(author: &str, task: &str) -> String {
-    const TASK_CHARS: usize = 60;
-    let mut short: String = task.chars().take(TASK_CHARS).collect();
-    if task.chars().count() > TASK_CHARS {
-        short.push('…');
-    }
-    let title = format!("{author} mentioned you in “{short}”");
+    let title = format!("{author} mentioned you in “{}”", super::notify::short(task));
     title
         .chars()
         .take(accounts::NOTIFICATION_TITLE_MAX)
@@ -339,9 +334,7 @@ pub async fn create_comment(
         None,
         &dto,
     );
-    for (user, n) in &notes {
-        state.events.notification(n, *user);
-    }
+    super::notify::publish(&state, &notes);
     Ok(created(
         format!("/api/v1/comments/{}", c.id),
         &dto,
@@ -383,9 +376,7 @@ pub async fn update_comment(
     let dto = comment_dto_with(&c, &members);
     let notes = notify_mentions(&txn, &t, &dto, &auth.user, &before).await?;
     txn.commit().await?;
-    for (user, n) in &notes {
-        state.events.notification(n, *user);
-    }
+    super::notify::publish(&state, &notes);
     Ok(ok_with_etag(&dto, c.version))
 }
 

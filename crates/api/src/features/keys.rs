@@ -93,17 +93,7 @@ pub async fn list_external_keys(
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     authorize(&auth.actor, tandem_domain::policy::Action::ReadDirectory)?;
-    let limit = match q.limit {
-        None => tandem_db::pagination::DEFAULT_LIMIT,
-        Some(n) if (1..=200).contains(&n) => n as u64,
-        Some(_) => {
-            return Err(ApiError::validation(
-                "limit",
-                "range",
-                "must be between 1 and 200",
-            ));
-        }
-    };
+    let limit = crate::extract::page_limit(q.limit)?;
     let after = match q.cursor.as_deref() {
         None => None,
         Some(c) => Some(

@@ -20,7 +20,8 @@ pub(crate) fn publish(state: &AppState, notes: &Notes) {
     }
 }
 
-fn short(title: &str) -> String {
+/// A title cut to fit a one-line notification.
+pub(crate) fn short(title: &str) -> String {
     const CHARS: usize = 60;
     let mut s: String = title.chars().take(CHARS).collect();
     if title.chars().count() > CHARS {
