@@ -92,7 +92,43 @@ grep -q "tasks *0 created *0 updated *4 unchanged" "$W/seed3" || fail "the expor
 if TANDEM_TOKEN=tdm_nonsense "$BIN" seed examples/seed/launch.yaml 2>"$W/err"; then fail "a bad token was accepted"; fi
 grep -q "401" "$W/err" || fail "bad token message: $(cat "$W/err")"
 unset TANDEM_URL TANDEM_TOKEN
-
 kill -INT $PID
 wait $PID || fail "serve did not exit cleanly on SIGINT"
+
+# Background jobs survive a crash (issue 11): a task due today gets its due-soon notice once,
+# also after kill -9 and a restart with the scan running every second; `tandem jobs` shows
+# the scan.
+export TANDEM_SCAN_INTERVAL_SECS=1
+start() {
+  TANDEM_BIND=127.0.0.1:$P "$BIN" serve >>"$W/out3" 2>&1 &
+  PID=$!
+  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$P/api/health" >/dev/null 2>&1 && break; sleep 0.05; done
+}
+api() { # METHOD PATH [JSON]
+  curl -fsS -X "$1" "http://127.0.0.1:$P/api/v1$2" -H "authorization: Bearer $ACCESS" \
+    -H 'content-type: application/json' ${3:+-d "$3"}
+}
+field() { python3 -c "import json,sys; v=json.load(sys.stdin); print($1)"; }
+start
+ACCESS=$(curl -fsS -X POST "http://127.0.0.1:$P/api/v1/auth/login" -H 'content-type: application/json' \
+  -d "{\"login\":\"admin@tandem.local\",\"password\":\"$PASS\"}" | field 'v["access_token"]')
+ME=$(api GET /me | field 'v["id"]')
+DEPT=$(api GET /departments | field 'v["items"][0]["id"]')
+PROJECT=$(api POST /projects "{\"name\":\"到期提醒\",\"goal\":\"\",\"department_ids\":[\"$DEPT\"],\"start_date\":\"2026-01-01\",\"end_date\":\"2030-12-31\",\"time_zone\":\"UTC\"}" | field 'v["id"]')
+TODAY=$(date -u +%F)
+api POST "/projects/$PROJECT/tasks" "{\"title\":\"今天到期\",\"assignee_id\":\"$ME\",\"due_date\":\"$TODAY\"}" >/dev/null
+due_count() { api GET "/me/notifications?kind=task.due_soon" | field 'len(v["items"])'; }
+for _ in $(seq 1 100); do [ "$(due_count)" = 1 ] && break; sleep 0.1; done
+[ "$(due_count)" = 1 ] || fail "no due-soon notice within 10 s"
+kill -9 $PID
+wait $PID 2>/dev/null || true
+start
+sleep 3
+[ "$(due_count)" = 1 ] || fail "the due-soon notice came again after a restart: $(due_count)"
+"$BIN" jobs >"$W/jobs" 2>&1 || fail "tandem jobs: $(cat "$W/jobs")"
+grep -q "due.scan" "$W/jobs" || fail "tandem jobs does not list the due scan: $(cat "$W/jobs")"
+if "$BIN" jobs --status nonsense 2>"$W/err"; then fail "tandem jobs accepted a bad status"; fi
+kill -TERM $PID
+wait $PID || fail "serve did not exit cleanly on SIGTERM"
+unset TANDEM_SCAN_INTERVAL_SECS
 echo "smoke: ok"

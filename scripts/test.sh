@@ -42,8 +42,23 @@ lint() {
   cargo clippy -p tandem-web --target wasm32-unknown-unknown -- -D warnings
 }
 
+# The mail tests read what a real SMTP server on loopback received.
+smtp_sink() {
+  local env
+  env=$(scripts/smtp-sink.sh) || { echo "the SMTP sink did not start (see above)" >&2; return 1; }
+  eval "$env"
+  export TANDEM_TEST_REQUIRE_SMTP=1
+}
+
+stop_smtp_sink() {
+  kill "${TANDEM_SMTP_SINK_PID:-}" 2>/dev/null || true
+  rm -rf "${TANDEM_SMTP_SINK_DIR:-/nonexistent}"
+}
+
 sqlite() {
   ensure_nextest
+  smtp_sink
+  trap stop_smtp_sink EXIT
   cargo nextest run --workspace --exclude tandem-web --no-fail-fast
 }
 
@@ -53,8 +68,9 @@ pg() {
   local env
   env=$(scripts/pg-up.sh) || { echo "pg: the PostgreSQL cluster did not start (see above)" >&2; return 1; }
   eval "$env"
+  smtp_sink
   # Runs when the lane's subshell ends, passed or failed.
-  trap 'scripts/pg-down.sh' EXIT
+  trap 'scripts/pg-down.sh; stop_smtp_sink' EXIT
   # Only the API tests touch the database; the rest ran in the SQLite lane.
   TANDEM_TEST_PG="$TANDEM_TEST_PG" cargo nextest run -p tandem-testkit --no-fail-fast
 }

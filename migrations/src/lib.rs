@@ -11,6 +11,7 @@ mod m20261126_000005_task_due_key;
 mod m20261130_000001_refresh_tokens_revoked_at;
 mod m20261130_000002_external_keys;
 mod m20261130_000003_notification_settings;
+mod m20261130_000004_live_platform;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_refresh_tokens_revoked_at::Migration),
             Box::new(m20261130_000002_external_keys::Migration),
             Box::new(m20261130_000003_notification_settings::Migration),
+            Box::new(m20261130_000004_live_platform::Migration),
         ]
     }
 }

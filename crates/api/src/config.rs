@@ -43,6 +43,68 @@ pub struct ApiConfig {
     pub max_upload_bytes: u64,
     /// The in-process read cache (only ever used with SQLite; see `crate::cache`).
     pub read_cache: bool,
+    /// Background work, mail and event retention.
+    pub live: LiveConfig,
+}
+
+/// The live platform's settings (issue 11).
+#[derive(Clone)]
+pub struct LiveConfig {
+    /// `smtp://`, `smtps://` or `smtp+starttls://` URL of the mail relay (`TANDEM_SMTP_URL`);
+    /// without it no mail is sent and none is queued.
+    pub smtp_url: Option<String>,
+    /// The sender of notification mail (`TANDEM_MAIL_FROM`).
+    pub mail_from: String,
+    /// The address people open Tandem at, for links in mail (`TANDEM_PUBLIC_URL`).
+    pub public_url: String,
+    /// Notifications within this long of the first go out in one mail (`TANDEM_MAIL_BATCH_SECS`).
+    pub mail_batch: Duration,
+    /// How long events stay resumable (`TANDEM_EVENT_RETENTION`, 7 days by default).
+    pub event_retention: Duration,
+    /// Read notifications older than this are removed (`TANDEM_NOTIFICATION_RETENTION`).
+    pub notification_retention: Duration,
+    /// How long before the end of its due date a task is "due soon" (`TANDEM_DUE_SOON_HOURS`).
+    pub due_soon: Duration,
+    /// How often due dates are scanned (`TANDEM_SCAN_INTERVAL_SECS`).
+    pub scan_every: Duration,
+    /// How long a claimed job stays a worker's without a heartbeat (`TANDEM_JOB_LEASE_SECS`):
+    /// after a crash, the time until another instance takes its jobs over.
+    pub job_lease: Duration,
+    /// Whether this instance runs background jobs (`TANDEM_WORKERS`, on by default).
+    pub workers: bool,
+}
+
+impl std::fmt::Debug for LiveConfig {
+    // The SMTP URL may carry a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveConfig")
+            .field("smtp", &self.smtp_url.is_some())
+            .field("mail_from", &self.mail_from)
+            .field("public_url", &self.public_url)
+            .field("mail_batch", &self.mail_batch)
+            .field("event_retention", &self.event_retention)
+            .field("due_soon", &self.due_soon)
+            .field("scan_every", &self.scan_every)
+            .field("workers", &self.workers)
+            .finish()
+    }
+}
+
+impl Default for LiveConfig {
+    fn default() -> Self {
+        Self {
+            smtp_url: None,
+            mail_from: "Tandem <tandem@localhost>".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            mail_batch: Duration::from_secs(120),
+            event_retention: Duration::from_secs(7 * 24 * 3600),
+            notification_retention: Duration::from_secs(180 * 24 * 3600),
+            due_soon: Duration::from_secs(24 * 3600),
+            scan_every: Duration::from_secs(60),
+            job_lease: Duration::from_secs(30),
+            workers: true,
+        }
+    }
 }
 
 impl std::fmt::Debug for ApiConfig {
@@ -58,6 +120,7 @@ impl std::fmt::Debug for ApiConfig {
             .field("read_cache", &self.read_cache)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("hash_concurrency", &self.hash_concurrency)
+            .field("live", &self.live)
             .finish()
     }
 }
@@ -107,6 +170,7 @@ impl ApiConfig {
             files_dir: std::env::temp_dir().join("tandem-files"),
             max_upload_bytes: 50 * 1024 * 1024,
             read_cache: true,
+            live: LiveConfig::default(),
         }
     }
 }

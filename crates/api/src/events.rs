@@ -1,35 +1,49 @@
-//! Live events for the WebSocket `/api/v1/ws` (API.md "WebSocket"): handlers publish what
-//! changed after it committed; every open socket gets what its user may see.
+//! Live events for the WebSocket `/api/v1/ws` (API.md "WebSocket").
 //!
-//! The bus is in-process: the newest events stay in memory — at most [`KEPT`] of them and
-//! [`KEPT_BYTES`] of frames, whichever is reached first — so a client that reconnects gets what
-//! it missed; older resume points, and every resume point after a restart, get
-//! `{"type":"gap"}` (refetch). Ids start at the boot time in microseconds, so they keep
-//! increasing across restarts and stay exact in JavaScript numbers. Several server instances
-//! sharing one PostgreSQL database would each only hear their own events: that needs a shared
-//! bus (LISTEN/NOTIFY) and is not built.
+//! A change writes its events into the `events` table in its own transaction (through
+//! [`crate::outbox::Outbox`]): no event without its change, no change without its event. After
+//! the commit the bus *delivers*: it reads the table past the last id it delivered, in id order,
+//! and broadcasts each event to this instance's sockets, every one of which passes on what its
+//! user may see. Delivery runs after each local commit, when PostgreSQL announces a commit of
+//! another instance (`LISTEN tandem_events`, see [`crate::background`]), and once a second as a
+//! safety net — so any number of instances sharing one PostgreSQL database deliver each other's
+//! events. SQLite is one instance (its file lives on one machine and has one writer).
 //!
-//! Besides events, the bus carries [`Control`] messages that never reach a client: changes to
+//! A client that reconnects with the last id it saw gets what it missed from the newest
+//! events kept in memory, or else from the table — across restarts — unless retention removed
+//! them (`TANDEM_EVENT_RETENTION`) or there are more than [`MAX_MISSED`]: then `gap`
+//! (refetch).
+//!
+//! Besides events, the table carries [`Control`] messages that never reach a client: changes to
 //! who may see what (a role, a membership, a revoked token, an ended session). Sockets re-check
 //! their credential and forget what they cached when one concerns their user, and the HTTP
 //! authentication refuses access tokens of ended sessions at once (see
-//! [`EventBus::session_ended`]).
+//! [`EventBus::session_ended`]) — on every instance.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-use tandem_dto::{WsEventKind, WsServerFrame};
+use serde::{Deserialize, Serialize};
+use tandem_db::DatabaseConnection;
+use tandem_db::entities::events as rows;
+use tandem_dto::WsServerFrame;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-/// Events kept for resuming clients…
+/// Delivered events kept in memory for resuming clients…
 const KEPT: usize = 10_000;
 /// …and at most this many bytes of their frames.
 pub const KEPT_BYTES: usize = 16 * 1024 * 1024;
-/// Messages a slow socket may fall behind before it is told to refetch (`gap`).
-const CHANNEL: usize = 256;
+/// Messages a socket may fall behind (its bounded queue) before it is disconnected: it
+/// reconnects and resumes from the table.
+pub const CHANNEL: usize = 256;
+/// A resuming client missing more events than this is told to refetch instead.
+pub const MAX_MISSED: u64 = 5_000;
+/// Rows read per query when delivering.
+const BATCH: u64 = 500;
+/// The `kind` of control rows.
+const CONTROL: &str = "control";
 
 /// Who may receive an event (system administrators receive every project event).
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +57,7 @@ pub enum Audience {
 #[derive(Debug)]
 pub struct Event {
     pub id: u64,
-    pub kind: WsEventKind,
+    pub kind: String,
     pub project_id: Option<Uuid>,
     pub audience: Audience,
     /// A user the event is about (added to or removed from a project), who receives it too.
@@ -53,10 +67,11 @@ pub struct Event {
 }
 
 /// A change to who may see what; never sent to clients.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "control", rename_all = "snake_case")]
 pub enum Control {
     /// A user's system role, status or project memberships changed.
-    UserChanged(Uuid),
+    UserChanged { user: Uuid },
     /// One login session ended (logout, a reused refresh token, a password change).
     SessionEnded { user: Uuid, session: Uuid },
     /// A personal access token was revoked.
@@ -67,9 +82,9 @@ impl Control {
     /// The user the change is about.
     pub fn user(&self) -> Uuid {
         match self {
-            Control::UserChanged(u)
-            | Control::SessionEnded { user: u, .. }
-            | Control::TokenRevoked { user: u, .. } => *u,
+            Control::UserChanged { user }
+            | Control::SessionEnded { user, .. }
+            | Control::TokenRevoked { user, .. } => *user,
         }
     }
 }
@@ -84,6 +99,8 @@ pub enum Message {
 pub struct EventBus {
     ring: Mutex<Ring>,
     tx: broadcast::Sender<Message>,
+    /// One delivery at a time, so events are broadcast once and in id order.
+    pump: tokio::sync::Mutex<()>,
     /// Open sockets per user, so one account cannot hold the server's memory hostage.
     sockets: Mutex<HashMap<Uuid, usize>>,
     /// Ended sessions whose access tokens may still be unexpired.
@@ -115,13 +132,14 @@ impl Drop for SocketSlot<'_> {
 }
 
 struct Ring {
-    next_id: u64,
+    /// The newest id delivered (events and controls).
+    last_id: u64,
     events: VecDeque<Arc<Event>>,
     /// Sum of the kept frames' lengths.
     bytes: usize,
 }
 
-/// Sessions ended in this process, each kept until its last access token expired.
+/// Sessions ended, each kept until its last access token expired.
 struct Ended {
     sessions: HashMap<Uuid, Instant>,
     /// When the expired ones were last dropped.
@@ -150,22 +168,62 @@ pub struct Subscription {
 
 impl Default for EventBus {
     fn default() -> Self {
-        Self::new(Duration::from_secs(15 * 60))
+        Self::new(Duration::from_secs(15 * 60), 0)
+    }
+}
+
+/// An event row as delivered; `None` for a control row.
+fn event_of(row: &rows::Model) -> Option<Event> {
+    if row.kind == CONTROL {
+        return None;
+    }
+    let id = u64::try_from(row.id).ok()?;
+    let data: serde_json::Value = serde_json::from_str(&row.data).ok()?;
+    let audience = match &row.audience {
+        None => Audience::Project,
+        Some(a) => Audience::Users(serde_json::from_str(a).ok()?),
+    };
+    let frame = serde_json::to_string(&WsServerFrame::Event {
+        id,
+        kind: row.kind.clone(),
+        project_id: row.project_id,
+        data,
+    })
+    .ok()?;
+    Some(Event {
+        id,
+        kind: row.kind.clone(),
+        project_id: row.project_id,
+        audience,
+        subject: row.subject,
+        frame,
+    })
+}
+
+/// The row of a control message.
+pub(crate) fn control_row(c: &Control) -> tandem_db::events::NewEvent {
+    tandem_db::events::NewEvent {
+        kind: CONTROL.to_owned(),
+        project_id: None,
+        audience: Some(Vec::new()),
+        subject: Some(c.user()),
+        data: serde_json::to_value(c).unwrap_or_default(),
     }
 }
 
 impl EventBus {
-    /// A bus for a server whose access tokens live `access_ttl`.
-    pub fn new(access_ttl: Duration) -> Self {
-        let boot = u64::try_from(chrono::Utc::now().timestamp_micros()).unwrap_or(1);
+    /// A bus for a server whose access tokens live `access_ttl`, starting after event `last_id`
+    /// (the newest in the table: older ones are history, not news).
+    pub fn new(access_ttl: Duration, last_id: u64) -> Self {
         let (tx, _) = broadcast::channel(CHANNEL);
         Self {
             ring: Mutex::new(Ring {
-                next_id: boot.max(1),
+                last_id,
                 events: VecDeque::new(),
                 bytes: 0,
             }),
             tx,
+            pump: tokio::sync::Mutex::new(()),
             sockets: Mutex::new(HashMap::new()),
             ended: Mutex::new(Ended {
                 sessions: HashMap::new(),
@@ -186,46 +244,53 @@ impl EventBus {
         Some(SocketSlot { bus: self, user })
     }
 
-    /// Publishes an event; call it after the change committed.
-    pub fn publish(
-        &self,
-        kind: WsEventKind,
-        project_id: Option<Uuid>,
-        audience: Audience,
-        subject: Option<Uuid>,
-        data: &impl Serialize,
-    ) {
-        let data = match serde_json::to_value(data) {
-            Ok(d) => d,
-            Err(e) => {
-                tracing::error!(error = %e, "event payload not serializable");
-                return;
+    /// Delivers what was committed since the last delivery, in id order; returns how many
+    /// rows. Safe to call from anywhere at any time: deliveries take turns.
+    pub async fn deliver(&self, db: &DatabaseConnection) -> Result<usize, tandem_db::RepoError> {
+        let _turn = self.pump.lock().await;
+        let mut total = 0;
+        loop {
+            let from = self.ring.lock().map(|r| r.last_id).unwrap_or(u64::MAX);
+            let batch =
+                tandem_db::events::after(db, i64::try_from(from).unwrap_or(i64::MAX), BATCH)
+                    .await?;
+            let n = batch.len();
+            for row in &batch {
+                self.accept(row);
             }
+            total += n;
+            if (n as u64) < BATCH {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Broadcasts one delivered row.
+    fn accept(&self, row: &rows::Model) {
+        let Ok(id) = u64::try_from(row.id) else {
+            return;
         };
-        // Ids are handed out and the event sent under one lock, so every subscriber sees
-        // them in id order.
+        if row.kind == CONTROL {
+            match serde_json::from_str::<Control>(&row.data) {
+                Ok(c) => self.apply_control(c),
+                Err(e) => tracing::error!(error = %e, id, "unreadable control event"),
+            }
+            if let Ok(mut ring) = self.ring.lock() {
+                ring.last_id = ring.last_id.max(id);
+            }
+            return;
+        }
+        let Some(event) = event_of(row) else {
+            tracing::error!(id, "unreadable event");
+            return;
+        };
+        let event = Arc::new(event);
+        // The id is advanced and the event sent under one lock, so a subscriber sees every
+        // event after its `last_event_id` exactly once: from the ring, or from the channel.
         let Ok(mut ring) = self.ring.lock() else {
             return;
         };
-        let id = ring.next_id;
-        ring.next_id += 1;
-        let frame = WsServerFrame::Event {
-            id,
-            kind: kind.as_str().to_owned(),
-            project_id,
-            data,
-        };
-        let Ok(frame) = serde_json::to_string(&frame) else {
-            return;
-        };
-        let event = Arc::new(Event {
-            id,
-            kind,
-            project_id,
-            audience,
-            subject,
-            frame,
-        });
+        ring.last_id = ring.last_id.max(id);
         ring.bytes += event.frame.len();
         ring.events.push_back(event.clone());
         while ring.events.len() > KEPT || (ring.bytes > KEPT_BYTES && ring.events.len() > 1) {
@@ -237,26 +302,20 @@ impl EventBus {
         let _ = self.tx.send(Message::Event(event));
     }
 
-    /// `notification.created`, to its recipient only.
-    pub fn notification(&self, n: &tandem_dto::NotificationResponse, recipient: Uuid) {
-        self.publish(
-            WsEventKind::NotificationCreated,
-            None,
-            Audience::Users(vec![recipient]),
-            None,
-            n,
-        );
-    }
-
-    /// Tells every socket (and this process's authentication) that who may see what changed.
-    /// Call it after the change committed.
-    pub fn control(&self, c: Control) {
-        let until = Instant::now() + self.access_ttl + Duration::from_secs(60);
-        if let (Control::SessionEnded { session, .. }, Ok(mut ended)) = (&c, self.ended.lock()) {
-            ended.prune(Instant::now());
-            ended.sessions.insert(*session, until);
+    fn apply_control(&self, c: Control) {
+        if let Control::SessionEnded { session, .. } = &c {
+            self.note_session_ended(*session);
         }
         let _ = self.tx.send(Message::Control(Arc::new(c)));
+    }
+
+    /// Remembers that `session` ended (its access tokens are refused until they expire).
+    pub fn note_session_ended(&self, session: Uuid) {
+        let until = Instant::now() + self.access_ttl + Duration::from_secs(60);
+        if let Ok(mut ended) = self.ended.lock() {
+            ended.prune(Instant::now());
+            ended.sessions.insert(session, until);
+        }
     }
 
     /// Whether an access token of session `session` belongs to a session that ended while the
@@ -271,28 +330,42 @@ impl EventBus {
             .is_some_and(|until| *until > Instant::now())
     }
 
-    /// Subscribes; with `resume_from`, also returns the kept events after it.
-    pub fn subscribe(&self, resume_from: Option<u64>) -> Option<Subscription> {
-        let ring = self.ring.lock().ok()?;
-        let receiver = self.tx.subscribe();
-        let last_event_id = ring.next_id - 1;
+    /// Subscribes; with `resume_from`, also returns the events after it — from memory, or from
+    /// the table when they are older than what memory keeps.
+    pub async fn subscribe(
+        &self,
+        db: &DatabaseConnection,
+        resume_from: Option<u64>,
+    ) -> Option<Subscription> {
+        let (receiver, last_event_id, from_ring) = {
+            let ring = self.ring.lock().ok()?;
+            let receiver = self.tx.subscribe();
+            let last = ring.last_id;
+            let from_ring = match resume_from {
+                Some(from) if from <= last => {
+                    let oldest = ring.events.front().map(|e| e.id);
+                    // Memory holds every event after `from` when it holds the one after it.
+                    match oldest {
+                        Some(o) if from.saturating_add(1) >= o => Some(
+                            ring.events
+                                .iter()
+                                .filter(|e| e.id > from)
+                                .cloned()
+                                .collect::<Vec<_>>(),
+                        ),
+                        None if from == last => Some(Vec::new()),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            (receiver, last, from_ring)
+        };
         let missed = match resume_from {
             None => Some(Vec::new()),
-            Some(from) => {
-                let oldest = ring.events.front().map_or(ring.next_id, |e| e.id);
-                // Everything after `from` must still be here (and `from` must be one of ours).
-                if from.saturating_add(1) < oldest || from > last_event_id {
-                    None
-                } else {
-                    Some(
-                        ring.events
-                            .iter()
-                            .filter(|e| e.id > from)
-                            .cloned()
-                            .collect(),
-                    )
-                }
-            }
+            Some(from) if from > last_event_id => None,
+            Some(_) if from_ring.is_some() => from_ring,
+            Some(from) => self.missed_from_table(db, from, last_event_id).await,
         };
         Some(Subscription {
             receiver,
@@ -301,9 +374,47 @@ impl EventBus {
         })
     }
 
+    /// Events in `(from, to]` from the table, or `None` when retention removed some of them or
+    /// there are too many.
+    async fn missed_from_table(
+        &self,
+        db: &DatabaseConnection,
+        from: u64,
+        to: u64,
+    ) -> Option<Vec<Arc<Event>>> {
+        let (from_i, to_i) = (i64::try_from(from).ok()?, i64::try_from(to).ok()?);
+        let horizon = tandem_db::events::horizon(db).await.ok()?;
+        if from_i < horizon {
+            return None;
+        }
+        let rows = tandem_db::events::between(db, from_i, to_i, MAX_MISSED + 1)
+            .await
+            .ok()?;
+        if rows.len() as u64 > MAX_MISSED {
+            return None;
+        }
+        Some(rows.iter().filter_map(event_of).map(Arc::new).collect())
+    }
+
+    /// Drops kept events up to `through` (retention removed them from the table).
+    pub fn forget_through(&self, through: u64) {
+        if let Ok(mut ring) = self.ring.lock() {
+            while ring.events.front().is_some_and(|e| e.id <= through) {
+                if let Some(old) = ring.events.pop_front() {
+                    ring.bytes -= old.frame.len();
+                }
+            }
+        }
+    }
+
     /// Bytes of frames kept for resuming (for tests and metrics).
     pub fn kept_bytes(&self) -> usize {
         self.ring.lock().map(|r| r.bytes).unwrap_or(0)
+    }
+
+    /// The newest id delivered.
+    pub fn last_delivered(&self) -> u64 {
+        self.ring.lock().map(|r| r.last_id).unwrap_or(0)
     }
 }
 
@@ -311,45 +422,68 @@ impl EventBus {
 mod tests {
     use super::*;
 
-    fn publish(bus: &EventBus) {
-        bus.publish(
-            WsEventKind::TaskCreated,
-            Some(Uuid::nil()),
-            Audience::Project,
-            None,
-            &serde_json::json!({}),
-        );
+    fn row(id: i64, kind: &str, data: serde_json::Value) -> rows::Model {
+        rows::Model {
+            id,
+            kind: kind.to_owned(),
+            project_id: Some(Uuid::nil()),
+            audience: None,
+            subject: None,
+            data: data.to_string(),
+            created_at: chrono::Utc::now(),
+        }
+    }
+
+    fn deliver(bus: &EventBus, id: i64) {
+        bus.accept(&row(id, "task.created", serde_json::json!({})));
+    }
+
+    fn ring_only(bus: &EventBus, from: Option<u64>) -> Option<Vec<u64>> {
+        // Resume points memory answers alone (no database needed).
+        let ring = bus.ring.lock().unwrap();
+        let from = from?;
+        let o = ring.events.front()?.id;
+        (from + 1 >= o && from <= ring.last_id).then(|| {
+            ring.events
+                .iter()
+                .filter(|e| e.id > from)
+                .map(|e| e.id)
+                .collect()
+        })
     }
 
     #[test]
-    fn resuming_returns_what_was_missed_in_order() {
-        let bus = EventBus::default();
-        publish(&bus);
-        let first = bus.subscribe(None).unwrap().last_event_id;
-        publish(&bus);
-        publish(&bus);
-        let s = bus.subscribe(Some(first)).unwrap();
-        let ids: Vec<u64> = s.missed.unwrap().iter().map(|e| e.id).collect();
-        assert_eq!(ids, [first + 1, first + 2]);
-        assert_eq!(s.last_event_id, first + 2);
-        // Up to date: nothing missed.
-        assert!(
-            bus.subscribe(Some(first + 2))
-                .unwrap()
-                .missed
-                .unwrap()
-                .is_empty()
-        );
+    fn delivered_events_are_kept_in_order_for_resuming() {
+        let bus = EventBus::new(Duration::from_secs(900), 10);
+        let mut rx = bus.tx.subscribe();
+        for id in [11, 12, 15] {
+            deliver(&bus, id);
+        }
+        assert_eq!(bus.last_delivered(), 15);
+        assert_eq!(ring_only(&bus, Some(11)), Some(vec![12, 15]));
+        assert_eq!(ring_only(&bus, Some(15)), Some(vec![]));
+        let mut seen = Vec::new();
+        while let Ok(Message::Event(e)) = rx.try_recv() {
+            seen.push(e.id);
+        }
+        assert_eq!(seen, [11, 12, 15]);
     }
 
     #[test]
-    fn unknown_resume_points_are_gaps() {
+    fn kept_events_are_bounded_by_bytes() {
         let bus = EventBus::default();
-        publish(&bus);
-        let last = bus.subscribe(None).unwrap().last_event_id;
-        // Before the first kept event (another boot), or ahead of the newest.
-        assert!(bus.subscribe(Some(1)).unwrap().missed.is_none());
-        assert!(bus.subscribe(Some(last + 5)).unwrap().missed.is_none());
+        let big = "长".repeat(20_000);
+        for id in 1..=2_000 {
+            bus.accept(&row(
+                id,
+                "comment.created",
+                serde_json::json!({ "body": big }),
+            ));
+        }
+        assert!(bus.kept_bytes() <= KEPT_BYTES, "{}", bus.kept_bytes());
+        assert!(bus.kept_bytes() > KEPT_BYTES / 2);
+        // The oldest were dropped from memory (a resume from before them reads the table).
+        assert_eq!(ring_only(&bus, Some(1)), None);
     }
 
     #[test]
@@ -366,48 +500,48 @@ mod tests {
     }
 
     #[test]
-    fn kept_events_are_bounded_by_bytes() {
-        let bus = EventBus::default();
-        let big = "长".repeat(20_000);
-        for _ in 0..2_000 {
-            bus.publish(
-                WsEventKind::CommentCreated,
-                Some(Uuid::nil()),
-                Audience::Project,
-                None,
-                &serde_json::json!({ "body": big }),
-            );
-        }
-        assert!(bus.kept_bytes() <= KEPT_BYTES, "{}", bus.kept_bytes());
-        assert!(bus.kept_bytes() > KEPT_BYTES / 2);
-        // The oldest were dropped: resuming from before them is a gap.
-        let first = bus.subscribe(None).unwrap().last_event_id - 1_999;
-        assert!(bus.subscribe(Some(first)).unwrap().missed.is_none());
-    }
-
-    #[test]
-    fn ended_sessions_refuse_their_access_tokens() {
+    fn ended_sessions_refuse_their_access_tokens_once_delivered() {
         let bus = EventBus::default();
         let (user, a, b) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
         assert!(!bus.session_ended(Some(a)));
-        bus.control(Control::SessionEnded { user, session: a });
+        let c = control_row(&Control::SessionEnded { user, session: a });
+        bus.accept(&rows::Model {
+            id: 1,
+            kind: c.kind,
+            project_id: None,
+            audience: Some("[]".into()),
+            subject: c.subject,
+            data: c.data.to_string(),
+            created_at: chrono::Utc::now(),
+        });
         assert!(bus.session_ended(Some(a)));
         assert!(!bus.session_ended(Some(b)));
         // Tokens from before sessions were named cannot be told apart.
         assert!(!bus.session_ended(None));
+        // Controls move the delivery point but are never kept for clients.
+        assert_eq!(bus.last_delivered(), 1);
+        assert_eq!(bus.kept_bytes(), 0);
     }
 
     #[test]
     fn frames_follow_the_protocol() {
         let bus = EventBus::default();
-        let mut s = bus.subscribe(None).unwrap();
-        publish(&bus);
-        let Message::Event(e) = s.receiver.try_recv().unwrap() else {
+        let mut rx = bus.tx.subscribe();
+        deliver(&bus, 7);
+        let Message::Event(e) = rx.try_recv().unwrap() else {
             panic!("an event was expected");
         };
         let v: serde_json::Value = serde_json::from_str(&e.frame).unwrap();
         assert_eq!(v["type"], "event");
         assert_eq!(v["kind"], "task.created");
-        assert_eq!(v["id"], e.id);
+        assert_eq!(v["id"], 7);
+    }
+
+    #[test]
+    fn audiences_round_trip_through_rows() {
+        let u = Uuid::now_v7();
+        let mut r = row(3, "notification.created", serde_json::json!({}));
+        r.audience = Some(serde_json::json!([u.to_string()]).to_string());
+        assert_eq!(event_of(&r).unwrap().audience, Audience::Users(vec![u]));
     }
 }

@@ -2,6 +2,7 @@
 //! problem+json error type and the OpenAPI document.
 
 pub mod app;
+pub mod background;
 pub mod bootstrap;
 pub mod cache;
 pub mod config;
@@ -10,7 +11,9 @@ pub mod events;
 pub mod extract;
 pub mod features;
 pub mod idempotency;
+pub mod jobs;
 pub mod openapi;
+pub mod outbox;
 pub mod security;
 pub mod state;
 

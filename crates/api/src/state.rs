@@ -27,6 +27,8 @@ pub struct AppState {
     /// here, in order and without a deadline, rather than on the database's lock, where a
     /// few large ones in a row would exceed the busy timeout and fail everyone's writes.
     pub bulk_writes: Arc<tokio::sync::Semaphore>,
+    /// Rings the job workers' bell (see `crate::background`).
+    pub work: Arc<tokio::sync::Notify>,
 }
 
 /// Failed-login bookkeeping per account, per client address and per known device, and
@@ -51,7 +53,11 @@ impl AppState {
             .await
             .unwrap_or_default();
         let cache = ReadCache::new(config.read_cache && tandem_db::is_sqlite(&db));
-        let events = crate::events::EventBus::new(config.access_ttl);
+        let newest = tandem_db::events::newest(&db)
+            .await
+            .map_err(|e| format!("cannot read the event log: {e}"))?;
+        let events =
+            crate::events::EventBus::new(config.access_ttl, u64::try_from(newest).unwrap_or(0));
         let bulk = if tandem_db::is_sqlite(&db) { 1 } else { 4 };
         // Sessions ended shortly before this start still have unexpired access tokens: they
         // are refused here too, not only by the process that ended them.
@@ -61,8 +67,8 @@ impl AppState {
         let revoked = tandem_db::accounts::sessions_revoked_since(&db, since)
             .await
             .map_err(|e| format!("cannot read ended sessions: {e}"))?;
-        for (user, session) in revoked {
-            events.control(crate::events::Control::SessionEnded { user, session });
+        for (_, session) in revoked {
+            events.note_session_ended(session);
         }
         Ok(Self {
             db,
@@ -76,6 +82,7 @@ impl AppState {
                 registrations: Mutex::new(Throttle::new(config.registration_limits)),
             }),
             bulk_writes: Arc::new(tokio::sync::Semaphore::new(bulk)),
+            work: Arc::new(tokio::sync::Notify::new()),
             hasher: Arc::new(crate::security::PasswordHasher::new(
                 config.hash_concurrency,
                 config.hash_wait,
@@ -84,5 +91,18 @@ impl AppState {
             dummy_hash: Arc::new(dummy),
             files: Arc::new(files),
         })
+    }
+
+    /// Delivers committed events to this instance's sockets (see `crate::events`). A failure
+    /// is logged: the events stay in the table for the next delivery.
+    pub async fn deliver(&self) {
+        if let Err(e) = self.events.deliver(&self.db).await {
+            tracing::warn!(error = %e, "could not deliver events");
+        }
+    }
+
+    /// Wakes this instance's job workers (a job was queued that may be due now).
+    pub fn wake_workers(&self) {
+        self.work.notify_waiters();
     }
 }

@@ -39,6 +39,7 @@ pub fn user_dto(u: &users::Model) -> UserResponse {
         created_at: u.created_at,
         updated_at: u.updated_at,
         version: u.version,
+        locale: tandem_dto::Locale::parse(&u.locale),
     }
 }
 
@@ -74,6 +75,8 @@ pub async fn insert_user(db: &impl ConnectionTrait, new: NewUser) -> RepoResult<
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
+        // Most of our users read Chinese; the web app's language switch changes it.
+        locale: Set("zh-CN".to_owned()),
     };
     Ok(model.insert(db).await?)
 }
@@ -250,6 +253,7 @@ pub struct UserChanges {
     pub rejection_reason: Option<Option<String>>,
     pub avatar: Option<Vec<u8>>,
     pub password_hash: Option<String>,
+    pub locale: Option<String>,
 }
 
 /// Applies changes, bumping the version (the ETag). The update is conditional on the
@@ -294,6 +298,9 @@ pub async fn update_user(
     }
     if let Some(v) = c.avatar {
         am.avatar = Set(Some(v));
+    }
+    if let Some(v) = c.locale {
+        am.locale = Set(v);
     }
     if let Some(v) = c.password_hash {
         am.password_hash = Set(v);
@@ -909,7 +916,23 @@ pub async fn insert_notification(
     title: &str,
     body: &str,
     data: serde_json::Value,
+    mail: bool,
 ) -> RepoResult<notifications::Model> {
+    insert_notification_as(db, user_id, kind, title, body, data, mail, true).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_notification_as(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    kind: &str,
+    title: &str,
+    body: &str,
+    data: serde_json::Value,
+    mail: bool,
+    shown: bool,
+) -> RepoResult<notifications::Model> {
+    let now = Utc::now();
     Ok(notifications::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
@@ -919,8 +942,11 @@ pub async fn insert_notification(
         title: Set(title.chars().take(NOTIFICATION_TITLE_MAX).collect()),
         body: Set(body.to_owned()),
         data: Set(data.to_string()),
-        read_at: Set(None),
-        created_at: Set(Utc::now()),
+        // One that is only mailed never counts as unread.
+        read_at: Set((!shown).then_some(now)),
+        mail_pending: Set(mail),
+        shown: Set(shown),
+        created_at: Set(now),
     }
     .insert(db)
     .await?)
@@ -935,7 +961,9 @@ pub async fn list_notifications(
     before: Option<Uuid>,
     limit: u64,
 ) -> RepoResult<(Vec<notifications::Model>, Option<String>)> {
-    let mut q = notifications::Entity::find().filter(notifications::Column::UserId.eq(user_id));
+    let mut q = notifications::Entity::find()
+        .filter(notifications::Column::UserId.eq(user_id))
+        .filter(notifications::Column::Shown.eq(true));
     if unread_only {
         q = q.filter(notifications::Column::ReadAt.is_null());
     }
@@ -994,6 +1022,7 @@ pub async fn count_unread_notifications(
     Ok(notifications::Entity::find()
         .filter(notifications::Column::UserId.eq(user_id))
         .filter(notifications::Column::ReadAt.is_null())
+        .filter(notifications::Column::Shown.eq(true))
         .count(db)
         .await?)
 }
@@ -1039,8 +1068,11 @@ pub async fn set_notification_setting(
     Ok(())
 }
 
-/// A notification for `user_id` unless they turned this kind off in the app; in the caller's
-/// transaction, like [`insert_notification`].
+/// A notification for `user_id`, in the caller's transaction like [`insert_notification`]:
+/// shown in the app unless they turned this kind off there, and waiting for their next e-mail
+/// digest when `mail` (mail is sent at all), the kind is on by e-mail and they have an
+/// address. `None` when it goes nowhere. A notification only mailed is stored hidden (and
+/// read), so the digest can find it.
 pub async fn notify(
     db: &impl ConnectionTrait,
     user_id: Uuid,
@@ -1048,16 +1080,75 @@ pub async fn notify(
     title: &str,
     body: &str,
     data: serde_json::Value,
+    mail: bool,
 ) -> RepoResult<Option<notifications::Model>> {
     use crate::entities::notification_settings as ns;
-    let off = ns::Entity::find_by_id((user_id, kind.to_owned()))
+    let setting = ns::Entity::find_by_id((user_id, kind.to_owned()))
         .one(db)
-        .await?
-        .is_some_and(|s| !s.in_app);
-    if off {
+        .await?;
+    let shown = setting.as_ref().is_none_or(|s| s.in_app);
+    let mail = mail
+        && setting.is_none_or(|s| s.email)
+        && users::Entity::find_by_id(user_id)
+            .one(db)
+            .await?
+            .is_some_and(|u| u.email.is_some());
+    if !shown && !mail {
         return Ok(None);
     }
-    insert_notification(db, user_id, kind, title, body, data)
+    insert_notification_as(db, user_id, kind, title, body, data, mail, shown)
         .await
         .map(Some)
+}
+
+/// Removes read notifications created before `before` (retention); returns how many.
+pub async fn prune_notifications(
+    db: &impl ConnectionTrait,
+    before: chrono::DateTime<Utc>,
+) -> RepoResult<u64> {
+    Ok(notifications::Entity::delete_many()
+        .filter(notifications::Column::ReadAt.is_not_null())
+        .filter(notifications::Column::MailPending.eq(false))
+        .filter(notifications::Column::CreatedAt.lt(before))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Up to `limit` of a user's notifications waiting for mail, oldest first.
+pub async fn mail_pending(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    limit: u64,
+) -> RepoResult<Vec<notifications::Model>> {
+    Ok(notifications::Entity::find()
+        .filter(notifications::Column::MailPending.eq(true))
+        .filter(notifications::Column::UserId.eq(user_id))
+        .order_by_asc(notifications::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// Marks notifications mailed (or no longer to be mailed).
+pub async fn clear_mail_pending(db: &impl ConnectionTrait, ids: &[Uuid]) -> RepoResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    notifications::Entity::update_many()
+        .col_expr(notifications::Column::MailPending, Expr::value(false))
+        .filter(notifications::Column::Id.is_in(ids.iter().copied()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Sets the language a user's mail is written in.
+pub async fn set_locale(db: &impl ConnectionTrait, user_id: Uuid, locale: &str) -> RepoResult<()> {
+    users::Entity::update_many()
+        .col_expr(users::Column::Locale, Expr::value(locale))
+        .filter(users::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -2,19 +2,24 @@
 //! connection setup for SQLite (WAL, foreign keys on) and PostgreSQL.
 
 pub mod accounts;
+pub mod alerts;
 pub mod attachments;
 pub mod audit;
 pub mod comments;
 pub mod entities;
 pub mod error;
+pub mod events;
 pub mod external_keys;
 pub mod idempotency;
+pub mod jobs;
 pub mod pagination;
 pub mod projects;
 pub mod task_batch;
 pub mod tasks;
 
 pub use error::RepoError;
+/// The driver under sea-orm, for what it does not wrap (PostgreSQL's `LISTEN`).
+pub use sea_orm::sqlx as sea_orm_sqlx;
 pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr};
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
@@ -96,6 +101,9 @@ pub enum Serialized {
     DepartmentTree = 7012,
     /// Role and status changes of administrators (the last active one stays).
     Administrators = 7013,
+    /// Writers of live events, from their first event to their commit (ids become visible in
+    /// order; see `events`).
+    Events = 7014,
 }
 
 /// Makes the rest of the caller's write transaction take turns with every other one that

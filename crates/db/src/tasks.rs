@@ -947,23 +947,23 @@ pub enum DependencyRefused {
 /// How many predecessors a cycle check may walk.
 const MAX_CHAIN: usize = 10_000;
 
-/// Adds "`task_id` waits for `depends_on`", refusing cycles: walks the predecessors of
-/// `depends_on` breadth-first (one query per level) looking for `task_id`.
+/// Adds "`task_id` waits for `depends_on`" in the caller's write transaction, refusing
+/// cycles: walks the predecessors of `depends_on` breadth-first (one query per level) looking
+/// for `task_id`.
 pub async fn add_dependency(
-    db: &impl TransactionTrait,
+    txn: &impl ConnectionTrait,
     task_id: Uuid,
     depends_on: Uuid,
     by: Uuid,
 ) -> RepoResult<Result<task_dependencies::Model, DependencyRefused>> {
-    let txn = crate::begin_write(db).await?;
     if task_id == depends_on {
         return Ok(Err(DependencyRefused::Cycle));
     }
     // Dependencies cross projects: on PostgreSQL one transaction-scoped advisory lock makes
     // additions take turns, so two opposite ones can't both pass the cycle check.
-    crate::serialize(&txn, crate::Serialized::Dependencies).await?;
+    crate::serialize(txn, crate::Serialized::Dependencies).await?;
     if task_dependencies::Entity::find_by_id((task_id, depends_on))
-        .one(&txn)
+        .one(txn)
         .await?
         .is_some()
     {
@@ -977,7 +977,7 @@ pub async fn add_dependency(
             .column(task_dependencies::Column::DependsOnId)
             .filter(task_dependencies::Column::TaskId.is_in(frontier.iter().copied()))
             .into_tuple::<Uuid>()
-            .all(&txn)
+            .all(txn)
             .await?;
         if next.contains(&task_id) {
             return Ok(Err(DependencyRefused::Cycle));
@@ -993,10 +993,10 @@ pub async fn add_dependency(
         created_by: Set(by),
         created_at: Set(Utc::now()),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     record(
-        &txn,
+        txn,
         task_id,
         Some(by),
         vec![Change {
@@ -1006,25 +1006,24 @@ pub async fn add_dependency(
         }],
     )
     .await?;
-    txn.commit().await?;
     Ok(Ok(dep))
 }
 
+/// Removes a dependency in the caller's write transaction.
 pub async fn remove_dependency(
-    db: &impl TransactionTrait,
+    txn: &impl ConnectionTrait,
     task_id: Uuid,
     depends_on: Uuid,
     by: Uuid,
 ) -> RepoResult<()> {
-    let txn = crate::begin_write(db).await?;
     let res = task_dependencies::Entity::delete_by_id((task_id, depends_on))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if res.rows_affected == 0 {
         return Err(RepoError::NotFound);
     }
     record(
-        &txn,
+        txn,
         task_id,
         Some(by),
         vec![Change {
@@ -1034,7 +1033,6 @@ pub async fn remove_dependency(
         }],
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 

@@ -234,6 +234,34 @@ pub struct UserResponse {
     pub updated_at: DateTime<Utc>,
     /// Increases with every change (the `ETag` is this number in quotes).
     pub version: i64,
+    /// The language of the user's notification mail (the web app's language switch sets it).
+    pub locale: Locale,
+}
+
+/// A language the product speaks.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Locale {
+    /// Simplified Chinese (the default).
+    #[default]
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Locale {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Locale::ZhCn => "zh-CN",
+            Locale::En => "en",
+        }
+    }
+
+    /// Unknown tags read as the default.
+    pub fn parse(s: &str) -> Self {
+        if s == "en" { Locale::En } else { Locale::ZhCn }
+    }
 }
 
 /// A4: change one's own profile. Absent fields are left alone; `null` clears optional ones.
@@ -270,6 +298,9 @@ pub struct UpdateMeRequest {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 500))]
     pub contact: Option<Option<String>>,
+    /// The language of one's notification mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<Locale>,
 }
 
 /// A5/A6: what an administrator may change on a user.
@@ -567,6 +598,8 @@ pub const NOTIFICATION_KINDS: &[&str] = &[
     "task.assigned",
     "task.status_changed",
     "task.commented",
+    "task.due_soon",
+    "task.overdue",
     "project.member_added",
     "account.approved",
     "account.rejected",

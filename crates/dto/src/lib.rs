@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod common;
 pub mod events;
 pub mod integration;
+pub mod notification_text;
 pub mod projects;
 pub mod rules;
 pub mod tasks;

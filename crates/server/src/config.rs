@@ -21,6 +21,15 @@ struct FileConfig {
     read_cache: Option<bool>,
     trusted_proxies: Option<Vec<String>>,
     proxy_header: Option<String>,
+    mail_from: Option<String>,
+    public_url: Option<String>,
+    mail_batch_secs: Option<u64>,
+    event_retention: Option<String>,
+    notification_retention: Option<String>,
+    due_soon_hours: Option<u64>,
+    scan_interval_secs: Option<u64>,
+    job_lease_secs: Option<u64>,
+    workers: Option<bool>,
 }
 
 /// The resolved configuration.
@@ -35,7 +44,6 @@ pub struct Config {
     pub admin_password: Option<String>,
     pub log: String,
     pub web_dir: PathBuf,
-    pub smtp_url: Option<String>,
     /// Largest upload in MiB (T5), default 50.
     pub max_upload_mb: u64,
     /// The in-process read cache (SQLite only), default on.
@@ -44,6 +52,8 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Which of the two headers they set.
     pub proxy_header: tandem_api::extract::ProxyHeader,
+    /// Jobs, mail (`TANDEM_SMTP_URL`) and event retention.
+    pub live: tandem_api::config::LiveConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -55,7 +65,7 @@ impl std::fmt::Debug for Config {
             .field("database", &self.database_url.as_deref().map(redact_url))
             .field("admin_email", &self.admin_email)
             .field("web_dir", &self.web_dir)
-            .field("smtp", &self.smtp_url.as_deref().map(redact_url))
+            .field("smtp", &self.live.smtp_url.as_deref().map(redact_url))
             .field("trusted_proxies", &self.trusted_proxies)
             .finish_non_exhaustive()
     }
@@ -110,8 +120,96 @@ impl Config {
             None => FileConfig::default(),
         };
         let pick = |var: &str, file: Option<String>| env(var).filter(|v| !v.is_empty()).or(file);
+        let bind = pick("TANDEM_BIND", fc.bind.clone()).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let defaults = tandem_api::config::LiveConfig::default();
+        let secs = |var: &str,
+                    file: Option<u64>,
+                    default: std::time::Duration,
+                    range: std::ops::RangeInclusive<u64>| {
+            match pick(var, file.map(|n| n.to_string())) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| range.contains(n))
+                    .map(std::time::Duration::from_secs)
+                    .ok_or_else(|| {
+                        ConfigError::Invalid(format!(
+                            "{var} must be a whole number from {} to {} (got {v:?})",
+                            range.start(),
+                            range.end()
+                        ))
+                    }),
+            }
+        };
+        let span =
+            |var: &str, file: Option<String>, default: std::time::Duration| match pick(var, file) {
+                None => Ok(default),
+                Some(v) => parse_span(&v).ok_or_else(|| {
+                    ConfigError::Invalid(format!(
+                        "{var} must be a length of time such as 7d, 12h, 30m or 90s (got {v:?})"
+                    ))
+                }),
+            };
+        let live = tandem_api::config::LiveConfig {
+            smtp_url: pick("TANDEM_SMTP_URL", fc.smtp_url.clone()),
+            mail_from: pick("TANDEM_MAIL_FROM", fc.mail_from).unwrap_or(defaults.mail_from),
+            public_url: pick("TANDEM_PUBLIC_URL", fc.public_url)
+                .unwrap_or_else(|| format!("http://{bind}")),
+            mail_batch: secs(
+                "TANDEM_MAIL_BATCH_SECS",
+                fc.mail_batch_secs,
+                defaults.mail_batch,
+                0..=86_400,
+            )?,
+            event_retention: span(
+                "TANDEM_EVENT_RETENTION",
+                fc.event_retention,
+                defaults.event_retention,
+            )?,
+            notification_retention: span(
+                "TANDEM_NOTIFICATION_RETENTION",
+                fc.notification_retention,
+                defaults.notification_retention,
+            )?,
+            due_soon: secs(
+                "TANDEM_DUE_SOON_HOURS",
+                fc.due_soon_hours,
+                std::time::Duration::from_secs(24),
+                1..=720,
+            )
+            .map(|d| d * 3600)?,
+            scan_every: secs(
+                "TANDEM_SCAN_INTERVAL_SECS",
+                fc.scan_interval_secs,
+                defaults.scan_every,
+                1..=86_400,
+            )?,
+            job_lease: secs(
+                "TANDEM_JOB_LEASE_SECS",
+                fc.job_lease_secs,
+                defaults.job_lease,
+                3..=3600,
+            )?,
+            workers: match pick(
+                "TANDEM_WORKERS",
+                fc.workers.map(|b| if b { "on" } else { "off" }.to_owned()),
+            )
+            .as_deref()
+            {
+                None | Some("on" | "true" | "1") => true,
+                Some("off" | "false" | "0") => false,
+                Some(v) => {
+                    return Err(ConfigError::Invalid(format!(
+                        "TANDEM_WORKERS must be on or off (got {v:?})"
+                    )));
+                }
+            },
+        };
         let cfg = Config {
-            bind: pick("TANDEM_BIND", fc.bind).unwrap_or_else(|| "127.0.0.1:8080".into()),
+            live,
+            bind,
             data_dir: pick(
                 "TANDEM_DATA_DIR",
                 fc.data_dir.map(|p| p.display().to_string()),
@@ -129,7 +227,6 @@ impl Config {
             )
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("frontend/dist")),
-            smtp_url: pick("TANDEM_SMTP_URL", fc.smtp_url),
             max_upload_mb: match pick(
                 "TANDEM_MAX_UPLOAD_MB",
                 fc.max_upload_mb.map(|n| n.to_string()),
@@ -219,6 +316,23 @@ impl Config {
             )
         })
     }
+}
+
+/// A length of time: a whole number with `d`, `h`, `m` or `s` (`7d`), at least a minute.
+fn parse_span(v: &str) -> Option<std::time::Duration> {
+    let v = v.trim();
+    let (n, unit) = v.split_at(v.find(|c: char| !c.is_ascii_digit())?);
+    let n: u64 = n.parse().ok()?;
+    let secs = n.checked_mul(match unit.trim() {
+        "d" => 86_400,
+        "h" => 3600,
+        "m" => 60,
+        "s" => 1,
+        _ => return None,
+    })?;
+    (60..=10 * 365 * 86_400)
+        .contains(&secs)
+        .then(|| std::time::Duration::from_secs(secs))
 }
 
 /// `TANDEM_TRUSTED_PROXIES`: comma- or space-separated CIDRs or single addresses, e.g.

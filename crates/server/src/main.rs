@@ -38,6 +38,19 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// List recent background jobs (newest change first), or retry a failed one. Reads the
+    /// database directly, so it works while the server is down.
+    Jobs {
+        /// Only jobs in this state: queued, running, done or failed.
+        #[arg(long)]
+        status: Option<String>,
+        /// How many.
+        #[arg(long, default_value_t = 30)]
+        limit: u64,
+        /// Put this failed job back in the queue.
+        #[arg(long)]
+        retry: Option<uuid::Uuid>,
+    },
     /// Write the OpenAPI document without starting a server.
     Openapi {
         /// Output file (default: standard output).
@@ -185,6 +198,11 @@ fn main() -> ExitCode {
                 eprintln!("administrator {email} created ({id})");
                 Ok(())
             }
+            Command::Jobs {
+                status,
+                limit,
+                retry,
+            } => jobs_command(&cfg, status, limit, retry).await,
             Command::Openapi { .. }
             | Command::Seed { .. }
             | Command::Export { .. }
@@ -209,6 +227,64 @@ fn init_tracing(filter: &str) {
         .with_env_filter(filter)
         .with_target(false)
         .try_init();
+}
+
+/// `tandem jobs`: a table of recent jobs for operators.
+async fn jobs_command(
+    cfg: &Config,
+    status: Option<String>,
+    limit: u64,
+    retry: Option<uuid::Uuid>,
+) -> Result<(), String> {
+    use tandem_db::jobs;
+    if let Some(s) = status.as_deref()
+        && ![jobs::QUEUED, jobs::RUNNING, jobs::DONE, jobs::FAILED].contains(&s)
+    {
+        return Err(format!(
+            "--status must be queued, running, done or failed (got {s:?})"
+        ));
+    }
+    let db = open_db(cfg).await?;
+    tandem_db::migrate(&db)
+        .await
+        .map_err(|e| format!("migration failed: {e}"))?;
+    if let Some(id) = retry {
+        return match jobs::retry(&db, id).await.map_err(|e| e.to_string())? {
+            true => {
+                eprintln!("job {id} queued again");
+                Ok(())
+            }
+            false => Err(format!("no failed job {id}")),
+        };
+    }
+    let rows = jobs::recent(&db, status.as_deref(), limit.clamp(1, 10_000))
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "{:<36}  {:<12}  {:<8}  {:>8}  {:<20}  {:<20}  error",
+        "id", "kind", "status", "attempts", "run at (UTC)", "updated (UTC)"
+    );
+    for j in rows {
+        let error: String = j
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .chars()
+            .take(80)
+            .collect();
+        let attempts = format!("{}/{}", j.attempts, j.max_attempts);
+        println!(
+            "{:<36}  {:<12}  {:<8}  {:>8}  {:<20}  {:<20}  {}",
+            j.id,
+            j.kind,
+            j.status,
+            attempts,
+            j.run_at.format("%Y-%m-%d %H:%M:%S"),
+            j.updated_at.format("%Y-%m-%d %H:%M:%S"),
+            error.replace('\n', " ")
+        );
+    }
+    Ok(())
 }
 
 async fn open_db(cfg: &Config) -> Result<tandem_db::DatabaseConnection, String> {
@@ -270,7 +346,10 @@ async fn serve(cfg: Config) -> Result<(), String> {
     api.read_cache = cfg.read_cache;
     api.trusted_proxies = cfg.trusted_proxies.clone();
     api.proxy_header = cfg.proxy_header;
+    api.live = cfg.live.clone();
     let state = AppState::new(db, api).await?;
+    // Event delivery and the job workers, stopped when the server stops.
+    let _background = tandem_api::background::Background::start(&state).await?;
     let listener = std::net::TcpListener::bind(&cfg.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.bind))?;
     tracing::info!(bind = %cfg.bind, database = %redact_url(&cfg.database_url()), "tandem is listening");

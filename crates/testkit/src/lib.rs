@@ -2,6 +2,8 @@
 //! `spawn_app()`: the real server on a random port over a fresh database (a SQLite file,
 //! or a new PostgreSQL database when `TANDEM_TEST_PG` names a server), with real migrations.
 
+pub mod ws;
+
 use std::net::TcpListener;
 
 use reqwest::{Client, Method, RequestBuilder, Response};
@@ -23,11 +25,17 @@ pub struct TestApp {
     pub base: String,
     pub http: Client,
     pub db: tandem_db::DatabaseConnection,
+    /// The database's URL (another instance connects its own pool to it).
+    pub db_url: String,
     pub admin_id: Uuid,
     /// Typed client without a token; `.with_token(t)` for an authenticated one.
     pub client: TandemClient,
     config: ApiConfig,
+    /// The server's state, for tests that drive its background work step by step.
+    pub state: AppState,
     handle: actix_web::dev::ServerHandle,
+    /// Event delivery and job workers; stopped when the app is dropped.
+    _background: tandem_api::background::Background,
     /// The test's files (SQLite database, uploads), removed when the last server on them is
     /// dropped. Declared last: fields drop in order, the connections first.
     _scratch: std::sync::Arc<Scratch>,
@@ -115,13 +123,17 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
     // Fixtures register many people from one address; tests of the registration throttle
     // set their own limit.
     config.registration_limits.max_failures = 100_000;
+    // Background jobs (the due scan above all) would add notifications to tests that count
+    // them; the tests of jobs turn the workers on.
+    config.live.workers = false;
     adjust(&mut config);
-    serve(db, admin.id, config, scratch).await
+    serve(db, url, admin.id, config, scratch).await
 }
 
 /// A server over `db` (already migrated, with its administrator).
 async fn serve(
     db: tandem_db::DatabaseConnection,
+    db_url: String,
     admin_id: Uuid,
     config: ApiConfig,
     scratch: std::sync::Arc<Scratch>,
@@ -129,9 +141,13 @@ async fn serve(
     let state = AppState::new(db.clone(), config.clone())
         .await
         .expect("state");
+    let background = tandem_api::background::Background::start(&state)
+        .await
+        .expect("background");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let server = actix_web::HttpServer::new(move || tandem_api::build_app(state.clone()))
+    let app_state = state.clone();
+    let server = actix_web::HttpServer::new(move || tandem_api::build_app(app_state.clone()))
         .workers(1)
         .disable_signals()
         .listen(listener)
@@ -148,9 +164,12 @@ async fn serve(
             .build()
             .expect("client"),
         db,
+        db_url,
         admin_id,
         config,
+        state,
         handle,
+        _background: background,
         _scratch: scratch,
     }
 }
@@ -159,10 +178,20 @@ impl TestApp {
     /// Another server process on the same database, as after a restart (or a second
     /// instance): nothing of this one's memory, the same data.
     pub async fn restarted(&self) -> TestApp {
+        self.restarted_with(|_| {}).await
+    }
+
+    /// Like [`TestApp::restarted`], with its own connection pool and adjusted settings: a
+    /// second `tandem serve` process on the same database.
+    pub async fn restarted_with(&self, adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
+        let db = tandem_db::connect(&self.db_url).await.expect("connect");
+        let mut config = self.config.clone();
+        adjust(&mut config);
         serve(
-            self.db.clone(),
+            db,
+            self.db_url.clone(),
             self.admin_id,
-            self.config.clone(),
+            config,
             self._scratch.clone(),
         )
         .await

@@ -120,6 +120,7 @@ fn ProfileForm(
             position: Some(position.get_untracked().trim().to_owned()),
             phone: optional(phone.get_untracked()),
             contact: optional(contact.get_untracked()),
+            locale: None,
         };
         spawn_local(async move {
             let tag = etag.get_untracked();

@@ -115,6 +115,7 @@ async fn decide(
             reason.clone().unwrap_or_default(),
         )
     };
+    let mut out = crate::outbox::Outbox::new(state);
     let n = accounts::insert_notification(
         &txn,
         updated.id,
@@ -122,8 +123,10 @@ async fn decide(
         title,
         &body,
         json!({ "by": auth.user.id, "reason": reason }),
+        out.mail && updated.email.is_some(),
     )
     .await?;
+    out.notification(&n);
     audit::record(
         &txn,
         AuditEvent {
@@ -136,10 +139,7 @@ async fn decide(
         },
     )
     .await?;
-    txn.commit().await?;
-    state
-        .events
-        .notification(&accounts::notification_dto(&n), updated.id);
+    out.commit(state, txn).await?;
     Ok(ok_with_etag(&accounts::user_dto(&updated), updated.version))
 }
 

@@ -27,6 +27,7 @@ use crate::events::Audience;
 use crate::extract::{AuthUser, Json, check_if_match};
 use crate::features::access::{self, ProjectAccess};
 use crate::features::created;
+use crate::outbox::Outbox;
 use crate::state::AppState;
 
 /// The multipart form of an upload (documentation for the OpenAPI spec).
@@ -436,11 +437,23 @@ pub async fn upload_attachment(
             Viewers::Unreadable => Audience::Users(vec![a.created_by]),
         };
         let out = dto_one(&txn, &auth, &a, &t, &access).await?;
-        txn.commit().await?;
-        Ok::<_, ApiError>((a, out, audience))
+        let mut events = Outbox::new(&state);
+        events.event(
+            WsEventKind::AttachmentCreated,
+            Some(t.project_id),
+            audience,
+            None,
+            &AttachmentCreatedEvent {
+                id: a.id,
+                task_id: a.task_id,
+                name: a.name.clone(),
+            },
+        );
+        events.commit(&state, txn).await?;
+        Ok::<_, ApiError>((a, out))
     }
     .await;
-    let (a, out, audience) = match saved {
+    let (a, out) = match saved {
         Ok(v) => v,
         Err(e) => {
             // Refused or failed: the stored bytes must not stay behind.
@@ -448,17 +461,6 @@ pub async fn upload_attachment(
             return Err(e);
         }
     };
-    state.events.publish(
-        WsEventKind::AttachmentCreated,
-        Some(t.project_id),
-        audience,
-        None,
-        &AttachmentCreatedEvent {
-            id: a.id,
-            task_id: a.task_id,
-            name: a.name.clone(),
-        },
-    );
     Ok(created(
         format!("/api/v1/attachments/{}", a.id),
         &out,

@@ -382,11 +382,12 @@ pub async fn refresh_session(
             },
         )
         .await?;
-        txn.commit().await?;
-        state.events.control(Control::SessionEnded {
+        let mut out = crate::outbox::Outbox::new(&state);
+        out.control(Control::SessionEnded {
             user: row.user_id,
             session: row.family_id,
         });
+        out.commit(&state, txn).await?;
         return Err(ApiError::Unauthorized {
             code: "refresh_token_reused",
         });
@@ -421,11 +422,14 @@ pub async fn logout(
     if let Some(row) =
         accounts::find_refresh_token(&state.db, &security::token_hash(&body.refresh_token)).await?
     {
-        accounts::revoke_refresh_family(&state.db, row.family_id).await?;
-        state.events.control(Control::SessionEnded {
+        let txn = tandem_db::begin_write(&state.db).await?;
+        accounts::revoke_refresh_family(&txn, row.family_id).await?;
+        let mut out = crate::outbox::Outbox::new(&state);
+        out.control(Control::SessionEnded {
             user: row.user_id,
             session: row.family_id,
         });
+        out.commit(&state, txn).await?;
     }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -23,7 +23,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, Json, PageQuery};
 use crate::features::access;
 use crate::features::projects::today_in;
-use crate::features::tasks::{publish_task, task_dto};
+use crate::features::tasks::task_dto;
+use crate::outbox::Outbox;
 use crate::state::AppState;
 
 /// How many tasks a cycle check may walk beyond a batch (as for single dependencies).
@@ -692,24 +693,25 @@ pub async fn batch_tasks(
         rows.extend(task_repo::find_task_rows(&txn, chunk).await?);
     }
     let successors = crate::features::tasks::successor_dtos(&txn, successors).await?;
-    txn.commit().await?;
     let today = today_in(&project.time_zone);
     let created_ids: HashSet<Uuid> = results
         .iter()
         .filter(|r| r.outcome == BatchOutcome::Created)
         .map(|r| r.id)
         .collect();
+    let mut out = Outbox::new(&state);
     for row in &rows {
         let kind = if created_ids.contains(&row.id) {
             WsEventKind::TaskCreated
         } else {
             WsEventKind::TaskUpdated
         };
-        publish_task(&state, kind, &task_dto(row, today));
+        out.task(kind, &task_dto(row, today));
     }
     for dto in &successors {
-        publish_task(&state, WsEventKind::TaskUpdated, dto);
+        out.task(WsEventKind::TaskUpdated, dto);
     }
+    out.commit(&state, txn).await?;
     Ok(HttpResponse::Ok().json(TaskBatchResponse {
         dry_run: false,
         created,

@@ -19,6 +19,7 @@ use crate::error::{ApiError, ApiResult, validate};
 use crate::events::Audience;
 use crate::extract::{Allowed, AuthUser, Json, PageQuery, check_if_match, perm};
 use crate::features::{access, created, ok_with_etag};
+use crate::outbox::Outbox;
 use crate::state::AppState;
 
 // ------------------------------------------------------------------- dependencies
@@ -112,10 +113,16 @@ pub async fn create_dependency(
         }
         Err(e) => return Err(e),
     };
-    match task_repo::add_dependency(&state.db, t.id, other.id, auth.user.id).await? {
+    let txn = tandem_db::begin_write(&state.db).await?;
+    match task_repo::add_dependency(&txn, t.id, other.id, auth.user.id).await? {
         Ok(d) => {
             // Blocked or not is part of the task.
-            crate::features::tasks::publish_updated(&state, t.id, &here.project).await;
+            let mut out = Outbox::new(&state);
+            out.task(
+                WsEventKind::TaskUpdated,
+                &crate::features::tasks::fresh_dto(&txn, t.id, &here.project).await?,
+            );
+            out.commit(&state, txn).await?;
             Ok(created(
                 format!("/api/v1/tasks/{}/dependencies/{}", t.id, other.id),
                 &dependency_dto(&d, Some(&other), true),
@@ -149,8 +156,14 @@ pub async fn delete_dependency(
 ) -> ApiResult<HttpResponse> {
     let (task_id, dep_id) = path.into_inner();
     let (t, a) = access::task(&state, &auth, task_id, |_| ProjectAction::EditTasks).await?;
-    task_repo::remove_dependency(&state.db, t.id, dep_id, auth.user.id).await?;
-    crate::features::tasks::publish_updated(&state, t.id, &a.project).await;
+    let txn = tandem_db::begin_write(&state.db).await?;
+    task_repo::remove_dependency(&txn, t.id, dep_id, auth.user.id).await?;
+    let mut out = Outbox::new(&state);
+    out.task(
+        WsEventKind::TaskUpdated,
+        &crate::features::tasks::fresh_dto(&txn, t.id, &a.project).await?,
+    );
+    out.commit(&state, txn).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -231,17 +244,17 @@ fn mention_title(author: &str, task: &str) -> String {
 /// Records a notification for each member a comment mentions (`c.mentions`), except its
 /// author and those `already` mentioned before an edit, through `txn` (the comment's own
 /// transaction: a comment never exists without its mentions' notifications, nor the other way
-/// round). Returns them for publishing after the commit.
+/// round), into `out`.
 async fn notify_mentions(
     txn: &impl tandem_db::ConnectionTrait,
     task: &tandem_db::entities::tasks::Model,
     c: &CommentResponse,
     author: &tandem_db::entities::users::Model,
     already: &[Uuid],
-) -> ApiResult<Vec<(Uuid, tandem_dto::NotificationResponse)>> {
+    out: &mut Outbox,
+) -> ApiResult<()> {
     let excerpt: String = c.body.chars().take(140).collect();
     let title = mention_title(&author.name, &task.title);
-    let mut out = Vec::new();
     for user in c
         .mentions
         .iter()
@@ -256,14 +269,15 @@ async fn notify_mentions(
             &excerpt,
             json!({ "task_id": task.id, "project_id": task.project_id, "comment_id": c.id,
                     "author_id": author.id, "author_name": author.name, "task_title": task.title }),
+            out.mail,
         )
         .await?
         else {
             continue;
         };
-        out.push((user, accounts::notification_dto(&n)));
+        out.notification(&n);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// T4: a task's comments, oldest first.
@@ -324,17 +338,17 @@ pub async fn create_comment(
     .await?;
     let members = project_repo::list_members(&txn, t.project_id).await?;
     let dto = comment_dto_with(&c, &members);
-    let mut notes = notify_mentions(&txn, &t, &dto, &auth.user, &[]).await?;
-    super::notify::commented(&txn, &t, &auth.user, &dto.mentions, &mut notes).await?;
-    txn.commit().await?;
-    state.events.publish(
+    let mut out = Outbox::new(&state);
+    out.event(
         WsEventKind::CommentCreated,
         Some(t.project_id),
         Audience::Project,
         None,
         &dto,
     );
-    super::notify::publish(&state, &notes);
+    notify_mentions(&txn, &t, &dto, &auth.user, &[], &mut out).await?;
+    super::notify::commented(&txn, &t, &auth.user, &dto.mentions, &mut out).await?;
+    out.commit(&state, txn).await?;
     Ok(created(
         format!("/api/v1/comments/{}", c.id),
         &dto,
@@ -374,9 +388,9 @@ pub async fn update_comment(
     let html = markdown::render(&body.body);
     let c = repo::update(&txn, c, body.body, html).await?;
     let dto = comment_dto_with(&c, &members);
-    let notes = notify_mentions(&txn, &t, &dto, &auth.user, &before).await?;
-    txn.commit().await?;
-    super::notify::publish(&state, &notes);
+    let mut out = Outbox::new(&state);
+    notify_mentions(&txn, &t, &dto, &auth.user, &before, &mut out).await?;
+    out.commit(&state, txn).await?;
     Ok(ok_with_etag(&dto, c.version))
 }
 

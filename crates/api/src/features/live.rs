@@ -83,7 +83,7 @@ async fn run(
     };
     // Subscribed before the credential is checked: a change to it that lands in between
     // (a revoked token, an ended session) is then in the queue and acted on.
-    let Some(sub) = state.events.subscribe(hello.resume_from) else {
+    let Some(sub) = state.events.subscribe(&state.db, hello.resume_from).await else {
         return close(session, CloseCode::Error, "unavailable").await;
     };
     let auth = match authenticate(&state, hello.token.trim(), false).await {
@@ -161,15 +161,11 @@ async fn run(
                         return close(session, CloseCode::Other(UNAUTHORIZED), why).await;
                     }
                 }
-                // Too slow to keep up: the client must refetch, and whatever changed in the
-                // meantime — a membership, a role, a revoked credential — was missed too.
+                // Too slow to keep up: its queue is bounded (the bus's channel), so rather than
+                // hold everything for it, it is disconnected; it reconnects and resumes from
+                // the event table (or is told to refetch), re-authenticating on the way.
                 Err(RecvError::Lagged(_)) => {
-                    if let Err(why) = view.recheck(&state).await {
-                        return close(session, CloseCode::Other(UNAUTHORIZED), why).await;
-                    }
-                    if send(&mut session, &WsServerFrame::Gap).await.is_err() {
-                        return;
-                    }
+                    return close(session, CloseCode::Again, "too slow; resume").await;
                 }
                 Err(RecvError::Closed) => return close(session, CloseCode::Away, "shutting down").await,
             },
@@ -263,7 +259,7 @@ impl Viewer {
             (Control::TokenRevoked { token, .. }, Credential::Token { id, .. }) if token == id => {
                 Err("credential revoked")
             }
-            (Control::UserChanged(_), _) => self.recheck(state).await,
+            (Control::UserChanged { .. }, _) => self.recheck(state).await,
             _ => Ok(()),
         }
     }

@@ -88,6 +88,7 @@ pub async fn update_me(
     if let Some(contact) = body.contact {
         changes.contact = Some(optional_text(contact, "contact", 500)?);
     }
+    changes.locale = body.locale.map(|l| l.as_str().to_owned());
     let user =
         accounts::update_user(&state.db, Arc::unwrap_or_clone(auth.auth.user), changes).await?;
     Ok(ok_with_etag(&accounts::user_dto(&user), user.version))
@@ -258,14 +259,15 @@ pub async fn change_password(
         },
     )
     .await?;
-    txn.commit().await?;
     // Every other session's access tokens and live connections end now, not at expiry.
+    let mut out = crate::outbox::Outbox::new(&state);
     for s in ended {
-        state.events.control(Control::SessionEnded {
+        out.control(Control::SessionEnded {
             user: user.id,
             session: s,
         });
     }
+    out.commit(&state, txn).await?;
     Ok(HttpResponse::Ok().json(pair))
 }
 
@@ -410,11 +412,12 @@ pub async fn mark_notifications_read(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner()?;
     validate(&body)?;
-    let marked =
-        accounts::mark_notifications_read(&state.db, auth.user.id, body.ids.clone()).await?;
+    let txn = tandem_db::begin_write(&state.db).await?;
+    let marked = accounts::mark_notifications_read(&txn, auth.user.id, body.ids.clone()).await?;
     // The reader's other tabs update their bell.
+    let mut out = crate::outbox::Outbox::new(&state);
     if marked > 0 {
-        state.events.publish(
+        out.event(
             tandem_dto::WsEventKind::NotificationRead,
             None,
             crate::events::Audience::Users(vec![auth.user.id]),
@@ -422,6 +425,7 @@ pub async fn mark_notifications_read(
             &tandem_dto::NotificationReadEvent { ids: body.ids },
         );
     }
+    out.commit(&state, txn).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

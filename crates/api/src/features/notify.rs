@@ -1,24 +1,16 @@
 //! C7: who hears of what. Each helper writes its notifications in the caller's transaction
 //! (no change without its notifications, none without the change), skipping the actor and
-//! whoever turned the kind off, and returns them for publishing after the commit.
+//! whoever turned the kind off, and puts them in the caller's [`Outbox`] (pushed live, mailed).
 
 use serde_json::json;
 use tandem_db::accounts;
 use tandem_db::entities::{projects, tasks, users};
-use tandem_dto::NotificationResponse;
 use uuid::Uuid;
 
 use crate::error::ApiResult;
-use crate::state::AppState;
+use crate::outbox::Outbox;
 
-pub(crate) type Notes = Vec<(Uuid, NotificationResponse)>;
-
-/// Sends what a handler collected (after its commit).
-pub(crate) fn publish(state: &AppState, notes: &Notes) {
-    for (user, n) in notes {
-        state.events.notification(n, *user);
-    }
-}
+pub(crate) type Notes = Outbox;
 
 /// A title cut to fit a one-line notification.
 pub(crate) fn short(title: &str) -> String {
@@ -38,8 +30,8 @@ async fn send(
     data: serde_json::Value,
     out: &mut Notes,
 ) -> ApiResult<()> {
-    if let Some(n) = accounts::notify(txn, to, kind, &title, "", data).await? {
-        out.push((to, accounts::notification_dto(&n)));
+    if let Some(n) = accounts::notify(txn, to, kind, &title, "", data, out.mail).await? {
+        out.notification(&n);
     }
     Ok(())
 }

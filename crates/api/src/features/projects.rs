@@ -24,6 +24,7 @@ use crate::events::{Audience, Control};
 use crate::extract::{Allowed, AuthUser, Json, PageQuery, check_if_match, client_ip, perm};
 use crate::features::access;
 use crate::features::{created, ok_with_etag};
+use crate::outbox::Outbox;
 use crate::state::AppState;
 
 pub const DEFAULT_TIME_ZONE: &str = "Asia/Shanghai";
@@ -596,19 +597,18 @@ pub async fn add_member(
         },
     )
     .await?;
-    let mut notes = Vec::new();
+    let mut out = Outbox::new(&state);
+    member_event(&mut out, WsEventKind::MemberAdded, a.project.id, user.id);
     super::notify::member_added(
         &txn,
         &a.project,
         user.id,
         body.role.as_str(),
         &auth.user,
-        &mut notes,
+        &mut out,
     )
     .await?;
-    txn.commit().await?;
-    member_event(&state, WsEventKind::MemberAdded, a.project.id, user.id);
-    super::notify::publish(&state, &notes);
+    out.commit(&state, txn).await?;
     Ok(created(
         format!("/api/v1/projects/{}/members/{}", a.project.id, user.id),
         &member_dto(&m, &user),
@@ -652,9 +652,10 @@ pub async fn update_member(
         },
     )
     .await?;
-    txn.commit().await?;
+    let mut out = Outbox::new(&state);
     // What the member may see changed (restricted attachments, for one).
-    state.events.control(Control::UserChanged(user_id));
+    out.control(Control::UserChanged { user: user_id });
+    out.commit(&state, txn).await?;
     Ok(HttpResponse::Ok().json(member_dto(&m, &user)))
 }
 
@@ -704,17 +705,18 @@ pub async fn remove_member(
         },
     )
     .await?;
-    txn.commit().await?;
-    member_event(&state, WsEventKind::MemberRemoved, project_id, user_id);
+    let mut out = Outbox::new(&state);
+    member_event(&mut out, WsEventKind::MemberRemoved, project_id, user_id);
+    out.commit(&state, txn).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// `member.added` / `member.removed`: to the project, and to the member concerned (who learns
 /// of a project they now see, or of one they no longer do); their live connections re-check
 /// what they may see.
-fn member_event(state: &AppState, kind: WsEventKind, project_id: Uuid, user_id: Uuid) {
-    state.events.control(Control::UserChanged(user_id));
-    state.events.publish(
+fn member_event(out: &mut Outbox, kind: WsEventKind, project_id: Uuid, user_id: Uuid) {
+    out.control(Control::UserChanged { user: user_id });
+    out.event(
         kind,
         Some(project_id),
         Audience::Project,

@@ -14,8 +14,8 @@ use tandem_domain::markdown;
 use tandem_domain::projects::{ProjectAction, check_transition, may_see_project};
 use tandem_dto::{
     ActivityResponse, CreateProgressRequest, CreateTaskRequest, FieldError, Page, Priority,
-    Problem, ProgressResponse, TaskDeletedEvent, TaskEvent, TaskResponse, TaskStatus,
-    UpdateTaskRequest, WsEventKind,
+    Problem, ProgressResponse, TaskDeletedEvent, TaskResponse, TaskStatus, UpdateTaskRequest,
+    WsEventKind,
 };
 use uuid::Uuid;
 
@@ -24,6 +24,7 @@ use crate::events::Audience;
 use crate::extract::{Allowed, AuthUser, Json, PageQuery, client_ip, perm, require_if_match};
 use crate::features::projects::today_in;
 use crate::features::{access, created, ok_with_etag};
+use crate::outbox::Outbox;
 use crate::state::AppState;
 
 fn is_open(status: &str) -> bool {
@@ -65,34 +66,13 @@ pub(crate) fn task_dto(row: &TaskRow, today: NaiveDate) -> TaskResponse {
 
 /// A task as it is now, read through `db` (the writing transaction after a change: never the
 /// read cache, and never a read after the commit that could fail a write that succeeded).
-async fn fresh_dto(
+pub(crate) async fn fresh_dto(
     db: &impl tandem_db::ConnectionTrait,
     id: Uuid,
     p: &projects::Model,
 ) -> ApiResult<TaskResponse> {
     let row = repo::find_task_row(db, id).await?;
     Ok(task_dto(&row, today_in(&p.time_zone)))
-}
-
-/// Publishes a task's change (`task.created` or `task.updated`) with what live clients need.
-pub(crate) fn publish_task(state: &AppState, kind: WsEventKind, t: &TaskResponse) {
-    state.events.publish(
-        kind,
-        Some(t.project_id),
-        Audience::Project,
-        None,
-        &TaskEvent::from(t),
-    );
-}
-
-/// `task.updated` for a change made through another resource (dependencies): the task as it
-/// is now. Runs after the change committed, so a failure to read it back is logged, not
-/// reported as the request's failure.
-pub(crate) async fn publish_updated(state: &AppState, id: Uuid, p: &projects::Model) {
-    match fresh_dto(&state.db, id, p).await {
-        Ok(dto) => publish_task(state, WsEventKind::TaskUpdated, &dto),
-        Err(e) => tracing::warn!(error = %e, "could not publish a task change"),
-    }
 }
 
 /// The tasks waiting for another one, as they are now (their blocked flag follows its status),
@@ -448,12 +428,11 @@ pub async fn create_task(
         auth.user.id,
     )
     .await?;
-    let mut notes = Vec::new();
-    super::notify::assigned(&txn, &t, &auth.user, &mut notes).await?;
+    let mut out = Outbox::new(&state);
     let dto = fresh_dto(&txn, t.id, &a.project).await?;
-    txn.commit().await?;
-    publish_task(&state, WsEventKind::TaskCreated, &dto);
-    super::notify::publish(&state, &notes);
+    out.task(WsEventKind::TaskCreated, &dto);
+    super::notify::assigned(&txn, &t, &auth.user, &mut out).await?;
+    out.commit(&state, txn).await?;
     Ok(created(
         format!("/api/v1/tasks/{}", t.id),
         &dto,
@@ -593,27 +572,23 @@ pub async fn update_task(
     )
     .await
     .map_err(reference_gone)?;
-    let mut notes = Vec::new();
+    let mut out = Outbox::new(&state);
+    let dto = fresh_dto(&txn, updated.id, &a.project).await?;
+    if dto.version != t.version {
+        out.task(WsEventKind::TaskUpdated, &dto);
+    }
+    if is_open(&was_status) != is_open(&updated.status) {
+        for s in successor_dtos(&txn, repo::successor_rows(&txn, updated.id).await?).await? {
+            out.task(WsEventKind::TaskUpdated, &s);
+        }
+    }
     if updated.assignee_id != before_assignee {
-        super::notify::assigned(&txn, &updated, &auth.user, &mut notes).await?;
+        super::notify::assigned(&txn, &updated, &auth.user, &mut out).await?;
     }
     if updated.status != was_status {
-        super::notify::status_changed(&txn, &updated, &was_status, &auth.user, &mut notes).await?;
+        super::notify::status_changed(&txn, &updated, &was_status, &auth.user, &mut out).await?;
     }
-    let dto = fresh_dto(&txn, updated.id, &a.project).await?;
-    let successors = if is_open(&was_status) != is_open(&updated.status) {
-        successor_dtos(&txn, repo::successor_rows(&txn, updated.id).await?).await?
-    } else {
-        Vec::new()
-    };
-    txn.commit().await?;
-    if dto.version != t.version {
-        publish_task(&state, WsEventKind::TaskUpdated, &dto);
-    }
-    for s in &successors {
-        publish_task(&state, WsEventKind::TaskUpdated, s);
-    }
-    super::notify::publish(&state, &notes);
+    out.commit(&state, txn).await?;
     Ok(ok_with_etag(&dto, dto.version))
 }
 
@@ -675,19 +650,8 @@ pub async fn delete_task(
         },
     )
     .await?;
-    let successors = successor_dtos(&txn, repo::find_task_rows(&txn, &waiting).await?).await?;
-    txn.commit().await?;
-    for key in keys {
-        // The rows are gone with the task; a file left behind would only be disk space.
-        if let Err(e) = state
-            .files
-            .delete(&object_store::path::Path::from(key))
-            .await
-        {
-            tracing::warn!(error = %e, "could not remove a deleted task's attachment");
-        }
-    }
-    state.events.publish(
+    let mut out = Outbox::new(&state);
+    out.event(
         WsEventKind::TaskDeleted,
         Some(t.project_id),
         Audience::Project,
@@ -697,8 +661,19 @@ pub async fn delete_task(
             project_id: t.project_id,
         },
     );
-    for s in &successors {
-        publish_task(&state, WsEventKind::TaskUpdated, s);
+    for s in successor_dtos(&txn, repo::find_task_rows(&txn, &waiting).await?).await? {
+        out.task(WsEventKind::TaskUpdated, &s);
+    }
+    out.commit(&state, txn).await?;
+    for key in keys {
+        // The rows are gone with the task; a file left behind would only be disk space.
+        if let Err(e) = state
+            .files
+            .delete(&object_store::path::Path::from(key))
+            .await
+        {
+            tracing::warn!(error = %e, "could not remove a deleted task's attachment");
+        }
     }
     Ok(HttpResponse::NoContent().finish())
 }
@@ -762,9 +737,9 @@ pub async fn create_progress(
     )
     .await?;
     let task = fresh_dto(&txn, t.id, &a.project).await?;
-    txn.commit().await?;
     let dto = repo::progress_dto(&p);
-    state.events.publish(
+    let mut out = Outbox::new(&state);
+    out.event(
         WsEventKind::ProgressCreated,
         Some(t.project_id),
         Audience::Project,
@@ -772,7 +747,8 @@ pub async fn create_progress(
         &dto,
     );
     // The percent is part of the task.
-    publish_task(&state, WsEventKind::TaskUpdated, &task);
+    out.task(WsEventKind::TaskUpdated, &task);
+    out.commit(&state, txn).await?;
     Ok(created(
         format!("/api/v1/tasks/{}/progress", t.id),
         &dto,

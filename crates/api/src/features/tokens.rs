@@ -122,11 +122,12 @@ pub async fn revoke_token(
         },
     )
     .await?;
-    txn.commit().await?;
     // Live connections opened with it close at once.
-    state.events.control(Control::TokenRevoked {
+    let mut out = crate::outbox::Outbox::new(&state);
+    out.control(Control::TokenRevoked {
         user: auth.user.id,
         token: id,
     });
+    out.commit(&state, txn).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -261,16 +261,17 @@ pub async fn update_user(
         )
         .await?;
     }
-    txn.commit().await?;
     // Their sessions end for good (a reactivation does not revive them), and their live
     // connections re-check what they may see (or close, when deactivated).
+    let mut out = crate::outbox::Outbox::new(&state);
     for session in ended {
-        state.events.control(Control::SessionEnded {
+        out.control(Control::SessionEnded {
             user: updated.id,
             session,
         });
     }
-    state.events.control(Control::UserChanged(updated.id));
+    out.control(Control::UserChanged { user: updated.id });
+    out.commit(&state, txn).await?;
     Ok(ok_with_etag(&accounts::user_dto(&updated), updated.version))
 }
 

@@ -14,6 +14,10 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub data: String,
     pub read_at: Option<DateTimeUtc>,
+    /// Waiting for the recipient's next e-mail digest.
+    pub mail_pending: bool,
+    /// False when the recipient turned the kind off in the app but on by e-mail.
+    pub shown: bool,
     pub created_at: DateTimeUtc,
 }
 

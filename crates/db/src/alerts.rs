@@ -1,0 +1,107 @@
+//! Due-soon and overdue notices (C7): which tasks may need one, and the record that one went
+//! out — once per task, kind and due date, however often the scan runs or restarts.
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Set, Statement};
+use uuid::Uuid;
+
+use crate::entities::task_alerts;
+use crate::error::RepoResult;
+
+/// An open, assigned task of an active project due within the scanned window.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct DueTask {
+    pub id: Uuid,
+    pub project_id: Uuid,
+    pub title: String,
+    pub assignee_id: Uuid,
+    pub created_by: Uuid,
+    pub due_date: NaiveDate,
+    pub time_zone: String,
+    /// How many notices already went out for this due date (0, 1 or 2; see `kinds_sent`).
+    pub soon_sent: i64,
+    pub overdue_sent: i64,
+}
+
+/// Open assigned tasks of active projects due in `[from, to]` that still miss a notice, due
+/// date first, at most `limit`, after `(after_date, after_id)` (keyset: a scan walks them all).
+pub async fn due_tasks(
+    db: &impl ConnectionTrait,
+    from: NaiveDate,
+    to: NaiveDate,
+    after: Option<(NaiveDate, Uuid)>,
+    limit: u64,
+) -> RepoResult<Vec<DueTask>> {
+    let backend = db.get_database_backend();
+    let p = |n: usize| match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    };
+    let (after_date, after_id) = after.unwrap_or((
+        NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default(),
+        Uuid::nil(),
+    ));
+    let sql = format!(
+        "SELECT t.id, t.project_id, t.title, t.assignee_id, t.created_by, t.due_date, \
+                p.time_zone, \
+                (SELECT COUNT(*) FROM task_alerts a WHERE a.task_id = t.id \
+                   AND a.due_date = t.due_date AND a.kind = 'due_soon') AS soon_sent, \
+                (SELECT COUNT(*) FROM task_alerts a WHERE a.task_id = t.id \
+                   AND a.due_date = t.due_date AND a.kind = 'overdue') AS overdue_sent \
+         FROM tasks t JOIN projects p ON p.id = t.project_id \
+         WHERE t.due_date >= {} AND t.due_date <= {} \
+           AND t.assignee_id IS NOT NULL \
+           AND t.status NOT IN ('done', 'archived') \
+           AND p.status = 'active' \
+           AND (t.due_date > {} OR (t.due_date = {} AND t.id > {})) \
+         ORDER BY t.due_date, t.id LIMIT {}",
+        p(1),
+        p(2),
+        p(3),
+        p(4),
+        p(5),
+        limit
+    );
+    Ok(DueTask::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [
+            from.into(),
+            to.into(),
+            after_date.into(),
+            after_date.into(),
+            after_id.into(),
+        ],
+    ))
+    .all(db)
+    .await?)
+}
+
+/// Records that the `kind` notice for `task`'s `due_date` goes out, in the caller's
+/// transaction; `false` when it already did (a concurrent or earlier scan won).
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    task: Uuid,
+    kind: &str,
+    due_date: NaiveDate,
+) -> RepoResult<bool> {
+    let n = task_alerts::Entity::insert(task_alerts::ActiveModel {
+        task_id: Set(task),
+        kind: Set(kind.to_owned()),
+        due_date: Set(due_date),
+        created_at: Set(Utc::now()),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            task_alerts::Column::TaskId,
+            task_alerts::Column::Kind,
+            task_alerts::Column::DueDate,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(n > 0)
+}
