@@ -72,6 +72,9 @@ pub struct LiveConfig {
     pub job_lease: Duration,
     /// Whether this instance runs background jobs (`TANDEM_WORKERS`, on by default).
     pub workers: bool,
+    /// Events a WebSocket may fall behind before it is disconnected (and resumes from the
+    /// table); see `crate::events::CHANNEL`.
+    pub socket_queue: usize,
 }
 
 impl std::fmt::Debug for LiveConfig {
@@ -103,6 +106,7 @@ impl Default for LiveConfig {
             scan_every: Duration::from_secs(60),
             job_lease: Duration::from_secs(30),
             workers: true,
+            socket_queue: crate::events::CHANNEL,
         }
     }
 }

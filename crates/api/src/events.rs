@@ -36,10 +36,14 @@ const KEPT: usize = 10_000;
 /// …and at most this many bytes of their frames.
 pub const KEPT_BYTES: usize = 16 * 1024 * 1024;
 /// Messages a socket may fall behind (its bounded queue) before it is disconnected: it
-/// reconnects and resumes from the table.
-pub const CHANNEL: usize = 256;
-/// A resuming client missing more events than this is told to refetch instead.
+/// reconnects and resumes from the table. The queue is shared (one ring of `Arc`s for every
+/// socket), so its size costs nothing per socket; it is large enough for the biggest single
+/// commit (a task batch of 1 000 tasks and their successors) to reach sockets that keep up.
+pub const CHANNEL: usize = 4096;
+/// A resuming client missing more events than this is told to refetch instead…
 pub const MAX_MISSED: u64 = 5_000;
+/// …or more than this many bytes of them.
+pub const MAX_MISSED_BYTES: usize = 16 * 1024 * 1024;
 /// Rows read per query when delivering.
 const BATCH: u64 = 500;
 /// The `kind` of control rows.
@@ -162,13 +166,24 @@ pub struct Subscription {
     pub receiver: broadcast::Receiver<Message>,
     /// The newest event id at the moment of subscribing.
     pub last_event_id: u64,
-    /// Events after the resume point, oldest first; `None` when they are no longer known.
-    pub missed: Option<Vec<Arc<Event>>>,
+    /// What happened after the resume point.
+    pub missed: Missed,
+}
+
+/// The events a resuming subscriber missed.
+pub enum Missed {
+    /// These, oldest first (from memory).
+    Events(Vec<Arc<Event>>),
+    /// Older than memory keeps: those in `(from, to]` are read from the table
+    /// ([`EventBus::read_missed`]) — only once the subscriber has authenticated.
+    InTable { from: u64, to: u64 },
+    /// No longer known, or never issued here: refetch.
+    Gap,
 }
 
 impl Default for EventBus {
     fn default() -> Self {
-        Self::new(Duration::from_secs(15 * 60), 0)
+        Self::new(Duration::from_secs(15 * 60), 0, CHANNEL)
     }
 }
 
@@ -213,9 +228,10 @@ pub(crate) fn control_row(c: &Control) -> tandem_db::events::NewEvent {
 
 impl EventBus {
     /// A bus for a server whose access tokens live `access_ttl`, starting after event `last_id`
-    /// (the newest in the table: older ones are history, not news).
-    pub fn new(access_ttl: Duration, last_id: u64) -> Self {
-        let (tx, _) = broadcast::channel(CHANNEL);
+    /// (the newest in the table: older ones are history, not news), with sockets' queues of
+    /// `queue` messages.
+    pub fn new(access_ttl: Duration, last_id: u64, queue: usize) -> Self {
+        let (tx, _) = broadcast::channel(queue.max(16));
         Self {
             ring: Mutex::new(Ring {
                 last_id,
@@ -258,6 +274,8 @@ impl EventBus {
             for row in &batch {
                 self.accept(row);
             }
+            // Let the sockets on this thread drain their queues between batches.
+            tokio::task::yield_now().await;
             total += n;
             if (n as u64) < BATCH {
                 return Ok(total);
@@ -281,7 +299,10 @@ impl EventBus {
             return;
         }
         let Some(event) = event_of(row) else {
-            tracing::error!(id, "unreadable event");
+            tracing::error!(id, "unreadable event skipped");
+            if let Ok(mut ring) = self.ring.lock() {
+                ring.last_id = ring.last_id.max(id);
+            }
             return;
         };
         let event = Arc::new(event);
@@ -330,53 +351,40 @@ impl EventBus {
             .is_some_and(|until| *until > Instant::now())
     }
 
-    /// Subscribes; with `resume_from`, also returns the events after it — from memory, or from
-    /// the table when they are older than what memory keeps.
-    pub async fn subscribe(
-        &self,
-        db: &DatabaseConnection,
-        resume_from: Option<u64>,
-    ) -> Option<Subscription> {
-        let (receiver, last_event_id, from_ring) = {
-            let ring = self.ring.lock().ok()?;
-            let receiver = self.tx.subscribe();
-            let last = ring.last_id;
-            let from_ring = match resume_from {
-                Some(from) if from <= last => {
-                    let oldest = ring.events.front().map(|e| e.id);
-                    // Memory holds every event after `from` when it holds the one after it.
-                    match oldest {
-                        Some(o) if from.saturating_add(1) >= o => Some(
-                            ring.events
-                                .iter()
-                                .filter(|e| e.id > from)
-                                .cloned()
-                                .collect::<Vec<_>>(),
-                        ),
-                        None if from == last => Some(Vec::new()),
-                        _ => None,
-                    }
-                }
-                _ => None,
-            };
-            (receiver, last, from_ring)
-        };
+    /// Subscribes; with `resume_from`, also says what was missed since. Reads nothing from the
+    /// database: a socket subscribes before it authenticates (so no change to its rights can
+    /// slip in between), and an unauthenticated one must not cost more than this.
+    pub fn subscribe(&self, resume_from: Option<u64>) -> Option<Subscription> {
+        let ring = self.ring.lock().ok()?;
+        let receiver = self.tx.subscribe();
+        let last = ring.last_id;
         let missed = match resume_from {
-            None => Some(Vec::new()),
-            Some(from) if from > last_event_id => None,
-            Some(_) if from_ring.is_some() => from_ring,
-            Some(from) => self.missed_from_table(db, from, last_event_id).await,
+            None => Missed::Events(Vec::new()),
+            Some(from) if from > last => Missed::Gap,
+            Some(from) => match ring.events.front().map(|e| e.id) {
+                // Memory holds every event after `from` when it holds the one after it.
+                Some(oldest) if from.saturating_add(1) >= oldest => Missed::Events(
+                    ring.events
+                        .iter()
+                        .filter(|e| e.id > from)
+                        .cloned()
+                        .collect(),
+                ),
+                None if from == last => Missed::Events(Vec::new()),
+                _ => Missed::InTable { from, to: last },
+            },
         };
         Some(Subscription {
             receiver,
-            last_event_id,
+            last_event_id: last,
             missed,
         })
     }
 
-    /// Events in `(from, to]` from the table, or `None` when retention removed some of them or
-    /// there are too many.
-    async fn missed_from_table(
+    /// Events in `(from, to]` from the table, or `None` when retention removed some of them,
+    /// or there are more than [`MAX_MISSED`] or [`MAX_MISSED_BYTES`] of them (refetching is
+    /// cheaper then).
+    pub async fn read_missed(
         &self,
         db: &DatabaseConnection,
         from: u64,
@@ -387,13 +395,27 @@ impl EventBus {
         if from_i < horizon {
             return None;
         }
-        let rows = tandem_db::events::between(db, from_i, to_i, MAX_MISSED + 1)
-            .await
-            .ok()?;
-        if rows.len() as u64 > MAX_MISSED {
-            return None;
+        let mut out = Vec::new();
+        let (mut after, mut bytes) = (from_i, 0usize);
+        loop {
+            let rows = tandem_db::events::between(db, after, to_i, BATCH)
+                .await
+                .ok()?;
+            let n = rows.len();
+            for row in &rows {
+                after = row.id;
+                if let Some(e) = event_of(row) {
+                    bytes += e.frame.len();
+                    out.push(Arc::new(e));
+                }
+            }
+            if out.len() as u64 > MAX_MISSED || bytes > MAX_MISSED_BYTES {
+                return None;
+            }
+            if (n as u64) < BATCH {
+                return Some(out);
+            }
         }
-        Some(rows.iter().filter_map(event_of).map(Arc::new).collect())
     }
 
     /// Drops kept events up to `through` (retention removed them from the table).
@@ -438,30 +460,28 @@ mod tests {
         bus.accept(&row(id, "task.created", serde_json::json!({})));
     }
 
-    fn ring_only(bus: &EventBus, from: Option<u64>) -> Option<Vec<u64>> {
-        // Resume points memory answers alone (no database needed).
-        let ring = bus.ring.lock().unwrap();
-        let from = from?;
-        let o = ring.events.front()?.id;
-        (from + 1 >= o && from <= ring.last_id).then(|| {
-            ring.events
-                .iter()
-                .filter(|e| e.id > from)
-                .map(|e| e.id)
-                .collect()
-        })
+    /// What a subscriber resuming from `from` is told: the ids from memory, or where else.
+    fn missed(bus: &EventBus, from: u64) -> Result<Vec<u64>, &'static str> {
+        match bus.subscribe(Some(from)).unwrap().missed {
+            Missed::Events(v) => Ok(v.iter().map(|e| e.id).collect()),
+            Missed::InTable { .. } => Err("table"),
+            Missed::Gap => Err("gap"),
+        }
     }
 
     #[test]
     fn delivered_events_are_kept_in_order_for_resuming() {
-        let bus = EventBus::new(Duration::from_secs(900), 10);
+        let bus = EventBus::new(Duration::from_secs(900), 10, CHANNEL);
         let mut rx = bus.tx.subscribe();
         for id in [11, 12, 15] {
             deliver(&bus, id);
         }
         assert_eq!(bus.last_delivered(), 15);
-        assert_eq!(ring_only(&bus, Some(11)), Some(vec![12, 15]));
-        assert_eq!(ring_only(&bus, Some(15)), Some(vec![]));
+        assert_eq!(missed(&bus, 11), Ok(vec![12, 15]));
+        assert_eq!(missed(&bus, 15), Ok(vec![]));
+        // Older than memory: the table answers (after authentication); ahead: a gap.
+        assert_eq!(missed(&bus, 9), Err("table"));
+        assert_eq!(missed(&bus, 16), Err("gap"));
         let mut seen = Vec::new();
         while let Ok(Message::Event(e)) = rx.try_recv() {
             seen.push(e.id);
@@ -483,7 +503,7 @@ mod tests {
         assert!(bus.kept_bytes() <= KEPT_BYTES, "{}", bus.kept_bytes());
         assert!(bus.kept_bytes() > KEPT_BYTES / 2);
         // The oldest were dropped from memory (a resume from before them reads the table).
-        assert_eq!(ring_only(&bus, Some(1)), None);
+        assert_eq!(missed(&bus, 1), Err("table"));
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub const MAIL_DIGEST: &str = "mail.digest";
 #[derive(Default)]
 pub struct Outbox {
     events: Vec<NewEvent>,
+    /// Sessions this change ends: refused here at once after the commit, not only once the
+    /// delivery that follows has read them back.
+    ended: Vec<Uuid>,
     /// Users with a notification waiting for mail.
     mail_to: BTreeSet<Uuid>,
     /// Whether mail is sent at all (an SMTP relay is configured).
@@ -82,6 +85,9 @@ impl Outbox {
 
     /// A change of who may see what, for every instance's sockets and authentication.
     pub fn control(&mut self, c: Control) {
+        if let Control::SessionEnded { session, .. } = &c {
+            self.ended.push(*session);
+        }
         self.events.push(control_row(&c));
     }
 
@@ -124,6 +130,9 @@ impl Outbox {
         let any = !self.events.is_empty();
         tandem_db::events::append(&txn, &self.events).await?;
         txn.commit().await?;
+        for session in &self.ended {
+            state.events.note_session_ended(*session);
+        }
         if any {
             state.deliver().await;
         }

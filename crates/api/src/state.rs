@@ -27,8 +27,6 @@ pub struct AppState {
     /// here, in order and without a deadline, rather than on the database's lock, where a
     /// few large ones in a row would exceed the busy timeout and fail everyone's writes.
     pub bulk_writes: Arc<tokio::sync::Semaphore>,
-    /// Rings the job workers' bell (see `crate::background`).
-    pub work: Arc<tokio::sync::Notify>,
 }
 
 /// Failed-login bookkeeping per account, per client address and per known device, and
@@ -56,8 +54,11 @@ impl AppState {
         let newest = tandem_db::events::newest(&db)
             .await
             .map_err(|e| format!("cannot read the event log: {e}"))?;
-        let events =
-            crate::events::EventBus::new(config.access_ttl, u64::try_from(newest).unwrap_or(0));
+        let events = crate::events::EventBus::new(
+            config.access_ttl,
+            u64::try_from(newest).unwrap_or(0),
+            config.live.socket_queue,
+        );
         let bulk = if tandem_db::is_sqlite(&db) { 1 } else { 4 };
         // Sessions ended shortly before this start still have unexpired access tokens: they
         // are refused here too, not only by the process that ended them.
@@ -82,7 +83,6 @@ impl AppState {
                 registrations: Mutex::new(Throttle::new(config.registration_limits)),
             }),
             bulk_writes: Arc::new(tokio::sync::Semaphore::new(bulk)),
-            work: Arc::new(tokio::sync::Notify::new()),
             hasher: Arc::new(crate::security::PasswordHasher::new(
                 config.hash_concurrency,
                 config.hash_wait,
@@ -99,10 +99,5 @@ impl AppState {
         if let Err(e) = self.events.deliver(&self.db).await {
             tracing::warn!(error = %e, "could not deliver events");
         }
-    }
-
-    /// Wakes this instance's job workers (a job was queued that may be due now).
-    pub fn wake_workers(&self) {
-        self.work.notify_waiters();
     }
 }

@@ -9,7 +9,9 @@
 //! previous run left `running` ([`release_all`]).
 //!
 //! A recurring job is one row (`unique_key` = `recurring:<kind>`) that goes back to `queued`
-//! with its next `run_at` each time it finishes, so it survives restarts and exists once.
+//! with its next `run_at` each time it finishes, so it survives restarts and exists once. A
+//! one-off job's key only keeps a second one from being queued while the first waits: it is
+//! released when the job starts.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -115,7 +117,8 @@ pub async fn claim(
         // One statement: the row is locked by this transaction and skipped by every other
         // claimer until the update commits.
         let sql = "UPDATE jobs SET status = 'running', attempts = attempts + 1, \
-                   locked_by = $1, locked_until = $2, updated_at = $3 \
+                   locked_by = $1, locked_until = $2, updated_at = $3, \
+                   unique_key = CASE WHEN unique_key LIKE 'recurring:%' THEN unique_key END \
                    WHERE id = (SELECT id FROM jobs \
                      WHERE (status = 'queued' AND run_at <= $3) \
                         OR (status = 'running' AND locked_until < $3) \
@@ -131,47 +134,58 @@ pub async fn claim(
             .await?,
         );
     }
-    // SQLite: look without taking the write lock (idle polls stay reads), then claim with a
-    // conditional update that fails if someone else got there first.
-    let due = jobs::Entity::find()
-        .filter(
-            sea_orm::Condition::any()
-                .add(
-                    jobs::Column::Status
-                        .eq(QUEUED)
-                        .and(jobs::Column::RunAt.lte(now)),
-                )
-                .add(
-                    jobs::Column::Status
-                        .eq(RUNNING)
-                        .and(jobs::Column::LockedUntil.lt(now)),
-                ),
-        )
-        .order_by_asc(jobs::Column::RunAt)
-        .one(db)
-        .await?;
-    let Some(due) = due else {
-        return Ok(None);
+    // SQLite: look without taking the write lock (idle polls stay reads), then claim with an
+    // update that repeats the conditions, so it fails if someone else got there first (then
+    // look again).
+    let due = || {
+        sea_orm::Condition::any()
+            .add(
+                jobs::Column::Status
+                    .eq(QUEUED)
+                    .and(jobs::Column::RunAt.lte(now)),
+            )
+            .add(
+                jobs::Column::Status
+                    .eq(RUNNING)
+                    .and(jobs::Column::LockedUntil.lt(now)),
+            )
     };
-    let n = jobs::Entity::update_many()
-        .col_expr(jobs::Column::Status, Expr::value(RUNNING))
-        .col_expr(
-            jobs::Column::Attempts,
-            Expr::col(jobs::Column::Attempts).add(1),
-        )
-        .col_expr(jobs::Column::LockedBy, Expr::value(worker))
-        .col_expr(jobs::Column::LockedUntil, Expr::value(until))
-        .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
-        .filter(jobs::Column::Id.eq(due.id))
-        .filter(jobs::Column::Status.eq(due.status.clone()))
-        .filter(jobs::Column::UpdatedAt.eq(due.updated_at))
-        .exec(db)
-        .await?
-        .rows_affected;
-    if n == 0 {
-        return Ok(None);
+    for _ in 0..3 {
+        let Some(candidate) = jobs::Entity::find()
+            .filter(due())
+            .order_by_asc(jobs::Column::RunAt)
+            .one(db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let n = jobs::Entity::update_many()
+            .col_expr(jobs::Column::Status, Expr::value(RUNNING))
+            .col_expr(
+                jobs::Column::Attempts,
+                Expr::col(jobs::Column::Attempts).add(1),
+            )
+            .col_expr(jobs::Column::LockedBy, Expr::value(worker))
+            .col_expr(jobs::Column::LockedUntil, Expr::value(until))
+            .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
+            .col_expr(jobs::Column::UniqueKey, release_one_off_key())
+            .filter(jobs::Column::Id.eq(candidate.id))
+            .filter(due())
+            .exec(db)
+            .await?
+            .rows_affected;
+        if n > 0 {
+            return Ok(jobs::Entity::find_by_id(candidate.id).one(db).await?);
+        }
     }
-    Ok(jobs::Entity::find_by_id(due.id).one(db).await?)
+    Ok(None)
+}
+
+/// A one-off job gives its key up when it starts: what is queued under the same key while it
+/// runs (a notification arriving while its user's digest is being sent) is a new job, not
+/// lost. A recurring job keeps its key for good.
+fn release_one_off_key() -> sea_orm::sea_query::SimpleExpr {
+    Expr::cust("CASE WHEN unique_key LIKE 'recurring:%' THEN unique_key END")
 }
 
 /// Extends a running job's lease; `false` when the job is no longer this worker's.
@@ -184,6 +198,7 @@ pub async fn heartbeat(
     let now = Utc::now();
     Ok(jobs::Entity::update_many()
         .col_expr(jobs::Column::LockedUntil, Expr::value(now + lease))
+        .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
         .filter(jobs::Column::Id.eq(id))
         .filter(jobs::Column::Status.eq(RUNNING))
         .filter(jobs::Column::LockedBy.eq(worker))

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
+use tandem_testkit::TestApp;
 use tandem_testkit::ws::{Socket, close_code, connect, hello, json_of, next};
-use tandem_testkit::{TestApp, spawn_app};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use uuid::Uuid;
@@ -28,7 +28,11 @@ struct World {
 }
 
 async fn world() -> World {
-    let app = spawn_app().await;
+    world_with(|_| {}).await
+}
+
+async fn world_with(adjust: impl FnOnce(&mut tandem_api::ApiConfig)) -> World {
+    let app = tandem_testkit::spawn_app_with(adjust).await;
     let dept = app.department("研发部").await;
     let (_, owner) = app.member("owner@example.com", dept).await;
     let (editor_id, editor) = app.member("editor@example.com", dept).await;
@@ -647,7 +651,7 @@ async fn task_events_carry_the_version_and_not_the_description() {
 /// project, neither before the socket is disconnected nor after it resumes.
 #[tokio::test]
 async fn a_socket_that_fell_behind_rechecks_what_it_may_see() {
-    let w = world().await;
+    let w = world_with(|c| c.live.socket_queue = 32).await;
     let (mut ws, _) = hello(&w.app, &w.editor, None).await;
     let t = w.task(w.project, &w.owner, "大量评论").await;
     // The socket learns that it sees the project.

@@ -5,7 +5,7 @@
 //!
 //! What a socket may see follows its user's rights as they change: a changed role or
 //! membership, a revoked token, an ended session or a deactivated account is acted on when the
-//! bus reports it, after a gap (when such a report may have been missed) and every 30 s; the
+//! bus reports it, when the socket resumes after being disconnected and every 30 s; the
 //! socket closes with 4401 when its credential is no longer valid, and when it expires.
 
 use std::collections::HashMap;
@@ -20,7 +20,7 @@ use tandem_dto::{ProjectRole, SystemRole, UserStatus, WsHello, WsServerFrame};
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
-use crate::events::{Audience, Control, Event, Message as BusMessage};
+use crate::events::{Audience, Control, Event, Message as BusMessage, Missed};
 use crate::extract::{AuthUser, Credential, authenticate};
 use crate::state::AppState;
 
@@ -83,7 +83,12 @@ async fn run(
     };
     // Subscribed before the credential is checked: a change to it that lands in between
     // (a revoked token, an ended session) is then in the queue and acted on.
-    let Some(sub) = state.events.subscribe(&state.db, hello.resume_from).await else {
+    // A resume point ahead of this instance may be an event another instance committed a
+    // moment ago: catch up before deciding it is unknown.
+    if hello.resume_from > Some(state.events.last_delivered()) {
+        state.deliver().await;
+    }
+    let Some(sub) = state.events.subscribe(hello.resume_from) else {
         return close(session, CloseCode::Error, "unavailable").await;
     };
     let auth = match authenticate(&state, hello.token.trim(), false).await {
@@ -101,8 +106,14 @@ async fn run(
     if send(&mut session, &ready).await.is_err() {
         return;
     }
-    // 2. what was missed, or a gap
-    match sub.missed {
+    // 2. what was missed, or a gap (read from the table only now that the socket is
+    // authenticated and counted)
+    let missed = match sub.missed {
+        Missed::Events(v) => Some(v),
+        Missed::InTable { from, to } => state.events.read_missed(&state.db, from, to).await,
+        Missed::Gap => None,
+    };
+    match missed {
         Some(missed) => {
             for e in missed {
                 if view.may_see(&state, &e).await && session.text(e.frame.clone()).await.is_err() {

@@ -15,8 +15,7 @@ use crate::error::ApiError;
 use crate::outbox::Outbox;
 use crate::state::AppState;
 
-pub const DUE_SOON: &str = "task.due_soon";
-pub const OVERDUE: &str = "task.overdue";
+pub use tandem_db::alerts::{DUE_SOON, OVERDUE};
 /// Overdue notices go out for due dates at most this many days back.
 const OVERDUE_RECENT_DAYS: u64 = 7;
 const PAGE: u64 = 500;

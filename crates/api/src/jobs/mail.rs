@@ -34,10 +34,11 @@ pub async fn digest(state: &AppState, user: Uuid) -> Result<(), String> {
     let u = accounts::find_user(db, user)
         .await
         .map_err(|e| e.to_string())?;
+    // A rejected registrant still hears why; a deactivated account hears nothing.
     let (Some(url), Some(to), true) = (
         live.smtp_url.as_deref(),
         u.email.as_deref(),
-        UserStatus::parse(&u.status) == Some(UserStatus::Active),
+        UserStatus::parse(&u.status) != Some(UserStatus::Deactivated),
     ) else {
         // No relay any more, no address, or no longer a user: nothing to send, ever.
         return accounts::clear_mail_pending(db, &ids)

@@ -62,23 +62,29 @@ pub async fn run_one(state: &AppState, worker: &str) -> Result<bool, tandem_db::
         return Ok(false);
     };
     // The lease is renewed while the job runs, so a long job is not taken over; a worker that
-    // dies stops renewing it.
-    let beat = {
-        let db = state.db.clone();
-        let (id, worker) = (job.id, worker.to_owned());
+    // dies stops renewing it. Renewal and job are one future: dropping this one (shutdown)
+    // stops both. A job whose lease was taken over meanwhile (this worker was cut off from the
+    // database longer than the lease) is abandoned, not finished twice.
+    let beat = async {
         let period = state.config.live.job_lease / 3;
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(period).await;
-                if !matches!(jobs::heartbeat(&db, id, &worker, lease).await, Ok(true)) {
-                    return;
-                }
+        loop {
+            tokio::time::sleep(period).await;
+            match jobs::heartbeat(&state.db, job.id, worker, lease).await {
+                Ok(true) => {}
+                Ok(false) => return,
+                // A moment without the database: try again at the next beat.
+                Err(e) => tracing::warn!(error = %e, "could not renew a job's lease"),
             }
-        })
+        }
     };
     let started = std::time::Instant::now();
-    let result = execute(state, &job).await;
-    beat.abort();
+    let result = tokio::select! {
+        r = execute(state, &job) => r,
+        () = beat => {
+            tracing::warn!(kind = %job.kind, id = %job.id, "job abandoned: its lease was taken over");
+            return Ok(true);
+        }
+    };
     let now = Utc::now();
     let next = every(state, &job.kind)
         .and_then(|d| chrono::Duration::from_std(d).ok())
@@ -124,8 +130,9 @@ async fn execute(state: &AppState, job: &rows::Model) -> Result<(), String> {
     }
 }
 
-/// One worker: runs due jobs one after another, and waits for the next (a second, or until
-/// a job is queued here) when there is none.
+/// One worker: runs due jobs one after another, and looks again a second later when none is
+/// due (jobs are queued for later — a digest after its batch window — or by other instances,
+/// so a wake-up call would rarely help).
 pub async fn work(state: AppState, worker: String) {
     loop {
         match run_one(&state, &worker).await {
@@ -133,10 +140,7 @@ pub async fn work(state: AppState, worker: String) {
             Ok(false) => {}
             Err(e) => tracing::warn!(error = %e, "job queue unavailable"),
         }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-            _ = state.work.notified() => {}
-        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 
