@@ -5,6 +5,7 @@
 //! server's problem+json (so forms can show field errors next to their inputs).
 
 pub mod session;
+pub mod tasks;
 
 use std::cell::RefCell;
 use std::rc::Rc;

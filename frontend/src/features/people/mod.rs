@@ -7,19 +7,14 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use tandem_dto::{DepartmentResponse, SystemRole, UpdateUserRequest, UserResponse, UserStatus};
 
 use crate::api;
-use crate::app::{set_title, use_auth};
+use crate::components::confirm;
 use crate::components::{
     Avatar, Empty, ErrorBox, Loading, Paged, filter_query, fmt_time, replace, use_toaster,
 };
 use crate::i18n::use_i18n;
-use crate::pages::profile::confirm;
-
-/// Departments by id, for showing names next to people.
-pub fn department_name(list: &[DepartmentResponse], id: Option<uuid::Uuid>) -> String {
-    id.and_then(|id| list.iter().find(|d| d.id == id))
-        .map(|d| d.name.clone())
-        .unwrap_or_else(|| "—".into())
-}
+use crate::shell::set_title;
+use crate::state::directory::department_name;
+use crate::state::use_auth;
 
 #[component]
 pub fn DirectoryPage() -> impl IntoView {
@@ -176,7 +171,7 @@ pub fn PersonPage() -> impl IntoView {
 }
 
 #[component]
-fn PersonView(
+pub(crate) fn PersonView(
     user: UserResponse,
     etag: Option<String>,
     departments: Vec<DepartmentResponse>,

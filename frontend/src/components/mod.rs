@@ -1,0 +1,21 @@
+//! Building blocks every feature uses: form fields, toasts, avatars, loading/empty/error
+//! states, paged lists, formatting. Components never call the API themselves, except to fetch
+//! what they draw (an avatar).
+
+mod avatar;
+mod fields;
+mod focus;
+mod format;
+mod links;
+mod paged;
+mod states;
+mod toast;
+
+pub use avatar::{Avatar, forget_avatar};
+pub use fields::{FormErrors, TextArea, TextField};
+pub use focus::{confirm, focus_first_invalid, focus_later};
+pub use format::{fmt_time, human_size};
+pub use links::notification_link;
+pub use paged::{Paged, filter_query, replace};
+pub use states::{Empty, ErrorBox, Loading};
+pub use toast::{ToastKind, ToastRegion, Toaster, use_toaster};
