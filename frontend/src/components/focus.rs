@@ -40,3 +40,21 @@ pub fn confirm(text: &str) -> bool {
         .and_then(|w| w.confirm_with_message(text).ok())
         .unwrap_or(false)
 }
+
+/// Moves focus into a menu that just opened: its first link or button, once drawn.
+pub fn focus_first_in(container_id: &'static str) {
+    gloo_timers::callback::Timeout::new(0, move || {
+        if let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| {
+                d.query_selector(&format!("#{container_id} a, #{container_id} button"))
+                    .ok()
+                    .flatten()
+            })
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = el.focus();
+        }
+    })
+    .forget();
+}

@@ -9,13 +9,4 @@ pub fn fmt_time(t: &chrono::DateTime<chrono::Utc>, lang: crate::i18n::Lang) -> S
     String::from(d.to_locale_string(lang.tag(), &opts))
 }
 
-pub fn human_size(bytes: i64) -> String {
-    let b = bytes as f64;
-    if b >= 1024.0 * 1024.0 {
-        format!("{:.1} MB", b / 1024.0 / 1024.0)
-    } else if b >= 1024.0 {
-        format!("{:.0} KB", b / 1024.0)
-    } else {
-        format!("{bytes} B")
-    }
-}
+pub use tandem_web_logic::format::{date_or_dash, human_size};

@@ -42,3 +42,17 @@ pub fn ErrorBox(error: ApiError, retry: Callback<()>) -> impl IntoView {
         </div>
     }
 }
+
+/// Says so, with a retry, when a supporting list (departments, members) failed to load, so a
+/// form's empty choices are never mistaken for "there are none".
+#[component]
+pub fn LoadFailed<T: Clone + Send + Sync + 'static>(
+    resource: LocalResource<Result<T, ApiError>>,
+) -> impl IntoView {
+    move || match resource.get() {
+        Some(Err(e)) => {
+            Some(view! { <ErrorBox error=e retry=Callback::new(move |()| resource.refetch()) /> })
+        }
+        _ => None,
+    }
+}

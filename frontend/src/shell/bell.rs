@@ -5,6 +5,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
 use crate::api;
+use crate::components::{ErrorBox, Loading};
 use crate::i18n::use_i18n;
 
 /// Unread notifications (mentions, approvals) with a count in the top bar.
@@ -15,6 +16,7 @@ pub(crate) fn NotificationBell() -> impl IntoView {
     };
     let i = use_i18n();
     let open = RwSignal::new(false);
+    let bell_button: NodeRef<leptos::html::Button> = NodeRef::new();
     let tick = RwSignal::new(0u32);
     let list = LocalResource::new(move || {
         tick.track();
@@ -73,10 +75,25 @@ pub(crate) fn NotificationBell() -> impl IntoView {
         });
     };
     view! {
-        <div class="menu" on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
+        <div class="menu" on:keydown=move |ev| {
+            // Escape closes the list and gives the keyboard back to the bell.
+            if ev.key() == "Escape" && open.get_untracked() {
+                open.set(false);
+                if let Some(b) = bell_button.get_untracked() {
+                    let _ = b.focus();
+                }
+            }
+        }>
             <button class="menu-button bell" aria-controls="notifications" aria-expanded=move || open.get().to_string()
                 aria-label=move || format!("{} ({})", i.t().notifications, unread.get())
-                on:click=move |_| { open.update(|o| *o = !*o); tick.update(|t| *t += 1); }>
+                node_ref=bell_button
+                on:click=move |_| {
+                    open.update(|o| *o = !*o);
+                    tick.update(|t| *t += 1);
+                    if open.get_untracked() {
+                        crate::components::focus_first_in("notifications");
+                    }
+                }>
                 <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
                     <path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6v-5a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1z" />
                 </svg>
@@ -94,7 +111,12 @@ pub(crate) fn NotificationBell() -> impl IntoView {
                     {
                         let navigate = navigate.clone();
                         move || {
-                        let items = list.get().and_then(Result::ok).map(|p| p.items).unwrap_or_default();
+                        let items = match list.get() {
+                            None => return view! { <Loading /> }.into_any(),
+                            // A failed read says so, with a retry: not "no notifications".
+                            Some(Err(e)) => return view! { <ErrorBox error=e retry=Callback::new(move |()| tick.update(|t| *t += 1)) /> }.into_any(),
+                            Some(Ok(p)) => p.items,
+                        };
                         if items.is_empty() {
                             return view! { <p class="muted small pad">{move || i.t().notifications_empty}</p> }.into_any();
                         }

@@ -68,7 +68,9 @@ pub fn Shell() -> impl IntoView {
                     let _ = main.focus();
                 }
             }>{move || use_i18n().t().skip_to_content}</a>
-            {crate::state::live::provide_live()}
+            {crate::state::live::provide_live();
+                crate::state::tasks::Tasks::provide();
+                crate::state::directory::Directory::provide();}
             <TopBar />
             <main id="main" class="main" tabindex="-1">
                 <Outlet />
@@ -82,6 +84,7 @@ fn TopBar() -> impl IntoView {
     let i = use_i18n();
     let auth = use_auth();
     let menu_open = RwSignal::new(false);
+    let menu_button: NodeRef<leptos::html::Button> = NodeRef::new();
     let navigate = use_navigate();
     let logout = move |_| {
         let navigate = navigate.clone();
@@ -118,8 +121,12 @@ fn TopBar() -> impl IntoView {
                 <div
                     class="menu"
                     on:keydown=move |ev| {
-                        if ev.key() == "Escape" {
+                        // Escape closes the menu and gives the keyboard back to its button.
+                        if ev.key() == "Escape" && menu_open.get_untracked() {
                             menu_open.set(false);
+                            if let Some(b) = menu_button.get_untracked() {
+                                let _ = b.focus();
+                            }
                         }
                     }
                     on:focusout=move |ev: leptos::ev::FocusEvent| {
@@ -136,10 +143,16 @@ fn TopBar() -> impl IntoView {
                 >
                     <button
                         class="menu-button"
+                        node_ref=menu_button
                         aria-controls="user-menu"
                         aria-expanded=move || menu_open.get().to_string()
                         aria-label=move || i.t().user_menu
-                        on:click=move |_| menu_open.update(|o| *o = !*o)
+                        on:click=move |_| {
+                            menu_open.update(|o| *o = !*o);
+                            if menu_open.get_untracked() {
+                                crate::components::focus_first_in("user-menu");
+                            }
+                        }
                     >
                         {move || {
                             auth.user

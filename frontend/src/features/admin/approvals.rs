@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use tandem_dto::{DepartmentResponse, RejectRequest, UserResponse, rules};
+use tandem_dto::{RejectRequest, UserResponse, rules};
 
 use crate::api;
 use crate::components::{
@@ -18,7 +18,7 @@ pub fn ApprovalsPage() -> impl IntoView {
     Effect::new(move || set_title(i.t().nav_approvals));
     let pending =
         LocalResource::new(|| api::all::<UserResponse>("/admin/registrations?status=pending"));
-    let departments = LocalResource::new(|| api::all::<DepartmentResponse>("/departments"));
+    let departments = crate::state::directory::use_directory().departments;
     view! {
         <AdminOnly>
             <div class="page-head">

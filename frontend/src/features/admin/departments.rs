@@ -20,7 +20,7 @@ pub fn DepartmentsPage() -> impl IntoView {
     let i = use_i18n();
     let toaster = use_toaster();
     Effect::new(move || set_title(i.t().nav_departments));
-    let list = LocalResource::new(|| api::all::<DepartmentResponse>("/departments"));
+    let list = crate::state::directory::use_directory().departments;
     let name = RwSignal::new(String::new());
     let parent = RwSignal::new(String::new());
     let errors = FormErrors::new();

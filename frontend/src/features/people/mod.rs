@@ -7,6 +7,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use tandem_dto::{DepartmentResponse, SystemRole, UpdateUserRequest, UserResponse, UserStatus};
 
 use crate::api;
+use crate::components::LoadFailed;
 use crate::components::confirm;
 use crate::components::{
     Avatar, Empty, ErrorBox, Loading, Paged, filter_query, fmt_time, replace, use_toaster,
@@ -23,7 +24,7 @@ pub fn DirectoryPage() -> impl IntoView {
     let navigate = use_navigate();
     let query = use_query_map();
     Effect::new(move || set_title(i.t().nav_directory));
-    let departments = LocalResource::new(|| api::all::<DepartmentResponse>("/departments"));
+    let departments = crate::state::directory::use_directory().departments;
     let dept = Memo::new(move |_| query.with(|q| q.get("department").unwrap_or_default()));
     let text = Memo::new(move |_| query.with(|q| q.get("q").unwrap_or_default()));
     let status = Memo::new(move |_| query.with(|q| q.get("status").unwrap_or_default()));
@@ -66,6 +67,7 @@ pub fn DirectoryPage() -> impl IntoView {
         <div class="page-head">
             <h1>{move || i.t().nav_directory}</h1>
         </div>
+        <LoadFailed resource=departments />
         <form class="filters card" role="search" on:submit=move |ev| {
             ev.prevent_default();
             set_filter("q", draft.get_untracked());
@@ -155,7 +157,7 @@ pub fn PersonPage() -> impl IntoView {
         let id = id.get();
         async move { api::get_tagged::<UserResponse>(&format!("/users/{}", api::enc(&id))).await }
     });
-    let departments = LocalResource::new(|| api::all::<DepartmentResponse>("/departments"));
+    let departments = crate::state::directory::use_directory().departments;
     view! {
         <p class="crumbs"><a href="/people">{move || i.t().nav_directory}</a> " / "</p>
         {move || match person.get() {

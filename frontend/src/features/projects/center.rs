@@ -4,12 +4,14 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use tandem_dto::{DepartmentResponse, ProjectResponse, ProjectStatus};
+use tandem_dto::{ProjectResponse, ProjectStatus};
 
 use crate::api::{self};
-use crate::components::{Empty, ErrorBox, Loading, filter_query, replace};
+use crate::components::{Empty, ErrorBox, LoadFailed, Loading, filter_query, replace};
 use crate::i18n::use_i18n;
 use crate::shell::set_title;
+use crate::state::tasks::use_tasks;
+use tandem_web_logic::task_store::Outcome;
 
 #[component]
 pub fn ProjectCenterPage() -> impl IntoView {
@@ -17,7 +19,7 @@ pub fn ProjectCenterPage() -> impl IntoView {
     let navigate = use_navigate();
     let query = use_query_map();
     Effect::new(move || set_title(i.t().nav_projects));
-    let departments = LocalResource::new(|| api::all::<DepartmentResponse>("/departments"));
+    let departments = crate::state::directory::use_directory().departments;
     let dept = Memo::new(move |_| query.with(|q| q.get("department").unwrap_or_default()));
     let status =
         Memo::new(move |_| query.with(|q| q.get("status").unwrap_or_else(|| "active".into())));
@@ -30,6 +32,30 @@ pub fn ProjectCenterPage() -> impl IntoView {
         );
         async move { api::all::<ProjectResponse>(&u).await }
     });
+    // A task of a listed project created, changed or deleted anywhere changes the project's
+    // figures (done, overdue, at risk): read the list again.
+    let tasks = use_tasks();
+    Effect::watch(
+        move || tasks.last.get(),
+        move |last, _, _| {
+            let project = match last {
+                Some(
+                    Outcome::Created { project, .. }
+                    | Outcome::Updated { project, .. }
+                    | Outcome::Deleted { project, .. },
+                ) => *project,
+                _ => return,
+            };
+            let listed = projects
+                .get_untracked()
+                .and_then(Result::ok)
+                .is_some_and(|l| l.iter().any(|p| p.id == project));
+            if listed {
+                projects.refetch();
+            }
+        },
+        false,
+    );
     let dept_names = Signal::derive(move || {
         departments
             .get()
@@ -75,6 +101,7 @@ pub fn ProjectCenterPage() -> impl IntoView {
                 </select>
             </div>
         </div>
+        <LoadFailed resource=departments />
         {move || match projects.get() {
             None => view! { <Loading /> }.into_any(),
             Some(Err(e)) => view! { <ErrorBox error=e retry=Callback::new(move |()| projects.refetch()) /> }.into_any(),

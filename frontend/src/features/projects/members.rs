@@ -5,14 +5,14 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tandem_dto::{
-    AddMemberRequest, DepartmentResponse, MemberResponse, ProjectRole, UpdateMemberRequest,
-    UserResponse,
+    AddMemberRequest, MemberResponse, ProjectRole, UpdateMemberRequest, UserResponse,
 };
 use uuid::Uuid;
 
 use crate::api::{self};
+use crate::components::LoadFailed;
 use crate::components::confirm;
-use crate::components::use_toaster;
+use crate::components::{SettledSelect, use_toaster};
 use crate::i18n::use_i18n;
 
 const ROLES: [ProjectRole; 3] = [ProjectRole::Admin, ProjectRole::Editor, ProjectRole::Viewer];
@@ -26,7 +26,7 @@ pub(crate) fn Members(
 ) -> impl IntoView {
     let i = use_i18n();
     let toaster = use_toaster();
-    let departments = LocalResource::new(|| api::all::<DepartmentResponse>("/departments"));
+    let departments = crate::state::directory::use_directory().departments;
     let dept = RwSignal::new(String::new());
     let people = LocalResource::new(move || {
         let d = dept.get();
@@ -121,11 +121,19 @@ pub(crate) fn Members(
                                     <p class="muted small">{dept} " · " {m.position.clone()}</p>
                                 </div>
                                 {if manage {
+                                    // Saves once the choice settles, not per arrow key.
+                                    let role_select = SettledSelect::new(move |v| {
+                                        if let Some(role) = ProjectRole::parse(&v).filter(|x| *x != r) {
+                                            set_role(uid, role);
+                                        }
+                                    });
                                     view! {
                                         <label class="sr-only" for=format!("role-{uid}")>{move || i.t().role}</label>
-                                        <select id=format!("role-{uid}") on:change=move |ev| {
-                                            if let Some(r) = ProjectRole::parse(&event_target_value(&ev)) { set_role(uid, r); }
-                                        }>
+                                        <select id=format!("role-{uid}")
+                                            on:keydown=move |ev| role_select.keydown(&ev)
+                                            on:pointerdown=move |_| role_select.pointerdown()
+                                            on:change=move |ev| role_select.change(&ev)
+                                            on:blur=move |_| role_select.blur()>
                                             {ROLES.into_iter().map(|x| view! { <option value=x.as_str() selected=x == r>{move || i.project_role(x)}</option> }).collect_view()}
                                         </select>
                                         <button class="btn small danger" on:click=move |_| remove(uid)>{move || i.t().remove}</button>
@@ -141,6 +149,7 @@ pub(crate) fn Members(
             {manage.then(|| view! {
                 <form class="card" on:submit=add>
                     <h2>{move || i.t().member_add}</h2>
+                    <LoadFailed resource=departments />
                     <div class="field">
                         <label for="member-dept">{move || i.t().department}</label>
                         <select id="member-dept" on:change=move |ev| { dept.set(event_target_value(&ev)); person.set(String::new()); }>

@@ -3,13 +3,11 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-use tandem_dto::{
-    CreateMilestoneRequest, CreateProjectRequest, DepartmentResponse, ProjectResponse,
-};
+use tandem_dto::{CreateMilestoneRequest, CreateProjectRequest, ProjectResponse};
 use uuid::Uuid;
 
 use crate::api::{self};
-use crate::components::{FormErrors, TextArea, TextField, use_toaster};
+use crate::components::{FormErrors, LoadFailed, TextArea, TextField, use_toaster};
 use crate::i18n::use_i18n;
 use crate::shell::set_title;
 
@@ -25,7 +23,7 @@ pub fn NewProjectPage() -> impl IntoView {
     let navigate = use_navigate();
     let toaster = use_toaster();
     Effect::new(move || set_title(i.t().project_new));
-    let departments = LocalResource::new(|| api::all::<DepartmentResponse>("/departments"));
+    let departments = crate::state::directory::use_directory().departments;
     let name = RwSignal::new(String::new());
     let goal = RwSignal::new(String::new());
     let start = RwSignal::new(String::new());
@@ -168,6 +166,7 @@ pub fn NewProjectPage() -> impl IntoView {
             <h2>"2. " {move || i.t().project_departments}</h2>
             <fieldset class="field" class:invalid=move || errors.for_field("department_ids").get().is_some()>
                 <legend>{move || i.t().project_departments_hint}</legend>
+                <LoadFailed resource=departments />
                 <div class="checks">
                     {move || departments.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|d| {
                         let id = d.id;

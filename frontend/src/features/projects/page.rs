@@ -4,10 +4,7 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use tandem_dto::{
-    DepartmentResponse, MemberResponse, MilestoneResponse, ProjectResponse, ProjectRole,
-    ProjectStatus,
-};
+use tandem_dto::{MemberResponse, MilestoneResponse, ProjectResponse, ProjectRole, ProjectStatus};
 use uuid::Uuid;
 
 use crate::api::{self, ApiError};
@@ -85,8 +82,28 @@ pub fn ProjectPage() -> impl IntoView {
             .collect::<HashMap<_, _>>()
     });
     let task_reload = RwSignal::new(0u32);
+    // Members who join or leave elsewhere show here too.
+    if let Some(live) = crate::state::live::use_live() {
+        Effect::watch(
+            move || {
+                live.event.with(|e| {
+                    e.as_ref().is_some_and(|e| {
+                        e.kind.starts_with("member.")
+                            && e.project_id.is_some()
+                            && e.project_id == id.get_untracked()
+                    })
+                })
+            },
+            move |now, _, _| {
+                if *now {
+                    members.refetch();
+                }
+            },
+            false,
+        );
+    }
     let reload = Callback::new(move |()| version.update(|v| *v += 1));
-    let all_departments = LocalResource::new(|| api::all::<DepartmentResponse>("/departments"));
+    let all_departments = crate::state::directory::use_directory().departments;
     let filter_people = Signal::derive(move || {
         member_list
             .get()
@@ -156,8 +173,17 @@ pub fn ProjectPage() -> impl IntoView {
                                 filter_people=filter_people filter_milestones=filter_milestones
                                 filter_departments=filter_departments />
                         }.into_any(),
-                        Tab::Members => view! { <Members project=pid members=member_list manage=is_admin && active reload=reload /> }.into_any(),
-                        Tab::Milestones => view! { <Milestones project=pid milestones=milestone_list manage=is_admin && active reload=reload /> }.into_any(),
+                        // A failed read is an error with a retry, never an empty list.
+                        Tab::Members => match members.get() {
+                            Some(Err(e)) => view! { <ErrorBox error=e retry=Callback::new(move |()| members.refetch()) /> }.into_any(),
+                            None => view! { <Loading /> }.into_any(),
+                            Some(Ok(_)) => view! { <Members project=pid members=member_list manage=is_admin && active reload=reload /> }.into_any(),
+                        },
+                        Tab::Milestones => match milestones.get() {
+                            Some(Err(e)) => view! { <ErrorBox error=e retry=Callback::new(move |()| milestones.refetch()) /> }.into_any(),
+                            None => view! { <Loading /> }.into_any(),
+                            Some(Ok(_)) => view! { <Milestones project=pid milestones=milestone_list manage=is_admin && active reload=reload /> }.into_any(),
+                        },
                         Tab::Settings => view! { <Settings project=p.clone() reload=reload /> }.into_any(),
                     }}
                 }.into_any()

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use tandem_dto::{DepartmentResponse, ProjectResponse, ProjectStatus, UpdateProjectRequest};
+use tandem_dto::{ProjectResponse, ProjectStatus, UpdateProjectRequest};
 
 use crate::api::{self};
 use crate::components::confirm;
@@ -19,7 +19,7 @@ pub(crate) fn Settings(project: ProjectResponse, reload: Callback<()>) -> impl I
     let start = RwSignal::new(project.start_date.to_string());
     let end = RwSignal::new(project.end_date.to_string());
     let chosen = RwSignal::new(project.department_ids.clone());
-    let departments = LocalResource::new(|| api::all::<DepartmentResponse>("/departments"));
+    let departments = crate::state::directory::use_directory().departments;
     let errors = FormErrors::new();
     errors.clear_on_change("name", name);
     errors.clear_on_change("start_date", start);

@@ -1,5 +1,7 @@
 //! T5 in the browser: a task's files, who may see and replace them.
 
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tandem_dto::MemberResponse;
@@ -7,7 +9,7 @@ use uuid::Uuid;
 
 use crate::api::{self};
 use crate::components::human_size;
-use crate::components::{ErrorBox, Loading, use_toaster};
+use crate::components::{ErrorBox, Loading, SettledSelect, fmt_time, use_toaster};
 use crate::i18n::use_i18n;
 
 /// T5 in the browser: files of the task, uploaded with progress, with who may replace them.
@@ -16,6 +18,8 @@ pub fn Attachments(
     task: Uuid,
     can_upload: Signal<bool>,
     members: Signal<Vec<MemberResponse>>,
+    /// Names of people by id (who uploaded a version).
+    names: Signal<HashMap<Uuid, String>>,
 ) -> impl IntoView {
     use tandem_dto::{AttachmentPermission, AttachmentResponse, UpdateAttachmentRequest};
     let i = use_i18n();
@@ -120,6 +124,7 @@ pub fn Attachments(
                                     })
                                 }
                             };
+                            let perm_select = SettledSelect::new(set_permission);
                             let file_id = format!("version-{id}");
                             let file_for = file_id.clone();
                             view! {
@@ -131,13 +136,18 @@ pub fn Attachments(
                                             " · " {move || if perm == AttachmentPermission::AssigneeOnly { i.t().perm_assignee_only } else { i.t().perm_project }}
                                             {move || restricted_to().map(|r| view! { " · " <span class="badge">{r}</span> })}
                                         </p>
+                                        {(a.current_version > 1).then(|| view! { <Versions attachment=id names=names /> })}
                                         {a.can_manage.then(|| view! { <ViewerPicker attachment=id current=viewers.clone() members=members saved=Callback::new(move |()| list.refetch()) /> })}
                                     </div>
                                     // Who sees or changes a file is its uploader's and the
                                     // administrators' call; editing it is anyone's who may.
                                     {a.can_manage.then(|| view! {
                                         <label class="sr-only" for=format!("perm-{id}")>{move || i.t().who_can_edit}</label>
-                                        <select id=format!("perm-{id}") on:change=move |ev| set_permission(event_target_value(&ev))>
+                                        <select id=format!("perm-{id}")
+                                            on:keydown=move |ev| perm_select.keydown(&ev)
+                                            on:pointerdown=move |_| perm_select.pointerdown()
+                                            on:change=move |ev| perm_select.change(&ev)
+                                            on:blur=move |_| perm_select.blur()>
                                             <option value="project" selected=perm == AttachmentPermission::Project>{move || i.t().perm_project}</option>
                                             <option value="assignee_only" selected=perm == AttachmentPermission::AssigneeOnly>{move || i.t().perm_assignee_only}</option>
                                         </select>
@@ -264,6 +274,65 @@ pub(crate) fn ViewerPicker(
                 </Show>
                 <button class="btn small primary" type="submit" disabled=move || busy.get()>{move || i.t().save}</button>
             </form>
+        </details>
+    }
+}
+
+/// An attachment's earlier versions, listed when opened, each downloadable.
+#[component]
+fn Versions(attachment: Uuid, names: Signal<HashMap<Uuid, String>>) -> impl IntoView {
+    let i = use_i18n();
+    let toaster = use_toaster();
+    let open = RwSignal::new(false);
+    let list = LocalResource::new(move || async move {
+        // Read only once the disclosure is opened.
+        if open.get() {
+            api::tasks::attachment_versions(attachment).await.map(Some)
+        } else {
+            Ok(None)
+        }
+    });
+    view! {
+        <details class="versions" on:toggle=move |ev| {
+            let now = ev
+                .target()
+                .and_then(|t| js_sys::Reflect::get(&t, &"open".into()).ok())
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            open.set(now);
+        }>
+            <summary class="small">{move || i.t().versions}</summary>
+            {move || match list.get() {
+                None | Some(Ok(None)) => view! { <Loading /> }.into_any(),
+                Some(Err(e)) => view! { <ErrorBox error=e retry=Callback::new(move |()| list.refetch()) /> }.into_any(),
+                Some(Ok(Some(versions))) => view! {
+                    <ul class="list compact version-list">
+                        {versions.into_iter().map(|v| {
+                            let (number, name) = (v.number, v.name.clone());
+                            let at = v.created_at;
+                            let who = names.with(|n| n.get(&v.uploaded_by).cloned()).unwrap_or_default();
+                            let download = move |_| {
+                                let name = name.clone();
+                                spawn_local(async move {
+                                    if let Err(e) = api::tasks::download_version(attachment, number, &name).await {
+                                        toaster.error(&e);
+                                    }
+                                });
+                            };
+                            view! {
+                                <li class="list-item version">
+                                    <div class="grow">
+                                        <p>"v" {number} " · " {v.name.clone()}</p>
+                                        <p class="muted small">{human_size(v.size)} " · " {who} " · " {move || fmt_time(&at, i.lang.get())}</p>
+                                    </div>
+                                    <button class="btn small" on:click=download
+                                        aria-label=move || format!("{} v{number}", i.t().download)>{move || i.t().download}</button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+            }}
         </details>
     }
 }

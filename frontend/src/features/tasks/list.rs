@@ -5,17 +5,20 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use tandem_dto::{TaskEvent, TaskResponse, TaskStatus};
+use tandem_dto::{TaskResponse, TaskStatus};
 use uuid::Uuid;
 
 use super::{PRIORITIES, STATUSES, priority_class, status_class};
-use crate::components::{Empty, ErrorBox, Loading, Paged, filter_query, replace, use_toaster};
+use crate::components::{
+    Empty, ErrorBox, Loading, Paged, SettledSelect, date_or_dash, filter_query, replace,
+    use_toaster,
+};
 use crate::i18n::use_i18n;
 use crate::state::use_auth;
 // The statuses a task may move to: the server's own rule (`dto::rules`), so the menu never
 // offers a change that would be refused.
 use crate::api::tasks::change_status;
-use crate::state::tasks::apply_event;
+use crate::state::tasks::use_tasks;
 use tandem_dto::rules::next_statuses;
 
 /// A filterable, pageable task list. Filters live in the URL (`?status=…&q=…`), so a filtered
@@ -71,6 +74,16 @@ pub fn TaskList(
     let draft = RwSignal::new(text.get_untracked());
     let paged = Paged::<TaskResponse>::new(true);
     let (items, next, loading, failed) = (paged.items, paged.next, paged.loading, paged.failed);
+    // Every row read goes to the task store (kept only when newer than the copy held); the
+    // list shows the store's copies in the order the server gave.
+    let tasks = use_tasks();
+    Effect::new(move || items.with(|v| tasks.put_all(v.iter().cloned())));
+    let rows = move || {
+        let ids = items.with(|v| v.iter().map(|t| t.id).collect::<Vec<_>>());
+        tasks.rows(&ids)
+    };
+    // Only whether there are rows redraws the list; the rows themselves update one by one.
+    let empty = Memo::new(move |_| rows().is_empty());
 
     let load = move |more: bool| {
         let base = match project {
@@ -145,22 +158,10 @@ pub fn TaskList(
                     .iter()
                     .any(|k| query.with_untracked(|q| q.get(k).is_some_and(|v| !v.is_empty())));
                 match ev.kind.as_str() {
-                    "task.updated" if !filtered && project.is_some() => {
-                        if let Ok(e) = serde_json::from_value::<TaskEvent>(ev.data.clone()) {
-                            items.update(|v| {
-                                if let Some(t) = v.iter_mut().find(|t| t.id == e.id) {
-                                    apply_event(t, &e);
-                                }
-                            });
-                        }
-                    }
-                    "task.deleted" if !filtered => {
-                        if let Ok(e) =
-                            serde_json::from_value::<tandem_dto::TaskDeletedEvent>(ev.data.clone())
-                        {
-                            items.update(|v| v.retain(|t| t.id != e.id));
-                        }
-                    }
+                    // The rows are read from the task store, which already holds the new
+                    // copy or has dropped the deleted task.
+                    "task.updated" if !filtered && project.is_some() => {}
+                    "task.deleted" => {}
                     _ => load(false),
                 }
             },
@@ -300,13 +301,10 @@ pub fn TaskList(
     ];
     let change = move |id: Uuid, to: TaskStatus| {
         spawn_local(async move {
-            match change_status(id, to).await {
+            let version = tasks.get_untracked(id).map(|t| t.version);
+            match change_status(id, version, to).await {
                 Ok(t) => {
-                    items.update(|v| {
-                        if let Some(x) = v.iter_mut().find(|x| x.id == id) {
-                            *x = t;
-                        }
-                    });
+                    tasks.put(t);
                     toaster.success(i.t_untracked().saved);
                 }
                 Err(e) => toaster.error(&e),
@@ -346,7 +344,7 @@ pub fn TaskList(
                 if let Some(e) = failed.get() {
                     return view! { <ErrorBox error=e retry=Callback::new(move |()| load(false)) /> }.into_any();
                 }
-                if items.with(Vec::is_empty) {
+                if empty.get() {
                     return if loading.get() {
                         view! { <Loading /> }.into_any()
                     } else {
@@ -355,7 +353,7 @@ pub fn TaskList(
                 }
                 view! {
                     <ul class="list tasks">
-                        {items.get().into_iter().map(|t| {
+                        <For each=rows key=|t| (t.id, t.version) children=move |t| {
                             let id = t.id;
                             let assignee = t.assignee_id.and_then(|a| names.with(|n| n.get(&a).cloned()));
                             let project_name = project_names.with(|n| n.get(&t.project_id).cloned());
@@ -373,20 +371,25 @@ pub fn TaskList(
                                         </p>
                                         <p class="muted small">
                                             {move || i.t().assignee} ": " {assignee.clone().unwrap_or_else(|| "—".into())}
-                                            " · " {move || i.t().due} ": " {due.map(|d| d.to_string()).unwrap_or_else(|| "—".into())}
+                                            " · " {move || i.t().due} ": " {date_or_dash(due)}
                                             " · " {move || i.t().progress} ": " {t.progress} "%"
                                             {(t.subtasks_total > 0).then(|| view! { " · " {move || i.t().subtasks} ": " {t.subtasks_done} "/" {t.subtasks_total} })}
                                         </p>
                                     </div>
                                     {if can_edit {
+                                        // Saves once the choice settles, not per arrow key.
+                                        let status_select = SettledSelect::new(move |v| {
+                                            if let Some(to) = TaskStatus::parse(&v).filter(|to| *to != status) {
+                                                change(id, to);
+                                            }
+                                        });
                                         view! {
                                             <label class="sr-only" for=format!("status-{id}")>{move || i.t().status}</label>
                                             <select id=format!("status-{id}") class="status-select" prop:value=status.as_str()
-                                                on:change=move |ev| {
-                                                    if let Some(to) = TaskStatus::parse(&event_target_value(&ev)) {
-                                                        change(id, to);
-                                                    }
-                                                }>
+                                                on:keydown=move |ev| status_select.keydown(&ev)
+                                                on:pointerdown=move |_| status_select.pointerdown()
+                                                on:change=move |ev| status_select.change(&ev)
+                                                on:blur=move |_| status_select.blur()>
                                                 {next_statuses(status).into_iter().map(|s| view! {
                                                     <option value=s.as_str() selected=s == status>{move || i.task_status(s)}</option>
                                                 }).collect_view()}
@@ -397,7 +400,7 @@ pub fn TaskList(
                                     }}
                                 </li>
                             }
-                        }).collect_view()}
+                        } />
                     </ul>
                     <Show when=move || next.get().is_some()>
                         <button class="btn" on:click=move |_| load(true) disabled=move || loading.get()>{move || i.t().load_more}</button>

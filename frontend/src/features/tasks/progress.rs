@@ -4,28 +4,31 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use tandem_dto::{CreateProgressRequest, ProgressResponse, TaskResponse};
+use tandem_dto::{CreateProgressRequest, ProgressResponse};
 use uuid::Uuid;
 
 use crate::api::{self};
 use crate::components::{ErrorBox, Loading, fmt_time, use_toaster};
 use crate::i18n::use_i18n;
+use crate::state::tasks::use_tasks;
 
 #[component]
 pub(crate) fn Progress(
-    task: TaskResponse,
+    task: Uuid,
+    /// The task's percent, from the task store (live).
+    current: Signal<i32>,
     can_post: Signal<bool>,
     names: Signal<HashMap<Uuid, String>>,
-    reload: Callback<()>,
 ) -> impl IntoView {
     let i = use_i18n();
     let toaster = use_toaster();
-    let id = task.id;
+    let tasks = use_tasks();
+    let id = task;
     let history = LocalResource::new(move || async move {
         api::all::<ProgressResponse>(&format!("/tasks/{id}/progress")).await
     });
-    crate::state::live::on_task_event(task.id, &["progress.created"], move || history.refetch());
-    let percent = RwSignal::new(task.progress);
+    crate::state::live::on_task_event(task, &["progress.created"], move || history.refetch());
+    let percent = RwSignal::new(current.get_untracked());
     let note = RwSignal::new(String::new());
     let post = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -38,7 +41,10 @@ pub(crate) fn Progress(
                 Ok(_) => {
                     toaster.success(i.t_untracked().progress_posted);
                     note.set(String::new());
-                    let _ = reload.try_run(());
+                    // The task's percent changed with it: read the new copy into the store.
+                    if let Ok(t) = api::tasks::get(id).await {
+                        tasks.put(t);
+                    }
                 }
                 Err(e) => toaster.error(&e),
             }
@@ -46,9 +52,9 @@ pub(crate) fn Progress(
     };
     view! {
         <section class="card">
-            <h2>{move || i.t().progress} " " <span class="muted">{task.progress} "%"</span></h2>
-            <div class="progress-bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=task.progress>
-                <span style:width=format!("{}%", task.progress)></span>
+            <h2>{move || i.t().progress} " " <span class="muted">{move || current.get()} "%"</span></h2>
+            <div class="progress-bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=move || current.get()>
+                <span style:width=move || format!("{}%", current.get())></span>
             </div>
             <Show when=move || can_post.get()>
                 <form on:submit=post>
