@@ -27,6 +27,16 @@ async function signIn(page, login) {
   await page.waitForURL((u) => !u.pathname.startsWith('/login'));
 }
 
+/** Polls until `check` holds (the server's copy after a save made in the browser). */
+async function eventually(check, what) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`never: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Changes the task as Tom over the API, from its newest version. */
 async function tomChanges(body) {
   const now = await api(server.base, 'GET', `/tasks/${task.id}`, undefined, tom.token);
@@ -35,8 +45,9 @@ async function tomChanges(body) {
     headers: { Authorization: `Bearer ${tom.token}`, 'Content-Type': 'application/json', 'If-Match': `"${now.version}"` },
     body: JSON.stringify(body),
   });
-  assert.equal(r.status, 200, await r.text());
-  return r.json();
+  const text = await r.text();
+  assert.equal(r.status, 200, text);
+  return JSON.parse(text);
 }
 
 before(async () => {
@@ -128,10 +139,9 @@ test('a draft survives a colleague\'s change: no conflict, then overwrite, then 
   // fields do not overlap: estimated hours, a new field of the page.
   await p.fill('#task-estimate', '6.5');
   await p.getByRole('button', { name: 'Save', exact: true }).click();
-  await p.locator('.toast', { hasText: 'Saved' }).last().waitFor();
-  const after = await api(server.base, 'GET', `/tasks/${task.id}`, undefined, tom.token);
-  assert.equal(after.estimate_hours, 6.5);
-  assert.equal(after.description, 'Tom: use the studio shots');
+  const read = () => api(server.base, 'GET', `/tasks/${task.id}`, undefined, tom.token);
+  await eventually(async () => (await read()).estimate_hours === 6.5, 'estimate saved');
+  assert.equal((await read()).description, 'Tom: use the studio shots');
   assert.deepEqual(p.errors, []);
 });
 
@@ -159,8 +169,9 @@ test('sub-tasks, comments edited in place, @-mentions from the keyboard', async 
   const comment = p.locator('.comment', { hasText: 'for the shots' });
   await comment.waitFor();
   await comment.getByRole('button', { name: 'Edit' }).click();
-  await comment.locator('textarea').fill('Thanks @Tom Li for the studio shots');
-  await comment.getByRole('button', { name: 'Save' }).click();
+  const editor = p.locator('.comment-edit');
+  await editor.locator('textarea').fill('Thanks @Tom Li for the studio shots');
+  await editor.getByRole('button', { name: 'Save' }).click();
   await p.locator('.comment', { hasText: 'for the studio shots' }).getByText('edited').waitFor();
   await shot(p, J, '03-subtask-comment');
   assert.deepEqual(p.errors, []);
@@ -192,9 +203,10 @@ test('the status menu saves once the keyboard settles, not per arrow key', async
   await new Promise((r) => setTimeout(r, 500));
   assert.equal((await api(server.base, 'GET', `/tasks/${task.id}`, undefined, tom.token)).version, before);
   await p.keyboard.press('Tab');
-  await p.locator('.toast', { hasText: 'Saved' }).last().waitFor();
-  const now = await api(server.base, 'GET', `/tasks/${task.id}`, undefined, tom.token);
-  assert.equal(now.version, before + 1);
+  const read = () => api(server.base, 'GET', `/tasks/${task.id}`, undefined, tom.token);
+  await eventually(async () => (await read()).version === before + 1, 'one save after leaving the menu');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal((await read()).version, before + 1);
   assert.deepEqual(p.errors, []);
 });
 
@@ -204,7 +216,7 @@ test('a milestone is edited in place, and a task deleted after confirming', asyn
   const item = p.locator('.milestone', { hasText: 'Layout done' });
   await item.getByRole('button', { name: 'Edit' }).click();
   await p.fill(`#milestone-name-${milestone.id}`, 'Layout signed off');
-  await item.getByRole('button', { name: 'Save' }).click();
+  await p.locator('.milestone-form').getByRole('button', { name: 'Save' }).click();
   await p.locator('.milestone', { hasText: 'Layout signed off' }).waitFor();
   const ms = await api(server.base, 'GET', `/projects/${project}/milestones`, undefined, tom.token);
   assert.equal(ms.items[0].name, 'Layout signed off');

@@ -344,7 +344,12 @@ fn TaskBody(
     // Choices as (value, label): one select component serves all three.
     let assignee_options = Signal::derive(move || {
         std::iter::once((String::new(), i.t().unassigned.to_owned()))
-            .chain(member_list.get().into_iter().map(|m| (m.user_id.to_string(), m.name)))
+            .chain(
+                member_list
+                    .get()
+                    .into_iter()
+                    .map(|m| (m.user_id.to_string(), m.name)),
+            )
             .collect::<Vec<_>>()
     });
     let priority_options = Signal::derive(move || {
