@@ -353,7 +353,7 @@ pub fn TaskList(
                 }
                 view! {
                     <ul class="list tasks">
-                        <For each=rows key=|t| (t.id, t.version) children=move |t| {
+                        {rows().into_iter().map(|t| {
                             let id = t.id;
                             let assignee = t.assignee_id.and_then(|a| names.with(|n| n.get(&a).cloned()));
                             let project_name = project_names.with(|n| n.get(&t.project_id).cloned());
@@ -400,7 +400,7 @@ pub fn TaskList(
                                     }}
                                 </li>
                             }
-                        } />
+                        }).collect_view()}
                     </ul>
                     <Show when=move || next.get().is_some()>
                         <button class="btn" on:click=move |_| load(true) disabled=move || loading.get()>{move || i.t().load_more}</button>

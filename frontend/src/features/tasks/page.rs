@@ -337,9 +337,8 @@ fn TaskBody(
         draft,
         conflict,
         invalid,
-        theirs: Callback::new(move |(f, t): (Field, TaskResponse)| {
-            theirs_text(f, &t, i, names, milestones)
-        }),
+        names,
+        milestones,
     };
     // Choices as (value, label): one select component serves all three.
     let assignee_options = Signal::derive(move || {
@@ -372,12 +371,9 @@ fn TaskBody(
     });
     let created_at = initial.created_at;
     let top_level = initial.parent_id.is_none();
-    let badge = move |f: fn(&TaskResponse) -> bool| {
-        Memo::new(move |_| task.with(|t| t.as_ref().is_some_and(f)))
-    };
-    let overdue = badge(|t| t.overdue);
-    let blocked = badge(|t| t.blocked);
-    let priority = Memo::new(move |_| task.with(|t| t.as_ref().map(|t| t.priority)));
+    let overdue = move || task.with(|t| t.as_ref().is_some_and(|t| t.overdue));
+    let blocked = move || task.with(|t| t.as_ref().is_some_and(|t| t.blocked));
+    let priority = move || task.with(|t| t.as_ref().map(|t| t.priority));
     view! {
         <p class="crumbs">
             <a href="/projects">{move || i.t().nav_projects}</a> " / "
@@ -388,9 +384,9 @@ fn TaskBody(
                 <h1>{move || title_now.get()}</h1>
                 <p class="badges">
                     {move || status.get().map(|s| view! { <span class=status_class(s)>{move || i.task_status(s)}</span> })}
-                    {move || priority.get().map(|p| view! { <span class=priority_class(p)>{move || i.priority(p)}</span> })}
-                    <Show when=move || overdue.get()><span class="badge badge-danger">{move || i.t().overdue}</span></Show>
-                    <Show when=move || blocked.get()><span class="badge badge-warn">{move || i.t().blocked}</span></Show>
+                    {move || priority().map(|p| view! { <span class=priority_class(p)>{move || i.priority(p)}</span> })}
+                    <Show when=overdue><span class="badge badge-danger">{move || i.t().overdue}</span></Show>
+                    <Show when=blocked><span class="badge badge-warn">{move || i.t().blocked}</span></Show>
                 </p>
             </div>
             <Show when=move || can_edit.get()>
@@ -487,8 +483,9 @@ struct DraftCtx {
     draft: RwSignal<TaskDraft>,
     conflict: RwSignal<Option<Conflict>>,
     invalid: RwSignal<Option<Field>>,
-    /// A field of their copy as the user reads it.
-    theirs: Callback<(Field, TaskResponse), String>,
+    /// For their copy's values as the user reads them (names, not ids).
+    names: Signal<HashMap<Uuid, String>>,
+    milestones: LocalResource<Result<Vec<MilestoneResponse>, ApiError>>,
 }
 
 impl DraftCtx {
@@ -508,7 +505,7 @@ impl DraftCtx {
                 .filter(|c| c.fields.contains(&f))
                 .map(|c| c.theirs.clone())
         })?;
-        Some(self.theirs.run((f, t)))
+        Some(theirs_text(f, &t, use_i18n(), self.names, self.milestones))
     }
 }
 

@@ -21,9 +21,8 @@ pub(crate) fn SubTasks(task: Uuid, project: Uuid, can_add: Signal<bool>) -> impl
     let subs = LocalResource::new(move || async move {
         let list = api::all::<TaskResponse>(&format!("/projects/{project}/tasks?parent_id={task}"))
             .await?;
-        let ids = list.iter().map(|t| t.id).collect::<Vec<_>>();
-        tasks.put_all(list);
-        Ok::<_, api::ApiError>(ids)
+        tasks.put_all(list.clone());
+        Ok::<_, api::ApiError>(list)
     });
     // A sub-task made elsewhere: read the list again.
     Effect::watch(
@@ -79,13 +78,14 @@ pub(crate) fn SubTasks(task: Uuid, project: Uuid, can_add: Signal<bool>) -> impl
             {move || match subs.get() {
                 None => view! { <Loading /> }.into_any(),
                 Some(Err(e)) => view! { <ErrorBox error=e retry=Callback::new(move |()| subs.refetch()) /> }.into_any(),
-                Some(Ok(ids)) => {
+                Some(Ok(list)) => {
+                    let ids = list.iter().map(|t| t.id).collect::<Vec<_>>();
                     let rows = move || tasks.rows(&ids);
                     view! {
                         <Show when={let rows = rows.clone(); move || !rows().is_empty()}
                             fallback=move || view! { <p class="muted small">{move || i.t().subtasks_empty}</p> }>
                             <ul class="list compact">
-                                <For each=rows.clone() key=|s| (s.id, s.version) children=move |s| {
+                                {let rows = rows.clone(); move || rows().into_iter().map(|s| {
                                     let st = s.status;
                                     view! {
                                         <li class="list-item subtask">
@@ -93,7 +93,7 @@ pub(crate) fn SubTasks(task: Uuid, project: Uuid, can_add: Signal<bool>) -> impl
                                             <span class=status_class(st)>{move || i.task_status(st)}</span>
                                         </li>
                                     }
-                                } />
+                                }).collect_view()}
                             </ul>
                         </Show>
                     }.into_any()
