@@ -353,7 +353,7 @@ pub fn TaskList(
                 }
                 view! {
                     <ul class="list tasks">
-                        {rows().into_iter().map(|t| {
+                        {move || rows().into_iter().map(|t| {
                             let id = t.id;
                             let assignee = t.assignee_id.and_then(|a| names.with(|n| n.get(&a).cloned()));
                             let project_name = project_names.with(|n| n.get(&t.project_id).cloned());
