@@ -380,4 +380,5 @@ pub static EN: Tr = Tr {
     nothing_to_save: "Nothing changed.",
     comment_edit: "Edit comment",
     milestone_edit: "Edit milestone",
+    parent_task: "Parent task",
 };

@@ -382,4 +382,5 @@ pub struct Tr {
     pub nothing_to_save: &'static str,
     pub comment_edit: &'static str,
     pub milestone_edit: &'static str,
+    pub parent_task: &'static str,
 }

@@ -380,4 +380,5 @@ pub static ZH: Tr = Tr {
     nothing_to_save: "没有需要保存的修改。",
     comment_edit: "编辑评论",
     milestone_edit: "编辑里程碑",
+    parent_task: "父任务",
 };

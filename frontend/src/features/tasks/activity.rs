@@ -40,6 +40,8 @@ pub(crate) fn Activity(task: Uuid, names: Signal<HashMap<Uuid, String>>) -> impl
             "due_date" => t.due,
             "milestone_id" => t.milestone,
             "progress" => t.progress,
+            "estimate_hours" => t.estimate_hours,
+            "parent_id" => t.parent_task,
             "dependency_added" => t.act_dependency_added,
             "dependency_removed" => t.act_dependency_removed,
             other => return other.to_owned(),

@@ -390,6 +390,7 @@ fn TaskBody(
                 </p>
             </div>
             <Show when=move || can_edit.get()>
+                <div class="task-actions">
                 <div class="field inline">
                     <label for="task-status">{move || i.t().status}</label>
                     // Redrawn when the status changes, so the choices follow the rule.
@@ -406,6 +407,7 @@ fn TaskBody(
                     })}
                 </div>
                 <button class="btn danger" id="task-delete" on:click=remove.clone()>{move || i.t().delete_task}</button>
+                </div>
             </Show>
         </div>
         <div class="grid-2">
