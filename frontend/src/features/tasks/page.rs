@@ -85,11 +85,13 @@ fn TaskView(id: Uuid) -> impl IntoView {
         return view! { <Loading /> }.into_any();
     };
     let deleted = Signal::derive(move || tasks.is_deleted(id));
+    let project_id = initial.project_id;
     view! {
         <Show
             when=move || !deleted.get()
+            // Back to its project: the most likely next step.
             fallback=move || view! { <div class="card"><p>{move || use_i18n().t().task_deleted_notice}</p>
-                <a class="btn" href="/projects">{move || use_i18n().t().nav_projects}</a></div> }
+                <a class="btn" href=format!("/projects/{project_id}")>{move || use_i18n().t().nav_projects}</a></div> }
         >
             <TaskBody initial=initial.clone() task=task tasks=tasks />
         </Show>
@@ -209,7 +211,7 @@ fn TaskBody(
             }
             return;
         }
-        merge(held.task, base, draft, conflict, i);
+        merge(held.task, base, draft, conflict);
     });
 
     let send = move |overwrite: bool| {
@@ -238,7 +240,7 @@ fn TaskBody(
                 // send ours again on top of theirs, once. Otherwise the user chooses.
                 if let Ok(fresh) = api::tasks::get(id).await {
                     tasks.put(fresh.clone());
-                    if merge(fresh, base, draft, conflict, i) {
+                    if merge(fresh, base, draft, conflict) {
                         let again = draft.get_untracked();
                         let b = base.get_untracked();
                         if let Ok(body) = again.request(&b) {
@@ -588,7 +590,6 @@ fn merge(
     base: RwSignal<TaskResponse>,
     draft: RwSignal<TaskDraft>,
     conflict: RwSignal<Option<Conflict>>,
-    _i: I18n,
 ) -> bool {
     let b = base.get_untracked();
     if theirs.version <= b.version {
