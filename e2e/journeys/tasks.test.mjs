@@ -233,6 +233,20 @@ test('a milestone is edited in place, and a task deleted after confirming', asyn
   assert.deepEqual(p.errors, []);
 });
 
+test('menus take the keyboard when opened and give it back to their button on Escape', async () => {
+  const p = mei;
+  for (const [button, menu] of [['button.bell', '#notifications'], ['button[aria-controls="user-menu"]', '#user-menu']]) {
+    await p.locator(button).focus();
+    await p.keyboard.press('Enter');
+    await p.locator(menu).waitFor();
+    await p.waitForFunction((m) => document.querySelector(m)?.contains(document.activeElement), menu);
+    await p.keyboard.press('Escape');
+    await p.locator(menu).waitFor({ state: 'detached' });
+    await p.waitForFunction((b) => document.activeElement === document.querySelector(b), button);
+  }
+  assert.deepEqual(p.errors, []);
+});
+
 test('a colleague\'s tab shows the deletion on the task page', async () => {
   // Tom, in Chinese, has a task open that Mei deletes.
   const t = await api(server.base, 'POST', `/projects/${project}/tasks`, { title: '封面文案' }, tom.token);
