@@ -228,12 +228,12 @@ mod tests {
         let mut d = TaskDraft::of(&base);
         d.title = "  New title ".into();
         d.estimate = "2.5".into();
-        let r = d.request(&base).unwrap_or_default();
+        let r = d.request(&base).expect("a valid draft");
         assert_eq!(r.title.as_deref(), Some("New title"));
         assert_eq!(r.estimate_hours, Some(Some(2.5)));
         assert!(r.description.is_none() && r.priority.is_none() && r.due_date.is_none());
         assert!(is_empty(
-            &TaskDraft::of(&base).request(&base).unwrap_or_default()
+            &TaskDraft::of(&base).request(&base).expect("unchanged")
         ));
     }
 

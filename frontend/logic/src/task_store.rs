@@ -272,10 +272,7 @@ pub(crate) mod tests {
                 project: Uuid::from_u128(9)
             }
         );
-        let held = s
-            .get(Uuid::from_u128(1))
-            .cloned()
-            .unwrap_or_else(|| panic!("held"));
+        let held = s.get(Uuid::from_u128(1)).cloned().expect("held");
         assert_eq!(held.task.title, "renamed");
         assert_eq!(held.task.version, 2);
         assert_eq!(held.task.description, "about");
@@ -310,10 +307,7 @@ pub(crate) mod tests {
         let mut fresh = task(2);
         fresh.description = "new text".into();
         assert!(s.put(fresh));
-        let held = s
-            .get(Uuid::from_u128(1))
-            .cloned()
-            .unwrap_or_else(|| panic!("held"));
+        let held = s.get(Uuid::from_u128(1)).cloned().expect("held");
         assert!(held.description_current);
         assert_eq!(held.task.description, "new text");
         // Now current: the same version again changes nothing.
@@ -325,10 +319,7 @@ pub(crate) mod tests {
         let mut s = TaskStore::default();
         let out = s.apply("task.created", &event(1, "new"));
         assert!(matches!(out, Outcome::Created { .. }));
-        let held = s
-            .get(Uuid::from_u128(1))
-            .cloned()
-            .unwrap_or_else(|| panic!("held"));
+        let held = s.get(Uuid::from_u128(1)).cloned().expect("held");
         assert!(!held.description_current);
         assert_eq!(held.task.description, "");
     }
