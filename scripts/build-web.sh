@@ -11,7 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tandem/target}"
 TOOLS="${TANDEM_TOOLS_DIR:-$HOME/.cache/tandem/tools}"
-BUDGET_KIB=600
+# 660 while the app is one download (no route splitting yet; see README "Web app size"): the
+# first screen and the whole app are the same file today.
+BUDGET_KIB=660
 WBG_VERSION=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' frontend/Cargo.toml)
 
 rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \

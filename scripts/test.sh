@@ -37,6 +37,9 @@ lint() {
   rustup component add rustfmt clippy >/dev/null 2>&1 || true
   cargo fmt --all -- --check
   cargo clippy --workspace --exclude tandem-web --all-targets -- -D warnings
+  # The web app's logic that needs no browser (task store, drafts, mentions, formatting) is
+  # its own native crate: its unit tests run here, fast, without a browser.
+  cargo test --quiet -p tandem-web-logic
   # The web app only builds for the browser.
   rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
   cargo clippy -p tandem-web --target wasm32-unknown-unknown -- -D warnings

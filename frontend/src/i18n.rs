@@ -173,7 +173,13 @@ impl I18n {
     /// (the server stores no rendered text); the server's English summary for kinds this
     /// version does not know.
     pub fn notification(&self, n: &tandem_dto::NotificationResponse) -> (String, String) {
-        notification_in(self.t(), n)
+        use tandem_dto::notification_text::{Lang as Reader, render};
+        let reader = match self.lang.get() {
+            Lang::Zh => Reader::Zh,
+            Lang::En => Reader::En,
+        };
+        render(&n.kind, &n.data, &n.body, reader)
+            .unwrap_or_else(|| (n.title.clone(), n.body.clone()))
     }
 
     /// A kind of notification, named for people (filters, settings).
@@ -184,6 +190,8 @@ impl I18n {
             "task.assigned" => t.nk_assigned,
             "task.status_changed" => t.nk_status,
             "task.commented" => t.nk_commented,
+            "task.due_soon" => t.nk_due_soon,
+            "task.overdue" => t.nk_overdue,
             "project.member_added" => t.nk_member_added,
             "account.approved" => t.nk_approved,
             "account.rejected" => t.nk_rejected,
@@ -201,15 +209,6 @@ impl I18n {
     }
 }
 
-/// A title cut for a one-line heading.
-fn cut(s: &str) -> String {
-    if s.chars().count() > 60 {
-        s.chars().take(60).collect::<String>() + "…"
-    } else {
-        s.to_owned()
-    }
-}
-
 fn task_status_in(t: &Tr, s: TaskStatus) -> &'static str {
     match s {
         TaskStatus::Todo => t.ts_todo,
@@ -217,45 +216,6 @@ fn task_status_in(t: &Tr, s: TaskStatus) -> &'static str {
         TaskStatus::InReview => t.ts_in_review,
         TaskStatus::Done => t.ts_done,
         TaskStatus::Archived => t.ts_archived,
-    }
-}
-
-fn notification_in(t: &Tr, n: &tandem_dto::NotificationResponse) -> (String, String) {
-    let text = |key: &str| {
-        n.data
-            .get(key)
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    match n.kind.as_str() {
-        "comment.mention" => {
-            let title = t
-                .notif_mention
-                .replace("{author}", &text("author_name"))
-                .replace("{task}", &cut(&text("task_title")));
-            (title, n.body.clone())
-        }
-        "task.assigned" | "task.status_changed" | "task.commented" | "project.member_added" => {
-            let template = match n.kind.as_str() {
-                "task.assigned" => t.notif_assigned,
-                "task.status_changed" => t.notif_status,
-                "task.commented" => t.notif_commented,
-                _ => t.notif_member_added,
-            };
-            let status = TaskStatus::parse(&text("to"))
-                .map(|s| task_status_in(t, s))
-                .unwrap_or_default();
-            let title = template
-                .replace("{actor}", &text("actor_name"))
-                .replace("{task}", &cut(&text("task_title")))
-                .replace("{project}", &cut(&text("project_name")))
-                .replace("{status}", status);
-            (title, n.body.clone())
-        }
-        "account.approved" => (t.notif_approved.into(), t.notif_approved_body.into()),
-        "account.rejected" => (t.notif_rejected.into(), text("reason")),
-        _ => (n.title.clone(), n.body.clone()),
     }
 }
 

@@ -3,9 +3,10 @@
 mod api;
 mod app;
 mod components;
+mod features;
 mod i18n;
-mod live;
-mod pages;
+mod shell;
+mod state;
 
 fn main() {
     // index.html shows a spinner until the app is ready to draw.

@@ -10,10 +10,10 @@ use tandem_dto::{
 };
 
 use crate::api;
-use crate::app::set_title;
 use crate::components::{Empty, ErrorBox, Loading, fmt_time, notification_link, use_toaster};
 use crate::i18n::use_i18n;
-use crate::pages::profile::Tabs;
+use crate::shell::Tabs;
+use crate::shell::set_title;
 
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
@@ -53,7 +53,7 @@ pub fn NotificationsPage() -> impl IntoView {
         }
     });
     // New ones and ones read elsewhere show without a reload.
-    if let Some(live) = crate::live::use_live() {
+    if let Some(live) = crate::state::live::use_live() {
         Effect::watch(
             move || {
                 live.event.with(|e| {
@@ -158,7 +158,7 @@ pub fn NotificationsPage() -> impl IntoView {
 
 /// Which kinds to get, in the app and by e-mail; each switch saves at once.
 #[component]
-fn Settings() -> impl IntoView {
+pub(crate) fn Settings() -> impl IntoView {
     let i = use_i18n();
     let toaster = use_toaster();
     let settings = LocalResource::new(|| {

@@ -7,13 +7,15 @@ use tandem_dto::{DepartmentResponse, LoginRequest, RegisterRequest, rules};
 use uuid::Uuid;
 
 use crate::api::{self, ApiError};
-use crate::app::{LangSwitch, Notice, set_title, use_auth};
+use crate::components::focus_first_invalid;
 use crate::components::{FormErrors, Loading, TextField};
 use crate::i18n::use_i18n;
+use crate::shell::{LangSwitch, set_title};
+use crate::state::{Notice, use_auth};
 
 /// Public pages: a centred card with the brand and the language switch.
 #[component]
-fn PublicFrame(children: Children) -> impl IntoView {
+pub(crate) fn PublicFrame(children: Children) -> impl IntoView {
     let i = use_i18n();
     view! {
         <div class="public">
@@ -298,24 +300,6 @@ fn same_origin_path(raw: &str) -> Option<String> {
     let url = web_sys::Url::new_with_base(raw, &origin).ok()?;
     (url.origin() == origin && raw.starts_with('/'))
         .then(|| format!("{}{}{}", url.pathname(), url.search(), url.hash()))
-}
-
-/// Moves keyboard focus to the first field with an error, so keyboard and screen-reader users
-/// land where the problem is.
-pub fn focus_first_invalid() {
-    use wasm_bindgen::JsCast;
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    // The errors render on the next tick; look for them then.
-    gloo_timers::callback::Timeout::new(0, move || {
-        if let Ok(Some(el)) = doc.query_selector("[aria-invalid=true]")
-            && let Ok(el) = el.dyn_into::<web_sys::HtmlElement>()
-        {
-            let _ = el.focus();
-        }
-    })
-    .forget();
 }
 
 #[component]

@@ -7,19 +7,15 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use tandem_dto::{DepartmentResponse, SystemRole, UpdateUserRequest, UserResponse, UserStatus};
 
 use crate::api;
-use crate::app::{set_title, use_auth};
+use crate::components::LoadFailed;
+use crate::components::confirm;
 use crate::components::{
     Avatar, Empty, ErrorBox, Loading, Paged, filter_query, fmt_time, replace, use_toaster,
 };
 use crate::i18n::use_i18n;
-use crate::pages::profile::confirm;
-
-/// Departments by id, for showing names next to people.
-pub fn department_name(list: &[DepartmentResponse], id: Option<uuid::Uuid>) -> String {
-    id.and_then(|id| list.iter().find(|d| d.id == id))
-        .map(|d| d.name.clone())
-        .unwrap_or_else(|| "—".into())
-}
+use crate::shell::set_title;
+use crate::state::directory::department_name;
+use crate::state::use_auth;
 
 #[component]
 pub fn DirectoryPage() -> impl IntoView {
@@ -28,7 +24,7 @@ pub fn DirectoryPage() -> impl IntoView {
     let navigate = use_navigate();
     let query = use_query_map();
     Effect::new(move || set_title(i.t().nav_directory));
-    let departments = LocalResource::new(|| api::all::<DepartmentResponse>("/departments"));
+    let departments = crate::state::directory::use_directory().departments;
     let dept = Memo::new(move |_| query.with(|q| q.get("department").unwrap_or_default()));
     let text = Memo::new(move |_| query.with(|q| q.get("q").unwrap_or_default()));
     let status = Memo::new(move |_| query.with(|q| q.get("status").unwrap_or_default()));
@@ -71,6 +67,7 @@ pub fn DirectoryPage() -> impl IntoView {
         <div class="page-head">
             <h1>{move || i.t().nav_directory}</h1>
         </div>
+        <LoadFailed resource=departments />
         <form class="filters card" role="search" on:submit=move |ev| {
             ev.prevent_default();
             set_filter("q", draft.get_untracked());
@@ -160,7 +157,7 @@ pub fn PersonPage() -> impl IntoView {
         let id = id.get();
         async move { api::get_tagged::<UserResponse>(&format!("/users/{}", api::enc(&id))).await }
     });
-    let departments = LocalResource::new(|| api::all::<DepartmentResponse>("/departments"));
+    let departments = crate::state::directory::use_directory().departments;
     view! {
         <p class="crumbs"><a href="/people">{move || i.t().nav_directory}</a> " / "</p>
         {move || match person.get() {
@@ -176,7 +173,7 @@ pub fn PersonPage() -> impl IntoView {
 }
 
 #[component]
-fn PersonView(
+pub(crate) fn PersonView(
     user: UserResponse,
     etag: Option<String>,
     departments: Vec<DepartmentResponse>,

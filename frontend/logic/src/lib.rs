@@ -1,0 +1,9 @@
+//! What the web app (`tandem-web`) decides without a browser: how live events change the tasks
+//! a tab holds, how a draft meets a colleague's change, @-mentions, formatting. Kept out of the
+//! wasm crate so `cargo test` runs it natively (scripts/test.sh, lint lane).
+
+pub mod draft;
+pub mod format;
+pub mod mention;
+pub mod settle;
+pub mod task_store;

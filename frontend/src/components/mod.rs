@@ -1,0 +1,23 @@
+//! Building blocks every feature uses: form fields, toasts, avatars, loading/empty/error
+//! states, paged lists, formatting. Components never call the API themselves, except to fetch
+//! what they draw (an avatar).
+
+mod avatar;
+mod fields;
+mod focus;
+mod format;
+mod links;
+mod paged;
+mod select;
+mod states;
+mod toast;
+
+pub use avatar::{Avatar, forget_avatar};
+pub use fields::{FormErrors, TextArea, TextField};
+pub use focus::{confirm, focus_first_in, focus_first_invalid, focus_later};
+pub use format::{date_or_dash, fmt_time, human_size};
+pub use links::notification_link;
+pub use paged::{Paged, filter_query, replace};
+pub use select::SettledSelect;
+pub use states::{Empty, ErrorBox, LoadFailed, Loading};
+pub use toast::{ToastKind, ToastRegion, Toaster, use_toaster};

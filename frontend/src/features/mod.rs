@@ -1,0 +1,10 @@
+//! One folder per area of the app. A feature uses `components`, `state` and `api` (and
+//! another feature only through what its `mod.rs` exports, never its internals).
+
+pub mod admin;
+pub mod auth;
+pub mod me;
+pub mod notifications;
+pub mod people;
+pub mod projects;
+pub mod tasks;

@@ -1,0 +1,677 @@
+//! The task page: its fields, edited as a draft that survives colleagues' changes, and the
+//! cards around them. The task itself is read from the task store, so a change made anywhere
+//! (this tab, another tab, another person) shows here without a reload, field by field.
+
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use tandem_dto::{
+    ActivityResponse, MarkdownRequest, MarkdownResponse, MemberResponse, MilestoneResponse,
+    ProjectResponse, ProjectRole, TaskResponse, TaskStatus,
+};
+use tandem_web_logic::draft::{Field, TaskDraft, is_empty, rebase, take_theirs};
+use uuid::Uuid;
+
+use super::{PRIORITIES, priority_class, status_class};
+use super::{
+    activity::Activity, attachments::Attachments, comments::Comments, dependencies::Dependencies,
+    progress::Progress, subtasks::SubTasks,
+};
+use crate::api::{self, ApiError};
+use crate::components::{
+    ErrorBox, LoadFailed, Loading, SettledSelect, confirm, fmt_time, use_toaster,
+};
+use crate::i18n::{I18n, use_i18n};
+use crate::shell::set_title;
+use crate::state::tasks::{Tasks, use_tasks};
+use crate::state::use_auth;
+// The statuses a task may move to: the server's own rule (`dto::rules`), so the menu never
+// offers a change that would be refused.
+use tandem_dto::rules::next_statuses;
+
+/// One task: everything about it on one page.
+#[component]
+pub fn TaskPage() -> impl IntoView {
+    let params = use_params_map();
+    let tasks = use_tasks();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|s| s.parse::<Uuid>().ok())));
+    let load = LocalResource::new(move || {
+        let id = id.get();
+        async move {
+            match id {
+                Some(id) => api::tasks::get(id).await.map(|t| {
+                    let id = t.id;
+                    tasks.put(t);
+                    id
+                }),
+                None => Err(ApiError::Problem(tandem_dto::Problem {
+                    kind: "about:blank".into(),
+                    title: "Not Found".into(),
+                    status: 404,
+                    detail: None,
+                    code: None,
+                    errors: Vec::new(),
+                    context: None,
+                })),
+            }
+        }
+    });
+    view! {
+        {move || match load.get() {
+            None => view! { <Loading /> }.into_any(),
+            Some(Err(e)) => view! { <ErrorBox error=e retry=Callback::new(move |()| load.refetch()) /> }.into_any(),
+            // Drawn once per task: later changes flow through the store into its parts.
+            Some(Ok(id)) => view! { <TaskView id=id /> }.into_any(),
+        }}
+    }
+}
+
+/// A colleague's newer copy that changed fields the user is also editing.
+#[derive(Clone, Debug, PartialEq)]
+struct Conflict {
+    theirs: TaskResponse,
+    fields: Vec<Field>,
+    /// Who made the change, from the activity log (events do not name the actor).
+    by: Option<String>,
+}
+
+#[component]
+fn TaskView(id: Uuid) -> impl IntoView {
+    let tasks = use_tasks();
+    let task = tasks.watch(id);
+    let Some(initial) = tasks.get_untracked(id) else {
+        return view! { <Loading /> }.into_any();
+    };
+    let deleted = Signal::derive(move || tasks.is_deleted(id));
+    let project_id = initial.project_id;
+    view! {
+        <Show
+            when=move || !deleted.get()
+            // Back to its project: the most likely next step.
+            fallback=move || view! { <div class="card"><p>{move || use_i18n().t().task_deleted_notice}</p>
+                <a class="btn" href=format!("/projects/{project_id}")>{move || use_i18n().t().nav_projects}</a></div> }
+        >
+            <TaskBody initial=initial.clone() task=task tasks=tasks />
+        </Show>
+    }
+    .into_any()
+}
+
+#[component]
+fn TaskBody(
+    initial: TaskResponse,
+    task: Memo<Option<TaskResponse>>,
+    tasks: Tasks,
+) -> impl IntoView {
+    let i = use_i18n();
+    let auth = use_auth();
+    let toaster = use_toaster();
+    let navigate = use_navigate();
+    let id = initial.id;
+    let project_id = initial.project_id;
+    let project = LocalResource::new(move || async move {
+        api::get::<ProjectResponse>(&format!("/projects/{project_id}")).await
+    });
+    let members = LocalResource::new(move || async move {
+        api::all::<MemberResponse>(&format!("/projects/{project_id}/members")).await
+    });
+    // Someone joining or leaving the project changes who can be assigned or mentioned.
+    if let Some(live) = crate::state::live::use_live() {
+        Effect::watch(
+            move || {
+                live.event.with(|e| {
+                    e.as_ref().is_some_and(|e| {
+                        e.kind.starts_with("member.") && e.project_id == Some(project_id)
+                    })
+                })
+            },
+            move |now, _, _| {
+                if *now {
+                    members.refetch();
+                }
+            },
+            false,
+        );
+    }
+    let milestones = LocalResource::new(move || async move {
+        api::all::<MilestoneResponse>(&format!("/projects/{project_id}/milestones")).await
+    });
+    let member_list =
+        Signal::derive(move || members.get().and_then(Result::ok).unwrap_or_default());
+    let names = Signal::derive(move || {
+        member_list
+            .get()
+            .into_iter()
+            .map(|m| (m.user_id, m.name))
+            .collect::<HashMap<_, _>>()
+    });
+    let me = auth.user.with_untracked(|u| u.as_ref().map(|u| u.id));
+    let role = Signal::derive(move || {
+        if auth.is_admin() {
+            Some(ProjectRole::Admin)
+        } else {
+            project.get().and_then(Result::ok).and_then(|p| p.my_role)
+        }
+    });
+    let can_edit = Signal::derive(move || {
+        matches!(role.get(), Some(ProjectRole::Admin | ProjectRole::Editor))
+            && project
+                .get()
+                .and_then(Result::ok)
+                .is_some_and(|p| p.status == tandem_dto::ProjectStatus::Active)
+    });
+    let is_admin = Signal::derive(move || role.get() == Some(ProjectRole::Admin));
+    let assignee_now = Memo::new(move |_| task.with(|t| t.as_ref().and_then(|t| t.assignee_id)));
+    let can_progress = Signal::derive(move || {
+        can_edit.get() && (is_admin.get() || (assignee_now.get() == me && me.is_some()))
+    });
+    // The server's rule (ProjectAction::ReassignTask): an assigned task changes hands only by
+    // its assignee or a project administrator; unassigned work can be given out by editors.
+    let can_reassign = Signal::derive(move || {
+        let a = assignee_now.get();
+        can_edit.get() && (is_admin.get() || a.is_none() || a == me)
+    });
+    let title_now = Memo::new(move |_| task.with(|t| t.as_ref().map(|t| t.title.clone())));
+    Effect::new(move || {
+        if let Some(t) = title_now.get() {
+            set_title(&t);
+        }
+    });
+
+    // The draft: the fields as typed, descending from `base` (the copy they started from,
+    // whose version goes out as If-Match).
+    let base = RwSignal::new(initial.clone());
+    let draft = RwSignal::new(TaskDraft::of(&initial));
+    let conflict = RwSignal::new(None::<Conflict>);
+    let invalid = RwSignal::new(None::<Field>);
+    let saving = RwSignal::new(false);
+    let preview = RwSignal::new(None::<String>);
+
+    // A newer copy in the store (a colleague, another tab, our own save seen live) is merged
+    // into the draft: untouched fields follow it, typing is kept, and fields both changed are
+    // put to the user. Not while a save is on its way (its answer is merged then).
+    let reading = StoredValue::new(0i64);
+    Effect::new(move || {
+        let busy = saving.get();
+        let Some(held) = tasks.held(id) else { return };
+        if busy || held.task.version <= base.with_untracked(|b| b.version) {
+            return;
+        }
+        if !held.description_current {
+            // Events do not carry the description: read the task once per version.
+            if reading.get_value() < held.task.version {
+                reading.set_value(held.task.version);
+                spawn_local(async move {
+                    if let Ok(t) = api::tasks::get(id).await {
+                        tasks.put(t);
+                    }
+                });
+            }
+            return;
+        }
+        merge(held.task, base, draft, conflict);
+    });
+
+    let send = move |overwrite: bool| {
+        let b = base.get_untracked();
+        let sent = draft.get_untracked();
+        let body = match sent.request(&b) {
+            Ok(r) => r,
+            Err(f) => {
+                invalid.set(Some(f));
+                return;
+            }
+        };
+        invalid.set(None);
+        if is_empty(&body) {
+            toaster.success(i.t_untracked().nothing_to_save);
+            return;
+        }
+        if conflict.with_untracked(Option::is_some) && !overwrite {
+            return;
+        }
+        saving.set(true);
+        spawn_local(async move {
+            let mut res = api::tasks::update(id, b.version, &body).await;
+            if matches!(&res, Err(e) if e.status() == Some(412)) {
+                // Someone saved first. Merge their copy; when they changed other fields only,
+                // send ours again on top of theirs, once. Otherwise the user chooses.
+                if let Ok(fresh) = api::tasks::get(id).await {
+                    tasks.put(fresh.clone());
+                    if merge(fresh, base, draft, conflict) {
+                        let again = draft.get_untracked();
+                        let b = base.get_untracked();
+                        if let Ok(body) = again.request(&b) {
+                            res = api::tasks::update(id, b.version, &body).await;
+                        }
+                    } else {
+                        saving.set(false);
+                        return;
+                    }
+                }
+            }
+            match res {
+                Ok(t) => {
+                    // What was typed while the save was on its way stays.
+                    let now = draft.get_untracked();
+                    draft.set(rebase(&sent, &now, &TaskDraft::of(&t)).draft);
+                    base.set(t.clone());
+                    conflict.set(None);
+                    tasks.put(t);
+                    toaster.success(i.t_untracked().saved);
+                }
+                Err(e) => toaster.error(&e),
+            }
+            saving.set(false);
+        });
+    };
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        send(false);
+    };
+    let take_theirs_now = move |_| {
+        if let Some(c) = conflict.get_untracked() {
+            let theirs = TaskDraft::of(&c.theirs);
+            draft.update(|d| *d = take_theirs(d, &theirs, &c.fields));
+            base.set(c.theirs);
+            conflict.set(None);
+        }
+    };
+    let overwrite = move |_| {
+        if let Some(c) = conflict.get_untracked() {
+            // Our draft now descends from their copy: the PATCH carries its ETag.
+            base.set(c.theirs);
+            conflict.set(None);
+            send(true);
+        }
+    };
+    let show_preview = move |_| {
+        if preview.get_untracked().is_some() {
+            preview.set(None);
+            return;
+        }
+        let text = draft.with_untracked(|d| d.description.clone());
+        spawn_local(async move {
+            match api::post::<_, MarkdownResponse>("/markdown", &MarkdownRequest { text }).await {
+                Ok(r) => preview.set(Some(r.html)),
+                Err(e) => toaster.error(&e),
+            }
+        });
+    };
+    let status = Memo::new(move |_| task.with(|t| t.as_ref().map(|t| t.status)));
+    let status_select = SettledSelect::new(move |v| {
+        let Some(to) = TaskStatus::parse(&v) else {
+            return;
+        };
+        if Some(to) == status.get_untracked() {
+            return;
+        }
+        let version = tasks.get_untracked(id).map(|t| t.version);
+        spawn_local(async move {
+            match api::tasks::change_status(id, version, to).await {
+                Ok(t) => {
+                    tasks.put(t);
+                    toaster.success(i.t_untracked().saved);
+                }
+                Err(e) => toaster.error(&e),
+            }
+        });
+    });
+    let remove = move |_| {
+        if !confirm(i.t_untracked().confirm_delete_task) {
+            return;
+        }
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match api::tasks::delete(id).await {
+                Ok(()) => {
+                    toaster.success(i.t_untracked().task_deleted);
+                    navigate(&format!("/projects/{project_id}"), Default::default());
+                    tasks.remove(id);
+                }
+                Err(e) => toaster.error(&e),
+            }
+        });
+    };
+    let ctx = DraftCtx {
+        draft,
+        conflict,
+        invalid,
+        names,
+        milestones,
+    };
+    // Choices as (value, label): one select component serves all three.
+    let assignee_options = Signal::derive(move || {
+        std::iter::once((String::new(), i.t().unassigned.to_owned()))
+            .chain(
+                member_list
+                    .get()
+                    .into_iter()
+                    .map(|m| (m.user_id.to_string(), m.name)),
+            )
+            .collect::<Vec<_>>()
+    });
+    let priority_options = Signal::derive(move || {
+        PRIORITIES
+            .into_iter()
+            .map(|p| (p.as_str().to_owned(), i.priority(p).to_owned()))
+            .collect::<Vec<_>>()
+    });
+    let milestone_options = Signal::derive(move || {
+        std::iter::once((String::new(), i.t().none.to_owned()))
+            .chain(
+                milestones
+                    .get()
+                    .and_then(Result::ok)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|m| (m.id.to_string(), m.name)),
+            )
+            .collect::<Vec<_>>()
+    });
+    let created_at = initial.created_at;
+    let top_level = initial.parent_id.is_none();
+    let overdue = move || task.with(|t| t.as_ref().is_some_and(|t| t.overdue));
+    let blocked = move || task.with(|t| t.as_ref().is_some_and(|t| t.blocked));
+    let priority = move || task.with(|t| t.as_ref().map(|t| t.priority));
+    view! {
+        <p class="crumbs">
+            <a href="/projects">{move || i.t().nav_projects}</a> " / "
+            <a href=format!("/projects/{project_id}")>{move || project.get().and_then(Result::ok).map(|p| p.name).unwrap_or_default()}</a>
+        </p>
+        <div class="page-head task-head">
+            <div>
+                <h1>{move || title_now.get()}</h1>
+                <p class="badges">
+                    {move || status.get().map(|s| view! { <span class=status_class(s)>{move || i.task_status(s)}</span> })}
+                    {move || priority().map(|p| view! { <span class=priority_class(p)>{move || i.priority(p)}</span> })}
+                    <Show when=overdue><span class="badge badge-danger">{move || i.t().overdue}</span></Show>
+                    <Show when=blocked><span class="badge badge-warn">{move || i.t().blocked}</span></Show>
+                </p>
+            </div>
+            <Show when=move || can_edit.get()>
+                <div class="task-actions">
+                <div class="field inline">
+                    <label for="task-status">{move || i.t().status}</label>
+                    // Redrawn when the status changes, so the choices follow the rule.
+                    {move || status.get().map(|current| view! {
+                        <select id="task-status"
+                            on:keydown=move |ev| status_select.keydown(&ev)
+                            on:pointerdown=move |_| status_select.pointerdown()
+                            on:change=move |ev| status_select.change(&ev)
+                            on:blur=move |_| status_select.blur()>
+                            {next_statuses(current).into_iter().map(|s| view! {
+                                <option value=s.as_str() selected=s == current>{move || i.task_status(s)}</option>
+                            }).collect_view()}
+                        </select>
+                    })}
+                </div>
+                <button class="btn danger" id="task-delete" on:click=remove.clone()>{move || i.t().delete_task}</button>
+                </div>
+            </Show>
+        </div>
+        <div class="grid-2">
+            <div class="stack-cards">
+                <form class="card" on:submit=save>
+                    <h2>{move || i.t().details}</h2>
+                    {move || conflict.get().map(|c| {
+                        let who = c.by.clone().unwrap_or_else(|| i.t().someone_else.to_owned());
+                        let fields = c.fields.iter().map(|f| field_label(i, *f)).collect::<Vec<_>>().join(i.t().list_separator);
+                        view! {
+                            <div class="conflict" role="alert">
+                                <p><strong>{who}</strong> " " {i.t().conflict_changed} " " {fields}</p>
+                                <p class="muted small">{i.t().conflict_kept}</p>
+                                <div class="actions">
+                                    <button type="button" class="btn" id="conflict-take" on:click=take_theirs_now>{i.t().conflict_take_theirs}</button>
+                                    <button type="button" class="btn primary" id="conflict-overwrite" on:click=overwrite>{i.t().conflict_overwrite}</button>
+                                </div>
+                            </div>
+                        }
+                    })}
+                    <LoadFailed resource=members />
+                    <LoadFailed resource=milestones />
+                    <fieldset class="plain" disabled=move || !can_edit.get()>
+                        <DraftInput ctx=ctx f=Field::Title id="task-title" label=|t| t.title />
+                        <div class="row">
+                            <DraftSelect ctx=ctx f=Field::Assignee id="task-assignee" label=|t| t.assignee
+                                options=assignee_options disabled=Signal::derive(move || !can_reassign.get())
+                                hint=Signal::derive(move || (can_edit.get() && !can_reassign.get()).then(|| i.t().reassign_hint)) />
+                            <DraftSelect ctx=ctx f=Field::Priority id="task-priority" label=|t| t.priority options=priority_options />
+                            <DraftInput ctx=ctx f=Field::Estimate id="task-estimate" label=|t| t.estimate_hours kind="number" />
+                        </div>
+                        <div class="row">
+                            <DraftInput ctx=ctx f=Field::Start id="task-start" label=|t| t.start_date kind="date" />
+                            <DraftInput ctx=ctx f=Field::Due id="task-due" label=|t| t.due kind="date" />
+                            <DraftSelect ctx=ctx f=Field::Milestone id="task-milestone" label=|t| t.milestone options=milestone_options />
+                        </div>
+                        <div class="field" class:conflicted=move || ctx.clashing(Field::Description)>
+                            <div class="label-row">
+                                <label for="task-description">{move || i.t().description}</label>
+                                <button type="button" class="btn small" on:click=show_preview>
+                                    {move || if preview.get().is_some() { i.t().edit } else { i.t().preview }}
+                                </button>
+                            </div>
+                            {move || match preview.get() {
+                                Some(html) => view! { <div class="markdown preview" inner_html=html></div> }.into_any(),
+                                None => view! {
+                                    <textarea id="task-description" rows=6 prop:value=move || ctx.value(Field::Description)
+                                        on:input=move |ev| ctx.set(Field::Description, &ev)></textarea>
+                                }.into_any(),
+                            }}
+                            <p class="hint">{move || i.t().markdown_hint}</p>
+                            <Theirs ctx=ctx f=Field::Description />
+                        </div>
+                        <button class="btn primary" type="submit" disabled=move || saving.get() || conflict.with(Option::is_some)>{move || i.t().save}</button>
+                    </fieldset>
+                </form>
+                <Comments task=id members=member_list can_comment=can_edit is_admin=is_admin names=names />
+            </div>
+            <div class="stack-cards">
+                <Progress task=id current=Signal::derive(move || task.with(|t| t.as_ref().map_or(0, |t| t.progress))) can_post=can_progress names=names />
+                <Attachments task=id can_upload=can_edit members=member_list names=names />
+                <Dependencies task=id project=project_id can_edit=can_edit />
+                // One level of sub-tasks: a sub-task has none of its own.
+                {top_level.then(|| view! { <SubTasks task=id project=project_id can_add=can_edit /> })}
+                <Activity task=id names=names />
+                <p class="muted small">{move || i.t().created_at} " " {move || fmt_time(&created_at, i.lang.get())}</p>
+            </div>
+        </div>
+    }
+}
+
+/// What every field of the draft form shares.
+#[derive(Clone, Copy)]
+struct DraftCtx {
+    draft: RwSignal<TaskDraft>,
+    conflict: RwSignal<Option<Conflict>>,
+    invalid: RwSignal<Option<Field>>,
+    /// For their copy's values as the user reads them (names, not ids).
+    names: Signal<HashMap<Uuid, String>>,
+    milestones: LocalResource<Result<Vec<MilestoneResponse>, ApiError>>,
+}
+
+impl DraftCtx {
+    fn value(&self, f: Field) -> String {
+        self.draft.with(|d| d.get(f).to_owned())
+    }
+    fn set(&self, f: Field, ev: &leptos::ev::Event) {
+        self.draft.update(|d| d.set(f, event_target_value(ev)));
+    }
+    fn clashing(&self, f: Field) -> bool {
+        self.conflict
+            .with(|c| c.as_ref().is_some_and(|c| c.fields.contains(&f)))
+    }
+    fn theirs(&self, f: Field) -> Option<String> {
+        let t = self.conflict.with(|c| {
+            c.as_ref()
+                .filter(|c| c.fields.contains(&f))
+                .map(|c| c.theirs.clone())
+        })?;
+        Some(theirs_text(f, &t, use_i18n(), self.names, self.milestones))
+    }
+}
+
+/// Their value of a conflicting field, under it.
+#[component]
+fn Theirs(ctx: DraftCtx, f: Field) -> impl IntoView {
+    let i = use_i18n();
+    move || {
+        ctx.theirs(f).map(|v| {
+            view! { <p class="theirs small">{i.t().conflict_theirs_value} <span class="theirs-value">{v}</span></p> }
+        })
+    }
+}
+
+/// A text, number or date field of the draft. One component for all of them keeps the wasm
+/// small (each distinct view is compiled separately).
+#[component]
+fn DraftInput(
+    ctx: DraftCtx,
+    f: Field,
+    id: &'static str,
+    label: fn(&'static crate::i18n::Tr) -> &'static str,
+    #[prop(optional)] kind: Option<&'static str>,
+) -> impl IntoView {
+    let i = use_i18n();
+    let err_id = format!("{id}-error");
+    let bad = move || ctx.invalid.get() == Some(f);
+    view! {
+        <div class="field" class:conflicted=move || ctx.clashing(f) class:invalid=bad>
+            <label for=id>{move || label(i.t())}</label>
+            <input id=id type=kind.unwrap_or("text") min=kind.map(|_| "0") step=(kind == Some("number")).then_some("0.5")
+                prop:value=move || ctx.value(f) on:input=move |ev| ctx.set(f, &ev)
+                aria-invalid=move || bad().to_string() aria-describedby=err_id.clone() />
+            <p class="field-error" id=err_id>{move || bad().then(|| match f {
+                Field::Estimate => i.t().err_hours,
+                _ => i.t().err_required,
+            })}</p>
+            <Theirs ctx=ctx f=f />
+        </div>
+    }
+}
+
+/// A select of the draft, its choices as (value, label).
+#[component]
+fn DraftSelect(
+    ctx: DraftCtx,
+    f: Field,
+    id: &'static str,
+    label: fn(&'static crate::i18n::Tr) -> &'static str,
+    options: Signal<Vec<(String, String)>>,
+    #[prop(optional, into)] disabled: Signal<bool>,
+    #[prop(optional, into)] hint: Signal<Option<&'static str>>,
+) -> impl IntoView {
+    let i = use_i18n();
+    let hint_id = format!("{id}-hint");
+    let described = hint_id.clone();
+    view! {
+        <div class="field" class:conflicted=move || ctx.clashing(f)>
+            <label for=id>{move || label(i.t())}</label>
+            <select id=id prop:value=move || ctx.value(f) disabled=move || disabled.get()
+                aria-describedby=move || hint.get().map(|_| described.clone())
+                on:change=move |ev| ctx.set(f, &ev)>
+                {move || options.get().into_iter().map(|(v, text)| {
+                    let sel = ctx.draft.with_untracked(|d| d.get(f) == v);
+                    view! { <option value=v selected=sel>{text}</option> }
+                }).collect_view()}
+            </select>
+            {move || hint.get().map(|h| view! { <p id=hint_id.clone() class="muted small">{h}</p> })}
+            <Theirs ctx=ctx f=f />
+        </div>
+    }
+}
+
+/// Merges a newer copy into the draft; returns true when nothing conflicts (the draft now
+/// descends from it), false when the user must choose (the conflict is shown).
+fn merge(
+    theirs: TaskResponse,
+    base: RwSignal<TaskResponse>,
+    draft: RwSignal<TaskDraft>,
+    conflict: RwSignal<Option<Conflict>>,
+) -> bool {
+    let b = base.get_untracked();
+    if theirs.version <= b.version {
+        return true;
+    }
+    let r = rebase(
+        &TaskDraft::of(&b),
+        &draft.get_untracked(),
+        &TaskDraft::of(&theirs),
+    );
+    draft.set(r.draft);
+    if r.conflicts.is_empty() {
+        base.set(theirs);
+        conflict.set(None);
+        return true;
+    }
+    let id = theirs.id;
+    let version = theirs.version;
+    conflict.set(Some(Conflict {
+        theirs,
+        fields: r.conflicts,
+        by: None,
+    }));
+    // Whose change it was: the newest entry of the activity log names its actor.
+    spawn_local(async move {
+        if let Ok(log) = api::all::<ActivityResponse>(&format!("/tasks/{id}/activity")).await
+            && let Some(name) = log.iter().rev().find_map(|a| a.actor_name.clone())
+        {
+            conflict.try_update(|c| {
+                if let Some(c) = c.as_mut().filter(|c| c.theirs.version == version) {
+                    c.by = Some(name);
+                }
+            });
+        }
+    });
+    false
+}
+
+fn field_label(i: I18n, f: Field) -> &'static str {
+    let t = i.t_untracked();
+    match f {
+        Field::Title => t.title,
+        Field::Description => t.description,
+        Field::Assignee => t.assignee,
+        Field::Priority => t.priority,
+        Field::Start => t.start_date,
+        Field::Due => t.due,
+        Field::Milestone => t.milestone,
+        Field::Estimate => t.estimate_hours,
+    }
+}
+
+/// A field of their copy as the user reads it (names, not ids).
+fn theirs_text(
+    f: Field,
+    t: &TaskResponse,
+    i: I18n,
+    names: Signal<HashMap<Uuid, String>>,
+    milestones: LocalResource<Result<Vec<MilestoneResponse>, ApiError>>,
+) -> String {
+    let d = TaskDraft::of(t);
+    let dash = || "—".to_owned();
+    match f {
+        Field::Assignee => t.assignee_id.map_or_else(
+            || i.t_untracked().unassigned.to_owned(),
+            |a| {
+                names
+                    .with_untracked(|n| n.get(&a).cloned())
+                    .unwrap_or_else(dash)
+            },
+        ),
+        Field::Priority => i.priority(t.priority).to_owned(),
+        Field::Milestone => t.milestone_id.map_or_else(dash, |m| {
+            milestones
+                .get_untracked()
+                .and_then(Result::ok)
+                .and_then(|ms| ms.into_iter().find(|x| x.id == m).map(|x| x.name))
+                .unwrap_or_else(dash)
+        }),
+        other => {
+            let v = d.get(other);
+            if v.is_empty() { dash() } else { v.to_owned() }
+        }
+    }
+}
