@@ -5,13 +5,171 @@
 #     tandem-seed), measured with wrk next to the server's bare /api/ping in the same run, so the
 #     figures can be read as ratios on a noisy machine; then the same reads again with the
 #     read cache off (TANDEM_READ_CACHE=off), i.e. every request from SQLite.
-# Env: BENCH_TASKS (100000), BENCH_SECONDS (10), BENCH_CONNECTIONS (32).
+#  3. `tandem seed` of as many tasks through the REST API, twice.
+#  4. The live platform (issue 11), measured by tandem-bench over HTTP and the WebSocket only:
+#     a mixed office load, and the fan-out of a task change to many WebSocket clients with the
+#     server's memory per idle socket, on SQLite; then, when a PostgreSQL cluster can be
+#     started (scripts/pg-up.sh), the fan-out on PostgreSQL, directly and relayed through the
+#     database from a second instance.
+# Env: BENCH_TASKS (100000), BENCH_SECONDS (10), BENCH_CONNECTIONS (32),
+#      BENCH_OFFICE_USERS (500), BENCH_OFFICE_SECONDS (60), BENCH_WS_CLIENTS (2000),
+#      BENCH_WS_UPDATES (50); BENCH_ONLY=live runs step 4 alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tandem/target}"
 TASKS="${BENCH_TASKS:-100000}"
 SECONDS_EACH="${BENCH_SECONDS:-10}"
 CONNS="${BENCH_CONNECTIONS:-32}"
+OFFICE_USERS="${BENCH_OFFICE_USERS:-500}"
+OFFICE_SECONDS="${BENCH_OFFICE_SECONDS:-60}"
+WS_CLIENTS="${BENCH_WS_CLIENTS:-2000}"
+WS_UPDATES="${BENCH_WS_UPDATES:-50}"
+bin="$CARGO_TARGET_DIR/release"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# 4. The live platform (issue 11). Release servers of their own (the administrator from
+#    TANDEM_ADMIN_EMAIL / TANDEM_ADMIN_PASSWORD), driven by tandem-bench; its RESULT lines
+#    make the summary.
+live_pids=""
+live_dir=""
+live_pg="" # set while the cluster from scripts/pg-up.sh runs (not one PG_TMP from the caller)
+# Starts a release server with data dir $1 on port $2, extra environment in the rest; waits
+# until it answers and sets $live_pid.
+start_live() {
+  local data=$1 p=$2
+  shift 2
+  mkdir -p "$data"
+  env "$@" TANDEM_DATA_DIR="$data" TANDEM_BIND="127.0.0.1:$p" TANDEM_LOG=warn \
+    TANDEM_WEB_DIR="$data/none" TANDEM_ADMIN_EMAIL=live@example.com \
+    TANDEM_ADMIN_PASSWORD=bench-password-1 "$bin/tandem" serve >"$data/server.log" 2>&1 &
+  live_pid=$!
+  live_pids="$live_pids $live_pid"
+  for _ in $(seq 300); do
+    curl -fs "http://127.0.0.1:$p/api/health" >/dev/null && return 0
+    sleep 0.1
+  done
+  echo "the server on port $p did not start:" >&2
+  tail -n 20 "$data/server.log" >&2
+  exit 1
+}
+# Runs tandem-bench (its output shown as it comes) and keeps its RESULT line in $live_dir/$1.
+live_bench() {
+  local name=$1
+  shift
+  "$bin/tandem-bench" "$@" --admin-email live@example.com --admin-password bench-password-1 |
+    tee "$live_dir/$name.out"
+  sed -n 's/^RESULT //p' "$live_dir/$name.out" >"$live_dir/$name.json"
+}
+live_platform() {
+  # One process holds every client socket; the servers started here inherit the limit.
+  ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+  live_dir=$(mktemp -d)
+  trap 'kill $live_pids 2>/dev/null || true; kill "${server:-}" 2>/dev/null || true
+    [ -z "$live_pg" ] || scripts/pg-down.sh; rm -rf "${dir:-}" "${seed_dir:-}" "$live_dir"' EXIT
+  local p
+  p=$(free_port)
+  local url="http://127.0.0.1:$p"
+  start_live "$live_dir/sqlite" "$p"
+  echo
+  echo "== office load: $OFFICE_USERS people for ${OFFICE_SECONDS}s, each a request every 2–5 s (SQLite)"
+  live_bench office office --url "$url" --users "$OFFICE_USERS" --seconds "$OFFICE_SECONDS"
+  # The server says how often reads came from its read cache when it stops.
+  kill -TERM "$live_pid"
+  wait "$live_pid" 2>/dev/null || true
+  grep -o 'read cache: .*' "$live_dir/sqlite/server.log" >"$live_dir/cache.txt" || echo "read cache: n/a" >"$live_dir/cache.txt"
+  cat "$live_dir/cache.txt"
+  p=$(free_port)
+  url="http://127.0.0.1:$p"
+  start_live "$live_dir/sqlite-ws" "$p"
+  echo
+  echo "== live events: $WS_CLIENTS WebSocket clients, $WS_UPDATES task changes (SQLite)"
+  live_bench ws-sqlite ws --url "$url" --clients "$WS_CLIENTS" --updates "$WS_UPDATES" \
+    --server-pid "$live_pid"
+  kill "$live_pid"
+  wait "$live_pid" 2>/dev/null || true
+
+  echo
+  echo "== live events on PostgreSQL: two instances on one database"
+  local pg_env
+  if ! command -v psql >/dev/null; then
+    echo "skipped: psql is missing" | tee "$live_dir/pg-skipped"
+  elif ! pg_env=$(scripts/pg-up.sh 2>"$live_dir/pg-up.log"); then
+    echo "skipped: no PostgreSQL cluster could be started ($(tail -n 1 "$live_dir/pg-up.log"))" |
+      tee "$live_dir/pg-skipped"
+  else
+    eval "$pg_env"
+    live_pg=1
+    psql -q "$TANDEM_TEST_PG/postgres" -c 'CREATE DATABASE tandem_bench'
+    # One database and one signing key: a token from one instance is good on the other.
+    local pg=("TANDEM_DATABASE_URL=$TANDEM_TEST_PG/tandem_bench"
+      "TANDEM_JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')")
+    local pa pb a_pid b_pid
+    pa=$(free_port)
+    start_live "$live_dir/pg-a" "$pa" "${pg[@]}"
+    a_pid=$live_pid
+    pb=$(free_port)
+    start_live "$live_dir/pg-b" "$pb" "${pg[@]}"
+    b_pid=$live_pid
+    echo "-- clients on the writing instance"
+    live_bench ws-pg ws --url "http://127.0.0.1:$pa" --clients "$WS_CLIENTS" \
+      --updates "$WS_UPDATES" --server-pid "$a_pid"
+    echo "-- clients on the second instance (events relayed through PostgreSQL)"
+    live_bench ws-relay ws --url "http://127.0.0.1:$pa" --relay-url "http://127.0.0.1:$pb" \
+      --clients "$WS_CLIENTS" --updates "$WS_UPDATES" --server-pid "$a_pid" --relay-pid "$b_pid"
+    kill "$a_pid" "$b_pid"
+    wait "$a_pid" "$b_pid" 2>/dev/null || true
+    scripts/pg-down.sh
+    live_pg=""
+  fi
+
+  echo
+  echo "== summary: live platform (release build)"
+  python3 - "$live_dir" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+def load(name):
+    p = os.path.join(d, name + ".json")
+    if os.path.exists(p) and os.path.getsize(p):
+        return json.loads(open(p).read().splitlines()[-1])
+    return None
+def f(v, unit=""):
+    return "n/a" if v is None else f"{v:.2f}{unit}" if isinstance(v, float) else f"{v}{unit}"
+o = load("office")
+if o:
+    print(f"office load, SQLite: {o['users']} people, {o['seconds']:.0f} s, {o['requests']} requests "
+          f"({o['requests_per_s']:.0f}/s), {o['errors']} errors")
+    print(f"  {'request':<22} {'count':>7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for kind, k in o["kinds"].items():
+        print(f"  {kind:<22} {k['count']:>7} {f(k['p50_ms']):>8} {f(k['p99_ms']):>8} {k['errors']:>7}")
+    print(f"  {'all reads':<22} {o['reads']:>7} {f(o['reads_p50_ms']):>8} {f(o['reads_p99_ms']):>8}")
+    print(f"  {'all writes':<22} {o['writes']:>7} {f(o['writes_p50_ms']):>8} {f(o['writes_p99_ms']):>8}")
+    cache = os.path.join(d, "cache.txt")
+    print("  " + (open(cache).read().strip() if os.path.exists(cache) else "read cache: n/a"))
+print()
+print(f"  {'live events (task.updated)':<38} {'clients':>7} {'last p50':>9} {'last p99':>9} "
+      f"{'each p50':>9} {'each p99':>9} {'missing':>8} {'KiB/socket':>10}")
+for name, label in [("ws-sqlite", "SQLite, one instance"),
+                    ("ws-pg", "PostgreSQL, one instance"),
+                    ("ws-relay", "PostgreSQL, relayed to a 2nd instance")]:
+    w = load(name)
+    if w is None:
+        skipped = os.path.join(d, "pg-skipped")
+        why = open(skipped).read().strip() if os.path.exists(skipped) else "skipped"
+        print(f"  {label:<38} {why}")
+        continue
+    print(f"  {label:<38} {w['clients']:>7} {f(w['last_p50_ms']):>9} {f(w['last_p99_ms']):>9} "
+          f"{f(w['delivery_p50_ms']):>9} {f(w['delivery_p99_ms']):>9} {w['missing']:>8} "
+          f"{f(w['kib_per_connection']):>10}")
+print("  (ms from sending the PATCH: 'last' = until the last client had the event, per change;"
+      " 'each' = every delivery)")
+PY
+}
+
+if [ "${BENCH_ONLY:-}" = live ]; then
+  cargo build --quiet --release -p tandem-server --bins -p tandem-bench
+  live_platform
+  exit 0
+fi
 
 echo "== web app size"
 scripts/build-web.sh >/dev/null
@@ -21,8 +179,7 @@ if ! command -v wrk >/dev/null; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get install -y -q wrk >/dev/null || { echo "missing: wrk (apt-get install wrk)" >&2; exit 1; }
 fi
-cargo build --quiet --release -p tandem-server --bins
-bin="$CARGO_TARGET_DIR/release"
+cargo build --quiet --release -p tandem-server --bins -p tandem-bench
 dir=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$dir"' EXIT
 
@@ -33,7 +190,7 @@ ids=$("$bin/tandem-seed" --database-url "sqlite://$dir/tandem.db?mode=rwc" --tas
 echo "seeded in $((SECONDS - start)) s"
 project=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["project_id"])' "$ids")
 task=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["task_id"])' "$ids")
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 base="http://127.0.0.1:$port"
 # Starts the release server on the seeded database; extra environment in "$@".
 start_server() {
@@ -135,3 +292,6 @@ print(f"second run (nothing changes) ...... {second:.1f} s")
 if n == 100000:
     print(f"target: 100 000 tasks <= 30 s ....... {first:.1f} s  {'met' if first <= 30 else 'MISSED'}")
 PY
+
+stop_server
+live_platform

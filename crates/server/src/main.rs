@@ -350,6 +350,7 @@ async fn serve(cfg: Config) -> Result<(), String> {
     let state = AppState::new(db, api).await?;
     // Event delivery and the job workers, stopped when the server stops.
     let _background = tandem_api::background::Background::start(&state).await?;
+    let cache = state.cache.clone();
     let listener = std::net::TcpListener::bind(&cfg.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.bind))?;
     tracing::info!(bind = %cfg.bind, database = %redact_url(&cfg.database_url()), "tandem is listening");
@@ -364,7 +365,14 @@ async fn serve(cfg: Config) -> Result<(), String> {
         .shutdown_timeout(30)
         .run()
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    // One line for operators (and the office-load benchmark): how often reads were served
+    // from memory.
+    if let Some((hits, misses)) = cache.stats() {
+        let rate = 100.0 * hits as f64 / (hits + misses).max(1) as f64;
+        eprintln!("read cache: {hits} hits, {misses} misses ({rate:.1} % hit rate)");
+    }
+    Ok(())
 }
 
 /// A8: when no active administrator exists, create one from the environment, or print a
