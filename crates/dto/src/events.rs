@@ -40,7 +40,8 @@ pub enum WsServerFrame {
 /// Event kinds and their `data`:
 /// `task.created`, `task.updated` — a `TaskEvent` (a task without its description, with its
 /// `version`); `task.deleted` — `TaskDeletedEvent`;
-/// `comment.created` — a `CommentResponse`; `progress.created` — a `ProgressResponse`;
+/// `comment.created`, `comment.updated` — a `CommentResponse`; `comment.deleted` —
+/// `CommentDeletedEvent`; `progress.created` — a `ProgressResponse`;
 /// `attachment.created` — `AttachmentCreatedEvent`; `member.added`, `member.removed` —
 /// `MemberEvent`; `notification.created` — a `NotificationResponse` (to its recipient only).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -54,6 +55,10 @@ pub enum WsEventKind {
     TaskDeleted,
     #[serde(rename = "comment.created")]
     CommentCreated,
+    #[serde(rename = "comment.updated")]
+    CommentUpdated,
+    #[serde(rename = "comment.deleted")]
+    CommentDeleted,
     #[serde(rename = "progress.created")]
     ProgressCreated,
     #[serde(rename = "attachment.created")]
@@ -75,6 +80,8 @@ impl WsEventKind {
             Self::TaskUpdated => "task.updated",
             Self::TaskDeleted => "task.deleted",
             Self::CommentCreated => "comment.created",
+            Self::CommentUpdated => "comment.updated",
+            Self::CommentDeleted => "comment.deleted",
             Self::ProgressCreated => "progress.created",
             Self::AttachmentCreated => "attachment.created",
             Self::MemberAdded => "member.added",
@@ -91,6 +98,14 @@ impl WsEventKind {
 pub struct TaskDeletedEvent {
     pub id: Uuid,
     pub project_id: Uuid,
+}
+
+/// `comment.deleted`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CommentDeletedEvent {
+    pub id: Uuid,
+    pub task_id: Uuid,
 }
 
 /// `attachment.created`: sent only to those who may see the attachment.

@@ -915,3 +915,40 @@ async fn a_kind_turned_off_in_the_app_is_not_notified() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["errors"][0]["field"], "items[0].kind");
 }
+
+#[tokio::test]
+async fn edited_and_deleted_comments_reach_the_project_live() {
+    let w = world().await;
+    let (mut editor, _) = hello(&w.app, &w.editor, None).await;
+    let t = w.task(w.project, &w.owner, "评论会变").await;
+    assert_eq!(next(&mut editor).await["kind"], "task.created");
+    let c = json_of(
+        w.app
+            .post(
+                &format!("/tasks/{}/comments", t["id"].as_str().unwrap()),
+                Some(&w.owner),
+                json!({ "body": "初稿" }),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(next(&mut editor).await["kind"], "comment.created");
+    let path = format!("/comments/{}", c["id"].as_str().unwrap());
+    let r = w
+        .app
+        .patch(&path, &w.owner, json!({ "body": "改过的" }))
+        .await;
+    assert_eq!(r.status(), 200);
+    let e = next(&mut editor).await;
+    assert_eq!(
+        (e["kind"].as_str(), e["data"]["body"].as_str()),
+        (Some("comment.updated"), Some("改过的"))
+    );
+    assert_eq!(w.app.delete(&path, &w.owner).await.status(), 204);
+    let e = next(&mut editor).await;
+    assert_eq!(e["kind"], "comment.deleted");
+    assert_eq!(
+        (e["data"]["id"].clone(), e["data"]["task_id"].clone()),
+        (c["id"].clone(), t["id"].clone())
+    );
+}

@@ -389,6 +389,13 @@ pub async fn update_comment(
     let c = repo::update(&txn, c, body.body, html).await?;
     let dto = comment_dto_with(&c, &members);
     let mut out = Outbox::new(&state);
+    out.event(
+        WsEventKind::CommentUpdated,
+        Some(t.project_id),
+        Audience::Project,
+        None,
+        &dto,
+    );
     notify_mentions(&txn, &t, &dto, &auth.user, &before, &mut out).await?;
     out.commit(&state, txn).await?;
     Ok(ok_with_etag(&dto, c.version))
@@ -406,11 +413,25 @@ pub async fn delete_comment(
 ) -> ApiResult<HttpResponse> {
     let c = repo::find(&state.db, path.into_inner()).await?;
     let is_author = c.author_id == auth.user.id;
-    access::task(&state, &auth, c.task_id, |_| ProjectAction::DeleteComment {
+    let (t, _) = access::task(&state, &auth, c.task_id, |_| ProjectAction::DeleteComment {
         is_author,
     })
     .await?;
-    repo::delete(&state.db, c.id).await?;
+    // The comment, its key and the event go together.
+    let txn = tandem_db::begin_write(&state.db).await?;
+    repo::delete(&txn, c.id).await?;
+    let mut out = Outbox::new(&state);
+    out.event(
+        WsEventKind::CommentDeleted,
+        Some(t.project_id),
+        Audience::Project,
+        None,
+        &tandem_dto::CommentDeletedEvent {
+            id: c.id,
+            task_id: c.task_id,
+        },
+    );
+    out.commit(&state, txn).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -26,7 +26,11 @@ pub(crate) fn Comments(
     let auth = use_auth();
     let toaster = use_toaster();
     let list = LocalResource::new(move || api::tasks::comments(task));
-    crate::state::live::on_task_event(task, &["comment.created"], move || list.refetch());
+    crate::state::live::on_task_event(
+        task,
+        &["comment.created", "comment.updated", "comment.deleted"],
+        move || list.refetch(),
+    );
     let replies = LocalResource::new(|| api::all::<QuickReplyResponse>("/me/quick-replies"));
     let text = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
