@@ -55,7 +55,7 @@ pub async fn due_tasks(
                 p.time_zone, \
                 (SELECT COUNT(*) FROM task_alerts a WHERE a.task_id = t.id \
                    AND a.due_date = t.due_date AND a.kind = {soon}) AS soon_sent, \
-                0 AS overdue_sent \
+                CAST(0 AS BIGINT) AS overdue_sent \
          FROM tasks t JOIN projects p ON p.id = t.project_id \
          WHERE t.due_date >= {from} AND t.due_date <= {to} \
            AND t.assignee_id IS NOT NULL \
