@@ -1,6 +1,6 @@
 //! Password hashing, access tokens (JWT) and opaque secrets.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -129,21 +129,84 @@ pub enum HashError {
     Failed(String),
 }
 
-fn hash_blocking(password: &str) -> Result<String, String> {
-    let salt = SaltString::generate(&mut OsRng);
-    argon2()
-        .map_err(|e| e.to_string())?
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| e.to_string())
+thread_local! {
+    /// This thread's Argon2 memory, reused by every hash it runs: 19 MiB allocated once per
+    /// hashing thread rather than once per hash, so the process keeps one block per thread
+    /// instead of whatever the allocator holds on to (see `PasswordHasher`).
+    static BLOCKS: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// Argon2 of `password` with the raw `salt` into `out`, with `a`'s parameters, in this
+/// thread's memory.
+fn argon2_into(
+    a: &Argon2<'_>,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), argon2::Error> {
+    BLOCKS.with(|cell| {
+        let mut blocks = cell.borrow_mut();
+        let n = a.params().block_count();
+        if blocks.len() != n {
+            *blocks = vec![argon2::Block::default(); n];
+        }
+        a.hash_password_into_with_memory(password, salt, out, &mut blocks[..])
+    })
+}
+
+/// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`), as `argon2`'s own
+/// `PasswordHasher` writes it.
+fn hash_blocking(password: &str) -> Result<String, String> {
+    let salt = SaltString::generate(&mut OsRng);
+    let a = argon2().map_err(|e| e.to_string())?;
+    let mut salt_buf = [0u8; 64];
+    let salt_bytes = salt
+        .as_salt()
+        .decode_b64(&mut salt_buf)
+        .map_err(|e| e.to_string())?;
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    argon2_into(&a, password.as_bytes(), salt_bytes, &mut out).map_err(|e| e.to_string())?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(a.params()).map_err(|e| e.to_string())?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).map_err(|e| e.to_string())?),
+    };
+    Ok(phc.to_string())
+}
+
+/// Checks `password` against a PHC string with that string's own parameters (hashes made
+/// with other settings keep working); any malformed hash is a mismatch.
 fn verify_blocking(password: &str, hash: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(hash) else {
         return false;
     };
-    let Ok(a) = argon2() else { return false };
-    a.verify_password(password.as_bytes(), &parsed).is_ok()
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from) {
+        None => Version::default(),
+        Some(Ok(v)) => v,
+        Some(Err(_)) => return false,
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    let a = Argon2::new(algorithm, version, params);
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt_bytes) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    if argon2_into(&a, password.as_bytes(), salt_bytes, &mut out).is_err() {
+        return false;
+    }
+    // `Output`'s comparison takes constant time.
+    Output::new(&out).is_ok_and(|o| o == expected)
 }
 
 /// Hashes outside any request (start-up, `tandem admin create`), where nothing competes.
@@ -282,6 +345,54 @@ pub fn check_device_token(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn our_hashes_and_argon2s_own_verify_each_other() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        // A hash made the usual way (as every stored hash was before) verifies here…
+        let salt = SaltString::generate(&mut OsRng);
+        let theirs = argon2()
+            .unwrap()
+            .hash_password(b"correct horse", &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify_blocking("correct horse", &theirs));
+        assert!(!verify_blocking("correct hors", &theirs));
+        // …and ours has the same form and verifies the usual way.
+        let ours = hash_blocking("correct horse").unwrap();
+        assert!(
+            ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{ours}"
+        );
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(
+            argon2()
+                .unwrap()
+                .verify_password(b"correct horse", &parsed)
+                .is_ok()
+        );
+        assert!(
+            argon2()
+                .unwrap()
+                .verify_password(b"wrong", &parsed)
+                .is_err()
+        );
+        // Other parameters (an older or future setting) are honoured, not assumed.
+        let weaker = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8 * 1024, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"pw", &salt)
+        .unwrap()
+        .to_string();
+        assert!(verify_blocking("pw", &weaker));
+        assert!(!verify_blocking(
+            "pw",
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$bm9wZQ"
+        ));
+        assert!(!verify_blocking("pw", "not a hash"));
+    }
     use super::*;
 
     #[test]
