@@ -6,7 +6,7 @@ use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use tandem_dto::{MilestoneResponse, ProjectRole, ProjectStatus, TaskStatus};
 use uuid::Uuid;
@@ -615,18 +615,17 @@ pub async fn update_milestone(
 }
 
 /// Deletes a milestone; its tasks lose the link.
-pub async fn delete_milestone(db: &impl TransactionTrait, id: Uuid) -> RepoResult<()> {
-    let txn = crate::begin_write(db).await?;
+/// Deletes a milestone in the caller's write transaction; its tasks keep going without one.
+pub async fn delete_milestone(txn: &impl ConnectionTrait, id: Uuid) -> RepoResult<()> {
     tasks::Entity::update_many()
         .col_expr(
             tasks::Column::MilestoneId,
             Expr::value(Option::<Uuid>::None),
         )
         .filter(tasks::Column::MilestoneId.eq(id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    milestones::Entity::delete_by_id(id).exec(&txn).await?;
-    crate::external_keys::unbind(&txn, tandem_dto::ExternalKeyKind::Milestone, id).await?;
-    txn.commit().await?;
+    milestones::Entity::delete_by_id(id).exec(txn).await?;
+    crate::external_keys::unbind(txn, tandem_dto::ExternalKeyKind::Milestone, id).await?;
     Ok(())
 }

@@ -42,7 +42,8 @@ pub enum WsServerFrame {
 /// `version`); `task.deleted` — `TaskDeletedEvent`;
 /// `comment.created`, `comment.updated` — a `CommentResponse`; `comment.deleted` —
 /// `CommentDeletedEvent`; `progress.created` — a `ProgressResponse`;
-/// `attachment.created` — `AttachmentCreatedEvent`; `member.added`, `member.removed` —
+/// `milestone.created`, `milestone.updated` — a `MilestoneResponse`; `milestone.deleted` —
+/// `MilestoneDeletedEvent`; `attachment.created` — `AttachmentCreatedEvent`; `member.added`, `member.removed` —
 /// `MemberEvent`; `notification.created` — a `NotificationResponse` (to its recipient only).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -61,6 +62,12 @@ pub enum WsEventKind {
     CommentDeleted,
     #[serde(rename = "progress.created")]
     ProgressCreated,
+    #[serde(rename = "milestone.created")]
+    MilestoneCreated,
+    #[serde(rename = "milestone.updated")]
+    MilestoneUpdated,
+    #[serde(rename = "milestone.deleted")]
+    MilestoneDeleted,
     #[serde(rename = "attachment.created")]
     AttachmentCreated,
     #[serde(rename = "member.added")]
@@ -83,6 +90,9 @@ impl WsEventKind {
             Self::CommentUpdated => "comment.updated",
             Self::CommentDeleted => "comment.deleted",
             Self::ProgressCreated => "progress.created",
+            Self::MilestoneCreated => "milestone.created",
+            Self::MilestoneUpdated => "milestone.updated",
+            Self::MilestoneDeleted => "milestone.deleted",
             Self::AttachmentCreated => "attachment.created",
             Self::MemberAdded => "member.added",
             Self::MemberRemoved => "member.removed",
@@ -96,6 +106,14 @@ impl WsEventKind {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskDeletedEvent {
+    pub id: Uuid,
+    pub project_id: Uuid,
+}
+
+/// `milestone.deleted` (its tasks lost their milestone with it).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MilestoneDeletedEvent {
     pub id: Uuid,
     pub project_id: Uuid,
 }

@@ -952,3 +952,47 @@ async fn edited_and_deleted_comments_reach_the_project_live() {
         (c["id"].clone(), t["id"].clone())
     );
 }
+
+#[tokio::test]
+async fn milestones_added_changed_and_removed_reach_the_project_live() {
+    let w = world().await;
+    let (mut editor, _) = hello(&w.app, &w.editor, None).await;
+    let (mut outsider, _) = hello(&w.app, &w.outsider, None).await;
+    let m = json_of(
+        w.app
+            .post(
+                &format!("/projects/{}/milestones", w.project),
+                Some(&w.owner),
+                json!({ "name": "样品评审", "date": "2026-12-15" }),
+            )
+            .await,
+    )
+    .await;
+    let e = next(&mut editor).await;
+    assert_eq!(
+        (e["kind"].as_str(), e["data"]["name"].as_str()),
+        (Some("milestone.created"), Some("样品评审"))
+    );
+    let path = format!("/milestones/{}", m["id"].as_str().unwrap());
+    let r = w
+        .app
+        .req(reqwest::Method::PATCH, &path, Some(&w.owner))
+        .header("If-Match", format!("\"{}\"", m["version"]))
+        .json(&json!({ "name": "样品终审" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let e = next(&mut editor).await;
+    assert_eq!(
+        (e["kind"].as_str(), e["data"]["name"].as_str()),
+        (Some("milestone.updated"), Some("样品终审"))
+    );
+    assert_eq!(w.app.delete(&path, &w.owner).await.status(), 204);
+    let e = next(&mut editor).await;
+    assert_eq!(e["kind"], "milestone.deleted");
+    assert_eq!(e["data"]["id"], m["id"]);
+    // Nobody outside the project heard of any of it: their next event is their own.
+    w.task(w.other_project, &w.outsider, "自己的").await;
+    assert_eq!(next(&mut outsider).await["kind"], "task.created");
+}

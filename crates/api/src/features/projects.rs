@@ -816,10 +816,19 @@ pub async fn create_milestone(
     )
     .await
     .map_err(super::keys::key_taken)?;
-    txn.commit().await?;
+    let dto = repo::milestone_dto(&m);
+    let mut out = Outbox::new(&state);
+    out.event(
+        WsEventKind::MilestoneCreated,
+        Some(m.project_id),
+        Audience::Project,
+        None,
+        &dto,
+    );
+    out.commit(&state, txn).await?;
     Ok(created(
         format!("/api/v1/milestones/{}", m.id),
-        &repo::milestone_dto(&m),
+        &dto,
         Some(m.version),
     ))
 }
@@ -879,8 +888,17 @@ pub async fn update_milestone(
         body.description.map(|d| d.filter(|d| !d.trim().is_empty())),
     )
     .await?;
-    txn.commit().await?;
-    Ok(ok_with_etag(&repo::milestone_dto(&m), m.version))
+    let dto = repo::milestone_dto(&m);
+    let mut out = Outbox::new(&state);
+    out.event(
+        WsEventKind::MilestoneUpdated,
+        Some(m.project_id),
+        Audience::Project,
+        None,
+        &dto,
+    );
+    out.commit(&state, txn).await?;
+    Ok(ok_with_etag(&dto, m.version))
 }
 
 /// P1: delete a milestone; its tasks keep existing without it.
@@ -896,6 +914,19 @@ pub async fn delete_milestone(
     let m = repo::find_milestone(&state.db, path.into_inner()).await?;
     let a = access::project(&state, &auth, m.project_id, ProjectAction::View).await?;
     a.check(&auth, ProjectAction::ManageProject)?;
-    repo::delete_milestone(&state.db, m.id).await?;
+    let txn = tandem_db::begin_write(&state.db).await?;
+    repo::delete_milestone(&txn, m.id).await?;
+    let mut out = Outbox::new(&state);
+    out.event(
+        WsEventKind::MilestoneDeleted,
+        Some(m.project_id),
+        Audience::Project,
+        None,
+        &tandem_dto::MilestoneDeletedEvent {
+            id: m.id,
+            project_id: m.project_id,
+        },
+    );
+    out.commit(&state, txn).await?;
     Ok(HttpResponse::NoContent().finish())
 }

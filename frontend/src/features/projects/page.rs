@@ -82,22 +82,21 @@ pub fn ProjectPage() -> impl IntoView {
             .collect::<HashMap<_, _>>()
     });
     let task_reload = RwSignal::new(0u32);
-    // Members who join or leave elsewhere show here too.
+    // Members who join or leave elsewhere show here too, and milestones.
     if let Some(live) = crate::state::live::use_live() {
         Effect::watch(
             move || {
                 live.event.with(|e| {
-                    e.as_ref().is_some_and(|e| {
-                        e.kind.starts_with("member.")
-                            && e.project_id.is_some()
-                            && e.project_id == id.get_untracked()
-                    })
+                    e.as_ref()
+                        .filter(|e| e.project_id.is_some() && e.project_id == id.get_untracked())
+                        .map(|e| (e.kind.clone(), e.data.to_string()))
                 })
             },
-            move |now, _, _| {
-                if *now {
-                    members.refetch();
-                }
+            move |now, _, _| match now {
+                Some((kind, _)) if kind.starts_with("member.") => members.refetch(),
+                // Milestones added, changed or removed elsewhere show here too.
+                Some((kind, _)) if kind.starts_with("milestone.") => milestones.refetch(),
+                _ => {}
             },
             false,
         );
