@@ -27,7 +27,6 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use tandem_db::DatabaseConnection;
 use tandem_db::entities::events as rows;
-use tandem_dto::WsServerFrame;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
@@ -193,18 +192,19 @@ fn event_of(row: &rows::Model) -> Option<Event> {
         return None;
     }
     let id = u64::try_from(row.id).ok()?;
-    let data: serde_json::Value = serde_json::from_str(&row.data).ok()?;
     let audience = match &row.audience {
         None => Audience::Project,
         Some(a) => Audience::Users(serde_json::from_str(a).ok()?),
     };
-    let frame = serde_json::to_string(&WsServerFrame::Event {
-        id,
-        kind: row.kind.clone(),
-        project_id: row.project_id,
-        data,
-    })
-    .ok()?;
+    // The frame of `WsServerFrame::Event`, put together around the stored JSON of `data`
+    // rather than parsing it only to write it again (delivery handles every event of a
+    // thousand-task batch). The stored text was written by serde_json, so it is valid JSON.
+    let frame = format!(
+        r#"{{"type":"event","id":{id},"kind":{},"project_id":{},"data":{}}}"#,
+        serde_json::to_string(&row.kind).ok()?,
+        serde_json::to_string(&row.project_id).ok()?,
+        row.data
+    );
     Some(Event {
         id,
         kind: row.kind.clone(),
@@ -555,6 +555,24 @@ mod tests {
         assert_eq!(v["type"], "event");
         assert_eq!(v["kind"], "task.created");
         assert_eq!(v["id"], 7);
+    }
+
+    #[test]
+    fn frames_are_what_serde_would_write() {
+        let r = row(
+            9,
+            "task.updated",
+            serde_json::json!({ "title": "引号\" 和 \\ 反斜杠" }),
+        );
+        let built: serde_json::Value = serde_json::from_str(&event_of(&r).unwrap().frame).unwrap();
+        let expected = serde_json::to_value(tandem_dto::WsServerFrame::Event {
+            id: 9,
+            kind: "task.updated".into(),
+            project_id: Some(Uuid::nil()),
+            data: serde_json::from_str(&r.data).unwrap(),
+        })
+        .unwrap();
+        assert_eq!(built, expected);
     }
 
     #[test]
