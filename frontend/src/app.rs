@@ -27,7 +27,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=|| view! { <Redirect path="/projects" /> } />
                     <Route path=path!("projects") view=projects::ProjectCenterPage />
                     <Route path=path!("projects/new") view=projects::NewProjectPage />
-                    <Route path=path!("projects/:id") view=projects::ProjectPage />
+                    <Route path=path!("projects/:id") view=|| view! { <projects::ProjectPage tasks=tasks::project_tasks /> } />
                     <Route path=path!("tasks/:id") view=tasks::TaskPage />
                     <Route path=path!("my-tasks") view=tasks::MyTasksPage />
                     <Route path=path!("me") view=me::ProfilePage />

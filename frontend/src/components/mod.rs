@@ -9,6 +9,7 @@ mod format;
 mod links;
 mod paged;
 mod select;
+mod slots;
 mod states;
 mod toast;
 
@@ -19,5 +20,6 @@ pub use format::{date_or_dash, fmt_time, human_size};
 pub use links::notification_link;
 pub use paged::{Paged, filter_query, replace};
 pub use select::SettledSelect;
+pub use slots::{ProjectTasks, ProjectTasksView};
 pub use states::{Empty, ErrorBox, LoadFailed, Loading};
 pub use toast::{ToastKind, ToastRegion, Toaster, use_toaster};

@@ -8,8 +8,7 @@ use tandem_dto::{MemberResponse, MilestoneResponse, ProjectResponse, ProjectRole
 use uuid::Uuid;
 
 use crate::api::{self, ApiError};
-use crate::components::{ErrorBox, Loading};
-use crate::features::tasks::{NewTaskForm, TaskList};
+use crate::components::{ErrorBox, Loading, ProjectTasks, ProjectTasksView};
 use crate::i18n::use_i18n;
 use crate::shell::set_title;
 use crate::state::use_auth;
@@ -25,7 +24,10 @@ enum Tab {
 }
 
 #[component]
-pub fn ProjectPage() -> impl IntoView {
+pub fn ProjectPage(
+    /// The project's tasks, drawn by the tasks feature (plugged in by the router).
+    tasks: ProjectTasksView,
+) -> impl IntoView {
     let i = use_i18n();
     let auth = use_auth();
     let params = use_params_map();
@@ -81,7 +83,6 @@ pub fn ProjectPage() -> impl IntoView {
             .map(|m| (m.user_id, m.name))
             .collect::<HashMap<_, _>>()
     });
-    let task_reload = RwSignal::new(0u32);
     // Members who join or leave elsewhere show here too, and milestones.
     if let Some(live) = crate::state::live::use_live() {
         Effect::watch(
@@ -163,15 +164,16 @@ pub fn ProjectPage() -> impl IntoView {
                         {is_admin.then(|| tab_link(Tab::Settings, "settings", |t| t.settings))}
                     </nav>
                     {move || match tab.get() {
-                        Tab::Tasks => view! {
-                            {can_edit.then(|| view! {
-                                <NewTaskForm project=pid members=member_list milestones=milestone_list
-                                    on_created=Callback::new(move |()| task_reload.update(|v| *v += 1)) />
-                            })}
-                            <TaskList project=Some(pid) names=names can_edit=can_edit reload=task_reload
-                                filter_people=filter_people filter_milestones=filter_milestones
-                                filter_departments=filter_departments />
-                        }.into_any(),
+                        Tab::Tasks => tasks(ProjectTasks {
+                            project: pid,
+                            members: member_list,
+                            milestones: milestone_list,
+                            names,
+                            can_edit,
+                            filter_people,
+                            filter_milestones,
+                            filter_departments,
+                        }),
                         // A failed read is an error with a retry, never an empty list.
                         Tab::Members => match members.get() {
                             Some(Err(e)) => view! { <ErrorBox error=e retry=Callback::new(move |()| members.refetch()) /> }.into_any(),

@@ -13,10 +13,29 @@ mod page;
 mod progress;
 mod subtasks;
 
-pub use list::TaskList;
 pub use my_tasks::MyTasksPage;
-pub use new_task::NewTaskForm;
 pub use page::TaskPage;
+
+use leptos::prelude::*;
+use list::TaskList;
+use new_task::NewTaskForm;
+
+use crate::components::ProjectTasks;
+
+/// A project's tasks on its page: the form for a new one (for editors) above the list.
+pub fn project_tasks(p: ProjectTasks) -> AnyView {
+    let reload = RwSignal::new(0u32);
+    view! {
+        {p.can_edit.then(|| view! {
+            <NewTaskForm project=p.project members=p.members milestones=p.milestones
+                on_created=Callback::new(move |()| reload.update(|v| *v += 1)) />
+        })}
+        <TaskList project=Some(p.project) names=p.names can_edit=p.can_edit reload=reload
+            filter_people=p.filter_people filter_milestones=p.filter_milestones
+            filter_departments=p.filter_departments />
+    }
+    .into_any()
+}
 
 use tandem_dto::{Priority, TaskStatus};
 
