@@ -100,29 +100,24 @@ async fn decide(
         },
     )
     .await?;
-    let (action, kind, title, body) = if approve {
-        (
-            "user.approved",
-            "account.approved",
-            "Registration approved",
-            String::new(),
-        )
+    let (action, kind, body) = if approve {
+        ("user.approved", "account.approved", String::new())
     } else {
         (
             "user.rejected",
             "account.rejected",
-            "Registration rejected",
             reason.clone().unwrap_or_default(),
         )
     };
+    let data = json!({ "by": auth.user.id, "reason": reason });
     let mut out = crate::outbox::Outbox::new(state);
     let n = accounts::insert_notification(
         &txn,
         updated.id,
         kind,
-        title,
+        &super::notify::english_title(kind, &data),
         &body,
-        json!({ "by": auth.user.id, "reason": reason }),
+        data.clone(),
         out.mail && updated.email.is_some(),
     )
     .await?;

@@ -231,16 +231,6 @@ fn check_text(body: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// The title of a mention's notification: the author and the task, the task's title cut so the
-/// whole fits the column whatever the title's length.
-fn mention_title(author: &str, task: &str) -> String {
-    let title = format!("{author} mentioned you in “{}”", super::notify::short(task));
-    title
-        .chars()
-        .take(accounts::NOTIFICATION_TITLE_MAX)
-        .collect()
-}
-
 /// Records a notification for each member a comment mentions (`c.mentions`), except its
 /// author and those `already` mentioned before an edit, through `txn` (the comment's own
 /// transaction: a comment never exists without its mentions' notifications, nor the other way
@@ -254,7 +244,9 @@ async fn notify_mentions(
     out: &mut Outbox,
 ) -> ApiResult<()> {
     let excerpt: String = c.body.chars().take(140).collect();
-    let title = mention_title(&author.name, &task.title);
+    let data = json!({ "task_id": task.id, "project_id": task.project_id, "comment_id": c.id,
+                       "author_id": author.id, "author_name": author.name, "task_title": task.title });
+    let title = super::notify::english_title("comment.mention", &data);
     for user in c
         .mentions
         .iter()
@@ -267,8 +259,7 @@ async fn notify_mentions(
             "comment.mention",
             &title,
             &excerpt,
-            json!({ "task_id": task.id, "project_id": task.project_id, "comment_id": c.id,
-                    "author_id": author.id, "author_name": author.name, "task_title": task.title }),
+            data.clone(),
             out.mail,
         )
         .await?
@@ -458,8 +449,14 @@ mod tests {
 
     #[test]
     fn mention_titles_fit_whatever_the_task_title() {
+        let mention_title = |author: &str, task: &str| {
+            super::super::notify::english_title(
+                "comment.mention",
+                &json!({ "author_name": author, "task_title": task }),
+            )
+        };
         let long = "需".repeat(300);
-        let t = mention_title(&"李".repeat(100), &long);
+        let t = mention_title(&"李".repeat(300), &long);
         assert!(t.chars().count() <= accounts::NOTIFICATION_TITLE_MAX);
         let short = mention_title("李雷", "原型设计");
         assert_eq!(short, "李雷 mentioned you in “原型设计”");

@@ -5,6 +5,7 @@
 use serde_json::json;
 use tandem_db::accounts;
 use tandem_db::entities::{projects, tasks, users};
+use tandem_dto::notification_text::{Lang, render};
 use uuid::Uuid;
 
 use crate::error::ApiResult;
@@ -12,24 +13,26 @@ use crate::outbox::Outbox;
 
 pub(crate) type Notes = Outbox;
 
-/// A title cut to fit a one-line notification.
-pub(crate) fn short(title: &str) -> String {
-    const CHARS: usize = 60;
-    let mut s: String = title.chars().take(CHARS).collect();
-    if title.chars().count() > CHARS {
-        s.push('…');
-    }
-    s
+/// The English title stored beside kind and data, for clients that know no kind: the same
+/// wording the web app and the mail use (`dto::notification_text`), cut to fit the column.
+pub(crate) fn english_title(kind: &str, data: &serde_json::Value) -> String {
+    let (title, _) = render(kind, data, "", Lang::En).unwrap_or_default();
+    title
+        .chars()
+        .take(accounts::NOTIFICATION_TITLE_MAX)
+        .collect()
 }
 
+/// A notification of `kind` for `to` with an empty body (the kinds here have no text of
+/// their own), into `out`.
 async fn send(
     txn: &impl tandem_db::ConnectionTrait,
     to: Uuid,
     kind: &str,
-    title: String,
     data: serde_json::Value,
     out: &mut Notes,
 ) -> ApiResult<()> {
+    let title = english_title(kind, &data);
     if let Some(n) = accounts::notify(txn, to, kind, &title, "", data, out.mail).await? {
         out.notification(&n);
     }
@@ -51,8 +54,7 @@ pub(crate) async fn assigned(
     let Some(to) = t.assignee_id.filter(|a| *a != actor.id) else {
         return Ok(());
     };
-    let title = format!("{} assigned you “{}”", actor.name, short(&t.title));
-    send(txn, to, "task.assigned", title, task_data(t, actor), out).await
+    send(txn, to, "task.assigned", task_data(t, actor), out).await
 }
 
 /// `task.status_changed`: the task's assignee and its creator, not the one who changed it.
@@ -73,8 +75,7 @@ pub(crate) async fn status_changed(
         let mut data = task_data(t, actor);
         data["from"] = json!(from);
         data["to"] = json!(t.status);
-        let title = format!("{} moved “{}” to {}", actor.name, short(&t.title), t.status);
-        send(txn, user, "task.status_changed", title, data, out).await?;
+        send(txn, user, "task.status_changed", data, out).await?;
     }
     Ok(())
 }
@@ -94,8 +95,7 @@ pub(crate) async fn commented(
     else {
         return Ok(());
     };
-    let title = format!("{} commented on “{}”", actor.name, short(&t.title));
-    send(txn, to, "task.commented", title, task_data(t, actor), out).await
+    send(txn, to, "task.commented", task_data(t, actor), out).await
 }
 
 /// `project.member_added`: the new member, unless they added themselves.
@@ -110,8 +110,7 @@ pub(crate) async fn member_added(
     if member == actor.id {
         return Ok(());
     }
-    let title = format!("{} added you to “{}”", actor.name, short(&p.name));
     let data = json!({ "project_id": p.id, "project_name": p.name, "role": role,
                        "actor_id": actor.id, "actor_name": actor.name });
-    send(txn, member, "project.member_added", title, data, out).await
+    send(txn, member, "project.member_added", data, out).await
 }

@@ -8,7 +8,6 @@
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use serde_json::json;
 use tandem_db::alerts::{self, DueTask};
-use tandem_dto::notification_text::{Lang, render};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -107,7 +106,7 @@ async fn notify(state: &AppState, t: &DueTask, kind: &str) -> Result<usize, ApiE
     }
     let data = json!({ "task_id": t.id, "project_id": t.project_id, "task_title": t.title,
                        "due_date": t.due_date.to_string() });
-    let (title, _) = render(kind, &data, "", Lang::En).unwrap_or_default();
+    let title = crate::features::notify::english_title(kind, &data);
     let mut out = Outbox::new(state);
     let mut n = 0;
     for user in to {
