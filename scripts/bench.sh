@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks (`just bench`):
-#  1. the web app's download size against its budget;
+#  1. the web app's download size against its budgets: per page from the build, and what the
+#     browser fetched for the first screens (e2e/journeys/loading.test.mjs);
 #  2. API latency and throughput on a project of 100 000 tasks (seeded through the db layer by
 #     tandem-seed), measured with wrk next to the server's bare /api/ping in the same run, so the
 #     figures can be read as ratios on a noisy machine; then the same reads again with the
@@ -174,6 +175,15 @@ fi
 echo "== web app size"
 scripts/build-web.sh >/dev/null
 cat frontend/dist/size.txt
+# What Chromium actually fetched (e2e/journeys/loading.test.mjs): the sign-in screen, a signed-in
+# person's first screen (project center) and the People page opened after it.
+cargo build --quiet -p tandem-server
+if (cd e2e && node --test journeys/loading.test.mjs >/dev/null 2>&1); then
+  echo "measured in Chromium (gzip -9 of every file fetched):"
+  sed -n 's/^ *"\([a-z_]*\)": \([0-9]*\),*$/  \1 \2/p' e2e/artifacts/loading/sizes.json
+else
+  echo "loading journey failed: run scripts/e2e.sh for details" >&2
+fi
 
 if ! command -v wrk >/dev/null; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -11,9 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tandem/target}"
 TOOLS="${TANDEM_TOOLS_DIR:-$HOME/.cache/tandem/tools}"
-# 660 while the app is one download (no route splitting yet; see README "Web app size"): the
-# first screen and the whole app are the same file today.
-BUDGET_KIB=660
+# See README "Web app size".
+FIRST_BUDGET_KIB=400
+BUDGET_KIB=1400
+SPLIT_VERSION=0.2.4
 WBG_VERSION=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' frontend/Cargo.toml)
 
 rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
@@ -24,65 +25,116 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WBG_VERSION
   cargo install --quiet wasm-bindgen-cli --version "$WBG_VERSION"
 fi
 
-cargo build --quiet -p tandem-web --target wasm32-unknown-unknown --profile wasm-release
+# Route splitting (frontend/src/app.rs: every page but signing in is a lazy route). The linker
+# keeps its relocations (--emit-relocs) so wasm-split can follow every reference and move each
+# page's code, and the code only it uses, into a module of its own; code two pages share goes
+# into shared chunks. `erase_components` type-erases component views: 4 % smaller wasm.
+RUSTFLAGS="${RUSTFLAGS:-} --cfg erase_components -Clink-args=--emit-relocs" \
+  cargo build --quiet -p tandem-web --target wasm32-unknown-unknown --profile wasm-release
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section --out-dir "$stage" \
-  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/tandem-web.wasm"
+split_cli="$TOOLS/wasm-split/bin/wasm-split-cli"
+if ! grep -qs "wasm_split_cli_support $SPLIT_VERSION " "$TOOLS/wasm-split/.crates.toml"; then
+  echo "installing wasm-split-cli $SPLIT_VERSION (about a minute, once)"
+  cargo install --quiet wasm_split_cli_support --version "$SPLIT_VERSION" --features build-binary \
+    --root "$TOOLS/wasm-split" --force
+fi
+# Out: the main module (tandem-web.wasm, still to go through wasm-bindgen), one module per lazy
+# page, shared chunks, and __wasm_split.js, which loads a page's modules into the main one's
+# memory and table. Chunks are fetched relative to __wasm_split.js, so all of them stay together.
+app="$stage/app"
+mkdir -p "$app"
+"$split_cli" "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/tandem-web.wasm" "$app" \
+  --out-name tandem-web --target web
+# The main module keeps the exports the chunks link against (--keep-lld-exports) and its
+# mangled names (--no-demangle: the chunks import them by those names).
+wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
+  --remove-name-section --remove-producers-section --out-dir "$app" "$app/tandem-web.wasm"
+rm "$app/tandem-web.wasm"
 
 wasm_opt="$TOOLS/node_modules/.bin/wasm-opt"
-if [ ! -x "$wasm_opt" ] && command -v npm >/dev/null; then
+terser="$TOOLS/node_modules/.bin/terser"
+if { [ ! -x "$wasm_opt" ] || [ ! -x "$terser" ]; } && command -v npm >/dev/null; then
   mkdir -p "$TOOLS"
-  npm install --silent --prefix "$TOOLS" binaryen@132 >/dev/null 2>&1 || true
+  npm install --silent --prefix "$TOOLS" binaryen@132 terser@5 >/dev/null 2>&1 || true
 fi
 if [ -x "$wasm_opt" ]; then
-  "$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-    --enable-reference-types --enable-sign-ext --enable-mutable-globals \
-    "$stage/tandem-web_bg.wasm" -o "$stage/opt.wasm"
-  mv "$stage/opt.wasm" "$stage/tandem-web_bg.wasm"
+  # Every module on its own (wasm-opt renames nothing that crosses modules: imports and exports
+  # keep their names), two at a time.
+  find "$app" -name '*.wasm' -print0 | xargs -0 -P "$(nproc)" -I{} "$wasm_opt" -Oz \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-reference-types \
+    --enable-sign-ext --enable-mutable-globals {} -o {}
 else
   echo "note: npm not found, so no wasm-opt; the app works, the wasm is just larger"
+fi
+# A failed chunk load must not stop the app: our wrapAsyncCb retries (frontend/chunk-retry.js).
+perl -0pi -e 'BEGIN { local $/; open(my $f, "<", "frontend/chunk-retry.js") or die; $r = <$f>; }
+  $n = s/^function wrapAsyncCb\(callee\) \{\n.*?^\}\n/$r/ms; END { exit($n == 1 ? 0 : 3) }' \
+  "$app/__wasm_split.js" || { echo "wasm-split's loader changed: check frontend/chunk-retry.js" >&2; exit 1; }
+# The loader lists, above each shared chunk, the pages that need it: kept for the size report.
+cp "$app/__wasm_split.js" "$stage/loader.js"
+if [ -x "$terser" ]; then
+  for f in "$app/tandem-web.js" "$app/__wasm_split.js"; do
+    "$terser" "$f" --module --compress --mangle -o "$f.min" && mv "$f.min" "$f"
+  done
 fi
 
 hash() { sha256sum "$1" | cut -c1-12; }
 dist=frontend/dist
 rm -rf "$dist"
 mkdir -p "$dist/assets"
-js="tandem-web-$(hash "$stage/tandem-web.js").js"
-wasm="tandem-web-$(hash "$stage/tandem-web_bg.wasm")_bg.wasm"
+# The modules name each other with fixed relative names, so the whole set goes into one
+# directory named after the hash of all of it: a new build is a new directory.
+app_hash=$(cd "$app" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
+appdir="app-$app_hash"
+cp -r "$app" "$dist/assets/$appdir"
+js="$appdir/tandem-web.js"
+wasm="$appdir/tandem-web_bg.wasm"
 css="style-$(hash frontend/style.css).css"
 icon="favicon-$(hash frontend/favicon.svg).svg"
-cp "$stage/tandem-web.js" "$dist/assets/$js"
-cp "$stage/tandem-web_bg.wasm" "$dist/assets/$wasm"
 cp frontend/style.css "$dist/assets/$css"
 cp frontend/favicon.svg "$dist/assets/$icon"
 # boot.js names the glue and the wasm, so it is hashed after they are filled in.
-sed -e "s/{{JS}}/$js/g" -e "s/{{WASM}}/$wasm/g" frontend/boot.js >"$stage/boot.js"
+sed -e "s#{{JS}}#$js#g" -e "s#{{WASM}}#$wasm#g" frontend/boot.js >"$stage/boot.js"
 boot="boot-$(hash "$stage/boot.js").js"
 cp "$stage/boot.js" "$dist/assets/$boot"
-sed -e "s/{{JS}}/$js/g" -e "s/{{WASM}}/$wasm/g" -e "s/{{CSS}}/$css/g" \
-  -e "s/{{BOOT}}/$boot/g" -e "s/{{ICON}}/$icon/g" frontend/index.html >"$dist/index.html"
+sed -e "s#{{JS}}#$js#g" -e "s#{{WASM}}#$wasm#g" -e "s#{{CSS}}#$css#g" \
+  -e "s#{{BOOT}}#$boot#g" -e "s#{{ICON}}#$icon#g" frontend/index.html >"$dist/index.html"
 if grep -q '{{' "$dist/index.html" "$dist/assets/$boot"; then
   echo "unfilled placeholder in index.html or boot.js" >&2
   exit 1
 fi
 
-# Size report: raw and gzip, the budget counts gzip of wasm + JS (glue and boot) + CSS.
+# Size report (gzip -9): what every first screen needs (main wasm, its glue, the chunk loader,
+# boot and CSS), each page on top of that (its module and the shared chunks it loads), and all of
+# it. Budgets: the first screen of a signed-in person (the project center) and the whole app.
+gz() { gzip -9 -c "$1" | wc -c; }
+kib() { echo $((($1 + 1023) / 1024)); }
 report="$dist/size.txt"
-total=0
+a="$dist/assets/$appdir"
+start=$(($(gz "$a/tandem-web_bg.wasm") + $(gz "$a/tandem-web.js") + $(gz "$a/__wasm_split.js") \
+  + $(gz "$dist/assets/$boot") + $(gz "$dist/assets/$css")))
+total=$start
+for f in "$a"/*.wasm; do
+  [ "$f" = "$a/tandem-web_bg.wasm" ] || total=$((total + $(gz "$f")))
+done
+first=0
 {
-  printf '%-8s %10s %10s\n' file raw gzip
-  for f in "$wasm" "$js" "$boot" "$css"; do
-    raw=$(wc -c <"$dist/assets/$f")
-    gz=$(gzip -9 -c "$dist/assets/$f" | wc -c)
-    total=$((total + gz))
-    case $f in boot-*) label=boot ;; *) label=${f##*.} ;; esac
-    printf '%-8s %7s KiB %7s KiB\n' "$label" $(((raw + 1023) / 1024)) $(((gz + 1023) / 1024))
+  printf 'sign-in screen (shell, no page)  %4s KiB\n' "$(kib "$start")"
+  for page in $(sed -n 's/^export const __wasm_split_load___\([a-z_]*\)_view_.*/\1/p' "$stage/loader.js" | sort); do
+    bytes=$(($(gz "$(ls "$a"/split___"${page}"_view_*.wasm)")))
+    for chunk in $(awk -v p="__${page}_view_" '/^\/\* / { need = index($0, p) > 0 }
+        /^const __chunk_/ && need { sub(/^const __/, ""); sub(/ =.*/, ""); print }' "$stage/loader.js"); do
+      bytes=$((bytes + $(gz "$a/$chunk.wasm")))
+    done
+    [ "$page" = project_center ] && first=$((start + bytes))
+    printf '  + %-28s %4s KiB\n' "$page" "$(kib "$bytes")"
   done
-  printf 'total gzip %s KiB (budget %s KiB)\n' $(((total + 1023) / 1024)) "$BUDGET_KIB"
+  printf 'first screen (project center)    %4s KiB (budget %s KiB)\n' "$(kib "$first")" "$FIRST_BUDGET_KIB"
+  printf 'whole app                        %4s KiB (budget %s KiB)\n' "$(kib "$total")" "$BUDGET_KIB"
 } >"$report"
 cat "$report"
-if [ $((total / 1024)) -gt "$BUDGET_KIB" ]; then
+if [ "$first" -eq 0 ] || [ "$(kib "$first")" -gt "$FIRST_BUDGET_KIB" ] || [ "$(kib "$total")" -gt "$BUDGET_KIB" ]; then
   echo "web app over budget" >&2
   exit 1
 fi

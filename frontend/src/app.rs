@@ -1,9 +1,13 @@
 //! The router: which page answers which address. Everything else lives in `shell`, `state`
 //! and `features`.
+//!
+//! Every page except signing in is a lazy route: its code is split out of the main wasm by
+//! scripts/build-web.sh (wasm-split) and fetched the first time the page is opened, so the first
+//! screen downloads the shell and the page it shows, not all nine areas.
 
 use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{Lazy, LazyRoute, lazy_route, path};
 
 use crate::components::{ToastRegion, Toaster};
 use crate::features::{admin, auth, me, notifications, people, projects, tasks};
@@ -16,33 +20,75 @@ pub fn App() -> impl IntoView {
     provide_context(i18n);
     provide_context(Toaster::new(i18n));
     crate::state::auth::provide_auth();
+    // True while the next page's code (and its route data) is on its way.
+    let (routing, set_routing) = signal(false);
 
     view! {
-        <Router>
+        <div class="route-progress" class:active=routing aria-hidden="true"></div>
+        <Router set_is_routing=set_routing>
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/login") view=auth::LoginPage />
-                <Route path=path!("/register") view=auth::RegisterPage />
-                <Route path=path!("/pending") view=auth::PendingPage />
+                <Route path=path!("/register") view={Lazy::<Register>::new()} />
+                <Route path=path!("/pending") view={Lazy::<Pending>::new()} />
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=|| view! { <Redirect path="/projects" /> } />
-                    <Route path=path!("projects") view=projects::ProjectCenterPage />
-                    <Route path=path!("projects/new") view=projects::NewProjectPage />
-                    <Route path=path!("projects/:id") view=|| view! { <projects::ProjectPage tasks=tasks::project_tasks /> } />
-                    <Route path=path!("tasks/:id") view=tasks::TaskPage />
-                    <Route path=path!("my-tasks") view=tasks::MyTasksPage />
-                    <Route path=path!("me") view=me::ProfilePage />
-                    <Route path=path!("me/quick-replies") view=me::QuickRepliesPage />
-                    <Route path=path!("me/tokens") view=me::TokensPage />
-                    <Route path=path!("me/security") view=me::SecurityPage />
-                    <Route path=path!("me/notifications") view=notifications::NotificationsPage />
-                    <Route path=path!("people") view=people::DirectoryPage />
-                    <Route path=path!("people/:id") view=people::PersonPage />
-                    <Route path=path!("admin/approvals") view=admin::ApprovalsPage />
-                    <Route path=path!("admin/departments") view=admin::DepartmentsPage />
-                    <Route path=path!("admin/audit") view=admin::AuditPage />
+                    <Route path=path!("projects") view={Lazy::<ProjectCenter>::new()} />
+                    <Route path=path!("projects/new") view={Lazy::<NewProject>::new()} />
+                    <Route path=path!("projects/:id") view={Lazy::<Project>::new()} />
+                    <Route path=path!("tasks/:id") view={Lazy::<Task>::new()} />
+                    <Route path=path!("my-tasks") view={Lazy::<MyTasks>::new()} />
+                    <Route path=path!("me") view={Lazy::<Profile>::new()} />
+                    <Route path=path!("me/quick-replies") view={Lazy::<QuickReplies>::new()} />
+                    <Route path=path!("me/tokens") view={Lazy::<Tokens>::new()} />
+                    <Route path=path!("me/security") view={Lazy::<Security>::new()} />
+                    <Route path=path!("me/notifications") view={Lazy::<Notifications>::new()} />
+                    <Route path=path!("people") view={Lazy::<Directory>::new()} />
+                    <Route path=path!("people/:id") view={Lazy::<Person>::new()} />
+                    <Route path=path!("admin/approvals") view={Lazy::<Approvals>::new()} />
+                    <Route path=path!("admin/departments") view={Lazy::<Departments>::new()} />
+                    <Route path=path!("admin/audit") view={Lazy::<Audit>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>
         <ToastRegion />
     }
+}
+
+/// A page whose code is loaded on first visit. Pages read their parameters themselves
+/// (`use_params_map`), so the route carries no data of its own.
+macro_rules! lazy_page {
+    ($($route:ident => $page:expr;)*) => {$(
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                $page.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_page! {
+    Register => view! { <auth::RegisterPage /> };
+    Pending => view! { <auth::PendingPage /> };
+    ProjectCenter => view! { <projects::ProjectCenterPage /> };
+    NewProject => view! { <projects::NewProjectPage /> };
+    Project => view! { <projects::ProjectPage tasks=tasks::project_tasks /> };
+    Task => view! { <tasks::TaskPage /> };
+    MyTasks => view! { <tasks::MyTasksPage /> };
+    Profile => view! { <me::ProfilePage /> };
+    QuickReplies => view! { <me::QuickRepliesPage /> };
+    Tokens => view! { <me::TokensPage /> };
+    Security => view! { <me::SecurityPage /> };
+    Notifications => view! { <notifications::NotificationsPage /> };
+    Directory => view! { <people::DirectoryPage /> };
+    Person => view! { <people::PersonPage /> };
+    Approvals => view! { <admin::ApprovalsPage /> };
+    Departments => view! { <admin::DepartmentsPage /> };
+    Audit => view! { <admin::AuditPage /> };
 }
