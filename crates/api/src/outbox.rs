@@ -130,6 +130,10 @@ impl Outbox {
         let any = !self.events.is_empty();
         tandem_db::events::append(&txn, &self.events).await?;
         txn.commit().await?;
+        // Before anyone hears of the change: a client that reads the task back on its event
+        // must not get the cached copy from before it. (The request's own invalidation comes
+        // only after the handler returns, and delivery happens here, inside it.)
+        state.cache.invalidate();
         for session in &self.ended {
             state.events.note_session_ended(*session);
         }

@@ -201,11 +201,23 @@ fn TaskBody(
         }
         if !held.description_current {
             // Events do not carry the description: read the task once per version.
-            if reading.get_value() < held.task.version {
-                reading.set_value(held.task.version);
+            let wanted = held.task.version;
+            if reading.get_value() < wanted {
+                reading.set_value(wanted);
                 spawn_local(async move {
-                    if let Ok(t) = api::tasks::get(id).await {
-                        tasks.put(t);
+                    // A read that answers an older copy than the event announced (another
+                    // instance behind, a cache) is tried again: without the description the
+                    // draft cannot be merged, and no later event may come to unstick it.
+                    for attempt in 0..4u32 {
+                        match api::tasks::get(id).await {
+                            Ok(t) if t.version >= wanted => {
+                                tasks.put(t);
+                                return;
+                            }
+                            Ok(_) => {}
+                            Err(_) => return,
+                        }
+                        gloo_timers::future::TimeoutFuture::new(200 << attempt).await;
                     }
                 });
             }
