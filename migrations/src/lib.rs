@@ -12,6 +12,7 @@ mod m20261130_000001_refresh_tokens_revoked_at;
 mod m20261130_000002_external_keys;
 mod m20261130_000003_notification_settings;
 mod m20261130_000004_live_platform;
+mod m20261130_000005_event_actor;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000002_external_keys::Migration),
             Box::new(m20261130_000003_notification_settings::Migration),
             Box::new(m20261130_000004_live_platform::Migration),
+            Box::new(m20261130_000005_event_actor::Migration),
         ]
     }
 }

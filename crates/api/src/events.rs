@@ -200,9 +200,10 @@ fn event_of(row: &rows::Model) -> Option<Event> {
     // rather than parsing it only to write it again (delivery handles every event of a
     // thousand-task batch). The stored text was written by serde_json, so it is valid JSON.
     let frame = format!(
-        r#"{{"type":"event","id":{id},"kind":{},"project_id":{},"data":{}}}"#,
+        r#"{{"type":"event","id":{id},"kind":{},"project_id":{},"actor_id":{},"data":{}}}"#,
         serde_json::to_string(&row.kind).ok()?,
         serde_json::to_string(&row.project_id).ok()?,
+        serde_json::to_string(&row.actor_id).ok()?,
         row.data
     );
     Some(Event {
@@ -222,6 +223,7 @@ pub(crate) fn control_row(c: &Control) -> tandem_db::events::NewEvent {
         project_id: None,
         audience: Some(Vec::new()),
         subject: Some(c.user()),
+        actor_id: None,
         data: serde_json::to_value(c).unwrap_or_default(),
     }
 }
@@ -451,6 +453,7 @@ mod tests {
             project_id: Some(Uuid::nil()),
             audience: None,
             subject: None,
+            actor_id: Some(Uuid::from_u128(42)),
             data: data.to_string(),
             created_at: chrono::Utc::now(),
         }
@@ -531,6 +534,7 @@ mod tests {
             project_id: None,
             audience: Some("[]".into()),
             subject: c.subject,
+            actor_id: None,
             data: c.data.to_string(),
             created_at: chrono::Utc::now(),
         });
@@ -569,6 +573,7 @@ mod tests {
             id: 9,
             kind: "task.updated".into(),
             project_id: Some(Uuid::nil()),
+            actor_id: Some(Uuid::from_u128(42)),
             data: serde_json::from_str(&r.data).unwrap(),
         })
         .unwrap();

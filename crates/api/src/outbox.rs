@@ -34,13 +34,24 @@ pub struct Outbox {
     mail_to: BTreeSet<Uuid>,
     /// Whether mail is sent at all (an SMTP relay is configured).
     pub mail: bool,
+    /// Who is making the change (the frames' `actor_id`); `None` for the server's own work.
+    actor: Option<Uuid>,
 }
 
 impl Outbox {
+    /// The outbox of the server's own work (jobs): its events name no actor.
     pub fn new(state: &AppState) -> Self {
         Self {
             mail: state.config.live.smtp_url.is_some(),
             ..Default::default()
+        }
+    }
+
+    /// The outbox of a change `actor` makes: its events name them.
+    pub fn by(state: &AppState, actor: Uuid) -> Self {
+        Self {
+            actor: Some(actor),
+            ..Self::new(state)
         }
     }
 
@@ -68,6 +79,7 @@ impl Outbox {
                 Audience::Users(u) => Some(u),
             },
             subject,
+            actor_id: self.actor,
             data,
         });
     }

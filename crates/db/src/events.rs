@@ -31,10 +31,12 @@ pub struct NewEvent {
     /// `None`: every member of the project; otherwise these users.
     pub audience: Option<Vec<Uuid>>,
     pub subject: Option<Uuid>,
+    /// Who made the change (`None`: the server itself).
+    pub actor_id: Option<Uuid>,
     pub data: serde_json::Value,
 }
 
-/// Rows per INSERT statement (7 parameters each, far below either engine's limit).
+/// Rows per INSERT statement (8 parameters each, far below either engine's limit).
 const INSERT_CHUNK: usize = 200;
 
 /// Writes `new` in the caller's transaction, in order (ids follow the order of `new`).
@@ -55,6 +57,7 @@ pub async fn append(db: &impl ConnectionTrait, new: &[NewEvent]) -> RepoResult<(
                     .to_string()
             })),
             subject: Set(e.subject),
+            actor_id: Set(e.actor_id),
             data: Set(e.data.to_string()),
             created_at: Set(now),
             ..Default::default()

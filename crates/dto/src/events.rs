@@ -30,6 +30,10 @@ pub enum WsServerFrame {
         id: u64,
         kind: String,
         project_id: Option<Uuid>,
+        /// Who made the change, when a person did (`null` for the server's own work, such as
+        /// due-date reminders). Lets a page say whose change just arrived.
+        #[serde(default)]
+        actor_id: Option<Uuid>,
         /// The payload of `kind` (see `WsEventKind`).
         data: serde_json::Value,
     },

@@ -996,3 +996,23 @@ async fn milestones_added_changed_and_removed_reach_the_project_live() {
     w.task(w.other_project, &w.outsider, "自己的").await;
     assert_eq!(next(&mut outsider).await["kind"], "task.created");
 }
+
+/// Frames name who made the change (`actor_id`), so a page can say whose change arrived.
+#[tokio::test]
+async fn events_name_who_made_the_change() {
+    let w = world().await;
+    let (mut ws, _) = hello(&w.app, &w.owner, None).await;
+    let t = w.task(w.project, &w.editor, "谁改的").await;
+    let e = next(&mut ws).await;
+    assert_eq!(e["kind"], "task.created");
+    assert_eq!(e["actor_id"], w.editor_id.to_string());
+    let path = format!("/tasks/{}/comments", t["id"].as_str().unwrap());
+    let r = w
+        .app
+        .post(&path, Some(&w.editor), json!({ "body": "看一下" }))
+        .await;
+    assert_eq!(r.status(), 201);
+    let e = next(&mut ws).await;
+    assert_eq!(e["kind"], "comment.created");
+    assert_eq!(e["actor_id"], w.editor_id.to_string());
+}

@@ -496,6 +496,8 @@ async fn a_due_soon_notice_arrives_once_across_scans_restarts_and_crashes() {
         let e = next(&mut ws).await;
         if e["kind"] == "notification.created" {
             assert_eq!(e["data"]["kind"], "task.due_soon");
+            // The server's own work names no actor.
+            assert_eq!(e["actor_id"], serde_json::Value::Null);
             break;
         }
     }

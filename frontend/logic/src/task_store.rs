@@ -15,6 +15,9 @@ use uuid::Uuid;
 pub struct Held {
     pub task: TaskResponse,
     pub description_current: bool,
+    /// Who made the change to this copy, when it was heard live (`None` after a read of an
+    /// older or newer version, or for the server's own work): a page names them.
+    pub changed_by: Option<Uuid>,
 }
 
 /// What an event did to the store, for the views that react to more than the copy itself
@@ -73,20 +76,22 @@ impl TaskStore {
         if self.deleted.contains(&task.id) {
             return false;
         }
-        match self.tasks.get(&task.id) {
-            Some(h) if h.task.version > task.version => false,
-            Some(h) if h.task.version == task.version && h.description_current => false,
-            _ => {
-                self.tasks.insert(
-                    task.id,
-                    Held {
-                        task,
-                        description_current: true,
-                    },
-                );
-                true
-            }
-        }
+        let changed_by = match self.tasks.get(&task.id) {
+            Some(h) if h.task.version > task.version => return false,
+            Some(h) if h.task.version == task.version && h.description_current => return false,
+            // The full copy of the version an event announced: still that person's change.
+            Some(h) if h.task.version == task.version => h.changed_by,
+            _ => None,
+        };
+        self.tasks.insert(
+            task.id,
+            Held {
+                task,
+                description_current: true,
+                changed_by,
+            },
+        );
+        true
     }
 
     /// Takes the copies of a list page (the list's rows are then read from the store).
@@ -105,7 +110,7 @@ impl TaskStore {
     }
 
     /// Applies one live event (`kind` and its `data`, as the socket delivers them).
-    pub fn apply(&mut self, kind: &str, data: &serde_json::Value) -> Outcome {
+    pub fn apply(&mut self, kind: &str, data: &serde_json::Value, actor: Option<Uuid>) -> Outcome {
         match kind {
             "task.created" | "task.updated" => {
                 let Ok(e) = serde_json::from_value::<TaskEvent>(data.clone()) else {
@@ -123,6 +128,7 @@ impl TaskStore {
                         }
                         apply_event(&mut h.task, &e);
                         h.description_current = false;
+                        h.changed_by = actor;
                     }
                     None => {
                         self.tasks.insert(
@@ -130,6 +136,7 @@ impl TaskStore {
                             Held {
                                 task: from_event(e),
                                 description_current: false,
+                                changed_by: actor,
                             },
                         );
                     }
@@ -264,7 +271,7 @@ pub(crate) mod tests {
     fn a_newer_update_replaces_the_fields_and_marks_the_description_stale() {
         let mut s = TaskStore::default();
         s.put(task(1));
-        let out = s.apply("task.updated", &event(2, "renamed"));
+        let out = s.apply("task.updated", &event(2, "renamed"), None);
         assert_eq!(
             out,
             Outcome::Updated {
@@ -283,12 +290,34 @@ pub(crate) mod tests {
     fn an_event_older_than_the_copy_held_is_dropped() {
         let mut s = TaskStore::default();
         s.put(task(5));
-        assert_eq!(s.apply("task.updated", &event(4, "old")), Outcome::Stale);
-        assert_eq!(s.apply("task.updated", &event(5, "same")), Outcome::Stale);
+        assert_eq!(
+            s.apply("task.updated", &event(4, "old"), None),
+            Outcome::Stale
+        );
+        assert_eq!(
+            s.apply("task.updated", &event(5, "same"), None),
+            Outcome::Stale
+        );
         assert_eq!(
             s.task(Uuid::from_u128(1)).map(|t| t.title.as_str()),
             Some("v5")
         );
+    }
+
+    #[test]
+    fn who_made_a_change_heard_live_survives_the_read_of_its_version_only() {
+        let tom = Uuid::from_u128(77);
+        let mut s = TaskStore::default();
+        s.put(task(1));
+        s.apply("task.updated", &event(2, "by tom"), Some(tom));
+        let by = |s: &TaskStore| s.get(Uuid::from_u128(1)).and_then(|h| h.changed_by);
+        assert_eq!(by(&s), Some(tom));
+        // The page reads the full copy of that version: still Tom's change.
+        assert!(s.put(task(2)));
+        assert_eq!(by(&s), Some(tom));
+        // A newer copy read from the server: nobody known.
+        assert!(s.put(task(3)));
+        assert_eq!(by(&s), None);
     }
 
     #[test]
@@ -303,7 +332,7 @@ pub(crate) mod tests {
     fn a_read_of_the_same_version_brings_back_the_description() {
         let mut s = TaskStore::default();
         s.put(task(1));
-        s.apply("task.updated", &event(2, "x"));
+        s.apply("task.updated", &event(2, "x"), None);
         let mut fresh = task(2);
         fresh.description = "new text".into();
         assert!(s.put(fresh));
@@ -317,7 +346,7 @@ pub(crate) mod tests {
     #[test]
     fn a_created_event_adds_a_task_without_description() {
         let mut s = TaskStore::default();
-        let out = s.apply("task.created", &event(1, "new"));
+        let out = s.apply("task.created", &event(1, "new"), None);
         assert!(matches!(out, Outcome::Created { .. }));
         let held = s.get(Uuid::from_u128(1)).cloned().expect("held");
         assert!(!held.description_current);
@@ -330,11 +359,14 @@ pub(crate) mod tests {
         s.put(task(1));
         let gone = serde_json::json!({"id": Uuid::from_u128(1), "project_id": Uuid::from_u128(9)});
         assert!(matches!(
-            s.apply("task.deleted", &gone),
+            s.apply("task.deleted", &gone, None),
             Outcome::Deleted { .. }
         ));
         assert!(s.task(Uuid::from_u128(1)).is_none());
-        assert_eq!(s.apply("task.updated", &event(7, "late")), Outcome::Stale);
+        assert_eq!(
+            s.apply("task.updated", &event(7, "late"), None),
+            Outcome::Stale
+        );
         assert!(!s.put(task(8)));
         assert!(s.is_deleted(Uuid::from_u128(1)));
     }
@@ -344,14 +376,14 @@ pub(crate) mod tests {
         let mut s = TaskStore::default();
         let data = serde_json::json!({"task_id": Uuid::from_u128(1), "id": Uuid::from_u128(2)});
         assert_eq!(
-            s.apply("comment.created", &data),
+            s.apply("comment.created", &data, None),
             Outcome::Touched {
                 task: Uuid::from_u128(1)
             }
         );
-        assert_eq!(s.apply("member.added", &data), Outcome::Ignored);
+        assert_eq!(s.apply("member.added", &data, None), Outcome::Ignored);
         assert_eq!(
-            s.apply("task.updated", &serde_json::json!({"id": 1})),
+            s.apply("task.updated", &serde_json::json!({"id": 1}), None),
             Outcome::Ignored
         );
     }

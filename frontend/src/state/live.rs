@@ -19,6 +19,8 @@ use crate::api;
 pub struct LiveEvent {
     pub kind: String,
     pub project_id: Option<Uuid>,
+    /// Who made the change (`None`: the server's own work).
+    pub actor_id: Option<Uuid>,
     pub data: serde_json::Value,
 }
 
@@ -196,12 +198,14 @@ fn connect(state: Rc<RefCell<State>>, live: Live, stale: Option<String>) {
                         id,
                         kind,
                         project_id,
+                        actor_id,
                         data,
                     }) => {
                         state.borrow_mut().last_id = Some(id);
                         live.event.try_set(Some(LiveEvent {
                             kind,
                             project_id,
+                            actor_id,
                             data,
                         }));
                     }

@@ -30,7 +30,9 @@ impl Tasks {
                 move |ev, _, _| {
                     let Some(ev) = ev else { return };
                     let mut out = Outcome::Ignored;
-                    tasks.store.update(|s| out = s.apply(&ev.kind, &ev.data));
+                    tasks
+                        .store
+                        .update(|s| out = s.apply(&ev.kind, &ev.data, ev.actor_id));
                     if out != Outcome::Ignored && out != Outcome::Stale {
                         tasks.last.set(Some(out));
                     }

@@ -110,7 +110,7 @@ async fn decide(
         )
     };
     let data = json!({ "by": auth.user.id, "reason": reason });
-    let mut out = crate::outbox::Outbox::new(state);
+    let mut out = crate::outbox::Outbox::by(state, auth.user.id);
     let n = accounts::insert_notification(
         &txn,
         updated.id,

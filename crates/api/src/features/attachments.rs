@@ -437,7 +437,7 @@ pub async fn upload_attachment(
             Viewers::Unreadable => Audience::Users(vec![a.created_by]),
         };
         let out = dto_one(&txn, &auth, &a, &t, &access).await?;
-        let mut events = Outbox::new(&state);
+        let mut events = Outbox::by(&state, auth.user.id);
         events.event(
             WsEventKind::AttachmentCreated,
             Some(t.project_id),

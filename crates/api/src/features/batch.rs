@@ -699,7 +699,7 @@ pub async fn batch_tasks(
         .filter(|r| r.outcome == BatchOutcome::Created)
         .map(|r| r.id)
         .collect();
-    let mut out = Outbox::new(&state);
+    let mut out = Outbox::by(&state, auth.user.id);
     for row in &rows {
         let kind = if created_ids.contains(&row.id) {
             WsEventKind::TaskCreated

@@ -117,7 +117,7 @@ pub async fn create_dependency(
     match task_repo::add_dependency(&txn, t.id, other.id, auth.user.id).await? {
         Ok(d) => {
             // Blocked or not is part of the task.
-            let mut out = Outbox::new(&state);
+            let mut out = Outbox::by(&state, auth.user.id);
             out.task(
                 WsEventKind::TaskUpdated,
                 &crate::features::tasks::fresh_dto(&txn, t.id, &here.project).await?,
@@ -158,7 +158,7 @@ pub async fn delete_dependency(
     let (t, a) = access::task(&state, &auth, task_id, |_| ProjectAction::EditTasks).await?;
     let txn = tandem_db::begin_write(&state.db).await?;
     task_repo::remove_dependency(&txn, t.id, dep_id, auth.user.id).await?;
-    let mut out = Outbox::new(&state);
+    let mut out = Outbox::by(&state, auth.user.id);
     out.task(
         WsEventKind::TaskUpdated,
         &crate::features::tasks::fresh_dto(&txn, t.id, &a.project).await?,
@@ -329,7 +329,7 @@ pub async fn create_comment(
     .await?;
     let members = project_repo::list_members(&txn, t.project_id).await?;
     let dto = comment_dto_with(&c, &members);
-    let mut out = Outbox::new(&state);
+    let mut out = Outbox::by(&state, auth.user.id);
     out.event(
         WsEventKind::CommentCreated,
         Some(t.project_id),
@@ -379,7 +379,7 @@ pub async fn update_comment(
     let html = markdown::render(&body.body);
     let c = repo::update(&txn, c, body.body, html).await?;
     let dto = comment_dto_with(&c, &members);
-    let mut out = Outbox::new(&state);
+    let mut out = Outbox::by(&state, auth.user.id);
     out.event(
         WsEventKind::CommentUpdated,
         Some(t.project_id),
@@ -411,7 +411,7 @@ pub async fn delete_comment(
     // The comment, its key and the event go together.
     let txn = tandem_db::begin_write(&state.db).await?;
     repo::delete(&txn, c.id).await?;
-    let mut out = Outbox::new(&state);
+    let mut out = Outbox::by(&state, auth.user.id);
     out.event(
         WsEventKind::CommentDeleted,
         Some(t.project_id),

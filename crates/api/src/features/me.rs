@@ -235,6 +235,7 @@ pub async fn change_password(
     lock(&state.throttle.accounts).succeed(&key);
     let hash = state.hasher.hash(body.new_password).await?;
     let txn = tandem_db::begin_write(&state.db).await?;
+    let me = auth.user.id;
     let user = accounts::update_user(
         &txn,
         Arc::unwrap_or_clone(auth.auth.user),
@@ -260,7 +261,7 @@ pub async fn change_password(
     )
     .await?;
     // Every other session's access tokens and live connections end now, not at expiry.
-    let mut out = crate::outbox::Outbox::new(&state);
+    let mut out = crate::outbox::Outbox::by(&state, me);
     for s in ended {
         out.control(Control::SessionEnded {
             user: user.id,
@@ -415,7 +416,7 @@ pub async fn mark_notifications_read(
     let txn = tandem_db::begin_write(&state.db).await?;
     let marked = accounts::mark_notifications_read(&txn, auth.user.id, body.ids.clone()).await?;
     // The reader's other tabs update their bell.
-    let mut out = crate::outbox::Outbox::new(&state);
+    let mut out = crate::outbox::Outbox::by(&state, auth.user.id);
     if marked > 0 {
         out.event(
             tandem_dto::WsEventKind::NotificationRead,

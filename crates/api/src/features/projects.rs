@@ -597,7 +597,7 @@ pub async fn add_member(
         },
     )
     .await?;
-    let mut out = Outbox::new(&state);
+    let mut out = Outbox::by(&state, auth.user.id);
     member_event(&mut out, WsEventKind::MemberAdded, a.project.id, user.id);
     super::notify::member_added(
         &txn,
@@ -652,7 +652,7 @@ pub async fn update_member(
         },
     )
     .await?;
-    let mut out = Outbox::new(&state);
+    let mut out = Outbox::by(&state, auth.user.id);
     // What the member may see changed (restricted attachments, for one).
     out.control(Control::UserChanged { user: user_id });
     out.commit(&state, txn).await?;
@@ -705,7 +705,7 @@ pub async fn remove_member(
         },
     )
     .await?;
-    let mut out = Outbox::new(&state);
+    let mut out = Outbox::by(&state, auth.user.id);
     member_event(&mut out, WsEventKind::MemberRemoved, project_id, user_id);
     out.commit(&state, txn).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -817,7 +817,7 @@ pub async fn create_milestone(
     .await
     .map_err(super::keys::key_taken)?;
     let dto = repo::milestone_dto(&m);
-    let mut out = Outbox::new(&state);
+    let mut out = Outbox::by(&state, auth.user.id);
     out.event(
         WsEventKind::MilestoneCreated,
         Some(m.project_id),
@@ -889,7 +889,7 @@ pub async fn update_milestone(
     )
     .await?;
     let dto = repo::milestone_dto(&m);
-    let mut out = Outbox::new(&state);
+    let mut out = Outbox::by(&state, auth.user.id);
     out.event(
         WsEventKind::MilestoneUpdated,
         Some(m.project_id),
@@ -916,7 +916,7 @@ pub async fn delete_milestone(
     a.check(&auth, ProjectAction::ManageProject)?;
     let txn = tandem_db::begin_write(&state.db).await?;
     repo::delete_milestone(&txn, m.id).await?;
-    let mut out = Outbox::new(&state);
+    let mut out = Outbox::by(&state, auth.user.id);
     out.event(
         WsEventKind::MilestoneDeleted,
         Some(m.project_id),

@@ -428,7 +428,7 @@ pub async fn create_task(
         auth.user.id,
     )
     .await?;
-    let mut out = Outbox::new(&state);
+    let mut out = Outbox::by(&state, auth.user.id);
     let dto = fresh_dto(&txn, t.id, &a.project).await?;
     out.task(WsEventKind::TaskCreated, &dto);
     super::notify::assigned(&txn, &t, &auth.user, &mut out).await?;
@@ -572,7 +572,7 @@ pub async fn update_task(
     )
     .await
     .map_err(reference_gone)?;
-    let mut out = Outbox::new(&state);
+    let mut out = Outbox::by(&state, auth.user.id);
     let dto = fresh_dto(&txn, updated.id, &a.project).await?;
     if dto.version != t.version {
         out.task(WsEventKind::TaskUpdated, &dto);
@@ -650,7 +650,7 @@ pub async fn delete_task(
         },
     )
     .await?;
-    let mut out = Outbox::new(&state);
+    let mut out = Outbox::by(&state, auth.user.id);
     out.event(
         WsEventKind::TaskDeleted,
         Some(t.project_id),
@@ -738,7 +738,7 @@ pub async fn create_progress(
     .await?;
     let task = fresh_dto(&txn, t.id, &a.project).await?;
     let dto = repo::progress_dto(&p);
-    let mut out = Outbox::new(&state);
+    let mut out = Outbox::by(&state, auth.user.id);
     out.event(
         WsEventKind::ProgressCreated,
         Some(t.project_id),

@@ -123,7 +123,7 @@ pub async fn revoke_token(
     )
     .await?;
     // Live connections opened with it close at once.
-    let mut out = crate::outbox::Outbox::new(&state);
+    let mut out = crate::outbox::Outbox::by(&state, auth.user.id);
     out.control(Control::TokenRevoked {
         user: auth.user.id,
         token: id,

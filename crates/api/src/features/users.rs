@@ -263,7 +263,7 @@ pub async fn update_user(
     }
     // Their sessions end for good (a reactivation does not revive them), and their live
     // connections re-check what they may see (or close, when deactivated).
-    let mut out = crate::outbox::Outbox::new(&state);
+    let mut out = crate::outbox::Outbox::by(&state, auth.user.id);
     for session in ended {
         out.control(Control::SessionEnded {
             user: updated.id,

@@ -13,6 +13,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub audience: Option<String>,
     pub subject: Option<Uuid>,
+    /// Who made the change; `None` for the server's own work and control rows.
+    pub actor_id: Option<Uuid>,
     /// JSON text: the frame's `data`, or the control message.
     #[sea_orm(column_type = "Text")]
     pub data: String,

@@ -223,7 +223,12 @@ fn TaskBody(
             }
             return;
         }
-        merge(held.task, base, draft, conflict);
+        // Whose change it was, when it was heard live and they are a member.
+        let by = held.changed_by.and_then(|u| {
+            member_list
+                .with_untracked(|ms| ms.iter().find(|m| m.user_id == u).map(|m| m.name.clone()))
+        });
+        merge(held.task, by, base, draft, conflict);
     });
 
     let send = move |overwrite: bool| {
@@ -252,7 +257,7 @@ fn TaskBody(
                 // send ours again on top of theirs, once. Otherwise the user chooses.
                 if let Ok(fresh) = api::tasks::get(id).await {
                     tasks.put(fresh.clone());
-                    if merge(fresh, base, draft, conflict) {
+                    if merge(fresh, None, base, draft, conflict) {
                         let again = draft.get_untracked();
                         let b = base.get_untracked();
                         if let Ok(body) = again.request(&b) {
@@ -599,6 +604,7 @@ fn DraftSelect(
 /// descends from it), false when the user must choose (the conflict is shown).
 fn merge(
     theirs: TaskResponse,
+    by: Option<String>,
     base: RwSignal<TaskResponse>,
     draft: RwSignal<TaskDraft>,
     conflict: RwSignal<Option<Conflict>>,
@@ -620,12 +626,17 @@ fn merge(
     }
     let id = theirs.id;
     let version = theirs.version;
+    let known = by.is_some();
     conflict.set(Some(Conflict {
         theirs,
         fields: r.conflicts,
-        by: None,
+        by,
     }));
-    // Whose change it was: the newest entry of the activity log names its actor.
+    if known {
+        return false;
+    }
+    // Not heard live (a save refused with 412): the newest entry of the activity log names
+    // whose change it was.
     spawn_local(async move {
         if let Ok(log) = api::all::<ActivityResponse>(&format!("/tasks/{id}/activity")).await
             && let Some(name) = log.iter().rev().find_map(|a| a.actor_name.clone())
