@@ -6,6 +6,8 @@
 // message) and the app keeps running on the page it was on.
 let leavingPage = false;
 addEventListener('pagehide', () => { leavingPage = true; });
+// Back from the back/forward cache: the page lives again.
+addEventListener('pageshow', () => { leavingPage = false; });
 function wrapAsyncCb(callee) {
     return async (callbackIndex, callbackData) => {
         for (let attempt = 0; ; attempt++) {
