@@ -63,6 +63,7 @@ pub static EN: Tr = Tr {
     confirm_remove_member: "Remove this person from the project?",
     confirm_restore: "Restore this project?",
     confirm_revoke: "Revoke this token? Scripts using it lose access.",
+    confirm_title: "Please confirm",
     contact: "Other contact details",
     content: "Content",
     copied: "Copied to the clipboard",

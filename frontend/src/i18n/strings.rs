@@ -62,6 +62,7 @@ pub struct Tr {
     pub confirm_remove_member: &'static str,
     pub confirm_restore: &'static str,
     pub confirm_revoke: &'static str,
+    pub confirm_title: &'static str,
     pub contact: &'static str,
     pub content: &'static str,
     pub copied: &'static str,

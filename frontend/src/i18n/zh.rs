@@ -63,6 +63,7 @@ pub static ZH: Tr = Tr {
     confirm_remove_member: "确定将此人移出项目？",
     confirm_restore: "确定恢复该项目？",
     confirm_revoke: "确定撤销该令牌？使用它的脚本将无法再访问。",
+    confirm_title: "请确认",
     contact: "其他联系方式",
     content: "内容",
     copied: "已复制到剪贴板",

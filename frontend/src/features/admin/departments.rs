@@ -7,7 +7,7 @@ use tandem_dto::{
 };
 
 use crate::api;
-use crate::components::confirm;
+use crate::components::{ConfirmKind, use_confirmer};
 use crate::components::{
     Empty, ErrorBox, FormErrors, Loading, TextField, focus_later, use_toaster,
 };
@@ -109,6 +109,7 @@ pub(crate) fn DepartmentItem(
 ) -> impl IntoView {
     let i = use_i18n();
     let toaster = use_toaster();
+    let confirmer = use_confirmer();
     let editing = RwSignal::new(false);
     let name = RwSignal::new(d.name.clone());
     let parent = RwSignal::new(d.parent_id.map(|p| p.to_string()).unwrap_or_default());
@@ -167,10 +168,11 @@ pub(crate) fn DepartmentItem(
         });
     };
     let remove = move |_| {
-        if !confirm(i.t_untracked().confirm_delete) {
-            return;
-        }
+        let yes = confirmer.ask(|t| t.confirm_delete, |t| t.delete, ConfirmKind::Danger);
         spawn_local(async move {
+            if !yes.await {
+                return;
+            }
             match api::delete(&format!("/departments/{id}")).await {
                 Ok(()) => {
                     toaster.success(i.t_untracked().deleted);

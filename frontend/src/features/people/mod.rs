@@ -8,10 +8,10 @@ use tandem_dto::{DepartmentResponse, SystemRole, UpdateUserRequest, UserResponse
 
 use crate::api;
 use crate::components::LoadFailed;
-use crate::components::confirm;
 use crate::components::{
     Avatar, Empty, ErrorBox, Loading, Paged, filter_query, fmt_time, replace, use_toaster,
 };
+use crate::components::{ConfirmKind, use_confirmer};
 use crate::i18n::use_i18n;
 use crate::shell::set_title;
 use crate::state::directory::department_name;
@@ -182,6 +182,7 @@ pub(crate) fn PersonView(
     let i = use_i18n();
     let auth = use_auth();
     let toaster = use_toaster();
+    let confirmer = use_confirmer();
     let dept_name = department_name(&departments, user.department_id);
     let role = RwSignal::new(user.role.as_str().to_owned());
     let department = RwSignal::new(
@@ -227,17 +228,29 @@ pub(crate) fn PersonView(
     };
     let status = user.status;
     let toggle_status = move |_| {
-        let (next, question) = if status == UserStatus::Active {
-            (UserStatus::Deactivated, i.t_untracked().confirm_deactivate)
+        let (next, yes) = if status == UserStatus::Active {
+            let yes = confirmer.ask(
+                |t| t.confirm_deactivate,
+                |t| t.deactivate,
+                ConfirmKind::Danger,
+            );
+            (UserStatus::Deactivated, yes)
         } else {
-            (UserStatus::Active, i.t_untracked().confirm_reactivate)
+            let yes = confirmer.ask(
+                |t| t.confirm_reactivate,
+                |t| t.reactivate,
+                ConfirmKind::Normal,
+            );
+            (UserStatus::Active, yes)
         };
-        if confirm(question) {
-            send(UpdateUserRequest {
-                status: Some(next),
-                ..Default::default()
-            });
-        }
+        spawn_local(async move {
+            if yes.await {
+                send(UpdateUserRequest {
+                    status: Some(next),
+                    ..Default::default()
+                });
+            }
+        });
     };
     let created_at = user.created_at;
     view! {

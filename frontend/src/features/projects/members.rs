@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::api::{self};
 use crate::components::LoadFailed;
-use crate::components::confirm;
+use crate::components::{ConfirmKind, use_confirmer};
 use crate::components::{SettledSelect, use_toaster};
 use crate::i18n::use_i18n;
 
@@ -26,6 +26,7 @@ pub(crate) fn Members(
 ) -> impl IntoView {
     let i = use_i18n();
     let toaster = use_toaster();
+    let confirmer = use_confirmer();
     let departments = crate::state::directory::use_directory().departments;
     let dept = RwSignal::new(String::new());
     let people = LocalResource::new(move || {
@@ -93,10 +94,15 @@ pub(crate) fn Members(
         });
     };
     let remove = move |user: Uuid| {
-        if !confirm(i.t_untracked().confirm_remove_member) {
-            return;
-        }
+        let yes = confirmer.ask(
+            |t| t.confirm_remove_member,
+            |t| t.remove,
+            ConfirmKind::Danger,
+        );
         spawn_local(async move {
+            if !yes.await {
+                return;
+            }
             match api::delete(&format!("/projects/{project}/members/{user}")).await {
                 Ok(()) => toaster.success(i.t_untracked().deleted),
                 Err(e) => toaster.error(&e),

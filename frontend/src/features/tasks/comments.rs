@@ -10,7 +10,7 @@ use tandem_web_logic::mention;
 use uuid::Uuid;
 
 use crate::api;
-use crate::components::{ErrorBox, Loading, confirm, fmt_time, use_toaster};
+use crate::components::{ConfirmKind, ErrorBox, Loading, fmt_time, use_confirmer, use_toaster};
 use crate::i18n::use_i18n;
 use crate::state::use_auth;
 
@@ -25,6 +25,7 @@ pub(crate) fn Comments(
     let i = use_i18n();
     let auth = use_auth();
     let toaster = use_toaster();
+    let confirmer = use_confirmer();
     let list = LocalResource::new(move || api::tasks::comments(task));
     crate::state::live::on_task_event(
         task,
@@ -122,10 +123,11 @@ pub(crate) fn Comments(
         });
     };
     let remove = move |cid: Uuid| {
-        if !confirm(i.t_untracked().confirm_delete) {
-            return;
-        }
+        let yes = confirmer.ask(|t| t.confirm_delete, |t| t.delete, ConfirmKind::Danger);
         spawn_local(async move {
+            if !yes.await {
+                return;
+            }
             match api::delete(&format!("/comments/{cid}")).await {
                 Ok(()) => list.refetch(),
                 Err(e) => toaster.error(&e),

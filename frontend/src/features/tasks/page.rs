@@ -21,7 +21,7 @@ use super::{
 };
 use crate::api::{self, ApiError};
 use crate::components::{
-    ErrorBox, LoadFailed, Loading, SettledSelect, confirm, fmt_time, use_toaster,
+    ConfirmKind, ErrorBox, LoadFailed, Loading, SettledSelect, fmt_time, use_confirmer, use_toaster,
 };
 use crate::i18n::{I18n, use_i18n};
 use crate::shell::set_title;
@@ -108,6 +108,7 @@ fn TaskBody(
     let i = use_i18n();
     let auth = use_auth();
     let toaster = use_toaster();
+    let confirmer = use_confirmer();
     let navigate = use_navigate();
     let id = initial.id;
     let project_id = initial.project_id;
@@ -320,11 +321,12 @@ fn TaskBody(
         });
     });
     let remove = move |_| {
-        if !confirm(i.t_untracked().confirm_delete_task) {
-            return;
-        }
+        let yes = confirmer.ask(|t| t.confirm_delete_task, |t| t.delete, ConfirmKind::Danger);
         let navigate = navigate.clone();
         spawn_local(async move {
+            if !yes.await {
+                return;
+            }
             match api::tasks::delete(id).await {
                 Ok(()) => {
                     toaster.success(i.t_untracked().task_deleted);
