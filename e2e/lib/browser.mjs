@@ -71,3 +71,11 @@ export async function answerConfirm(page, { ok = true } = {}) {
   await page.locator(ok ? '#confirm-ok' : '#confirm-cancel').click();
   await dialog.waitFor({ state: 'detached' });
 }
+
+/** Picks an option of a searchable choice (components/combobox.rs) by typing part of its
+ * label and clicking the option. */
+export async function pick(page, id, typed, label = typed) {
+  await page.fill(id, typed);
+  await page.locator(`${id}-listbox [role=option]`, { hasText: label }).click();
+  await page.locator(`${id}-listbox`).waitFor({ state: 'hidden' });
+}

@@ -1,8 +1,9 @@
-//! Building blocks every feature uses: form fields, toasts, the confirmation dialog, avatars, loading/empty/error
+//! Building blocks every feature uses: form fields, toasts, the confirmation dialog, a searchable choice, avatars, loading/empty/error
 //! states, paged lists, formatting. Components never call the API themselves, except to fetch
 //! what they draw (an avatar).
 
 mod avatar;
+mod combobox;
 mod confirm;
 mod fields;
 mod focus;
@@ -15,6 +16,7 @@ mod states;
 mod toast;
 
 pub use avatar::{Avatar, forget_avatar};
+pub use combobox::Combobox;
 pub use confirm::{ConfirmKind, ConfirmRegion, Confirmer, use_confirmer};
 pub use fields::{FormErrors, TextArea, TextField};
 pub use focus::{focus_first_in, focus_first_invalid, focus_later};

@@ -372,6 +372,7 @@ pub static EN: Tr = Tr {
     err_hours: "Enter a number of hours, 0 or more.",
     versions: "Versions",
     download: "Download",
+    no_matches: "No matches",
     nothing_to_save: "Nothing changed.",
     comment_edit: "Edit comment",
     milestone_edit: "Edit milestone",

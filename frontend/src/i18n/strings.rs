@@ -374,6 +374,7 @@ pub struct Tr {
     pub err_hours: &'static str,
     pub versions: &'static str,
     pub download: &'static str,
+    pub no_matches: &'static str,
     pub nothing_to_save: &'static str,
     pub comment_edit: &'static str,
     pub milestone_edit: &'static str,

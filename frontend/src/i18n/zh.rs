@@ -372,6 +372,7 @@ pub static ZH: Tr = Tr {
     err_hours: "请输入不小于 0 的小时数。",
     versions: "历史版本",
     download: "下载",
+    no_matches: "没有匹配的选项",
     nothing_to_save: "没有需要保存的修改。",
     comment_edit: "编辑评论",
     milestone_edit: "编辑里程碑",

@@ -10,7 +10,7 @@ use tandem_dto::{
 use uuid::Uuid;
 
 use crate::api::{self};
-use crate::components::LoadFailed;
+use crate::components::{Combobox, LoadFailed};
 use crate::components::{ConfirmKind, use_confirmer};
 use crate::components::{SettledSelect, use_toaster};
 use crate::i18n::use_i18n;
@@ -41,6 +41,18 @@ pub(crate) fn Members(
     });
     let person = RwSignal::new(String::new());
     let role = RwSignal::new("editor".to_owned());
+    // Everyone not yet a member, searchable by name or position.
+    let person_options = Signal::derive(move || {
+        let current: Vec<Uuid> = members.with(|ms| ms.iter().map(|m| m.user_id).collect());
+        people
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|u| !current.contains(&u.id))
+            .map(|u| (u.id.to_string(), format!("{} · {}", u.name, u.position)))
+            .collect::<Vec<_>>()
+    });
     let dept_names = Signal::derive(move || {
         departments
             .get()
@@ -167,16 +179,8 @@ pub(crate) fn Members(
                     </div>
                     <div class="field">
                         <label for="member-person">{move || i.t().person}</label>
-                        <select id="member-person" prop:value=move || person.get() on:change=move |ev| person.set(event_target_value(&ev))>
-                            <option value="">{move || i.t().choose_person}</option>
-                            {move || {
-                                let current: Vec<Uuid> = members.get().iter().map(|m| m.user_id).collect();
-                                people.get().and_then(Result::ok).unwrap_or_default().into_iter()
-                                    .filter(|u| !current.contains(&u.id))
-                                    .map(|u| view! { <option value=u.id.to_string()>{u.name} " · " {u.position}</option> })
-                                    .collect_view()
-                            }}
-                        </select>
+                        <Combobox id="member-person" options=person_options value=person
+                            on_pick=Callback::new(move |v| person.set(v)) placeholder=|t| t.choose_person />
                     </div>
                     <div class="field">
                         <label for="member-role">{move || i.t().role}</label>
