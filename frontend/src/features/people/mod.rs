@@ -24,7 +24,8 @@ pub fn DirectoryPage() -> impl IntoView {
     let navigate = use_navigate();
     let query = use_query_map();
     Effect::new(move || set_title(i.t().nav_directory));
-    let departments = crate::state::directory::use_directory().departments;
+    let directory = crate::state::directory::use_directory();
+    let departments = directory.departments;
     let dept = Memo::new(move |_| query.with(|q| q.get("department").unwrap_or_default()));
     let text = Memo::new(move |_| query.with(|q| q.get("q").unwrap_or_default()));
     let status = Memo::new(move |_| query.with(|q| q.get("status").unwrap_or_default()));
@@ -157,7 +158,8 @@ pub fn PersonPage() -> impl IntoView {
         let id = id.get();
         async move { api::get_tagged::<UserResponse>(&format!("/users/{}", api::enc(&id))).await }
     });
-    let departments = crate::state::directory::use_directory().departments;
+    let directory = crate::state::directory::use_directory();
+    let departments = directory.departments;
     view! {
         <p class="crumbs"><a href="/people">{move || i.t().nav_directory}</a> " / "</p>
         {move || match person.get() {
@@ -166,7 +168,11 @@ pub fn PersonPage() -> impl IntoView {
             Some(Ok((u, tag))) => {
                 set_title(&u.name);
                 let depts = departments.get().and_then(Result::ok).unwrap_or_default();
-                view! { <PersonView user=u etag=tag departments=depts on_change=Callback::new(move |()| person.refetch()) /> }.into_any()
+                view! { <PersonView user=u etag=tag departments=depts on_change=Callback::new(move |()| {
+                    person.refetch();
+                    // Pickers elsewhere show department, position and status.
+                    directory.refetch_people();
+                }) /> }.into_any()
             }
         }}
     }
