@@ -6,7 +6,7 @@ use tandem_dto::{ProjectResponse, ProjectStatus, UpdateProjectRequest};
 
 use crate::api::{self};
 use crate::components::{ConfirmKind, use_confirmer};
-use crate::components::{FormErrors, TextArea, TextField, use_toaster};
+use crate::components::{FormErrors, LoadFailed, TextArea, TextField, use_toaster};
 use crate::i18n::use_i18n;
 
 #[component]
@@ -102,6 +102,7 @@ pub(crate) fn Settings(project: ProjectResponse, reload: Callback<()>) -> impl I
                     </div>
                     <fieldset class="field" class:invalid=move || errors.for_field("department_ids").get().is_some()>
                         <legend>{move || i.t().project_departments}</legend>
+                        <LoadFailed resource=departments />
                         <div class="checks">
                             {move || departments.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|d| {
                                 let id = d.id;

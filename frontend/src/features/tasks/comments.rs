@@ -10,7 +10,9 @@ use tandem_web_logic::mention;
 use uuid::Uuid;
 
 use crate::api;
-use crate::components::{ConfirmKind, ErrorBox, Loading, fmt_time, use_confirmer, use_toaster};
+use crate::components::{
+    ConfirmKind, ErrorBox, LoadFailed, Loading, fmt_time, use_confirmer, use_toaster,
+};
 use crate::i18n::use_i18n;
 use crate::state::use_auth;
 
@@ -187,6 +189,7 @@ pub(crate) fn Comments(
                             </ul>
                         </Show>
                     </div>
+                    <LoadFailed resource=replies />
                     <div class="actions">
                         <label class="sr-only" for="quick-reply">{move || i.t().quick_replies_title}</label>
                         <select id="quick-reply" on:change=move |ev| {
