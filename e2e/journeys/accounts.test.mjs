@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { ADMIN, adminToken, api, startServer } from '../lib/server.mjs';
-import { avatarPng, launch, person, shot } from '../lib/browser.mjs';
+import { answerConfirm, avatarPng, launch, person, shot } from '../lib/browser.mjs';
 
 const J = 'accounts';
 let server;
@@ -67,8 +67,8 @@ test('the administrator signs in and creates departments', async () => {
   await form.getByLabel('Department name').fill('临时项目组');
   await form.getByRole('button', { name: 'Save' }).click();
   await admin.locator('.list .item-title', { hasText: '临时项目组' }).waitFor();
-  admin.once('dialog', (d) => d.accept());
   await admin.locator('.list-item', { hasText: '临时项目组' }).getByRole('button', { name: 'Delete' }).click();
+  await answerConfirm(admin);
   await admin.locator('.list .item-title', { hasText: '临时项目组' }).waitFor({ state: 'detached' });
   await shot(admin, J, '03-departments');
   assert.deepEqual(admin.errors, []);
@@ -176,8 +176,8 @@ test('the new colleague signs in and sets up the personal center', async () => {
   assert.equal(me.email, USER.email);
   await user.getByRole('button', { name: 'Done' }).click();
   await user.locator('.list .item-title', { hasText: 'CI' }).waitFor();
-  user.once('dialog', (d) => d.accept());
   await user.getByRole('button', { name: 'Revoke CI' }).click();
+  await answerConfirm(user);
   await toast(user, 'Token revoked');
   await user.getByText('No access tokens yet').waitFor();
   await assert.rejects(api(server.base, 'GET', '/me', undefined, token), /401/);
@@ -263,8 +263,8 @@ test('the administrator makes the colleague head of their department', async () 
   await form.getByRole('button', { name: 'Save' }).click();
   await admin.locator('.list-item', { hasText: '研发部' }).getByText(`Head: ${USER.name}`).waitFor();
   // A department with members cannot be deleted.
-  admin.once('dialog', (d) => d.accept());
   await admin.locator('.list-item', { hasText: '研发部' }).getByRole('button', { name: 'Delete' }).click();
+  await answerConfirm(admin);
   await toast(admin, 'The department still has members.');
   await admin.locator('.list .item-title', { hasText: '研发部' }).waitFor();
   await shot(admin, J, '13-department-head');
@@ -289,8 +289,8 @@ test('the administrator finds the colleague, and deactivating them ends their se
   await admin.getByRole('button', { name: 'Save' }).click();
   await toast(admin, 'Saved');
   await admin.getByText('Senior product manager').first().waitFor();
-  admin.once('dialog', (d) => d.accept());
   await admin.getByRole('button', { name: 'Deactivate account' }).click();
+  await answerConfirm(admin);
   await admin.locator('.badge', { hasText: 'Deactivated' }).waitFor();
   await shot(admin, J, '15-person-admin');
 

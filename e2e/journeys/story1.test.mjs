@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { adminToken, api, startServer } from '../lib/server.mjs';
-import { launch, person, shot } from '../lib/browser.mjs';
+import { launch, person, pick, shot } from '../lib/browser.mjs';
 
 const J = 'story1';
 const PASSWORD = 'a long enough password';
@@ -89,10 +89,29 @@ test('the marketing lead creates 新产品上市 with three departments and thre
 test('she adds the leads as members, picked by department, and a viewer from sales', async () => {
   const p = pages.wang;
   await p.getByRole('link', { name: '成员' }).click();
-  for (const [dept, who, role] of [['研发部', '李雷', 'editor'], ['生产部', '张伟', 'editor'], ['销售部', '赵敏', 'viewer']]) {
+  // The first by keyboard: type to filter, Down to highlight, Enter to pick (and not submit).
+  await p.selectOption('#member-dept', { label: '研发部' });
+  const person = p.getByRole('combobox', { name: '人员' });
+  await person.fill('李');
+  await p.locator('#member-person-listbox [role=option]', { hasText: '李雷 · 研发经理' }).waitFor();
+  assert.equal(await person.getAttribute('aria-expanded'), 'true');
+  await shot(p, J, '03-member-picker');
+  // Escape closes the list and keeps what was chosen (nothing yet).
+  await p.keyboard.press('Escape');
+  assert.equal(await person.getAttribute('aria-expanded'), 'false');
+  assert.equal(await person.inputValue(), '');
+  await person.fill('李');
+  await p.keyboard.press('ArrowDown');
+  await p.keyboard.press('Enter');
+  assert.equal(await person.inputValue(), '李雷 · 研发经理');
+  assert.equal(await p.locator('.list .item-title', { hasText: '李雷' }).count(), 0);
+  await p.selectOption('#member-role', 'editor');
+  await p.getByRole('button', { name: '添加', exact: true }).click();
+  await p.locator('.list .item-title', { hasText: '李雷' }).waitFor();
+  // The others with the mouse.
+  for (const [dept, who, role] of [['生产部', '张伟', 'editor'], ['销售部', '赵敏', 'viewer']]) {
     await p.selectOption('#member-dept', { label: dept });
-    await p.locator('#member-person option', { hasText: who }).waitFor({ state: 'attached' });
-    await p.selectOption('#member-person', { label: `${who} · ${{ 李雷: '研发经理', 张伟: '生产主管', 赵敏: '销售代表' }[who]}` });
+    await pick(p, '#member-person', who);
     await p.selectOption('#member-role', role);
     await p.getByRole('button', { name: '添加', exact: true }).click();
     await p.locator('.list .item-title', { hasText: who }).waitFor();
@@ -106,7 +125,7 @@ test('she assigns 需求调研, 原型设计 and 生产排期 to the three leads
   const tasks = [['需求调研', '王芳', '2026-11-20'], ['原型设计', '李雷', '2026-12-10'], ['生产排期', '张伟', '2027-01-05']];
   for (const [title, who, due] of tasks) {
     await p.fill('#new-task-title', title);
-    await p.selectOption('#new-task-assignee', { label: who });
+    await pick(p, '#new-task-assignee', who);
     await p.fill('#new-task-due', due);
     await p.locator('form.new-task').getByRole('button', { name: '添加' }).click();
     await p.locator('.task-row .item-title', { hasText: title }).waitFor();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { adminToken, api, startServer } from '../lib/server.mjs';
-import { launch, person, shot } from '../lib/browser.mjs';
+import { answerConfirm, launch, person, shot } from '../lib/browser.mjs';
 
 const J = 'tasks';
 const PASSWORD = 'a long enough password';
@@ -223,8 +223,23 @@ test('a milestone is edited in place, and a task deleted after confirming', asyn
   await shot(p, J, '05-milestone-edited');
   await p.goto(`/tasks/${task.id}`);
   await p.locator('h1', { hasText: 'Cover photo — final' }).waitFor();
-  p.once('dialog', (d) => d.accept());
-  await p.getByRole('button', { name: 'Delete task' }).click();
+  // The confirmation dialog: focus starts on Cancel, Tab stays inside, Escape answers no and
+  // gives focus back to the button that asked.
+  const del = p.getByRole('button', { name: 'Delete task' });
+  await del.click();
+  const dialog = p.getByRole('alertdialog', { name: 'Please confirm' });
+  await dialog.waitFor();
+  assert.equal(await p.evaluate(() => document.activeElement.id), 'confirm-cancel');
+  assert.equal(await p.locator('#confirm-ok').textContent(), 'Delete');
+  for (const key of ['Tab', 'Tab', 'Tab', 'Shift+Tab']) await p.keyboard.press(key);
+  assert.equal(await p.evaluate(() => document.activeElement.id), 'confirm-cancel');
+  await shot(p, J, '05-confirm-delete');
+  await p.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal(await del.evaluate((b) => b === document.activeElement), true);
+  await p.locator('h1', { hasText: 'Cover photo — final' }).waitFor();
+  await del.click();
+  await answerConfirm(p);
   await p.waitForURL(new RegExp(`/projects/${project}$`));
   await p.locator('.toast', { hasText: 'Task deleted' }).waitFor();
   await p.waitForFunction(() => ![...document.querySelectorAll('.task-row')].some((r) => r.textContent.includes('Cover photo')));

@@ -58,3 +58,24 @@ export function avatarPng() {
   fs.writeFileSync(file, Buffer.from(b64, 'base64'));
   return file;
 }
+
+/** Answers the app's confirmation dialog (components/confirm.rs) that the last click opened:
+ * checks it is announced and that focus starts on the safe button, then clicks `#confirm-ok`
+ * (or `#confirm-cancel` when `ok` is false) and waits for it to close. */
+export async function answerConfirm(page, { ok = true } = {}) {
+  const dialog = page.locator('dialog.confirm[open]');
+  await dialog.waitFor();
+  await page.waitForFunction(() => document.activeElement?.id === 'confirm-cancel');
+  const labelled = await dialog.evaluate((d) => document.getElementById(d.getAttribute('aria-labelledby'))?.textContent);
+  if (!labelled) throw new Error('confirmation dialog without a title');
+  await page.locator(ok ? '#confirm-ok' : '#confirm-cancel').click();
+  await dialog.waitFor({ state: 'detached' });
+}
+
+/** Picks an option of a searchable choice (components/combobox.rs) by typing part of its
+ * label and clicking the option. */
+export async function pick(page, id, typed, label = typed) {
+  await page.fill(id, typed);
+  await page.locator(`${id}-listbox [role=option]`, { hasText: label }).click();
+  await page.locator(`${id}-listbox`).waitFor({ state: 'hidden' });
+}

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{Lazy, LazyRoute, lazy_route, path};
 
-use crate::components::{ToastRegion, Toaster};
+use crate::components::{ConfirmRegion, Confirmer, ToastRegion, Toaster};
 use crate::features::{admin, auth, me, notifications, people, projects, tasks};
 use crate::i18n::I18n;
 use crate::shell::{NotFound, Shell};
@@ -19,6 +19,7 @@ pub fn App() -> impl IntoView {
     let i18n = I18n::init();
     provide_context(i18n);
     provide_context(Toaster::new(i18n));
+    provide_context(Confirmer::new());
     crate::state::auth::provide_auth();
     // True while the next page's code (and its route data) is on its way.
     let (routing, set_routing) = signal(false);
@@ -51,6 +52,7 @@ pub fn App() -> impl IntoView {
             </Routes>
         </Router>
         <ToastRegion />
+        <ConfirmRegion />
     }
 }
 

@@ -1,4 +1,4 @@
-//! Keyboard focus and the browser's confirmation dialog.
+//! Keyboard focus: where it goes after something opens or fails.
 
 use wasm_bindgen::JsCast;
 
@@ -32,13 +32,6 @@ pub fn focus_first_invalid() {
         }
     })
     .forget();
-}
-
-/// The browser's own confirmation dialog: keyboard accessible and announced by screen readers.
-pub fn confirm(text: &str) -> bool {
-    web_sys::window()
-        .and_then(|w| w.confirm_with_message(text).ok())
-        .unwrap_or(false)
 }
 
 /// Moves focus into a menu that just opened: its first link or button, once drawn.

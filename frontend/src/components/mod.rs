@@ -1,8 +1,10 @@
-//! Building blocks every feature uses: form fields, toasts, avatars, loading/empty/error
+//! Building blocks every feature uses: form fields, toasts, the confirmation dialog, a searchable choice, avatars, loading/empty/error
 //! states, paged lists, formatting. Components never call the API themselves, except to fetch
 //! what they draw (an avatar).
 
 mod avatar;
+mod combobox;
+mod confirm;
 mod fields;
 mod focus;
 mod format;
@@ -14,8 +16,10 @@ mod states;
 mod toast;
 
 pub use avatar::{Avatar, forget_avatar};
+pub use combobox::Combobox;
+pub use confirm::{ConfirmKind, ConfirmRegion, Confirmer, use_confirmer};
 pub use fields::{FormErrors, TextArea, TextField};
-pub use focus::{confirm, focus_first_in, focus_first_invalid, focus_later};
+pub use focus::{focus_first_in, focus_first_invalid, focus_later};
 pub use format::{date_or_dash, fmt_time, human_size};
 pub use links::notification_link;
 pub use paged::{Paged, filter_query, replace};

@@ -18,7 +18,8 @@ pub fn ApprovalsPage() -> impl IntoView {
     Effect::new(move || set_title(i.t().nav_approvals));
     let pending =
         LocalResource::new(|| api::all::<UserResponse>("/admin/registrations?status=pending"));
-    let departments = crate::state::directory::use_directory().departments;
+    let directory = crate::state::directory::use_directory();
+    let departments = directory.departments;
     view! {
         <AdminOnly>
             <div class="page-head">
@@ -38,7 +39,11 @@ pub fn ApprovalsPage() -> impl IntoView {
                             <ul class="list">
                                 {list.into_iter().map(|u| {
                                     let d = department_name(&depts, u.department_id);
-                                    view! { <Registration user=u department=d on_done=Callback::new(move |()| pending.refetch()) /> }
+                                    view! { <Registration user=u department=d on_done=Callback::new(move |()| {
+                                        pending.refetch();
+                                        // An approved account can now be picked.
+                                        directory.refetch_people();
+                                    }) /> }
                                 }).collect_view()}
                             </ul>
                         }.into_any()

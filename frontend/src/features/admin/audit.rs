@@ -1,11 +1,12 @@
 //! The audit log.
 
 use leptos::prelude::*;
-use tandem_dto::{AuditEntryResponse, UserResponse};
+use tandem_dto::AuditEntryResponse;
 use uuid::Uuid;
 
-use crate::api;
-use crate::components::{Empty, ErrorBox, Loading, Paged, filter_query, fmt_time};
+use crate::components::{
+    Combobox, Empty, ErrorBox, LoadFailed, Loading, Paged, filter_query, fmt_time,
+};
 use crate::i18n::use_i18n;
 use crate::shell::{AdminOnly, set_title};
 
@@ -13,7 +14,7 @@ use crate::shell::{AdminOnly, set_title};
 pub fn AuditPage() -> impl IntoView {
     let i = use_i18n();
     Effect::new(move || set_title(i.t().nav_audit));
-    let users = LocalResource::new(|| api::all::<UserResponse>("/users"));
+    let users = crate::state::directory::use_directory().people();
     let action = RwSignal::new(String::new());
     let actor = RwSignal::new(String::new());
     let since = RwSignal::new(String::new());
@@ -53,6 +54,20 @@ pub fn AuditPage() -> impl IntoView {
             .and_then(|list| list.into_iter().find(|u| u.id == id).map(|u| u.name))
             .unwrap_or_else(|| id.to_string())
     };
+    // Everyone who ever had an account, deactivated ones included: they appear in the log.
+    let actor_options = Signal::derive(move || {
+        std::iter::once((String::new(), i.t().everyone.to_owned()))
+            .chain(users.with(|u| {
+                match u {
+                    Some(Ok(list)) => list
+                        .iter()
+                        .map(|u| (u.id.to_string(), u.name.clone()))
+                        .collect::<Vec<_>>(),
+                    _ => Vec::new(),
+                }
+            }))
+            .collect::<Vec<_>>()
+    });
     view! {
         <AdminOnly>
             <div class="page-head">
@@ -66,12 +81,9 @@ pub fn AuditPage() -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="audit-actor">{move || i.t().audit_actor}</label>
-                    <select id="audit-actor" prop:value=move || actor.get() on:change=move |ev| actor.set(event_target_value(&ev))>
-                        <option value="">{move || i.t().everyone}</option>
-                        {move || users.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|u| view! {
-                            <option value=u.id.to_string()>{u.name}</option>
-                        }).collect_view()}
-                    </select>
+                    <Combobox id="audit-actor" options=actor_options value=actor
+                        on_pick=Callback::new(move |v| actor.set(v)) />
+                    <LoadFailed resource=users />
                 </div>
                 <div class="field">
                     <label for="audit-since">{move || i.t().since}</label>

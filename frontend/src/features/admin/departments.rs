@@ -7,13 +7,13 @@ use tandem_dto::{
 };
 
 use crate::api;
-use crate::components::confirm;
+use crate::components::{ConfirmKind, use_confirmer};
 use crate::components::{
-    Empty, ErrorBox, FormErrors, Loading, TextField, focus_later, use_toaster,
+    Empty, ErrorBox, FormErrors, LoadFailed, Loading, TextField, focus_later, use_toaster,
 };
 use crate::i18n::use_i18n;
 use crate::shell::{AdminOnly, set_title};
-use crate::state::directory::department_name;
+use crate::state::directory::{active_people, department_name};
 
 #[component]
 pub fn DepartmentsPage() -> impl IntoView {
@@ -109,19 +109,23 @@ pub(crate) fn DepartmentItem(
 ) -> impl IntoView {
     let i = use_i18n();
     let toaster = use_toaster();
+    let confirmer = use_confirmer();
     let editing = RwSignal::new(false);
     let name = RwSignal::new(d.name.clone());
     let parent = RwSignal::new(d.parent_id.map(|p| p.to_string()).unwrap_or_default());
     let head = RwSignal::new(d.head_id.map(|p| p.to_string()).unwrap_or_default());
     let errors = FormErrors::new();
     let id = d.id;
-    // The head is picked among the department's own members, loaded when editing starts.
-    let members = LocalResource::new(move || async move {
-        if editing.get() {
-            api::all::<UserResponse>(&format!("/users?department_id={id}")).await
-        } else {
-            Ok(Vec::new())
-        }
+    // The head is picked among the department's own active members.
+    let people = crate::state::directory::use_directory().people();
+    let members = Signal::derive(move || {
+        people.with(|p| match p {
+            Some(Ok(list)) => active_people(list)
+                .filter(|u| u.department_id == Some(id))
+                .cloned()
+                .collect::<Vec<_>>(),
+            _ => Vec::new(),
+        })
     });
     let head_name = LocalResource::new(move || {
         let head_id = d.head_id;
@@ -167,10 +171,11 @@ pub(crate) fn DepartmentItem(
         });
     };
     let remove = move |_| {
-        if !confirm(i.t_untracked().confirm_delete) {
-            return;
-        }
+        let yes = confirmer.ask(|t| t.confirm_delete, |t| t.delete, ConfirmKind::Danger);
         spawn_local(async move {
+            if !yes.await {
+                return;
+            }
             match api::delete(&format!("/departments/{id}")).await {
                 Ok(()) => {
                     toaster.success(i.t_untracked().deleted);
@@ -215,12 +220,13 @@ pub(crate) fn DepartmentItem(
                         <label for=format!("dept-head-{id}")>{move || i.t().department_head}</label>
                         <select id=format!("dept-head-{id}") prop:value=move || head.get() on:change=move |ev| head.set(event_target_value(&ev))>
                             <option value="">{move || i.t().none}</option>
-                            {move || members.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|u| {
+                            {move || members.get().into_iter().map(|u| {
                                 let v = u.id.to_string();
                                 let sel = head.get_untracked() == v;
                                 view! { <option value=v selected=sel>{u.name}</option> }
                             }).collect_view()}
                         </select>
+                        <LoadFailed resource=people />
                     </div>
                     <div class="field">
                         <label for=format!("dept-parent-{id}")>{move || i.t().parent_department}</label>

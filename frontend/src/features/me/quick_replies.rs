@@ -5,7 +5,7 @@ use leptos::task::spawn_local;
 use tandem_dto::{CreateQuickReplyRequest, QuickReplyResponse, UpdateQuickReplyRequest, rules};
 
 use crate::api;
-use crate::components::confirm;
+use crate::components::{ConfirmKind, use_confirmer};
 use crate::components::{
     Empty, ErrorBox, FormErrors, Loading, TextArea, TextField, focus_later, use_toaster,
 };
@@ -102,6 +102,7 @@ pub fn QuickRepliesPage() -> impl IntoView {
 pub(crate) fn QuickReplyItem(q: QuickReplyResponse, on_change: Callback<()>) -> impl IntoView {
     let i = use_i18n();
     let toaster = use_toaster();
+    let confirmer = use_confirmer();
     let editing = RwSignal::new(false);
     let title = RwSignal::new(q.title.clone());
     let body = RwSignal::new(q.body.clone());
@@ -149,10 +150,11 @@ pub(crate) fn QuickReplyItem(q: QuickReplyResponse, on_change: Callback<()>) -> 
         });
     };
     let remove = move |_| {
-        if !confirm(i.t_untracked().confirm_delete) {
-            return;
-        }
+        let yes = confirmer.ask(|t| t.confirm_delete, |t| t.delete, ConfirmKind::Danger);
         spawn_local(async move {
+            if !yes.await {
+                return;
+            }
             match api::delete(&format!("/me/quick-replies/{id}")).await {
                 Ok(()) => {
                     toaster.success(i.t_untracked().deleted);

@@ -8,7 +8,7 @@ use tandem_dto::{
 use uuid::Uuid;
 
 use crate::api;
-use crate::components::confirm;
+use crate::components::{ConfirmKind, use_confirmer};
 use crate::components::{Empty, ErrorBox, FormErrors, Loading, TextField, fmt_time, use_toaster};
 use crate::i18n::use_i18n;
 use crate::shell::set_title;
@@ -208,12 +208,14 @@ pub fn TokensPage() -> impl IntoView {
 pub(crate) fn TokenItem(t: AccessTokenResponse, on_change: Callback<()>) -> impl IntoView {
     let i = use_i18n();
     let toaster = use_toaster();
+    let confirmer = use_confirmer();
     let id: Uuid = t.id;
     let revoke = move |_| {
-        if !confirm(i.t_untracked().confirm_revoke) {
-            return;
-        }
+        let yes = confirmer.ask(|t| t.confirm_revoke, |t| t.revoke, ConfirmKind::Danger);
         spawn_local(async move {
+            if !yes.await {
+                return;
+            }
             match api::delete(&format!("/me/tokens/{id}")).await {
                 Ok(()) => {
                     toaster.success(i.t_untracked().token_revoked);

@@ -8,10 +8,10 @@ use tandem_dto::{DepartmentResponse, SystemRole, UpdateUserRequest, UserResponse
 
 use crate::api;
 use crate::components::LoadFailed;
-use crate::components::confirm;
 use crate::components::{
     Avatar, Empty, ErrorBox, Loading, Paged, filter_query, fmt_time, replace, use_toaster,
 };
+use crate::components::{ConfirmKind, use_confirmer};
 use crate::i18n::use_i18n;
 use crate::shell::set_title;
 use crate::state::directory::department_name;
@@ -24,7 +24,8 @@ pub fn DirectoryPage() -> impl IntoView {
     let navigate = use_navigate();
     let query = use_query_map();
     Effect::new(move || set_title(i.t().nav_directory));
-    let departments = crate::state::directory::use_directory().departments;
+    let directory = crate::state::directory::use_directory();
+    let departments = directory.departments;
     let dept = Memo::new(move |_| query.with(|q| q.get("department").unwrap_or_default()));
     let text = Memo::new(move |_| query.with(|q| q.get("q").unwrap_or_default()));
     let status = Memo::new(move |_| query.with(|q| q.get("status").unwrap_or_default()));
@@ -157,7 +158,8 @@ pub fn PersonPage() -> impl IntoView {
         let id = id.get();
         async move { api::get_tagged::<UserResponse>(&format!("/users/{}", api::enc(&id))).await }
     });
-    let departments = crate::state::directory::use_directory().departments;
+    let directory = crate::state::directory::use_directory();
+    let departments = directory.departments;
     view! {
         <p class="crumbs"><a href="/people">{move || i.t().nav_directory}</a> " / "</p>
         {move || match person.get() {
@@ -166,7 +168,11 @@ pub fn PersonPage() -> impl IntoView {
             Some(Ok((u, tag))) => {
                 set_title(&u.name);
                 let depts = departments.get().and_then(Result::ok).unwrap_or_default();
-                view! { <PersonView user=u etag=tag departments=depts on_change=Callback::new(move |()| person.refetch()) /> }.into_any()
+                view! { <PersonView user=u etag=tag departments=depts on_change=Callback::new(move |()| {
+                    person.refetch();
+                    // Pickers elsewhere show department, position and status.
+                    directory.refetch_people();
+                }) /> }.into_any()
             }
         }}
     }
@@ -182,6 +188,7 @@ pub(crate) fn PersonView(
     let i = use_i18n();
     let auth = use_auth();
     let toaster = use_toaster();
+    let confirmer = use_confirmer();
     let dept_name = department_name(&departments, user.department_id);
     let role = RwSignal::new(user.role.as_str().to_owned());
     let department = RwSignal::new(
@@ -227,17 +234,29 @@ pub(crate) fn PersonView(
     };
     let status = user.status;
     let toggle_status = move |_| {
-        let (next, question) = if status == UserStatus::Active {
-            (UserStatus::Deactivated, i.t_untracked().confirm_deactivate)
+        let (next, yes) = if status == UserStatus::Active {
+            let yes = confirmer.ask(
+                |t| t.confirm_deactivate,
+                |t| t.deactivate,
+                ConfirmKind::Danger,
+            );
+            (UserStatus::Deactivated, yes)
         } else {
-            (UserStatus::Active, i.t_untracked().confirm_reactivate)
+            let yes = confirmer.ask(
+                |t| t.confirm_reactivate,
+                |t| t.reactivate,
+                ConfirmKind::Normal,
+            );
+            (UserStatus::Active, yes)
         };
-        if confirm(question) {
-            send(UpdateUserRequest {
-                status: Some(next),
-                ..Default::default()
-            });
-        }
+        spawn_local(async move {
+            if yes.await {
+                send(UpdateUserRequest {
+                    status: Some(next),
+                    ..Default::default()
+                });
+            }
+        });
     };
     let created_at = user.created_at;
     view! {

@@ -4,16 +4,15 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use tandem_dto::{
-    AddMemberRequest, MemberResponse, ProjectRole, UpdateMemberRequest, UserResponse,
-};
+use tandem_dto::{AddMemberRequest, MemberResponse, ProjectRole, UpdateMemberRequest};
 use uuid::Uuid;
 
 use crate::api::{self};
-use crate::components::LoadFailed;
-use crate::components::confirm;
+use crate::components::{Combobox, LoadFailed};
+use crate::components::{ConfirmKind, use_confirmer};
 use crate::components::{SettledSelect, use_toaster};
 use crate::i18n::use_i18n;
+use crate::state::directory::active_people;
 
 const ROLES: [ProjectRole; 3] = [ProjectRole::Admin, ProjectRole::Editor, ProjectRole::Viewer];
 
@@ -26,20 +25,29 @@ pub(crate) fn Members(
 ) -> impl IntoView {
     let i = use_i18n();
     let toaster = use_toaster();
-    let departments = crate::state::directory::use_directory().departments;
+    let confirmer = use_confirmer();
+    let directory = crate::state::directory::use_directory();
+    let departments = directory.departments;
+    let people = directory.people();
+    // Narrows the people offered; empty: everyone.
     let dept = RwSignal::new(String::new());
-    let people = LocalResource::new(move || {
-        let d = dept.get();
-        async move {
-            if d.is_empty() {
-                Ok(Vec::new())
-            } else {
-                api::all::<UserResponse>(&format!("/users?department_id={}", api::enc(&d))).await
-            }
-        }
-    });
     let person = RwSignal::new(String::new());
     let role = RwSignal::new("editor".to_owned());
+    // Active people not yet members (of the chosen department), searchable by name or position.
+    let person_options = Signal::derive(move || {
+        let current: Vec<Uuid> = members.with(|ms| ms.iter().map(|m| m.user_id).collect());
+        let in_dept = dept.get().parse::<Uuid>().ok();
+        people.with(|p| {
+            let Some(Ok(list)) = p else {
+                return Vec::new();
+            };
+            active_people(list)
+                .filter(|u| !current.contains(&u.id))
+                .filter(|u| in_dept.is_none() || u.department_id == in_dept)
+                .map(|u| (u.id.to_string(), format!("{} · {}", u.name, u.position)))
+                .collect::<Vec<_>>()
+        })
+    });
     let dept_names = Signal::derive(move || {
         departments
             .get()
@@ -93,10 +101,15 @@ pub(crate) fn Members(
         });
     };
     let remove = move |user: Uuid| {
-        if !confirm(i.t_untracked().confirm_remove_member) {
-            return;
-        }
+        let yes = confirmer.ask(
+            |t| t.confirm_remove_member,
+            |t| t.remove,
+            ConfirmKind::Danger,
+        );
         spawn_local(async move {
+            if !yes.await {
+                return;
+            }
             match api::delete(&format!("/projects/{project}/members/{user}")).await {
                 Ok(()) => toaster.success(i.t_untracked().deleted),
                 Err(e) => toaster.error(&e),
@@ -153,7 +166,7 @@ pub(crate) fn Members(
                     <div class="field">
                         <label for="member-dept">{move || i.t().department}</label>
                         <select id="member-dept" on:change=move |ev| { dept.set(event_target_value(&ev)); person.set(String::new()); }>
-                            <option value="">{move || i.t().choose_department}</option>
+                            <option value="">{move || i.t().all_departments}</option>
                             {move || departments.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|d| view! {
                                 <option value=d.id.to_string()>{d.name}</option>
                             }).collect_view()}
@@ -161,16 +174,9 @@ pub(crate) fn Members(
                     </div>
                     <div class="field">
                         <label for="member-person">{move || i.t().person}</label>
-                        <select id="member-person" prop:value=move || person.get() on:change=move |ev| person.set(event_target_value(&ev))>
-                            <option value="">{move || i.t().choose_person}</option>
-                            {move || {
-                                let current: Vec<Uuid> = members.get().iter().map(|m| m.user_id).collect();
-                                people.get().and_then(Result::ok).unwrap_or_default().into_iter()
-                                    .filter(|u| !current.contains(&u.id))
-                                    .map(|u| view! { <option value=u.id.to_string()>{u.name} " · " {u.position}</option> })
-                                    .collect_view()
-                            }}
-                        </select>
+                        <Combobox id="member-person" options=person_options value=person
+                            on_pick=Callback::new(move |v| person.set(v)) placeholder=|t| t.choose_person />
+                        <LoadFailed resource=people />
                     </div>
                     <div class="field">
                         <label for="member-role">{move || i.t().role}</label>

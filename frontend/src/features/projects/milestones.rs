@@ -6,7 +6,7 @@ use tandem_dto::{CreateMilestoneRequest, MilestoneResponse, UpdateMilestoneReque
 use uuid::Uuid;
 
 use crate::api::{self};
-use crate::components::confirm;
+use crate::components::{ConfirmKind, use_confirmer};
 use crate::components::{FormErrors, TextArea, TextField, focus_later, use_toaster};
 use crate::i18n::use_i18n;
 
@@ -19,6 +19,7 @@ pub(crate) fn Milestones(
 ) -> impl IntoView {
     let i = use_i18n();
     let toaster = use_toaster();
+    let confirmer = use_confirmer();
     let name = RwSignal::new(String::new());
     let date = RwSignal::new(String::new());
     let errors = FormErrors::new();
@@ -61,10 +62,11 @@ pub(crate) fn Milestones(
         });
     };
     let remove = move |id: Uuid| {
-        if !confirm(i.t_untracked().confirm_delete) {
-            return;
-        }
+        let yes = confirmer.ask(|t| t.confirm_delete, |t| t.delete, ConfirmKind::Danger);
         spawn_local(async move {
+            if !yes.await {
+                return;
+            }
             match api::delete(&format!("/milestones/{id}")).await {
                 Ok(()) => {
                     let _ = reload.try_run(());

@@ -8,7 +8,7 @@ use tandem_dto::{MemberResponse, MilestoneResponse, ProjectResponse, ProjectRole
 use uuid::Uuid;
 
 use crate::api::{self, ApiError};
-use crate::components::{ErrorBox, Loading, ProjectTasks, ProjectTasksView};
+use crate::components::{ErrorBox, LoadFailed, Loading, ProjectTasks, ProjectTasksView};
 use crate::i18n::use_i18n;
 use crate::shell::set_title;
 use crate::state::use_auth;
@@ -164,16 +164,23 @@ pub fn ProjectPage(
                         {is_admin.then(|| tab_link(Tab::Settings, "settings", |t| t.settings))}
                     </nav>
                     {move || match tab.get() {
-                        Tab::Tasks => tasks(ProjectTasks {
-                            project: pid,
-                            members: member_list,
-                            milestones: milestone_list,
-                            names,
-                            can_edit,
-                            filter_people,
-                            filter_milestones,
-                            filter_departments,
-                        }),
+                        // The new-task form's and the filters' choices come from these: a
+                        // failed read says so, with a retry, rather than offering nobody.
+                        Tab::Tasks => view! {
+                            <LoadFailed resource=members />
+                            <LoadFailed resource=milestones />
+                            <LoadFailed resource=all_departments />
+                            {tasks(ProjectTasks {
+                                project: pid,
+                                members: member_list,
+                                milestones: milestone_list,
+                                names,
+                                can_edit,
+                                filter_people,
+                                filter_milestones,
+                                filter_departments,
+                            })}
+                        }.into_any(),
                         // A failed read is an error with a retry, never an empty list.
                         Tab::Members => match members.get() {
                             Some(Err(e)) => view! { <ErrorBox error=e retry=Callback::new(move |()| members.refetch()) /> }.into_any(),

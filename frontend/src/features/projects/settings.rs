@@ -5,14 +5,15 @@ use leptos::task::spawn_local;
 use tandem_dto::{ProjectResponse, ProjectStatus, UpdateProjectRequest};
 
 use crate::api::{self};
-use crate::components::confirm;
-use crate::components::{FormErrors, TextArea, TextField, use_toaster};
+use crate::components::{ConfirmKind, use_confirmer};
+use crate::components::{FormErrors, LoadFailed, TextArea, TextField, use_toaster};
 use crate::i18n::use_i18n;
 
 #[component]
 pub(crate) fn Settings(project: ProjectResponse, reload: Callback<()>) -> impl IntoView {
     let i = use_i18n();
     let toaster = use_toaster();
+    let confirmer = use_confirmer();
     let pid = project.id;
     let name = RwSignal::new(project.name.clone());
     let goal = RwSignal::new(project.goal.clone());
@@ -63,17 +64,30 @@ pub(crate) fn Settings(project: ProjectResponse, reload: Callback<()>) -> impl I
         });
     };
     let toggle = move |_| {
-        let (status, question) = if active {
-            (ProjectStatus::Archived, i.t_untracked().confirm_archive)
+        // Archiving makes the project read-only for everyone: marked like a destructive action.
+        let (status, yes) = if active {
+            let yes = confirmer.ask(
+                |t| t.confirm_archive,
+                |t| t.archive_project,
+                ConfirmKind::Danger,
+            );
+            (ProjectStatus::Archived, yes)
         } else {
-            (ProjectStatus::Active, i.t_untracked().confirm_restore)
+            let yes = confirmer.ask(
+                |t| t.confirm_restore,
+                |t| t.restore_project,
+                ConfirmKind::Normal,
+            );
+            (ProjectStatus::Active, yes)
         };
-        if confirm(question) {
-            send(UpdateProjectRequest {
-                status: Some(status),
-                ..Default::default()
-            });
-        }
+        spawn_local(async move {
+            if yes.await {
+                send(UpdateProjectRequest {
+                    status: Some(status),
+                    ..Default::default()
+                });
+            }
+        });
     };
     view! {
         <div class="grid-2">
@@ -88,6 +102,7 @@ pub(crate) fn Settings(project: ProjectResponse, reload: Callback<()>) -> impl I
                     </div>
                     <fieldset class="field" class:invalid=move || errors.for_field("department_ids").get().is_some()>
                         <legend>{move || i.t().project_departments}</legend>
+                        <LoadFailed resource=departments />
                         <div class="checks">
                             {move || departments.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|d| {
                                 let id = d.id;

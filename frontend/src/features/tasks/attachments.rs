@@ -9,7 +9,9 @@ use uuid::Uuid;
 
 use crate::api::{self};
 use crate::components::human_size;
-use crate::components::{ErrorBox, Loading, SettledSelect, fmt_time, use_toaster};
+use crate::components::{
+    ConfirmKind, ErrorBox, Loading, SettledSelect, fmt_time, use_confirmer, use_toaster,
+};
 use crate::i18n::use_i18n;
 
 /// T5 in the browser: files of the task, uploaded with progress, with who may replace them.
@@ -24,6 +26,7 @@ pub fn Attachments(
     use tandem_dto::{AttachmentPermission, AttachmentResponse, UpdateAttachmentRequest};
     let i = use_i18n();
     let toaster = use_toaster();
+    let confirmer = use_confirmer();
     let list = LocalResource::new(move || async move {
         api::all::<AttachmentResponse>(&format!("/tasks/{task}/attachments")).await
     });
@@ -101,8 +104,9 @@ pub fn Attachments(
                                 });
                             };
                             let remove = move |_| {
-                                if !crate::components::confirm(i.t_untracked().confirm_delete) { return; }
+                                let yes = confirmer.ask(|t| t.confirm_delete, |t| t.delete, ConfirmKind::Danger);
                                 spawn_local(async move {
+                                    if !yes.await { return; }
                                     match api::delete(&format!("/attachments/{id}")).await {
                                         Ok(()) => list.refetch(),
                                         Err(e) => toaster.error(&e),

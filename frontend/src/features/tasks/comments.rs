@@ -10,7 +10,9 @@ use tandem_web_logic::mention;
 use uuid::Uuid;
 
 use crate::api;
-use crate::components::{ErrorBox, Loading, confirm, fmt_time, use_toaster};
+use crate::components::{
+    ConfirmKind, ErrorBox, LoadFailed, Loading, fmt_time, use_confirmer, use_toaster,
+};
 use crate::i18n::use_i18n;
 use crate::state::use_auth;
 
@@ -25,6 +27,7 @@ pub(crate) fn Comments(
     let i = use_i18n();
     let auth = use_auth();
     let toaster = use_toaster();
+    let confirmer = use_confirmer();
     let list = LocalResource::new(move || api::tasks::comments(task));
     crate::state::live::on_task_event(
         task,
@@ -122,10 +125,11 @@ pub(crate) fn Comments(
         });
     };
     let remove = move |cid: Uuid| {
-        if !confirm(i.t_untracked().confirm_delete) {
-            return;
-        }
+        let yes = confirmer.ask(|t| t.confirm_delete, |t| t.delete, ConfirmKind::Danger);
         spawn_local(async move {
+            if !yes.await {
+                return;
+            }
             match api::delete(&format!("/comments/{cid}")).await {
                 Ok(()) => list.refetch(),
                 Err(e) => toaster.error(&e),
@@ -185,6 +189,7 @@ pub(crate) fn Comments(
                             </ul>
                         </Show>
                     </div>
+                    <LoadFailed resource=replies />
                     <div class="actions">
                         <label class="sr-only" for="quick-reply">{move || i.t().quick_replies_title}</label>
                         <select id="quick-reply" on:change=move |ev| {

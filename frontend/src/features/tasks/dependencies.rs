@@ -6,7 +6,7 @@ use tandem_dto::{Page, TaskResponse};
 use uuid::Uuid;
 
 use crate::api::{self};
-use crate::components::{ErrorBox, Loading, use_toaster};
+use crate::components::{ErrorBox, LoadFailed, Loading, use_toaster};
 use crate::i18n::use_i18n;
 
 /// T8 in the browser: what this task waits for.
@@ -92,6 +92,7 @@ pub fn Dependencies(task: Uuid, project: Uuid, can_edit: Signal<bool>) -> impl I
                 }.into_any(),
             }}
             <Show when=move || can_edit.get()>
+                <LoadFailed resource=candidates />
                 <form class="actions" on:submit=add>
                     <label class="sr-only" for="dependency-task">{move || i.t().depends_on}</label>
                     <select id="dependency-task" prop:value=move || chosen.get() on:change=move |ev| chosen.set(event_target_value(&ev))>

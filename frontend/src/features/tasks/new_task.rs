@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::PRIORITIES;
 use crate::api::{self};
-use crate::components::use_toaster;
+use crate::components::{Combobox, use_toaster};
 use crate::i18n::use_i18n;
 
 /// The inline "new task" form of a project page.
@@ -27,6 +27,16 @@ pub fn NewTaskForm(
     let milestone = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    let assignee_options = Signal::derive(move || {
+        std::iter::once((String::new(), i.t().unassigned.to_owned()))
+            .chain(
+                members
+                    .get()
+                    .into_iter()
+                    .map(|m| (m.user_id.to_string(), m.name)),
+            )
+            .collect::<Vec<_>>()
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if title.with_untracked(|t| t.trim().is_empty()) {
@@ -73,12 +83,8 @@ pub fn NewTaskForm(
                 </div>
                 <div class="field">
                     <label for="new-task-assignee">{move || i.t().assignee}</label>
-                    <select id="new-task-assignee" on:change=move |ev| assignee.set(event_target_value(&ev))>
-                        <option value="">{move || i.t().unassigned}</option>
-                        {move || members.get().into_iter().map(|m| view! {
-                            <option value=m.user_id.to_string()>{m.name}</option>
-                        }).collect_view()}
-                    </select>
+                    <Combobox id="new-task-assignee" options=assignee_options value=assignee
+                        on_pick=Callback::new(move |v| assignee.set(v)) />
                 </div>
                 <div class="field">
                     <label for="new-task-priority">{move || i.t().priority}</label>

@@ -21,7 +21,8 @@ use super::{
 };
 use crate::api::{self, ApiError};
 use crate::components::{
-    ErrorBox, LoadFailed, Loading, SettledSelect, confirm, fmt_time, use_toaster,
+    Combobox, ConfirmKind, ErrorBox, LoadFailed, Loading, SettledSelect, fmt_time, use_confirmer,
+    use_toaster,
 };
 use crate::i18n::{I18n, use_i18n};
 use crate::shell::set_title;
@@ -108,6 +109,7 @@ fn TaskBody(
     let i = use_i18n();
     let auth = use_auth();
     let toaster = use_toaster();
+    let confirmer = use_confirmer();
     let navigate = use_navigate();
     let id = initial.id;
     let project_id = initial.project_id;
@@ -337,11 +339,12 @@ fn TaskBody(
         });
     });
     let remove = move |_| {
-        if !confirm(i.t_untracked().confirm_delete_task) {
-            return;
-        }
+        let yes = confirmer.ask(|t| t.confirm_delete_task, |t| t.delete, ConfirmKind::Danger);
         let navigate = navigate.clone();
         spawn_local(async move {
+            if !yes.await {
+                return;
+            }
             match api::tasks::delete(id).await {
                 Ok(()) => {
                     toaster.success(i.t_untracked().task_deleted);
@@ -452,7 +455,7 @@ fn TaskBody(
                     <fieldset class="plain" disabled=move || !can_edit.get()>
                         <DraftInput ctx=ctx f=Field::Title id="task-title" label=|t| t.title />
                         <div class="row">
-                            <DraftSelect ctx=ctx f=Field::Assignee id="task-assignee" label=|t| t.assignee
+                            <DraftCombobox ctx=ctx f=Field::Assignee id="task-assignee" label=|t| t.assignee
                                 options=assignee_options disabled=Signal::derive(move || !can_reassign.get())
                                 hint=Signal::derive(move || (can_edit.get() && !can_reassign.get()).then(|| i.t().reassign_hint)) />
                             <DraftSelect ctx=ctx f=Field::Priority id="task-priority" label=|t| t.priority options=priority_options />
@@ -594,6 +597,33 @@ fn DraftSelect(
                     view! { <option value=v selected=sel>{text}</option> }
                 }).collect_view()}
             </select>
+            {move || hint.get().map(|h| view! { <p id=hint_id.clone() class="muted small">{h}</p> })}
+            <Theirs ctx=ctx f=f />
+        </div>
+    }
+}
+
+/// A draft field chosen from a long list (people): searchable.
+#[component]
+fn DraftCombobox(
+    ctx: DraftCtx,
+    f: Field,
+    id: &'static str,
+    label: fn(&'static crate::i18n::Tr) -> &'static str,
+    options: Signal<Vec<(String, String)>>,
+    #[prop(optional, into)] disabled: Signal<bool>,
+    #[prop(optional, into)] hint: Signal<Option<&'static str>>,
+) -> impl IntoView {
+    let i = use_i18n();
+    let hint_id = format!("{id}-hint");
+    let described = hint_id.clone();
+    view! {
+        <div class="field" class:conflicted=move || ctx.clashing(f)>
+            <label for=id>{move || label(i.t())}</label>
+            <Combobox id=id options=options value=Signal::derive(move || ctx.value(f))
+                on_pick=Callback::new(move |v: String| ctx.draft.update(|d| d.set(f, v)))
+                disabled=disabled
+                described_by=Signal::derive(move || hint.get().map(|_| described.clone())) />
             {move || hint.get().map(|h| view! { <p id=hint_id.clone() class="muted small">{h}</p> })}
             <Theirs ctx=ctx f=f />
         </div>
