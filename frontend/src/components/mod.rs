@@ -1,4 +1,4 @@
-//! Building blocks every feature uses: form fields, toasts, the confirmation dialog, a searchable choice, avatars, loading/empty/error
+//! Building blocks every feature uses: form fields, toasts, the upload control, the confirmation dialog, a searchable choice, avatars, loading/empty/error
 //! states, paged lists, formatting. Components never call the API themselves, except to fetch
 //! what they draw (an avatar).
 
@@ -14,6 +14,7 @@ mod select;
 mod slots;
 mod states;
 mod toast;
+mod upload;
 
 pub use avatar::{Avatar, forget_avatar};
 pub use combobox::Combobox;
@@ -27,3 +28,4 @@ pub use select::SettledSelect;
 pub use slots::{ProjectTasks, ProjectTasksView};
 pub use states::{Empty, ErrorBox, LoadFailed, Loading};
 pub use toast::{ToastKind, ToastRegion, Toaster, use_toaster};
+pub use upload::{Sending, Upload};

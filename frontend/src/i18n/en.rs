@@ -377,4 +377,6 @@ pub static EN: Tr = Tr {
     comment_edit: "Edit comment",
     milestone_edit: "Edit milestone",
     parent_task: "Parent task",
+    drop_file: "or drop a file here",
+    upload_cancelled: "Upload cancelled.",
 };

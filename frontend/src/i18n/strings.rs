@@ -379,4 +379,7 @@ pub struct Tr {
     pub comment_edit: &'static str,
     pub milestone_edit: &'static str,
     pub parent_task: &'static str,
+    /// The upload control's drop zone.
+    pub drop_file: &'static str,
+    pub upload_cancelled: &'static str,
 }

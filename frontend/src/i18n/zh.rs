@@ -377,4 +377,6 @@ pub static ZH: Tr = Tr {
     comment_edit: "编辑评论",
     milestone_edit: "编辑里程碑",
     parent_task: "父任务",
+    drop_file: "或把文件拖到这里",
+    upload_cancelled: "已取消上传。",
 };
