@@ -379,4 +379,12 @@ pub static EN: Tr = Tr {
     parent_task: "Parent task",
     drop_file: "or drop a file here",
     upload_cancelled: "Upload cancelled.",
+    md_write: "Write",
+    md_toolbar: "Formatting",
+    md_bold: "Bold (Ctrl+B)",
+    md_italic: "Italic (Ctrl+I)",
+    md_bullets: "Bulleted list",
+    md_numbers: "Numbered list",
+    md_link: "Link",
+    md_code: "Inline code",
 };

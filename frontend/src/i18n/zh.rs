@@ -379,4 +379,12 @@ pub static ZH: Tr = Tr {
     parent_task: "父任务",
     drop_file: "或把文件拖到这里",
     upload_cancelled: "已取消上传。",
+    md_write: "编辑",
+    md_toolbar: "格式",
+    md_bold: "加粗 (Ctrl+B)",
+    md_italic: "斜体 (Ctrl+I)",
+    md_bullets: "项目符号列表",
+    md_numbers: "编号列表",
+    md_link: "链接",
+    md_code: "行内代码",
 };
