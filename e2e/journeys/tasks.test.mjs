@@ -194,6 +194,44 @@ test('a file\'s versions are listed and each can be downloaded', async () => {
   assert.deepEqual(p.errors, []);
 });
 
+test('the description toolbar formats the selection and previews; an upload can be cancelled', async () => {
+  const p = mei;
+  const original = await p.inputValue('#task-description');
+  await p.fill('#task-description', 'Use the studio shots');
+  await p.locator('#task-description').evaluate((el) => el.setSelectionRange(8, 14));
+  await p.getByRole('button', { name: 'Bold (Ctrl+B)' }).click();
+  assert.equal(await p.inputValue('#task-description'), 'Use the **studio** shots');
+  // The word stays selected in the textarea, so the shortcut formats it again.
+  await p.keyboard.press('Control+i');
+  assert.equal(await p.inputValue('#task-description'), 'Use the **_studio_** shots');
+  await shot(p, J, '04b-markdown-toolbar');
+  const editor = p.locator('.md-editor');
+  await editor.getByRole('button', { name: 'Preview' }).click();
+  await editor.locator('.markdown.preview strong', { hasText: 'studio' }).waitFor();
+  await editor.getByRole('button', { name: 'Write', exact: true }).click();
+  assert.equal(await p.inputValue('#task-description'), 'Use the **_studio_** shots');
+  // Back to the saved text, so no draft is left behind.
+  await p.fill('#task-description', original);
+
+  // An upload held up on the way shows its progress and is stopped by Cancel.
+  let held;
+  const hold = (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    held = route;
+  };
+  await p.route('**/api/v1/tasks/*/attachments', hold);
+  await p.setInputFiles('#attachment-file', { name: 'never-sent.txt', mimeType: 'text/plain', buffer: Buffer.from('slow') });
+  await p.getByRole('progressbar', { name: 'Uploading…' }).waitFor();
+  await shot(p, J, '04c-upload-progress');
+  await p.locator('.upload-progress').getByRole('button', { name: 'Cancel' }).click();
+  await p.getByText('Upload cancelled.').waitFor();
+  assert.equal(await p.getByRole('progressbar', { name: 'Uploading…' }).count(), 0);
+  await p.unroute('**/api/v1/tasks/*/attachments', hold);
+  await held?.abort().catch(() => {});
+  assert.equal(await p.locator('.attachment', { hasText: 'never-sent.txt' }).count(), 0);
+  assert.deepEqual(p.errors, []);
+});
+
 test('the status menu saves once the keyboard settles, not per arrow key', async () => {
   const p = mei;
   const before = (await api(server.base, 'GET', `/tasks/${task.id}`, undefined, tom.token)).version;

@@ -4,6 +4,7 @@
 
 pub mod draft;
 pub mod format;
+pub mod markdown_edit;
 pub mod mention;
 pub mod settle;
 pub mod task_store;

@@ -428,11 +428,35 @@ pub async fn download(path: &str, file_name: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Stops an [`upload`] in flight (the upload control's Cancel). Cancelling before the request
+/// is sent (while the token is refreshed) stops it from being sent at all.
+#[derive(Clone, Default)]
+pub struct Abort(Rc<AbortState>);
+
+#[derive(Default)]
+struct AbortState {
+    cancelled: std::cell::Cell<bool>,
+    xhr: RefCell<Option<web_sys::XmlHttpRequest>>,
+}
+
+impl Abort {
+    pub fn abort(&self) {
+        self.0.cancelled.set(true);
+        if let Some(xhr) = self.0.xhr.borrow_mut().take() {
+            let _ = xhr.abort();
+        }
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.0.cancelled.get()
+    }
+}
+
 /// Uploads a multipart form with progress (fetch cannot report upload progress; XHR can).
 pub async fn upload<T: DeserializeOwned>(
     path: &str,
     form: &web_sys::FormData,
     on_progress: impl Fn(f64) + 'static,
+    abort: &Abort,
 ) -> Result<T, ApiError> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::prelude::Closure;
@@ -461,9 +485,14 @@ pub async fn upload<T: DeserializeOwned>(
         }
     });
     xhr.set_onloadend(Some(done.as_ref().unchecked_ref()));
+    if abort.is_cancelled() {
+        return Err(ApiError::Network("cancelled".into()));
+    }
     xhr.send_with_opt_form_data(Some(form))
         .map_err(|e| network(format!("{e:?}")))?;
+    abort.0.xhr.replace(Some(xhr.clone()));
     let _ = rx.await;
+    abort.0.xhr.replace(None);
     drop(progress);
     drop(done);
     let status = xhr.status().unwrap_or(0);

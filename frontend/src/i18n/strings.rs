@@ -379,4 +379,16 @@ pub struct Tr {
     pub comment_edit: &'static str,
     pub milestone_edit: &'static str,
     pub parent_task: &'static str,
+    /// The upload control's drop zone.
+    pub drop_file: &'static str,
+    pub upload_cancelled: &'static str,
+    /// The Markdown editor: its tabs and toolbar.
+    pub md_write: &'static str,
+    pub md_toolbar: &'static str,
+    pub md_bold: &'static str,
+    pub md_italic: &'static str,
+    pub md_bullets: &'static str,
+    pub md_numbers: &'static str,
+    pub md_link: &'static str,
+    pub md_code: &'static str,
 }

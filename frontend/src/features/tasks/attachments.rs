@@ -7,10 +7,11 @@ use leptos::task::spawn_local;
 use tandem_dto::MemberResponse;
 use uuid::Uuid;
 
-use crate::api::{self};
+use crate::api::{self, ApiError};
 use crate::components::human_size;
 use crate::components::{
-    ConfirmKind, ErrorBox, Loading, SettledSelect, fmt_time, use_confirmer, use_toaster,
+    ConfirmKind, ErrorBox, Loading, Sending, SettledSelect, Upload, fmt_time, use_confirmer,
+    use_toaster,
 };
 use crate::i18n::use_i18n;
 
@@ -31,41 +32,21 @@ pub fn Attachments(
         api::all::<AttachmentResponse>(&format!("/tasks/{task}/attachments")).await
     });
     crate::state::live::on_task_event(task, &["attachment.created"], move || list.refetch());
-    let progress = RwSignal::new(None::<f64>);
     let permission = RwSignal::new("project".to_owned());
-    let input: NodeRef<leptos::html::Input> = NodeRef::new();
-    let send = move |path: String, file: web_sys::File, with_permission: bool| {
-        let Ok(form) = web_sys::FormData::new() else {
-            return;
-        };
+    // Both uploads (a new file, a new version) send a form and refresh the list; the upload
+    // control draws the progress, Cancel and failures.
+    let send = move |path: String, file: web_sys::File, with_permission: bool, up: Sending| async move {
+        let form = web_sys::FormData::new().map_err(|e| ApiError::Network(format!("{e:?}")))?;
         let _ = form.append_with_blob_and_filename("file", &file, &file.name());
         if with_permission {
             let _ = form.append_with_str("permission", &permission.get_untracked());
         }
-        progress.set(Some(0.0));
-        spawn_local(async move {
-            let res = api::upload::<AttachmentResponse>(&path, &form, move |p| {
-                progress.try_set(Some(p));
-            })
-            .await;
-            progress.set(None);
-            match res {
-                Ok(_) => {
-                    toaster.success(i.t_untracked().uploaded);
-                    list.refetch();
-                }
-                Err(e) => toaster.error(&e),
-            }
-        });
-    };
-    let pick = move |_| {
-        let Some(file) = input.get().and_then(|el| el.files()).and_then(|f| f.get(0)) else {
-            return;
-        };
-        send(format!("/tasks/{task}/attachments"), file, true);
-        if let Some(el) = input.get() {
-            el.set_value("");
-        }
+        let progress = up.clone();
+        api::upload::<AttachmentResponse>(&path, &form, move |p| progress.progress(p), &up.abort)
+            .await?;
+        toaster.success(i.t_untracked().uploaded);
+        list.refetch();
+        Ok(())
     };
     view! {
         <section class="card">
@@ -86,12 +67,6 @@ pub fn Attachments(
                                         toaster.error(&e);
                                     }
                                 });
-                            };
-                            let version_input: NodeRef<leptos::html::Input> = NodeRef::new();
-                            let new_version = move |_| {
-                                if let Some(file) = version_input.get().and_then(|el| el.files()).and_then(|f| f.get(0)) {
-                                    send(format!("/attachments/{id}/versions"), file, false);
-                                }
                             };
                             let set_permission = move |p: String| {
                                 let body = UpdateAttachmentRequest { permission: AttachmentPermission::parse(&p), viewers: None };
@@ -129,8 +104,6 @@ pub fn Attachments(
                                 }
                             };
                             let perm_select = SettledSelect::new(set_permission);
-                            let file_id = format!("version-{id}");
-                            let file_for = file_id.clone();
                             view! {
                                 <li class="list-item attachment">
                                     <div class="grow">
@@ -157,8 +130,8 @@ pub fn Attachments(
                                         </select>
                                     })}
                                     {a.can_edit.then(|| view! {
-                                        <input id=file_id class="sr-only-file" type="file" node_ref=version_input on:change=new_version />
-                                        <label class="btn small" for=file_for>{move || i.t().new_version}</label>
+                                        <Upload id=format!("version-{id}") label=|t| t.new_version compact=true
+                                            send=move |file, up| send(format!("/attachments/{id}/versions"), file, false, up) />
                                         <button class="btn small danger" on:click=remove>{move || i.t().delete}</button>
                                     })}
                                 </li>
@@ -167,12 +140,6 @@ pub fn Attachments(
                     </ul>
                 }.into_any(),
             }}
-            {move || progress.get().map(|p| view! {
-                <div class="progress-bar" role="progressbar" aria-label=move || i.t().uploading
-                    aria-valuemin="0" aria-valuemax="100" aria-valuenow=(p * 100.0) as i32>
-                    <span style:width=format!("{}%", (p * 100.0) as i32)></span>
-                </div>
-            })}
             <Show when=move || can_upload.get()>
                 <div class="actions">
                     <label class="sr-only" for="attachment-permission">{move || i.t().who_can_edit}</label>
@@ -180,8 +147,8 @@ pub fn Attachments(
                         <option value="project">{move || i.t().perm_project}</option>
                         <option value="assignee_only">{move || i.t().perm_assignee_only}</option>
                     </select>
-                    <input id="attachment-file" class="sr-only-file" type="file" node_ref=input on:change=pick />
-                    <label class="btn" for="attachment-file">{move || i.t().upload_file}</label>
+                    <Upload id="attachment-file".to_owned() label=|t| t.upload_file
+                        send=move |file, up| send(format!("/tasks/{task}/attachments"), file, true, up) />
                 </div>
             </Show>
         </section>

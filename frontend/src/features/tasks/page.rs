@@ -21,8 +21,8 @@ use super::{
 };
 use crate::api::{self, ApiError};
 use crate::components::{
-    Combobox, ConfirmKind, ErrorBox, LoadFailed, Loading, SettledSelect, fmt_time, use_confirmer,
-    use_toaster,
+    Combobox, ConfirmKind, ErrorBox, LoadFailed, Loading, MarkdownEditor, SettledSelect, fmt_time,
+    use_confirmer, use_toaster,
 };
 use crate::i18n::{I18n, use_i18n};
 use crate::shell::set_title;
@@ -189,7 +189,6 @@ fn TaskBody(
     let conflict = RwSignal::new(None::<Conflict>);
     let invalid = RwSignal::new(None::<Field>);
     let saving = RwSignal::new(false);
-    let preview = RwSignal::new(None::<String>);
 
     // A newer copy in the store (a colleague, another tab, our own save seen live) is merged
     // into the draft: untouched fields follow it, typing is kept, and fields both changed are
@@ -305,19 +304,6 @@ fn TaskBody(
             conflict.set(None);
             send(true);
         }
-    };
-    let show_preview = move |_| {
-        if preview.get_untracked().is_some() {
-            preview.set(None);
-            return;
-        }
-        let text = draft.with_untracked(|d| d.description.clone());
-        spawn_local(async move {
-            match api::post::<_, MarkdownResponse>("/markdown", &MarkdownRequest { text }).await {
-                Ok(r) => preview.set(Some(r.html)),
-                Err(e) => toaster.error(&e),
-            }
-        });
     };
     let status = Memo::new(move |_| task.with(|t| t.as_ref().map(|t| t.status)));
     let status_select = SettledSelect::new(move |v| {
@@ -467,19 +453,12 @@ fn TaskBody(
                             <DraftSelect ctx=ctx f=Field::Milestone id="task-milestone" label=|t| t.milestone options=milestone_options />
                         </div>
                         <div class="field" class:conflicted=move || ctx.clashing(Field::Description)>
-                            <div class="label-row">
-                                <label for="task-description">{move || i.t().description}</label>
-                                <button type="button" class="btn small" on:click=show_preview>
-                                    {move || if preview.get().is_some() { i.t().edit } else { i.t().preview }}
-                                </button>
-                            </div>
-                            {move || match preview.get() {
-                                Some(html) => view! { <div class="markdown preview" inner_html=html></div> }.into_any(),
-                                None => view! {
-                                    <textarea id="task-description" rows=6 prop:value=move || ctx.value(Field::Description)
-                                        on:input=move |ev| ctx.set(Field::Description, &ev)></textarea>
-                                }.into_any(),
-                            }}
+                            <MarkdownEditor id="task-description" label=|t| t.description
+                                value=Signal::derive(move || ctx.value(Field::Description))
+                                on_change=Callback::new(move |v| ctx.draft.update(|d| d.set(Field::Description, v)))
+                                render=|text| async move {
+                                    api::post::<_, MarkdownResponse>("/markdown", &MarkdownRequest { text }).await.map(|r| r.html)
+                                } />
                             <p class="hint">{move || i.t().markdown_hint}</p>
                             <Theirs ctx=ctx f=Field::Description />
                         </div>
