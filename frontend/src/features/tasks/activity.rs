@@ -85,12 +85,16 @@ pub(crate) fn Activity(task: Uuid, names: Signal<HashMap<Uuid, String>>) -> impl
                             let (old, new) = (a.old_value.clone(), a.new_value.clone());
                             let (old_label, new_label) = (a.old_label.clone(), a.new_label.clone());
                             let created = a.field == "created";
+                            // The log does not keep long texts: a description change is named,
+                            // not shown as "— → —".
+                            let text_only = a.field == "description";
                             view! {
                                 <li class="list-item">
                                     <div class="grow">
                                         <p>
                                             <strong>{who}</strong> " " {move || field_name(&f)}
-                                            {(!created).then(|| view! { ": " {move || value(&f2, old.clone(), old_label.clone())} " → " {move || value(&f3, new.clone(), new_label.clone())} })}
+                                            {text_only.then(|| view! { " " {move || i.t().edited} })}
+                                            {(!created && !text_only).then(|| view! { ": " {move || value(&f2, old.clone(), old_label.clone())} " → " {move || value(&f3, new.clone(), new_label.clone())} })}
                                         </p>
                                         <p class="muted small">{move || fmt_time(&at, i.lang.get())}</p>
                                     </div>
