@@ -6,6 +6,7 @@ mod activity;
 mod attachments;
 mod comments;
 mod dependencies;
+mod draft;
 mod list;
 mod my_tasks;
 mod new_task;
