@@ -1,8 +1,10 @@
-//! Pure rules: who may do what, password policy, login throttling. No I/O, no async.
+//! Pure rules: who may do what, password policy, login throttling, delay risk. No I/O, no
+//! async.
 
 pub mod markdown;
 pub mod policy;
 pub mod projects;
+pub mod risk;
 pub mod throttle;
 
 /// Minimum password length (A1).

@@ -9,6 +9,7 @@ pub mod events;
 pub mod integration;
 pub mod notification_text;
 pub mod projects;
+pub mod risk;
 pub mod rules;
 pub mod tasks;
 
@@ -17,4 +18,5 @@ pub use common::*;
 pub use events::*;
 pub use integration::*;
 pub use projects::*;
+pub use risk::*;
 pub use tasks::*;
