@@ -5,6 +5,7 @@ pub mod markdown;
 pub mod policy;
 pub mod projects;
 pub mod risk;
+pub mod schedule;
 pub mod throttle;
 
 /// Minimum password length (A1).
