@@ -1754,7 +1754,7 @@ async fn review_findings_stay_fixed() {
     fx.task(
         p,
         &fx.owner,
-        json!({ "title": "早", "due_date": "2026-11-30" }),
+        json!({ "title": "早", "due_date": "2099-11-30" }),
     )
     .await;
     let foreign = fx
