@@ -122,7 +122,7 @@ test('she adds the leads as members, picked by department, and a viewer from sal
 test('she assigns 需求调研, 原型设计 and 生产排期 to the three leads; the overdue one is red', async () => {
   const p = pages.wang;
   await p.getByRole('link', { name: '任务', exact: true }).click();
-  const tasks = [['需求调研', '王芳', '2026-11-20'], ['原型设计', '李雷', '2026-12-10'], ['生产排期', '张伟', '2027-01-05']];
+  const tasks = [['需求调研', '王芳', '2026-11-20'], ['原型设计', '李雷', '2027-01-12'], ['生产排期', '张伟', '2027-01-05']];
   for (const [title, who, due] of tasks) {
     await p.fill('#new-task-title', title);
     await pick(p, '#new-task-assignee', who);
