@@ -15,7 +15,7 @@ use crate::extract::{json_config, path_config, query_config};
 const BATCH_JSON_LIMIT: usize = 32 * 1024 * 1024;
 use crate::features::{
     admin, attachments, audit, auth, batch, collaboration, departments, health, keys, me, projects,
-    tasks, tokens, users,
+    risks, tasks, tokens, users,
 };
 use crate::state::AppState;
 
@@ -245,6 +245,9 @@ fn api_v1(cfg: &mut web::ServiceConfig) {
             web::resource("/projects/{id}/members/{user_id}")
                 .route(web::patch().to(projects::update_member))
                 .route(web::delete().to(projects::remove_member)),
+        )
+        .service(
+            web::resource("/projects/{id}/risks").route(web::get().to(risks::get_project_risks)),
         )
         .service(
             web::resource("/projects/{id}/milestones")

@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::features::{
     admin, attachments, audit, auth, batch, collaboration, departments, health, keys, live, me,
-    projects, tasks, tokens, users,
+    projects, risks, tasks, tokens, users,
 };
 
 #[derive(OpenApi)]
@@ -50,7 +50,7 @@ counted on your own. When the server is busy checking passwords it answers 503 w
         projects::update_project, projects::archive_project,
         projects::list_members, projects::add_member, projects::update_member, projects::remove_member,
         projects::list_milestones, projects::create_milestone, projects::update_milestone,
-        projects::delete_milestone,
+        projects::delete_milestone, risks::get_project_risks,
         tasks::list_project_tasks, tasks::list_my_tasks, tasks::create_task, tasks::get_task,
         tasks::update_task, tasks::delete_task, tasks::list_progress, tasks::create_progress,
         tasks::list_activity,

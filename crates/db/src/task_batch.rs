@@ -369,3 +369,82 @@ pub async fn project_edges(
         })
         .collect())
 }
+
+/// What the delay-risk rules read of a project (B3): every task's dates, status and progress
+/// (not its text), the dependencies between them, and each task's first and latest progress
+/// report. Three queries whatever the project's size.
+#[derive(Debug, Clone)]
+pub struct RiskData {
+    pub tasks: Vec<RiskTaskRow>,
+    /// (task, the task it waits for), both of this project.
+    pub edges: Vec<(Uuid, Uuid)>,
+    /// Task → (first, latest) progress report.
+    pub reports: HashMap<Uuid, (DateTime<Utc>, DateTime<Utc>)>,
+}
+
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct RiskTaskRow {
+    pub id: Uuid,
+    pub title: String,
+    pub status: String,
+    pub start_date: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub progress: i32,
+    pub milestone_id: Option<Uuid>,
+}
+
+pub async fn risk_data(db: &impl ConnectionTrait, project_id: Uuid) -> RepoResult<RiskData> {
+    use sea_orm::QueryOrder;
+    let in_project = || {
+        sea_orm::QueryTrait::into_query(
+            tasks::Entity::find()
+                .select_only()
+                .column(tasks::Column::Id)
+                .filter(tasks::Column::ProjectId.eq(project_id)),
+        )
+    };
+    let tasks_of = tasks::Entity::find()
+        .select_only()
+        .columns([
+            tasks::Column::Id,
+            tasks::Column::Title,
+            tasks::Column::Status,
+            tasks::Column::StartDate,
+            tasks::Column::DueDate,
+            tasks::Column::CreatedAt,
+            tasks::Column::Progress,
+            tasks::Column::MilestoneId,
+        ])
+        .filter(tasks::Column::ProjectId.eq(project_id))
+        .order_by_asc(tasks::Column::Id)
+        .into_model::<RiskTaskRow>()
+        .all(db)
+        .await?;
+    let edges = task_dependencies::Entity::find()
+        .filter(task_dependencies::Column::TaskId.in_subquery(in_project()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| (e.task_id, e.depends_on_id))
+        .collect();
+    type Reports = (Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+    let reports: Vec<Reports> = task_progress::Entity::find()
+        .select_only()
+        .column(task_progress::Column::TaskId)
+        .column_as(task_progress::Column::CreatedAt.min(), "first")
+        .column_as(task_progress::Column::CreatedAt.max(), "latest")
+        .filter(task_progress::Column::TaskId.in_subquery(in_project()))
+        .group_by(task_progress::Column::TaskId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(RiskData {
+        tasks: tasks_of,
+        edges,
+        reports: reports
+            .into_iter()
+            .filter_map(|(t, f, l)| Some((t, (f?, l?))))
+            .collect(),
+    })
+}

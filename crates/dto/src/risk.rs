@@ -51,3 +51,28 @@ pub enum ProjectHealth {
     AtRisk,
     Late,
 }
+
+/// A flagged task of `GET /projects/{id}/risks`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaskRiskResponse {
+    pub task_id: Uuid,
+    pub title: String,
+    pub due_date: Option<NaiveDate>,
+    pub overdue: bool,
+    pub at_risk: bool,
+    pub blocked: bool,
+    /// When it finishes at the pace reported so far (its due date without reports).
+    pub projected_finish: Option<NaiveDate>,
+    pub reasons: Vec<RiskReason>,
+}
+
+/// `GET /projects/{id}/risks`: how the project stands and why, and its flagged tasks (due
+/// first, undated last).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProjectRisksResponse {
+    pub health: ProjectHealth,
+    pub reasons: Vec<RiskReason>,
+    pub items: Vec<TaskRiskResponse>,
+}

@@ -2409,3 +2409,116 @@ async fn a_mention_on_a_task_with_the_longest_title_is_one_comment_and_one_notif
     assert_eq!(mentions.len(), 1);
     assert!(mentions[0]["title"].as_str().unwrap().chars().count() <= 200);
 }
+
+/// B3: `GET /projects/{id}/risks` names the overdue, behind-pace and blocked tasks with their
+/// reasons as data, due first, leaves done and healthy tasks out, and calls the project late.
+#[tokio::test]
+async fn risks_name_each_flagged_task_with_its_reasons() {
+    let fx = Fx::new().await;
+    let p = fx.project;
+    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let today = chrono::Utc::now().with_timezone(&shanghai).date_naive();
+    let d = |n: i64| (today + chrono::Duration::days(n)).to_string();
+    let id = |v: &Value| v["id"].as_str().unwrap().to_owned();
+    let late = fx
+        .task(p, &fx.owner, json!({ "title": "逾期", "due_date": d(-3) }))
+        .await;
+    // Begun three weeks ago, a tenth done: at that pace it ends months after its due date.
+    let slow = fx
+        .task(
+            p,
+            &fx.owner,
+            json!({ "title": "进度慢", "start_date": d(-21), "due_date": d(2) }),
+        )
+        .await;
+    let r = fx
+        .app
+        .post(
+            &format!("/tasks/{}/progress", id(&slow)),
+            Some(&fx.owner),
+            json!({ "percent": 10, "note": "刚开始" }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    // Ten working days of work that cannot start before the slow task ends.
+    let waits = fx
+        .task(
+            p,
+            &fx.owner,
+            json!({ "title": "等待", "start_date": d(1), "due_date": d(14) }),
+        )
+        .await;
+    let r = fx
+        .app
+        .post(
+            &format!("/tasks/{}/dependencies", id(&waits)),
+            Some(&fx.owner),
+            json!({ "depends_on": id(&slow) }),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    // Healthy, and done: not listed.
+    fx.task(p, &fx.owner, json!({ "title": "正常", "due_date": d(40) }))
+        .await;
+    let done = fx
+        .task(
+            p,
+            &fx.owner,
+            json!({ "title": "已完成", "due_date": d(-10) }),
+        )
+        .await;
+    for status in ["in_progress", "done"] {
+        let cur = body(
+            fx.app
+                .get(&format!("/tasks/{}", id(&done)), &fx.owner)
+                .await,
+        )
+        .await;
+        let r = fx
+            .app
+            .req(
+                Method::PATCH,
+                &format!("/api/v1/tasks/{}", id(&done)),
+                Some(&fx.owner),
+            )
+            .header("If-Match", format!("\"{}\"", cur["version"]))
+            .json(&json!({ "status": status }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+
+    let v = body(
+        fx.app
+            .get(&format!("/projects/{p}/risks"), &fx.viewer)
+            .await,
+    )
+    .await;
+    assert_eq!(v["health"], "late");
+    assert!(
+        v["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["code"] == "task" && r["task_id"] == id(&late).as_str()),
+        "{v}"
+    );
+    let items = v["items"].as_array().unwrap();
+    let titles: Vec<&str> = items.iter().map(|i| i["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["逾期", "进度慢", "等待"], "{v}");
+    assert_eq!(items[0]["overdue"], true);
+    assert_eq!(items[0]["reasons"][0]["code"], "overdue");
+    assert_eq!(items[0]["reasons"][0]["days_late"], 3);
+    assert_eq!(items[1]["at_risk"], true);
+    let pace = &items[1]["reasons"][0];
+    assert_eq!(pace["code"], "behind_pace");
+    assert_eq!(pace["percent"], 10);
+    assert_eq!(pace["due"], d(2));
+    assert!(pace["projected_finish"].as_str().unwrap() > d(2).as_str());
+    assert_eq!(items[2]["blocked"], true);
+    let blocked = &items[2]["reasons"][0];
+    assert_eq!(blocked["code"], "blocked");
+    assert_eq!(blocked["predecessor_id"], id(&slow).as_str());
+    assert_eq!(blocked["needed_days"], 10);
+}

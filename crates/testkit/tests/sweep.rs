@@ -510,6 +510,7 @@ async fn prepare(w: &World, op: &Op, caller: &Caller) -> Prepared {
         }
         ("get", "/api/v1/projects/{id}/members")
         | ("get", "/api/v1/projects/{id}/milestones")
+        | ("get", "/api/v1/projects/{id}/risks")
         | ("get", "/api/v1/projects/{id}/tasks") => {
             Prepared::bare(op.path.replace("{id}", &p.to_string()))
         }

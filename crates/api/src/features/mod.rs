@@ -14,6 +14,7 @@ pub mod live;
 pub mod me;
 pub mod notify;
 pub mod projects;
+pub mod risks;
 pub mod tasks;
 pub mod tokens;
 pub mod users;
