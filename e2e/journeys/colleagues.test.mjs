@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { adminToken, api, startServer } from '../lib/server.mjs';
-import { launch, person, shot } from '../lib/browser.mjs';
+import { launch, person, shot, signIn } from '../lib/browser.mjs';
 
 const J = 'colleagues';
 const PASSWORD = 'a long enough password';
@@ -15,14 +15,6 @@ let mei; // project administrator, English
 let tom; // editor, 简体中文
 let project;
 let taskId;
-
-async function signIn(page, login) {
-  await page.goto('/login');
-  await page.fill('#login', login);
-  await page.fill('#password', PASSWORD);
-  await page.keyboard.press('Enter');
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
-}
 
 before(async () => {
   server = await startServer();
@@ -43,8 +35,8 @@ before(async () => {
   await api(server.base, 'POST', `/projects/${project}/members`, { user_id: users.tom.id, role: 'editor' }, meiToken);
   mei = await person(chromium.browser, server.base);
   tom = await person(chromium.browser, server.base, { locale: 'zh-CN' });
-  await signIn(mei, users.mei.email);
-  await signIn(tom, users.tom.email);
+  await signIn(mei, users.mei.email, PASSWORD);
+  await signIn(tom, users.tom.email, PASSWORD);
 });
 
 after(async () => {

@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { ADMIN, startServer } from '../lib/server.mjs';
-import { launch, person, shot } from '../lib/browser.mjs';
+import { launch, person, shot, signIn } from '../lib/browser.mjs';
 
 const J = 'loading';
 let server;
@@ -61,10 +61,10 @@ const pageModules = (m) => [...m.keys()].filter((f) => f.startsWith('split___'))
 
 test('the sign-in screen and the first signed-in screen load only their own pages', async () => {
   const page = await person(chromium.browser, server.base);
-  const signIn = recordAssets(page);
+  const signInScreen = recordAssets(page);
   await page.goto('/login');
   await page.waitForSelector('#login');
-  const signInFiles = await signIn.done();
+  const signInFiles = await signInScreen.done();
   assert.deepEqual(pageModules(signInFiles), [], 'the sign-in screen is in the main module');
   sizes.sign_in_kib = kib(signInFiles);
 
@@ -100,11 +100,7 @@ test('the sign-in screen and the first signed-in screen load only their own page
 
 test('a page whose code cannot be fetched says so, and the app keeps running', async () => {
   const page = await person(chromium.browser, server.base);
-  await page.goto('/login');
-  await page.fill('#login', ADMIN.email);
-  await page.fill('#password', ADMIN.password);
-  await page.keyboard.press('Enter');
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  await signIn(page, ADMIN.email, ADMIN.password);
 
   let refused = 0;
   await page.route('**/split___audit_view_*.wasm', (route) => {

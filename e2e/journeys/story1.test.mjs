@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { adminToken, api, startServer } from '../lib/server.mjs';
-import { launch, person, pick, shot } from '../lib/browser.mjs';
+import { launch, person, pick, shot, signIn } from '../lib/browser.mjs';
 
 const J = 'story1';
 const PASSWORD = 'a long enough password';
@@ -13,14 +13,6 @@ let server;
 let chromium;
 const people = {};
 const pages = {};
-
-async function signIn(page, login) {
-  await page.goto('/login');
-  await page.fill('#login', login);
-  await page.fill('#password', PASSWORD);
-  await page.keyboard.press('Enter');
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
-}
 
 before(async () => {
   server = await startServer();
@@ -56,7 +48,7 @@ after(async () => {
 
 test('the marketing lead creates 新产品上市 with three departments and three milestones', async () => {
   const p = pages.wang;
-  await signIn(p, people.wang.email);
+  await signIn(p, people.wang.email, PASSWORD);
   await p.goto('/projects');
   await p.getByText('还没有项目').waitFor();
   await shot(p, J, '01-project-center-empty');
@@ -169,7 +161,7 @@ test('she assigns 需求调研, 原型设计 and 生产排期 to the three leads
 
 test('the R&D lead reports progress and mentions the production lead', async () => {
   const p = pages.li;
-  await signIn(p, people.li.email);
+  await signIn(p, people.li.email, PASSWORD);
   await p.getByRole('link', { name: '任务中心' }).click();
   await p.locator('.task-row .item-title', { hasText: '原型设计' }).click();
   await p.waitForURL(/\/tasks\//);
@@ -213,7 +205,7 @@ test('the R&D lead reports progress and mentions the production lead', async () 
 
 test('the production lead sees the mention in the notification bell and opens the task', async () => {
   const p = pages.zhang;
-  await signIn(p, people.zhang.email);
+  await signIn(p, people.zhang.email, PASSWORD);
   // Unread: the approval of the account, being added to the project, 生产排期 assigned to him,
   // and the mention.
   const bell = p.locator('button.bell');
@@ -249,7 +241,7 @@ test('the production lead sees the mention in the notification bell and opens th
 
 test('a viewer from sales reads everything and can change nothing', async () => {
   const p = pages.zhao;
-  await signIn(p, people.zhao.email);
+  await signIn(p, people.zhao.email, PASSWORD);
   await p.goto(`/projects/${people.project}`);
   await p.locator('.task-row', { hasText: '原型设计' }).waitFor();
   // The role has loaded (its badge shows) before "nothing to edit" means anything: without

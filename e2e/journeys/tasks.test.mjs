@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { adminToken, api, startServer } from '../lib/server.mjs';
-import { answerConfirm, launch, person, shot } from '../lib/browser.mjs';
+import { answerConfirm, launch, person, shot, signIn } from '../lib/browser.mjs';
 
 const J = 'tasks';
 const PASSWORD = 'a long enough password';
@@ -18,14 +18,6 @@ let tom; // an editor, working over the API, and later in the browser (Chinese)
 let project;
 let milestone;
 let task;
-
-async function signIn(page, login) {
-  await page.goto('/login');
-  await page.fill('#login', login);
-  await page.fill('#password', PASSWORD);
-  await page.keyboard.press('Enter');
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
-}
 
 /** Polls until `check` holds (the server's copy after a save made in the browser). */
 async function eventually(check, what) {
@@ -77,7 +69,7 @@ before(async () => {
   }, users.mei.token);
   mei = await person(chromium.browser, server.base);
   mei.who = users.mei;
-  await signIn(mei, users.mei.email);
+  await signIn(mei, users.mei.email, PASSWORD);
 });
 
 after(async () => {
@@ -304,7 +296,7 @@ test('a colleague\'s tab shows the deletion on the task page', async () => {
   // Tom, in Chinese, has a task open that Mei deletes.
   const t = await api(server.base, 'POST', `/projects/${project}/tasks`, { title: '封面文案' }, tom.token);
   const page = await person(chromium.browser, server.base, { locale: 'zh-CN' });
-  await signIn(page, tom.email);
+  await signIn(page, tom.email, PASSWORD);
   await page.goto(`/tasks/${t.id}`);
   await page.locator('h1', { hasText: '封面文案' }).waitFor();
   await api(server.base, 'DELETE', `/tasks/${t.id}`, undefined, mei.who.token);

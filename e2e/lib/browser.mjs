@@ -37,6 +37,15 @@ export async function person(browser, base, { locale = 'en-US' } = {}) {
   return page;
 }
 
+/** Signs in through the login form and waits until the app has left it. */
+export async function signIn(page, login, password) {
+  await page.goto('/login');
+  await page.fill('#login', login);
+  await page.fill('#password', password);
+  await page.keyboard.press('Enter');
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+}
+
 /** Saves the page at desktop and at phone width: e2e/artifacts/<journey>/<step>-{desktop,phone}.png */
 export async function shot(page, journey, step) {
   const dir = path.join(artifacts, journey);

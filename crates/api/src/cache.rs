@@ -9,8 +9,11 @@
 //! notes the generation *before* it queries, so data read while a write was in flight is
 //! already stale when it is stored. Requests that may write do not read through the cache at
 //! all: their checks (If-Match versions, memberships) and anything they read back after
-//! writing come from the database. Code that writes outside an HTTP request of such a method
-//! (a future WebSocket message, a background job) must call [`ReadCache::invalidate`].
+//! writing come from the database. A change that announces itself (`Outbox::commit`) also ends
+//! the generation between its commit and the delivery of its events, inside the handler: a
+//! client that reads back on the event must not get the copy from before. Code that writes
+//! outside an HTTP request of such a method and without an outbox must call
+//! [`ReadCache::invalidate`].
 //!
 //! Only for SQLite: there the server process is the database's only writer of rows that
 //! already exist (`tandem admin create`, `migrate` and `tandem-seed` only add rows, which no

@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use chrono::{Datelike, Duration, NaiveDate};
 use tandem_dto::{ProjectHealth, RiskReason, TaskStatus};
 use uuid::Uuid;
 
@@ -125,15 +125,6 @@ impl WorkCalendar {
             self.add_working_days(d, 1)
         }
     }
-}
-
-/// Weekday helper for callers that store a work week as weekday names.
-pub fn week_of(days: &[Weekday]) -> [bool; 7] {
-    let mut week = [false; 7];
-    for d in days {
-        week[d.num_days_from_monday() as usize] = true;
-    }
-    week
 }
 
 /// What the rules read of one task.
@@ -253,10 +244,11 @@ pub fn assess(
                     percent: t.progress.min(100),
                 });
             }
+            let span = planned_span(t, cal);
             let began = t.start.unwrap_or(t.created);
             if !r.overdue
                 && began <= today
-                && let Some(span) = planned_span(t, cal)
+                && let Some(span) = span
             {
                 let since = t.last_progress.unwrap_or(began).max(began);
                 let silent = cal.working_days(since, today) - 1;
@@ -269,7 +261,7 @@ pub fn assess(
                     });
                 }
             }
-            let needed = planned_span(t, cal).unwrap_or(1);
+            let needed = span.unwrap_or(1);
             for p in &t.predecessors {
                 let Some(pred) = by_id.get(p) else { continue };
                 if !open(pred.status) || *p == t.id {

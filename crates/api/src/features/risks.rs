@@ -15,7 +15,6 @@ use uuid::Uuid;
 use crate::error::ApiResult;
 use crate::extract::AuthUser;
 use crate::features::access;
-use crate::features::projects::today_in;
 use crate::state::AppState;
 
 /// B3: the project's flagged tasks with their reasons, and its health (`on_track`, `at_risk`,
@@ -32,7 +31,6 @@ pub async fn get_project_risks(
     let a = access::project(&state, &auth, path.into_inner(), ProjectAction::View).await?;
     let p = &a.project;
     let tz: chrono_tz::Tz = p.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
-    let today = today_in(&p.time_zone);
     let data = risk_data(&state.db, p.id).await?;
     let milestones = repo::list_milestones(&state.db, p.id).await?;
     let mut predecessors: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
@@ -40,6 +38,7 @@ pub async fn get_project_risks(
         predecessors.entry(*task).or_default().push(*on);
     }
     let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).date_naive();
+    let today = local(chrono::Utc::now());
     let tasks: Vec<RiskTask> = data
         .tasks
         .iter()

@@ -93,58 +93,50 @@ pub(super) fn DraftInput(
     }
 }
 
-/// A select of the draft, its choices as (value, label).
+/// A choice of the draft, its options as (value, label): a select, or a searchable combobox
+/// for long lists (people). One component for both keeps the label, hint and their value
+/// together.
 #[component]
-pub(super) fn DraftSelect(
+pub(super) fn DraftChoice(
     ctx: DraftCtx,
     f: Field,
     id: &'static str,
     label: fn(&'static crate::i18n::Tr) -> &'static str,
     options: Signal<Vec<(String, String)>>,
+    #[prop(optional)] searchable: bool,
     #[prop(optional, into)] disabled: Signal<bool>,
     #[prop(optional, into)] hint: Signal<Option<&'static str>>,
 ) -> impl IntoView {
     let i = use_i18n();
     let hint_id = format!("{id}-hint");
-    let described = hint_id.clone();
-    view! {
-        <div class="field" class:conflicted=move || ctx.clashing(f)>
-            <label for=id>{move || label(i.t())}</label>
+    let described = Signal::derive({
+        let hint_id = hint_id.clone();
+        move || hint.get().map(|_| hint_id.clone())
+    });
+    let control = if searchable {
+        view! {
+            <Combobox id=id options=options value=Signal::derive(move || ctx.value(f))
+                on_pick=Callback::new(move |v: String| ctx.draft.update(|d| d.set(f, v)))
+                disabled=disabled described_by=described />
+        }
+        .into_any()
+    } else {
+        view! {
             <select id=id prop:value=move || ctx.value(f) disabled=move || disabled.get()
-                aria-describedby=move || hint.get().map(|_| described.clone())
+                aria-describedby=move || described.get()
                 on:change=move |ev| ctx.set(f, &ev)>
                 {move || options.get().into_iter().map(|(v, text)| {
                     let sel = ctx.draft.with_untracked(|d| d.get(f) == v);
                     view! { <option value=v selected=sel>{text}</option> }
                 }).collect_view()}
             </select>
-            {move || hint.get().map(|h| view! { <p id=hint_id.clone() class="muted small">{h}</p> })}
-            <Theirs ctx=ctx f=f />
-        </div>
-    }
-}
-
-/// A draft field chosen from a long list (people): searchable.
-#[component]
-pub(super) fn DraftCombobox(
-    ctx: DraftCtx,
-    f: Field,
-    id: &'static str,
-    label: fn(&'static crate::i18n::Tr) -> &'static str,
-    options: Signal<Vec<(String, String)>>,
-    #[prop(optional, into)] disabled: Signal<bool>,
-    #[prop(optional, into)] hint: Signal<Option<&'static str>>,
-) -> impl IntoView {
-    let i = use_i18n();
-    let hint_id = format!("{id}-hint");
-    let described = hint_id.clone();
+        }
+        .into_any()
+    };
     view! {
         <div class="field" class:conflicted=move || ctx.clashing(f)>
             <label for=id>{move || label(i.t())}</label>
-            <Combobox id=id options=options value=Signal::derive(move || ctx.value(f))
-                on_pick=Callback::new(move |v: String| ctx.draft.update(|d| d.set(f, v)))
-                disabled=disabled
-                described_by=Signal::derive(move || hint.get().map(|_| described.clone())) />
+            {control}
             {move || hint.get().map(|h| view! { <p id=hint_id.clone() class="muted small">{h}</p> })}
             <Theirs ctx=ctx f=f />
         </div>

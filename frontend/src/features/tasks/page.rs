@@ -14,9 +14,7 @@ use tandem_dto::{
 use tandem_web_logic::draft::{Field, TaskDraft, is_empty, rebase, take_theirs};
 use uuid::Uuid;
 
-use super::draft::{
-    Conflict, DraftCombobox, DraftCtx, DraftInput, DraftSelect, Theirs, field_label, merge,
-};
+use super::draft::{Conflict, DraftChoice, DraftCtx, DraftInput, Theirs, field_label, merge};
 use super::{PRIORITIES, priority_class, status_class};
 use super::{
     activity::Activity, attachments::Attachments, comments::Comments, dependencies::Dependencies,
@@ -196,23 +194,11 @@ fn TaskBody(
         }
         if !held.description_current {
             // Events do not carry the description: read the task once per version.
-            let wanted = held.task.version;
-            if reading.get_value() < wanted {
-                reading.set_value(wanted);
+            if reading.get_value() < held.task.version {
+                reading.set_value(held.task.version);
                 spawn_local(async move {
-                    // A read that answers an older copy than the event announced (another
-                    // instance behind, a cache) is tried again: without the description the
-                    // draft cannot be merged, and no later event may come to unstick it.
-                    for attempt in 0..4u32 {
-                        match api::tasks::get(id).await {
-                            Ok(t) if t.version >= wanted => {
-                                tasks.put(t);
-                                return;
-                            }
-                            Ok(_) => {}
-                            Err(_) => return,
-                        }
-                        gloo_timers::future::TimeoutFuture::new(200 << attempt).await;
+                    if let Ok(t) = api::tasks::get(id).await {
+                        tasks.put(t);
                     }
                 });
             }
@@ -435,16 +421,16 @@ fn TaskBody(
                     <fieldset class="plain" disabled=move || !can_edit.get()>
                         <DraftInput ctx=ctx f=Field::Title id="task-title" label=|t| t.title />
                         <div class="row">
-                            <DraftCombobox ctx=ctx f=Field::Assignee id="task-assignee" label=|t| t.assignee
+                            <DraftChoice ctx=ctx f=Field::Assignee id="task-assignee" label=|t| t.assignee searchable=true
                                 options=assignee_options disabled=Signal::derive(move || !can_reassign.get())
                                 hint=Signal::derive(move || (can_edit.get() && !can_reassign.get()).then(|| i.t().reassign_hint)) />
-                            <DraftSelect ctx=ctx f=Field::Priority id="task-priority" label=|t| t.priority options=priority_options />
+                            <DraftChoice ctx=ctx f=Field::Priority id="task-priority" label=|t| t.priority options=priority_options />
                             <DraftInput ctx=ctx f=Field::Estimate id="task-estimate" label=|t| t.estimate_hours kind="number" />
                         </div>
                         <div class="row">
                             <DraftInput ctx=ctx f=Field::Start id="task-start" label=|t| t.start_date kind="date" />
                             <DraftInput ctx=ctx f=Field::Due id="task-due" label=|t| t.due kind="date" />
-                            <DraftSelect ctx=ctx f=Field::Milestone id="task-milestone" label=|t| t.milestone options=milestone_options />
+                            <DraftChoice ctx=ctx f=Field::Milestone id="task-milestone" label=|t| t.milestone options=milestone_options />
                         </div>
                         <div class="field" class:conflicted=move || ctx.clashing(Field::Description)>
                             <MarkdownEditor id="task-description" label=|t| t.description
