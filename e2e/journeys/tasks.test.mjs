@@ -95,6 +95,13 @@ test('a task changed over the API shows changed on the open project page and tas
   await tomChanges({ status: 'in_progress' });
   await mei.locator('.task-head .badge', { hasText: 'In progress' }).waitFor();
   await shot(mei, J, '01-live-task-page');
+  // Clicking the assignee box and typing searches: the current name is selected and replaced,
+  // not typed after. Escape keeps the old choice.
+  await mei.locator('#task-assignee').click();
+  await mei.keyboard.type('Tom');
+  await mei.locator('.combobox-list li', { hasText: 'Tom Li' }).waitFor();
+  await mei.keyboard.press('Escape');
+  await mei.waitForFunction(() => document.querySelector('#task-assignee')?.value === 'Mei Chen');
   assert.deepEqual(mei.errors, []);
 });
 

@@ -172,8 +172,16 @@ pub fn Combobox(
                 prop:value=move || text.get()
                 on:input=input
                 on:keydown=keydown
-                on:click=move |_| {
-                    if open.get_untracked() { close() } else { open_list() }
+                on:focus=move |ev| select_all(&ev)
+                on:click=move |ev| {
+                    if open.get_untracked() {
+                        close()
+                    } else {
+                        // Typing then replaces the current choice's label instead of being
+                        // appended to it ("未分配Ad" matches nobody).
+                        select_all(&ev);
+                        open_list()
+                    }
                 }
                 on:blur=blur
             />
@@ -221,5 +229,17 @@ pub fn Combobox(
                 }}
             </ul>
         </div>
+    }
+}
+
+/// Selects the text of the input an event came from.
+fn select_all(ev: &impl AsRef<web_sys::Event>) {
+    use wasm_bindgen::JsCast;
+    if let Some(el) = ev
+        .as_ref()
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+    {
+        el.select();
     }
 }
