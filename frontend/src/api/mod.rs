@@ -90,6 +90,18 @@ fn network(e: impl std::fmt::Display) -> ApiError {
     ApiError::Network(e.to_string())
 }
 
+/// A failed browser call as a network error, with the exception's own message. (Not its
+/// `Debug` form: the size build compiles `Debug` formatting away, see scripts/build-web.sh.)
+pub fn js_error(e: JsValue) -> ApiError {
+    use wasm_bindgen::JsCast;
+    let message = e
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "browser error".to_owned());
+    ApiError::Network(message)
+}
+
 fn builder(m: Method, url: &str) -> RequestBuilder {
     match m {
         Method::Get => Request::get(url),
@@ -343,8 +355,8 @@ pub async fn blob_url(path: &str) -> Result<String, ApiError> {
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(&resp.headers().get("content-type").unwrap_or_default());
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts)
-        .map_err(|e| network(format!("{e:?}")))?;
-    web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| network(format!("{e:?}")))
+        .map_err(js_error)?;
+    web_sys::Url::create_object_url_with_blob(&blob).map_err(js_error)
 }
 
 /// Percent-encodes a query parameter value.
@@ -418,7 +430,7 @@ pub async fn download(path: &str, file_name: &str) -> Result<(), ApiError> {
         .ok_or_else(|| network("no document"))?;
     let a = doc
         .create_element("a")
-        .map_err(|e| network(format!("{e:?}")))?
+        .map_err(js_error)?
         .dyn_into::<web_sys::HtmlAnchorElement>()
         .map_err(|_| network("not an anchor"))?;
     a.set_href(&url);
@@ -461,12 +473,12 @@ pub async fn upload<T: DeserializeOwned>(
     use wasm_bindgen::JsCast;
     use wasm_bindgen::prelude::Closure;
     let token = current_access().await?;
-    let xhr = web_sys::XmlHttpRequest::new().map_err(|e| network(format!("{e:?}")))?;
+    let xhr = web_sys::XmlHttpRequest::new().map_err(js_error)?;
     xhr.open("POST", &format!("{BASE}{path}"))
-        .map_err(|e| network(format!("{e:?}")))?;
+        .map_err(js_error)?;
     if let Some(t) = token {
         xhr.set_request_header("Authorization", &format!("Bearer {t}"))
-            .map_err(|e| network(format!("{e:?}")))?;
+            .map_err(js_error)?;
     }
     let progress =
         Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
@@ -489,7 +501,7 @@ pub async fn upload<T: DeserializeOwned>(
         return Err(ApiError::Network("cancelled".into()));
     }
     xhr.send_with_opt_form_data(Some(form))
-        .map_err(|e| network(format!("{e:?}")))?;
+        .map_err(js_error)?;
     abort.0.xhr.replace(Some(xhr.clone()));
     let _ = rx.await;
     abort.0.xhr.replace(None);

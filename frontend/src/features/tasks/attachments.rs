@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 use tandem_dto::MemberResponse;
 use uuid::Uuid;
 
-use crate::api::{self, ApiError};
+use crate::api;
 use crate::components::human_size;
 use crate::components::{
     ConfirmKind, ErrorBox, Loading, Sending, SettledSelect, Upload, fmt_time, use_confirmer,
@@ -36,7 +36,7 @@ pub fn Attachments(
     // Both uploads (a new file, a new version) send a form and refresh the list; the upload
     // control draws the progress, Cancel and failures.
     let send = move |path: String, file: web_sys::File, with_permission: bool, up: Sending| async move {
-        let form = web_sys::FormData::new().map_err(|e| ApiError::Network(format!("{e:?}")))?;
+        let form = web_sys::FormData::new().map_err(api::js_error)?;
         let _ = form.append_with_blob_and_filename("file", &file, &file.name());
         if with_permission {
             let _ = form.append_with_str("permission", &permission.get_untracked());
