@@ -354,8 +354,8 @@ pub async fn blob_url(path: &str) -> Result<String, ApiError> {
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(&resp.headers().get("content-type").unwrap_or_default());
-    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts)
-        .map_err(js_error)?;
+    let blob =
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts).map_err(js_error)?;
     web_sys::Url::create_object_url_with_blob(&blob).map_err(js_error)
 }
 
@@ -500,8 +500,7 @@ pub async fn upload<T: DeserializeOwned>(
     if abort.is_cancelled() {
         return Err(ApiError::Network("cancelled".into()));
     }
-    xhr.send_with_opt_form_data(Some(form))
-        .map_err(js_error)?;
+    xhr.send_with_opt_form_data(Some(form)).map_err(js_error)?;
     abort.0.xhr.replace(Some(xhr.clone()));
     let _ = rx.await;
     abort.0.xhr.replace(None);
