@@ -13,6 +13,7 @@ mod m20261130_000002_external_keys;
 mod m20261130_000003_notification_settings;
 mod m20261130_000004_live_platform;
 mod m20261130_000005_event_actor;
+mod m20261130_000006_risk_calendar;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000003_notification_settings::Migration),
             Box::new(m20261130_000004_live_platform::Migration),
             Box::new(m20261130_000005_event_actor::Migration),
+            Box::new(m20261130_000006_risk_calendar::Migration),
         ]
     }
 }

@@ -250,6 +250,11 @@ fn api_v1(cfg: &mut web::ServiceConfig) {
             web::resource("/projects/{id}/risks").route(web::get().to(risks::get_project_risks)),
         )
         .service(
+            web::resource("/projects/{id}/calendar")
+                .route(web::get().to(risks::get_project_calendar))
+                .route(web::put().to(risks::put_project_calendar)),
+        )
+        .service(
             web::resource("/projects/{id}/milestones")
                 .route(web::get().to(projects::list_milestones))
                 .route(web::post().to(projects::create_milestone)),

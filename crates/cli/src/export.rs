@@ -130,6 +130,10 @@ pub async fn export(c: &TandemClient) -> Result<SeedFile, String> {
             .get_all(&format!("/projects/{pid}/milestones"))
             .await
             .map_err(err)?;
+        let calendar: tandem_dto::ProjectCalendar = c
+            .get_json(&format!("/projects/{pid}/calendar"))
+            .await
+            .map_err(err)?;
         let mut tasks: Vec<TaskResponse> = c
             .get_all(&format!("/projects/{pid}/tasks"))
             .await
@@ -199,6 +203,9 @@ pub async fn export(c: &TandemClient) -> Result<SeedFile, String> {
                     description: m.description.clone().map(Some),
                 })
                 .collect(),
+            // The default calendar is left out, as a file written by hand would.
+            calendar: Some(crate::format::Calendar::from_dto(&calendar))
+                .filter(|c| c.to_dto() != default_calendar()),
             tasks: Vec::new(),
         };
         for t in &tasks {
@@ -283,5 +290,13 @@ fn to_yaml(v: &Value) -> yaml_rust2::Yaml {
             }
             Yaml::Hash(h)
         }
+    }
+}
+
+fn default_calendar() -> tandem_dto::ProjectCalendar {
+    tandem_dto::ProjectCalendar {
+        work_days: tandem_dto::WorkWeek::default().days(),
+        holidays: Vec::new(),
+        extra_work_days: Vec::new(),
     }
 }

@@ -238,8 +238,62 @@ pub struct Project {
     pub members: Vec<Member>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub milestones: Vec<Milestone>,
+    /// The days the project works (B3; default Monday to Friday, no holidays). When given, it
+    /// replaces the project's calendar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<Calendar>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tasks: Vec<Task>,
+}
+
+/// A project's work calendar (`PUT /projects/{id}/calendar`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Calendar {
+    /// Worked weekdays.
+    #[schemars(with = "Vec<String>", extend("items" = {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}))]
+    pub work_days: Vec<tandem_dto::Weekday>,
+    /// Days off although their weekday is worked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holidays: Vec<CalendarDay>,
+    /// Days worked although their weekday is not (调休).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_work_days: Vec<CalendarDay>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarDay {
+    pub date: NaiveDate,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schemars(length(max = 100))]
+    pub name: String,
+}
+
+impl Calendar {
+    pub fn to_dto(&self) -> tandem_dto::ProjectCalendar {
+        let day = |d: &CalendarDay| tandem_dto::CalendarDay {
+            date: d.date,
+            name: d.name.clone(),
+        };
+        tandem_dto::ProjectCalendar {
+            work_days: self.work_days.clone(),
+            holidays: self.holidays.iter().map(day).collect(),
+            extra_work_days: self.extra_work_days.iter().map(day).collect(),
+        }
+    }
+
+    pub fn from_dto(c: &tandem_dto::ProjectCalendar) -> Self {
+        let day = |d: &tandem_dto::CalendarDay| CalendarDay {
+            date: d.date,
+            name: d.name.clone(),
+        };
+        Self {
+            work_days: c.work_days.clone(),
+            holidays: c.holidays.iter().map(day).collect(),
+            extra_work_days: c.extra_work_days.iter().map(day).collect(),
+        }
+    }
 }
 
 /// The JSON Schema of the format, as committed under `api-spec/seed.schema.json`.

@@ -654,6 +654,7 @@ impl Run<'_> {
                 progress.step(p.tasks.len() as u64);
                 continue;
             }
+            let is_new = existing.is_none();
             let pid = match existing {
                 Some(x) => {
                     let mut c = serde_json::Map::new();
@@ -724,6 +725,7 @@ impl Run<'_> {
                 }
             };
             self.members(p, pid, i).await?;
+            self.calendar(p, pid, is_new, i).await?;
             self.tasks(p, pid, i, progress).await?;
         }
         Ok(())
@@ -831,6 +833,66 @@ impl Run<'_> {
                     .deleted("members", format!("{}/{}", p.key, x.name));
             }
         }
+        Ok(())
+    }
+
+    /// Replaces the project's calendar when the file gives one that differs.
+    async fn calendar(
+        &mut self,
+        p: &Project,
+        pid: Option<Uuid>,
+        is_new: bool,
+        i: usize,
+    ) -> Result<(), SeedError> {
+        let Some(want) = &p.calendar else {
+            return Ok(());
+        };
+        let ptr = format!("/projects/{i}/calendar");
+        let want = want.to_dto();
+        let have = match pid {
+            Some(pid) if !is_new => Some(
+                self.client
+                    .get_json::<tandem_dto::ProjectCalendar>(&format!("/projects/{pid}/calendar"))
+                    .await
+                    .map_err(|e| self.api(&ptr, &p.key, e))?,
+            ),
+            _ => None,
+        };
+        // Compared as the server keeps it: weekdays in order, days by date, names trimmed.
+        let mut norm = want.clone();
+        norm.work_days.sort();
+        norm.work_days.dedup();
+        norm.holidays.sort_by_key(|d| d.date);
+        norm.extra_work_days.sort_by_key(|d| d.date);
+        for d in norm
+            .holidays
+            .iter_mut()
+            .chain(norm.extra_work_days.iter_mut())
+        {
+            d.name = d.name.trim().to_owned();
+        }
+        let outcome = match &have {
+            Some(h) if *h == norm => BatchOutcome::Unchanged,
+            Some(_) => BatchOutcome::Updated,
+            None => BatchOutcome::Created,
+        };
+        if outcome != BatchOutcome::Unchanged
+            && !self.opts.dry_run
+            && let Some(pid) = pid
+        {
+            let _: tandem_dto::ProjectCalendar = self
+                .client
+                .call(
+                    Method::PUT,
+                    &format!("/projects/{pid}/calendar"),
+                    &want,
+                    None,
+                )
+                .await
+                .map_err(|e| self.api(&ptr, &p.key, e))?;
+        }
+        self.summary
+            .add("calendars", p.key.clone(), outcome, Vec::new());
         Ok(())
     }
 

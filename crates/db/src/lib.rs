@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod jobs;
 pub mod pagination;
 pub mod projects;
+pub mod risks;
 pub mod task_batch;
 pub mod tasks;
 

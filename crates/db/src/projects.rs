@@ -53,6 +53,7 @@ pub async fn create_project(
         start_date: Set(p.start_date),
         end_date: Set(p.end_date),
         time_zone: Set(p.time_zone),
+        work_week: Set(tandem_dto::WorkWeek::default().code()),
         created_by: Set(p.created_by),
         created_at: Set(now),
         updated_at: Set(now),

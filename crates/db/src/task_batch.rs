@@ -392,6 +392,7 @@ pub struct RiskTaskRow {
     pub created_at: DateTime<Utc>,
     pub progress: i32,
     pub milestone_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
 }
 
 pub async fn risk_data(db: &impl ConnectionTrait, project_id: Uuid) -> RepoResult<RiskData> {
@@ -415,6 +416,7 @@ pub async fn risk_data(db: &impl ConnectionTrait, project_id: Uuid) -> RepoResul
             tasks::Column::CreatedAt,
             tasks::Column::Progress,
             tasks::Column::MilestoneId,
+            tasks::Column::AssigneeId,
         ])
         .filter(tasks::Column::ProjectId.eq(project_id))
         .order_by_asc(tasks::Column::Id)

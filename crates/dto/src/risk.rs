@@ -4,6 +4,8 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+#[cfg(feature = "validate")]
+use validator::Validate;
 
 /// Why a task (or milestone, or project) is flagged. `code` names the case; the other fields
 /// are what a sentence about it needs.
@@ -75,4 +77,119 @@ pub struct ProjectRisksResponse {
     pub health: ProjectHealth,
     pub reasons: Vec<RiskReason>,
     pub items: Vec<TaskRiskResponse>,
+}
+
+/// A day of the week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Weekday {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+impl Weekday {
+    pub const ALL: [Weekday; 7] = [
+        Self::Mon,
+        Self::Tue,
+        Self::Wed,
+        Self::Thu,
+        Self::Fri,
+        Self::Sat,
+        Self::Sun,
+    ];
+
+    /// Monday is 0.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Which weekdays a project works, Monday first; stored as `1111100`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkWeek(pub [bool; 7]);
+
+impl Default for WorkWeek {
+    /// Monday to Friday.
+    fn default() -> Self {
+        Self([true, true, true, true, true, false, false])
+    }
+}
+
+impl WorkWeek {
+    /// `1111100`: one digit per weekday, Monday first.
+    pub fn code(self) -> String {
+        self.0.iter().map(|w| if *w { '1' } else { '0' }).collect()
+    }
+
+    /// Reads [`code`](Self::code); anything else is the default week.
+    pub fn parse(code: &str) -> Self {
+        let mut week = [false; 7];
+        if code.len() != 7 {
+            return Self::default();
+        }
+        for (i, c) in code.chars().enumerate() {
+            match c {
+                '1' => week[i] = true,
+                '0' => {}
+                _ => return Self::default(),
+            }
+        }
+        Self(week)
+    }
+
+    pub fn days(self) -> Vec<Weekday> {
+        Weekday::ALL
+            .into_iter()
+            .filter(|d| self.0[d.index()])
+            .collect()
+    }
+
+    pub fn from_days(days: &[Weekday]) -> Self {
+        let mut week = [false; 7];
+        for d in days {
+            week[d.index()] = true;
+        }
+        Self(week)
+    }
+}
+
+/// A dated entry of a project calendar: a holiday, or a day off worked anyway.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+pub struct CalendarDay {
+    pub date: NaiveDate,
+    /// What it is ("国庆节", "Company offsite"); may be empty.
+    #[serde(default)]
+    #[cfg_attr(feature = "validate", validate(length(max = 100)))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
+    pub name: String,
+}
+
+/// B3: the days a project works, which delay risk counts in. `GET` and `PUT
+/// /projects/{id}/calendar` (PUT replaces it whole).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+pub struct ProjectCalendar {
+    /// The worked weekdays (default Monday to Friday); at least one.
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 7)))]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 7))]
+    pub work_days: Vec<Weekday>,
+    /// Days not worked although their weekday is (public holidays).
+    #[serde(default)]
+    #[cfg_attr(feature = "validate", validate(length(max = 400), nested))]
+    #[cfg_attr(feature = "openapi", schema(max_items = 400))]
+    pub holidays: Vec<CalendarDay>,
+    /// Days worked although their weekday is not (调休: a Saturday worked to bridge a holiday).
+    #[serde(default)]
+    #[cfg_attr(feature = "validate", validate(length(max = 400), nested))]
+    #[cfg_attr(feature = "openapi", schema(max_items = 400))]
+    pub extra_work_days: Vec<CalendarDay>,
 }

@@ -2522,3 +2522,134 @@ async fn risks_name_each_flagged_task_with_its_reasons() {
     assert_eq!(blocked["predecessor_id"], id(&slow).as_str());
     assert_eq!(blocked["needed_days"], 10);
 }
+
+/// B3: the project calendar decides which days count. A task silent for six of its ten days is
+/// at risk in a seven-day week; with five of those days holidays it is not. Only project
+/// administrators change the calendar; a date is a holiday or a worked day off, not both.
+#[tokio::test]
+async fn the_work_calendar_decides_which_days_risk_counts() {
+    let fx = Fx::new().await;
+    let p = fx.project;
+    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let today = chrono::Utc::now().with_timezone(&shanghai).date_naive();
+    let d = |n: i64| (today + chrono::Duration::days(n)).to_string();
+    let put = |token: &str, v: Value| {
+        fx.app
+            .req(
+                Method::PUT,
+                &format!("/api/v1/projects/{p}/calendar"),
+                Some(token),
+            )
+            .json(&v)
+            .send()
+    };
+
+    let c = body(
+        fx.app
+            .get(&format!("/projects/{p}/calendar"), &fx.viewer)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        c,
+        json!({ "work_days": ["mon", "tue", "wed", "thu", "fri"], "holidays": [], "extra_work_days": [] })
+    );
+    let every_day = json!(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
+    let r = put(&fx.editor, json!({ "work_days": every_day }))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "editors do not set the calendar");
+
+    let r = put(&fx.owner, json!({ "work_days": every_day }))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    fx.task(
+        p,
+        &fx.owner,
+        json!({ "title": "沉默的任务", "start_date": d(-6), "due_date": d(3) }),
+    )
+    .await;
+    let flagged = |v: &Value| {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["title"].as_str().unwrap().to_owned(),
+                    i["reasons"][0]["code"].clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let v = body(
+        fx.app
+            .get(&format!("/projects/{p}/risks"), &fx.viewer)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        flagged(&v),
+        [("沉默的任务".to_owned(), json!("no_progress"))],
+        "{v}"
+    );
+
+    // Five holidays (a long name in Chinese: 100 characters fit on both engines), and a
+    // worked day off that is outside the task's span.
+    let long_name = "国".repeat(100);
+    let holidays: Vec<Value> = (2..=6)
+        .map(|n| json!({ "date": d(-n), "name": long_name }))
+        .collect();
+    let cal = json!({ "work_days": ["sun", "mon", "tue", "wed", "thu", "fri", "sat"],
+                      "holidays": holidays,
+                      "extra_work_days": [{ "date": d(30), "name": " 调休 " }] });
+    let r = put(&fx.owner, cal).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let saved: Value = r.json().await.unwrap();
+    assert_eq!(saved["work_days"], every_day, "Monday first");
+    assert_eq!(saved["holidays"][0]["date"], d(-6), "by date");
+    assert_eq!(saved["extra_work_days"][0]["name"], "调休");
+    let again = body(
+        fx.app
+            .get(&format!("/projects/{p}/calendar"), &fx.viewer)
+            .await,
+    )
+    .await;
+    assert_eq!(again, saved);
+    let v = body(
+        fx.app
+            .get(&format!("/projects/{p}/risks"), &fx.viewer)
+            .await,
+    )
+    .await;
+    assert_eq!(flagged(&v), [], "{v}");
+
+    // Refused: a date twice, no working day, a name too long, a date out of range.
+    for bad in [
+        json!({ "work_days": ["mon"], "holidays": [{ "date": d(1) }], "extra_work_days": [{ "date": d(1) }] }),
+        json!({ "work_days": [] }),
+        json!({ "work_days": ["mon"], "holidays": [{ "date": d(1), "name": "国".repeat(101) }] }),
+        json!({ "work_days": ["mon"], "holidays": [{ "date": "1800-01-01" }] }),
+        json!({ "work_days": ["someday"] }),
+    ] {
+        let r = put(&fx.owner, bad.clone()).await.unwrap();
+        assert!(
+            r.status() == 422 || r.status() == 400,
+            "{bad}: {}",
+            r.status()
+        );
+    }
+    let unchanged = body(
+        fx.app
+            .get(&format!("/projects/{p}/calendar"), &fx.viewer)
+            .await,
+    )
+    .await;
+    assert_eq!(unchanged, saved);
+    let r = fx
+        .app
+        .get(&format!("/projects/{p}/calendar"), &fx.outsider)
+        .await;
+    assert_eq!(r.status(), 404);
+}

@@ -150,6 +150,10 @@ async fn the_example_seeds_everything_and_a_second_run_writes_nothing() {
         get(&app, &token, &format!("/users/{intern}")).await["status"],
         "pending"
     );
+    let cal = get(&app, &token, &format!("/projects/{p}/calendar")).await;
+    assert_eq!(cal["holidays"].as_array().unwrap().len(), 6, "{cal}");
+    assert_eq!(cal["extra_work_days"][0]["name"], "春节调休");
+    assert_eq!(c["calendars"].created, 1);
     // Seeded accounts log in with TANDEM_USER_PASSWORD.
     app.login_ok("lilei@example.com", "seeded-password-1").await;
 
@@ -162,6 +166,7 @@ async fn the_example_seeds_everything_and_a_second_run_writes_nothing() {
         "a second run wrote to the server"
     );
     assert_eq!(second.counts()["tasks"].unchanged, 4);
+    assert_eq!(second.counts()["calendars"].unchanged, 1);
 }
 
 #[tokio::test]

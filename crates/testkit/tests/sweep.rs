@@ -511,9 +511,16 @@ async fn prepare(w: &World, op: &Op, caller: &Caller) -> Prepared {
         ("get", "/api/v1/projects/{id}/members")
         | ("get", "/api/v1/projects/{id}/milestones")
         | ("get", "/api/v1/projects/{id}/risks")
+        | ("get", "/api/v1/projects/{id}/calendar")
         | ("get", "/api/v1/projects/{id}/tasks") => {
             Prepared::bare(op.path.replace("{id}", &p.to_string()))
         }
+        ("put", "/api/v1/projects/{id}/calendar") => Prepared::json(
+            format!("/api/v1/projects/{p}/calendar"),
+            json!({ "work_days": ["mon", "tue", "wed", "thu", "fri"],
+                    "holidays": [{ "date": "2027-01-01", "name": "元旦" }],
+                    "extra_work_days": [{ "date": "2027-02-07", "name": "春节调休" }] }),
+        ),
         ("post", "/api/v1/projects/{id}/members") => {
             let u = w.fresh_user().await;
             Prepared::json(

@@ -11,6 +11,8 @@ pub struct Model {
     pub start_date: Date,
     pub end_date: Date,
     pub time_zone: String,
+    /// Worked weekdays, Monday first: `1` worked, `0` off (`1111100`).
+    pub work_week: String,
     pub created_by: Uuid,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
