@@ -36,6 +36,8 @@ pub struct Outbox {
     pub mail: bool,
     /// Who is making the change (the frames' `actor_id`); `None` for the server's own work.
     actor: Option<Uuid>,
+    /// Projects whose delay risk this change may move (re-evaluated by a job after it).
+    reassess: BTreeSet<Uuid>,
 }
 
 impl Outbox {
@@ -71,6 +73,20 @@ impl Outbox {
                 return;
             }
         };
+        if let Some(p) = project_id
+            && matches!(
+                kind,
+                WsEventKind::TaskCreated
+                    | WsEventKind::TaskUpdated
+                    | WsEventKind::TaskDeleted
+                    | WsEventKind::ProgressCreated
+                    | WsEventKind::MilestoneCreated
+                    | WsEventKind::MilestoneUpdated
+                    | WsEventKind::MilestoneDeleted
+            )
+        {
+            self.reassess.insert(p);
+        }
         self.events.push(NewEvent {
             kind: kind.as_str().to_owned(),
             project_id,
@@ -93,6 +109,12 @@ impl Outbox {
             None,
             &TaskEvent::from(t),
         );
+    }
+
+    /// Re-evaluate `project`'s delay risk after this change (one not announced by a task,
+    /// progress or milestone event, such as its calendar).
+    pub fn reassess(&mut self, project: Uuid) {
+        self.reassess.insert(project);
     }
 
     /// A change of who may see what, for every instance's sockets and authentication.
@@ -139,6 +161,7 @@ impl Outbox {
             )
             .await?;
         }
+        crate::jobs::risk::enqueue(&txn, &self.reassess).await?;
         let any = !self.events.is_empty();
         tandem_db::events::append(&txn, &self.events).await?;
         txn.commit().await?;

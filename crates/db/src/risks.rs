@@ -252,3 +252,27 @@ pub async fn projects_to_scan(
         })
         .collect())
 }
+
+/// The project's administrators (who hear of tasks turning at risk).
+pub async fn admins_of(db: &impl ConnectionTrait, project_id: Uuid) -> RepoResult<Vec<Uuid>> {
+    use crate::entities::project_members;
+    Ok(project_members::Entity::find()
+        .filter(project_members::Column::ProjectId.eq(project_id))
+        .filter(project_members::Column::Role.eq(tandem_dto::ProjectRole::Admin.as_str()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect())
+}
+
+/// The health stored by the project's last evaluation (`None`: never evaluated).
+pub async fn stored_health(
+    db: &impl ConnectionTrait,
+    project_id: Uuid,
+) -> RepoResult<Option<String>> {
+    Ok(project_risks::Entity::find_by_id(project_id)
+        .one(db)
+        .await?
+        .map(|r| r.health))
+}

@@ -12,7 +12,7 @@ use tandem_dto::{ActivityResponse, Priority, ProgressResponse, TaskStatus};
 use uuid::Uuid;
 
 use crate::accounts::escape_like;
-use crate::entities::{task_activity, task_dependencies, task_progress, tasks};
+use crate::entities::{task_activity, task_dependencies, task_progress, task_risks, tasks};
 use crate::error::{RepoError, RepoResult, stale_or_gone};
 use crate::pagination::{finish_page, oldest_first};
 
@@ -196,6 +196,9 @@ pub struct TaskRow {
     pub subtasks_total: i64,
     pub subtasks_done: i64,
     pub blocked: bool,
+    /// Its stored risk (`task_risks`): the reasons as JSON, `None` when not flagged.
+    pub risk_reasons: Option<String>,
+    pub risk_finish: Option<NaiveDate>,
 }
 
 /// A task row is read like the task itself.
@@ -213,6 +216,8 @@ impl FromQueryResult for TaskRow {
             subtasks_total: res.try_get(pre, "rollup_total")?,
             subtasks_done: res.try_get(pre, "rollup_done")?,
             blocked: res.try_get(pre, "rollup_blocked")?,
+            risk_reasons: res.try_get(pre, "risk_reasons")?,
+            risk_finish: res.try_get(pre, "risk_finish")?,
         })
     }
 }
@@ -222,7 +227,7 @@ impl FromQueryResult for TaskRow {
 /// statement is a hop to the connection's worker thread, which costs more than the lookups.
 /// Not for selects that sort many rows: SQLite computes result columns before sorting, so
 /// lists pick their page first and ask for the page's roll-up after ([`list_tasks`]).
-fn rollup_columns() -> [(sea_orm::sea_query::SimpleExpr, &'static str); 3] {
+fn rollup_columns() -> [(sea_orm::sea_query::SimpleExpr, &'static str); 5] {
     use sea_orm::sea_query::{Alias, Query, SimpleExpr};
     let sub = Alias::new("sub");
     let subtasks = |done: bool| {
@@ -262,10 +267,23 @@ fn rollup_columns() -> [(sea_orm::sea_query::SimpleExpr, &'static str); 3] {
             Expr::col((pre.clone(), tasks::Column::Status))
                 .is_not_in([TaskStatus::Done.as_str(), TaskStatus::Archived.as_str()]),
         );
+    // The stored risk, by primary key.
+    let risk = |col: task_risks::Column| {
+        let mut s = Query::select();
+        s.column((task_risks::Entity, col))
+            .from(task_risks::Entity)
+            .and_where(
+                Expr::col((task_risks::Entity, task_risks::Column::TaskId))
+                    .equals((tasks::Entity, tasks::Column::Id)),
+            );
+        SimpleExpr::SubQuery(None, Box::new(s.into_sub_query_statement()))
+    };
     [
         (subtasks(false), "rollup_total"),
         (subtasks(true), "rollup_done"),
         (Expr::exists(open_predecessor), "rollup_blocked"),
+        (risk(task_risks::Column::Reasons), "risk_reasons"),
+        (risk(task_risks::Column::ProjectedFinish), "risk_finish"),
     ]
 }
 
@@ -587,6 +605,8 @@ pub struct TaskFilter {
     pub today: Vec<(Vec<Uuid>, NaiveDate)>,
     pub milestone_id: Option<Uuid>,
     pub parent_id: Option<Uuid>,
+    /// Flagged tasks of one kind (their stored risk, see `crate::risks`).
+    pub risk: Option<tandem_dto::RiskFilter>,
     pub due_before: Option<NaiveDate>,
     pub due_after: Option<NaiveDate>,
     pub q: Option<String>,
@@ -664,6 +684,19 @@ pub async fn list_tasks(
     }
     if let Some(p) = f.parent_id {
         q = q.filter(tasks::Column::ParentId.eq(p));
+    }
+    if let Some(r) = f.risk {
+        let flag = match r {
+            tandem_dto::RiskFilter::AtRisk => task_risks::Column::AtRisk,
+            tandem_dto::RiskFilter::Blocked => task_risks::Column::Blocked,
+            tandem_dto::RiskFilter::Overdue => task_risks::Column::Overdue,
+        };
+        let flagged = task_risks::Entity::find()
+            .select_only()
+            .column(task_risks::Column::TaskId)
+            .filter(flag.eq(true))
+            .into_query();
+        q = q.filter(tasks::Column::Id.in_subquery(flagged));
     }
     if let Some(d) = f.due_before {
         q = q.filter(tasks::Column::DueDate.lt(d));

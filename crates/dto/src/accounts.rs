@@ -600,6 +600,7 @@ pub const NOTIFICATION_KINDS: &[&str] = &[
     "task.commented",
     "task.due_soon",
     "task.overdue",
+    "at_risk",
     "project.member_added",
     "account.approved",
     "account.rejected",

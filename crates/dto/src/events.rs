@@ -48,7 +48,8 @@ pub enum WsServerFrame {
 /// `CommentDeletedEvent`; `progress.created` — a `ProgressResponse`;
 /// `milestone.created`, `milestone.updated` — a `MilestoneResponse`; `milestone.deleted` —
 /// `MilestoneDeletedEvent`; `attachment.created` — `AttachmentCreatedEvent`; `member.added`, `member.removed` —
-/// `MemberEvent`; `notification.created` — a `NotificationResponse` (to its recipient only).
+/// `MemberEvent`; `notification.created` — a `NotificationResponse` (to its recipient only);
+/// `risk.changed` — `RiskChangedEvent` (a project's risk evaluation changed tasks' `risk`).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum WsEventKind {
@@ -82,6 +83,8 @@ pub enum WsEventKind {
     NotificationCreated,
     #[serde(rename = "notification.read")]
     NotificationRead,
+    #[serde(rename = "risk.changed")]
+    RiskChanged,
 }
 
 impl WsEventKind {
@@ -102,6 +105,7 @@ impl WsEventKind {
             Self::MemberRemoved => "member.removed",
             Self::NotificationCreated => "notification.created",
             Self::NotificationRead => "notification.read",
+            Self::RiskChanged => "risk.changed",
         }
     }
 }

@@ -2,7 +2,7 @@
 //! wording for the web app's bell and the server's mail. The server stores kind + data (and an
 //! English title for clients that know no kind), never pre-rendered text in two languages.
 
-use crate::TaskStatus;
+use crate::{RiskReason, TaskStatus};
 
 /// A reader's language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +57,96 @@ pub fn status_name(s: TaskStatus, lang: Lang) -> &'static str {
     }
 }
 
+/// B3: why a task (milestone, project) is flagged, as one sentence in `lang` — for the web app,
+/// notifications and mail alike.
+pub fn risk_reason(r: &RiskReason, lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
+    let days = |n: i64| {
+        if n == 1 {
+            "1 day".to_owned()
+        } else {
+            format!("{n} days")
+        }
+    };
+    let working = |n: i64| {
+        if n == 1 {
+            "1 working day".to_owned()
+        } else {
+            format!("{n} working days")
+        }
+    };
+    match r {
+        RiskReason::Overdue { due, days_late } if zh => {
+            format!("已逾期 {days_late} 天（截止 {due}）")
+        }
+        RiskReason::Overdue { due, days_late } => {
+            format!("{} overdue (due {due})", days(*days_late))
+        }
+        RiskReason::BehindPace {
+            projected_finish,
+            due,
+            percent,
+        } if zh => {
+            format!("按目前进度（已完成 {percent}%）预计 {projected_finish} 完成，晚于截止日 {due}")
+        }
+        RiskReason::BehindPace {
+            projected_finish,
+            due,
+            percent,
+        } => format!(
+            "At the pace so far ({percent}% done) it finishes on {projected_finish}, after its due date {due}"
+        ),
+        RiskReason::NoProgress {
+            since,
+            working_days,
+            due,
+        } if zh => format!("自 {since} 起已 {working_days} 个工作日没有进度更新（截止 {due}）"),
+        RiskReason::NoProgress {
+            since,
+            working_days,
+            due,
+        } => format!(
+            "No progress reported for {} since {since} (due {due})",
+            working(*working_days)
+        ),
+        RiskReason::Blocked {
+            predecessor_finish,
+            due,
+            needed_days,
+            available_days,
+            ..
+        } if zh => format!(
+            "前置任务预计 {predecessor_finish} 完成，之后到截止日 {due} 只剩 {available_days} 个工作日，需要 {needed_days} 个"
+        ),
+        RiskReason::Blocked {
+            predecessor_finish,
+            due,
+            needed_days,
+            available_days,
+            ..
+        } => format!(
+            "A predecessor finishes on {predecessor_finish}, leaving {} before its due date {due}; it needs {}",
+            working(*available_days),
+            working(*needed_days)
+        ),
+        RiskReason::Task { .. } if zh => "有任务存在延期风险".to_owned(),
+        RiskReason::Task { .. } => "A task is at risk of delay".to_owned(),
+        RiskReason::MilestoneMissed { date, .. } if zh => {
+            format!("里程碑日期 {date} 已过，仍有未完成的任务")
+        }
+        RiskReason::MilestoneMissed { date, .. } => {
+            format!("A milestone's date, {date}, passed with tasks still open")
+        }
+        RiskReason::EndPassed { end, open_tasks } if zh => {
+            format!("项目结束日 {end} 已过，仍有 {open_tasks} 个未完成的任务")
+        }
+        RiskReason::EndPassed { end, open_tasks } => format!(
+            "The project's end date, {end}, passed with {open_tasks} task{} still open",
+            if *open_tasks == 1 { "" } else { "s" }
+        ),
+    }
+}
+
 /// The title and body of a notification of `kind` with `data` (and its stored `body`, an
 /// excerpt or a reason) in `lang`; `None` for a kind this version does not know.
 pub fn render(
@@ -101,6 +191,21 @@ pub fn render(
         "task.due_soon" => format!("“{task}” is due {}", text("due_date")),
         "task.overdue" if zh => format!("「{task}」已逾期（截止 {}）", text("due_date")),
         "task.overdue" => format!("“{task}” is overdue (due {})", text("due_date")),
+        "at_risk" => {
+            // The body: the first reason, in the reader's language.
+            let reason = data
+                .get("reasons")
+                .and_then(|r| r.get(0))
+                .and_then(|r| serde_json::from_value::<RiskReason>(r.clone()).ok())
+                .map(|r| risk_reason(&r, lang))
+                .unwrap_or_default();
+            let title = if zh {
+                format!("「{task}」有延期风险")
+            } else {
+                format!("“{task}” is at risk of delay")
+            };
+            return Some((title, reason));
+        }
         "project.member_added" => {
             let project = cut(&text("project_name"));
             if zh {
@@ -164,6 +269,74 @@ mod tests {
         assert_eq!(t, "李雷 把「原型设计」改为待审核");
         let (t, _) = render("task.overdue", &data, "", Lang::En).unwrap();
         assert_eq!(t, "“原型设计” is overdue (due 2026-12-01)");
+    }
+
+    #[test]
+    fn every_risk_reason_reads_as_a_sentence_in_both_languages() {
+        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        let id = uuid::Uuid::nil();
+        let reasons = [
+            RiskReason::Overdue {
+                due: d("2026-11-27"),
+                days_late: 3,
+            },
+            RiskReason::BehindPace {
+                projected_finish: d("2026-12-03"),
+                due: d("2026-11-30"),
+                percent: 30,
+            },
+            RiskReason::NoProgress {
+                since: d("2026-11-20"),
+                working_days: 6,
+                due: d("2026-12-10"),
+            },
+            RiskReason::Blocked {
+                predecessor_id: id,
+                predecessor_finish: d("2026-12-04"),
+                due: d("2026-12-08"),
+                needed_days: 5,
+                available_days: 2,
+            },
+            RiskReason::Task { task_id: id },
+            RiskReason::MilestoneMissed {
+                milestone_id: id,
+                date: d("2026-11-28"),
+            },
+            RiskReason::EndPassed {
+                end: d("2026-11-29"),
+                open_tasks: 1,
+            },
+        ];
+        for r in &reasons {
+            let (zh, en) = (risk_reason(r, Lang::Zh), risk_reason(r, Lang::En));
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{zh}"
+            );
+            assert!(
+                !en.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{en}"
+            );
+        }
+        assert_eq!(
+            risk_reason(&reasons[1], Lang::En),
+            "At the pace so far (30% done) it finishes on 2026-12-03, after its due date 2026-11-30"
+        );
+        assert_eq!(
+            risk_reason(&reasons[0], Lang::Zh),
+            "已逾期 3 天（截止 2026-11-27）"
+        );
+        assert_eq!(
+            risk_reason(&reasons[6], Lang::En),
+            "The project's end date, 2026-11-29, passed with 1 task still open"
+        );
+        // The at-risk notification's body is its first reason, in the reader's language.
+        let data = json!({ "task_title": "原型设计", "reasons": [reasons[1]] });
+        let (t, b) = render("at_risk", &data, "", Lang::Zh).unwrap();
+        assert_eq!(t, "「原型设计」有延期风险");
+        assert!(b.starts_with("按目前进度（已完成 30%）"), "{b}");
+        let (t, _) = render("at_risk", &data, "", Lang::En).unwrap();
+        assert_eq!(t, "“原型设计” is at risk of delay");
     }
 
     #[test]

@@ -54,6 +54,65 @@ pub enum ProjectHealth {
     Late,
 }
 
+/// A task's delay risk as task responses carry it (`risk`, `null` when not flagged), from the
+/// last evaluation: the server re-evaluates a project moments after each change to its tasks,
+/// and every project once a day for the passage of time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaskRiskSummary {
+    pub overdue: bool,
+    pub at_risk: bool,
+    pub blocked: bool,
+    pub projected_finish: Option<NaiveDate>,
+    pub reasons: Vec<RiskReason>,
+}
+
+impl TaskRiskSummary {
+    /// Flags read back from the reasons they come with.
+    pub fn from_reasons(reasons: Vec<RiskReason>, projected_finish: Option<NaiveDate>) -> Self {
+        let has = |f: fn(&RiskReason) -> bool| reasons.iter().any(f);
+        Self {
+            overdue: has(|r| matches!(r, RiskReason::Overdue { .. })),
+            at_risk: has(|r| {
+                matches!(
+                    r,
+                    RiskReason::BehindPace { .. } | RiskReason::NoProgress { .. }
+                )
+            }),
+            blocked: has(|r| matches!(r, RiskReason::Blocked { .. })),
+            projected_finish,
+            reasons,
+        }
+    }
+}
+
+/// `?risk=` of task lists: flagged tasks of one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RiskFilter {
+    AtRisk,
+    Blocked,
+    Overdue,
+}
+
+/// `risk.changed`: a project's evaluation changed these tasks' risk (`risk` null: no longer
+/// flagged) or the project's health.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RiskChangedEvent {
+    pub project_id: Uuid,
+    pub health: ProjectHealth,
+    pub tasks: Vec<TaskRiskChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaskRiskChange {
+    pub task_id: Uuid,
+    pub risk: Option<TaskRiskSummary>,
+}
+
 /// A flagged task of `GET /projects/{id}/risks`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

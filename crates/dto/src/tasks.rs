@@ -142,6 +142,10 @@ pub struct TaskResponse {
     /// Number of sub-tasks and how many are done (T1 roll-up).
     pub subtasks_total: i64,
     pub subtasks_done: i64,
+    /// B3: overdue, at risk or blocked, and why (`null`: not flagged). From the last risk
+    /// evaluation, which follows a change within moments (`risk.changed` tells).
+    #[serde(default)]
+    pub risk: Option<crate::TaskRiskSummary>,
     pub created_by: Uuid,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -172,6 +176,8 @@ pub struct TaskEvent {
     pub blocked: bool,
     pub subtasks_total: i64,
     pub subtasks_done: i64,
+    #[serde(default)]
+    pub risk: Option<crate::TaskRiskSummary>,
     pub created_by: Uuid,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -199,6 +205,7 @@ impl From<&TaskResponse> for TaskEvent {
             blocked: t.blocked,
             subtasks_total: t.subtasks_total,
             subtasks_done: t.subtasks_done,
+            risk: t.risk.clone(),
             created_by: t.created_by,
             created_at: t.created_at,
             updated_at: t.updated_at,

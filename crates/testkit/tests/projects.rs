@@ -2653,3 +2653,187 @@ async fn the_work_calendar_decides_which_days_risk_counts() {
         .await;
     assert_eq!(r.status(), 404);
 }
+
+/// B3: a change queues the project's risk evaluation; the evaluation stores each flagged task's
+/// risk (on task responses, `?risk=` filters) and notifies the assignee and the project's
+/// administrators once when a task turns at risk — not again while it stays so, and the risk
+/// goes when progress puts the task back on track.
+#[tokio::test]
+async fn risk_is_stored_filtered_and_announced_once_per_transition() {
+    let fx = Fx::new().await;
+    let p = fx.project;
+    let state = &fx.app.state;
+    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let today = chrono::Utc::now().with_timezone(&shanghai).date_naive();
+    let d = |n: i64| (today + chrono::Duration::days(n)).to_string();
+    let id = |v: &Value| v["id"].as_str().unwrap().to_owned();
+    // Every day a working day, so the outcome does not depend on today's weekday.
+    let r = fx
+        .app
+        .req(
+            Method::PUT,
+            &format!("/api/v1/projects/{p}/calendar"),
+            Some(&fx.owner),
+        )
+        .json(&json!({ "work_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let silent = fx
+        .task(
+            p,
+            &fx.owner,
+            json!({ "title": "没有进度", "assignee_id": fx.editor_id,
+                    "start_date": d(-6), "due_date": d(3) }),
+        )
+        .await;
+    let late = fx
+        .task(p, &fx.owner, json!({ "title": "逾期", "due_date": d(-2) }))
+        .await;
+    // The changes queued one evaluation of the project (not one per change).
+    let queued: Vec<_> = tandem_db::jobs::recent(&state.db, Some("queued"), 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|j| j.kind == "risk.evaluate")
+        .collect();
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    assert!(queued[0].payload.contains(&p.to_string()));
+
+    let sent = tandem_api::jobs::risk::evaluate_and_store(state, p)
+        .await
+        .unwrap();
+    assert_eq!(sent, 2, "the assignee and the project's administrator");
+    let t = body(
+        fx.app
+            .get(&format!("/tasks/{}", id(&silent)), &fx.viewer)
+            .await,
+    )
+    .await;
+    assert_eq!(t["risk"]["at_risk"], true, "{t}");
+    assert_eq!(t["risk"]["overdue"], false);
+    assert_eq!(t["risk"]["reasons"][0]["code"], "no_progress");
+    let t = body(
+        fx.app
+            .get(&format!("/tasks/{}", id(&late)), &fx.viewer)
+            .await,
+    )
+    .await;
+    assert_eq!(t["risk"]["overdue"], true, "{t}");
+    let titles = |v: Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let app = &fx.app;
+    let viewer = fx.viewer.clone();
+    let list = |q: &'static str| {
+        let path = format!("/projects/{p}/tasks?{q}");
+        let viewer = viewer.clone();
+        async move { titles(body(app.get(&path, &viewer).await).await) }
+    };
+    assert_eq!(list("risk=at_risk").await, ["没有进度"]);
+    assert_eq!(list("risk=overdue").await, ["逾期"]);
+    assert!(list("risk=blocked").await.is_empty());
+    let r = fx
+        .app
+        .get(&format!("/projects/{p}/tasks?risk=late"), &fx.viewer)
+        .await;
+    assert_eq!(r.status(), 422);
+
+    // The notice: Chinese for a Chinese reader, with the reason as its body.
+    let notes = |token: &str| {
+        let token = token.to_owned();
+        async move {
+            let v = body(app.get("/me/notifications?kind=at_risk", &token).await).await;
+            v["items"].as_array().unwrap().clone()
+        }
+    };
+    let n = notes(&fx.editor).await;
+    assert_eq!(n.len(), 1, "{n:?}");
+    assert_eq!(n[0]["data"]["task_id"], id(&silent));
+    assert_eq!(notes(&fx.owner).await.len(), 1);
+    assert!(notes(&fx.viewer).await.is_empty(), "viewers are not told");
+
+    // Still at risk: no second notice.
+    assert_eq!(
+        tandem_api::jobs::risk::evaluate_and_store(state, p)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(notes(&fx.editor).await.len(), 1);
+
+    // Nine tenths done today: on track again, and no longer listed.
+    let r = fx
+        .app
+        .post(
+            &format!("/tasks/{}/progress", id(&silent)),
+            Some(&fx.editor),
+            json!({ "percent": 90, "note": "快好了" }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(
+        tandem_api::jobs::risk::evaluate_and_store(state, p)
+            .await
+            .unwrap(),
+        0
+    );
+    let t = body(
+        fx.app
+            .get(&format!("/tasks/{}", id(&silent)), &fx.viewer)
+            .await,
+    )
+    .await;
+    assert_eq!(t["risk"], Value::Null, "{t}");
+    assert!(list("risk=at_risk").await.is_empty());
+    assert_eq!(list("risk=overdue").await, ["逾期"]);
+}
+
+/// B3: evaluations of one project running at once (a change's job and the daily scan, or two
+/// instances) announce a task turning at risk once: each holds the project's row while it
+/// compares and writes.
+#[tokio::test]
+async fn concurrent_risk_evaluations_announce_once() {
+    let fx = Fx::new().await;
+    let p = fx.project;
+    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let today = chrono::Utc::now().with_timezone(&shanghai).date_naive();
+    let d = |n: i64| (today + chrono::Duration::days(n)).to_string();
+    let r = fx
+        .app
+        .req(
+            Method::PUT,
+            &format!("/api/v1/projects/{p}/calendar"),
+            Some(&fx.owner),
+        )
+        .json(&json!({ "work_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    fx.task(
+        p,
+        &fx.owner,
+        json!({ "title": "没有进度", "assignee_id": fx.editor_id,
+                "start_date": d(-6), "due_date": d(3) }),
+    )
+    .await;
+    let runs = (0..4).map(|_| {
+        let state = fx.app.state.clone();
+        tokio::spawn(async move { tandem_api::jobs::risk::evaluate_and_store(&state, p).await })
+    });
+    let mut sent = 0;
+    for r in futures_util::future::join_all(runs).await {
+        sent += r.unwrap().unwrap();
+    }
+    assert_eq!(
+        sent, 2,
+        "one notice each for the assignee and the administrator"
+    );
+}

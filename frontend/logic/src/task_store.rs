@@ -191,6 +191,7 @@ pub fn apply_event(t: &mut TaskResponse, e: &TaskEvent) {
     t.blocked = e.blocked;
     t.subtasks_total = e.subtasks_total;
     t.subtasks_done = e.subtasks_done;
+    t.risk = e.risk.clone();
     t.updated_at = e.updated_at;
     t.version = e.version;
 }
@@ -216,6 +217,7 @@ fn from_event(e: TaskEvent) -> TaskResponse {
         blocked: e.blocked,
         subtasks_total: e.subtasks_total,
         subtasks_done: e.subtasks_done,
+        risk: e.risk,
         created_by: e.created_by,
         created_at: e.created_at,
         updated_at: e.updated_at,
@@ -254,6 +256,7 @@ pub(crate) mod tests {
             blocked: false,
             subtasks_total: 0,
             subtasks_done: 0,
+            risk: None,
             created_by: Uuid::from_u128(5),
             created_at: at,
             updated_at: at,

@@ -25,6 +25,7 @@ use crate::error::{ApiError, ApiResult, validate};
 use crate::extract::{AuthUser, Json, client_ip};
 use crate::features::access;
 use crate::features::projects::check_date_range;
+use crate::outbox::Outbox;
 use crate::state::AppState;
 
 /// A project's risk as the rules see it now.
@@ -213,6 +214,8 @@ pub async fn put_project_calendar(
         },
     )
     .await?;
-    txn.commit().await?;
+    let mut out = Outbox::by(&state, auth.user.id);
+    out.reassess(project.id);
+    out.commit(&state, txn).await?;
     Ok(HttpResponse::Ok().json(c))
 }

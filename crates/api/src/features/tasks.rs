@@ -57,6 +57,11 @@ pub(crate) fn task_dto(row: &TaskRow, today: NaiveDate) -> TaskResponse {
         blocked: row.blocked,
         subtasks_total: row.subtasks_total,
         subtasks_done: row.subtasks_done,
+        risk: row.risk_reasons.as_deref().map(|json| {
+            // Written by the risk evaluation; a row it cannot read shows no reasons, not an error.
+            let reasons = serde_json::from_str(json).unwrap_or_default();
+            tandem_dto::TaskRiskSummary::from_reasons(reasons, row.risk_finish)
+        }),
         created_by: t.created_by,
         created_at: t.created_at,
         updated_at: t.updated_at,
@@ -207,6 +212,9 @@ pub struct TaskQuery {
     pub priority: Option<Priority>,
     /// `true`: only overdue tasks; `false`: only tasks that are not overdue.
     pub overdue: Option<bool>,
+    /// B3: only tasks flagged at risk, blocked (by a late predecessor) or overdue by the
+    /// project's last risk evaluation (their `risk`).
+    pub risk: Option<tandem_dto::RiskFilter>,
     pub milestone_id: Option<Uuid>,
     /// Only sub-tasks of this task.
     pub parent_id: Option<Uuid>,
@@ -254,6 +262,7 @@ async fn filter_from(
         assignee_ids,
         priority: q.priority,
         overdue: q.overdue,
+        risk: q.risk,
         milestone_id: q.milestone_id,
         parent_id: q.parent_id,
         due_before: q.due_before.map(clamp),

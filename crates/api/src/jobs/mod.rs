@@ -10,6 +10,7 @@
 pub mod due;
 pub mod mail;
 pub mod retention;
+pub mod risk;
 
 use std::time::Duration;
 
@@ -33,13 +34,15 @@ fn every(state: &AppState, kind: &str) -> Option<Duration> {
     match kind {
         DUE_SCAN => Some(state.config.live.scan_every),
         RETENTION => Some(RETENTION_EVERY),
+        // Risk changes with the date: looked at hourly, each project re-evaluated once a day.
+        risk::RISK_SCAN => Some(RETENTION_EVERY),
         _ => None,
     }
 }
 
 /// Makes sure every recurring job exists (idempotent; several instances may run it).
 pub async fn ensure_recurring(state: &AppState) -> Result<(), tandem_db::RepoError> {
-    for kind in [DUE_SCAN, RETENTION] {
+    for kind in [DUE_SCAN, RETENTION, risk::RISK_SCAN] {
         let every = every(state, kind)
             .and_then(|d| chrono::Duration::from_std(d).ok())
             .unwrap_or(chrono::Duration::hours(1));
@@ -118,6 +121,21 @@ async fn execute(state: &AppState, job: &rows::Model) -> Result<(), String> {
     match job.kind.as_str() {
         DUE_SCAN => due::scan(state).await.map(|_| ()),
         RETENTION => retention::run(state).await.map(|_| ()),
+        risk::RISK_SCAN => risk::scan(state)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        risk::RISK_EVALUATE => {
+            let project = payload
+                .get("project_id")
+                .and_then(|v| v.as_str())
+                .and_then(|s| s.parse().ok())
+                .ok_or("payload without project_id")?;
+            risk::evaluate_and_store(state, project)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }
         MAIL_DIGEST => {
             let user = payload
                 .get("user_id")
