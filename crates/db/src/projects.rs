@@ -11,7 +11,9 @@ use sea_orm::{
 use tandem_dto::{MilestoneResponse, ProjectRole, ProjectStatus, TaskStatus};
 use uuid::Uuid;
 
-use crate::entities::{milestones, project_departments, project_members, projects, tasks, users};
+use crate::entities::{
+    milestones, project_departments, project_members, projects, task_risks, tasks, users,
+};
 use crate::error::{RepoError, RepoResult, stale_or_gone};
 use crate::pagination::finish_page;
 use crate::tasks::count_if;
@@ -280,7 +282,6 @@ struct StatsRow {
     total: i64,
     done: i64,
     overdue: i64,
-    at_risk: i64,
 }
 
 /// Figures for several projects sharing one "today" (callers group projects by time zone, so
@@ -296,7 +297,6 @@ pub async fn stats(
     let open = Condition::all()
         .add(tasks::Column::Status.ne(TaskStatus::Done.as_str()))
         .add(tasks::Column::Status.ne(TaskStatus::Archived.as_str()));
-    let soon = today + chrono::Duration::days(3);
     let rows = tasks::Entity::find()
         .select_only()
         .column(tasks::Column::ProjectId)
@@ -306,15 +306,8 @@ pub async fn stats(
             "done",
         )
         .column_as(
-            count_if(open.clone().add(tasks::Column::DueDate.lt(today))),
+            count_if(open.add(tasks::Column::DueDate.lt(today))),
             "overdue",
-        )
-        .column_as(
-            count_if(
-                open.add(tasks::Column::DueDate.gte(today))
-                    .add(tasks::Column::DueDate.lte(soon)),
-            ),
-            "at_risk",
         )
         .filter(tasks::Column::ProjectId.is_in(project_ids.iter().copied()))
         .filter(tasks::Column::Status.ne(TaskStatus::Archived.as_str()))
@@ -322,6 +315,19 @@ pub async fn stats(
         .into_model::<StatsRow>()
         .all(db)
         .await?;
+    // At risk as the last risk evaluation found (B3's rule, `crate::risks`), one grouped query.
+    let at_risk: HashMap<Uuid, i64> = task_risks::Entity::find()
+        .select_only()
+        .column(task_risks::Column::ProjectId)
+        .column_as(Expr::col(task_risks::Column::TaskId).count(), "n")
+        .filter(task_risks::Column::ProjectId.is_in(project_ids.iter().copied()))
+        .filter(task_risks::Column::AtRisk.eq(true))
+        .group_by(task_risks::Column::ProjectId)
+        .into_tuple::<(Uuid, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -331,7 +337,7 @@ pub async fn stats(
                     total: r.total,
                     done: r.done,
                     overdue: r.overdue,
-                    at_risk: r.at_risk,
+                    at_risk: at_risk.get(&r.project_id).copied().unwrap_or(0),
                 },
             )
         })

@@ -186,7 +186,8 @@ pub struct ProjectResponse {
     pub tasks_done: i64,
     /// Open tasks past their due date.
     pub tasks_overdue: i64,
-    /// Open tasks due within the next three days.
+    /// Open tasks at risk of delay by the project's last risk evaluation (B3: behind pace or
+    /// no progress; see `GET /projects/{id}/risks`).
     pub tasks_at_risk: i64,
     /// The next milestone on or after today, if any.
     pub next_milestone: Option<MilestoneResponse>,

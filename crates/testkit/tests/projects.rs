@@ -2738,6 +2738,8 @@ async fn risk_is_stored_filtered_and_announced_once_per_transition() {
     };
     assert_eq!(list("risk=at_risk").await, ["没有进度"]);
     assert_eq!(list("risk=overdue").await, ["逾期"]);
+    let card = body(app.get(&format!("/projects/{p}"), &fx.viewer).await).await;
+    assert_eq!(card["tasks_at_risk"], 1, "the project center counts by the same rule");
     assert!(list("risk=blocked").await.is_empty());
     let r = fx
         .app
@@ -2793,6 +2795,8 @@ async fn risk_is_stored_filtered_and_announced_once_per_transition() {
     assert_eq!(t["risk"], Value::Null, "{t}");
     assert!(list("risk=at_risk").await.is_empty());
     assert_eq!(list("risk=overdue").await, ["逾期"]);
+    let card = body(app.get(&format!("/projects/{p}"), &fx.viewer).await).await;
+    assert_eq!(card["tasks_at_risk"], 0);
 }
 
 /// B3: evaluations of one project running at once (a change's job and the daily scan, or two
