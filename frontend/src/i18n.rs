@@ -81,6 +81,15 @@ impl I18n {
     }
 
     /// The strings of the current language (tracked: text re-renders on a switch).
+    /// B3: why a task is flagged, as a sentence (the wording the server's notices use too).
+    pub fn risk_reason(&self, r: &tandem_dto::RiskReason) -> String {
+        let lang = match self.lang.get() {
+            Lang::Zh => tandem_dto::notification_text::Lang::Zh,
+            Lang::En => tandem_dto::notification_text::Lang::En,
+        };
+        tandem_dto::notification_text::risk_reason(r, lang)
+    }
+
     pub fn t(&self) -> &'static Tr {
         match self.lang.get() {
             Lang::Zh => &zh::ZH,
@@ -192,6 +201,7 @@ impl I18n {
             "task.commented" => t.nk_commented,
             "task.due_soon" => t.nk_due_soon,
             "task.overdue" => t.nk_overdue,
+            "at_risk" => t.nk_at_risk,
             "project.member_added" => t.nk_member_added,
             "account.approved" => t.nk_approved,
             "account.rejected" => t.nk_rejected,

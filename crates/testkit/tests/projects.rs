@@ -2739,7 +2739,10 @@ async fn risk_is_stored_filtered_and_announced_once_per_transition() {
     assert_eq!(list("risk=at_risk").await, ["没有进度"]);
     assert_eq!(list("risk=overdue").await, ["逾期"]);
     let card = body(app.get(&format!("/projects/{p}"), &fx.viewer).await).await;
-    assert_eq!(card["tasks_at_risk"], 1, "the project center counts by the same rule");
+    assert_eq!(
+        card["tasks_at_risk"], 1,
+        "the project center counts by the same rule"
+    );
     assert!(list("risk=blocked").await.is_empty());
     let r = fx
         .app

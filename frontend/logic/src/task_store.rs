@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use tandem_dto::{TaskDeletedEvent, TaskEvent, TaskResponse};
+use tandem_dto::{RiskChangedEvent, TaskDeletedEvent, TaskEvent, TaskResponse};
 use uuid::Uuid;
 
 /// One task as held: the last copy, and whether its description is current (events do not
@@ -46,6 +46,11 @@ pub enum Outcome {
     /// fields may follow in a `task.updated`, views of the task's parts refetch.
     Touched {
         task: Uuid,
+    },
+    /// A risk evaluation of `project` changed tasks' `risk` (held copies updated in place: the
+    /// risk is not part of the task's version) or the project's health.
+    RiskChanged {
+        project: Uuid,
     },
 }
 
@@ -154,6 +159,19 @@ impl TaskStore {
                 self.remove(e.id);
                 Outcome::Deleted {
                     id: e.id,
+                    project: e.project_id,
+                }
+            }
+            "risk.changed" => {
+                let Ok(e) = serde_json::from_value::<RiskChangedEvent>(data.clone()) else {
+                    return Outcome::Ignored;
+                };
+                for c in e.tasks {
+                    if let Some(h) = self.tasks.get_mut(&c.task_id) {
+                        h.task.risk = c.risk;
+                    }
+                }
+                Outcome::RiskChanged {
                     project: e.project_id,
                 }
             }
@@ -414,5 +432,42 @@ pub(crate) mod tests {
     #[test]
     fn the_etag_is_the_version_in_quotes() {
         assert_eq!(etag(12), "\"12\"");
+    }
+
+    #[test]
+    fn a_risk_change_sets_the_held_copies_risk_without_touching_its_version() {
+        let mut s = TaskStore::default();
+        s.put(task(3));
+        let risk = tandem_dto::TaskRiskSummary::from_reasons(
+            vec![tandem_dto::RiskReason::Overdue {
+                due: chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap_or_default(),
+                days_late: 3,
+            }],
+            None,
+        );
+        let change = |risk: Option<tandem_dto::TaskRiskSummary>| {
+            serde_json::json!({ "project_id": Uuid::from_u128(9), "health": "late",
+                "tasks": [{ "task_id": Uuid::from_u128(1), "risk": risk },
+                          { "task_id": Uuid::from_u128(77), "risk": null }] })
+        };
+        let out = s.apply("risk.changed", &change(Some(risk.clone())), None);
+        assert_eq!(
+            out,
+            Outcome::RiskChanged {
+                project: Uuid::from_u128(9)
+            }
+        );
+        let held = s.task(Uuid::from_u128(1)).cloned().expect("held");
+        assert_eq!(held.risk, Some(risk));
+        assert_eq!(held.version, 3);
+        assert!(
+            s.task(Uuid::from_u128(77)).is_none(),
+            "an unknown task is not made up"
+        );
+        s.apply("risk.changed", &change(None), None);
+        assert_eq!(
+            s.task(Uuid::from_u128(1)).and_then(|t| t.risk.clone()),
+            None
+        );
     }
 }

@@ -42,7 +42,8 @@ pub fn ProjectCenterPage() -> impl IntoView {
                 Some(
                     Outcome::Created { project, .. }
                     | Outcome::Updated { project, .. }
-                    | Outcome::Deleted { project, .. },
+                    | Outcome::Deleted { project, .. }
+                    | Outcome::RiskChanged { project },
                 ) => *project,
                 _ => return,
             };

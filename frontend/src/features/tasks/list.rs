@@ -367,6 +367,11 @@ pub fn TaskList(
                                             <span class=priority_class(t.priority)>{move || i.priority(t.priority)}</span>
                                             {t.overdue.then(|| view! { <span class="badge badge-danger">{move || i.t().overdue}</span> })}
                                             {t.blocked.then(|| view! { <span class="badge badge-warn">{move || i.t().blocked}</span> })}
+                                            {t.risk.clone().filter(|r| r.at_risk).map(|r| {
+                                                // The reasons as the badge's tooltip and for screen readers.
+                                                let why = move || r.reasons.iter().map(|x| i.risk_reason(x)).collect::<Vec<_>>().join("; ");
+                                                view! { <span class="badge badge-warn risk" title=why.clone() aria-label=move || format!("{}: {}", i.t().at_risk, why())>{move || i.t().at_risk}</span> }
+                                            })}
                                             {project_name.map(|n| view! { <span class="badge badge-muted">{n}</span> })}
                                         </p>
                                         <p class="muted small">

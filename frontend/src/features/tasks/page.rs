@@ -362,6 +362,8 @@ fn TaskBody(
     let overdue = move || task.with(|t| t.as_ref().is_some_and(|t| t.overdue));
     let blocked = move || task.with(|t| t.as_ref().is_some_and(|t| t.blocked));
     let priority = move || task.with(|t| t.as_ref().map(|t| t.priority));
+    let risk = move || task.with(|t| t.as_ref().and_then(|t| t.risk.clone()));
+    let at_risk = move || risk().is_some_and(|r| r.at_risk);
     view! {
         <p class="crumbs">
             <a href="/projects">{move || i.t().nav_projects}</a> " / "
@@ -375,7 +377,17 @@ fn TaskBody(
                     {move || priority().map(|p| view! { <span class=priority_class(p)>{move || i.priority(p)}</span> })}
                     <Show when=overdue><span class="badge badge-danger">{move || i.t().overdue}</span></Show>
                     <Show when=blocked><span class="badge badge-warn">{move || i.t().blocked}</span></Show>
+                    <Show when=at_risk><span class="badge badge-warn">{move || i.t().at_risk}</span></Show>
                 </p>
+                // B3: why it is flagged, in words; follows the live risk evaluation.
+                {move || risk().map(|r| view! {
+                    <div class="risk-reasons" role="note">
+                        <strong>{move || i.t().risk_reasons}</strong>
+                        <ul>
+                            {r.reasons.into_iter().map(|x| view! { <li>{move || i.risk_reason(&x)}</li> }).collect_view()}
+                        </ul>
+                    </div>
+                })}
             </div>
             <Show when=move || can_edit.get()>
                 <div class="task-actions">
