@@ -66,10 +66,10 @@ counted on your own. When the server is busy checking passwords it answers 503 w
     ),
     components(schemas(
         tandem_dto::Problem, tandem_dto::FieldError, admin::RegistrationStatus,
-        projects::ProjectScope, tasks::TaskSortParam,
+        projects::ProjectScope, tasks::TaskSortParam, tandem_dto::RiskFilter,
         tandem_dto::WsHello, tandem_dto::WsServerFrame, tandem_dto::WsEventKind,
         tandem_dto::TaskDeletedEvent, tandem_dto::CommentDeletedEvent, tandem_dto::MilestoneDeletedEvent, tandem_dto::AttachmentCreatedEvent, tandem_dto::MemberEvent,
-        tandem_dto::NotificationReadEvent,
+        tandem_dto::NotificationReadEvent, tandem_dto::RiskChangedEvent,
     )),
     modifiers(&SecurityAndErrors),
     tags(
