@@ -204,6 +204,21 @@ pub struct ProjectRisksResponse {
     pub health: ProjectHealth,
     pub reasons: Vec<RiskReason>,
     pub items: Vec<TaskRiskResponse>,
+    /// Every milestone, by date: at risk when a flagged task belongs to it or is due on or
+    /// before it (its reasons name those tasks).
+    #[serde(default)]
+    pub milestones: Vec<MilestoneRiskResponse>,
+}
+
+/// A milestone's roll-up in `GET /projects/{id}/risks`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MilestoneRiskResponse {
+    pub milestone_id: Uuid,
+    pub name: String,
+    pub date: NaiveDate,
+    pub at_risk: bool,
+    pub reasons: Vec<RiskReason>,
 }
 
 /// A day of the week.

@@ -2521,6 +2521,33 @@ async fn risks_name_each_flagged_task_with_its_reasons() {
     assert_eq!(blocked["code"], "blocked");
     assert_eq!(blocked["predecessor_id"], id(&slow).as_str());
     assert_eq!(blocked["needed_days"], 10);
+    // Milestones roll their tasks up: at risk exactly when a flagged task is due by their date,
+    // and their reasons name those tasks.
+    let ms = v["milestones"].as_array().unwrap();
+    assert_eq!(ms.len(), 3, "{v}");
+    for m in ms {
+        let date = m["date"].as_str().unwrap();
+        let expected: Vec<&str> = items
+            .iter()
+            .filter(|i| i["due_date"].as_str().is_some_and(|d| d <= date))
+            .map(|i| i["task_id"].as_str().unwrap())
+            .collect();
+        let named: Vec<&str> = m["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["task_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(m["at_risk"], !expected.is_empty(), "{m}");
+        let (mut a, mut b) = (expected.clone(), named.clone());
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "{m}");
+    }
+    assert!(
+        ms.windows(2)
+            .all(|w| w[0]["date"].as_str() <= w[1]["date"].as_str())
+    );
 }
 
 /// B3: the project calendar decides which days count. A task silent for six of its ten days is
@@ -2843,4 +2870,41 @@ async fn concurrent_risk_evaluations_announce_once() {
         sent, 2,
         "one notice each for the assignee and the administrator"
     );
+}
+
+/// B3: the hourly scan queues an evaluation of each active project not yet evaluated on its
+/// local today — the passage of time turns tasks overdue or at risk without any change — and
+/// leaves alone the projects already evaluated today.
+#[tokio::test]
+async fn the_risk_scan_queues_projects_not_evaluated_today() {
+    let fx = Fx::new().await;
+    let state = &fx.app.state;
+    let queued = || async {
+        let mut ps: Vec<String> = tandem_db::jobs::recent(&state.db, Some("queued"), 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|j| j.kind == "risk.evaluate")
+            .map(|j| j.payload)
+            .collect();
+        ps.sort();
+        ps
+    };
+    // Nothing evaluated yet: both projects are queued, each once however often the scan runs.
+    for _ in 0..2 {
+        assert_eq!(tandem_api::jobs::risk::scan(state).await.unwrap(), 2);
+    }
+    let q = queued().await;
+    assert_eq!(q.len(), 2, "{q:?}");
+    assert!(q.iter().any(|p| p.contains(&fx.project.to_string())));
+    assert!(q.iter().any(|p| p.contains(&fx.other_project.to_string())));
+
+    // Evaluated today: not queued again by the scan.
+    tandem_api::jobs::risk::evaluate_and_store(state, fx.project)
+        .await
+        .unwrap();
+    tandem_api::jobs::risk::evaluate_and_store(state, fx.other_project)
+        .await
+        .unwrap();
+    assert_eq!(tandem_api::jobs::risk::scan(state).await.unwrap(), 0);
 }

@@ -16,8 +16,8 @@ use tandem_db::task_batch::{RiskTaskRow, risk_data};
 use tandem_domain::projects::ProjectAction;
 use tandem_domain::risk::{self, RiskSettings, RiskTask, TaskRisk, WorkCalendar};
 use tandem_dto::{
-    FieldError, ProjectCalendar, ProjectHealth, ProjectRisksResponse, RiskReason, TaskRiskResponse,
-    TaskStatus, WorkWeek,
+    FieldError, MilestoneRiskResponse, ProjectCalendar, ProjectHealth, ProjectRisksResponse,
+    RiskReason, TaskRiskResponse, TaskStatus, WorkWeek,
 };
 use uuid::Uuid;
 
@@ -35,6 +35,8 @@ pub struct Evaluation {
     pub risks: HashMap<Uuid, TaskRisk>,
     pub health: ProjectHealth,
     pub reasons: Vec<RiskReason>,
+    /// Each milestone (by date) with the flagged tasks that put it at risk.
+    pub milestones: Vec<MilestoneRiskResponse>,
 }
 
 /// The domain's calendar for a stored one.
@@ -86,12 +88,27 @@ pub async fn evaluate(
     let risks = risk::assess(&tasks, today, &cal, RiskSettings::default());
     let dates: Vec<(Uuid, NaiveDate)> = milestones.iter().map(|m| (m.id, m.date)).collect();
     let (health, reasons) = risk::project_health(p.end_date, &dates, &tasks, &risks, today);
+    let mut milestones: Vec<MilestoneRiskResponse> = milestones
+        .iter()
+        .map(|m| {
+            let reasons = risk::milestone_at_risk(m.id, m.date, &tasks, &risks);
+            MilestoneRiskResponse {
+                milestone_id: m.id,
+                name: m.name.clone(),
+                date: m.date,
+                at_risk: !reasons.is_empty(),
+                reasons,
+            }
+        })
+        .collect();
+    milestones.sort_by_key(|m| (m.date, m.milestone_id));
     Ok(Evaluation {
         today,
         tasks: data.tasks,
         risks,
         health,
         reasons,
+        milestones,
     })
 }
 
@@ -131,6 +148,7 @@ pub async fn get_project_risks(
         health: e.health,
         reasons: e.reasons,
         items,
+        milestones: e.milestones,
     }))
 }
 
