@@ -15,7 +15,7 @@ use crate::extract::{json_config, path_config, query_config};
 const BATCH_JSON_LIMIT: usize = 32 * 1024 * 1024;
 use crate::features::{
     admin, attachments, audit, auth, batch, collaboration, departments, health, keys, me, projects,
-    risks, tasks, tokens, users,
+    risks, schedule, tasks, tokens, users,
 };
 use crate::state::AppState;
 
@@ -248,6 +248,10 @@ fn api_v1(cfg: &mut web::ServiceConfig) {
         )
         .service(
             web::resource("/projects/{id}/risks").route(web::get().to(risks::get_project_risks)),
+        )
+        .service(
+            web::resource("/projects/{id}/reschedule")
+                .route(web::post().to(schedule::reschedule_project)),
         )
         .service(
             web::resource("/projects/{id}/calendar")

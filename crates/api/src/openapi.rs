@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::features::{
     admin, attachments, audit, auth, batch, collaboration, departments, health, keys, live, me,
-    projects, risks, tasks, tokens, users,
+    projects, risks, schedule, tasks, tokens, users,
 };
 
 #[derive(OpenApi)]
@@ -51,7 +51,7 @@ counted on your own. When the server is busy checking passwords it answers 503 w
         projects::list_members, projects::add_member, projects::update_member, projects::remove_member,
         projects::list_milestones, projects::create_milestone, projects::update_milestone,
         projects::delete_milestone, risks::get_project_risks, risks::get_project_calendar,
-        risks::put_project_calendar,
+        risks::put_project_calendar, schedule::reschedule_project,
         tasks::list_project_tasks, tasks::list_my_tasks, tasks::create_task, tasks::get_task,
         tasks::update_task, tasks::delete_task, tasks::list_progress, tasks::create_progress,
         tasks::list_activity,

@@ -393,6 +393,7 @@ pub struct RiskTaskRow {
     pub progress: i32,
     pub milestone_id: Option<Uuid>,
     pub assignee_id: Option<Uuid>,
+    pub version: i64,
 }
 
 pub async fn risk_data(db: &impl ConnectionTrait, project_id: Uuid) -> RepoResult<RiskData> {
@@ -417,6 +418,7 @@ pub async fn risk_data(db: &impl ConnectionTrait, project_id: Uuid) -> RepoResul
             tasks::Column::Progress,
             tasks::Column::MilestoneId,
             tasks::Column::AssigneeId,
+            tasks::Column::Version,
         ])
         .filter(tasks::Column::ProjectId.eq(project_id))
         .order_by_asc(tasks::Column::Id)

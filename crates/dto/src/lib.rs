@@ -11,6 +11,7 @@ pub mod notification_text;
 pub mod projects;
 pub mod risk;
 pub mod rules;
+pub mod schedule;
 pub mod tasks;
 
 pub use accounts::*;
@@ -19,4 +20,5 @@ pub use events::*;
 pub use integration::*;
 pub use projects::*;
 pub use risk::*;
+pub use schedule::*;
 pub use tasks::*;

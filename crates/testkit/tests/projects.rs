@@ -2908,3 +2908,183 @@ async fn the_risk_scan_queues_projects_not_evaluated_today() {
         .unwrap();
     assert_eq!(tandem_api::jobs::risk::scan(state).await.unwrap(), 0);
 }
+
+/// B2: moving a task previews the successors shifted after it, saves nothing on a dry run,
+/// saves everything in one go with the preview's versions, and refuses (409, nothing saved)
+/// when a task changed since the preview. Viewers may not, outsiders see nothing.
+#[tokio::test]
+async fn reschedule_previews_then_saves_the_chain_or_nothing() {
+    let fx = Fx::new().await;
+    let p = fx.project;
+    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let today = chrono::Utc::now().with_timezone(&shanghai).date_naive();
+    let d = |n: i64| (today + chrono::Duration::days(n)).to_string();
+    let id = |v: &Value| v["id"].as_str().unwrap().to_owned();
+    let r = fx
+        .app
+        .req(
+            Method::PUT,
+            &format!("/api/v1/projects/{p}/calendar"),
+            Some(&fx.owner),
+        )
+        .json(&json!({ "work_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let a = fx
+        .task(
+            p,
+            &fx.owner,
+            json!({ "title": "设计", "start_date": d(10), "due_date": d(12) }),
+        )
+        .await;
+    let b = fx
+        .task(
+            p,
+            &fx.owner,
+            json!({ "title": "开发", "start_date": d(13), "due_date": d(14) }),
+        )
+        .await;
+    let c = fx
+        .task(
+            p,
+            &fx.owner,
+            json!({ "title": "发布", "start_date": d(30), "due_date": d(31) }),
+        )
+        .await;
+    for (task, on) in [(&b, &a), (&c, &b)] {
+        let r = fx
+            .app
+            .post(
+                &format!("/tasks/{}/dependencies", id(task)),
+                Some(&fx.owner),
+                json!({ "depends_on": id(on) }),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+    }
+    let post = |token: &str, body: Value| {
+        fx.app
+            .req(
+                Method::POST,
+                &format!("/api/v1/projects/{p}/reschedule"),
+                Some(token),
+            )
+            .json(&body)
+            .send()
+    };
+    // A new start alone keeps the length (three days).
+    let moves = json!([{ "task_id": id(&a), "start_date": d(15) }]);
+    let r = post(&fx.editor, json!({ "moves": moves, "dry_run": true }))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let preview: Value = r.json().await.unwrap();
+    assert_eq!(preview["applied"], false);
+    let items = preview["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{preview}");
+    assert_eq!(items[0]["task_id"], id(&a));
+    assert_eq!(items[0]["requested"], true);
+    assert_eq!(
+        (
+            items[0]["start_date"].as_str(),
+            items[0]["due_date"].as_str()
+        ),
+        (Some(d(15).as_str()), Some(d(17).as_str()))
+    );
+    assert_eq!(
+        items[1]["task_id"],
+        id(&b),
+        "the successor moves, the one with slack does not"
+    );
+    assert_eq!(items[1]["requested"], false);
+    assert_eq!(items[1]["old_start_date"], d(13));
+    assert_eq!(
+        (
+            items[1]["start_date"].as_str(),
+            items[1]["due_date"].as_str()
+        ),
+        (Some(d(18).as_str()), Some(d(19).as_str()))
+    );
+    let unchanged = body(fx.app.get(&format!("/tasks/{}", id(&a)), &fx.viewer).await).await;
+    assert_eq!(unchanged["start_date"], d(10), "a dry run saves nothing");
+
+    let versions: Vec<Value> = items
+        .iter()
+        .map(|i| json!({ "task_id": i["task_id"], "version": i["version"] }))
+        .collect();
+    let r = post(&fx.editor, json!({ "moves": moves, "versions": versions }))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let saved: Value = r.json().await.unwrap();
+    assert_eq!(saved["applied"], true);
+    let now_b = body(fx.app.get(&format!("/tasks/{}", id(&b)), &fx.viewer).await).await;
+    assert_eq!(
+        (now_b["start_date"].as_str(), now_b["due_date"].as_str()),
+        (Some(d(18).as_str()), Some(d(19).as_str()))
+    );
+    assert_eq!(saved["items"][1]["version"], now_b["version"]);
+
+    // A preview, then someone changes the successor: applying the preview is refused whole.
+    let moves = json!([{ "task_id": id(&a), "start_date": d(20), "due_date": d(22) }]);
+    let preview: Value = post(&fx.editor, json!({ "moves": moves, "dry_run": true }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let versions: Vec<Value> = preview["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| json!({ "task_id": i["task_id"], "version": i["version"] }))
+        .collect();
+    let r = fx
+        .app
+        .req(
+            Method::PATCH,
+            &format!("/api/v1/tasks/{}", id(&b)),
+            Some(&fx.owner),
+        )
+        .header("If-Match", format!("\"{}\"", now_b["version"]))
+        .json(&json!({ "title": "开发与自测" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = post(&fx.editor, json!({ "moves": moves, "versions": versions }))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let problem: Value = r.json().await.unwrap();
+    assert_eq!(problem["code"], "schedule_changed");
+    let still = body(fx.app.get(&format!("/tasks/{}", id(&a)), &fx.viewer).await).await;
+    assert_eq!(
+        still["start_date"],
+        d(15),
+        "nothing of a refused reschedule is saved"
+    );
+
+    let r = post(&fx.viewer, json!({ "moves": moves, "dry_run": true }))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = post(&fx.outsider, json!({ "moves": moves, "dry_run": true }))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = post(
+        &fx.editor,
+        json!({ "moves": [{ "task_id": Uuid::now_v7() , "start_date": d(1) }] }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422);
+    let r = post(&fx.editor, json!({ "moves": [{ "task_id": id(&a) }] }))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let _ = c;
+}

@@ -515,6 +515,20 @@ async fn prepare(w: &World, op: &Op, caller: &Caller) -> Prepared {
         | ("get", "/api/v1/projects/{id}/tasks") => {
             Prepared::bare(op.path.replace("{id}", &p.to_string()))
         }
+        ("post", "/api/v1/projects/{id}/reschedule") => {
+            let t = ok(app
+                .post(
+                    &format!("/projects/{p}/tasks"),
+                    Some(&w.owner.session),
+                    json!({ "title": "排期", "start_date": "2026-12-01", "due_date": "2026-12-03" }),
+                )
+                .await)
+            .await;
+            Prepared::json(
+                format!("/api/v1/projects/{p}/reschedule"),
+                json!({ "moves": [{ "task_id": t["id"], "start_date": "2026-12-02" }], "dry_run": true }),
+            )
+        }
         ("put", "/api/v1/projects/{id}/calendar") => Prepared::json(
             format!("/api/v1/projects/{p}/calendar"),
             json!({ "work_days": ["mon", "tue", "wed", "thu", "fri"],

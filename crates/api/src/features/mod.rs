@@ -15,6 +15,7 @@ pub mod me;
 pub mod notify;
 pub mod projects;
 pub mod risks;
+pub mod schedule;
 pub mod tasks;
 pub mod tokens;
 pub mod users;
