@@ -25,6 +25,9 @@ use crate::features::tasks::fresh_dto;
 use crate::outbox::Outbox;
 use crate::state::AppState;
 
+/// Task → (new start, new due) for the tasks whose dates change.
+type Moved = BTreeMap<Uuid, (NaiveDate, NaiveDate)>;
+
 /// Where every task ends up: the requested moves applied one after another, each followed by
 /// the shifts of the tasks waiting for it. Answers (task → (new start, new due)) for the tasks
 /// whose dates change, and which of them were requested.
@@ -33,7 +36,7 @@ fn plan(
     edges: &[(Uuid, Uuid)],
     body: &RescheduleRequest,
     cal: &tandem_domain::risk::WorkCalendar,
-) -> Result<(BTreeMap<Uuid, (NaiveDate, NaiveDate)>, Vec<Uuid>), ApiError> {
+) -> Result<(Moved, Vec<Uuid>), ApiError> {
     let mut preds: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     for (task, on) in edges {
         preds.entry(*task).or_default().push(*on);
@@ -100,7 +103,7 @@ fn plan(
 
 fn items(
     rows: &[RiskTaskRow],
-    moved: &BTreeMap<Uuid, (NaiveDate, NaiveDate)>,
+    moved: &Moved,
     requested: &[Uuid],
     versions: &HashMap<Uuid, i64>,
 ) -> Vec<RescheduleItem> {
