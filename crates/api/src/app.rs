@@ -249,6 +249,7 @@ fn api_v1(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/projects/{id}/risks").route(web::get().to(risks::get_project_risks)),
         )
+        .service(web::resource("/projects/{id}/gantt").route(web::get().to(schedule::get_gantt)))
         .service(
             web::resource("/projects/{id}/reschedule")
                 .route(web::post().to(schedule::reschedule_project)),

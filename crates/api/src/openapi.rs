@@ -52,6 +52,7 @@ counted on your own. When the server is busy checking passwords it answers 503 w
         projects::list_milestones, projects::create_milestone, projects::update_milestone,
         projects::delete_milestone, risks::get_project_risks, risks::get_project_calendar,
         risks::put_project_calendar, schedule::reschedule_project,
+        schedule::get_gantt,
         tasks::list_project_tasks, tasks::list_my_tasks, tasks::create_task, tasks::get_task,
         tasks::update_task, tasks::delete_task, tasks::list_progress, tasks::create_progress,
         tasks::list_activity,

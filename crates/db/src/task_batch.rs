@@ -394,6 +394,7 @@ pub struct RiskTaskRow {
     pub milestone_id: Option<Uuid>,
     pub assignee_id: Option<Uuid>,
     pub version: i64,
+    pub parent_id: Option<Uuid>,
 }
 
 pub async fn risk_data(db: &impl ConnectionTrait, project_id: Uuid) -> RepoResult<RiskData> {
@@ -419,6 +420,7 @@ pub async fn risk_data(db: &impl ConnectionTrait, project_id: Uuid) -> RepoResul
             tasks::Column::MilestoneId,
             tasks::Column::AssigneeId,
             tasks::Column::Version,
+            tasks::Column::ParentId,
         ])
         .filter(tasks::Column::ProjectId.eq(project_id))
         .order_by_asc(tasks::Column::Id)

@@ -70,3 +70,56 @@ pub struct RescheduleResponse {
     /// Whether the moves were saved (`false` for a dry run).
     pub applied: bool,
 }
+
+/// A bar of the Gantt chart (`GET /projects/{id}/gantt`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GanttTask {
+    pub id: Uuid,
+    pub title: String,
+    pub status: crate::TaskStatus,
+    pub assignee_id: Option<Uuid>,
+    pub parent_id: Option<Uuid>,
+    pub milestone_id: Option<Uuid>,
+    pub start_date: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+    /// Percent done (done tasks count as 100).
+    pub progress: i32,
+    /// The version a bar's drag sends back (`If-Match`, or `versions` of a reschedule).
+    pub version: i64,
+    /// On the critical path.
+    pub critical: bool,
+    /// As on task responses: the last risk evaluation's flags and reasons.
+    pub risk: Option<crate::TaskRiskSummary>,
+}
+
+/// A finish-to-start arrow: `task_id` waits for `depends_on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GanttDependency {
+    pub task_id: Uuid,
+    pub depends_on: Uuid,
+}
+
+/// A diamond of the Gantt chart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GanttMilestone {
+    pub id: Uuid,
+    pub name: String,
+    pub date: NaiveDate,
+}
+
+/// B2: `GET /projects/{id}/gantt` — every task that is not archived (by start, undated last),
+/// the dependencies between them, the milestones, the critical path (first task first), the
+/// calendar to shade days off with, and today in the project's time zone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GanttResponse {
+    pub tasks: Vec<GanttTask>,
+    pub dependencies: Vec<GanttDependency>,
+    pub milestones: Vec<GanttMilestone>,
+    pub critical_path: Vec<Uuid>,
+    pub calendar: crate::ProjectCalendar,
+    pub today: NaiveDate,
+}

@@ -3088,3 +3088,84 @@ async fn reschedule_previews_then_saves_the_chain_or_nothing() {
     assert_eq!(r.status(), 422);
     let _ = c;
 }
+
+/// B2: the Gantt chart's data — bars by start, arrows, milestones, the critical path (the
+/// longest chain in working days) marked on its bars, stored risk, archived tasks left out.
+#[tokio::test]
+async fn the_gantt_has_bars_arrows_milestones_and_the_critical_path() {
+    let fx = Fx::new().await;
+    let p = fx.project;
+    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let today = chrono::Utc::now().with_timezone(&shanghai).date_naive();
+    let d = |n: i64| (today + chrono::Duration::days(n)).to_string();
+    let id = |v: &Value| v["id"].as_str().unwrap().to_owned();
+    let task = |title: &'static str, s: i64, e: i64| {
+        fx.task(
+            p,
+            &fx.owner,
+            json!({ "title": title, "start_date": d(s), "due_date": d(e) }),
+        )
+    };
+    let a = task("设计", 10, 12).await;
+    let b = task("开发", 13, 14).await;
+    let c = task("发布", 30, 31).await;
+    let solo = task("采购", 1, 2).await;
+    let late = fx
+        .task(p, &fx.owner, json!({ "title": "逾期", "due_date": d(-2) }))
+        .await;
+    for (t, on) in [(&b, &a), (&c, &b)] {
+        let r = fx
+            .app
+            .post(
+                &format!("/tasks/{}/dependencies", id(t)),
+                Some(&fx.owner),
+                json!({ "depends_on": id(on) }),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+    }
+    tandem_api::jobs::risk::evaluate_and_store(&fx.app.state, p)
+        .await
+        .unwrap();
+
+    let g = body(
+        fx.app
+            .get(&format!("/projects/{p}/gantt"), &fx.viewer)
+            .await,
+    )
+    .await;
+    let titles: Vec<&str> = g["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        ["逾期", "采购", "设计", "开发", "发布"],
+        "by start (or due), {g}"
+    );
+    assert_eq!(g["critical_path"], json!([id(&a), id(&b), id(&c)]));
+    let critical: Vec<bool> = g["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["critical"].as_bool().unwrap())
+        .collect();
+    assert_eq!(critical, [false, false, true, true, true]);
+    assert_eq!(g["dependencies"].as_array().unwrap().len(), 2);
+    assert_eq!(g["milestones"].as_array().unwrap().len(), 3);
+    assert_eq!(g["tasks"][0]["risk"]["overdue"], true);
+    assert_eq!(g["tasks"][1]["risk"], Value::Null);
+    assert_eq!(
+        g["calendar"]["work_days"],
+        json!(["mon", "tue", "wed", "thu", "fri"])
+    );
+    assert_eq!(g["today"], d(0));
+    let _ = (solo, late);
+    let r = fx
+        .app
+        .get(&format!("/projects/{p}/gantt"), &fx.outsider)
+        .await;
+    assert_eq!(r.status(), 404);
+}

@@ -512,6 +512,7 @@ async fn prepare(w: &World, op: &Op, caller: &Caller) -> Prepared {
         | ("get", "/api/v1/projects/{id}/milestones")
         | ("get", "/api/v1/projects/{id}/risks")
         | ("get", "/api/v1/projects/{id}/calendar")
+        | ("get", "/api/v1/projects/{id}/gantt")
         | ("get", "/api/v1/projects/{id}/tasks") => {
             Prepared::bare(op.path.replace("{id}", &p.to_string()))
         }

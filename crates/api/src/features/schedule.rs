@@ -12,8 +12,11 @@ use tandem_db::risks as store;
 use tandem_db::task_batch::{RiskTaskRow, risk_data};
 use tandem_db::tasks as task_repo;
 use tandem_domain::projects::ProjectAction;
-use tandem_domain::schedule::{Bar, reschedule};
-use tandem_dto::{FieldError, RescheduleItem, RescheduleRequest, RescheduleResponse, WsEventKind};
+use tandem_domain::schedule::{Bar, critical_path, reschedule};
+use tandem_dto::{
+    FieldError, GanttDependency, GanttMilestone, GanttResponse, GanttTask, RescheduleItem,
+    RescheduleRequest, RescheduleResponse, TaskRiskSummary, TaskStatus, WsEventKind,
+};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, validate};
@@ -220,5 +223,100 @@ pub async fn reschedule_project(
     Ok(HttpResponse::Ok().json(RescheduleResponse {
         items: items(&data.tasks, &moved, &requested, &versions),
         applied: true,
+    }))
+}
+
+/// B2: the project's Gantt chart — every task that is not archived with its dates, progress,
+/// risk and whether it is on the critical path, the dependencies, the milestones, and the
+/// calendar (five queries whatever the project's size).
+#[utoipa::path(get, path = "/api/v1/projects/{id}/gantt", tag = "projects", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Project id")),
+    responses((status = 200, description = "The Gantt chart's data", body = GanttResponse)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn get_gantt(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let a = access::project(&state, &auth, path.into_inner(), ProjectAction::View).await?;
+    let p = &a.project;
+    let data = risk_data(&state.db, p.id).await?;
+    let calendar = store::calendar(&state.db, p).await?;
+    let cal = work_calendar(&calendar);
+    let stored = store::project_task_risks(&state.db, p.id).await?;
+    let milestones = repo::list_milestones(&state.db, p.id).await?;
+    let live: Vec<&RiskTaskRow> = data
+        .tasks
+        .iter()
+        .filter(|t| t.status != TaskStatus::Archived.as_str())
+        .collect();
+    let shown: std::collections::HashSet<Uuid> = live.iter().map(|t| t.id).collect();
+    let dependencies: Vec<GanttDependency> = data
+        .edges
+        .iter()
+        .filter(|(t, on)| shown.contains(t) && shown.contains(on))
+        .map(|(t, on)| GanttDependency {
+            task_id: *t,
+            depends_on: *on,
+        })
+        .collect();
+    let mut preds: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for d in &dependencies {
+        preds.entry(d.task_id).or_default().push(d.depends_on);
+    }
+    let bars: Vec<Bar> = live
+        .iter()
+        .map(|t| Bar {
+            id: t.id,
+            start: t.start_date,
+            due: t.due_date,
+            predecessors: preds.remove(&t.id).unwrap_or_default(),
+        })
+        .collect();
+    let critical_path = critical_path(&bars, &cal);
+    let on_path: std::collections::HashSet<Uuid> = critical_path.iter().copied().collect();
+    let mut tasks: Vec<GanttTask> = live
+        .iter()
+        .map(|t| GanttTask {
+            id: t.id,
+            title: t.title.clone(),
+            status: TaskStatus::parse(&t.status).unwrap_or(TaskStatus::Todo),
+            assignee_id: t.assignee_id,
+            parent_id: t.parent_id,
+            milestone_id: t.milestone_id,
+            start_date: t.start_date,
+            due_date: t.due_date,
+            progress: t.progress,
+            version: t.version,
+            critical: on_path.contains(&t.id),
+            risk: stored.get(&t.id).map(|r| {
+                TaskRiskSummary::from_reasons(
+                    serde_json::from_str(&r.reasons).unwrap_or_default(),
+                    r.projected_finish,
+                )
+            }),
+        })
+        .collect();
+    tasks.sort_by_key(|t| {
+        (
+            t.start_date.or(t.due_date).is_none(),
+            t.start_date.or(t.due_date),
+            t.id,
+        )
+    });
+    Ok(HttpResponse::Ok().json(GanttResponse {
+        tasks,
+        dependencies,
+        milestones: milestones
+            .iter()
+            .map(|m| GanttMilestone {
+                id: m.id,
+                name: m.name.clone(),
+                date: m.date,
+            })
+            .collect(),
+        critical_path,
+        calendar,
+        today: crate::features::projects::today_in(&p.time_zone),
     }))
 }
