@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { adminToken, api, startServer } from '../lib/server.mjs';
+import { adminToken, api, day, startServer } from '../lib/server.mjs';
 import { launch, person, shot, signIn } from '../lib/browser.mjs';
 
 const J = 'colleagues';
@@ -30,7 +30,7 @@ before(async () => {
   }
   const meiToken = (await api(server.base, 'POST', '/auth/login', { login: users.mei.email, password: PASSWORD })).access_token;
   project = (await api(server.base, 'POST', '/projects', {
-    name: '春季画册', goal: 'Print and online', department_ids: [dept], start_date: '2026-11-01', end_date: '2027-03-31',
+    name: '春季画册', goal: 'Print and online', department_ids: [dept], start_date: day(-30), end_date: day(120),
   }, meiToken)).id;
   await api(server.base, 'POST', `/projects/${project}/members`, { user_id: users.tom.id, role: 'editor' }, meiToken);
   mei = await person(chromium.browser, server.base);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { ADMIN, adminToken, api, startServer } from '../lib/server.mjs';
+import { ADMIN, adminToken, api, day, startServer } from '../lib/server.mjs';
 import { launch, person, shot, signIn } from '../lib/browser.mjs';
 
 const J = 'risk';
@@ -13,12 +13,6 @@ let chromium;
 let admin;
 let project;
 let silent;
-
-const day = (n) => {
-  // The project's time zone (Asia/Shanghai, UTC+8) decides what "today" is.
-  const d = new Date(Date.now() + 8 * 3600_000 + n * 86_400_000);
-  return d.toISOString().slice(0, 10);
-};
 
 before(async () => {
   server = await startServer();

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { adminToken, api, startServer } from '../lib/server.mjs';
+import { adminToken, api, day, startServer } from '../lib/server.mjs';
 import { launch, person, pick, shot, signIn } from '../lib/browser.mjs';
 
 const J = 'story1';
@@ -59,10 +59,10 @@ test('the marketing lead creates 新产品上市 with three departments and thre
   await p.getByText('此项必填').first().waitFor();
   await p.fill('#name', '新产品上市');
   await p.fill('#goal', '三个月内完成新产品从研发到上市的全流程');
-  await p.fill('#start_date', '2026-11-01');
-  await p.fill('#end_date', '2027-01-31');
+  await p.fill('#start_date', day(-30));
+  await p.fill('#end_date', day(62));
   for (const d of ['市场部', '研发部', '生产部', '销售部']) await p.getByLabel(d).check();
-  const milestones = [['研发完成', '2026-12-15'], ['生产备货', '2027-01-10'], ['市场预热', '2027-01-25']];
+  const milestones = [['研发完成', day(15)], ['生产备货', day(41)], ['市场预热', day(56)]];
   for (const [i, [name, date]] of milestones.entries()) {
     await p.getByRole('button', { name: '添加里程碑' }).click();
     await p.locator('.milestone-row').nth(i).locator('input').nth(0).fill(name);
@@ -114,7 +114,7 @@ test('she adds the leads as members, picked by department, and a viewer from sal
 test('she assigns 需求调研, 原型设计 and 生产排期 to the three leads; the overdue one is red', async () => {
   const p = pages.wang;
   await p.getByRole('link', { name: '任务', exact: true }).click();
-  const tasks = [['需求调研', '王芳', '2026-11-20'], ['原型设计', '李雷', '2027-01-12'], ['生产排期', '张伟', '2027-01-05']];
+  const tasks = [['需求调研', '王芳', day(-10)], ['原型设计', '李雷', day(43)], ['生产排期', '张伟', day(36)]];
   for (const [title, who, due] of tasks) {
     await p.fill('#new-task-title', title);
     await pick(p, '#new-task-assignee', who);
@@ -122,7 +122,7 @@ test('she assigns 需求调研, 原型设计 and 生产排期 to the three leads
     await p.locator('form.new-task').getByRole('button', { name: '添加' }).click();
     await p.locator('.task-row .item-title', { hasText: title }).waitFor();
   }
-  // 需求调研 was due on 2026-11-20: overdue, shown in red.
+  // 需求调研 was due ten days ago: overdue, shown in red.
   const row = p.locator('.task-row', { hasText: '需求调研' });
   await row.locator('.badge', { hasText: '已逾期' }).waitFor();
   assert.match(await row.getAttribute('class'), /overdue/);
@@ -147,7 +147,7 @@ test('she assigns 需求调研, 原型设计 and 生产排期 to the three leads
   await shot(p, J, '05-tasks');
   // Settings: moving the end before a milestone is refused with a clear message.
   await p.getByRole('link', { name: '设置' }).click();
-  await p.fill('#settings-end', '2026-12-01');
+  await p.fill('#settings-end', day(1));
   await p.getByRole('button', { name: '保存' }).click();
   await p.locator('.toast', { hasText: '请检查标出的字段' }).waitFor();
   await p.getByText('有里程碑会落在项目周期之外').waitFor();

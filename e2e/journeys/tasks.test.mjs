@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { adminToken, api, startServer } from '../lib/server.mjs';
+import { adminToken, api, day, startServer } from '../lib/server.mjs';
 import { answerConfirm, launch, person, shot, signIn } from '../lib/browser.mjs';
 
 const J = 'tasks';
@@ -58,14 +58,14 @@ before(async () => {
   tom = users.tom;
   const p = await api(server.base, 'POST', '/projects', {
     name: 'Spring catalogue', goal: 'Print and online', department_ids: [dept],
-    start_date: '2026-11-01', end_date: '2027-03-31',
-    milestones: [{ name: 'Layout done', date: '2027-01-15' }],
+    start_date: day(-30), end_date: day(120),
+    milestones: [{ name: 'Layout done', date: day(46) }],
   }, users.mei.token);
   project = p.id;
   await api(server.base, 'POST', `/projects/${project}/members`, { user_id: tom.id, role: 'editor' }, users.mei.token);
   milestone = (await api(server.base, 'GET', `/projects/${project}/milestones`, undefined, users.mei.token)).items[0];
   task = await api(server.base, 'POST', `/projects/${project}/tasks`, {
-    title: 'Cover photo', description: 'Three options, landscape', assignee_id: users.mei.id, due_date: '2027-01-10',
+    title: 'Cover photo', description: 'Three options, landscape', assignee_id: users.mei.id, due_date: day(41),
   }, users.mei.token);
   mei = await person(chromium.browser, server.base);
   mei.who = users.mei;
@@ -87,9 +87,10 @@ test('a task changed over the API shows changed on the open project page and tas
   await mei.locator('h1', { hasText: 'Cover photo (spring)' }).waitFor();
   await mei.locator('#comment-body').waitFor();
   // Fields nobody is editing follow the colleague's change, description included.
-  await tomChanges({ priority: 'high', due_date: '2027-01-20', description: 'Two options, portrait' });
+  const newDue = day(51);
+  await tomChanges({ priority: 'high', due_date: newDue, description: 'Two options, portrait' });
   await mei.locator('.task-head .badge', { hasText: 'High' }).waitFor();
-  await mei.waitForFunction(() => document.querySelector('#task-due')?.value === '2027-01-20');
+  await mei.waitForFunction((d) => document.querySelector('#task-due')?.value === d, newDue);
   await mei.waitForFunction(() => document.querySelector('#task-description')?.value === 'Two options, portrait');
   // A new status shows in the header and the status menu offers what follows it.
   await tomChanges({ status: 'in_progress' });

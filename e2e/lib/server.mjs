@@ -64,6 +64,14 @@ export async function startServer() {
   };
 }
 
+/**
+ * The date `n` days from today in Asia/Shanghai (the projects' default time zone), as
+ * YYYY-MM-DD: journeys plan relative to today, so they do not run out as the calendar moves.
+ */
+export function day(n) {
+  return new Date(Date.now() + 8 * 3600_000 + n * 86_400_000).toISOString().slice(0, 10);
+}
+
 /** Calls the API directly (setting up data a journey is not about). */
 export async function api(base, method, p, body, token) {
   const headers = { Accept: 'application/json' };
