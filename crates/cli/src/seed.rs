@@ -858,19 +858,8 @@ impl Run<'_> {
             ),
             _ => None,
         };
-        // Compared as the server keeps it: weekdays in order, days by date, names trimmed.
-        let mut norm = want.clone();
-        norm.work_days.sort();
-        norm.work_days.dedup();
-        norm.holidays.sort_by_key(|d| d.date);
-        norm.extra_work_days.sort_by_key(|d| d.date);
-        for d in norm
-            .holidays
-            .iter_mut()
-            .chain(norm.extra_work_days.iter_mut())
-        {
-            d.name = d.name.trim().to_owned();
-        }
+        // Compared as the server keeps it.
+        let norm = want.clone().normalized();
         let outcome = match &have {
             Some(h) if *h == norm => BatchOutcome::Unchanged,
             Some(_) => BatchOutcome::Updated,

@@ -273,40 +273,7 @@ mod tests {
 
     #[test]
     fn every_risk_reason_reads_as_a_sentence_in_both_languages() {
-        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
-        let id = uuid::Uuid::nil();
-        let reasons = [
-            RiskReason::Overdue {
-                due: d("2026-11-27"),
-                days_late: 3,
-            },
-            RiskReason::BehindPace {
-                projected_finish: d("2026-12-03"),
-                due: d("2026-11-30"),
-                percent: 30,
-            },
-            RiskReason::NoProgress {
-                since: d("2026-11-20"),
-                working_days: 6,
-                due: d("2026-12-10"),
-            },
-            RiskReason::Blocked {
-                predecessor_id: id,
-                predecessor_finish: d("2026-12-04"),
-                due: d("2026-12-08"),
-                needed_days: 5,
-                available_days: 2,
-            },
-            RiskReason::Task { task_id: id },
-            RiskReason::MilestoneMissed {
-                milestone_id: id,
-                date: d("2026-11-28"),
-            },
-            RiskReason::EndPassed {
-                end: d("2026-11-29"),
-                open_tasks: 1,
-            },
-        ];
+        let reasons = crate::risk::example_reasons();
         for r in &reasons {
             let (zh, en) = (risk_reason(r, Lang::Zh), risk_reason(r, Lang::En));
             assert!(

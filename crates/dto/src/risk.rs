@@ -122,6 +122,16 @@ pub enum ProjectHealth {
     Late,
 }
 
+impl ProjectHealth {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OnTrack => "on_track",
+            Self::AtRisk => "at_risk",
+            Self::Late => "late",
+        }
+    }
+}
+
 /// A task's delay risk as task responses carry it (`risk`, `null` when not flagged), from the
 /// last evaluation: the server re-evaluates a project moments after each change to its tasks,
 /// and every project once a day for the passage of time.
@@ -151,6 +161,15 @@ impl TaskRiskSummary {
             projected_finish,
             reasons,
         }
+    }
+
+    /// A risk as stored (`task_risks`: the reasons as JSON). A row that cannot be read shows
+    /// no reasons rather than failing the response that carries it.
+    pub fn from_stored(reasons_json: &str, projected_finish: Option<NaiveDate>) -> Self {
+        Self::from_reasons(
+            serde_json::from_str(reasons_json).unwrap_or_default(),
+            projected_finish,
+        )
     }
 }
 
@@ -336,46 +355,71 @@ pub struct ProjectCalendar {
     pub extra_work_days: Vec<CalendarDay>,
 }
 
+impl ProjectCalendar {
+    /// The calendar as it is kept: weekdays once each, Monday first; days by date; names
+    /// trimmed. (What `PUT` saves and `GET` answers, so a copy can be compared with it.)
+    pub fn normalized(mut self) -> Self {
+        self.work_days.sort();
+        self.work_days.dedup();
+        self.holidays.sort_by_key(|d| d.date);
+        self.extra_work_days.sort_by_key(|d| d.date);
+        for d in self
+            .holidays
+            .iter_mut()
+            .chain(self.extra_work_days.iter_mut())
+        {
+            d.name = d.name.trim().to_owned();
+        }
+        self
+    }
+}
+
+/// One reason of every kind, for tests.
+#[cfg(test)]
+pub(crate) fn example_reasons() -> Vec<RiskReason> {
+    let d = |s: &str| s.parse::<NaiveDate>().unwrap_or_default();
+    let id = Uuid::from_u128(7);
+    vec![
+        RiskReason::Overdue {
+            due: d("2026-11-27"),
+            days_late: 3,
+        },
+        RiskReason::BehindPace {
+            projected_finish: d("2026-12-03"),
+            due: d("2026-11-30"),
+            percent: 30,
+        },
+        RiskReason::NoProgress {
+            since: d("2026-11-20"),
+            working_days: 6,
+            due: d("2026-12-10"),
+        },
+        RiskReason::Blocked {
+            predecessor_id: id,
+            predecessor_finish: d("2026-12-04"),
+            due: d("2026-12-08"),
+            needed_days: 5,
+            available_days: 2,
+        },
+        RiskReason::Task { task_id: id },
+        RiskReason::MilestoneMissed {
+            milestone_id: id,
+            date: d("2026-11-28"),
+        },
+        RiskReason::EndPassed {
+            end: d("2026-11-29"),
+            open_tasks: 1,
+        },
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn every_reason_reads_back_what_it_wrote() {
-        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
-        let id = Uuid::from_u128(7);
-        for r in [
-            RiskReason::Overdue {
-                due: d("2026-11-27"),
-                days_late: 3,
-            },
-            RiskReason::BehindPace {
-                projected_finish: d("2026-12-03"),
-                due: d("2026-11-30"),
-                percent: 30,
-            },
-            RiskReason::NoProgress {
-                since: d("2026-11-20"),
-                working_days: 6,
-                due: d("2026-12-10"),
-            },
-            RiskReason::Blocked {
-                predecessor_id: id,
-                predecessor_finish: d("2026-12-04"),
-                due: d("2026-12-08"),
-                needed_days: 5,
-                available_days: 2,
-            },
-            RiskReason::Task { task_id: id },
-            RiskReason::MilestoneMissed {
-                milestone_id: id,
-                date: d("2026-11-28"),
-            },
-            RiskReason::EndPassed {
-                end: d("2026-11-29"),
-                open_tasks: 1,
-            },
-        ] {
+        for r in example_reasons() {
             let json = serde_json::to_value(&r).unwrap();
             assert!(json["code"].is_string(), "{json}");
             assert_eq!(

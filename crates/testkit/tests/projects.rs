@@ -83,6 +83,22 @@ impl Fx {
         body(r).await
     }
 
+    /// Makes every day of `project` a working day (as its administrator).
+    async fn work_every_day(&self, project: Uuid) {
+        let r = self
+            .app
+            .req(
+                Method::PUT,
+                &format!("/api/v1/projects/{project}/calendar"),
+                Some(&self.owner),
+            )
+            .json(&json!({ "work_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+
     async fn milestone(&self) -> Uuid {
         let r = self
             .app
@@ -2694,19 +2710,8 @@ async fn risk_is_stored_filtered_and_announced_once_per_transition() {
     let today = chrono::Utc::now().with_timezone(&shanghai).date_naive();
     let d = |n: i64| (today + chrono::Duration::days(n)).to_string();
     let id = |v: &Value| v["id"].as_str().unwrap().to_owned();
-    // Every day a working day, so the outcome does not depend on today's weekday.
-    let r = fx
-        .app
-        .req(
-            Method::PUT,
-            &format!("/api/v1/projects/{p}/calendar"),
-            Some(&fx.owner),
-        )
-        .json(&json!({ "work_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    // Every day worked: the outcome does not depend on today's weekday.
+    fx.work_every_day(p).await;
     let silent = fx
         .task(
             p,
@@ -2839,18 +2844,8 @@ async fn concurrent_risk_evaluations_announce_once() {
     let shanghai = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
     let today = chrono::Utc::now().with_timezone(&shanghai).date_naive();
     let d = |n: i64| (today + chrono::Duration::days(n)).to_string();
-    let r = fx
-        .app
-        .req(
-            Method::PUT,
-            &format!("/api/v1/projects/{p}/calendar"),
-            Some(&fx.owner),
-        )
-        .json(&json!({ "work_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    // Every day worked: the outcome does not depend on today's weekday.
+    fx.work_every_day(p).await;
     fx.task(
         p,
         &fx.owner,
@@ -2920,18 +2915,8 @@ async fn reschedule_previews_then_saves_the_chain_or_nothing() {
     let today = chrono::Utc::now().with_timezone(&shanghai).date_naive();
     let d = |n: i64| (today + chrono::Duration::days(n)).to_string();
     let id = |v: &Value| v["id"].as_str().unwrap().to_owned();
-    let r = fx
-        .app
-        .req(
-            Method::PUT,
-            &format!("/api/v1/projects/{p}/calendar"),
-            Some(&fx.owner),
-        )
-        .json(&json!({ "work_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    // Every day worked: the outcome does not depend on today's weekday.
+    fx.work_every_day(p).await;
     let a = fx
         .task(
             p,

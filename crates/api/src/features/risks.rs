@@ -183,7 +183,7 @@ pub async fn put_project_calendar(
 ) -> ApiResult<HttpResponse> {
     let a = access::project(&state, &auth, path.into_inner(), ProjectAction::View).await?;
     a.check(&auth, ProjectAction::ManageProject)?;
-    let mut c = body.into_inner()?;
+    let c = body.into_inner()?;
     validate(&c)?;
     let mut errors = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -205,13 +205,7 @@ pub async fn put_project_calendar(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    c.work_days.sort();
-    c.work_days.dedup();
-    c.holidays.sort_by_key(|d| d.date);
-    c.extra_work_days.sort_by_key(|d| d.date);
-    for d in c.holidays.iter_mut().chain(c.extra_work_days.iter_mut()) {
-        d.name = d.name.trim().to_owned();
-    }
+    let c = c.normalized();
     let txn = tandem_db::begin_write(&state.db).await?;
     let project = repo::find_project_for_update(&txn, a.project.id).await?;
     a.check_now(&auth, &project, ProjectAction::ManageProject)?;

@@ -28,6 +28,24 @@ use crate::features::tasks::fresh_dto;
 use crate::outbox::Outbox;
 use crate::state::AppState;
 
+/// The bars of `rows` with their predecessors among `edges` (task, waits for).
+fn bars<'a>(
+    rows: impl Iterator<Item = &'a RiskTaskRow>,
+    edges: impl Iterator<Item = (Uuid, Uuid)>,
+) -> Vec<Bar> {
+    let mut preds: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for (task, on) in edges {
+        preds.entry(task).or_default().push(on);
+    }
+    rows.map(|t| Bar {
+        id: t.id,
+        start: t.start_date,
+        due: t.due_date,
+        predecessors: preds.remove(&t.id).unwrap_or_default(),
+    })
+    .collect()
+}
+
 /// Task → (new start, new due) for the tasks whose dates change.
 type Moved = BTreeMap<Uuid, (NaiveDate, NaiveDate)>;
 
@@ -40,19 +58,7 @@ fn plan(
     body: &RescheduleRequest,
     cal: &tandem_domain::risk::WorkCalendar,
 ) -> Result<(Moved, Vec<Uuid>), ApiError> {
-    let mut preds: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for (task, on) in edges {
-        preds.entry(*task).or_default().push(*on);
-    }
-    let mut bars: Vec<Bar> = rows
-        .iter()
-        .map(|t| Bar {
-            id: t.id,
-            start: t.start_date,
-            due: t.due_date,
-            predecessors: preds.remove(&t.id).unwrap_or_default(),
-        })
-        .collect();
+    let mut bars = bars(rows.iter(), edges.iter().copied());
     let index: HashMap<Uuid, usize> = bars.iter().enumerate().map(|(i, b)| (b.id, i)).collect();
     let mut requested = Vec::new();
     for (n, m) in body.moves.iter().enumerate() {
@@ -260,19 +266,10 @@ pub async fn get_gantt(
             depends_on: *on,
         })
         .collect();
-    let mut preds: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for d in &dependencies {
-        preds.entry(d.task_id).or_default().push(d.depends_on);
-    }
-    let bars: Vec<Bar> = live
-        .iter()
-        .map(|t| Bar {
-            id: t.id,
-            start: t.start_date,
-            due: t.due_date,
-            predecessors: preds.remove(&t.id).unwrap_or_default(),
-        })
-        .collect();
+    let bars = bars(
+        live.iter().copied(),
+        dependencies.iter().map(|d| (d.task_id, d.depends_on)),
+    );
     let critical_path = critical_path(&bars, &cal);
     let on_path: std::collections::HashSet<Uuid> = critical_path.iter().copied().collect();
     let mut tasks: Vec<GanttTask> = live
@@ -289,12 +286,9 @@ pub async fn get_gantt(
             progress: t.progress,
             version: t.version,
             critical: on_path.contains(&t.id),
-            risk: stored.get(&t.id).map(|r| {
-                TaskRiskSummary::from_reasons(
-                    serde_json::from_str(&r.reasons).unwrap_or_default(),
-                    r.projected_finish,
-                )
-            }),
+            risk: stored
+                .get(&t.id)
+                .map(|r| TaskRiskSummary::from_stored(&r.reasons, r.projected_finish)),
         })
         .collect();
     tasks.sort_by_key(|t| {

@@ -57,11 +57,10 @@ pub(crate) fn task_dto(row: &TaskRow, today: NaiveDate) -> TaskResponse {
         blocked: row.blocked,
         subtasks_total: row.subtasks_total,
         subtasks_done: row.subtasks_done,
-        risk: row.risk_reasons.as_deref().map(|json| {
-            // Written by the risk evaluation; a row it cannot read shows no reasons, not an error.
-            let reasons = serde_json::from_str(json).unwrap_or_default();
-            tandem_dto::TaskRiskSummary::from_reasons(reasons, row.risk_finish)
-        }),
+        risk: row
+            .risk_reasons
+            .as_deref()
+            .map(|json| tandem_dto::TaskRiskSummary::from_stored(json, row.risk_finish)),
         created_by: t.created_by,
         created_at: t.created_at,
         updated_at: t.updated_at,

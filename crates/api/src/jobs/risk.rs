@@ -17,9 +17,7 @@ use serde_json::json;
 use tandem_db::projects as repo;
 use tandem_db::risks::{self as store, FoundRisk};
 use tandem_db::{RepoError, jobs};
-use tandem_dto::{
-    ProjectStatus, RiskChangedEvent, TaskRiskChange, TaskRiskSummary, TaskStatus, WsEventKind,
-};
+use tandem_dto::{ProjectStatus, RiskChangedEvent, TaskRiskChange, TaskRiskSummary, WsEventKind};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -96,10 +94,8 @@ pub async fn evaluate_and_store(state: &AppState, project_id: Uuid) -> Result<us
                 )),
             });
         }
-        if r.at_risk
-            && !old.is_some_and(|o| o.at_risk)
-            && TaskStatus::parse(&t.status).is_some_and(|s| s != TaskStatus::Done)
-        {
+        // Only open tasks are flagged at all.
+        if r.at_risk && !old.is_some_and(|o| o.at_risk) {
             turned.push((t, r));
         }
         found.push(FoundRisk {
@@ -111,17 +107,14 @@ pub async fn evaluate_and_store(state: &AppState, project_id: Uuid) -> Result<us
             reasons,
         });
     }
-    let health = serde_json::to_value(e.health)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| "on_track".into());
-    let health_changed = store::stored_health(&txn, project_id).await?.as_deref() != Some(&health);
+    let health = e.health.as_str();
+    let health_changed = store::stored_health(&txn, project_id).await?.as_deref() != Some(health);
     store::save_evaluation(
         &txn,
         project_id,
         &before,
         &found,
-        &health,
+        health,
         &serde_json::to_string(&e.reasons).unwrap_or_else(|_| "[]".into()),
         e.today,
         Utc::now(),
