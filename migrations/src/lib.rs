@@ -14,6 +14,7 @@ mod m20261130_000003_notification_settings;
 mod m20261130_000004_live_platform;
 mod m20261130_000005_event_actor;
 mod m20261130_000006_risk_calendar;
+mod m20261130_000007_board;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000004_live_platform::Migration),
             Box::new(m20261130_000005_event_actor::Migration),
             Box::new(m20261130_000006_risk_calendar::Migration),
+            Box::new(m20261130_000007_board::Migration),
         ]
     }
 }

@@ -14,8 +14,8 @@ use crate::extract::{json_config, path_config, query_config};
 /// Chinese) would be 60 MiB; 32 MiB is what a batch of long descriptions realistically takes.
 const BATCH_JSON_LIMIT: usize = 32 * 1024 * 1024;
 use crate::features::{
-    admin, attachments, audit, auth, batch, collaboration, departments, health, keys, me, projects,
-    risks, schedule, tasks, tokens, users,
+    admin, attachments, audit, auth, batch, board, collaboration, departments, health, keys, me,
+    projects, risks, schedule, tasks, tokens, users,
 };
 use crate::state::AppState;
 
@@ -250,6 +250,13 @@ fn api_v1(cfg: &mut web::ServiceConfig) {
             web::resource("/projects/{id}/risks").route(web::get().to(risks::get_project_risks)),
         )
         .service(web::resource("/projects/{id}/gantt").route(web::get().to(schedule::get_gantt)))
+        .service(web::resource("/projects/{id}/board").route(web::get().to(board::get_board)))
+        .service(
+            web::resource("/projects/{id}/board/limits")
+                .route(web::put().to(board::put_board_limits)),
+        )
+        .service(web::resource("/me/board").route(web::get().to(board::get_my_board)))
+        .service(web::resource("/tasks/{id}/move").route(web::post().to(board::move_task)))
         .service(
             web::resource("/projects/{id}/reschedule")
                 .route(web::post().to(schedule::reschedule_project)),

@@ -6,8 +6,8 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::features::{
-    admin, attachments, audit, auth, batch, collaboration, departments, health, keys, live, me,
-    projects, risks, schedule, tasks, tokens, users,
+    admin, attachments, audit, auth, batch, board, collaboration, departments, health, keys, live,
+    me, projects, risks, schedule, tasks, tokens, users,
 };
 
 #[derive(OpenApi)]
@@ -52,7 +52,8 @@ counted on your own. When the server is busy checking passwords it answers 503 w
         projects::list_milestones, projects::create_milestone, projects::update_milestone,
         projects::delete_milestone, risks::get_project_risks, risks::get_project_calendar,
         risks::put_project_calendar, schedule::reschedule_project,
-        schedule::get_gantt,
+        schedule::get_gantt, board::get_board, board::get_my_board, board::move_task,
+        board::put_board_limits,
         tasks::list_project_tasks, tasks::list_my_tasks, tasks::create_task, tasks::get_task,
         tasks::update_task, tasks::delete_task, tasks::list_progress, tasks::create_progress,
         tasks::list_activity,
@@ -68,6 +69,7 @@ counted on your own. When the server is busy checking passwords it answers 503 w
     components(schemas(
         tandem_dto::Problem, tandem_dto::FieldError, admin::RegistrationStatus,
         projects::ProjectScope, tasks::TaskSortParam, tandem_dto::RiskFilter,
+        tandem_dto::Swimlane,
         tandem_dto::WsHello, tandem_dto::WsServerFrame, tandem_dto::WsEventKind,
         tandem_dto::TaskDeletedEvent, tandem_dto::CommentDeletedEvent, tandem_dto::MilestoneDeletedEvent, tandem_dto::AttachmentCreatedEvent, tandem_dto::MemberEvent,
         tandem_dto::NotificationReadEvent, tandem_dto::RiskChangedEvent,

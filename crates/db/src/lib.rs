@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod alerts;
 pub mod attachments;
 pub mod audit;
+pub mod board;
 pub mod comments;
 pub mod entities;
 pub mod error;

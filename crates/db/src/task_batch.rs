@@ -48,6 +48,7 @@ pub async fn insert_tasks(
 ) -> RepoResult<()> {
     let mut activity = Vec::with_capacity(new.len());
     let mut progress = Vec::new();
+    let mut ranks = crate::board::ranks_for(db, new.iter().map(|t| t.project_id)).await?;
     let mut rows = Vec::with_capacity(ROWS);
     for t in new {
         activity.push(task_activity::ActiveModel {
@@ -91,6 +92,7 @@ pub async fn insert_tasks(
             created_at: Set(now),
             updated_at: Set(now),
             version: Set(1),
+            board_rank: Set(ranks.next_for(t.project_id)),
         });
         if rows.len() == ROWS {
             tasks::Entity::insert_many(std::mem::take(&mut rows))

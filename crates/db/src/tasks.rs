@@ -11,6 +11,8 @@ use sea_orm::{
 use tandem_dto::{ActivityResponse, Priority, ProgressResponse, TaskStatus};
 use uuid::Uuid;
 
+use tandem_domain::board;
+
 use crate::accounts::escape_like;
 use crate::entities::{task_activity, task_dependencies, task_progress, task_risks, tasks};
 use crate::error::{RepoError, RepoResult, stale_or_gone};
@@ -76,10 +78,12 @@ pub struct NewTask {
 /// Creates a task and its first activity entry, through `txn` (the caller's write
 /// transaction).
 pub async fn create_task(txn: &impl ConnectionTrait, t: NewTask) -> RepoResult<tasks::Model> {
+    // Locked so two tasks created at once never share a rank (new cards go to the end).
+    lock_project(txn, t.project_id).await?;
     if let Some(parent) = t.parent_id {
-        lock_project(txn, t.project_id).await?;
         check_nesting(txn, parent, None).await?;
     }
+    let rank = board::rank_after(crate::board::last_rank(txn, t.project_id).await?.as_deref());
     let now = Utc::now();
     let task = tasks::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -103,6 +107,7 @@ pub async fn create_task(txn: &impl ConnectionTrait, t: NewTask) -> RepoResult<t
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
+        board_rank: Set(rank),
     }
     .insert(txn)
     .await?;
@@ -125,6 +130,7 @@ pub async fn create_task(txn: &impl ConnectionTrait, t: NewTask) -> RepoResult<t
 pub async fn insert_bulk(db: &impl TransactionTrait, tasks_in: Vec<NewTask>) -> RepoResult<()> {
     let txn = crate::begin_write(db).await?;
     let now = Utc::now();
+    let mut ranks = crate::board::ranks_for(&txn, tasks_in.iter().map(|t| t.project_id)).await?;
     let mut rows = Vec::with_capacity(500);
     for (n, t) in tasks_in.into_iter().enumerate() {
         rows.push(tasks::ActiveModel {
@@ -150,6 +156,7 @@ pub async fn insert_bulk(db: &impl TransactionTrait, tasks_in: Vec<NewTask>) -> 
             created_at: Set(now),
             updated_at: Set(now),
             version: Set(1),
+            board_rank: Set(ranks.next_for(t.project_id)),
         });
         if rows.len() == 500 {
             tasks::Entity::insert_many(std::mem::take(&mut rows))
@@ -377,6 +384,8 @@ pub struct TaskChanges {
     pub milestone_id: Option<Option<Uuid>>,
     pub parent_id: Option<Option<Uuid>>,
     pub estimate_hours: Option<Option<f64>>,
+    /// A new place on boards (not in the activity log: order is arrangement, not content).
+    pub board_rank: Option<String>,
 }
 
 fn show<T: ToString>(v: &Option<T>) -> Option<String> {
@@ -503,7 +512,14 @@ pub async fn apply_changes(
         });
         am.estimate_hours = Set(v);
     }
-    if log.is_empty() {
+    let rank_moved = match c.board_rank.filter(|r| *r != t.board_rank) {
+        Some(r) => {
+            am.board_rank = Set(r);
+            true
+        }
+        None => false,
+    };
+    if log.is_empty() && !rank_moved {
         // Nothing changed: no new version, no activity.
         return Ok(t);
     }
@@ -583,12 +599,14 @@ pub enum TaskSort {
     Priority,
     /// Most recently changed first.
     Updated,
+    /// Board order (B1): by rank, the order people arranged the cards in.
+    Rank,
     /// Newest first (the default: new tasks land before the cursor, so paging is stable).
     #[default]
     Created,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct TaskFilter {
     /// Tasks of this project…
     pub project_id: Option<Uuid>,
@@ -639,12 +657,8 @@ fn after_key(col: tasks::Column, key: sea_orm::Value, id: Uuid, desc: bool) -> C
         .add(Condition::all().add(col.eq(key)).add(past_id))
 }
 
-/// One page of tasks. The cursor is the last task's id; its sort key is read back so the
-/// next page continues exactly after it, however many tasks were created meanwhile.
-pub async fn list_tasks(
-    db: &impl ConnectionTrait,
-    f: TaskFilter,
-) -> RepoResult<(Vec<TaskRow>, Option<String>)> {
+/// The tasks a filter selects, unordered: task lists and board columns and counts share it.
+pub(crate) fn filtered(f: &TaskFilter) -> sea_orm::Select<tasks::Entity> {
     let mut q = tasks::Entity::find();
     if let Some(p) = f.project_id {
         q = q.filter(tasks::Column::ProjectId.eq(p));
@@ -708,6 +722,16 @@ pub async fn list_tasks(
         let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
         q = q.filter(tasks::Column::SearchText.like(pattern));
     }
+    q
+}
+
+/// One page of tasks. The cursor is the last task's id; its sort key is read back so the
+/// next page continues exactly after it, however many tasks were created meanwhile.
+pub async fn list_tasks(
+    db: &impl ConnectionTrait,
+    f: TaskFilter,
+) -> RepoResult<(Vec<TaskRow>, Option<String>)> {
+    let mut q = filtered(&f);
     let cursor = f.after;
     if f.after_id.is_some() && cursor.is_none() && f.sort != TaskSort::Created {
         return Ok((Vec::new(), None));
@@ -724,12 +748,14 @@ pub async fn list_tasks(
             let (col, desc) = match sort {
                 TaskSort::Updated => (tasks::Column::UpdatedAt, true),
                 TaskSort::Priority => (tasks::Column::PriorityRank, false),
+                TaskSort::Rank => (tasks::Column::BoardRank, false),
                 _ => (tasks::Column::DueKey, false),
             };
             if let Some(c) = c {
                 let key: sea_orm::Value = match sort {
                     TaskSort::Updated => c.updated_at.into(),
                     TaskSort::Priority => c.priority_rank.into(),
+                    TaskSort::Rank => c.board_rank.clone().into(),
                     _ => c.due_key.into(),
                 };
                 q = q.filter(after_key(col, key, c.id, desc));

@@ -1,6 +1,7 @@
 //! Pure rules: who may do what, password policy, login throttling, delay risk. No I/O, no
 //! async.
 
+pub mod board;
 pub mod markdown;
 pub mod policy;
 pub mod projects;

@@ -4,6 +4,7 @@
 //! `validate` features so the wasm build stays small.
 
 pub mod accounts;
+pub mod board;
 pub mod common;
 pub mod events;
 pub mod integration;
@@ -15,6 +16,7 @@ pub mod schedule;
 pub mod tasks;
 
 pub use accounts::*;
+pub use board::*;
 pub use common::*;
 pub use events::*;
 pub use integration::*;

@@ -152,6 +152,9 @@ pub struct TaskResponse {
     /// Increases with every change (the `ETag` is this number in quotes): of two copies of a
     /// task, the one with the higher version is the newer.
     pub version: i64,
+    /// B1: its place on boards — cards sort by this string, then by id.
+    #[serde(default)]
+    pub board_rank: String,
 }
 
 /// A task as live events carry it (`task.created`, `task.updated`): every field of
@@ -184,6 +187,8 @@ pub struct TaskEvent {
     /// Discard an event whose version is not newer than the copy you hold: events of one task
     /// can arrive after a newer read.
     pub version: i64,
+    #[serde(default)]
+    pub board_rank: String,
 }
 
 impl From<&TaskResponse> for TaskEvent {
@@ -210,6 +215,7 @@ impl From<&TaskResponse> for TaskEvent {
             created_at: t.created_at,
             updated_at: t.updated_at,
             version: t.version,
+            board_rank: t.board_rank.clone(),
         }
     }
 }

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::HashMap;
+
 use reqwest::Method;
 use serde_json::{Value, json};
 use tandem_testkit::{TestApp, problem, spawn_app_with};
@@ -187,6 +189,9 @@ enum Op {
     CreateComment,
     ListDependencies,
     CreateDependency,
+    GetBoard,
+    MoveCard,
+    SetWipLimits,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -197,7 +202,7 @@ enum Need {
 }
 
 impl Op {
-    const ALL: [Op; 23] = [
+    const ALL: [Op; 26] = [
         Op::GetProject,
         Op::PatchProject,
         Op::ArchiveProject,
@@ -221,6 +226,9 @@ impl Op {
         Op::CreateComment,
         Op::ListDependencies,
         Op::CreateDependency,
+        Op::GetBoard,
+        Op::MoveCard,
+        Op::SetWipLimits,
     ];
 
     fn need(self) -> Need {
@@ -233,8 +241,10 @@ impl Op {
             | Op::ListProgress
             | Op::ListActivity
             | Op::ListComments
-            | Op::ListDependencies => Need::View,
-            Op::CreateTask
+            | Op::ListDependencies
+            | Op::GetBoard => Need::View,
+            Op::MoveCard
+            | Op::CreateTask
             | Op::PatchTask
             | Op::DeleteTask
             | Op::CreateComment
@@ -248,7 +258,8 @@ impl Op {
             | Op::RemoveMember
             | Op::AddMilestone
             | Op::PatchMilestone
-            | Op::DeleteMilestone => Need::Manage,
+            | Op::DeleteMilestone
+            | Op::SetWipLimits => Need::Manage,
         }
     }
 
@@ -365,6 +376,19 @@ impl Op {
                 fx.send(M::GET, &format!("/projects/{p}/tasks"), token, None)
                     .await
             }
+            Op::GetBoard => {
+                fx.send(M::GET, &format!("/projects/{p}/board"), token, None)
+                    .await
+            }
+            Op::SetWipLimits => {
+                fx.send(
+                    M::PUT,
+                    &format!("/projects/{p}/board/limits"),
+                    token,
+                    Some(json!({ "limits": [{ "status": "in_progress", "limit": 3 }] })),
+                )
+                .await
+            }
             Op::CreateTask => {
                 fx.send(
                     M::POST,
@@ -383,7 +407,8 @@ impl Op {
             | Op::ListComments
             | Op::CreateComment
             | Op::ListDependencies
-            | Op::CreateDependency => {
+            | Op::CreateDependency
+            | Op::MoveCard => {
                 let t = fx.task(p, owner, json!({})).await["id"]
                     .as_str()
                     .unwrap()
@@ -396,6 +421,11 @@ impl Op {
                         Some(json!({ "priority": "high" })),
                     ),
                     Op::DeleteTask => (M::DELETE, format!("/tasks/{t}"), None),
+                    Op::MoveCard => (
+                        M::POST,
+                        format!("/tasks/{t}/move"),
+                        Some(json!({ "status": "in_progress" })),
+                    ),
                     Op::ListProgress => (M::GET, format!("/tasks/{t}/progress"), None),
                     Op::PostProgressUnassigned => (
                         M::POST,
@@ -3153,4 +3183,451 @@ async fn the_gantt_has_bars_arrows_milestones_and_the_critical_path() {
         .get(&format!("/projects/{p}/gantt"), &fx.outsider)
         .await;
     assert_eq!(r.status(), 404);
+}
+
+/// Cards of a board column, by title.
+fn column_titles(b: &Value, status: &str) -> Vec<String> {
+    b["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["status"] == status)
+        .map(|c| {
+            c["cards"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["title"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn column<'a>(b: &'a Value, status: &str) -> &'a Value {
+    b["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["status"] == status)
+        .unwrap()
+}
+
+/// `POST /tasks/{id}/move` with the task's current ETag.
+async fn move_card(fx: &Fx, token: &str, task: &str, b: Value) -> reqwest::Response {
+    let tag = etag(fx, task).await;
+    fx.app
+        .req(
+            Method::POST,
+            &format!("/api/v1/tasks/{task}/move"),
+            Some(token),
+        )
+        .header("If-Match", tag)
+        .json(&b)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn cards_move_between_and_across_columns_by_rank() {
+    let fx = Fx::new().await;
+    let p = fx.project;
+    let mut ids = HashMap::new();
+    for t in ["一", "二", "三", "四", "五"] {
+        let v = fx.task(p, &fx.owner, json!({ "title": t })).await;
+        ids.insert(t, v["id"].as_str().unwrap().to_owned());
+    }
+    let board = |q: &str| {
+        let path = format!("/projects/{p}/board{q}");
+        let fx = &fx;
+        async move { body(fx.app.get(&path, &fx.viewer).await).await }
+    };
+    let b = board("").await;
+    assert_eq!(column_titles(&b, "todo"), ["一", "二", "三", "四", "五"]);
+    assert_eq!(column(&b, "todo")["count"], 5);
+    assert_eq!(
+        b["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["status"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["todo", "in_progress", "in_review", "done"]
+    );
+    let versions = |b: &Value| -> HashMap<String, i64> {
+        column(b, "todo")["cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["title"].as_str().unwrap().to_owned(),
+                    t["version"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let before = versions(&b);
+
+    // Within a column: only the moved card changes.
+    let r = move_card(
+        &fx,
+        &fx.editor,
+        &ids["五"],
+        json!({ "after_id": ids["一"], "before_id": ids["二"] }),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("etag").is_some());
+    let b = board("").await;
+    assert_eq!(column_titles(&b, "todo"), ["一", "五", "二", "三", "四"]);
+    let after = versions(&b);
+    for t in ["一", "二", "三", "四"] {
+        assert_eq!(before[t], after[t], "{t} was not renumbered");
+    }
+    assert_eq!(after["五"], before["五"] + 1);
+
+    // Across columns, following the lifecycle; the end of the column without neighbours.
+    let r = move_card(
+        &fx,
+        &fx.editor,
+        &ids["三"],
+        json!({ "status": "in_progress" }),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let r = move_card(
+        &fx,
+        &fx.editor,
+        &ids["一"],
+        json!({ "status": "in_progress" }),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let b = board("").await;
+    assert_eq!(column_titles(&b, "in_progress"), ["三", "一"]);
+    assert_eq!(column(&b, "todo")["count"], 3);
+    let r = move_card(&fx, &fx.editor, &ids["二"], json!({ "status": "done" })).await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(body(r).await["code"], "invalid_transition");
+    let r = move_card(&fx, &fx.editor, &ids["二"], json!({ "status": "archived" })).await;
+    assert_eq!(r.status(), 422);
+    // Activity shows the status change, not the rank.
+    let act = body(
+        fx.app
+            .get(&format!("/tasks/{}/activity", ids["三"]), &fx.owner)
+            .await,
+    )
+    .await;
+    let fields: Vec<&str> = act["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["field"].as_str().unwrap())
+        .collect();
+    assert!(fields.contains(&"status"), "{act}");
+
+    // Paged columns: a card dropped after the last one seen lands right after it, before the
+    // cards the mover has not loaded.
+    let b = board("?limit=1").await;
+    assert_eq!(column_titles(&b, "todo"), ["五"]);
+    let cursor = column(&b, "todo")["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let next = board(&format!("?limit=1&column=todo&cursor={cursor}")).await;
+    assert_eq!(next["columns"].as_array().unwrap().len(), 1);
+    assert_eq!(column_titles(&next, "todo"), ["二"]);
+    let r = move_card(
+        &fx,
+        &fx.editor,
+        &ids["一"],
+        json!({ "status": "todo", "after_id": ids["五"] }),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let b = board("").await;
+    assert_eq!(column_titles(&b, "todo"), ["五", "一", "二", "四"]);
+    let r = move_card(
+        &fx,
+        &fx.editor,
+        &ids["四"],
+        json!({ "before_id": ids["五"] }),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        column_titles(&board("").await, "todo"),
+        ["四", "五", "一", "二"]
+    );
+
+    // Stale or missing If-Match, a neighbour elsewhere, viewers.
+    let path = format!("/api/v1/tasks/{}/move", ids["二"]);
+    let r = fx
+        .app
+        .req(Method::POST, &path, Some(&fx.editor))
+        .header("If-Match", "\"99\"")
+        .json(&json!({ "status": "in_progress" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 412);
+    let r = fx
+        .app
+        .req(Method::POST, &path, Some(&fx.editor))
+        .json(&json!({ "status": "in_progress" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 428);
+    let elsewhere = fx.task(fx.other_project, &fx.outsider, json!({})).await;
+    let r = move_card(
+        &fx,
+        &fx.editor,
+        &ids["二"],
+        json!({ "after_id": elsewhere["id"] }),
+    )
+    .await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(body(r).await["code"], "board_changed");
+    let r = move_card(
+        &fx,
+        &fx.viewer,
+        &ids["二"],
+        json!({ "after_id": ids["五"] }),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let r = fx
+        .app
+        .get(&format!("/projects/{p}/board"), &fx.outsider)
+        .await;
+    assert_eq!(r.status(), 404);
+    // Filters are the task list's.
+    let b = board(&format!("?q={}", urlencode("五"))).await;
+    assert_eq!(column_titles(&b, "todo"), ["五"]);
+    assert_eq!(column(&b, "todo")["count"], 1);
+}
+
+#[tokio::test]
+async fn swimlanes_limits_and_my_board() {
+    let fx = Fx::new().await;
+    let p = fx.project;
+    let milestone = fx.milestone().await;
+    let a = fx
+        .task(
+            p,
+            &fx.owner,
+            json!({ "title": "海报设计", "assignee_id": fx.editor_id, "milestone_id": milestone }),
+        )
+        .await;
+    fx.task(
+        p,
+        &fx.owner,
+        json!({ "title": "渠道洽谈", "assignee_id": fx.editor_id }),
+    )
+    .await;
+    fx.task(p, &fx.owner, json!({ "title": "无人认领" })).await;
+    let get = |q: &str, token: &str| {
+        let path = format!("/projects/{p}/board{q}");
+        let (fx, token) = (&fx, token.to_owned());
+        async move { body(fx.app.get(&path, &token).await).await }
+    };
+    let b = get("?swimlane=assignee", &fx.viewer).await;
+    assert_eq!(b["swimlane"], "assignee");
+    let lanes = b["lanes"].as_array().unwrap();
+    assert_eq!(lanes.len(), 2, "{b}");
+    assert_eq!(lanes[0]["id"], json!(fx.editor_id));
+    assert!(lanes[0]["name"].as_str().is_some());
+    assert_eq!(
+        lanes[0]["counts"],
+        json!([{ "status": "todo", "count": 2 }])
+    );
+    assert_eq!(
+        lanes[1]["id"],
+        Value::Null,
+        "the lane without an assignee is last"
+    );
+    let b = get("?swimlane=department", &fx.viewer).await;
+    let lanes = b["lanes"].as_array().unwrap();
+    assert_eq!(lanes[0]["id"], json!(fx.dept));
+    assert_eq!(lanes[0]["name"], "市场部");
+    assert_eq!(lanes[0]["members"], json!([fx.editor_id]));
+    let b = get("?swimlane=milestone", &fx.viewer).await;
+    assert_eq!(b["lanes"][0]["name"], "研发完成");
+    assert_eq!(b["lanes"][0]["counts"][0]["count"], 1);
+    let r = fx
+        .app
+        .get(
+            &format!("/projects/{p}/board?swimlane=sideways"),
+            &fx.viewer,
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+
+    // Work-in-progress limits: shown, replaced whole, checked.
+    let put = |b: Value| {
+        let path = format!("/api/v1/projects/{p}/board/limits");
+        let fx = &fx;
+        async move {
+            fx.app
+                .req(Method::PUT, &path, Some(&fx.owner))
+                .json(&b)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = put(json!({ "limits": [{ "status": "in_review", "limit": 2 }, { "status": "in_progress", "limit": 1 }] })).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(body(r).await["limits"][0]["status"], "in_progress");
+    let b = get("", &fx.viewer).await;
+    assert_eq!(column(&b, "in_progress")["wip_limit"], 1);
+    assert_eq!(column(&b, "todo")["wip_limit"], Value::Null);
+    for bad in [
+        json!({ "limits": [{ "status": "todo", "limit": 1 }, { "status": "todo", "limit": 2 }] }),
+        json!({ "limits": [{ "status": "archived", "limit": 1 }] }),
+        json!({ "limits": [{ "status": "todo", "limit": 0 }] }),
+    ] {
+        assert_eq!(put(bad).await.status(), 422);
+    }
+    assert_eq!(put(json!({ "limits": [] })).await.status(), 200);
+    assert_eq!(
+        column(&get("", &fx.viewer).await, "in_progress")["wip_limit"],
+        Value::Null
+    );
+    let audit = body(
+        fx.app
+            .get("/admin/audit-log?action=project.board_limits_set", &fx.sys)
+            .await,
+    )
+    .await;
+    assert_eq!(audit["items"].as_array().unwrap().len(), 2, "{audit}");
+
+    // "My tasks": across projects, moved among my own cards.
+    let other = create_project(&fx.app, &fx.owner, fx.dept, "第二个项目").await;
+    let r = fx
+        .app
+        .post(
+            &format!("/projects/{other}/members"),
+            Some(&fx.owner),
+            json!({ "user_id": fx.editor_id, "role": "editor" }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let c = fx
+        .task(
+            other,
+            &fx.owner,
+            json!({ "title": "跨项目", "assignee_id": fx.editor_id }),
+        )
+        .await;
+    let mine = body(fx.app.get("/me/board?swimlane=project", &fx.editor).await).await;
+    // Ranks are kept per project: across projects, cards interleave until someone arranges them.
+    let mut titles = column_titles(&mine, "todo");
+    titles.sort();
+    let mut want = ["海报设计", "渠道洽谈", "跨项目"];
+    want.sort();
+    assert_eq!(titles, want);
+    assert_eq!(mine["lanes"].as_array().unwrap().len(), 2);
+    let tag = etag(&fx, c["id"].as_str().unwrap()).await;
+    let r = fx
+        .app
+        .req(
+            Method::POST,
+            &format!("/api/v1/tasks/{}/move?mine=true", c["id"].as_str().unwrap()),
+            Some(&fx.editor),
+        )
+        .header("If-Match", tag)
+        .json(&json!({ "before_id": a["id"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let mine = body(fx.app.get("/me/board", &fx.editor).await).await;
+    assert_eq!(
+        column_titles(&mine, "todo"),
+        ["跨项目", "海报设计", "渠道洽谈"]
+    );
+    assert_eq!(column(&mine, "todo")["wip_limit"], Value::Null);
+    let viewer_board = body(fx.app.get("/me/board", &fx.viewer).await).await;
+    assert_eq!(column(&viewer_board, "todo")["count"], 0);
+}
+
+#[tokio::test]
+async fn tied_ranks_are_repaired_and_concurrent_moves_keep_a_strict_order() {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use tandem_db::entities::tasks;
+    let fx = Fx::new().await;
+    let p = fx.project;
+    let mut ids = Vec::new();
+    for t in ["甲", "乙", "丙", "丁"] {
+        ids.push(
+            fx.task(p, &fx.owner, json!({ "title": t })).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    // Two servers creating at the same moment could give 乙 and 丙 the same rank.
+    let same: Vec<Uuid> = ids[1..3].iter().map(|s| s.parse().unwrap()).collect();
+    tasks::Entity::update_many()
+        .col_expr(tasks::Column::BoardRank, Expr::value("8180"))
+        .filter(tasks::Column::Id.is_in(same))
+        .exec(&fx.app.state.db)
+        .await
+        .unwrap();
+    let r = move_card(
+        &fx,
+        &fx.editor,
+        &ids[3],
+        json!({ "after_id": ids[1], "before_id": ids[2] }),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let b = body(fx.app.get(&format!("/projects/{p}/board"), &fx.owner).await).await;
+    assert_eq!(column_titles(&b, "todo"), ["甲", "乙", "丁", "丙"]);
+    let ranks: Vec<String> = column(&b, "todo")["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["board_rank"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(ranks.windows(2).all(|w| w[0] < w[1]), "{ranks:?}");
+
+    // Many cards dropped into the same gap at once: all land, in some strict order.
+    let mut more = Vec::new();
+    for n in 0..6 {
+        more.push(
+            fx.task(p, &fx.owner, json!({ "title": format!("并发{n}") }))
+                .await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let moves = more.iter().map(|id| {
+        move_card(
+            &fx,
+            &fx.editor,
+            id,
+            json!({ "after_id": ids[0], "before_id": ids[1] }),
+        )
+    });
+    for r in futures_util::future::join_all(moves).await {
+        assert_eq!(r.status(), 200);
+    }
+    let b = body(fx.app.get(&format!("/projects/{p}/board"), &fx.owner).await).await;
+    let titles = column_titles(&b, "todo");
+    assert_eq!(titles.len(), 10);
+    assert_eq!(titles[0], "甲");
+    assert_eq!(&titles[7..], ["乙", "丁", "丙"]);
+    let ranks: Vec<String> = column(&b, "todo")["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["board_rank"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(ranks.windows(2).all(|w| w[0] < w[1]), "{ranks:?}");
 }

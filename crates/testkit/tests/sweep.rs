@@ -438,6 +438,7 @@ async fn prepare(w: &World, op: &Op, caller: &Caller) -> Prepared {
         | ("get", "/api/v1/me/quick-replies")
         | ("get", "/api/v1/me/tokens")
         | ("get", "/api/v1/me/tasks")
+        | ("get", "/api/v1/me/board")
         | ("get", "/api/v1/projects") => Prepared::bare(op.path.clone()),
         ("patch", "/api/v1/me") => {
             Prepared::json(op.path.clone(), json!({ "position": "项目经理" }))
@@ -513,6 +514,7 @@ async fn prepare(w: &World, op: &Op, caller: &Caller) -> Prepared {
         | ("get", "/api/v1/projects/{id}/risks")
         | ("get", "/api/v1/projects/{id}/calendar")
         | ("get", "/api/v1/projects/{id}/gantt")
+        | ("get", "/api/v1/projects/{id}/board")
         | ("get", "/api/v1/projects/{id}/tasks") => {
             Prepared::bare(op.path.replace("{id}", &p.to_string()))
         }
@@ -530,6 +532,10 @@ async fn prepare(w: &World, op: &Op, caller: &Caller) -> Prepared {
                 json!({ "moves": [{ "task_id": t["id"], "start_date": "2026-12-02" }], "dry_run": true }),
             )
         }
+        ("put", "/api/v1/projects/{id}/board/limits") => Prepared::json(
+            format!("/api/v1/projects/{p}/board/limits"),
+            json!({ "limits": [{ "status": "in_progress", "limit": 5 }] }),
+        ),
         ("put", "/api/v1/projects/{id}/calendar") => Prepared::json(
             format!("/api/v1/projects/{p}/calendar"),
             json!({ "work_days": ["mon", "tue", "wed", "thu", "fri"],
@@ -597,6 +603,10 @@ async fn prepare(w: &World, op: &Op, caller: &Caller) -> Prepared {
         | ("get", "/api/v1/tasks/{id}/dependencies") => {
             Prepared::bare(op.path.replace("{id}", &w.task().await.to_string()))
         }
+        ("post", "/api/v1/tasks/{id}/move") => Prepared::json(
+            format!("/api/v1/tasks/{}/move", w.task().await),
+            json!({ "status": "in_progress" }),
+        ),
         ("post", "/api/v1/tasks/{id}/progress") => Prepared::json(
             format!("/api/v1/tasks/{}/progress", w.task().await),
             json!({ "percent": 40, "note": "完成了一半的调研" }),

@@ -212,6 +212,7 @@ pub fn apply_event(t: &mut TaskResponse, e: &TaskEvent) {
     t.risk = e.risk.clone();
     t.updated_at = e.updated_at;
     t.version = e.version;
+    t.board_rank = e.board_rank.clone();
 }
 
 /// A task first seen in an event: everything but the description.
@@ -240,6 +241,7 @@ fn from_event(e: TaskEvent) -> TaskResponse {
         created_at: e.created_at,
         updated_at: e.updated_at,
         version: e.version,
+        board_rank: e.board_rank,
     }
 }
 
@@ -279,6 +281,7 @@ pub(crate) mod tests {
             created_at: at,
             updated_at: at,
             version,
+            board_rank: String::new(),
         }
     }
 

@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod batch;
+pub mod board;
 pub mod collaboration;
 pub mod departments;
 pub mod health;

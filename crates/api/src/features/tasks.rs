@@ -27,7 +27,7 @@ use crate::features::{access, created, ok_with_etag};
 use crate::outbox::Outbox;
 use crate::state::AppState;
 
-fn is_open(status: &str) -> bool {
+pub(crate) fn is_open(status: &str) -> bool {
     status != TaskStatus::Done.as_str() && status != TaskStatus::Archived.as_str()
 }
 
@@ -65,6 +65,7 @@ pub(crate) fn task_dto(row: &TaskRow, today: NaiveDate) -> TaskResponse {
         created_at: t.created_at,
         updated_at: t.updated_at,
         version: t.version,
+        board_rank: t.board_rank.clone(),
     }
 }
 
@@ -238,7 +239,7 @@ pub enum TaskSortParam {
     Updated,
 }
 
-async fn filter_from(
+pub(crate) async fn filter_from(
     state: &AppState,
     q: &TaskQuery,
     page: &PageQuery,
@@ -282,7 +283,7 @@ async fn filter_from(
 /// The cursor's task, only when it belongs to the listed projects: its sort key must not reveal
 /// anything about tasks the caller cannot see. A cursor naming a task that is gone or elsewhere
 /// behaves like one at the end of the list.
-async fn cursor_task(
+pub(crate) async fn cursor_task(
     state: &AppState,
     page: &PageQuery,
     in_scope: impl Fn(Uuid) -> bool,
@@ -575,6 +576,7 @@ pub async fn update_task(
             milestone_id: body.milestone_id,
             parent_id: body.parent_id,
             estimate_hours: body.estimate_hours,
+            board_rank: None,
         },
         auth.user.id,
     )

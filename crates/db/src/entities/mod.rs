@@ -4,6 +4,7 @@
 pub mod attachment_versions;
 pub mod attachments;
 pub mod audit_log;
+pub mod board_limits;
 pub mod comments;
 pub mod departments;
 pub mod events;

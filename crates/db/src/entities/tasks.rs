@@ -26,6 +26,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i64,
+    /// The card's place on boards (`tandem_domain::board`): `ORDER BY board_rank, id`.
+    pub board_rank: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
