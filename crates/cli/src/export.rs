@@ -134,6 +134,10 @@ pub async fn export(c: &TandemClient) -> Result<SeedFile, String> {
             .get_json(&format!("/projects/{pid}/calendar"))
             .await
             .map_err(err)?;
+        let board: tandem_dto::BoardResponse = c
+            .get_json(&format!("/projects/{pid}/board?limit=1"))
+            .await
+            .map_err(err)?;
         let mut tasks: Vec<TaskResponse> = c
             .get_all(&format!("/projects/{pid}/tasks"))
             .await
@@ -206,6 +210,7 @@ pub async fn export(c: &TandemClient) -> Result<SeedFile, String> {
             // The default calendar is left out, as a file written by hand would.
             calendar: Some(crate::format::Calendar::from_dto(&calendar))
                 .filter(|c| c.to_dto() != default_calendar()),
+            wip_limits: Some(crate::format::WipLimit::from_board(&board)).filter(|l| !l.is_empty()),
             tasks: Vec::new(),
         };
         for t in &tasks {

@@ -242,8 +242,55 @@ pub struct Project {
     /// replaces the project's calendar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar: Option<Calendar>,
+    /// Work-in-progress limits of the Kanban board's columns (B1). When given, they replace
+    /// the project's (an empty list removes them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wip_limits: Option<Vec<WipLimit>>,
+    /// New tasks join the board in the order they are listed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tasks: Vec<Task>,
+}
+
+/// A board column's work-in-progress limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WipLimit {
+    #[schemars(with = "String", extend("enum" = ["todo", "in_progress", "in_review", "done"]))]
+    pub status: tandem_dto::TaskStatus,
+    #[schemars(range(min = 1, max = 999))]
+    pub limit: i32,
+}
+
+impl WipLimit {
+    pub fn to_dto(list: &[WipLimit]) -> tandem_dto::BoardLimits {
+        let mut limits: Vec<tandem_dto::WipLimit> = list
+            .iter()
+            .map(|l| tandem_dto::WipLimit {
+                status: l.status,
+                limit: l.limit,
+            })
+            .collect();
+        // Compared and sent in column order, as the server keeps them.
+        limits.sort_by_key(|l| {
+            tandem_dto::TaskStatus::ALL
+                .iter()
+                .position(|s| *s == l.status)
+        });
+        tandem_dto::BoardLimits { limits }
+    }
+
+    /// The limits a board shows on its columns.
+    pub fn from_board(b: &tandem_dto::BoardResponse) -> Vec<WipLimit> {
+        b.columns
+            .iter()
+            .filter_map(|c| {
+                Some(WipLimit {
+                    status: c.status,
+                    limit: c.wip_limit?,
+                })
+            })
+            .collect()
+    }
 }
 
 /// A project's work calendar (`PUT /projects/{id}/calendar`).

@@ -726,6 +726,7 @@ impl Run<'_> {
             };
             self.members(p, pid, i).await?;
             self.calendar(p, pid, is_new, i).await?;
+            self.wip_limits(p, pid, is_new, i).await?;
             self.tasks(p, pid, i, progress).await?;
         }
         Ok(())
@@ -882,6 +883,57 @@ impl Run<'_> {
         }
         self.summary
             .add("calendars", p.key.clone(), outcome, Vec::new());
+        Ok(())
+    }
+
+    /// Replaces the board's work-in-progress limits when the file gives ones that differ.
+    async fn wip_limits(
+        &mut self,
+        p: &Project,
+        pid: Option<Uuid>,
+        is_new: bool,
+        i: usize,
+    ) -> Result<(), SeedError> {
+        let Some(want) = &p.wip_limits else {
+            return Ok(());
+        };
+        let ptr = format!("/projects/{i}/wip_limits");
+        let want = crate::format::WipLimit::to_dto(want);
+        let have = match pid {
+            Some(pid) if !is_new => {
+                let b: tandem_dto::BoardResponse = self
+                    .client
+                    .get_json(&format!("/projects/{pid}/board?limit=1"))
+                    .await
+                    .map_err(|e| self.api(&ptr, &p.key, e))?;
+                Some(crate::format::WipLimit::to_dto(
+                    &crate::format::WipLimit::from_board(&b),
+                ))
+            }
+            _ => None,
+        };
+        let outcome = match &have {
+            Some(h) if *h == want => BatchOutcome::Unchanged,
+            Some(_) => BatchOutcome::Updated,
+            None => BatchOutcome::Created,
+        };
+        if outcome != BatchOutcome::Unchanged
+            && !self.opts.dry_run
+            && let Some(pid) = pid
+        {
+            let _: tandem_dto::BoardLimits = self
+                .client
+                .call(
+                    Method::PUT,
+                    &format!("/projects/{pid}/board/limits"),
+                    &want,
+                    None,
+                )
+                .await
+                .map_err(|e| self.api(&ptr, &p.key, e))?;
+        }
+        self.summary
+            .add("wip_limits", p.key.clone(), outcome, Vec::new());
         Ok(())
     }
 

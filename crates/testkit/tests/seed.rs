@@ -154,6 +154,10 @@ async fn the_example_seeds_everything_and_a_second_run_writes_nothing() {
     assert_eq!(cal["holidays"].as_array().unwrap().len(), 6, "{cal}");
     assert_eq!(cal["extra_work_days"][0]["name"], "春节调休");
     assert_eq!(c["calendars"].created, 1);
+    let board = get(&app, &token, &format!("/projects/{p}/board?limit=1")).await;
+    assert_eq!(board["columns"][1]["wip_limit"], 3, "{board}");
+    assert_eq!(board["columns"][2]["wip_limit"], 2);
+    assert_eq!(c["wip_limits"].created, 1);
     // Seeded accounts log in with TANDEM_USER_PASSWORD.
     app.login_ok("lilei@example.com", "seeded-password-1").await;
 
@@ -167,6 +171,7 @@ async fn the_example_seeds_everything_and_a_second_run_writes_nothing() {
     );
     assert_eq!(second.counts()["tasks"].unchanged, 4);
     assert_eq!(second.counts()["calendars"].unchanged, 1);
+    assert_eq!(second.counts()["wip_limits"].unchanged, 1);
 }
 
 #[tokio::test]
