@@ -14,8 +14,8 @@ use crate::extract::{json_config, path_config, query_config};
 /// Chinese) would be 60 MiB; 32 MiB is what a batch of long descriptions realistically takes.
 const BATCH_JSON_LIMIT: usize = 32 * 1024 * 1024;
 use crate::features::{
-    admin, attachments, audit, auth, batch, board, collaboration, departments, health, keys, me,
-    projects, risks, schedule, tasks, tokens, users,
+    admin, attachments, audit, auth, batch, board, collaboration, dashboard, departments, health,
+    keys, me, projects, risks, schedule, tasks, tokens, users,
 };
 use crate::state::AppState;
 
@@ -256,6 +256,7 @@ fn api_v1(cfg: &mut web::ServiceConfig) {
                 .route(web::put().to(board::put_board_limits)),
         )
         .service(web::resource("/me/board").route(web::get().to(board::get_my_board)))
+        .service(web::resource("/dashboard").route(web::get().to(dashboard::get_dashboard)))
         .service(web::resource("/tasks/{id}/move").route(web::post().to(board::move_task)))
         .service(
             web::resource("/projects/{id}/reschedule")

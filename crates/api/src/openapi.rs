@@ -6,8 +6,8 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::features::{
-    admin, attachments, audit, auth, batch, board, collaboration, departments, health, keys, live,
-    me, projects, risks, schedule, tasks, tokens, users,
+    admin, attachments, audit, auth, batch, board, collaboration, dashboard, departments, health,
+    keys, live, me, projects, risks, schedule, tasks, tokens, users,
 };
 
 #[derive(OpenApi)]
@@ -53,7 +53,7 @@ counted on your own. When the server is busy checking passwords it answers 503 w
         projects::delete_milestone, risks::get_project_risks, risks::get_project_calendar,
         risks::put_project_calendar, schedule::reschedule_project,
         schedule::get_gantt, board::get_board, board::get_my_board, board::move_task,
-        board::put_board_limits,
+        board::put_board_limits, dashboard::get_dashboard,
         tasks::list_project_tasks, tasks::list_my_tasks, tasks::create_task, tasks::get_task,
         tasks::update_task, tasks::delete_task, tasks::list_progress, tasks::create_progress,
         tasks::list_activity,

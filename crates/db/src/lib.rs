@@ -7,6 +7,7 @@ pub mod attachments;
 pub mod audit;
 pub mod board;
 pub mod comments;
+pub mod dashboard;
 pub mod entities;
 pub mod error;
 pub mod events;

@@ -8,6 +8,7 @@ pub mod projects;
 pub mod risk;
 pub mod schedule;
 pub mod throttle;
+pub mod workload;
 
 /// Minimum password length (A1).
 pub const MIN_PASSWORD_LEN: usize = 10;

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod board;
 pub mod common;
+pub mod dashboard;
 pub mod events;
 pub mod integration;
 pub mod notification_text;
@@ -18,6 +19,7 @@ pub mod tasks;
 pub use accounts::*;
 pub use board::*;
 pub use common::*;
+pub use dashboard::*;
 pub use events::*;
 pub use integration::*;
 pub use projects::*;

@@ -3631,3 +3631,156 @@ async fn tied_ranks_are_repaired_and_concurrent_moves_keep_a_strict_order() {
         .collect();
     assert!(ranks.windows(2).all(|w| w[0] < w[1]), "{ranks:?}");
 }
+
+#[tokio::test]
+async fn the_dashboard_sums_projects_departments_workload_and_handoffs() {
+    let fx = Fx::new().await;
+    let p = fx.project;
+    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let today = chrono::Utc::now().with_timezone(&shanghai).date_naive();
+    let d = |n: i64| (today + chrono::Duration::days(n)).to_string();
+    let rd = fx.app.department("研发部").await;
+    let (dev, _) = fx.app.member("dev@example.com", rd).await;
+    let r = fx
+        .app
+        .post(
+            &format!("/projects/{p}/members"),
+            Some(&fx.owner),
+            json!({ "user_id": dev, "role": "editor" }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let r = fx
+        .app
+        .post(
+            &format!("/projects/{p}/milestones"),
+            Some(&fx.owner),
+            json!({ "name": "样机评审", "date": d(10) }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let design = fx
+        .task(
+            p,
+            &fx.owner,
+            json!({ "title": "外观设计", "assignee_id": fx.editor_id, "estimate_hours": 40,
+                    "start_date": d(-3), "due_date": d(3) }),
+        )
+        .await;
+    let build = fx
+        .task(
+            p,
+            &fx.owner,
+            json!({ "title": "样机制作", "assignee_id": dev, "estimate_hours": 16,
+                    "start_date": d(-1), "due_date": d(8) }),
+        )
+        .await;
+    let r = fx
+        .app
+        .post(
+            &format!("/tasks/{}/dependencies", build["id"].as_str().unwrap()),
+            Some(&fx.owner),
+            json!({ "depends_on": design["id"] }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    fx.task(
+        p,
+        &fx.owner,
+        json!({ "title": "报价单", "assignee_id": fx.editor_id, "due_date": d(-2) }),
+    )
+    .await;
+    tandem_api::jobs::risk::evaluate_and_store(&fx.app.state, p)
+        .await
+        .unwrap();
+
+    let dash = body(fx.app.get("/dashboard", &fx.viewer).await).await;
+    assert_eq!(dash["today"], d(0));
+    let projects = dash["projects"].as_array().unwrap();
+    assert_eq!(projects.len(), 1, "only the caller's projects: {dash}");
+    let proj = &projects[0];
+    assert_eq!(proj["name"], "新产品上市");
+    assert_eq!(proj["total"], 3);
+    assert_eq!(proj["overdue"], 1);
+    assert_ne!(proj["health"], "on_track");
+    let m = proj["milestones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "样机评审")
+        .unwrap();
+    assert_eq!(m["at_risk"], true, "an overdue task is due before it");
+    assert!(
+        proj["milestones"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["date"].as_str().unwrap() <= d(14).as_str()),
+        "only the next 14 days"
+    );
+    let depts = dash["departments"].as_array().unwrap();
+    let market = depts.iter().find(|x| x["id"] == json!(fx.dept)).unwrap();
+    assert_eq!(market["name"], "市场部");
+    assert_eq!(market["open"], 2);
+    assert_eq!(market["overdue"], 1);
+    let rnd = depts.iter().find(|x| x["id"] == json!(rd)).unwrap();
+    assert_eq!(rnd["open"], 1);
+    // Workload: 40 h of design from today to d(3), 16 h of the prototype up to d(8).
+    assert_eq!(dash["workload"]["weeks"].as_array().unwrap().len(), 8);
+    let total = |row: &Value| -> f64 {
+        row["hours"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h.as_f64().unwrap())
+            .sum::<f64>()
+            + row["later"].as_f64().unwrap()
+    };
+    let rows = dash["workload"]["rows"].as_array().unwrap();
+    let row = |id: Uuid| rows.iter().find(|r| r["id"] == json!(id)).unwrap();
+    assert!((total(row(fx.dept)) - 40.0).abs() < 0.5, "{rows:?}");
+    assert!((total(row(rd)) - 16.0).abs() < 0.5);
+    // The hand-off from marketing to R&D, waiting since the prototype's planned start.
+    let h = &dash["handoffs"][0];
+    assert_eq!(h["title"], "样机制作");
+    assert_eq!(h["predecessor_title"], "外观设计");
+    assert_eq!(h["department_name"], "研发部");
+    assert_eq!(h["predecessor_department_name"], "市场部");
+    assert_eq!(h["ready"], false);
+    assert_eq!(h["waiting_days"], 1);
+    let flagged = dash["flagged"].as_array().unwrap();
+    let late = flagged.iter().find(|f| f["title"] == "报价单").unwrap();
+    assert_eq!(late["reasons"][0]["code"], "overdue");
+
+    // Drill-down: the people of one department.
+    let people = body(
+        fx.app
+            .get(
+                &format!("/dashboard?workload_department={}&weeks=4", fx.dept),
+                &fx.viewer,
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(people["workload"]["weeks"].as_array().unwrap().len(), 4);
+    let rows = people["workload"]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["id"], json!(fx.editor_id));
+    assert!(rows[0]["name"].as_str().is_some());
+    assert_eq!(
+        fx.app.get("/dashboard?weeks=0", &fx.viewer).await.status(),
+        422
+    );
+
+    // Others see their own; the system administrator sees every active project.
+    let theirs = body(fx.app.get("/dashboard", &fx.outsider).await).await;
+    assert_eq!(theirs["projects"].as_array().unwrap().len(), 1);
+    assert_eq!(theirs["projects"][0]["name"], "别的项目");
+    assert!(theirs["flagged"].as_array().unwrap().is_empty());
+    let all = body(fx.app.get("/dashboard", &fx.sys).await).await;
+    assert_eq!(all["projects"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        all["projects"][0]["name"], "新产品上市",
+        "troubled projects first"
+    );
+}

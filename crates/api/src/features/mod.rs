@@ -8,6 +8,7 @@ pub mod auth;
 pub mod batch;
 pub mod board;
 pub mod collaboration;
+pub mod dashboard;
 pub mod departments;
 pub mod health;
 pub mod keys;
