@@ -14,7 +14,7 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{Lazy, LazyRoute, lazy_route, path};
 
 use crate::components::{ConfirmRegion, Confirmer, ToastRegion, Toaster};
-use crate::features::{admin, auth, me, notifications, people, projects, tasks};
+use crate::features::{admin, auth, boards, me, notifications, people, projects, tasks};
 use crate::i18n::I18n;
 use crate::shell::{NotFound, Shell};
 
@@ -40,6 +40,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("projects") view=projects::ProjectCenterPage />
                     <Route path=path!("projects/new") view={Lazy::<NewProject>::new()} />
                     <Route path=path!("projects/:id") view={Lazy::<Project>::new()} />
+                    <Route path=path!("projects/:id/board") view={Lazy::<ProjectBoard>::new()} />
+                    <Route path=path!("projects/:id/gantt") view={Lazy::<ProjectGantt>::new()} />
+                    <Route path=path!("my-board") view={Lazy::<MyBoard>::new()} />
+                    <Route path=path!("dashboard") view={Lazy::<Dashboard>::new()} />
                     <Route path=path!("tasks/:id") view={Lazy::<Task>::new()} />
                     <Route path=path!("my-tasks") view={Lazy::<MyTasks>::new()} />
                     <Route path=path!("me") view={Lazy::<Profile>::new()} />
@@ -87,6 +91,10 @@ lazy_page! {
     Project => view! { <projects::ProjectPage tasks=tasks::project_tasks /> };
     Task => view! { <tasks::TaskPage /> };
     MyTasks => view! { <tasks::MyTasksPage /> };
+    ProjectBoard => view! { <boards::ProjectBoardPage /> };
+    ProjectGantt => view! { <boards::ProjectGanttPage /> };
+    MyBoard => view! { <boards::MyBoardPage /> };
+    Dashboard => view! { <boards::DashboardPage /> };
     Profile => view! { <me::ProfilePage /> };
     QuickReplies => view! { <me::QuickRepliesPage /> };
     Tokens => view! { <me::TokensPage /> };

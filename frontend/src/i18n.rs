@@ -12,6 +12,7 @@ use tandem_dto::{
 use crate::api::ApiError;
 
 mod en;
+pub mod texts;
 mod zh;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

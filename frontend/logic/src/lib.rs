@@ -2,9 +2,12 @@
 //! a tab holds, how a draft meets a colleague's change, @-mentions, formatting. Kept out of the
 //! wasm crate so `cargo test` runs it natively (scripts/test.sh, lint lane).
 
+pub mod board;
 pub mod draft;
 pub mod format;
+pub mod gantt;
 pub mod markdown_edit;
 pub mod mention;
 pub mod settle;
 pub mod task_store;
+pub mod texts;

@@ -307,6 +307,15 @@ pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Re
     decode(send(Method::Post, path, json_body(body)?, None).await?).await
 }
 
+/// A POST that changes a versioned resource: `If-Match` carries the copy's `ETag`.
+pub async fn post_if_match<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+    if_match: &str,
+) -> Result<T, ApiError> {
+    decode(send(Method::Post, path, json_body(body)?, Some(if_match)).await?).await
+}
+
 /// A POST without a body (an action such as "approve").
 pub async fn post_action<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     decode(send(Method::Post, path, Body::None, None).await?).await

@@ -1,8 +1,8 @@
 //! Tasks, their comments and their files' versions.
 
 use tandem_dto::{
-    AttachmentVersionResponse, CommentResponse, CreateTaskRequest, TaskResponse, TaskStatus,
-    UpdateCommentRequest, UpdateTaskRequest,
+    AttachmentVersionResponse, CommentResponse, CreateTaskRequest, MoveTaskRequest, TaskResponse,
+    TaskStatus, UpdateCommentRequest, UpdateTaskRequest,
 };
 use tandem_web_logic::task_store::etag;
 use uuid::Uuid;
@@ -51,6 +51,29 @@ pub async fn change_status(
     }
     let fresh = get(id).await?;
     update(id, fresh.version, &body).await
+}
+
+/// Moves a card on a board (`mine`: the caller's own board) from the copy at `version`; when
+/// that copy is no longer the newest (412), from a fresh read: a move overwrites nobody's text.
+pub async fn move_card(
+    id: Uuid,
+    version: Option<i64>,
+    body: &MoveTaskRequest,
+    mine: bool,
+) -> Result<TaskResponse, ApiError> {
+    let path = if mine {
+        format!("/tasks/{id}/move?mine=true")
+    } else {
+        format!("/tasks/{id}/move")
+    };
+    if let Some(v) = version {
+        match api::post_if_match(&path, body, &etag(v)).await {
+            Err(e) if e.status() == Some(412) => {}
+            other => return other,
+        }
+    }
+    let fresh = get(id).await?;
+    api::post_if_match(&path, body, &etag(fresh.version)).await
 }
 
 pub async fn comments(task: Uuid) -> Result<Vec<CommentResponse>, ApiError> {

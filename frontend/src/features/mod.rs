@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod boards;
 pub mod me;
 pub mod notifications;
 pub mod people;

@@ -3,6 +3,10 @@
 use super::Tr;
 
 pub static EN: Tr = Tr {
+    dashboard: "Dashboard",
+    board: "Board",
+    gantt: "Gantt",
+    my_board: "My board",
     act_created: "created the task",
     act_dependency_added: "added a predecessor",
     act_dependency_removed: "removed a predecessor",

@@ -2,6 +2,10 @@
 
 /// All UI text of one language.
 pub struct Tr {
+    pub dashboard: &'static str,
+    pub board: &'static str,
+    pub gantt: &'static str,
+    pub my_board: &'static str,
     pub act_created: &'static str,
     pub act_dependency_added: &'static str,
     pub act_dependency_removed: &'static str,

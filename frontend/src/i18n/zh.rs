@@ -3,6 +3,10 @@
 use super::Tr;
 
 pub static ZH: Tr = Tr {
+    dashboard: "仪表盘",
+    board: "看板",
+    gantt: "甘特图",
+    my_board: "我的看板",
     act_created: "创建了任务",
     act_dependency_added: "添加了前置任务",
     act_dependency_removed: "移除了前置任务",

@@ -108,6 +108,7 @@ fn TopBar() -> impl IntoView {
             <nav class="nav" aria-label=move || i.t().nav_main>
                 {nav_item("/projects", |t| t.nav_projects)}
                 {nav_item("/my-tasks", |t| t.nav_my_tasks)}
+                {nav_item("/dashboard", |t| t.dashboard)}
                 {nav_item("/people", |t| t.nav_directory)}
                 <Show when=move || auth.is_admin()>
                     {nav_item("/admin/approvals", |t| t.nav_approvals)}

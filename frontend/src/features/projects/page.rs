@@ -159,6 +159,8 @@ pub fn ProjectPage(
                     </div>
                     <nav class="tabs" aria-label=move || i.t().project_sections>
                         {tab_link(Tab::Tasks, "", |t| t.tasks)}
+                        <a class="tab" href=format!("/projects/{pid}/board")>{move || i.t().board}</a>
+                        <a class="tab" href=format!("/projects/{pid}/gantt")>{move || i.t().gantt}</a>
                         {tab_link(Tab::Members, "members", |t| t.members)}
                         {tab_link(Tab::Milestones, "milestones", |t| t.milestones)}
                         {is_admin.then(|| tab_link(Tab::Settings, "settings", |t| t.settings))}

@@ -58,6 +58,7 @@ pub fn TaskList(
         "due_before",
         "q",
         "sort",
+        "risk",
     ];
     let param =
         move |k: &'static str| Memo::new(move |_| query.with(|q| q.get(k).unwrap_or_default()));
@@ -71,6 +72,8 @@ pub fn TaskList(
     let due_before = param("due_before");
     let text = param("q");
     let sort = param("sort");
+    // B3: flagged tasks only (`at_risk`, `blocked`, `overdue`), as the dashboard links them.
+    let risk = param("risk");
     let draft = RwSignal::new(text.get_untracked());
     let paged = Paged::<TaskResponse>::new(true);
     let (items, next, loading, failed) = (paged.items, paged.next, paged.loading, paged.failed);
@@ -102,6 +105,7 @@ pub fn TaskList(
             ("due_before", due_before.get_untracked()),
             ("q", text.get_untracked()),
             ("sort", sort.get_untracked()),
+            ("risk", risk.get_untracked()),
         ]);
         paged.load(format!("{base}{filters}"), more);
     };
@@ -116,6 +120,7 @@ pub fn TaskList(
         due_before.track();
         text.track();
         sort.track();
+        risk.track();
         if let Some(r) = reload {
             r.track();
         }

@@ -37,6 +37,10 @@ pub fn MyTasksPage() -> impl IntoView {
         <div class="page-head">
             <h1>{move || i.t().nav_my_tasks}</h1>
         </div>
+        <nav class="tabs" aria-label=move || i.t().nav_my_tasks>
+            <a class="tab" href="/my-tasks" aria-current="page">{move || i.t().tasks}</a>
+            <a class="tab" href="/my-board">{move || i.t().board}</a>
+        </nav>
         <TaskList project=None names=names project_names=project_names can_edit=true />
     }
 }
