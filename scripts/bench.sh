@@ -14,7 +14,11 @@
 #     database from a second instance.
 # Env: BENCH_TASKS (100000), BENCH_SECONDS (10), BENCH_CONNECTIONS (32),
 #      BENCH_OFFICE_USERS (500), BENCH_OFFICE_SECONDS (60), BENCH_WS_CLIENTS (2000),
-#      BENCH_WS_UPDATES (50); BENCH_ONLY=live runs step 4 alone.
+#      BENCH_WS_UPDATES (50), BENCH_BOARD_CONNECTIONS (4); BENCH_ONLY=live runs step 4 alone,
+#      BENCH_ONLY=boards step 5.
+#  5. Progress boards (issue 12): the Kanban board and the Gantt chart of a 5 000-task project and
+#     the dashboard over 100 projects and 20 000 tasks (tandem-seed --projects), risk evaluated,
+#     read cache off; target p99 <= 50 ms each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tandem/target}"
@@ -25,6 +29,8 @@ OFFICE_USERS="${BENCH_OFFICE_USERS:-500}"
 OFFICE_SECONDS="${BENCH_OFFICE_SECONDS:-60}"
 WS_CLIENTS="${BENCH_WS_CLIENTS:-2000}"
 WS_UPDATES="${BENCH_WS_UPDATES:-50}"
+# A few managers opening the same big board at once (32 would measure the queue, not a view).
+BOARD_CONNS="${BENCH_BOARD_CONNECTIONS:-4}"
 bin="$CARGO_TARGET_DIR/release"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -166,6 +172,73 @@ print("  (ms from sending the PATCH: 'last' = until the last client had the even
 PY
 }
 
+# 5. Progress boards (issue 12), on a database of their own: 100 projects, 20 000 tasks, the
+#    first project holding 5 000 of them (tandem-seed --projects).
+boards_bench() {
+  local bdir bport bbase bserver btoken ids bproject
+  bdir=$(mktemp -d)
+  bport=$(free_port)
+  bbase="http://127.0.0.1:$bport"
+  echo
+  echo "== boards: 100 projects, 20 000 tasks (5 000 in the first), SQLite, read cache off, $BOARD_CONNS connections"
+  ids=$("$bin/tandem-seed" --database-url "sqlite://$bdir/tandem.db?mode=rwc" --tasks 20000 \
+    --projects 100 --first-project-tasks 5000)
+  bproject=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["project_id"])' "$ids")
+  env TANDEM_READ_CACHE=off TANDEM_DATA_DIR="$bdir" TANDEM_BIND="127.0.0.1:$bport" TANDEM_LOG=warn \
+    TANDEM_WEB_DIR="$bdir/none" "$bin/tandem" serve >"$bdir/server.log" 2>&1 &
+  bserver=$!
+  for _ in $(seq 100); do curl -fs "$bbase/api/health" >/dev/null && break; sleep 0.1; done
+  btoken=$(curl -fs -H 'Content-Type: application/json' \
+    -d '{"login":"bench@example.com","password":"bench-password-1"}' "$bbase/api/v1/auth/login" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  # The server's first risk scan evaluates every project; measure once it has.
+  for _ in $(seq 240); do
+    left=$(curl -fs -H "Authorization: Bearer $btoken" "$bbase/api/v1/dashboard" |
+      python3 -c 'import json,sys; print(sum(1 for p in json.load(sys.stdin)["projects"] if p["health"] is None))')
+    [ "$left" = 0 ] && break
+    sleep 0.5
+  done
+  echo "risk evaluated ($left projects left)"
+  printf '%-52s %8s %8s %10s\n' endpoint "p50 ms" "p99 ms" "req/s"
+  local worst=0
+  for path in "/api/v1/projects/$bproject/board?limit=50" \
+    "/api/v1/projects/$bproject/board?limit=50&swimlane=assignee" \
+    "/api/v1/projects/$bproject/gantt" "/api/v1/dashboard"; do
+    out=$(wrk -t1 -c"$BOARD_CONNS" -d"${SECONDS_EACH}s" --latency -H "Authorization: Bearer $btoken" "$bbase$path")
+    if echo "$out" | grep -q "Non-2xx"; then
+      echo "error responses from $path" >&2
+      kill "$bserver"
+      return 1
+    fi
+    python3 - "$path" "$bproject" "$out" >>"$bdir/rows" <<'PY'
+import re, sys
+path, project, out = sys.argv[1:]
+def ms(tag):
+    m = re.search(rf"^\s*{tag}\s+([0-9.]+)(us|ms|s)\s*$", out, re.M)
+    v, u = m.groups()
+    return float(v) * {"us": 0.001, "ms": 1, "s": 1000}[u]
+rps = re.search(r"^Requests/sec:\s+([0-9.]+)", out, re.M).group(1)
+print(f"{path.replace(project, '{id}').replace('/api/v1', ''):<52} {ms('50%'):8.2f} {ms('99%'):8.2f} {float(rps):10.0f}")
+PY
+  done
+  cat "$bdir/rows"
+  python3 - "$bdir/rows" <<'PY'
+import sys
+worst = max(float(l.split()[-2]) for l in open(sys.argv[1]))
+print(f"target: p99 <= 50 ms each ............ worst {worst:.2f} ms  {'met' if worst <= 50 else 'MISSED'}")
+PY
+  kill "$bserver"
+  wait "$bserver" 2>/dev/null || true
+  rm -rf "$bdir"
+}
+
+if [ "${BENCH_ONLY:-}" = boards ]; then
+  command -v wrk >/dev/null || { echo "missing: wrk (apt-get install wrk)" >&2; exit 1; }
+  cargo build --quiet --release -p tandem-server --bins
+  boards_bench
+  exit 0
+fi
+
 if [ "${BENCH_ONLY:-}" = live ]; then
   cargo build --quiet --release -p tandem-server --bins -p tandem-bench
   live_platform
@@ -304,4 +377,5 @@ if n == 100000:
 PY
 
 stop_server
+boards_bench
 live_platform

@@ -17,6 +17,12 @@ enum Tasks {
     ProjectId,
     Status,
     BoardRank,
+    AssigneeId,
+    MilestoneId,
+    Progress,
+    EstimateHours,
+    StartDate,
+    DueKey,
 }
 
 #[derive(DeriveIden)]
@@ -33,6 +39,8 @@ enum BoardLimits {
 ///   here in creation order, per project.
 /// - `ix_tasks_board`: a column of a board is `project_id, status` read in rank order.
 /// - `board_limits`: a project's work-in-progress limit per column (status).
+/// - `ix_tasks_dashboard`: covers what the dashboard counts per project, person and week (B4),
+///   so its grouped queries read the index alone, never the wide task rows.
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -56,6 +64,21 @@ impl MigrationTrait for Migration {
                 .col(Tasks::Status)
                 .col(Tasks::BoardRank)
                 .col(Tasks::Id)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_tasks_dashboard")
+                .table(Tasks::Table)
+                .col(Tasks::ProjectId)
+                .col(Tasks::Status)
+                .col(Tasks::AssigneeId)
+                .col(Tasks::MilestoneId)
+                .col(Tasks::Progress)
+                .col(Tasks::EstimateHours)
+                .col(Tasks::StartDate)
+                .col(Tasks::DueKey)
                 .to_owned(),
         )
         .await?;
@@ -89,6 +112,13 @@ impl MigrationTrait for Migration {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table(BoardLimits::Table).to_owned())
             .await?;
+        m.drop_index(
+            Index::drop()
+                .name("ix_tasks_dashboard")
+                .table(Tasks::Table)
+                .to_owned(),
+        )
+        .await?;
         m.drop_index(
             Index::drop()
                 .name("ix_tasks_board")

@@ -48,58 +48,139 @@ pub struct ProjectFigures {
     pub blocked: i64,
 }
 
-/// Figures per project, one grouped query (tasks joined with their stored risk).
+/// Figures per project: two grouped queries without joins (tasks by project, then the stored
+/// flags by project), each reading one table's index.
 pub async fn project_figures(
     db: &impl ConnectionTrait,
     ids: Option<&[Uuid]>,
 ) -> RepoResult<Vec<ProjectFigures>> {
-    let flag = |c: task_risks::Column| {
-        count_if(Condition::all().add(Expr::col((task_risks::Entity, c)).eq(true)))
-    };
-    let mut q = in_projects(tasks::Entity::find(), ids)
+    #[derive(FromQueryResult)]
+    struct Counts {
+        project_id: Uuid,
+        total: i64,
+        done: i64,
+        progress_sum: i64,
+    }
+    let counts = in_projects(tasks::Entity::find(), ids)
         .select_only()
         .column(tasks::Column::ProjectId)
-        .column_as(
-            Expr::col((tasks::Entity, tasks::Column::Id)).count(),
-            "total",
-        )
+        // COUNT(*), not COUNT(id): the id is not in the covering index `ix_tasks_dashboard`.
+        .column_as(Expr::cust("COUNT(*)"), "total")
         .column_as(
             count_if(Condition::all().add(tasks::Column::Status.eq(TaskStatus::Done.as_str()))),
             "done",
         )
         .column_as(
             sea_orm::sea_query::SimpleExpr::from(Func::coalesce([
-                Func::sum(Expr::col((tasks::Entity, tasks::Column::Progress))).into(),
+                Func::sum(Expr::col(tasks::Column::Progress)).into(),
                 Expr::val(0).into(),
             ])),
             "progress_sum",
         )
+        .filter(not_archived())
+        .group_by(tasks::Column::ProjectId)
+        .into_model::<Counts>()
+        .all(db)
+        .await?;
+    let flags = flag_counts(db, ids, task_risks::Column::ProjectId).await?;
+    Ok(counts
+        .into_iter()
+        .map(|c| {
+            let f = flags.get(&Some(c.project_id)).copied().unwrap_or_default();
+            ProjectFigures {
+                project_id: c.project_id,
+                total: c.total,
+                done: c.done,
+                progress_sum: c.progress_sum,
+                overdue: f.0,
+                at_risk: f.1,
+                blocked: f.2,
+            }
+        })
+        .collect())
+}
+
+/// The stored flags (overdue, at risk, blocked) counted by `by`: a `task_risks` column, or
+/// with `by` = `AssigneeId` of the flagged tasks (joined).
+async fn flag_counts(
+    db: &impl ConnectionTrait,
+    ids: Option<&[Uuid]>,
+    by: task_risks::Column,
+) -> RepoResult<std::collections::HashMap<Option<Uuid>, (i64, i64, i64)>> {
+    let flag = |c: task_risks::Column| count_if(Condition::all().add(c.eq(true)));
+    let mut q = task_risks::Entity::find()
+        .select_only()
+        .column_as(by, "key")
         .column_as(flag(task_risks::Column::Overdue), "overdue")
         .column_as(flag(task_risks::Column::AtRisk), "at_risk")
         .column_as(flag(task_risks::Column::Blocked), "blocked")
-        .filter(not_archived())
-        .group_by(tasks::Column::ProjectId);
-    join_risk(&mut q);
-    Ok(q.into_model::<ProjectFigures>().all(db).await?)
+        .group_by(by);
+    if let Some(ids) = ids {
+        q = q.filter(task_risks::Column::ProjectId.is_in(ids.iter().copied()));
+    }
+    let rows: Vec<(Option<Uuid>, i64, i64, i64)> = q.into_tuple().all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(k, a, b, c)| (k, (a, b, c)))
+        .collect())
 }
 
-fn join_risk(q: &mut sea_orm::Select<tasks::Entity>) {
-    QueryTrait::query(q).join(
-        JoinType::LeftJoin,
-        task_risks::Entity,
-        Expr::col((task_risks::Entity, task_risks::Column::TaskId))
-            .equals((tasks::Entity, tasks::Column::Id)),
-    );
+/// The stored flags grouped by the flagged tasks' assignee, project and milestone, with the
+/// earliest due date among those at risk or overdue: one pass over `task_risks` serves both the
+/// departments' counts and the milestones' roll-up.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct FlagGroup {
+    pub assignee_id: Option<Uuid>,
+    pub project_id: Uuid,
+    pub milestone_id: Option<Uuid>,
+    pub overdue: i64,
+    pub at_risk: i64,
+    /// How many are at risk or overdue (a task can be both).
+    pub late: i64,
+    pub first_due: Option<NaiveDate>,
 }
 
-fn join_assignee(q: &mut sea_orm::Select<tasks::Entity>, alias: &Alias) {
-    QueryTrait::query(q).join_as(
-        JoinType::LeftJoin,
-        users::Entity,
-        alias.clone(),
-        Expr::col((alias.clone(), users::Column::Id))
-            .equals((tasks::Entity, tasks::Column::AssigneeId)),
+pub async fn flag_groups(
+    db: &impl ConnectionTrait,
+    ids: Option<&[Uuid]>,
+) -> RepoResult<Vec<FlagGroup>> {
+    let flag = |c: task_risks::Column| {
+        count_if(Condition::all().add(Expr::col((task_risks::Entity, c)).eq(true)))
+    };
+    let late = Condition::any()
+        .add(Expr::col((task_risks::Entity, task_risks::Column::AtRisk)).eq(true))
+        .add(Expr::col((task_risks::Entity, task_risks::Column::Overdue)).eq(true));
+    let first_due: sea_orm::sea_query::SimpleExpr = Func::min(
+        Expr::case(
+            late.clone(),
+            Expr::col((tasks::Entity, tasks::Column::DueDate)),
+        )
+        .finally(Expr::cust("NULL")),
+    )
+    .into();
+    let t = |c: tasks::Column| Expr::col((tasks::Entity, c));
+    let mut q = task_risks::Entity::find()
+        .select_only()
+        .column_as(t(tasks::Column::AssigneeId), "assignee_id")
+        .column_as(t(tasks::Column::ProjectId), "project_id")
+        .column_as(t(tasks::Column::MilestoneId), "milestone_id")
+        .column_as(flag(task_risks::Column::Overdue), "overdue")
+        .column_as(flag(task_risks::Column::AtRisk), "at_risk")
+        .column_as(count_if(late), "late")
+        .column_as(first_due, "first_due")
+        .group_by(t(tasks::Column::AssigneeId))
+        .group_by(t(tasks::Column::ProjectId))
+        .group_by(t(tasks::Column::MilestoneId));
+    if let Some(ids) = ids {
+        q = q.filter(task_risks::Column::ProjectId.is_in(ids.iter().copied()));
+    }
+    QueryTrait::query(&mut q).join(
+        JoinType::InnerJoin,
+        tasks::Entity,
+        Expr::col((tasks::Entity, tasks::Column::Id))
+            .equals((task_risks::Entity, task_risks::Column::TaskId)),
     );
+    Ok(q.into_model::<FlagGroup>().all(db).await?)
 }
 
 /// A department's task figures (a task belongs to its assignee's department; `None`: tasks
@@ -116,33 +197,54 @@ pub struct DepartmentFigures {
 pub async fn department_figures(
     db: &impl ConnectionTrait,
     ids: Option<&[Uuid]>,
+    groups: &[FlagGroup],
 ) -> RepoResult<Vec<DepartmentFigures>> {
-    let who = Alias::new("who");
-    let flag = |c: task_risks::Column| {
-        count_if(Condition::all().add(Expr::col((task_risks::Entity, c)).eq(true)))
-    };
-    let mut q = in_projects(tasks::Entity::find(), ids)
+    // By assignee (an index-only grouping), then summed into departments here: joining users
+    // on every task costs more than the few hundred people it groups into.
+    let rows: Vec<(Option<Uuid>, i64, i64)> = in_projects(tasks::Entity::find(), ids)
         .select_only()
-        .column_as(
-            Expr::col((who.clone(), users::Column::DepartmentId)),
-            "department_id",
-        )
+        .column(tasks::Column::AssigneeId)
         .column_as(count_if(open()), "open")
         .column_as(
             count_if(Condition::all().add(tasks::Column::Status.eq(TaskStatus::Done.as_str()))),
             "done",
         )
-        .column_as(flag(task_risks::Column::Overdue), "overdue")
-        .column_as(flag(task_risks::Column::AtRisk), "at_risk")
         .filter(not_archived())
-        .group_by(Expr::col((who.clone(), users::Column::DepartmentId)));
-    join_assignee(&mut q, &who);
-    join_risk(&mut q);
-    Ok(q.into_model::<DepartmentFigures>().all(db).await?)
+        .group_by(tasks::Column::AssigneeId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut flags: std::collections::HashMap<Option<Uuid>, (i64, i64)> =
+        std::collections::HashMap::new();
+    for g in groups {
+        let f = flags.entry(g.assignee_id).or_default();
+        f.0 += g.overdue;
+        f.1 += g.at_risk;
+    }
+    let people: Vec<Uuid> = rows.iter().filter_map(|r| r.0).collect();
+    let dept_of = departments_of(db, &people).await?;
+    let mut by_dept: std::collections::HashMap<Option<Uuid>, DepartmentFigures> =
+        std::collections::HashMap::new();
+    for (person, open, done) in rows {
+        let d = person.and_then(|p| dept_of.get(&p).copied().flatten());
+        let f = flags.get(&person).copied().unwrap_or_default();
+        let e = by_dept.entry(d).or_insert(DepartmentFigures {
+            department_id: d,
+            open: 0,
+            done: 0,
+            overdue: 0,
+            at_risk: 0,
+        });
+        e.open += open;
+        e.done += done;
+        e.overdue += f.0;
+        e.at_risk += f.1;
+    }
+    Ok(by_dept.into_values().collect())
 }
 
-/// An open task's estimated work, where and when it falls.
-#[derive(Debug, Clone, FromQueryResult)]
+/// Open tasks' estimated work with the same assignee and dates, and the assignee's department.
+#[derive(Debug, Clone)]
 pub struct OpenWork {
     pub assignee_id: Option<Uuid>,
     pub department_id: Option<Uuid>,
@@ -151,30 +253,66 @@ pub struct OpenWork {
     pub due_date: Option<NaiveDate>,
 }
 
-/// The open, estimated tasks (of one department's people when `department` is given).
+/// The open, estimated tasks (of one department's people when `department` is given). Read from
+/// the covering index `ix_tasks_dashboard` alone; the departments come from one small query on
+/// the people involved rather than a join per task.
 pub async fn open_work(
     db: &impl ConnectionTrait,
     ids: Option<&[Uuid]>,
     department: Option<Uuid>,
 ) -> RepoResult<Vec<OpenWork>> {
-    let who = Alias::new("who");
-    let mut q = in_projects(tasks::Entity::find(), ids)
-        .select_only()
-        .column(tasks::Column::AssigneeId)
-        .column_as(
-            Expr::col((who.clone(), users::Column::DepartmentId)),
-            "department_id",
-        )
-        .column(tasks::Column::EstimateHours)
-        .column(tasks::Column::StartDate)
-        .column(tasks::Column::DueDate)
-        .filter(open())
-        .filter(tasks::Column::EstimateHours.is_not_null());
-    if let Some(d) = department {
-        q = q.filter(Expr::col((who.clone(), users::Column::DepartmentId)).eq(d));
+    // Summed per person and (start, due): tasks share dates (a sprint's end, a milestone), so
+    // this is a tenth of the rows, each of which costs a hop from sqlx's SQLite worker thread.
+    let rows: Vec<(Option<Uuid>, f64, Option<NaiveDate>, NaiveDate)> =
+        in_projects(tasks::Entity::find(), ids)
+            .select_only()
+            .column(tasks::Column::AssigneeId)
+            .column_as(tasks::Column::EstimateHours.sum(), "hours")
+            .column(tasks::Column::StartDate)
+            .column(tasks::Column::DueKey)
+            .filter(open())
+            .filter(tasks::Column::EstimateHours.is_not_null())
+            .group_by(tasks::Column::AssigneeId)
+            .group_by(tasks::Column::StartDate)
+            .group_by(tasks::Column::DueKey)
+            .into_tuple()
+            .all(db)
+            .await?;
+    let mut people: Vec<Uuid> = rows.iter().filter_map(|r| r.0).collect();
+    people.sort();
+    people.dedup();
+    let dept_of = departments_of(db, &people).await?;
+    let undated = crate::tasks::due_key(None);
+    Ok(rows
+        .into_iter()
+        .map(|(a, h, start, due)| OpenWork {
+            assignee_id: a,
+            department_id: a.and_then(|a| dept_of.get(&a).copied().flatten()),
+            estimate_hours: h,
+            start_date: start,
+            due_date: (due != undated).then_some(due),
+        })
+        .filter(|w| department.is_none() || w.department_id == department)
+        .collect())
+}
+
+/// The departments of these people.
+async fn departments_of(
+    db: &impl ConnectionTrait,
+    people: &[Uuid],
+) -> RepoResult<std::collections::HashMap<Uuid, Option<Uuid>>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in people.chunks(500) {
+        let found: Vec<(Uuid, Option<Uuid>)> = users::Entity::find()
+            .select_only()
+            .columns([users::Column::Id, users::Column::DepartmentId])
+            .filter(users::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.extend(found);
     }
-    join_assignee(&mut q, &who);
-    Ok(q.into_model::<OpenWork>().all(db).await?)
+    Ok(out)
 }
 
 /// A dependency whose two tasks belong to different departments, the successor not started.
@@ -336,37 +474,6 @@ pub async fn flagged(
         .order_by((tasks::Entity, tasks::Column::DueKey), sea_orm::Order::Asc)
         .order_by((tasks::Entity, tasks::Column::Id), sea_orm::Order::Asc);
     Ok(q.limit(limit).into_model::<Flagged>().all(db).await?)
-}
-
-/// Per project and milestone, the earliest due date of a task at risk or overdue: a milestone
-/// is at risk when such a task belongs to it or is due on or before it.
-pub async fn flagged_due(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> RepoResult<Vec<(Uuid, Option<Uuid>, NaiveDate)>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut q = tasks::Entity::find()
-        .select_only()
-        .column(tasks::Column::ProjectId)
-        .column(tasks::Column::MilestoneId)
-        .column_as(tasks::Column::DueKey.min(), "due")
-        .filter(tasks::Column::ProjectId.is_in(ids.iter().copied()))
-        .filter(
-            Condition::any()
-                .add(Expr::col((task_risks::Entity, task_risks::Column::AtRisk)).eq(true))
-                .add(Expr::col((task_risks::Entity, task_risks::Column::Overdue)).eq(true)),
-        )
-        .group_by(tasks::Column::ProjectId)
-        .group_by(tasks::Column::MilestoneId);
-    QueryTrait::query(&mut q).join(
-        JoinType::InnerJoin,
-        task_risks::Entity,
-        Expr::col((task_risks::Entity, task_risks::Column::TaskId))
-            .equals((tasks::Entity, tasks::Column::Id)),
-    );
-    Ok(q.into_tuple().all(db).await?)
 }
 
 /// The projects a dashboard covers: the active ones the user belongs to, or every active

@@ -47,12 +47,16 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
             // only on the one that happens to run a statement at start-up. WAL lets readers
             // proceed while one writer commits; NORMAL sync is safe with WAL (a power cut can
             // lose the last commits, never corrupt); the busy timeout makes a second writer
-            // wait for the lock instead of failing at once.
+            // wait for the lock instead of failing at once. Reads go through a memory map
+            // (shared with the OS page cache, so no memory of our own): reading pages with
+            // `pread` copied every page into SQLite's small cache, a fifth of the dashboard's
+            // time over 20 000 tasks.
             .map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(5))
+                    .pragma("mmap_size", "268435456")
             });
     } else {
         opts.max_connections(20).min_connections(1);

@@ -456,3 +456,127 @@ pub async fn risk_data(db: &impl ConnectionTrait, project_id: Uuid) -> RepoResul
             .collect(),
     })
 }
+
+/// A project's task ids in creation order (ids are UUIDv7): for seeding benchmarks.
+pub async fn project_task_ids(
+    db: &impl ConnectionTrait,
+    project_id: Uuid,
+) -> RepoResult<Vec<Uuid>> {
+    use sea_orm::QueryOrder;
+    Ok(tasks::Entity::find()
+        .select_only()
+        .column(tasks::Column::Id)
+        .filter(tasks::Column::ProjectId.eq(project_id))
+        .order_by_asc(tasks::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Inserts finish-to-start dependencies `(task, depends_on)` as they are, unchecked: for
+/// seeding benchmarks (the API checks cycles and projects).
+pub async fn insert_dependencies_unchecked(
+    db: &impl ConnectionTrait,
+    edges: &[(Uuid, Uuid)],
+    by: Uuid,
+) -> RepoResult<()> {
+    let now = Utc::now();
+    for chunk in edges.chunks(ROWS) {
+        let rows = chunk.iter().map(|(t, on)| task_dependencies::ActiveModel {
+            task_id: Set(*t),
+            depends_on_id: Set(*on),
+            created_by: Set(by),
+            created_at: Set(now),
+        });
+        task_dependencies::Entity::insert_many(rows)
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A task as the Gantt chart draws it, with its stored risk (`task_risks`) in the same row.
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct GanttRow {
+    pub id: Uuid,
+    pub title: String,
+    pub status: String,
+    pub start_date: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+    pub progress: i32,
+    pub milestone_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub version: i64,
+    pub parent_id: Option<Uuid>,
+    pub risk_reasons: Option<String>,
+    pub risk_finish: Option<NaiveDate>,
+}
+
+/// A project's tasks that are not archived, each with its stored risk, and the dependencies
+/// between them: two statements. On SQLite every row costs a hop from sqlx's worker thread, so
+/// the risk comes joined rather than as a second list of rows.
+pub async fn gantt_data(
+    db: &impl ConnectionTrait,
+    project_id: Uuid,
+) -> RepoResult<(Vec<GanttRow>, Vec<(Uuid, Uuid)>)> {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{JoinType, QueryOrder, QueryTrait};
+    let mut q = tasks::Entity::find()
+        .select_only()
+        .columns([
+            tasks::Column::Id,
+            tasks::Column::Title,
+            tasks::Column::Status,
+            tasks::Column::StartDate,
+            tasks::Column::DueDate,
+            tasks::Column::Progress,
+            tasks::Column::MilestoneId,
+            tasks::Column::AssigneeId,
+            tasks::Column::Version,
+            tasks::Column::ParentId,
+        ])
+        .column_as(
+            Expr::col((
+                crate::entities::task_risks::Entity,
+                crate::entities::task_risks::Column::Reasons,
+            )),
+            "risk_reasons",
+        )
+        .column_as(
+            Expr::col((
+                crate::entities::task_risks::Entity,
+                crate::entities::task_risks::Column::ProjectedFinish,
+            )),
+            "risk_finish",
+        )
+        .filter(tasks::Column::ProjectId.eq(project_id))
+        .filter(tasks::Column::Status.ne(tandem_dto::TaskStatus::Archived.as_str()))
+        .order_by_asc(tasks::Column::Id);
+    QueryTrait::query(&mut q).join(
+        JoinType::LeftJoin,
+        crate::entities::task_risks::Entity,
+        Expr::col((
+            crate::entities::task_risks::Entity,
+            crate::entities::task_risks::Column::TaskId,
+        ))
+        .equals((tasks::Entity, tasks::Column::Id)),
+    );
+    let rows = q.into_model::<GanttRow>().all(db).await?;
+    let in_project = sea_orm::QueryTrait::into_query(
+        tasks::Entity::find()
+            .select_only()
+            .column(tasks::Column::Id)
+            .filter(tasks::Column::ProjectId.eq(project_id)),
+    );
+    let edges: Vec<(Uuid, Uuid)> = task_dependencies::Entity::find()
+        .select_only()
+        .columns([
+            task_dependencies::Column::TaskId,
+            task_dependencies::Column::DependsOnId,
+        ])
+        .filter(task_dependencies::Column::TaskId.in_subquery(in_project))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok((rows, edges))
+}

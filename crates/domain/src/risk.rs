@@ -669,3 +669,41 @@ mod properties {
         }
     }
 }
+
+/// A project's reasons as stored for overviews: its own (end passed, milestones missed) and the
+/// first `tasks` of the tasks that make it so. A late project of thousands of tasks names them
+/// all; the overview needs a few, and `GET /projects/{id}/risks` lists every one.
+pub fn summary(reasons: &[RiskReason], tasks: usize) -> Vec<RiskReason> {
+    let mut named = 0;
+    reasons
+        .iter()
+        .filter(|r| {
+            if matches!(r, RiskReason::Task { .. }) {
+                named += 1;
+                named <= tasks
+            } else {
+                true
+            }
+        })
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::*;
+
+    #[test]
+    fn a_summary_keeps_the_projects_own_reasons_and_a_few_tasks() {
+        let task = |n: u128| RiskReason::Task {
+            task_id: uuid::Uuid::from_u128(n),
+        };
+        let end = RiskReason::EndPassed {
+            end: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            open_tasks: 9,
+        };
+        let all: Vec<RiskReason> = (0..10).map(task).chain([end.clone()]).collect();
+        let s = summary(&all, 3);
+        assert_eq!(s, vec![task(0), task(1), task(2), end]);
+    }
+}

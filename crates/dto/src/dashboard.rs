@@ -18,8 +18,10 @@ pub struct DashboardResponse {
     /// Most open tasks first; tasks without an assigned department last (`id` null).
     pub departments: Vec<DashboardDepartment>,
     pub workload: Workload,
-    /// Cross-department hand-offs, longest waiting first.
+    /// Cross-department hand-offs, longest waiting first (at most 50; `handoffs_total` counts
+    /// them all).
     pub handoffs: Vec<Handoff>,
+    pub handoffs_total: i64,
     /// The flagged tasks due first (at most 50), with their reasons.
     pub flagged: Vec<FlaggedTask>,
 }
@@ -31,6 +33,8 @@ pub struct DashboardProject {
     pub name: String,
     /// From the last risk evaluation (`null`: not evaluated yet).
     pub health: Option<ProjectHealth>,
+    /// Why: the project's own reasons (end passed, milestones missed) and at most three of the
+    /// tasks that make it so (`GET /projects/{id}/risks` lists them all).
     pub reasons: Vec<RiskReason>,
     /// Average progress of its tasks, 0–100.
     pub progress: i32,

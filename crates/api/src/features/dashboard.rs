@@ -32,6 +32,15 @@ fn reasons(json: &str) -> Vec<RiskReason> {
     serde_json::from_str(json).unwrap_or_default()
 }
 
+/// A project's own reasons and at most three of its tasks (rows stored before reasons were
+/// summarised when saved may name more).
+fn summary(json: &str) -> Vec<RiskReason> {
+    tandem_domain::risk::summary(&reasons(json), 3)
+}
+
+/// Hand-offs listed on the dashboard (the longest waiting).
+const HANDOFFS_SHOWN: usize = 50;
+
 /// B4: what management watches, over the active projects the caller belongs to (system
 /// administrators: all of them) — per project health, progress, overdue / at-risk / blocked
 /// counts and the milestones of the next 14 days; per department open, done, overdue and at
@@ -64,19 +73,26 @@ pub async fn get_dashboard(
     let today = today_in(DEFAULT_TIME_ZONE);
     let ids_ref = Some(ids.as_slice());
 
-    let figures: HashMap<Uuid, store::ProjectFigures> = store::project_figures(db, ids_ref)
-        .await?
-        .into_iter()
-        .map(|f| (f.project_id, f))
-        .collect();
+    // The reads are independent: run together, on as many pool connections (SQLite reads in
+    // parallel under WAL), a request costs its slowest query rather than their sum.
+    let department = q.workload_department;
+    let (figures, health, soon, (groups, depts), work, handoff_rows, flagged) = tokio::try_join!(
+        store::project_figures(db, ids_ref),
+        store::project_health(db, &ids),
+        store::milestones_between(db, &ids, today, today + Duration::days(14)),
+        async {
+            let groups = store::flag_groups(db, ids_ref).await?;
+            let depts = store::department_figures(db, ids_ref, &groups).await?;
+            Ok::<_, tandem_db::RepoError>((groups, depts))
+        },
+        store::open_work(db, ids_ref, department),
+        store::handoffs(db, ids_ref),
+        store::flagged(db, ids_ref, 50),
+    )?;
+    let figures: HashMap<Uuid, store::ProjectFigures> =
+        figures.into_iter().map(|f| (f.project_id, f)).collect();
     let health: HashMap<Uuid, tandem_db::entities::project_risks::Model> =
-        store::project_health(db, &ids)
-            .await?
-            .into_iter()
-            .map(|h| (h.project_id, h))
-            .collect();
-    let soon = store::milestones_between(db, &ids, today, today + Duration::days(14)).await?;
-    let flagged_due = store::flagged_due(db, &ids).await?;
+        health.into_iter().map(|h| (h.project_id, h)).collect();
     let mut projects: Vec<DashboardProject> = projects
         .iter()
         .map(|p| {
@@ -93,7 +109,7 @@ pub async fn get_dashboard(
                     "on_track" => Some(ProjectHealth::OnTrack),
                     _ => None,
                 }),
-                reasons: h.map(|h| reasons(&h.reasons)).unwrap_or_default(),
+                reasons: h.map(|h| summary(&h.reasons)).unwrap_or_default(),
                 progress: if total > 0 {
                     (n(|f| f.progress_sum) / total) as i32
                 } else {
@@ -111,8 +127,11 @@ pub async fn get_dashboard(
                         id: m.id,
                         name: m.name.clone(),
                         date: m.date,
-                        at_risk: flagged_due.iter().any(|(pid, mid, due)| {
-                            *pid == p.id && (*mid == Some(m.id) || *due <= m.date)
+                        at_risk: groups.iter().any(|g| {
+                            g.project_id == p.id
+                                && g.late > 0
+                                && (g.milestone_id == Some(m.id)
+                                    || g.first_due.is_some_and(|d| d <= m.date))
                         }),
                     })
                     .collect(),
@@ -125,11 +144,6 @@ pub async fn get_dashboard(
         _ => 2,
     };
     projects.sort_by(|a, b| (rank(a.health), &a.name).cmp(&(rank(b.health), &b.name)));
-
-    let depts = store::department_figures(db, ids_ref).await?;
-    let work = store::open_work(db, ids_ref, q.workload_department).await?;
-    let handoff_rows = store::handoffs(db, ids_ref).await?;
-    let flagged = store::flagged(db, ids_ref, 50).await?;
 
     // Names of every department and person shown, in one go.
     let mut dept_ids: Vec<Uuid> = depts.iter().filter_map(|d| d.department_id).collect();
@@ -246,6 +260,8 @@ pub async fn get_dashboard(
         (std::cmp::Reverse(a.waiting_days), &a.title)
             .cmp(&(std::cmp::Reverse(b.waiting_days), &b.title))
     });
+    let handoffs_total = handoffs.len() as i64;
+    handoffs.truncate(HANDOFFS_SHOWN);
 
     let flagged = flagged
         .into_iter()
@@ -267,6 +283,7 @@ pub async fn get_dashboard(
         departments,
         workload,
         handoffs,
+        handoffs_total,
         flagged,
     }))
 }

@@ -9,7 +9,7 @@ use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use tandem_db::projects as repo;
 use tandem_db::risks as store;
-use tandem_db::task_batch::{RiskTaskRow, risk_data};
+use tandem_db::task_batch::{RiskTaskRow, gantt_data, risk_data};
 use tandem_db::tasks as task_repo;
 use tandem_domain::projects::ProjectAction;
 use tandem_domain::schedule::{Bar, critical_path, reschedule};
@@ -29,19 +29,19 @@ use crate::outbox::Outbox;
 use crate::state::AppState;
 
 /// The bars of `rows` with their predecessors among `edges` (task, waits for).
-fn bars<'a>(
-    rows: impl Iterator<Item = &'a RiskTaskRow>,
+fn bars(
+    rows: impl Iterator<Item = (Uuid, Option<NaiveDate>, Option<NaiveDate>)>,
     edges: impl Iterator<Item = (Uuid, Uuid)>,
 ) -> Vec<Bar> {
     let mut preds: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     for (task, on) in edges {
         preds.entry(task).or_default().push(on);
     }
-    rows.map(|t| Bar {
-        id: t.id,
-        start: t.start_date,
-        due: t.due_date,
-        predecessors: preds.remove(&t.id).unwrap_or_default(),
+    rows.map(|(id, start, due)| Bar {
+        id,
+        start,
+        due,
+        predecessors: preds.remove(&id).unwrap_or_default(),
     })
     .collect()
 }
@@ -58,7 +58,10 @@ fn plan(
     body: &RescheduleRequest,
     cal: &tandem_domain::risk::WorkCalendar,
 ) -> Result<(Moved, Vec<Uuid>), ApiError> {
-    let mut bars = bars(rows.iter(), edges.iter().copied());
+    let mut bars = bars(
+        rows.iter().map(|t| (t.id, t.start_date, t.due_date)),
+        edges.iter().copied(),
+    );
     let index: HashMap<Uuid, usize> = bars.iter().enumerate().map(|(i, b)| (b.id, i)).collect();
     let mut requested = Vec::new();
     for (n, m) in body.moves.iter().enumerate() {
@@ -246,19 +249,15 @@ pub async fn get_gantt(
 ) -> ApiResult<HttpResponse> {
     let a = access::project(&state, &auth, path.into_inner(), ProjectAction::View).await?;
     let p = &a.project;
-    let data = risk_data(&state.db, p.id).await?;
-    let calendar = store::calendar(&state.db, p).await?;
+    // Independent reads, together (SQLite reads in parallel under WAL).
+    let ((rows, edges), calendar, milestones) = tokio::try_join!(
+        gantt_data(&state.db, p.id),
+        store::calendar(&state.db, p),
+        repo::list_milestones(&state.db, p.id),
+    )?;
     let cal = work_calendar(&calendar);
-    let stored = store::project_task_risks(&state.db, p.id).await?;
-    let milestones = repo::list_milestones(&state.db, p.id).await?;
-    let live: Vec<&RiskTaskRow> = data
-        .tasks
-        .iter()
-        .filter(|t| t.status != TaskStatus::Archived.as_str())
-        .collect();
-    let shown: std::collections::HashSet<Uuid> = live.iter().map(|t| t.id).collect();
-    let dependencies: Vec<GanttDependency> = data
-        .edges
+    let shown: std::collections::HashSet<Uuid> = rows.iter().map(|t| t.id).collect();
+    let dependencies: Vec<GanttDependency> = edges
         .iter()
         .filter(|(t, on)| shown.contains(t) && shown.contains(on))
         .map(|(t, on)| GanttDependency {
@@ -267,16 +266,21 @@ pub async fn get_gantt(
         })
         .collect();
     let bars = bars(
-        live.iter().copied(),
+        rows.iter().map(|t| (t.id, t.start_date, t.due_date)),
         dependencies.iter().map(|d| (d.task_id, d.depends_on)),
     );
     let critical_path = critical_path(&bars, &cal);
     let on_path: std::collections::HashSet<Uuid> = critical_path.iter().copied().collect();
-    let mut tasks: Vec<GanttTask> = live
-        .iter()
+    let mut tasks: Vec<GanttTask> = rows
+        .into_iter()
         .map(|t| GanttTask {
+            critical: on_path.contains(&t.id),
+            risk: t
+                .risk_reasons
+                .as_deref()
+                .map(|r| TaskRiskSummary::from_stored(r, t.risk_finish)),
             id: t.id,
-            title: t.title.clone(),
+            title: t.title,
             status: TaskStatus::parse(&t.status).unwrap_or(TaskStatus::Todo),
             assignee_id: t.assignee_id,
             parent_id: t.parent_id,
@@ -285,10 +289,6 @@ pub async fn get_gantt(
             due_date: t.due_date,
             progress: t.progress,
             version: t.version,
-            critical: on_path.contains(&t.id),
-            risk: stored
-                .get(&t.id)
-                .map(|r| TaskRiskSummary::from_stored(&r.reasons, r.projected_finish)),
         })
         .collect();
     tasks.sort_by_key(|t| {

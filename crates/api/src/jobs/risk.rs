@@ -115,7 +115,9 @@ pub async fn evaluate_and_store(state: &AppState, project_id: Uuid) -> Result<us
         &before,
         &found,
         health,
-        &serde_json::to_string(&e.reasons).unwrap_or_else(|_| "[]".into()),
+        // Overviews read it (the dashboard): its own reasons and a few tasks, not thousands.
+        &serde_json::to_string(&tandem_domain::risk::summary(&e.reasons, 3))
+            .unwrap_or_else(|_| "[]".into()),
         e.today,
         Utc::now(),
     )

@@ -245,6 +245,7 @@ pub fn Dashboard() -> impl IntoView {
             .collect_view();
 
         let handoffs = d.handoffs.clone();
+        let handoffs_total = d.handoffs_total;
         let flagged = d.flagged.clone();
         let project_name = move |id: Uuid| {
             projects
@@ -324,7 +325,12 @@ pub fn Dashboard() -> impl IntoView {
                     </div>
                 </section>
                 <section class="card dash-section">
-                    <h2>{move || b.get(B::handoffs_title as usize)}</h2>
+                    <h2>
+                        {move || b.get(B::handoffs_title as usize)}
+                        {(handoffs_total > handoffs.len() as i64).then(|| view! {
+                            <span class="muted small">{format!("{} / {}", handoffs.len(), handoffs_total)}</span>
+                        })}
+                    </h2>
                     {if handoffs.is_empty() {
                         view! { <p class="muted">{move || b.get(B::no_handoffs as usize)}</p> }.into_any()
                     } else {
