@@ -3403,6 +3403,14 @@ async fn cards_move_between_and_across_columns_by_rank() {
         .get(&format!("/projects/{p}/board"), &fx.outsider)
         .await;
     assert_eq!(r.status(), 404);
+    // A cursor that is not one is refused, with or without a column.
+    for q in ["?cursor=null", "?column=todo&cursor=null"] {
+        let r = fx
+            .app
+            .get(&format!("/projects/{p}/board{q}"), &fx.viewer)
+            .await;
+        assert_eq!(r.status(), 422, "{q}");
+    }
     // Filters are the task list's.
     let b = board(&format!("?q={}", urlencode("五"))).await;
     assert_eq!(column_titles(&b, "todo"), ["五"]);

@@ -177,8 +177,11 @@ pub async fn get_board(
     let pid = a.project.id;
     let today = today_in(&a.project.time_zone);
     let mut f = filter_from(&state, &query, &page).await?;
+    // A cursor belongs to one column's page; without `column` it is still checked (a bad one
+    // is a 422, never silently ignored) but has nothing to continue.
+    let (after_id, after) = cursor_task(&state, &page, |p| p == pid).await?;
     if q.column.is_some() {
-        (f.after_id, f.after) = cursor_task(&state, &page, |p| p == pid).await?;
+        (f.after_id, f.after) = (after_id, after);
     }
     f.project_id = Some(pid);
     f.today = vec![(vec![pid], today)];
@@ -210,8 +213,9 @@ pub async fn get_my_board(
         groups.entry(*today).or_default().push(*id);
     }
     let mut f = filter_from(&state, &query, &page).await?;
+    let (after_id, after) = cursor_task(&state, &page, |p| zones.contains_key(&p)).await?;
     if q.column.is_some() {
-        (f.after_id, f.after) = cursor_task(&state, &page, |p| zones.contains_key(&p)).await?;
+        (f.after_id, f.after) = (after_id, after);
     }
     f.assignee_id = Some(auth.user.id);
     f.project_ids = Some(zones.keys().copied().collect());
