@@ -194,14 +194,14 @@ pub struct DepartmentFigures {
     pub at_risk: i64,
 }
 
-pub async fn department_figures(
+/// Open and done tasks per assignee: an index-only grouping, summed into departments by
+/// [`department_figures`] (joining users on every task costs more than the few hundred people
+/// it groups into). Independent of [`flag_groups`], so the two run side by side.
+pub async fn assignee_figures(
     db: &impl ConnectionTrait,
     ids: Option<&[Uuid]>,
-    groups: &[FlagGroup],
-) -> RepoResult<Vec<DepartmentFigures>> {
-    // By assignee (an index-only grouping), then summed into departments here: joining users
-    // on every task costs more than the few hundred people it groups into.
-    let rows: Vec<(Option<Uuid>, i64, i64)> = in_projects(tasks::Entity::find(), ids)
+) -> RepoResult<Vec<(Option<Uuid>, i64, i64)>> {
+    Ok(in_projects(tasks::Entity::find(), ids)
         .select_only()
         .column(tasks::Column::AssigneeId)
         .column_as(count_if(open()), "open")
@@ -213,7 +213,15 @@ pub async fn department_figures(
         .group_by(tasks::Column::AssigneeId)
         .into_tuple()
         .all(db)
-        .await?;
+        .await?)
+}
+
+/// The departments' figures from the assignees' and the flags' groups.
+pub async fn department_figures(
+    db: &impl ConnectionTrait,
+    rows: Vec<(Option<Uuid>, i64, i64)>,
+    groups: &[FlagGroup],
+) -> RepoResult<Vec<DepartmentFigures>> {
     let mut flags: std::collections::HashMap<Option<Uuid>, (i64, i64)> =
         std::collections::HashMap::new();
     for g in groups {

@@ -76,19 +76,17 @@ pub async fn get_dashboard(
     // The reads are independent: run together, on as many pool connections (SQLite reads in
     // parallel under WAL), a request costs its slowest query rather than their sum.
     let department = q.workload_department;
-    let (figures, health, soon, (groups, depts), work, handoff_rows, flagged) = tokio::try_join!(
+    let (figures, health, soon, groups, per_assignee, work, handoff_rows, flagged) = tokio::try_join!(
         store::project_figures(db, ids_ref),
         store::project_health(db, &ids),
         store::milestones_between(db, &ids, today, today + Duration::days(14)),
-        async {
-            let groups = store::flag_groups(db, ids_ref).await?;
-            let depts = store::department_figures(db, ids_ref, &groups).await?;
-            Ok::<_, tandem_db::RepoError>((groups, depts))
-        },
+        store::flag_groups(db, ids_ref),
+        store::assignee_figures(db, ids_ref),
         store::open_work(db, ids_ref, department),
         store::handoffs(db, ids_ref),
         store::flagged(db, ids_ref, 50),
     )?;
+    let depts = store::department_figures(db, per_assignee, &groups).await?;
     let figures: HashMap<Uuid, store::ProjectFigures> =
         figures.into_iter().map(|f| (f.project_id, f)).collect();
     let health: HashMap<Uuid, tandem_db::entities::project_risks::Model> =
