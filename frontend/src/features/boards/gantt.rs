@@ -134,7 +134,7 @@ pub fn Gantt(
             measure();
         }
     });
-    // Opened on today (a week of history to its left), once; zooming keeps today in view.
+    // Opened on today (a little of the past to its left); zooming keeps today in view.
     Effect::watch(
         move || {
             (
@@ -150,7 +150,7 @@ pub fn Gantt(
             let z = *z;
             gloo_timers::callback::Timeout::new(0, move || {
                 if let Some(el) = scroller.get_untracked() {
-                    let left = x(origin, z, today) - 7.0 * z.px().max(8.0);
+                    let left = x(origin, z, today) - (2.0 * z.px()).max(60.0);
                     el.set_scroll_left(left.max(0.0) as i32);
                 }
             })
