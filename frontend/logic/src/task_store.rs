@@ -83,7 +83,16 @@ impl TaskStore {
         }
         let changed_by = match self.tasks.get(&task.id) {
             Some(h) if h.task.version > task.version => return false,
-            Some(h) if h.task.version == task.version && h.description_current => return false,
+            // Same version, same risk: nothing new. The risk is derived (the server's
+            // evaluation changes it without a new version), so a read that brings another one
+            // is taken.
+            Some(h)
+                if h.task.version == task.version
+                    && h.description_current
+                    && h.task.risk == task.risk =>
+            {
+                return false;
+            }
             // The full copy of the version an event announced: still that person's change.
             Some(h) if h.task.version == task.version => h.changed_by,
             _ => None,
@@ -289,6 +298,18 @@ pub(crate) mod tests {
         let mut t = task(version);
         t.title = title.into();
         serde_json::to_value(TaskEvent::from(&t)).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_read_of_the_same_version_with_another_risk_is_taken() {
+        let mut s = TaskStore::default();
+        assert!(s.put(task(3)));
+        assert!(!s.put(task(3)), "nothing new");
+        let mut flagged = task(3);
+        flagged.risk = Some(tandem_dto::TaskRiskSummary::from_reasons(Vec::new(), None));
+        assert!(s.put(flagged.clone()));
+        assert_eq!(s.task(flagged.id).map(|t| t.risk.is_some()), Some(true));
+        assert!(!s.put(task(2)), "older versions never replace");
     }
 
     #[test]

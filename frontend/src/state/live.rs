@@ -191,8 +191,15 @@ fn connect(state: Rc<RefCell<State>>, live: Live, stale: Option<String>) {
                         let mut s = state.borrow_mut();
                         s.failures = 0;
                         s.ready_id = Some(last_event_id);
-                        // First connection: start from now.
+                        // First connection: start from now. The page may have read its data
+                        // before the socket was ready, and a change in between would never
+                        // arrive: pages read again, as after a gap.
+                        let first = s.last_id.is_none();
                         s.last_id.get_or_insert(last_event_id);
+                        drop(s);
+                        if first {
+                            live.gap.try_update(|g| *g += 1);
+                        }
                     }
                     Ok(WsServerFrame::Event {
                         id,

@@ -66,6 +66,12 @@ pub fn Dashboard() -> impl IntoView {
     });
     // Live: any task or risk change re-reads the figures, once per burst.
     if let Some(live) = crate::state::live::use_live() {
+        // Events may have been missed: read the figures again.
+        Effect::watch(
+            move || live.gap.get(),
+            move |_, _, _| version.update(|v| *v += 1),
+            false,
+        );
         let queued = StoredValue::new(false);
         Effect::watch(
             move || live.event.get(),

@@ -89,6 +89,12 @@ pub fn Gantt(
     // Live: a task of this project changed (here or elsewhere): read the chart again, once
     // for a burst of events.
     if let Some(live) = crate::state::live::use_live() {
+        // Events may have been missed: read the chart again.
+        Effect::watch(
+            move || live.gap.get(),
+            move |_, _, _| version.update(|v| *v += 1),
+            false,
+        );
         let queued = StoredValue::new(false);
         Effect::watch(
             move || live.event.get(),

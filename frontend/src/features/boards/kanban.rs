@@ -206,6 +206,8 @@ pub fn Kanban(
         .user
         .with_untracked(|u| u.as_ref().map(|u| u.id));
     if let Some(live) = crate::state::live::use_live() {
+        // Events may have been missed: read the board again.
+        Effect::watch(move || live.gap.get(), move |_, _, _| load(), false);
         Effect::watch(
             move || live.event.get(),
             move |ev, _, _| {

@@ -131,6 +131,8 @@ pub fn TaskList(
     // any change while filters are set (it may enter or leave the filtered set), reloads the
     // first page.
     if let Some(live) = crate::state::live::use_live() {
+        // Events may have been missed: read the first page again.
+        Effect::watch(move || live.gap.get(), move |_, _, _| load(false), false);
         let me = use_auth().user.with_untracked(|u| u.as_ref().map(|u| u.id));
         Effect::watch(
             move || live.event.get(),

@@ -60,6 +60,23 @@ pub fn TaskPage() -> impl IntoView {
             }
         }
     });
+    // Events may have been missed (the socket connected after the read, or reconnected after
+    // a gap): read the task again into the store, which takes it when it tells more.
+    if let Some(live) = crate::state::live::use_live() {
+        Effect::watch(
+            move || live.gap.get(),
+            move |_, _, _| {
+                if let Some(id) = id.get_untracked() {
+                    leptos::task::spawn_local(async move {
+                        if let Ok(t) = api::tasks::get(id).await {
+                            tasks.put(t);
+                        }
+                    });
+                }
+            },
+            false,
+        );
+    }
     view! {
         {move || match load.get() {
             None => view! { <Loading /> }.into_any(),
