@@ -82,6 +82,28 @@ pub fn filter_query<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> S
     }
 }
 
+/// The current page's address with the filter `key` set to `value` and the other `keys` as
+/// `query` has them: where a changed filter navigates to (with [`replace`]).
+pub fn with_filter(
+    query: &leptos_router::params::ParamsMap,
+    keys: &[&str],
+    key: &str,
+    value: &str,
+) -> String {
+    let qs = filter_query(keys.iter().map(|k| {
+        let v = if *k == key {
+            value.to_owned()
+        } else {
+            query.get(k).unwrap_or_default()
+        };
+        (*k, v)
+    }));
+    let path = web_sys::window()
+        .and_then(|w| w.location().pathname().ok())
+        .unwrap_or_default();
+    format!("{path}{qs}")
+}
+
 /// Navigation that replaces the history entry: changing a filter is not a new page.
 pub fn replace() -> leptos_router::NavigateOptions {
     leptos_router::NavigateOptions {

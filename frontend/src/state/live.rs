@@ -259,3 +259,36 @@ fn connect(state: Rc<RefCell<State>>, live: Live, stale: Option<String>) {
         });
     });
 }
+
+/// For pages that read a whole view at once (a chart, the dashboard): bumps `version`, which
+/// their resource tracks, when events may have been missed, and once per burst of the events
+/// `relevant` accepts, `delay_ms` after the burst's first (a drag that moves ten tasks reads
+/// the view again once, not ten times).
+pub fn reread_on(
+    version: RwSignal<u32>,
+    delay_ms: u32,
+    relevant: impl Fn(&LiveEvent) -> bool + 'static,
+) {
+    let Some(live) = use_live() else { return };
+    Effect::watch(
+        move || live.gap.get(),
+        move |_, _, _| version.update(|v| *v += 1),
+        false,
+    );
+    let queued = StoredValue::new(false);
+    Effect::watch(
+        move || live.event.get(),
+        move |ev, _, _| {
+            if !ev.as_ref().is_some_and(&relevant) || queued.get_value() {
+                return;
+            }
+            queued.set_value(true);
+            gloo_timers::callback::Timeout::new(delay_ms, move || {
+                queued.set_value(false);
+                version.update(|v| *v += 1);
+            })
+            .forget();
+        },
+        false,
+    );
+}

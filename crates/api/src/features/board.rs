@@ -19,9 +19,9 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, validate};
 use crate::extract::{Allowed, AuthUser, Json, PageQuery, client_ip, perm, require_if_match};
-use crate::features::projects::{DEFAULT_TIME_ZONE, today_in};
+use crate::features::projects::today_in;
 use crate::features::tasks::{
-    TaskQuery, cursor_task, filter_from, fresh_dto, is_open, successor_dtos, task_dto,
+    MyProjects, TaskQuery, cursor_task, filter_from, fresh_dto, is_open, successor_dtos, task_dto,
 };
 use crate::features::{access, ok_with_etag};
 use crate::outbox::Outbox;
@@ -203,28 +203,14 @@ pub async fn get_my_board(
     page: web::Query<PageQuery>,
     query: web::Query<TaskQuery>,
 ) -> ApiResult<HttpResponse> {
-    let projects = project_repo::projects_of_member(&state.db, auth.user.id).await?;
-    let zones: HashMap<Uuid, NaiveDate> = projects
-        .iter()
-        .map(|p| (p.id, today_in(&p.time_zone)))
-        .collect();
-    let mut groups: HashMap<NaiveDate, Vec<Uuid>> = HashMap::new();
-    for (id, today) in &zones {
-        groups.entry(*today).or_default().push(*id);
-    }
+    let mine = MyProjects::of(&state, auth.user.id).await?;
     let mut f = filter_from(&state, &query, &page).await?;
-    let (after_id, after) = cursor_task(&state, &page, |p| zones.contains_key(&p)).await?;
+    let (after_id, after) = cursor_task(&state, &page, |p| mine.contains(p)).await?;
     if q.column.is_some() {
         (f.after_id, f.after) = (after_id, after);
     }
-    f.assignee_id = Some(auth.user.id);
-    f.project_ids = Some(zones.keys().copied().collect());
-    f.today = groups.into_iter().map(|(d, ids)| (ids, d)).collect();
-    let fallback = today_in(DEFAULT_TIME_ZONE);
-    let b = board(&state, f, &q, HashMap::new(), |p| {
-        zones.get(&p).copied().unwrap_or(fallback)
-    })
-    .await?;
+    mine.narrow(&mut f, auth.user.id);
+    let b = board(&state, f, &q, HashMap::new(), |p| mine.today(p)).await?;
     Ok(HttpResponse::Ok().json(b))
 }
 

@@ -334,6 +334,49 @@ pub async fn list_project_tasks(
     }))
 }
 
+/// The caller's projects, each with "today" in its time zone: what "my tasks" and "my board"
+/// cover.
+pub(crate) struct MyProjects {
+    zones: HashMap<Uuid, NaiveDate>,
+}
+
+impl MyProjects {
+    pub(crate) async fn of(state: &AppState, user: Uuid) -> ApiResult<Self> {
+        let projects = project_repo::projects_of_member(&state.db, user).await?;
+        Ok(Self {
+            zones: projects
+                .iter()
+                .map(|p| (p.id, today_in(&p.time_zone)))
+                .collect(),
+        })
+    }
+
+    pub(crate) fn contains(&self, project: Uuid) -> bool {
+        self.zones.contains_key(&project)
+    }
+
+    /// "Today" in the project's time zone (the default zone for one the caller left).
+    pub(crate) fn today(&self, project: Uuid) -> NaiveDate {
+        self.zones
+            .get(&project)
+            .copied()
+            .unwrap_or_else(|| today_in(crate::features::projects::DEFAULT_TIME_ZONE))
+    }
+
+    /// Narrows `f` to `user`'s tasks in these projects, each judged overdue by its own today.
+    pub(crate) fn narrow(&self, f: &mut repo::TaskFilter, user: Uuid) {
+        let mut groups: HashMap<NaiveDate, Vec<Uuid>> = HashMap::new();
+        for (id, today) in &self.zones {
+            groups.entry(*today).or_default().push(*id);
+        }
+        f.assignee_id = Some(user);
+        // Only projects the caller still belongs to: a task left behind in a project they were
+        // removed from is no longer theirs to see.
+        f.project_ids = Some(self.zones.keys().copied().collect());
+        f.today = groups.into_iter().map(|(d, ids)| (ids, d)).collect();
+    }
+}
+
 /// T7: tasks assigned to the caller across their projects (same filters).
 #[utoipa::path(get, path = "/api/v1/me/tasks", tag = "tasks", security(("bearer" = [])),
     params(PageQuery, TaskQuery),
@@ -345,28 +388,15 @@ pub async fn list_my_tasks(
     page: web::Query<PageQuery>,
     query: web::Query<TaskQuery>,
 ) -> ApiResult<HttpResponse> {
-    let projects = project_repo::projects_of_member(&state.db, auth.user.id).await?;
-    let zones: HashMap<Uuid, NaiveDate> = projects
-        .iter()
-        .map(|p| (p.id, today_in(&p.time_zone)))
-        .collect();
-    let mut groups: HashMap<NaiveDate, Vec<Uuid>> = HashMap::new();
-    for (id, today) in &zones {
-        groups.entry(*today).or_default().push(*id);
-    }
+    let mine = MyProjects::of(&state, auth.user.id).await?;
     let mut f = filter_from(&state, &query, &page).await?;
-    (f.after_id, f.after) = cursor_task(&state, &page, |p| zones.contains_key(&p)).await?;
-    f.assignee_id = Some(auth.user.id);
-    // Only projects the caller still belongs to: a task left behind in a project they were
-    // removed from is no longer theirs to see.
-    f.project_ids = Some(zones.keys().copied().collect());
-    f.today = groups.into_iter().map(|(d, ids)| (ids, d)).collect();
+    (f.after_id, f.after) = cursor_task(&state, &page, |p| mine.contains(p)).await?;
+    mine.narrow(&mut f, auth.user.id);
     let (rows, next) = repo::list_tasks(&state.db, f).await?;
-    let fallback = today_in(crate::features::projects::DEFAULT_TIME_ZONE);
     Ok(HttpResponse::Ok().json(Page {
         items: rows
             .iter()
-            .map(|r| task_dto(r, zones.get(&r.project_id).copied().unwrap_or(fallback)))
+            .map(|r| task_dto(r, mine.today(r.project_id)))
             .collect::<Vec<_>>(),
         next_cursor: next,
     }))

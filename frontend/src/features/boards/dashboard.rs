@@ -65,34 +65,10 @@ pub fn Dashboard() -> impl IntoView {
         }
     });
     // Live: any task or risk change re-reads the figures, once per burst.
-    if let Some(live) = crate::state::live::use_live() {
-        // Events may have been missed: read the figures again.
-        Effect::watch(
-            move || live.gap.get(),
-            move |_, _, _| version.update(|v| *v += 1),
-            false,
-        );
-        let queued = StoredValue::new(false);
-        Effect::watch(
-            move || live.event.get(),
-            move |ev, _, _| {
-                let Some(ev) = ev else { return };
-                let relevant = ev.kind.starts_with("task.")
-                    || ev.kind == "risk.changed"
-                    || ev.kind.starts_with("project.");
-                if !relevant || queued.get_value() {
-                    return;
-                }
-                queued.set_value(true);
-                gloo_timers::callback::Timeout::new(800, move || {
-                    queued.set_value(false);
-                    version.update(|v| *v += 1);
-                })
-                .forget();
-            },
-            false,
-        );
-    }
+    // Live: any task or risk change reads the figures again.
+    crate::state::live::reread_on(version, 800, |ev| {
+        ev.kind.starts_with("task.") || ev.kind == "risk.changed" || ev.kind.starts_with("project.")
+    });
     let health = move |h: Option<ProjectHealth>| match h {
         Some(ProjectHealth::OnTrack) => b.get(B::health_on_track as usize),
         Some(ProjectHealth::AtRisk) => b.get(B::health_at_risk as usize),
@@ -289,8 +265,6 @@ pub fn Dashboard() -> impl IntoView {
                         <ul class="list flagged">
                             {flagged.into_iter().map(|f| {
                                 let reasons = f.reasons.clone();
-                                let kind = if f.overdue { i.t_untracked().overdue } else if f.blocked && !f.at_risk { i.t_untracked().blocked } else { i.t_untracked().at_risk };
-                                let _ = kind;
                                 view! {
                                     <li class="list-item flagged-task">
                                         <div class="grow">

@@ -86,37 +86,13 @@ pub fn Gantt(
             chart.set(Some(g));
         }
     });
-    // Live: a task of this project changed (here or elsewhere): read the chart again, once
-    // for a burst of events.
-    if let Some(live) = crate::state::live::use_live() {
-        // Events may have been missed: read the chart again.
-        Effect::watch(
-            move || live.gap.get(),
-            move |_, _, _| version.update(|v| *v += 1),
-            false,
-        );
-        let queued = StoredValue::new(false);
-        Effect::watch(
-            move || live.event.get(),
-            move |ev, _, _| {
-                let Some(ev) = ev else { return };
-                let ours = ev.project_id == Some(project)
-                    && (ev.kind.starts_with("task.")
-                        || ev.kind.starts_with("milestone.")
-                        || ev.kind == "risk.changed");
-                if !ours || queued.get_value() {
-                    return;
-                }
-                queued.set_value(true);
-                gloo_timers::callback::Timeout::new(300, move || {
-                    queued.set_value(false);
-                    version.update(|v| *v += 1);
-                })
-                .forget();
-            },
-            false,
-        );
-    }
+    // Live: a task of this project changed (here or elsewhere): read the chart again.
+    crate::state::live::reread_on(version, 300, move |ev| {
+        ev.project_id == Some(project)
+            && (ev.kind.starts_with("task.")
+                || ev.kind.starts_with("milestone.")
+                || ev.kind == "risk.changed")
+    });
     let collapsed = RwSignal::new(HashSet::<Uuid>::new());
     let departments = StoredValue::new(departments);
     let row_list = Memo::new(move |_| {
@@ -222,7 +198,7 @@ pub fn Gantt(
                         let _ = d.show_modal();
                     }
                 }
-                Ok(_) => save_dates(project, task, start, due, chart, version, busy, toaster, b),
+                Ok(_) => save_dates(task, start, due, chart, version, busy, toaster, b),
                 Err(e) => {
                     toaster.error(&e);
                     version.update(|v| *v += 1);
@@ -282,9 +258,7 @@ pub fn Gantt(
             return;
         };
         close();
-        save_dates(
-            project, p.task, p.start, p.due, chart, version, busy, toaster, b,
-        );
+        save_dates(p.task, p.start, p.due, chart, version, busy, toaster, b);
     };
 
     let task_of = move |id: Uuid| {
@@ -771,7 +745,6 @@ fn svg_point_x(ev: &leptos::ev::PointerEvent) -> Option<f64> {
 /// Saves one task's new dates as a plain edit (If-Match on the version the chart read).
 #[allow(clippy::too_many_arguments)]
 fn save_dates(
-    project: Uuid,
     task: Uuid,
     start: Option<NaiveDate>,
     due: Option<NaiveDate>,
@@ -781,7 +754,6 @@ fn save_dates(
     toaster: crate::components::Toaster,
     b: crate::i18n::texts::Texts,
 ) {
-    let _ = project;
     let Some(v) = chart.with_untracked(|g| {
         g.as_ref()
             .and_then(|g| g.tasks.iter().find(|t| t.id == task).map(|t| t.version))

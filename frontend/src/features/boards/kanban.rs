@@ -17,10 +17,10 @@ use wasm_bindgen::JsCast;
 
 use crate::api::{self, ApiError};
 use crate::components::{
-    Avatar, ErrorBox, Loading, date_or_dash, filter_query, replace, use_toaster,
+    Avatar, ErrorBox, Loading, date_or_dash, filter_query, replace, use_toaster, with_filter,
 };
-use crate::i18n::texts::{Texts, use_texts};
-use crate::i18n::{I18n, use_i18n};
+use crate::i18n::texts::use_texts;
+use crate::i18n::use_i18n;
 use crate::state::tasks::use_tasks;
 use tandem_web_logic::texts::Boards as B;
 
@@ -297,7 +297,8 @@ pub fn Kanban(
             .collect()
     };
     let title_of = move |id: Uuid| tasks.get_untracked(id).map(|t| t.title).unwrap_or_default();
-    let position_text = move |i: I18n, b: Texts, p: Pending, lane: Option<Option<Uuid>>| {
+    // Where the card is now, as announced: its column and place among the column's cards.
+    let position_text = move |p: Pending, lane: Option<Option<Uuid>>| {
         let col = column_ids(p.status, lane);
         let n = col
             .iter()
@@ -422,7 +423,7 @@ pub fn Kanban(
                     "{} {}. {}. {}",
                     b.get_untracked(B::kb_picked as usize),
                     t.title,
-                    position_text(i, b, here, lane),
+                    position_text(here, lane),
                     b.get_untracked(B::kb_help as usize)
                 ));
             }
@@ -449,7 +450,7 @@ pub fn Kanban(
                     let next = step(here, s, len);
                     let p = pending_at(task, next, lane);
                     pending.set(Some(p));
-                    announce.set(position_text(i, b, p, lane));
+                    announce.set(position_text(p, lane));
                     focus_card(task);
                 } else if k == " " || k == "Enter" {
                     ev.prevent_default();
@@ -473,7 +474,7 @@ pub fn Kanban(
                             "{} {}. {}",
                             b.get_untracked(B::kb_dropped as usize),
                             title_of(task),
-                            position_text(i, b, p, lane)
+                            position_text(p, lane)
                         ));
                         commit(p, true);
                     }
@@ -590,20 +591,8 @@ pub fn Kanban(
     });
 
     let set_filter = move |key: &'static str, value: String| {
-        let qs = query.with_untracked(|q| {
-            filter_query(FILTERS.map(|k| {
-                let v = if k == key {
-                    value.clone()
-                } else {
-                    q.get(k).unwrap_or_default()
-                };
-                (k, v)
-            }))
-        });
-        let path = web_sys::window()
-            .and_then(|w| w.location().pathname().ok())
-            .unwrap_or_default();
-        navigate(&format!("{path}{qs}"), replace());
+        let to = query.with_untracked(|q| with_filter(q, &FILTERS, key, &value));
+        navigate(&to, replace());
     };
 
     let card_view = move |t: TaskResponse| {

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::{PRIORITIES, STATUSES, priority_class, status_class};
 use crate::components::{
     Empty, ErrorBox, Loading, Paged, SettledSelect, date_or_dash, filter_query, replace,
-    use_toaster,
+    use_toaster, with_filter,
 };
 use crate::i18n::use_i18n;
 use crate::state::use_auth;
@@ -176,20 +176,8 @@ pub fn TaskList(
         );
     }
     let set_filter = move |key: &'static str, value: String| {
-        let qs = query.with_untracked(|q| {
-            filter_query(keys.map(|k| {
-                let v = if k == key {
-                    value.clone()
-                } else {
-                    q.get(k).unwrap_or_default()
-                };
-                (k, v)
-            }))
-        });
-        let path = web_sys::window()
-            .and_then(|w| w.location().pathname().ok())
-            .unwrap_or_default();
-        navigate(&format!("{path}{qs}"), replace());
+        let to = query.with_untracked(|q| with_filter(q, &keys, key, &value));
+        navigate(&to, replace());
     };
     let sf = set_filter.clone();
     let sf2 = set_filter.clone();
