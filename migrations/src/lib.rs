@@ -15,6 +15,7 @@ mod m20261130_000004_live_platform;
 mod m20261130_000005_event_actor;
 mod m20261130_000006_risk_calendar;
 mod m20261130_000007_board;
+mod m20261130_000008_task_risk_flags;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000005_event_actor::Migration),
             Box::new(m20261130_000006_risk_calendar::Migration),
             Box::new(m20261130_000007_board::Migration),
+            Box::new(m20261130_000008_task_risk_flags::Migration),
         ]
     }
 }

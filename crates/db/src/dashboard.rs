@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::entities::{task_dependencies, task_risks, tasks, users};
 use crate::error::RepoResult;
+use crate::json_rows::{Col, read};
 use crate::tasks::count_if;
 
 fn not_archived() -> Condition {
@@ -35,157 +36,99 @@ fn in_projects(
     }
 }
 
-/// A project's task figures.
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct ProjectFigures {
+/// The tasks that are not archived counted per project, status, assignee and milestone, with
+/// their stored flags (`tasks.risk_flags`): everything the dashboard shows per project, per
+/// department and per milestone comes from this one grouping, read from the covering index
+/// `ix_tasks_figures` alone, in its order (so without sorting). Read folded
+/// ([`crate::json_rows`], the fields in this order): a couple of thousand groups.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct TaskGroup {
     pub project_id: Uuid,
-    pub total: i64,
-    pub done: i64,
-    /// Sum of the tasks' progress (done tasks count 100): the average is this over `total`.
+    pub status: String,
+    pub assignee_id: Option<Uuid>,
+    pub milestone_id: Option<Uuid>,
+    pub tasks: i64,
+    /// Sum of the tasks' progress (done tasks count 100).
     pub progress_sum: i64,
     pub overdue: i64,
     pub at_risk: i64,
     pub blocked: i64,
-}
-
-/// Figures per project: two grouped queries without joins (tasks by project, then the stored
-/// flags by project), each reading one table's index.
-pub async fn project_figures(
-    db: &impl ConnectionTrait,
-    ids: Option<&[Uuid]>,
-) -> RepoResult<Vec<ProjectFigures>> {
-    #[derive(FromQueryResult)]
-    struct Counts {
-        project_id: Uuid,
-        total: i64,
-        done: i64,
-        progress_sum: i64,
-    }
-    let counts = in_projects(tasks::Entity::find(), ids)
-        .select_only()
-        .column(tasks::Column::ProjectId)
-        // COUNT(*), not COUNT(id): the id is not in the covering index `ix_tasks_dashboard`.
-        .column_as(Expr::cust("COUNT(*)"), "total")
-        .column_as(
-            count_if(Condition::all().add(tasks::Column::Status.eq(TaskStatus::Done.as_str()))),
-            "done",
-        )
-        .column_as(
-            sea_orm::sea_query::SimpleExpr::from(Func::coalesce([
-                Func::sum(Expr::col(tasks::Column::Progress)).into(),
-                Expr::val(0).into(),
-            ])),
-            "progress_sum",
-        )
-        .filter(not_archived())
-        .group_by(tasks::Column::ProjectId)
-        .into_model::<Counts>()
-        .all(db)
-        .await?;
-    let flags = flag_counts(db, ids, task_risks::Column::ProjectId).await?;
-    Ok(counts
-        .into_iter()
-        .map(|c| {
-            let f = flags.get(&Some(c.project_id)).copied().unwrap_or_default();
-            ProjectFigures {
-                project_id: c.project_id,
-                total: c.total,
-                done: c.done,
-                progress_sum: c.progress_sum,
-                overdue: f.0,
-                at_risk: f.1,
-                blocked: f.2,
-            }
-        })
-        .collect())
-}
-
-/// The stored flags (overdue, at risk, blocked) counted by `by`: a `task_risks` column, or
-/// with `by` = `AssigneeId` of the flagged tasks (joined).
-async fn flag_counts(
-    db: &impl ConnectionTrait,
-    ids: Option<&[Uuid]>,
-    by: task_risks::Column,
-) -> RepoResult<std::collections::HashMap<Option<Uuid>, (i64, i64, i64)>> {
-    let flag = |c: task_risks::Column| count_if(Condition::all().add(c.eq(true)));
-    let mut q = task_risks::Entity::find()
-        .select_only()
-        .column_as(by, "key")
-        .column_as(flag(task_risks::Column::Overdue), "overdue")
-        .column_as(flag(task_risks::Column::AtRisk), "at_risk")
-        .column_as(flag(task_risks::Column::Blocked), "blocked")
-        .group_by(by);
-    if let Some(ids) = ids {
-        q = q.filter(task_risks::Column::ProjectId.is_in(ids.iter().copied()));
-    }
-    let rows: Vec<(Option<Uuid>, i64, i64, i64)> = q.into_tuple().all(db).await?;
-    Ok(rows
-        .into_iter()
-        .map(|(k, a, b, c)| (k, (a, b, c)))
-        .collect())
-}
-
-/// The stored flags grouped by the flagged tasks' assignee, project and milestone, with the
-/// earliest due date among those at risk or overdue: one pass over `task_risks` serves both the
-/// departments' counts and the milestones' roll-up.
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct FlagGroup {
-    pub assignee_id: Option<Uuid>,
-    pub project_id: Uuid,
-    pub milestone_id: Option<Uuid>,
-    pub overdue: i64,
-    pub at_risk: i64,
     /// How many are at risk or overdue (a task can be both).
     pub late: i64,
-    pub first_due: Option<NaiveDate>,
+    /// The earliest due date among those at risk or overdue.
+    pub first_late_due: Option<NaiveDate>,
 }
 
-pub async fn flag_groups(
+pub async fn task_groups(
     db: &impl ConnectionTrait,
     ids: Option<&[Uuid]>,
-) -> RepoResult<Vec<FlagGroup>> {
-    let flag = |c: task_risks::Column| {
-        count_if(Condition::all().add(Expr::col((task_risks::Entity, c)).eq(true)))
+) -> RepoResult<Vec<TaskGroup>> {
+    use crate::risks::{AT_RISK, BLOCKED, OVERDUE};
+    use sea_orm::sea_query::ExprTrait;
+    let has = |bits: i16| {
+        count_if(Condition::all().add(Expr::col(tasks::Column::RiskFlags).bit_and(bits).ne(0)))
     };
-    let late = Condition::any()
-        .add(Expr::col((task_risks::Entity, task_risks::Column::AtRisk)).eq(true))
-        .add(Expr::col((task_risks::Entity, task_risks::Column::Overdue)).eq(true));
-    let first_due: sea_orm::sea_query::SimpleExpr = Func::min(
+    let first_late_due: sea_orm::sea_query::SimpleExpr = Func::min(
         Expr::case(
-            late.clone(),
-            Expr::col((tasks::Entity, tasks::Column::DueDate)),
+            Expr::col(tasks::Column::RiskFlags)
+                .bit_and(OVERDUE | AT_RISK)
+                .ne(0),
+            Expr::col(tasks::Column::DueKey),
         )
         .finally(Expr::cust("NULL")),
     )
     .into();
-    let t = |c: tasks::Column| Expr::col((tasks::Entity, c));
-    let mut q = task_risks::Entity::find()
+    let q = in_projects(tasks::Entity::find(), ids)
         .select_only()
-        .column_as(t(tasks::Column::AssigneeId), "assignee_id")
-        .column_as(t(tasks::Column::ProjectId), "project_id")
-        .column_as(t(tasks::Column::MilestoneId), "milestone_id")
-        .column_as(flag(task_risks::Column::Overdue), "overdue")
-        .column_as(flag(task_risks::Column::AtRisk), "at_risk")
-        .column_as(count_if(late), "late")
-        .column_as(first_due, "first_due")
-        .group_by(t(tasks::Column::AssigneeId))
-        .group_by(t(tasks::Column::ProjectId))
-        .group_by(t(tasks::Column::MilestoneId));
-    if let Some(ids) = ids {
-        q = q.filter(task_risks::Column::ProjectId.is_in(ids.iter().copied()));
+        .columns([
+            tasks::Column::ProjectId,
+            tasks::Column::Status,
+            tasks::Column::AssigneeId,
+            tasks::Column::MilestoneId,
+        ])
+        // COUNT(*), not COUNT(id): the count needs no column.
+        .column_as(Expr::cust("COUNT(*)"), "tasks")
+        .column_as(tasks::Column::Progress.sum(), "progress_sum")
+        .column_as(has(OVERDUE), "overdue")
+        .column_as(has(AT_RISK), "at_risk")
+        .column_as(has(BLOCKED), "blocked")
+        .column_as(has(OVERDUE | AT_RISK), "late")
+        .column_as(first_late_due, "first_late_due")
+        .filter(not_archived())
+        .group_by(tasks::Column::ProjectId)
+        .group_by(tasks::Column::Status)
+        .group_by(tasks::Column::AssigneeId)
+        .group_by(tasks::Column::MilestoneId);
+    let mut groups: Vec<TaskGroup> = read(
+        db,
+        &q.into_query(),
+        &[
+            ("project_id", Col::Id),
+            ("status", Col::Value),
+            ("assignee_id", Col::Id),
+            ("milestone_id", Col::Id),
+            ("tasks", Col::Value),
+            ("progress_sum", Col::Value),
+            ("overdue", Col::Value),
+            ("at_risk", Col::Value),
+            ("blocked", Col::Value),
+            ("late", Col::Value),
+            ("first_late_due", Col::Value),
+        ],
+    )
+    .await?;
+    let undated = crate::tasks::due_key(None);
+    for g in &mut groups {
+        if g.first_late_due == Some(undated) {
+            g.first_late_due = None;
+        }
     }
-    QueryTrait::query(&mut q).join(
-        JoinType::InnerJoin,
-        tasks::Entity,
-        Expr::col((tasks::Entity, tasks::Column::Id))
-            .equals((task_risks::Entity, task_risks::Column::TaskId)),
-    );
-    Ok(q.into_model::<FlagGroup>().all(db).await?)
+    Ok(groups)
 }
 
 /// A department's task figures (a task belongs to its assignee's department; `None`: tasks
 /// without an assignee or whose assignee has no department).
-#[derive(Debug, Clone, FromQueryResult)]
+#[derive(Debug, Clone)]
 pub struct DepartmentFigures {
     pub department_id: Option<Uuid>,
     pub open: i64,
@@ -194,48 +137,32 @@ pub struct DepartmentFigures {
     pub at_risk: i64,
 }
 
-/// Open and done tasks per assignee: an index-only grouping, summed into departments by
-/// [`department_figures`] (joining users on every task costs more than the few hundred people
-/// it groups into). Independent of [`flag_groups`], so the two run side by side.
-pub async fn assignee_figures(
-    db: &impl ConnectionTrait,
-    ids: Option<&[Uuid]>,
-) -> RepoResult<Vec<(Option<Uuid>, i64, i64)>> {
-    Ok(in_projects(tasks::Entity::find(), ids)
-        .select_only()
-        .column(tasks::Column::AssigneeId)
-        .column_as(count_if(open()), "open")
-        .column_as(
-            count_if(Condition::all().add(tasks::Column::Status.eq(TaskStatus::Done.as_str()))),
-            "done",
-        )
-        .filter(not_archived())
-        .group_by(tasks::Column::AssigneeId)
-        .into_tuple()
-        .all(db)
-        .await?)
-}
-
-/// The departments' figures from the assignees' and the flags' groups.
+/// The departments' figures from [`task_groups`]: summed per person, then per department
+/// (joining users on every task costs more than the few hundred people it groups into).
 pub async fn department_figures(
     db: &impl ConnectionTrait,
-    rows: Vec<(Option<Uuid>, i64, i64)>,
-    groups: &[FlagGroup],
+    groups: &[TaskGroup],
 ) -> RepoResult<Vec<DepartmentFigures>> {
-    let mut flags: std::collections::HashMap<Option<Uuid>, (i64, i64)> =
+    let done = TaskStatus::Done.as_str();
+    // Per person: open, done, overdue, at risk.
+    let mut per_person: std::collections::HashMap<Option<Uuid>, [i64; 4]> =
         std::collections::HashMap::new();
     for g in groups {
-        let f = flags.entry(g.assignee_id).or_default();
-        f.0 += g.overdue;
-        f.1 += g.at_risk;
+        let f = per_person.entry(g.assignee_id).or_default();
+        if g.status == done {
+            f[1] += g.tasks;
+        } else {
+            f[0] += g.tasks;
+        }
+        f[2] += g.overdue;
+        f[3] += g.at_risk;
     }
-    let people: Vec<Uuid> = rows.iter().filter_map(|r| r.0).collect();
+    let people: Vec<Uuid> = per_person.keys().filter_map(|p| *p).collect();
     let dept_of = departments_of(db, &people).await?;
     let mut by_dept: std::collections::HashMap<Option<Uuid>, DepartmentFigures> =
         std::collections::HashMap::new();
-    for (person, open, done) in rows {
+    for (person, [open, done, overdue, at_risk]) in per_person {
         let d = person.and_then(|p| dept_of.get(&p).copied().flatten());
-        let f = flags.get(&person).copied().unwrap_or_default();
         let e = by_dept.entry(d).or_insert(DepartmentFigures {
             department_id: d,
             open: 0,
@@ -245,8 +172,8 @@ pub async fn department_figures(
         });
         e.open += open;
         e.done += done;
-        e.overdue += f.0;
-        e.at_risk += f.1;
+        e.overdue += overdue;
+        e.at_risk += at_risk;
     }
     Ok(by_dept.into_values().collect())
 }
@@ -262,7 +189,7 @@ pub struct OpenWork {
 }
 
 /// The open, estimated tasks (of one department's people when `department` is given). Read from
-/// the covering index `ix_tasks_dashboard` alone; the departments come from one small query on
+/// the covering index `ix_tasks_figures` alone; the departments come from one small query on
 /// the people involved rather than a join per task.
 pub async fn open_work(
     db: &impl ConnectionTrait,
@@ -270,22 +197,29 @@ pub async fn open_work(
     department: Option<Uuid>,
 ) -> RepoResult<Vec<OpenWork>> {
     // Summed per person and (start, due): tasks share dates (a sprint's end, a milestone), so
-    // this is a tenth of the rows, each of which costs a hop from sqlx's SQLite worker thread.
-    let rows: Vec<(Option<Uuid>, f64, Option<NaiveDate>, NaiveDate)> =
-        in_projects(tasks::Entity::find(), ids)
-            .select_only()
-            .column(tasks::Column::AssigneeId)
-            .column_as(tasks::Column::EstimateHours.sum(), "hours")
-            .column(tasks::Column::StartDate)
-            .column(tasks::Column::DueKey)
-            .filter(open())
-            .filter(tasks::Column::EstimateHours.is_not_null())
-            .group_by(tasks::Column::AssigneeId)
-            .group_by(tasks::Column::StartDate)
-            .group_by(tasks::Column::DueKey)
-            .into_tuple()
-            .all(db)
-            .await?;
+    // this is a tenth of the rows, still a couple of thousand: read folded.
+    let q = in_projects(tasks::Entity::find(), ids)
+        .select_only()
+        .column(tasks::Column::AssigneeId)
+        .column_as(tasks::Column::EstimateHours.sum(), "hours")
+        .column(tasks::Column::StartDate)
+        .column(tasks::Column::DueKey)
+        .filter(open())
+        .filter(tasks::Column::EstimateHours.is_not_null())
+        .group_by(tasks::Column::AssigneeId)
+        .group_by(tasks::Column::StartDate)
+        .group_by(tasks::Column::DueKey);
+    let rows: Vec<(Option<Uuid>, f64, Option<NaiveDate>, NaiveDate)> = read(
+        db,
+        &q.into_query(),
+        &[
+            ("assignee_id", Col::Id),
+            ("hours", Col::Value),
+            ("start_date", Col::Value),
+            ("due_key", Col::Value),
+        ],
+    )
+    .await?;
     let mut people: Vec<Uuid> = rows.iter().filter_map(|r| r.0).collect();
     people.sort();
     people.dedup();
@@ -324,7 +258,8 @@ async fn departments_of(
 }
 
 /// A dependency whose two tasks belong to different departments, the successor not started.
-#[derive(Debug, Clone, FromQueryResult)]
+/// Read folded ([`crate::json_rows`], the fields in this order).
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct Handoff {
     pub task_id: Uuid,
     pub project_id: Uuid,
@@ -428,17 +363,27 @@ pub async fn handoffs(db: &impl ConnectionTrait, ids: Option<&[Uuid]>) -> RepoRe
     if let Some(ids) = ids {
         q.and_where(Expr::col((s.clone(), tasks::Column::ProjectId)).is_in(ids.iter().copied()));
     }
-    let backend = db.get_database_backend();
-    let rows = db.query_all(backend.build(&q)).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(Handoff::from_query_result(&r, "")?);
-    }
-    Ok(out)
+    read(
+        db,
+        &q,
+        &[
+            ("task_id", Col::Id),
+            ("project_id", Col::Id),
+            ("title", Col::Value),
+            ("start_date", Col::Value),
+            ("department_id", Col::Id),
+            ("predecessor_id", Col::Id),
+            ("predecessor_title", Col::Value),
+            ("predecessor_status", Col::Value),
+            ("predecessor_updated_at", Col::Value),
+            ("predecessor_department_id", Col::Id),
+        ],
+    )
+    .await
 }
 
 /// A flagged task for the dashboard's list.
-#[derive(Debug, Clone, FromQueryResult)]
+#[derive(Debug, Clone)]
 pub struct Flagged {
     pub task_id: Uuid,
     pub project_id: Uuid,
@@ -450,38 +395,70 @@ pub struct Flagged {
     pub reasons: String,
 }
 
-/// The `limit` flagged tasks due first (undated last).
+/// The `limit` flagged tasks due first (undated last): chosen from the covering index
+/// (`risk_flags`, `due_key` and `id` are in `ix_tasks_figures`), then only those rows read
+/// with their reasons — sorting every flagged task's whole row was most of this query.
 pub async fn flagged(
     db: &impl ConnectionTrait,
     ids: Option<&[Uuid]>,
     limit: u64,
 ) -> RepoResult<Vec<Flagged>> {
-    let mut q = task_risks::Entity::find()
-        .select_only()
-        .column(task_risks::Column::TaskId)
-        .column(task_risks::Column::ProjectId)
-        .column_as(Expr::col((tasks::Entity, tasks::Column::Title)), "title")
-        .column_as(
-            Expr::col((tasks::Entity, tasks::Column::DueDate)),
-            "due_date",
-        )
-        .column(task_risks::Column::Overdue)
-        .column(task_risks::Column::AtRisk)
-        .column(task_risks::Column::Blocked)
-        .column(task_risks::Column::Reasons);
-    if let Some(ids) = ids {
-        q = q.filter(task_risks::Column::ProjectId.is_in(ids.iter().copied()));
+    use crate::risks::{AT_RISK, BLOCKED, OVERDUE};
+    use sea_orm::QueryOrder;
+    #[derive(FromQueryResult)]
+    struct Row {
+        id: Uuid,
+        project_id: Uuid,
+        title: String,
+        due_date: Option<NaiveDate>,
+        risk_flags: i16,
+        reasons: String,
     }
-    QueryTrait::query(&mut q)
-        .join(
-            JoinType::InnerJoin,
-            tasks::Entity,
-            Expr::col((tasks::Entity, tasks::Column::Id))
-                .equals((task_risks::Entity, task_risks::Column::TaskId)),
+    let first = in_projects(tasks::Entity::find(), ids)
+        .select_only()
+        .column(tasks::Column::Id)
+        .filter(not_archived())
+        .filter(tasks::Column::RiskFlags.ne(0))
+        .order_by_asc(tasks::Column::DueKey)
+        .order_by_asc(tasks::Column::Id)
+        .limit(limit)
+        .into_query();
+    let mut q = tasks::Entity::find()
+        .select_only()
+        .columns([
+            tasks::Column::Id,
+            tasks::Column::ProjectId,
+            tasks::Column::Title,
+            tasks::Column::DueDate,
+            tasks::Column::RiskFlags,
+        ])
+        .column_as(
+            Expr::col((task_risks::Entity, task_risks::Column::Reasons)),
+            "reasons",
         )
-        .order_by((tasks::Entity, tasks::Column::DueKey), sea_orm::Order::Asc)
-        .order_by((tasks::Entity, tasks::Column::Id), sea_orm::Order::Asc);
-    Ok(q.limit(limit).into_model::<Flagged>().all(db).await?)
+        .filter(tasks::Column::Id.in_subquery(first))
+        .order_by_asc(tasks::Column::DueKey)
+        .order_by_asc(tasks::Column::Id);
+    QueryTrait::query(&mut q).join(
+        JoinType::InnerJoin,
+        task_risks::Entity,
+        Expr::col((task_risks::Entity, task_risks::Column::TaskId))
+            .equals((tasks::Entity, tasks::Column::Id)),
+    );
+    let rows = q.into_model::<Row>().all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Flagged {
+            task_id: r.id,
+            project_id: r.project_id,
+            title: r.title,
+            due_date: r.due_date,
+            overdue: r.risk_flags & OVERDUE != 0,
+            at_risk: r.risk_flags & AT_RISK != 0,
+            blocked: r.risk_flags & BLOCKED != 0,
+            reasons: r.reasons,
+        })
+        .collect())
 }
 
 /// The projects a dashboard covers: the active ones the user belongs to, or every active

@@ -14,6 +14,7 @@ pub mod events;
 pub mod external_keys;
 pub mod idempotency;
 pub mod jobs;
+mod json_rows;
 pub mod pagination;
 pub mod projects;
 pub mod risks;

@@ -10,8 +10,20 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use tandem_dto::{CalendarDay, ProjectCalendar, WorkWeek};
 use uuid::Uuid;
 
-use crate::entities::{project_calendar_days as days, project_risks, projects, task_risks};
+use crate::entities::{project_calendar_days as days, project_risks, projects, task_risks, tasks};
 use crate::error::RepoResult;
+
+/// `tasks.risk_flags`: a task's stored flags as bits, 0 when it is not flagged.
+pub const OVERDUE: i16 = 1;
+pub const AT_RISK: i16 = 2;
+pub const BLOCKED: i16 = 4;
+
+/// The bits of `tasks.risk_flags` for these flags.
+pub fn flag_bits(overdue: bool, at_risk: bool, blocked: bool) -> i16 {
+    (if overdue { OVERDUE } else { 0 })
+        | (if at_risk { AT_RISK } else { 0 })
+        | (if blocked { BLOCKED } else { 0 })
+}
 
 pub const HOLIDAY: &str = "holiday";
 pub const WORKDAY: &str = "workday";
@@ -151,6 +163,30 @@ pub async fn save_evaluation(
             .filter(task_risks::Column::TaskId.is_in(chunk.iter().copied()))
             .exec(txn)
             .await?;
+    }
+    // The flags' copy on the tasks (`tasks.risk_flags`), one update per value that changes:
+    // no longer flagged is 0.
+    let mut bits: HashMap<i16, Vec<Uuid>> = HashMap::new();
+    if !gone.is_empty() {
+        bits.insert(0, gone.clone());
+    }
+    for f in found {
+        let now_bits = flag_bits(f.overdue, f.at_risk, f.blocked);
+        let was = before
+            .get(&f.task_id)
+            .map(|o| flag_bits(o.overdue, o.at_risk, o.blocked));
+        if was != Some(now_bits) {
+            bits.entry(now_bits).or_default().push(f.task_id);
+        }
+    }
+    for (value, ids) in &bits {
+        for chunk in ids.chunks(500) {
+            tasks::Entity::update_many()
+                .col_expr(tasks::Column::RiskFlags, (*value).into())
+                .filter(tasks::Column::Id.is_in(chunk.iter().copied()))
+                .exec(txn)
+                .await?;
+        }
     }
     let changed: Vec<task_risks::ActiveModel> = found
         .iter()

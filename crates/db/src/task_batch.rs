@@ -92,6 +92,7 @@ pub async fn insert_tasks(
             created_at: Set(now),
             updated_at: Set(now),
             version: Set(1),
+            risk_flags: Set(0),
             board_rank: Set(ranks.next_for(t.project_id)),
         });
         if rows.len() == ROWS {
@@ -496,7 +497,7 @@ pub async fn insert_dependencies_unchecked(
 }
 
 /// A task as the Gantt chart draws it, with its stored risk (`task_risks`) in the same row.
-#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+#[derive(Debug, Clone)]
 pub struct GanttRow {
     pub id: Uuid,
     pub title: String,
@@ -512,15 +513,33 @@ pub struct GanttRow {
     pub risk_finish: Option<NaiveDate>,
 }
 
+/// One task of [`gantt_data`], as [`crate::json_rows`] reads it.
+type GanttTuple = (
+    Uuid,
+    String,
+    String,
+    Option<NaiveDate>,
+    Option<NaiveDate>,
+    i32,
+    Option<Uuid>,
+    Option<Uuid>,
+    i64,
+    Option<Uuid>,
+    Option<String>,
+    Option<NaiveDate>,
+);
+
 /// A project's tasks that are not archived, each with its stored risk, and the dependencies
-/// between them: two statements. On SQLite every row costs a hop from sqlx's worker thread, so
-/// the risk comes joined rather than as a second list of rows.
+/// between them: two statements of one row each (a 5 000-task chart read row by row spent
+/// most of its time handing rows between threads, see [`crate::json_rows`]).
 pub async fn gantt_data(
     db: &impl ConnectionTrait,
     project_id: Uuid,
 ) -> RepoResult<(Vec<GanttRow>, Vec<(Uuid, Uuid)>)> {
-    use sea_orm::sea_query::Expr;
-    use sea_orm::{JoinType, QueryOrder, QueryTrait};
+    use crate::entities::task_risks;
+    use crate::json_rows::{Col, read};
+    use sea_orm::sea_query::{Expr, Query};
+    use sea_orm::{JoinType, QueryTrait};
     let mut q = tasks::Entity::find()
         .select_only()
         .columns([
@@ -536,47 +555,92 @@ pub async fn gantt_data(
             tasks::Column::ParentId,
         ])
         .column_as(
-            Expr::col((
-                crate::entities::task_risks::Entity,
-                crate::entities::task_risks::Column::Reasons,
-            )),
+            Expr::col((task_risks::Entity, task_risks::Column::Reasons)),
             "risk_reasons",
         )
         .column_as(
-            Expr::col((
-                crate::entities::task_risks::Entity,
-                crate::entities::task_risks::Column::ProjectedFinish,
-            )),
+            Expr::col((task_risks::Entity, task_risks::Column::ProjectedFinish)),
             "risk_finish",
         )
         .filter(tasks::Column::ProjectId.eq(project_id))
-        .filter(tasks::Column::Status.ne(tandem_dto::TaskStatus::Archived.as_str()))
-        .order_by_asc(tasks::Column::Id);
+        .filter(tasks::Column::Status.ne(TaskStatus::Archived.as_str()));
     QueryTrait::query(&mut q).join(
         JoinType::LeftJoin,
-        crate::entities::task_risks::Entity,
-        Expr::col((
-            crate::entities::task_risks::Entity,
-            crate::entities::task_risks::Column::TaskId,
-        ))
-        .equals((tasks::Entity, tasks::Column::Id)),
+        task_risks::Entity,
+        Expr::col((task_risks::Entity, task_risks::Column::TaskId))
+            .equals((tasks::Entity, tasks::Column::Id)),
     );
-    let rows = q.into_model::<GanttRow>().all(db).await?;
-    let in_project = sea_orm::QueryTrait::into_query(
-        tasks::Entity::find()
-            .select_only()
-            .column(tasks::Column::Id)
-            .filter(tasks::Column::ProjectId.eq(project_id)),
-    );
-    let edges: Vec<(Uuid, Uuid)> = task_dependencies::Entity::find()
-        .select_only()
-        .columns([
-            task_dependencies::Column::TaskId,
+    let (id, value) = (Col::Id, Col::Value);
+    let rows: Vec<GanttTuple> = read(
+        db,
+        &q.into_query(),
+        &[
+            ("id", id),
+            ("title", value),
+            ("status", value),
+            ("start_date", value),
+            ("due_date", value),
+            ("progress", value),
+            ("milestone_id", id),
+            ("assignee_id", id),
+            ("version", value),
+            ("parent_id", id),
+            ("risk_reasons", value),
+            ("risk_finish", value),
+        ],
+    )
+    .await?;
+    let rows = rows
+        .into_iter()
+        .map(
+            |(
+                id,
+                title,
+                status,
+                start,
+                due,
+                progress,
+                milestone,
+                assignee,
+                version,
+                parent,
+                reasons,
+                finish,
+            )| {
+                GanttRow {
+                    id,
+                    title,
+                    status,
+                    start_date: start,
+                    due_date: due,
+                    progress,
+                    milestone_id: milestone,
+                    assignee_id: assignee,
+                    version,
+                    parent_id: parent,
+                    risk_reasons: reasons,
+                    risk_finish: finish,
+                }
+            },
+        )
+        .collect();
+    // Joined rather than `IN (subquery)`, which SQLite answers through a temporary table.
+    let edges = Query::select()
+        .column((task_dependencies::Entity, task_dependencies::Column::TaskId))
+        .column((
+            task_dependencies::Entity,
             task_dependencies::Column::DependsOnId,
-        ])
-        .filter(task_dependencies::Column::TaskId.in_subquery(in_project))
-        .into_tuple()
-        .all(db)
-        .await?;
+        ))
+        .from(task_dependencies::Entity)
+        .inner_join(
+            tasks::Entity,
+            Expr::col((tasks::Entity, tasks::Column::Id))
+                .equals((task_dependencies::Entity, task_dependencies::Column::TaskId)),
+        )
+        .and_where(Expr::col((tasks::Entity, tasks::Column::ProjectId)).eq(project_id))
+        .to_owned();
+    let mut edges: Vec<(Uuid, Uuid)> =
+        read(db, &edges, &[("task_id", id), ("depends_on_id", id)]).await?;
+    edges.sort_unstable();
     Ok((rows, edges))
 }

@@ -107,6 +107,7 @@ pub async fn create_task(txn: &impl ConnectionTrait, t: NewTask) -> RepoResult<t
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
+        risk_flags: Set(0),
         board_rank: Set(rank),
     }
     .insert(txn)
@@ -156,6 +157,7 @@ pub async fn insert_bulk(db: &impl TransactionTrait, tasks_in: Vec<NewTask>) -> 
             created_at: Set(now),
             updated_at: Set(now),
             version: Set(1),
+            risk_flags: Set(0),
             board_rank: Set(ranks.next_for(t.project_id)),
         });
         if rows.len() == 500 {

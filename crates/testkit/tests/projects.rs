@@ -3692,12 +3692,13 @@ async fn the_dashboard_sums_projects_departments_workload_and_handoffs() {
         )
         .await;
     assert_eq!(r.status(), 201);
-    fx.task(
-        p,
-        &fx.owner,
-        json!({ "title": "报价单", "assignee_id": fx.editor_id, "due_date": d(-2) }),
-    )
-    .await;
+    let quote = fx
+        .task(
+            p,
+            &fx.owner,
+            json!({ "title": "报价单", "assignee_id": fx.editor_id, "due_date": d(-2) }),
+        )
+        .await;
     tandem_api::jobs::risk::evaluate_and_store(&fx.app.state, p)
         .await
         .unwrap();
@@ -3790,5 +3791,32 @@ async fn the_dashboard_sums_projects_departments_workload_and_handoffs() {
     assert_eq!(
         all["projects"][0]["name"], "新产品上市",
         "troubled projects first"
+    );
+
+    // No longer late: the next evaluation clears the flags the figures count.
+    let path = format!("/tasks/{}", quote["id"].as_str().unwrap());
+    let moved = fx
+        .send(
+            Method::PATCH,
+            &path,
+            &fx.owner,
+            Some(json!({ "due_date": d(30) })),
+        )
+        .await;
+    assert_eq!(moved, 200);
+    tandem_api::jobs::risk::evaluate_and_store(&fx.app.state, p)
+        .await
+        .unwrap();
+    let dash = body(fx.app.get("/dashboard", &fx.viewer).await).await;
+    assert_eq!(dash["projects"][0]["overdue"], 0, "{dash}");
+    let depts = dash["departments"].as_array().unwrap();
+    let market = depts.iter().find(|x| x["id"] == json!(fx.dept)).unwrap();
+    assert_eq!(market["overdue"], 0);
+    assert!(
+        !dash["flagged"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["title"] == "报价单")
     );
 }

@@ -76,28 +76,41 @@ pub async fn get_dashboard(
     // The reads are independent: run together, on as many pool connections (SQLite reads in
     // parallel under WAL), a request costs its slowest query rather than their sum.
     let department = q.workload_department;
-    let (figures, health, soon, groups, per_assignee, work, handoff_rows, flagged) = tokio::try_join!(
-        store::project_figures(db, ids_ref),
+    let (groups, health, soon, work, handoff_rows, flagged) = tokio::try_join!(
+        store::task_groups(db, ids_ref),
         store::project_health(db, &ids),
         store::milestones_between(db, &ids, today, today + Duration::days(14)),
-        store::flag_groups(db, ids_ref),
-        store::assignee_figures(db, ids_ref),
         store::open_work(db, ids_ref, department),
         store::handoffs(db, ids_ref),
         store::flagged(db, ids_ref, 50),
     )?;
-    let depts = store::department_figures(db, per_assignee, &groups).await?;
-    let figures: HashMap<Uuid, store::ProjectFigures> =
-        figures.into_iter().map(|f| (f.project_id, f)).collect();
+    let depts = store::department_figures(db, &groups).await?;
+    // Per project: tasks, done, progress sum, overdue, at risk, blocked.
+    let mut figures: HashMap<Uuid, [i64; 6]> = HashMap::new();
+    for g in &groups {
+        let f = figures.entry(g.project_id).or_default();
+        f[0] += g.tasks;
+        if g.status == TaskStatus::Done.as_str() {
+            f[1] += g.tasks;
+        }
+        f[2] += g.progress_sum;
+        f[3] += g.overdue;
+        f[4] += g.at_risk;
+        f[5] += g.blocked;
+    }
     let health: HashMap<Uuid, tandem_db::entities::project_risks::Model> =
         health.into_iter().map(|h| (h.project_id, h)).collect();
+    // A milestone is at risk when a task of it, or one due on or before it, is late.
+    let mut late: HashMap<Uuid, Vec<&store::TaskGroup>> = HashMap::new();
+    for g in groups.iter().filter(|g| g.late > 0) {
+        late.entry(g.project_id).or_default().push(g);
+    }
     let mut projects: Vec<DashboardProject> = projects
         .iter()
         .map(|p| {
-            let f = figures.get(&p.id);
+            let [total, done, progress_sum, overdue, at_risk, blocked] =
+                figures.get(&p.id).copied().unwrap_or_default();
             let h = health.get(&p.id);
-            let n = |g: fn(&store::ProjectFigures) -> i64| f.map(g).unwrap_or(0);
-            let total = n(|f| f.total);
             DashboardProject {
                 id: p.id,
                 name: p.name.clone(),
@@ -109,15 +122,15 @@ pub async fn get_dashboard(
                 }),
                 reasons: h.map(|h| summary(&h.reasons)).unwrap_or_default(),
                 progress: if total > 0 {
-                    (n(|f| f.progress_sum) / total) as i32
+                    (progress_sum / total) as i32
                 } else {
                     0
                 },
                 total,
-                done: n(|f| f.done),
-                overdue: n(|f| f.overdue),
-                at_risk: n(|f| f.at_risk),
-                blocked: n(|f| f.blocked),
+                done,
+                overdue,
+                at_risk,
+                blocked,
                 milestones: soon
                     .iter()
                     .filter(|m| m.project_id == p.id)
@@ -125,11 +138,11 @@ pub async fn get_dashboard(
                         id: m.id,
                         name: m.name.clone(),
                         date: m.date,
-                        at_risk: groups.iter().any(|g| {
-                            g.project_id == p.id
-                                && g.late > 0
-                                && (g.milestone_id == Some(m.id)
-                                    || g.first_due.is_some_and(|d| d <= m.date))
+                        at_risk: late.get(&p.id).is_some_and(|late| {
+                            late.iter().any(|g| {
+                                g.milestone_id == Some(m.id)
+                                    || g.first_late_due.is_some_and(|d| d <= m.date)
+                            })
                         }),
                     })
                     .collect(),

@@ -28,6 +28,9 @@ pub struct Model {
     pub version: i64,
     /// The card's place on boards (`tandem_domain::board`): `ORDER BY board_rank, id`.
     pub board_rank: String,
+    /// The stored risk's flags as bits ([`crate::risks::flag_bits`]), written with `task_risks`
+    /// by the risk evaluation: what the dashboard counts without joining `task_risks`.
+    pub risk_flags: i16,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
