@@ -184,7 +184,8 @@ test('dragging a Gantt bar previews the successors it shifts, and accepting save
 });
 
 test('the dashboard shows the at-risk task with its reason in Chinese and in English', async () => {
-  const slow = (await api(server.base, 'POST', `/projects/${project}/tasks`, { title: '渠道铺货', start_date: day(-6), due_date: day(4) }, meiToken)).id;
+  const meId = (await api(server.base, 'GET', '/me', undefined, meiToken)).id;
+  const slow = (await api(server.base, 'POST', `/projects/${project}/tasks`, { title: '渠道铺货', assignee_id: meId, start_date: day(-6), due_date: day(4) }, meiToken)).id;
   await api(server.base, 'POST', `/tasks/${slow}/progress`, { percent: 30, note: '进展慢' }, meiToken);
   await tom.goto('/dashboard');
   const item = tom.locator('.flagged-task', { hasText: '渠道铺货' });
@@ -197,5 +198,18 @@ test('the dashboard shows the at-risk task with its reason in Chinese and in Eng
   await tom.getByLabel('语言').selectOption('en');
   assert.match(await item.innerText(), /At the pace so far \(30% done\) it finishes on \d{4}-\d{2}-\d{2}, after its due date/);
   await shot(tom, J, 'dashboard-en');
+  // Every figure is a link: the department's at-risk count opens the tasks it counts, across
+  // the projects shown.
+  await tom.locator('.dash-departments a[href*="risk=at_risk"]').first().click();
+  await tom.waitForURL(/\/my-tasks\?scope=all&department_id=.*risk=at_risk/);
+  await tom.locator('.task-row', { hasText: '渠道铺货' }).waitFor();
+  assert.equal(await tom.locator('.task-row').count(), 1);
+  // The filters it came with are shown, and others combine with them ("open" is one choice of
+  // the status filter, kept as its own parameter).
+  assert.equal(await tom.locator('#filter-risk').inputValue(), 'at_risk');
+  await tom.locator('#filter-status').selectOption('open');
+  await tom.waitForURL(/risk=at_risk&open=true&scope=all/);
+  await tom.locator('.task-row', { hasText: '渠道铺货' }).waitFor();
+  await shot(tom, J, 'dashboard-department-at-risk');
   assert.deepEqual(tom.errors, []);
 });

@@ -297,6 +297,7 @@ fn api_v1(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(batch::list_project_comments)),
         )
         .service(web::resource("/me/tasks").route(web::get().to(tasks::list_my_tasks)))
+        .service(web::resource("/tasks").route(web::get().to(tasks::list_tasks_across)))
         .service(
             web::resource("/tasks/{id}")
                 .route(web::get().to(tasks::get_task))

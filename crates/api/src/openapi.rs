@@ -54,7 +54,7 @@ counted on your own. When the server is busy checking passwords it answers 503 w
         risks::put_project_calendar, schedule::reschedule_project,
         schedule::get_gantt, board::get_board, board::get_my_board, board::move_task,
         board::put_board_limits, dashboard::get_dashboard,
-        tasks::list_project_tasks, tasks::list_my_tasks, tasks::create_task, tasks::get_task,
+        tasks::list_project_tasks, tasks::list_my_tasks, tasks::list_tasks_across, tasks::create_task, tasks::get_task,
         tasks::update_task, tasks::delete_task, tasks::list_progress, tasks::create_progress,
         tasks::list_activity,
         collaboration::list_dependencies, collaboration::create_dependency,

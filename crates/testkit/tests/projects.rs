@@ -3793,6 +3793,49 @@ async fn the_dashboard_sums_projects_departments_workload_and_handoffs() {
         "troubled projects first"
     );
 
+    // Every department figure leads to the same tasks across projects (GET /tasks).
+    let titles = |v: &Value| -> Vec<String> {
+        let mut t: Vec<String> = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["title"].as_str().unwrap().to_owned())
+            .collect();
+        t.sort();
+        t
+    };
+    let across = |q: String| {
+        let app = &fx.app;
+        let viewer = fx.viewer.clone();
+        async move { body(app.get(&format!("/tasks?{q}"), &viewer).await).await }
+    };
+    let dept = fx.dept;
+    let open = across(format!("department_id={dept}&open=true")).await;
+    assert_eq!(titles(&open), ["外观设计", "报价单"], "{open}");
+    let late = across(format!("department_id={dept}&risk=overdue")).await;
+    assert_eq!(titles(&late), ["报价单"]);
+    assert!(titles(&across(format!("department_id={dept}&status=done")).await).is_empty());
+    let rnd_open = across(format!("department_id={rd}&open=true")).await;
+    assert_eq!(titles(&rnd_open), ["样机制作"]);
+    assert!(
+        titles(&across("open=false&status=todo".to_owned()).await).is_empty(),
+        "both must hold"
+    );
+    // Only the projects the caller may see; the system administrator's cover every one.
+    fx.task(
+        fx.other_project,
+        &fx.outsider,
+        json!({ "title": "别处的任务" }),
+    )
+    .await;
+    assert!(!titles(&across(String::new()).await).contains(&"别处的任务".to_owned()));
+    let theirs = body(fx.app.get("/tasks", &fx.outsider).await).await;
+    assert_eq!(titles(&theirs), ["别处的任务"], "{theirs}");
+    let everyone = body(fx.app.get("/tasks?limit=200", &fx.sys).await).await;
+    let everyone = everyone["items"].as_array().unwrap();
+    assert!(everyone.iter().any(|t| t["project_id"] == json!(p)));
+    assert!(everyone.iter().any(|t| t["project_id"] != json!(p)));
+
     // No longer late: the next evaluation clears the flags the figures count.
     let path = format!("/tasks/{}", quote["id"].as_str().unwrap());
     let moved = fx

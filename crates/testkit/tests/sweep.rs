@@ -440,6 +440,7 @@ async fn prepare(w: &World, op: &Op, caller: &Caller) -> Prepared {
         | ("get", "/api/v1/me/tasks")
         | ("get", "/api/v1/me/board")
         | ("get", "/api/v1/dashboard")
+        | ("get", "/api/v1/tasks")
         | ("get", "/api/v1/projects") => Prepared::bare(op.path.clone()),
         ("patch", "/api/v1/me") => {
             Prepared::json(op.path.clone(), json!({ "position": "项目经理" }))

@@ -25,7 +25,7 @@ pub use focus::{focus_first_in, focus_first_invalid, focus_later};
 pub use format::{date_or_dash, fmt_time, human_size};
 pub use links::notification_link;
 pub use markdown::MarkdownEditor;
-pub use paged::{Paged, filter_query, replace, with_filter};
+pub use paged::{Paged, filter_query, replace, with_filter, with_filters};
 pub use select::SettledSelect;
 pub use slots::{ProjectTasks, ProjectTasksView};
 pub use states::{Empty, ErrorBox, LoadFailed, Loading};

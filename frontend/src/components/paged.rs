@@ -90,11 +90,19 @@ pub fn with_filter(
     key: &str,
     value: &str,
 ) -> String {
+    with_filters(query, keys, &[(key, value)])
+}
+
+/// [`with_filter`] for several filters changed at once.
+pub fn with_filters(
+    query: &leptos_router::params::ParamsMap,
+    keys: &[&str],
+    changes: &[(&str, &str)],
+) -> String {
     let qs = filter_query(keys.iter().map(|k| {
-        let v = if *k == key {
-            value.to_owned()
-        } else {
-            query.get(k).unwrap_or_default()
+        let v = match changes.iter().find(|(c, _)| c == k) {
+            Some((_, value)) => (*value).to_owned(),
+            None => query.get(k).unwrap_or_default(),
         };
         (*k, v)
     }));

@@ -222,8 +222,12 @@ pub struct Tr {
     pub nk_approved: &'static str,
     pub nk_rejected: &'static str,
     pub only_overdue: &'static str,
+    /// The status filter's choice for tasks neither done nor archived (`?open=true`).
+    pub open_tasks: &'static str,
     pub overdue: &'static str,
     pub overdue_filter: &'static str,
+    /// The task list's filter by the stored delay risk (`?risk=`).
+    pub risk_filter: &'static str,
     pub parent_department: &'static str,
     pub password: &'static str,
     pub password_changed: &'static str,

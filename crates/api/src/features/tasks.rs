@@ -209,6 +209,9 @@ pub struct TaskQuery {
     pub assignee_id: Option<Uuid>,
     /// Only tasks whose assignee belongs to this department.
     pub department_id: Option<Uuid>,
+    /// `true`: only open tasks (neither done nor archived); `false`: only done ones. With
+    /// `status`, both must hold.
+    pub open: Option<bool>,
     pub priority: Option<Priority>,
     /// `true`: only overdue tasks; `false`: only tasks that are not overdue.
     pub overdue: Option<bool>,
@@ -257,7 +260,18 @@ pub(crate) async fn filter_from(
         None => None,
     };
     Ok(repo::TaskFilter {
-        status: q.status.map(|s| vec![s]),
+        status: match q.open {
+            None => q.status.map(|s| vec![s]),
+            Some(open) => Some(
+                TaskStatus::ALL
+                    .iter()
+                    .copied()
+                    .filter(|s| *s != TaskStatus::Archived)
+                    .filter(|s| (*s != TaskStatus::Done) == open)
+                    .filter(|s| q.status.is_none_or(|wanted| wanted == *s))
+                    .collect(),
+            ),
+        },
         assignee_id: q.assignee_id,
         assignee_ids,
         priority: q.priority,
@@ -351,6 +365,18 @@ impl MyProjects {
         })
     }
 
+    /// The active projects `member` belongs to, or (None: system administrators) every active
+    /// project: what the dashboard covers.
+    pub(crate) async fn active(state: &AppState, member: Option<Uuid>) -> ApiResult<Self> {
+        let projects = tandem_db::dashboard::active_projects(&state.db, member).await?;
+        Ok(Self {
+            zones: projects
+                .iter()
+                .map(|p| (p.id, today_in(&p.time_zone)))
+                .collect(),
+        })
+    }
+
     pub(crate) fn contains(&self, project: Uuid) -> bool {
         self.zones.contains_key(&project)
     }
@@ -365,13 +391,18 @@ impl MyProjects {
 
     /// Narrows `f` to `user`'s tasks in these projects, each judged overdue by its own today.
     pub(crate) fn narrow(&self, f: &mut repo::TaskFilter, user: Uuid) {
+        f.assignee_id = Some(user);
+        // Only projects the caller still belongs to: a task left behind in a project they were
+        // removed from is no longer theirs to see.
+        self.scope(f);
+    }
+
+    /// Narrows `f` to these projects, each task judged overdue by its project's today.
+    pub(crate) fn scope(&self, f: &mut repo::TaskFilter) {
         let mut groups: HashMap<NaiveDate, Vec<Uuid>> = HashMap::new();
         for (id, today) in &self.zones {
             groups.entry(*today).or_default().push(*id);
         }
-        f.assignee_id = Some(user);
-        // Only projects the caller still belongs to: a task left behind in a project they were
-        // removed from is no longer theirs to see.
         f.project_ids = Some(self.zones.keys().copied().collect());
         f.today = groups.into_iter().map(|(d, ids)| (ids, d)).collect();
     }
@@ -397,6 +428,37 @@ pub async fn list_my_tasks(
         items: rows
             .iter()
             .map(|r| task_dto(r, mine.today(r.project_id)))
+            .collect::<Vec<_>>(),
+        next_cursor: next,
+    }))
+}
+
+/// B4: tasks across the active projects the caller may see — their own, or every active project
+/// for system administrators, as the dashboard counts them — with the task list's filters: where
+/// the dashboard's figures per department lead (`?department_id=&open=true`, `&status=done`,
+/// `&risk=overdue`…).
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", security(("bearer" = [])),
+    params(PageQuery, TaskQuery),
+    responses((status = 200, description = "Tasks", body = Page<TaskResponse>)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn list_tasks_across(
+    state: web::Data<AppState>,
+    auth: Allowed<perm::ListProjects>,
+    page: web::Query<PageQuery>,
+    query: web::Query<TaskQuery>,
+) -> ApiResult<HttpResponse> {
+    let everything = auth
+        .can(tandem_domain::policy::Action::ListAllProjects)
+        .is_ok();
+    let visible = MyProjects::active(&state, (!everything).then_some(auth.user.id)).await?;
+    let mut f = filter_from(&state, &query, &page).await?;
+    (f.after_id, f.after) = cursor_task(&state, &page, |p| visible.contains(p)).await?;
+    visible.scope(&mut f);
+    let (rows, next) = repo::list_tasks(&state.db, f).await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items: rows
+            .iter()
+            .map(|r| task_dto(r, visible.today(r.project_id)))
             .collect::<Vec<_>>(),
         next_cursor: next,
     }))

@@ -150,6 +150,16 @@ pub fn Dashboard() -> impl IntoView {
                 let w = |n: i64| (240 * n / max_total) as f64;
                 let (open_w, done_w) = (w(x.open), w(x.done));
                 let drill = x.id.map(|id| format!("/dashboard?department={id}"));
+                // Each figure opens the tasks it counts, across the projects shown (zero, and
+                // tasks of no department, which cannot be asked for, are plain numbers).
+                let dept = x.id;
+                let count = move |n: i64, filter: &str| match dept {
+                    Some(id) if n > 0 => view! {
+                        <a href=format!("/my-tasks?scope=all&department_id={id}&{filter}")>{n}</a>
+                    }
+                    .into_any(),
+                    _ => view! { <span>{n}</span> }.into_any(),
+                };
                 view! {
                     <tr>
                         <td>{match drill.clone() {
@@ -163,10 +173,10 @@ pub fn Dashboard() -> impl IntoView {
                                 <rect class="stack-open" x=done_w y="2" width=open_w height="10"></rect>
                             </svg>
                         </td>
-                        <td class="num">{x.open}</td>
-                        <td class="num">{x.done}</td>
-                        <td class="num" class:danger={x.overdue > 0}>{x.overdue}</td>
-                        <td class="num" class:warn={x.at_risk > 0}>{x.at_risk}</td>
+                        <td class="num">{count(x.open, "open=true")}</td>
+                        <td class="num">{count(x.done, "status=done")}</td>
+                        <td class="num" class:danger={x.overdue > 0}>{count(x.overdue, "risk=overdue")}</td>
+                        <td class="num" class:warn={x.at_risk > 0}>{count(x.at_risk, "risk=at_risk")}</td>
                     </tr>
                 }
             })
@@ -288,7 +298,7 @@ pub fn Dashboard() -> impl IntoView {
                 }}
             </section>
             <div class="grid-2">
-                <section class="card dash-section">
+                <section class="card dash-section dash-departments">
                     <h2>{move || b.get(B::departments_title as usize)}</h2>
                     <div class="table-wrap">
                         <table class="table">

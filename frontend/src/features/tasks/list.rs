@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::{PRIORITIES, STATUSES, priority_class, status_class};
 use crate::components::{
     Empty, ErrorBox, Loading, Paged, SettledSelect, date_or_dash, filter_query, replace,
-    use_toaster, with_filter,
+    use_toaster, with_filter, with_filters,
 };
 use crate::i18n::use_i18n;
 use crate::state::use_auth;
@@ -47,6 +47,7 @@ pub fn TaskList(
     let toaster = use_toaster();
     let query = use_query_map();
     let navigate = use_navigate();
+    let status_nav = navigate.clone();
     let keys = [
         "status",
         "priority",
@@ -59,6 +60,10 @@ pub fn TaskList(
         "q",
         "sort",
         "risk",
+        "open",
+        // `all`: every visible task across projects (`GET /tasks`), where the dashboard's
+        // figures lead; otherwise the caller's own (`GET /me/tasks`). Kept like a filter.
+        "scope",
     ];
     let param =
         move |k: &'static str| Memo::new(move |_| query.with(|q| q.get(k).unwrap_or_default()));
@@ -74,6 +79,9 @@ pub fn TaskList(
     let sort = param("sort");
     // B3: flagged tasks only (`at_risk`, `blocked`, `overdue`), as the dashboard links them.
     let risk = param("risk");
+    // `true`: neither done nor archived (offered as a status choice).
+    let open = param("open");
+    let scope = param("scope");
     let draft = RwSignal::new(text.get_untracked());
     let paged = Paged::<TaskResponse>::new(true);
     let (items, next, loading, failed) = (paged.items, paged.next, paged.loading, paged.failed);
@@ -91,6 +99,7 @@ pub fn TaskList(
     let load = move |more: bool| {
         let base = match project {
             Some(p) => format!("/projects/{p}/tasks"),
+            None if scope.get_untracked() == "all" => "/tasks".to_owned(),
             None => "/me/tasks".to_owned(),
         };
         let filters = filter_query([
@@ -106,6 +115,7 @@ pub fn TaskList(
             ("q", text.get_untracked()),
             ("sort", sort.get_untracked()),
             ("risk", risk.get_untracked()),
+            ("open", open.get_untracked()),
         ]);
         paged.load(format!("{base}{filters}"), more);
     };
@@ -121,6 +131,8 @@ pub fn TaskList(
         text.track();
         sort.track();
         risk.track();
+        open.track();
+        scope.track();
         if let Some(r) = reload {
             r.track();
         }
@@ -180,9 +192,16 @@ pub fn TaskList(
         navigate(&to, replace());
     };
     let sf = set_filter.clone();
-    let sf2 = set_filter.clone();
+    let status_choice = Memo::new(move |_| {
+        if open.get() == "true" {
+            "open".to_owned()
+        } else {
+            status.get()
+        }
+    });
     let sf3 = set_filter.clone();
     let sf4 = set_filter.clone();
+    let sf_risk = set_filter.clone();
     let sf5 = set_filter.clone();
     let sf6 = set_filter.clone();
     // A select whose choices arrive with the page's data (people, departments, milestones).
@@ -250,6 +269,10 @@ pub fn TaskList(
     };
     let all = move || Signal::derive(move || i.t().all.to_owned());
     let status_options = std::iter::once((String::new(), all()))
+        .chain(std::iter::once((
+            "open".to_owned(),
+            Signal::derive(move || i.t().open_tasks.to_owned()),
+        )))
         .chain(STATUSES.map(|s| {
             (
                 s.as_str().to_owned(),
@@ -274,6 +297,22 @@ pub fn TaskList(
         (
             "false".to_owned(),
             Signal::derive(move || i.t().not_overdue.to_owned()),
+        ),
+    ];
+    // B3: the last risk evaluation's flags (as the dashboard's figures link them).
+    let risk_options = vec![
+        (String::new(), all()),
+        (
+            "at_risk".to_owned(),
+            Signal::derive(move || i.t().at_risk.to_owned()),
+        ),
+        (
+            "blocked".to_owned(),
+            Signal::derive(move || i.t().blocked.to_owned()),
+        ),
+        (
+            "overdue".to_owned(),
+            Signal::derive(move || i.t().overdue.to_owned()),
         ),
     ];
     let sort_options = vec![
@@ -316,9 +355,18 @@ pub fn TaskList(
                 <input id="task-q" type="search" placeholder=move || i.t().search_tasks_placeholder
                     prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev)) />
             </div>
-            {select("filter-status", |t| t.status, status, status_options, Callback::new(move |v| sf2("status", v)))}
+            {select("filter-status", |t| t.status, status_choice, status_options, Callback::new(move |v: String| {
+                // "Open" is its own parameter (`open=true`), exclusive with one status.
+                let to = if v == "open" {
+                    query.with_untracked(|q| with_filters(q, &keys, &[("open", "true"), ("status", "")]))
+                } else {
+                    query.with_untracked(|q| with_filters(q, &keys, &[("status", &v), ("open", "")]))
+                };
+                status_nav(&to, replace());
+            }))}
             {select("filter-priority", |t| t.priority, priority, priority_options, Callback::new(move |v| sf3("priority", v)))}
             {select("filter-overdue", |t| t.overdue_filter, overdue, overdue_options, Callback::new(move |v| sf4("overdue", v)))}
+            {select("filter-risk", |t| t.risk_filter, risk, risk_options, Callback::new(move |v| sf_risk("risk", v)))}
             {select("filter-sort", |t| t.sort_by, sort, sort_options, Callback::new(move |v| sf5("sort", v)))}
             <button class="btn primary" type="submit">{move || i.t().search}</button>
             <Show when=more_offered>
