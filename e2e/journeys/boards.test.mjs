@@ -185,7 +185,7 @@ test('dragging a Gantt bar previews the successors it shifts, and accepting save
 
 test('the dashboard shows the at-risk task with its reason in Chinese and in English', async () => {
   const meId = (await api(server.base, 'GET', '/me', undefined, meiToken)).id;
-  const slow = (await api(server.base, 'POST', `/projects/${project}/tasks`, { title: '渠道铺货', assignee_id: meId, start_date: day(-6), due_date: day(4) }, meiToken)).id;
+  const slow = (await api(server.base, 'POST', `/projects/${project}/tasks`, { title: '渠道铺货', assignee_id: meId, estimate_hours: 12, start_date: day(-6), due_date: day(4) }, meiToken)).id;
   await api(server.base, 'POST', `/tasks/${slow}/progress`, { percent: 30, note: '进展慢' }, meiToken);
   await tom.goto('/dashboard');
   const item = tom.locator('.flagged-task', { hasText: '渠道铺货' });
@@ -211,5 +211,10 @@ test('the dashboard shows the at-risk task with its reason in Chinese and in Eng
   await tom.waitForURL(/risk=at_risk&open=true&scope=all/);
   await tom.locator('.task-row', { hasText: '渠道铺货' }).waitFor();
   await shot(tom, J, 'dashboard-department-at-risk');
+  // So do the workload's: a week's hours open the estimated tasks under way that week.
+  await tom.goto('/dashboard');
+  await tom.locator('.heatmap a[href*="estimated=true"]').first().click();
+  await tom.waitForURL(/estimated=true/);
+  await tom.locator('.task-row', { hasText: '渠道铺货' }).waitFor();
   assert.deepEqual(tom.errors, []);
 });

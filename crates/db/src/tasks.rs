@@ -629,6 +629,12 @@ pub struct TaskFilter {
     pub risk: Option<tandem_dto::RiskFilter>,
     pub due_before: Option<NaiveDate>,
     pub due_after: Option<NaiveDate>,
+    /// Starts (or, without a start date, is due) strictly before this date.
+    pub starts_before: Option<NaiveDate>,
+    /// With an estimate of hours (true) or without (false).
+    pub estimated: Option<bool>,
+    /// With a due date (true) or without (false).
+    pub dated: Option<bool>,
     pub q: Option<String>,
     pub sort: TaskSort,
     /// The cursor: the id of the last task of the previous page…
@@ -719,6 +725,29 @@ pub(crate) fn filtered(f: &TaskFilter) -> sea_orm::Select<tasks::Entity> {
     }
     if let Some(d) = f.due_after {
         q = q.filter(tasks::Column::DueDate.gt(d));
+    }
+    if let Some(d) = f.starts_before {
+        q = q.filter(
+            Condition::any().add(tasks::Column::StartDate.lt(d)).add(
+                Condition::all()
+                    .add(tasks::Column::StartDate.is_null())
+                    .add(tasks::Column::DueDate.lt(d)),
+            ),
+        );
+    }
+    if let Some(e) = f.estimated {
+        q = q.filter(if e {
+            tasks::Column::EstimateHours.is_not_null()
+        } else {
+            tasks::Column::EstimateHours.is_null()
+        });
+    }
+    if let Some(d) = f.dated {
+        q = q.filter(if d {
+            tasks::Column::DueDate.is_not_null()
+        } else {
+            tasks::Column::DueDate.is_null()
+        });
     }
     if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = format!("%{}%", escape_like(&text.to_lowercase()));

@@ -3821,6 +3821,24 @@ async fn the_dashboard_sums_projects_departments_workload_and_handoffs() {
         titles(&across("open=false&status=todo".to_owned()).await).is_empty(),
         "both must hold"
     );
+    // The workload's cells: estimated or not, under way before a date (a task without a start
+    // counts from its due date).
+    let est = across(format!("department_id={dept}&estimated=true")).await;
+    assert_eq!(titles(&est), ["外观设计"]);
+    let unest = across(format!("department_id={dept}&estimated=false")).await;
+    assert_eq!(titles(&unest), ["报价单"]);
+    let started = across(format!("department_id={dept}&starts_before={}", d(-1))).await;
+    assert_eq!(titles(&started), ["外观设计", "报价单"]);
+    let week = across(format!(
+        "department_id={rd}&starts_before={}&due_after={}",
+        d(0),
+        d(7)
+    ))
+    .await;
+    assert_eq!(titles(&week), ["样机制作"]);
+    let not_yet = across(format!("department_id={rd}&starts_before={}", d(-1))).await;
+    assert!(titles(&not_yet).is_empty());
+
     // Only the projects the caller may see; the system administrator's cover every one.
     fx.task(
         fx.other_project,
@@ -3831,6 +3849,8 @@ async fn the_dashboard_sums_projects_departments_workload_and_handoffs() {
     assert!(!titles(&across(String::new()).await).contains(&"别处的任务".to_owned()));
     let theirs = body(fx.app.get("/tasks", &fx.outsider).await).await;
     assert_eq!(titles(&theirs), ["别处的任务"], "{theirs}");
+    let undated = body(fx.app.get("/tasks?dated=false", &fx.sys).await).await;
+    assert_eq!(titles(&undated), ["别处的任务"]);
     let everyone = body(fx.app.get("/tasks?limit=200", &fx.sys).await).await;
     let everyone = everyone["items"].as_array().unwrap();
     assert!(everyone.iter().any(|t| t["project_id"] == json!(p)));

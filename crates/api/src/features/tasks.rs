@@ -225,6 +225,13 @@ pub struct TaskQuery {
     pub due_before: Option<NaiveDate>,
     /// Due strictly after this date.
     pub due_after: Option<NaiveDate>,
+    /// Starting (or, without a start date, due) strictly before this date. With `due_after`:
+    /// the tasks under way in a period, as the dashboard's workload counts them.
+    pub starts_before: Option<NaiveDate>,
+    /// `true`: only tasks with an estimate of hours; `false`: only those without.
+    pub estimated: Option<bool>,
+    /// `true`: only tasks with a due date; `false`: only undated ones.
+    pub dated: Option<bool>,
     /// Text in the title or description (any language).
     #[param(max_length = 200)]
     pub q: Option<String>,
@@ -281,6 +288,9 @@ pub(crate) async fn filter_from(
         parent_id: q.parent_id,
         due_before: q.due_before.map(clamp),
         due_after: q.due_after.map(clamp),
+        starts_before: q.starts_before.map(clamp),
+        estimated: q.estimated,
+        dated: q.dated,
         q: q.q.clone(),
         sort: match q.sort {
             None | Some(TaskSortParam::Created) => repo::TaskSort::Created,

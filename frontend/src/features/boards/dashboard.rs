@@ -117,7 +117,7 @@ pub fn Dashboard() -> impl IntoView {
                             " " {p.progress} "%"
                         </td>
                         <td>{num_link(p.total, format!("/projects/{id}"), "")}</td>
-                        <td>{num_link(p.overdue, format!("/projects/{id}?overdue=true"), "danger")}</td>
+                        <td>{num_link(p.overdue, format!("/projects/{id}?risk=overdue"), "danger")}</td>
                         <td>{num_link(p.at_risk, format!("/projects/{id}?risk=at_risk"), "warn")}</td>
                         <td>{num_link(p.blocked, format!("/projects/{id}?risk=blocked"), "warn")}</td>
                         <td class="milestones">
@@ -207,31 +207,62 @@ pub fn Dashboard() -> impl IntoView {
                     if drilled { i.t_untracked().unassigned.to_owned() } else { b.get_untracked(B::no_department as usize) }
                 });
                 let label = match (drilled, row.id) {
+                    // In a <g>: an <a> on its own is taken for HTML's, which an <svg> does not draw.
                     (false, Some(id)) => view! {
-                        <a href=format!("/dashboard?department={id}")><text class="row-label" x="4" y=y + 19.0>{name.clone()}</text></a>
+                        <g><a href=format!("/dashboard?department={id}")><text class="row-label" x="4" y=y + 19.0>{name.clone()}</text></a></g>
                     }.into_any(),
                     _ => view! { <text class="row-label" x="4" y=y + 19.0>{name.clone()}</text> }.into_any(),
                 };
+                // Each figure opens the open, estimated tasks it sums: those under way in its
+                // week (the first week also holds what is overdue), due after the weeks shown,
+                // or undated. The tasks of no department or person cannot be asked for.
+                let who = match (drilled, row.id) {
+                    (false, Some(id)) => Some(format!("department_id={id}")),
+                    (true, Some(id)) => Some(format!("assignee_id={id}")),
+                    _ => None,
+                };
+                let row_name = name.clone();
+                let figure = move |hours: f64, x: f64, class: &'static str, dark: bool, filter: String, when: String| {
+                    let text = if hours > 0.0 { format!("{hours}") } else { String::new() };
+                    match who.clone().filter(|_| hours > 0.0) {
+                        Some(who) => view! {
+                            <g><a href=format!("/my-tasks?scope=all&open=true&estimated=true&sort=due&{who}&{filter}")
+                                aria-label=format!("{row_name} · {when} · {hours} h")>
+                                <text class=class class:light=dark x=x y=y + 19.0>{text}</text>
+                            </a></g>
+                        }.into_any(),
+                        None => view! { <text class=class class:light=dark x=x y=y + 19.0>{text}</text> }.into_any(),
+                    }
+                };
+                let day = chrono::Duration::days(1);
                 let week_cells = row
                     .hours
                     .iter()
                     .enumerate()
                     .map(|(n, h)| {
                         let cx = label_w + cell_w * n as f64;
-                        let dark = *h > 20.0;
+                        let monday = wl.weeks[n];
+                        let mut filter = format!("starts_before={}", monday + day * 7);
+                        if n > 0 {
+                            filter.push_str(&format!("&due_after={}", monday - day));
+                        }
                         view! {
                             <rect x=cx + 1.0 y=y width=cell_w - 2.0 height="28" rx="3" fill=shade(*h)>
-                                <title>{format!("{name} · {} · {h} h", wl.weeks[n])}</title>
+                                <title>{format!("{name} · {monday} · {h} h")}</title>
                             </rect>
-                            <text class="cell" class:light=dark x=cx + cell_w / 2.0 y=y + 19.0>{if *h > 0.0 { format!("{h}") } else { String::new() }}</text>
+                            {figure(*h, cx + cell_w / 2.0, "cell", *h > 20.0, filter, monday.to_string())}
                         }
                     })
                     .collect_view();
+                let last_sunday = wl.weeks.last().map(|w| *w + day * 6);
                 view! {
                     {label}
                     {week_cells}
-                    <text class="cell muted" x=later_x + cell_w / 2.0 y=y + 19.0>{if row.later > 0.0 { format!("{}", row.later) } else { String::new() }}</text>
-                    <text class="cell muted" x=later_x + cell_w * 1.5 y=y + 19.0>{if row.unscheduled > 0.0 { format!("{}", row.unscheduled) } else { String::new() }}</text>
+                    {figure(row.later, later_x + cell_w / 2.0, "cell muted", false,
+                        last_sunday.map(|d| format!("due_after={d}")).unwrap_or_default(),
+                        b.get_untracked(B::later as usize))}
+                    {figure(row.unscheduled, later_x + cell_w * 1.5, "cell muted", false, "dated=false".to_owned(),
+                        b.get_untracked(B::undated as usize))}
                 }
             })
             .collect_view();
@@ -364,7 +395,7 @@ pub fn Dashboard() -> impl IntoView {
                 <p class="muted small">{move || b.get(B::workload_help as usize)}</p>
                 {no_work.then(|| view! { <p class="muted">{move || b.get(B::no_workload as usize)}</p> })}
                 <div class="heatmap-wrap" class:sr-only=no_work>
-                    <svg class="heatmap" width=heat_w height=heat_h role="img" aria-label=move || b.get(B::workload_title as usize)>
+                    <svg class="heatmap" width=heat_w height=heat_h role="group" aria-label=move || b.get(B::workload_title as usize)>
                         {heads}
                         <text class="head" x=later_x + 6.0 y="18">{move || b.get(B::later as usize)}</text>
                         <text class="head" x=later_x + cell_w + 6.0 y="18">{move || b.get(B::undated as usize)}</text>

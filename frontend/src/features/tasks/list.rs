@@ -61,6 +61,10 @@ pub fn TaskList(
         "sort",
         "risk",
         "open",
+        // The dashboard's workload cells: tasks under way in a week, estimated, (un)dated.
+        "starts_before",
+        "estimated",
+        "dated",
         // `all`: every visible task across projects (`GET /tasks`), where the dashboard's
         // figures lead; otherwise the caller's own (`GET /me/tasks`). Kept like a filter.
         "scope",
@@ -82,6 +86,9 @@ pub fn TaskList(
     // `true`: neither done nor archived (offered as a status choice).
     let open = param("open");
     let scope = param("scope");
+    let starts_before = param("starts_before");
+    let estimated = param("estimated");
+    let dated = param("dated");
     let draft = RwSignal::new(text.get_untracked());
     let paged = Paged::<TaskResponse>::new(true);
     let (items, next, loading, failed) = (paged.items, paged.next, paged.loading, paged.failed);
@@ -116,6 +123,9 @@ pub fn TaskList(
             ("sort", sort.get_untracked()),
             ("risk", risk.get_untracked()),
             ("open", open.get_untracked()),
+            ("starts_before", starts_before.get_untracked()),
+            ("estimated", estimated.get_untracked()),
+            ("dated", dated.get_untracked()),
         ]);
         paged.load(format!("{base}{filters}"), more);
     };
@@ -133,6 +143,9 @@ pub fn TaskList(
         risk.track();
         open.track();
         scope.track();
+        starts_before.track();
+        estimated.track();
+        dated.track();
         if let Some(r) = reload {
             r.track();
         }
