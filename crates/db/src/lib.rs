@@ -131,6 +131,16 @@ pub fn is_sqlite(db: &DatabaseConnection) -> bool {
 
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if is_sqlite(db) {
+        // In one transaction, so on one connection: the migrator runs each statement on
+        // whichever pooled connection is free, and one that had not yet seen a dropped index
+        // answered "index … already exists" when it was created again. SQLite's schema changes
+        // are transactional, so a failed migration now also leaves nothing half done.
+        let txn = db.begin().await?;
+        Migrator::up(&txn, None).await?;
+        return txn.commit().await;
+    }
+    // PostgreSQL: the migrator runs every migration in a transaction of its own.
     Migrator::up(db, None).await
 }
 
