@@ -307,7 +307,12 @@ test('the audit log shows what happened, filtered by action', async () => {
   await admin.fill('#audit-action', 'user.approved');
   await admin.getByRole('button', { name: 'Filter' }).click();
   const rows = admin.locator('tbody tr');
-  await rows.first().waitFor();
+  // Until the filtered page has replaced the unfiltered one (the rows shown before the click
+  // are there at once, and were read instead once on a busy machine).
+  await admin.waitForFunction(() => {
+    const cells = [...document.querySelectorAll('tbody tr td:nth-child(3)')];
+    return cells.length > 0 && cells.every((td) => td.textContent === 'user.approved');
+  });
   for (const text of await rows.locator('td:nth-child(3)').allTextContents()) {
     assert.equal(text, 'user.approved');
   }
