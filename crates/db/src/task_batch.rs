@@ -430,13 +430,7 @@ pub async fn risk_data(db: &impl ConnectionTrait, project_id: Uuid) -> RepoResul
         .into_model::<RiskTaskRow>()
         .all(db)
         .await?;
-    let edges = task_dependencies::Entity::find()
-        .filter(task_dependencies::Column::TaskId.in_subquery(in_project()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| (e.task_id, e.depends_on_id))
-        .collect();
+    let edges = dependency_pairs(db, project_id).await?;
     type Reports = (Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
     let reports: Vec<Reports> = task_progress::Entity::find()
         .select_only()
@@ -497,7 +491,8 @@ pub async fn insert_dependencies_unchecked(
 }
 
 /// A task as the Gantt chart draws it, with its stored risk (`task_risks`) in the same row.
-#[derive(Debug, Clone)]
+/// Read folded ([`crate::json_rows`], the fields in this order).
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct GanttRow {
     pub id: Uuid,
     pub title: String,
@@ -513,22 +508,6 @@ pub struct GanttRow {
     pub risk_finish: Option<NaiveDate>,
 }
 
-/// One task of [`gantt_data`], as [`crate::json_rows`] reads it.
-type GanttTuple = (
-    Uuid,
-    String,
-    String,
-    Option<NaiveDate>,
-    Option<NaiveDate>,
-    i32,
-    Option<Uuid>,
-    Option<Uuid>,
-    i64,
-    Option<Uuid>,
-    Option<String>,
-    Option<NaiveDate>,
-);
-
 /// A project's tasks that are not archived, each with its stored risk, and the dependencies
 /// between them: two statements of one row each (a 5 000-task chart read row by row spent
 /// most of its time handing rows between threads, see [`crate::json_rows`]).
@@ -538,7 +517,7 @@ pub async fn gantt_data(
 ) -> RepoResult<(Vec<GanttRow>, Vec<(Uuid, Uuid)>)> {
     use crate::entities::task_risks;
     use crate::json_rows::{Col, read};
-    use sea_orm::sea_query::{Expr, Query};
+    use sea_orm::sea_query::Expr;
     use sea_orm::{JoinType, QueryTrait};
     let mut q = tasks::Entity::find()
         .select_only()
@@ -571,7 +550,7 @@ pub async fn gantt_data(
             .equals((tasks::Entity, tasks::Column::Id)),
     );
     let (id, value) = (Col::Id, Col::Value);
-    let rows: Vec<GanttTuple> = read(
+    let rows: Vec<GanttRow> = read(
         db,
         &q.into_query(),
         &[
@@ -590,41 +569,17 @@ pub async fn gantt_data(
         ],
     )
     .await?;
-    let rows = rows
-        .into_iter()
-        .map(
-            |(
-                id,
-                title,
-                status,
-                start,
-                due,
-                progress,
-                milestone,
-                assignee,
-                version,
-                parent,
-                reasons,
-                finish,
-            )| {
-                GanttRow {
-                    id,
-                    title,
-                    status,
-                    start_date: start,
-                    due_date: due,
-                    progress,
-                    milestone_id: milestone,
-                    assignee_id: assignee,
-                    version,
-                    parent_id: parent,
-                    risk_reasons: reasons,
-                    risk_finish: finish,
-                }
-            },
-        )
-        .collect();
-    // Joined rather than `IN (subquery)`, which SQLite answers through a temporary table.
+    Ok((rows, dependency_pairs(db, project_id).await?))
+}
+
+/// The dependencies `(task, waits for)` of a project's tasks, in that order, read folded.
+/// Joined rather than `IN (subquery)`, which SQLite answers through a temporary table.
+async fn dependency_pairs(
+    db: &impl ConnectionTrait,
+    project_id: Uuid,
+) -> RepoResult<Vec<(Uuid, Uuid)>> {
+    use crate::json_rows::{Col, read};
+    use sea_orm::sea_query::{Expr, Query};
     let edges = Query::select()
         .column((task_dependencies::Entity, task_dependencies::Column::TaskId))
         .column((
@@ -639,8 +594,12 @@ pub async fn gantt_data(
         )
         .and_where(Expr::col((tasks::Entity, tasks::Column::ProjectId)).eq(project_id))
         .to_owned();
-    let mut edges: Vec<(Uuid, Uuid)> =
-        read(db, &edges, &[("task_id", id), ("depends_on_id", id)]).await?;
+    let mut edges: Vec<(Uuid, Uuid)> = read(
+        db,
+        &edges,
+        &[("task_id", Col::Id), ("depends_on_id", Col::Id)],
+    )
+    .await?;
     edges.sort_unstable();
-    Ok((rows, edges))
+    Ok(edges)
 }

@@ -708,17 +708,18 @@ pub(crate) fn filtered(f: &TaskFilter) -> sea_orm::Select<tasks::Entity> {
         q = q.filter(tasks::Column::ParentId.eq(p));
     }
     if let Some(r) = f.risk {
-        let flag = match r {
-            tandem_dto::RiskFilter::AtRisk => task_risks::Column::AtRisk,
-            tandem_dto::RiskFilter::Blocked => task_risks::Column::Blocked,
-            tandem_dto::RiskFilter::Overdue => task_risks::Column::Overdue,
+        // The flags' copy on the row (`tasks.risk_flags`), as the dashboard counts them.
+        use sea_orm::sea_query::ExprTrait;
+        let bit = match r {
+            tandem_dto::RiskFilter::AtRisk => crate::risks::AT_RISK,
+            tandem_dto::RiskFilter::Blocked => crate::risks::BLOCKED,
+            tandem_dto::RiskFilter::Overdue => crate::risks::OVERDUE,
         };
-        let flagged = task_risks::Entity::find()
-            .select_only()
-            .column(task_risks::Column::TaskId)
-            .filter(flag.eq(true))
-            .into_query();
-        q = q.filter(tasks::Column::Id.in_subquery(flagged));
+        q = q.filter(
+            sea_orm::sea_query::Expr::col(tasks::Column::RiskFlags)
+                .bit_and(bit)
+                .ne(0),
+        );
     }
     if let Some(d) = f.due_before {
         q = q.filter(tasks::Column::DueDate.lt(d));

@@ -366,25 +366,26 @@ pub(crate) struct MyProjects {
 
 impl MyProjects {
     pub(crate) async fn of(state: &AppState, user: Uuid) -> ApiResult<Self> {
-        let projects = project_repo::projects_of_member(&state.db, user).await?;
-        Ok(Self {
-            zones: projects
-                .iter()
-                .map(|p| (p.id, today_in(&p.time_zone)))
-                .collect(),
-        })
+        Ok(Self::from(
+            &project_repo::projects_of_member(&state.db, user).await?,
+        ))
     }
 
     /// The active projects `member` belongs to, or (None: system administrators) every active
     /// project: what the dashboard covers.
     pub(crate) async fn active(state: &AppState, member: Option<Uuid>) -> ApiResult<Self> {
-        let projects = tandem_db::dashboard::active_projects(&state.db, member).await?;
-        Ok(Self {
+        Ok(Self::from(
+            &tandem_db::dashboard::active_projects(&state.db, member).await?,
+        ))
+    }
+
+    fn from(projects: &[projects::Model]) -> Self {
+        Self {
             zones: projects
                 .iter()
                 .map(|p| (p.id, today_in(&p.time_zone)))
                 .collect(),
-        })
+        }
     }
 
     pub(crate) fn contains(&self, project: Uuid) -> bool {

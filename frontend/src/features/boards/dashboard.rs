@@ -38,6 +38,12 @@ fn shade(hours: f64) -> String {
     )
 }
 
+/// The task list across the projects the dashboard covers (`GET /tasks`), with `filters`: where
+/// its figures lead.
+fn all_tasks(filters: &str) -> String {
+    format!("/my-tasks?scope=all&{filters}")
+}
+
 #[component]
 pub fn Dashboard() -> impl IntoView {
     let i = use_i18n();
@@ -64,8 +70,7 @@ pub fn Dashboard() -> impl IntoView {
             shown.set(Some(d));
         }
     });
-    // Live: any task or risk change re-reads the figures, once per burst.
-    // Live: any task or risk change reads the figures again.
+    // Live: any task or risk change reads the figures again, once per burst.
     crate::state::live::reread_on(version, 800, |ev| {
         ev.kind.starts_with("task.") || ev.kind == "risk.changed" || ev.kind.starts_with("project.")
     });
@@ -155,7 +160,7 @@ pub fn Dashboard() -> impl IntoView {
                 let dept = x.id;
                 let count = move |n: i64, filter: &str| match dept {
                     Some(id) if n > 0 => view! {
-                        <a href=format!("/my-tasks?scope=all&department_id={id}&{filter}")>{n}</a>
+                        <a href=all_tasks(&format!("department_id={id}&{filter}"))>{n}</a>
                     }
                     .into_any(),
                     _ => view! { <span>{n}</span> }.into_any(),
@@ -226,7 +231,7 @@ pub fn Dashboard() -> impl IntoView {
                     let text = if hours > 0.0 { format!("{hours}") } else { String::new() };
                     match who.clone().filter(|_| hours > 0.0) {
                         Some(who) => view! {
-                            <g><a href=format!("/my-tasks?scope=all&open=true&estimated=true&sort=due&{who}&{filter}")
+                            <g><a href=all_tasks(&format!("open=true&estimated=true&sort=due&{who}&{filter}"))
                                 aria-label=format!("{row_name} · {when} · {hours} h")>
                                 <text class=class class:light=dark x=x y=y + 19.0>{text}</text>
                             </a></g>

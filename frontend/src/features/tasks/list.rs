@@ -86,9 +86,18 @@ pub fn TaskList(
     // `true`: neither done nor archived (offered as a status choice).
     let open = param("open");
     let scope = param("scope");
-    let starts_before = param("starts_before");
-    let estimated = param("estimated");
-    let dated = param("dated");
+    // What the server is asked: every filter in the URL as it is (the scope picks the path).
+    let filters = Memo::new(move |_| {
+        query.with(|q| {
+            filter_query(
+                std::iter::once(("limit", "50".to_owned())).chain(
+                    keys.iter()
+                        .filter(|k| **k != "scope")
+                        .map(|k| (*k, q.get(k).unwrap_or_default())),
+                ),
+            )
+        })
+    });
     let draft = RwSignal::new(text.get_untracked());
     let paged = Paged::<TaskResponse>::new(true);
     let (items, next, loading, failed) = (paged.items, paged.next, paged.loading, paged.failed);
@@ -109,43 +118,12 @@ pub fn TaskList(
             None if scope.get_untracked() == "all" => "/tasks".to_owned(),
             None => "/me/tasks".to_owned(),
         };
-        let filters = filter_query([
-            ("limit", "50".to_owned()),
-            ("status", status.get_untracked()),
-            ("priority", priority.get_untracked()),
-            ("overdue", overdue.get_untracked()),
-            ("assignee_id", assignee.get_untracked()),
-            ("department_id", department.get_untracked()),
-            ("milestone_id", milestone.get_untracked()),
-            ("due_after", due_after.get_untracked()),
-            ("due_before", due_before.get_untracked()),
-            ("q", text.get_untracked()),
-            ("sort", sort.get_untracked()),
-            ("risk", risk.get_untracked()),
-            ("open", open.get_untracked()),
-            ("starts_before", starts_before.get_untracked()),
-            ("estimated", estimated.get_untracked()),
-            ("dated", dated.get_untracked()),
-        ]);
+        let filters = filters.get_untracked();
         paged.load(format!("{base}{filters}"), more);
     };
     Effect::new(move || {
-        status.track();
-        priority.track();
-        overdue.track();
-        assignee.track();
-        department.track();
-        milestone.track();
-        due_after.track();
-        due_before.track();
-        text.track();
-        sort.track();
-        risk.track();
-        open.track();
+        filters.track();
         scope.track();
-        starts_before.track();
-        estimated.track();
-        dated.track();
         if let Some(r) = reload {
             r.track();
         }

@@ -62,7 +62,6 @@ pub fn MyTasksPage() -> impl IntoView {
         }
         n
     });
-    let filter_people = Signal::derive(move || people.get());
     let filter_departments = Signal::derive(move || {
         if !across.get() {
             return Vec::new();
@@ -93,6 +92,6 @@ pub fn MyTasksPage() -> impl IntoView {
             }.into_any()
         }}
         <TaskList project=None names=names project_names=project_names can_edit=true
-            filter_people=filter_people filter_departments=filter_departments />
+            filter_people=people filter_departments=filter_departments />
     }
 }
