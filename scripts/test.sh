@@ -58,10 +58,23 @@ stop_smtp_sink() {
   rm -rf "${TANDEM_SMTP_SINK_DIR:-/nonexistent}"
 }
 
+# The storage tests read and write a real S3-compatible server on loopback (moto).
+s3_server() {
+  local env
+  env=$(scripts/s3-up.sh) || { echo "the S3 server did not start (see above)" >&2; return 1; }
+  eval "$env"
+}
+
+stop_s3_server() {
+  kill "${TANDEM_S3_PID:-}" 2>/dev/null || true
+  rm -rf "${TANDEM_S3_DIR:-/nonexistent}"
+}
+
 sqlite() {
   ensure_nextest
   smtp_sink
-  trap stop_smtp_sink EXIT
+  s3_server
+  trap 'stop_smtp_sink; stop_s3_server' EXIT
   cargo nextest run --workspace --exclude tandem-web --no-fail-fast
 }
 
@@ -72,8 +85,9 @@ pg() {
   env=$(scripts/pg-up.sh) || { echo "pg: the PostgreSQL cluster did not start (see above)" >&2; return 1; }
   eval "$env"
   smtp_sink
+  s3_server
   # Runs when the lane's subshell ends, passed or failed.
-  trap 'scripts/pg-down.sh; stop_smtp_sink' EXIT
+  trap 'scripts/pg-down.sh; stop_smtp_sink; stop_s3_server' EXIT
   # Only the API tests touch the database; the rest ran in the SQLite lane.
   TANDEM_TEST_PG="$TANDEM_TEST_PG" cargo nextest run -p tandem-testkit --no-fail-fast
 }

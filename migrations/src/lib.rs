@@ -16,6 +16,7 @@ mod m20261130_000005_event_actor;
 mod m20261130_000006_risk_calendar;
 mod m20261130_000007_board;
 mod m20261130_000008_task_risk_flags;
+mod m20261201_000001_file_library;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000006_risk_calendar::Migration),
             Box::new(m20261130_000007_board::Migration),
             Box::new(m20261130_000008_task_risk_flags::Migration),
+            Box::new(m20261201_000001_file_library::Migration),
         ]
     }
 }

@@ -138,6 +138,71 @@ async fn invalidate_after_writes(
     }
 }
 
+/// F1–F6: the file library.
+fn library_routes(cfg: &mut web::ServiceConfig) {
+    use crate::features::library::{files, folders, grants};
+    cfg.service(
+        web::resource("/projects/{id}/folders")
+            .route(web::get().to(folders::list_folders))
+            .route(web::post().to(folders::create_folder)),
+    )
+    .service(
+        web::resource("/folders/{id}")
+            .route(web::get().to(folders::get_folder))
+            .route(web::patch().to(folders::update_folder))
+            .route(web::delete().to(folders::delete_folder)),
+    )
+    .service(web::resource("/folders/{id}/restore").route(web::post().to(folders::restore_folder)))
+    .service(
+        web::resource("/folders/{id}/grants")
+            .route(web::get().to(grants::get_folder_grants))
+            .route(web::put().to(grants::put_folder_grants)),
+    )
+    .service(
+        web::resource("/projects/{id}/files")
+            .route(web::get().to(files::list_files))
+            .route(web::post().to(files::upload_file)),
+    )
+    .service(web::resource("/projects/{id}/trash").route(web::get().to(files::list_trash)))
+    .service(
+        web::resource("/projects/{id}/storage")
+            .route(web::get().to(files::get_storage))
+            .route(web::put().to(files::put_storage)),
+    )
+    .service(
+        web::resource("/files/{id}")
+            .route(web::get().to(files::get_file))
+            .route(web::patch().to(files::update_file))
+            .route(web::delete().to(files::delete_file)),
+    )
+    .service(web::resource("/files/{id}/restore").route(web::post().to(files::restore_file)))
+    .service(web::resource("/files/{id}/copy").route(web::post().to(files::copy_file)))
+    .service(web::resource("/files/{id}/content").route(web::get().to(files::download_file)))
+    .service(
+        web::resource("/files/{id}/versions")
+            .route(web::get().to(files::list_file_versions))
+            .route(web::post().to(files::upload_file_version)),
+    )
+    .service(
+        web::resource("/files/{id}/versions/{n}/restore")
+            .route(web::post().to(files::restore_file_version)),
+    )
+    .service(
+        web::resource("/files/{id}/grants")
+            .route(web::get().to(grants::get_file_grants))
+            .route(web::put().to(grants::put_file_grants)),
+    )
+    .service(
+        web::resource("/tasks/{id}/files")
+            .route(web::get().to(files::list_task_files))
+            .route(web::post().to(files::link_task_file)),
+    )
+    .service(
+        web::resource("/tasks/{id}/files/{file_id}")
+            .route(web::delete().to(files::unlink_task_file)),
+    );
+}
+
 fn api_v1(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/ws").route(web::get().to(crate::features::live::open_socket)))
         .service(web::resource("/auth/register").route(web::post().to(auth::register_user)))
@@ -330,6 +395,7 @@ fn api_v1(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(collaboration::delete_comment)),
         )
         .service(web::resource("/markdown").route(web::post().to(collaboration::render_markdown)))
+        .configure(library_routes)
         .service(
             web::resource("/tasks/{id}/attachments")
                 .route(web::get().to(attachments::list_attachments))

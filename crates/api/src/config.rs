@@ -37,8 +37,11 @@ pub struct ApiConfig {
     pub proxy_header: crate::extract::ProxyHeader,
     /// Directory with the built web app (`index.html` and assets), when present.
     pub web_dir: Option<PathBuf>,
-    /// Where uploaded files are stored (T5).
+    /// Where uploaded files are stored when no storage URL is given (T5, F6).
     pub files_dir: PathBuf,
+    /// `TANDEM_STORAGE_URL`: `s3://bucket/prefix` (credentials from the `AWS_*` variables), or
+    /// a directory.
+    pub storage_url: Option<String>,
     /// Largest accepted upload, checked while streaming.
     pub max_upload_bytes: u64,
     /// The in-process read cache (only ever used with SQLite; see `crate::cache`).
@@ -120,6 +123,7 @@ impl std::fmt::Debug for ApiConfig {
             .field("refresh_ttl", &self.refresh_ttl)
             .field("web_dir", &self.web_dir)
             .field("files_dir", &self.files_dir)
+            .field("storage_url", &self.storage_url)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("read_cache", &self.read_cache)
             .field("trusted_proxies", &self.trusted_proxies)
@@ -172,6 +176,7 @@ impl ApiConfig {
             proxy_header: crate::extract::ProxyHeader::XForwardedFor,
             web_dir: None,
             files_dir: std::env::temp_dir().join("tandem-files"),
+            storage_url: None,
             max_upload_bytes: 50 * 1024 * 1024,
             read_cache: true,
             live: LiveConfig::default(),

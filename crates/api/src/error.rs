@@ -235,7 +235,8 @@ impl From<ProjectDenied> for ApiError {
             ProjectDenied::Role
             | ProjectDenied::MissingScope(_)
             | ProjectDenied::ProtectedAttachments
-            | ProjectDenied::Reassign => ApiError::forbidden(d.code(), d.to_string()),
+            | ProjectDenied::Reassign
+            | ProjectDenied::FileLevel => ApiError::forbidden(d.code(), d.to_string()),
         }
     }
 }

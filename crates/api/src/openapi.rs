@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::features::{
     admin, attachments, audit, auth, batch, board, collaboration, dashboard, departments, health,
-    keys, live, me, projects, risks, schedule, tasks, tokens, users,
+    keys, library, live, me, projects, risks, schedule, tasks, tokens, users,
 };
 
 #[derive(OpenApi)]
@@ -65,6 +65,19 @@ counted on your own. When the server is busy checking passwords it answers 503 w
         attachments::download_attachment, attachments::list_versions, attachments::upload_version,
         attachments::update_attachment, attachments::delete_attachment,
         live::open_socket,
+        library::folders::list_folders, library::folders::create_folder,
+        library::folders::get_folder, library::folders::update_folder,
+        library::folders::delete_folder, library::folders::restore_folder,
+        library::grants::get_folder_grants, library::grants::put_folder_grants,
+        library::files::list_files, library::files::upload_file, library::files::list_trash,
+        library::files::get_storage, library::files::put_storage,
+        library::files::get_file, library::files::update_file, library::files::delete_file,
+        library::files::restore_file, library::files::copy_file, library::files::download_file,
+        library::files::list_file_versions, library::files::upload_file_version,
+        library::files::restore_file_version,
+        library::grants::get_file_grants, library::grants::put_file_grants,
+        library::files::list_task_files, library::files::link_task_file,
+        library::files::unlink_task_file,
     ),
     components(schemas(
         tandem_dto::Problem, tandem_dto::FieldError, admin::RegistrationStatus,
@@ -72,7 +85,7 @@ counted on your own. When the server is busy checking passwords it answers 503 w
         tandem_dto::Swimlane,
         tandem_dto::WsHello, tandem_dto::WsServerFrame, tandem_dto::WsEventKind,
         tandem_dto::TaskDeletedEvent, tandem_dto::CommentDeletedEvent, tandem_dto::MilestoneDeletedEvent, tandem_dto::AttachmentCreatedEvent, tandem_dto::MemberEvent,
-        tandem_dto::NotificationReadEvent, tandem_dto::RiskChangedEvent,
+        tandem_dto::NotificationReadEvent, tandem_dto::RiskChangedEvent, tandem_dto::LibraryChangedEvent,
     )),
     modifiers(&SecurityAndErrors),
     tags(
@@ -84,6 +97,7 @@ counted on your own. When the server is busy checking passwords it answers 503 w
         (name = "admin", description = "A2/I5: approvals and the audit log"),
         (name = "projects", description = "P1–P5: projects, members, milestones (项目中心)"),
         (name = "tasks", description = "T1–T10: tasks, progress, activity (任务中心)"),
+        (name = "files", description = "F1–F6: the project file library (文件库) — folders, files, versions, permission tiers, the trash, storage; task attachments are library files too"),
         (name = "integration", description = "I3: external keys — the names CI scripts and integrators give objects, kept on the server (`tandem seed` / `tandem export`)"),
         (name = "events", description = "Live events over a WebSocket: first frame `WsHello`, then `WsServerFrame`s (`ready`, `event`, `gap`); kinds in `WsEventKind`. Frames over 64 KiB close with 1009, a bad token with 4401, a 33rd socket of one account with 1013; the server pings every 30 s."),
     )

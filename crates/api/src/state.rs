@@ -17,7 +17,7 @@ pub struct AppState {
     /// A real Argon2id hash of a random password: verifying against it when the login is
     /// unknown makes "no such user" take as long as "wrong password".
     pub dummy_hash: Arc<String>,
-    /// Uploaded files (a directory under the data dir, through `object_store`).
+    /// File contents (blobs): a directory under the data dir, or S3 (`TANDEM_STORAGE_URL`).
     pub files: Arc<dyn object_store::ObjectStore>,
     /// Users, projects, memberships and tasks read on nearly every request (SQLite only).
     pub cache: Arc<ReadCache>,
@@ -43,10 +43,10 @@ pub struct LoginThrottle {
 impl AppState {
     /// Fails when the file store's directory cannot be created.
     pub async fn new(db: DatabaseConnection, config: ApiConfig) -> Result<Self, String> {
-        std::fs::create_dir_all(&config.files_dir)
-            .map_err(|e| format!("cannot create {}: {e}", config.files_dir.display()))?;
-        let files = object_store::local::LocalFileSystem::new_with_prefix(&config.files_dir)
-            .map_err(|e| format!("cannot use {} for files: {e}", config.files_dir.display()))?;
+        let storage =
+            tandem_files::Storage::parse(config.storage_url.as_deref(), &config.files_dir)?;
+        let files = tandem_files::open(&storage)?;
+        tracing::info!(storage = %storage.describe(), "file store");
         let dummy = crate::security::hash_password(crate::security::random_token(16))
             .await
             .unwrap_or_default();
@@ -89,7 +89,7 @@ impl AppState {
             )),
             config: Arc::new(config),
             dummy_hash: Arc::new(dummy),
-            files: Arc::new(files),
+            files,
         })
     }
 

@@ -12,6 +12,7 @@ pub mod entities;
 pub mod error;
 pub mod events;
 pub mod external_keys;
+pub mod files;
 pub mod idempotency;
 pub mod jobs;
 mod json_rows;

@@ -56,6 +56,7 @@ pub async fn create_project(
         end_date: Set(p.end_date),
         time_zone: Set(p.time_zone),
         work_week: Set(tandem_dto::WorkWeek::default().code()),
+        file_quota_bytes: Set(None),
         created_by: Set(p.created_by),
         created_at: Set(now),
         updated_at: Set(now),

@@ -554,30 +554,25 @@ pub async fn apply_changes(
 
 /// Deletes a task with its attachments, which must be exactly `checked_attachments` (the ones
 /// the caller was allowed to remove): one added in the meantime is a conflict, not a loss.
-/// Returns the storage keys of the files to remove.
+/// The attachments' stored content is released (see `crate::files::release_blobs`); library
+/// files linked to the task stay, unlinked.
 pub async fn delete_task(
     txn: &impl ConnectionTrait,
     id: Uuid,
     checked_attachments: &[Uuid],
-) -> RepoResult<Vec<String>> {
-    let attachment_ids: Vec<Uuid> = crate::entities::attachments::Entity::find()
-        .select_only()
-        .column(crate::entities::attachments::Column::Id)
-        .filter(crate::entities::attachments::Column::TaskId.eq(id))
-        .into_tuple::<Uuid>()
-        .all(txn)
-        .await?;
+) -> RepoResult<()> {
+    let attachment_ids: Vec<Uuid> = crate::attachments::list_for_task(txn, id)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
     if attachment_ids
         .iter()
         .any(|a| !checked_attachments.contains(a))
     {
         return Err(RepoError::Conflict("attachments_changed"));
     }
-    let keys = crate::attachments::versions(txn, &attachment_ids)
-        .await?
-        .into_iter()
-        .map(|v| v.storage_key)
-        .collect();
+    crate::files::purge_files(txn, &attachment_ids).await?;
     // Sub-tasks become top-level tasks rather than disappearing with their parent.
     tasks::Entity::update_many()
         .col_expr(tasks::Column::ParentId, Expr::value(Option::<Uuid>::None))
@@ -589,7 +584,7 @@ pub async fn delete_task(
     crate::external_keys::unbind_comments_of(txn, id).await?;
     crate::external_keys::unbind(txn, tandem_dto::ExternalKeyKind::Task, id).await?;
     tasks::Entity::delete_by_id(id).exec(txn).await?;
-    Ok(keys)
+    Ok(())
 }
 
 /// How a list is ordered.

@@ -2,6 +2,7 @@
 //! async.
 
 pub mod board;
+pub mod files;
 pub mod markdown;
 pub mod policy;
 pub mod projects;

@@ -92,6 +92,9 @@ pub enum ProjectDenied {
     /// The task is someone's: only they or a project administrator may reassign it (403).
     #[error("only the current assignee or a project administrator may reassign this task")]
     Reassign,
+    /// The caller's permission on this folder or file is too low (403).
+    #[error("your permission on this folder or file does not allow this")]
+    FileLevel,
 }
 
 impl ProjectDenied {
@@ -103,6 +106,7 @@ impl ProjectDenied {
             ProjectDenied::Archived => "project_archived",
             ProjectDenied::ProtectedAttachments => "attachments_protected",
             ProjectDenied::Reassign => "reassign_not_allowed",
+            ProjectDenied::FileLevel => "file_permission",
         }
     }
 }

@@ -49,7 +49,9 @@ pub enum WsServerFrame {
 /// `milestone.created`, `milestone.updated` — a `MilestoneResponse`; `milestone.deleted` —
 /// `MilestoneDeletedEvent`; `attachment.created` — `AttachmentCreatedEvent`; `member.added`, `member.removed` —
 /// `MemberEvent`; `notification.created` — a `NotificationResponse` (to its recipient only);
-/// `risk.changed` — `RiskChangedEvent` (a project's risk evaluation changed tasks' `risk`).
+/// `risk.changed` — `RiskChangedEvent` (a project's risk evaluation changed tasks' `risk`);
+/// `library.changed` — `LibraryChangedEvent` (a folder or file was added, changed, trashed,
+/// restored or removed; only to those who may see it).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum WsEventKind {
@@ -85,6 +87,8 @@ pub enum WsEventKind {
     NotificationRead,
     #[serde(rename = "risk.changed")]
     RiskChanged,
+    #[serde(rename = "library.changed")]
+    LibraryChanged,
 }
 
 impl WsEventKind {
@@ -106,6 +110,7 @@ impl WsEventKind {
             Self::NotificationCreated => "notification.created",
             Self::NotificationRead => "notification.read",
             Self::RiskChanged => "risk.changed",
+            Self::LibraryChanged => "library.changed",
         }
     }
 }
@@ -149,4 +154,26 @@ pub struct AttachmentCreatedEvent {
 pub struct MemberEvent {
     pub project_id: Uuid,
     pub user_id: Uuid,
+}
+
+wire_enum!(
+    /// What happened to a folder or file.
+    LibraryChange {
+        Created => "created",
+        Updated => "updated",
+        Trashed => "trashed",
+        Restored => "restored",
+        Removed => "removed",
+    }
+);
+
+/// `library.changed`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LibraryChangedEvent {
+    pub node: crate::NodeKind,
+    pub id: Uuid,
+    /// The folder it is in (`null`: the top of the library).
+    pub folder_id: Option<Uuid>,
+    pub change: LibraryChange,
 }

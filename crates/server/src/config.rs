@@ -18,6 +18,7 @@ struct FileConfig {
     web_dir: Option<PathBuf>,
     smtp_url: Option<String>,
     max_upload_mb: Option<u64>,
+    storage_url: Option<String>,
     read_cache: Option<bool>,
     trusted_proxies: Option<Vec<String>>,
     proxy_header: Option<String>,
@@ -46,6 +47,9 @@ pub struct Config {
     pub web_dir: PathBuf,
     /// Largest upload in MiB (T5), default 50.
     pub max_upload_mb: u64,
+    /// Where file contents are stored (`TANDEM_STORAGE_URL`): `s3://bucket/prefix` or a
+    /// directory; default `<data dir>/files`.
+    pub storage_url: Option<String>,
     /// The in-process read cache (SQLite only), default on.
     pub read_cache: bool,
     /// Reverse proxies (CIDRs) whose `X-Forwarded-For` / `Forwarded` name the client.
@@ -243,6 +247,7 @@ impl Config {
                         ))
                     })?,
             },
+            storage_url: pick("TANDEM_STORAGE_URL", fc.storage_url),
             read_cache: match pick(
                 "TANDEM_READ_CACHE",
                 fc.read_cache.map(|b| if b { "on" } else { "off" }.to_owned()),

@@ -348,6 +348,7 @@ async fn serve(cfg: Config) -> Result<(), String> {
     let mut api = ApiConfig::with_secret(secret);
     api.web_dir = Some(cfg.web_dir.clone());
     api.files_dir = cfg.data_dir.join("files");
+    api.storage_url = cfg.storage_url.clone();
     api.max_upload_bytes = cfg.max_upload_mb * 1024 * 1024;
     api.read_cache = cfg.read_cache;
     api.trusted_proxies = cfg.trusted_proxies.clone();

@@ -197,6 +197,18 @@ impl TestApp {
         .await
     }
 
+    /// Runs every job that is due now, one after another (tests run without workers).
+    pub async fn run_due_jobs(&self) -> usize {
+        let mut n = 0;
+        while tandem_api::jobs::run_one(&self.state, "test")
+            .await
+            .expect("job queue")
+        {
+            n += 1;
+        }
+        n
+    }
+
     pub fn url(&self, path: &str) -> String {
         if path.starts_with("/api") {
             format!("{}{}", self.base, path)

@@ -1584,6 +1584,8 @@ async fn attachments_are_stored_hashed_and_downloaded_as_attachments() {
             .status(),
         204
     );
+    // Removed by the jobs queued with the deletion.
+    fx.app.run_due_jobs().await;
     assert_eq!(count_files(&files), 0);
 }
 
@@ -1651,7 +1653,9 @@ async fn attachment_versions_and_permissions() {
     // Nothing changed: the task, its attachment and its version are all still there.
     {
         use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-        use tandem_db::entities::{attachment_versions, attachments, tasks};
+        use tandem_db::entities::{
+            file_versions as attachment_versions, files as attachments, tasks,
+        };
         let task_id: Uuid = tid.parse().unwrap();
         assert!(
             tasks::Entity::find_by_id(task_id)
@@ -1667,7 +1671,7 @@ async fn attachment_versions_and_permissions() {
             .unwrap();
         assert_eq!(kept, 1);
         let versions = attachment_versions::Entity::find()
-            .filter(attachment_versions::Column::AttachmentId.eq(aid.parse::<Uuid>().unwrap()))
+            .filter(attachment_versions::Column::FileId.eq(aid.parse::<Uuid>().unwrap()))
             .count(&fx.app.db)
             .await
             .unwrap();
@@ -2343,7 +2347,7 @@ async fn who_sees_an_attachment_is_changed_by_its_uploader_and_administrators_on
 async fn an_unreadable_viewer_list_restricts_to_administrators() {
     use sea_orm::sea_query::Expr;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    use tandem_db::entities::attachments;
+    use tandem_db::entities::files as attachments;
     let fx = Fx::new().await;
     let t = fx.task(fx.project, &fx.owner, json!({})).await;
     let tid = t["id"].as_str().unwrap();

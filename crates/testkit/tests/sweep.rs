@@ -68,6 +68,8 @@ impl Op {
             || p.starts_with("/api/v1/milestones/")
             || p.starts_with("/api/v1/comments/")
             || p.starts_with("/api/v1/attachments/")
+            || p.starts_with("/api/v1/folders/")
+            || p.starts_with("/api/v1/files/")
         {
             Scope::Project
         } else {
@@ -295,6 +297,42 @@ impl World {
             .member(&format!("u{}@example.com", self.n()), self.dept)
             .await
             .0
+    }
+
+    /// A folder of the world's project, made by its owner.
+    async fn lib_folder(&self) -> Uuid {
+        let v = ok(self
+            .app
+            .post(
+                &format!("/projects/{}/folders", self.project),
+                Some(&self.owner.session),
+                json!({ "name": format!("设计稿{}", self.n()) }),
+            )
+            .await)
+        .await;
+        v["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// A library file at the top of the world's project, uploaded by its owner.
+    async fn lib_file(&self) -> Uuid {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes("第一版".as_bytes().to_vec())
+                .file_name(format!("文案{}.txt", self.n())),
+        );
+        let v = ok(self
+            .app
+            .req(
+                Method::POST,
+                &format!("/projects/{}/files", self.project),
+                Some(&self.owner.session),
+            )
+            .multipart(form)
+            .send()
+            .await
+            .unwrap())
+        .await;
+        v["id"].as_str().unwrap().parse().unwrap()
     }
 
     async fn upload(&self, task: Uuid) -> Uuid {
@@ -671,6 +709,100 @@ async fn prepare(w: &World, op: &Op, caller: &Caller) -> Prepared {
                 },
                 _ => Prepared::bare(path),
             }
+        }
+        ("get", "/api/v1/projects/{id}/folders")
+        | ("get", "/api/v1/projects/{id}/files")
+        | ("get", "/api/v1/projects/{id}/trash")
+        | ("get", "/api/v1/projects/{id}/storage") => {
+            Prepared::bare(op.path.replace("{id}", &p.to_string()))
+        }
+        ("post", "/api/v1/projects/{id}/folders") => Prepared::json(
+            format!("/api/v1/projects/{p}/folders"),
+            json!({ "name": format!("会议纪要{n}") }),
+        ),
+        ("put", "/api/v1/projects/{id}/storage") => {
+            let fresh = w.project_of(&w.owner.session).await;
+            Prepared::json(
+                format!("/api/v1/projects/{fresh}/storage"),
+                json!({ "quota_bytes": 1_073_741_824u64 }),
+            )
+        }
+        ("post", "/api/v1/projects/{id}/files") => Prepared {
+            path: format!("/api/v1/projects/{p}/files"),
+            body: Body::Upload {
+                file_name: format!("方案{n}.txt"),
+            },
+        },
+        (method, "/api/v1/folders/{id}") | (method, "/api/v1/folders/{id}/grants") => {
+            let f = w.lib_folder().await;
+            let path = op.path.replace("{id}", &f.to_string());
+            match method {
+                "patch" => Prepared::json(path, json!({ "name": format!("定稿{n}") })),
+                "put" => Prepared::json(
+                    path,
+                    json!({ "grants": [{ "subject_kind": "department", "subject_id": w.dept, "level": "edit" }],
+                            "restricted": false }),
+                ),
+                _ => Prepared::bare(path),
+            }
+        }
+        ("post", "/api/v1/folders/{id}/restore") => {
+            let f = w.lib_folder().await;
+            ok(app.delete(&format!("/folders/{f}"), &w.owner.session).await).await;
+            Prepared::json(format!("/api/v1/folders/{f}/restore"), json!({}))
+        }
+        ("post", "/api/v1/files/{id}/restore") => {
+            let f = w.lib_file().await;
+            ok(app.delete(&format!("/files/{f}"), &w.owner.session).await).await;
+            Prepared::json(format!("/api/v1/files/{f}/restore"), json!({}))
+        }
+        (method, "/api/v1/files/{id}")
+        | (method, "/api/v1/files/{id}/content")
+        | (method, "/api/v1/files/{id}/versions")
+        | (method, "/api/v1/files/{id}/grants")
+        | (method, "/api/v1/files/{id}/copy") => {
+            let f = w.lib_file().await;
+            let path = op.path.replace("{id}", &f.to_string());
+            match (method, op.path.as_str()) {
+                ("patch", _) => Prepared::json(path, json!({ "name": format!("终稿{n}.txt") })),
+                ("put", _) => Prepared::json(
+                    path,
+                    json!({ "grants": [{ "subject_kind": "user", "subject_id": w.editor_id, "level": "manage" }] }),
+                ),
+                ("post", "/api/v1/files/{id}/copy") => {
+                    Prepared::json(path, json!({ "name": format!("副本{n}.txt") }))
+                }
+                ("post", _) => Prepared {
+                    path,
+                    body: Body::Upload {
+                        file_name: "文案-v2.txt".into(),
+                    },
+                },
+                _ => Prepared::bare(path),
+            }
+        }
+        ("post", "/api/v1/files/{id}/versions/{n}/restore") => {
+            let f = w.lib_file().await;
+            Prepared::json(format!("/api/v1/files/{f}/versions/1/restore"), json!({}))
+        }
+        ("get", "/api/v1/tasks/{id}/files") => {
+            Prepared::bare(format!("/api/v1/tasks/{}/files", w.task().await))
+        }
+        ("post", "/api/v1/tasks/{id}/files") => Prepared::json(
+            format!("/api/v1/tasks/{}/files", w.task().await),
+            json!({ "file_id": w.lib_file().await }),
+        ),
+        ("delete", "/api/v1/tasks/{id}/files/{file_id}") => {
+            let (t, f) = (w.task().await, w.lib_file().await);
+            let r = app
+                .post(
+                    &format!("/tasks/{t}/files"),
+                    Some(&w.owner.session),
+                    json!({ "file_id": f }),
+                )
+                .await;
+            assert_eq!(r.status(), 204);
+            Prepared::bare(format!("/api/v1/tasks/{t}/files/{f}"))
         }
         _ => panic!(
             "no fixture for {}: add one to crates/testkit/tests/sweep.rs",

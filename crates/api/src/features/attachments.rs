@@ -5,14 +5,9 @@
 
 use std::sync::Arc;
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::{StreamExt, TryStreamExt};
-use object_store::path::Path as StorePath;
-use object_store::{ObjectStoreExt, WriteMultipart};
-use sha2::{Digest, Sha256};
 use tandem_db::attachments::{self as repo, Viewers};
-use tandem_db::entities::{attachment_versions, attachments, tasks};
+use tandem_db::entities::{file_versions as attachment_versions, files as attachments, tasks};
 use tandem_db::tasks::TaskRow;
 use tandem_domain::projects::ProjectAction;
 use tandem_dto::{AttachmentCreatedEvent, WsEventKind};
@@ -27,6 +22,7 @@ use crate::events::Audience;
 use crate::extract::{AuthUser, Json, check_if_match};
 use crate::features::access::{self, ProjectAccess};
 use crate::features::created;
+use crate::features::library::upload::{self, Received};
 use crate::outbox::Outbox;
 use crate::state::AppState;
 
@@ -51,7 +47,7 @@ pub struct VersionForm {
     file: Vec<u8>,
 }
 
-fn view_action(a: &attachments::Model, me: Uuid) -> ProjectAction {
+pub(crate) fn view_action(a: &attachments::Model, me: Uuid) -> ProjectAction {
     let (restricted, listed) = match repo::viewers(a) {
         Viewers::Everyone => (false, true),
         Viewers::Listed(list) => (true, a.created_by == me || list.contains(&me)),
@@ -61,7 +57,7 @@ fn view_action(a: &attachments::Model, me: Uuid) -> ProjectAction {
     ProjectAction::ViewAttachment { restricted, listed }
 }
 
-fn edit_action(a: &attachments::Model, t: &tasks::Model, me: Uuid) -> ProjectAction {
+pub(crate) fn edit_action(a: &attachments::Model, t: &tasks::Model, me: Uuid) -> ProjectAction {
     ProjectAction::EditAttachment {
         // Anything but the open setting restricts (unknown stored values too).
         assignee_only: a.permission != AttachmentPermission::Project.as_str(),
@@ -94,7 +90,7 @@ fn dto(
 ) -> AttachmentResponse {
     AttachmentResponse {
         id: a.id,
-        task_id: a.task_id,
+        task_id: a.task_id.unwrap_or_default(),
         name: a.name.clone(),
         permission: AttachmentPermission::parse(&a.permission)
             .unwrap_or(AttachmentPermission::AssigneeOnly),
@@ -131,220 +127,45 @@ async fn dto_one(
     Ok(dto(a, current, can_edit, can_manage))
 }
 
-/// A file name fit for display: no directories, no control characters, at most 255 characters.
-pub fn clean_name(raw: &str) -> String {
-    let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
-    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(255).collect();
-    let trimmed = cleaned.trim().trim_start_matches('.').to_owned();
-    if trimmed.is_empty() {
-        "file".into()
-    } else {
-        trimmed
-    }
-}
-
-/// The stored content type, from the bytes themselves. Types a browser would render as a page
-/// or run script in are never stored as such.
-fn sniff(head: &[u8]) -> String {
-    let t = infer::get(head)
-        .map(|k| k.mime_type().to_owned())
-        .unwrap_or_else(|| {
-            if std::str::from_utf8(head).is_ok() && !head.is_empty() {
-                "text/plain; charset=utf-8".to_owned()
-            } else {
-                "application/octet-stream".to_owned()
-            }
-        });
-    if t.contains("html") || t.contains("svg") || t.contains("xml") || t.contains("javascript") {
-        "application/octet-stream".to_owned()
-    } else {
-        t
-    }
-}
-
-fn internal(e: impl std::fmt::Display) -> ApiError {
-    ApiError::internal(e)
-}
-
-fn bad_form(e: impl std::fmt::Display) -> ApiError {
-    ApiError::BadRequest {
-        code: "bad_multipart",
-        detail: format!("the multipart form could not be read: {e}"),
-    }
-}
-
-/// Streams one file field into the store; returns what was stored.
-async fn store_file(
-    state: &AppState,
-    mut field: actix_multipart::Field,
-    me: Uuid,
-) -> ApiResult<repo::StoredFile> {
-    let name = clean_name(
-        field
-            .content_disposition()
-            .and_then(|cd| cd.get_filename())
-            .unwrap_or("file"),
-    );
-    let key = format!("attachments/{}", Uuid::now_v7());
-    let upload = state
-        .files
-        .put_multipart(&StorePath::from(key.as_str()))
-        .await
-        .map_err(internal)?;
-    let mut writer = WriteMultipart::new(upload);
-    let mut hasher = Sha256::new();
-    let mut size: u64 = 0;
-    let mut head: Vec<u8> = Vec::new();
-    let limit = state.config.max_upload_bytes;
-    while let Some(chunk) = field.next().await {
-        let chunk = match chunk {
-            Ok(c) => c,
-            Err(e) => {
-                let _ = writer.abort().await;
-                return Err(bad_form(e));
-            }
-        };
-        size += chunk.len() as u64;
-        if size > limit {
-            // Nothing of a refused upload is kept.
-            let _ = writer.abort().await;
-            return Err(ApiError::PayloadTooLarge);
-        }
-        hasher.update(&chunk);
-        if head.len() < 8192 {
-            head.extend_from_slice(&chunk[..chunk.len().min(8192 - head.len())]);
-        }
-        writer.wait_for_capacity(4).await.map_err(internal)?;
-        writer.write(&chunk);
-    }
-    if size == 0 {
-        let _ = writer.abort().await;
-        return Err(ApiError::validation("file", "empty", "the file is empty"));
-    }
-    writer.finish().await.map_err(internal)?;
-    Ok(repo::StoredFile {
-        name,
-        size: i64::try_from(size).unwrap_or(i64::MAX),
-        sha256: hex::encode(hasher.finalize()),
-        content_type: sniff(&head),
-        storage_key: key,
-        uploaded_by: me,
-    })
-}
-
-async fn text_field(mut field: actix_multipart::Field, max: usize) -> ApiResult<String> {
-    let mut buf = Vec::new();
-    while let Some(chunk) = field.next().await {
-        let chunk = chunk.map_err(bad_form)?;
-        if buf.len() + chunk.len() > max {
-            return Err(ApiError::validation(
-                field.name().unwrap_or("field"),
-                "length",
-                "too long",
-            ));
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    String::from_utf8(buf).map_err(|_| ApiError::validation("form", "utf8", "text must be UTF-8"))
-}
-
-struct Upload {
-    file: Option<repo::StoredFile>,
-    permission: Option<AttachmentPermission>,
-    viewers: Option<Vec<Uuid>>,
-}
-
-/// Reads the form; a stored file is removed again when anything else in the form is wrong.
-async fn read_form(
+/// Reads the attachment form: the file, and the settings when `allow_settings`.
+async fn read_attachment_form(
     state: &AppState,
     req: &HttpRequest,
     payload: web::Payload,
-    me: Uuid,
     allow_settings: bool,
-) -> ApiResult<repo::StoredFile> {
-    let (file, _, _) = read_form_full(state, req, payload, me, allow_settings).await?;
-    Ok(file)
-}
-
-async fn read_form_full(
-    state: &AppState,
-    req: &HttpRequest,
-    payload: web::Payload,
-    me: Uuid,
-    allow_settings: bool,
-) -> ApiResult<(
-    repo::StoredFile,
-    Option<AttachmentPermission>,
-    Option<Vec<Uuid>>,
-)> {
-    let is_multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
-    if !is_multipart {
-        return Err(ApiError::UnsupportedMediaType(
-            "send the file as multipart/form-data".into(),
-        ));
-    }
-    let mut form = actix_multipart::Multipart::new(req.headers(), payload);
-    let mut up = Upload {
-        file: None,
-        permission: None,
-        viewers: None,
+) -> ApiResult<(Received, Option<AttachmentPermission>, Option<Vec<Uuid>>)> {
+    let fields: &[(&str, usize)] = if allow_settings {
+        &[("permission", 32), ("viewers", 200 * 37)]
+    } else {
+        &[]
     };
-    let result: ApiResult<()> = async {
-        while let Some(field) = form.try_next().await.map_err(bad_form)? {
-            let name = field.name().unwrap_or_default().to_owned();
-            match name.as_str() {
-                "file" if up.file.is_none() => up.file = Some(store_file(state, field, me).await?),
-                "permission" if allow_settings => {
-                    let v = text_field(field, 32).await?;
-                    up.permission =
-                        Some(AttachmentPermission::parse(v.trim()).ok_or_else(|| {
-                            ApiError::validation(
-                                "permission",
-                                "invalid",
-                                "project or assignee_only",
-                            )
-                        })?);
-                }
-                "viewers" if allow_settings => {
-                    let v = text_field(field, 200 * 37).await?;
-                    let ids = v
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(|s| s.parse::<Uuid>())
-                        .collect::<Result<Vec<_>, _>>()
-                        .map_err(|_| {
-                            ApiError::validation("viewers", "invalid", "comma-separated user ids")
-                        })?;
-                    up.viewers = Some(ids);
-                }
-                other => {
-                    return Err(ApiError::validation(
-                        other,
-                        "unknown_field",
-                        "not a field of this form",
-                    ));
-                }
-            }
-        }
-        Ok(())
-    }
-    .await;
-    match (result, up.file) {
-        (Ok(()), Some(f)) => Ok((f, up.permission, up.viewers)),
-        (Ok(()), None) => Err(ApiError::validation(
-            "file",
-            "required",
-            "a file field is required",
-        )),
-        (Err(e), file) => {
-            if let Some(f) = file {
-                let _ = state.files.delete(&StorePath::from(f.storage_key)).await;
-            }
+    let form = upload::read_form(state, req, payload, fields).await?;
+    let parsed = (|| {
+        let permission = match form.get("permission") {
+            None => None,
+            Some(v) => Some(AttachmentPermission::parse(v.trim()).ok_or_else(|| {
+                ApiError::validation("permission", "invalid", "project or assignee_only")
+            })?),
+        };
+        let viewers = match form.get("viewers") {
+            None => None,
+            Some(v) => Some(
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.parse::<Uuid>())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|_| {
+                        ApiError::validation("viewers", "invalid", "comma-separated user ids")
+                    })?,
+            ),
+        };
+        Ok::<_, ApiError>((permission, viewers))
+    })();
+    match parsed {
+        Ok((p, v)) => Ok((form.file, p, v)),
+        Err(e) => {
+            upload::discard(state, &form.file).await;
             Err(e)
         }
     }
@@ -373,7 +194,7 @@ pub async fn list_attachments(
         .map(|x| {
             let current = versions
                 .iter()
-                .find(|v| v.attachment_id == x.id && v.number == x.current_version);
+                .find(|v| v.file_id == x.id && v.number == x.current_version);
             let can_edit = a.check(&auth, edit_action(x, &t, auth.user.id)).is_ok();
             let can_manage = a.check(&auth, manage_action(x, auth.user.id)).is_ok();
             dto(x, current, can_edit, can_manage)
@@ -406,18 +227,18 @@ pub async fn upload_attachment(
         ProjectAction::EditTasks
     })
     .await?;
-    let (file, permission, viewers) =
-        read_form_full(&state, &req, payload, auth.user.id, true).await?;
-    let key = file.storage_key.clone();
+    let (file, permission, viewers) = read_attachment_form(&state, &req, payload, true).await?;
     let saved = async {
         check_viewers(&state, t.project_id, viewers.as_deref().unwrap_or_default()).await?;
         let txn = tandem_db::begin_write(&state.db).await?;
+        let duplicate = upload::record(&txn, t.project_id, &file).await?;
         let a = repo::create(
             &txn,
+            t.project_id,
             t.id,
             permission.unwrap_or(AttachmentPermission::Project).as_str(),
             viewers,
-            file,
+            file.version(None, auth.user.id),
         )
         .await?;
         // Named viewers: only they, the uploader and the project's administrators hear of it.
@@ -445,19 +266,22 @@ pub async fn upload_attachment(
             None,
             &AttachmentCreatedEvent {
                 id: a.id,
-                task_id: a.task_id,
+                task_id: t.id,
                 name: a.name.clone(),
             },
         );
         events.commit(&state, txn).await?;
-        Ok::<_, ApiError>((a, out))
+        Ok::<_, ApiError>((a, out, duplicate))
     }
     .await;
     let (a, out) = match saved {
-        Ok(v) => v,
+        Ok((a, out, duplicate)) => {
+            upload::settled(&state, &file, duplicate).await;
+            (a, out)
+        }
         Err(e) => {
             // Refused or failed: the stored bytes must not stay behind.
-            let _ = state.files.delete(&StorePath::from(key)).await;
+            upload::discard(&state, &file).await;
             return Err(e);
         }
     };
@@ -495,7 +319,10 @@ async fn visible(
     id: Uuid,
 ) -> ApiResult<(attachments::Model, Arc<TaskRow>, ProjectAccess)> {
     let a = repo::find(&state.db, id).await?;
-    let (t, access) = access::task(state, auth, a.task_id, |_| ProjectAction::View).await?;
+    let (t, access) = access::task(state, auth, a.task_id.unwrap_or_default(), |_| {
+        ProjectAction::View
+    })
+    .await?;
     access.check(auth, view_action(&a, auth.user.id))?;
     Ok((a, t, access))
 }
@@ -508,37 +335,25 @@ pub struct DownloadQuery {
     pub version: Option<i32>,
 }
 
-fn disposition(name: &str) -> String {
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
-}
-
 /// T5: download the file (current version, or `?version=`), always as an attachment.
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "tasks", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Attachment id"), DownloadQuery),
-    responses((status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>)))]
+    params(("id" = Uuid, Path, description = "Attachment id"), DownloadQuery,
+        ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=0-1023`"),
+        ("If-None-Match" = Option<String>, Header, description = "The ETag last downloaded")),
+    responses(
+        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>,
+            headers(("ETag" = String, description = "The content's SHA-256, quoted"),
+                ("Content-Disposition" = String, description = "attachment, with the name (RFC 6266)"),
+                ("Accept-Ranges" = String, description = "bytes"))),
+        (status = 206, description = "The requested range", content_type = "application/octet-stream", body = Vec<u8>,
+            headers(("Content-Range" = String, description = "bytes a-b/length"))),
+        (status = 304, description = "Not modified"),
+        (status = 416, description = "The range is outside the file"),
+    ))]
 #[tracing::instrument(skip_all, err)]
 pub async fn download_attachment(
     state: web::Data<AppState>,
+    req: HttpRequest,
     auth: AuthUser,
     path: web::Path<Uuid>,
     query: web::Query<DownloadQuery>,
@@ -549,22 +364,7 @@ pub async fn download_attachment(
         return Err(ApiError::validation("version", "range", "1 to 100000"));
     }
     let v = repo::find_version(&state.db, a.id, number).await?;
-    let data = state
-        .files
-        .get(&StorePath::from(v.storage_key.as_str()))
-        .await
-        .map_err(internal)?;
-    let stream = data
-        .into_stream()
-        .map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()));
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, v.content_type.clone()))
-        .insert_header((header::CONTENT_DISPOSITION, disposition(&v.name)))
-        .insert_header(("X-Content-Type-Options", "nosniff"))
-        .insert_header(("Content-Security-Policy", "sandbox; default-src 'none'"))
-        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
-        .no_chunking(u64::try_from(v.size).unwrap_or(0))
-        .streaming(stream))
+    crate::features::library::files::stream_version(&state, &req, &v, "attachment").await
 }
 
 /// T5: the version history, oldest first.
@@ -587,7 +387,7 @@ pub async fn list_versions(
             size: v.size,
             sha256: v.sha256,
             content_type: v.content_type,
-            uploaded_by: v.uploaded_by,
+            uploaded_by: v.created_by,
             created_at: v.created_at,
         })
         .collect::<Vec<_>>();
@@ -615,24 +415,27 @@ pub async fn upload_version(
 ) -> ApiResult<HttpResponse> {
     let (a, t, access) = visible(&state, &auth, path.into_inner()).await?;
     access.check(&auth, edit_action(&a, &t, auth.user.id))?;
-    let file = read_form(&state, &req, payload, auth.user.id, false).await?;
-    let key = file.storage_key.clone();
+    let (file, _, _) = read_attachment_form(&state, &req, payload, false).await?;
     let saved = async {
         let txn = tandem_db::begin_write(&state.db).await?;
         // Asked again of the task as it is now (a new assignee, for assignee-only files); a
         // changed attachment makes the versioned write below a 412.
         let current = tandem_db::tasks::find_task(&txn, t.id).await?;
         access.check(&auth, edit_action(&a, &current, auth.user.id))?;
-        let a = repo::add_version(&txn, a, file).await?;
+        let duplicate = upload::record(&txn, t.project_id, &file).await?;
+        let a = repo::add_version(&txn, a, file.version(None, auth.user.id)).await?;
         let out = dto_one(&txn, &auth, &a, &t, &access).await?;
         txn.commit().await?;
-        Ok::<_, ApiError>((a, out))
+        Ok::<_, ApiError>((a, out, duplicate))
     }
     .await;
     let (a, out) = match saved {
-        Ok(v) => v,
+        Ok((a, out, duplicate)) => {
+            upload::settled(&state, &file, duplicate).await;
+            (a, out)
+        }
         Err(e) => {
-            let _ = state.files.delete(&StorePath::from(key)).await;
+            upload::discard(&state, &file).await;
             return Err(e);
         }
     };
@@ -695,46 +498,11 @@ pub async fn delete_attachment(
     // permission, viewer list or assignee changed meanwhile counts.
     let txn = tandem_db::begin_write(&state.db).await?;
     let a = repo::find_for_update(&txn, a.id).await?;
-    let t = tandem_db::tasks::find_task(&txn, a.task_id).await?;
+    let t = tandem_db::tasks::find_task(&txn, a.task_id.unwrap_or_default()).await?;
     access.check(&auth, view_action(&a, auth.user.id))?;
     access.check(&auth, edit_action(&a, &t, auth.user.id))?;
-    let keys = repo::delete(&txn, a.id).await?;
+    repo::delete(&txn, a.id).await?;
+    // The stored objects are removed by the jobs queued with the deletion.
     txn.commit().await?;
-    for key in keys {
-        // The rows are gone; a file left behind is only disk space, so don't fail for it.
-        if let Err(e) = state.files.delete(&StorePath::from(key)).await {
-            tracing::warn!(error = %e, "could not remove a deleted attachment's file");
-        }
-    }
     Ok(HttpResponse::NoContent().finish())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_never_become_paths() {
-        assert_eq!(clean_name("../../etc/passwd"), "passwd");
-        assert_eq!(clean_name("C:\\Users\\x\\报告.docx"), "报告.docx");
-        assert_eq!(clean_name("..\u{0}"), "file");
-        assert_eq!(clean_name(".htaccess"), "htaccess");
-    }
-
-    #[test]
-    fn pages_and_scripts_are_not_stored_as_such() {
-        assert_eq!(sniff(b"<svg onload=alert(1)>"), "text/plain; charset=utf-8");
-        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), "image/png");
-        assert_eq!(
-            sniff(&[0xff, 0xfe, 0x00, 0x01, 0x80]),
-            "application/octet-stream"
-        );
-    }
-
-    #[test]
-    fn content_disposition_is_ascii_safe() {
-        let d = disposition("报告 \"v2\".pdf");
-        assert!(d.starts_with("attachment; filename=\"__ _v2_.pdf\""), "{d}");
-        assert!(d.contains("filename*=UTF-8''%E6%8A%A5"));
-    }
 }

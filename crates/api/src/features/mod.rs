@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod departments;
 pub mod health;
 pub mod keys;
+pub mod library;
 pub mod live;
 pub mod me;
 pub mod notify;

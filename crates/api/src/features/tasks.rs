@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
-use object_store::ObjectStoreExt;
 use serde_json::json;
 use tandem_db::audit::{self, AuditEvent};
 use tandem_db::entities::{projects, tasks};
@@ -745,7 +744,7 @@ pub async fn delete_task(
         .iter()
         .map(|r| r.id)
         .collect();
-    let keys = repo::delete_task(&txn, t.id, &checked).await?;
+    repo::delete_task(&txn, t.id, &checked).await?;
     audit::record(
         &txn,
         AuditEvent {
@@ -777,17 +776,8 @@ pub async fn delete_task(
     for s in successor_dtos(&txn, repo::find_task_rows(&txn, &waiting).await?).await? {
         out.task(WsEventKind::TaskUpdated, &s);
     }
+    // The attachments' stored objects are removed by the jobs queued with the deletion.
     out.commit(&state, txn).await?;
-    for key in keys {
-        // The rows are gone with the task; a file left behind would only be disk space.
-        if let Err(e) = state
-            .files
-            .delete(&object_store::path::Path::from(key))
-            .await
-        {
-            tracing::warn!(error = %e, "could not remove a deleted task's attachment");
-        }
-    }
     Ok(HttpResponse::NoContent().finish())
 }
 

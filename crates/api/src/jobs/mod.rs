@@ -8,6 +8,7 @@
 //! and the clearing commit sends that digest twice — the only duplicate possible.
 
 pub mod due;
+pub mod files;
 pub mod mail;
 pub mod retention;
 pub mod risk;
@@ -36,13 +37,14 @@ fn every(state: &AppState, kind: &str) -> Option<Duration> {
         RETENTION => Some(RETENTION_EVERY),
         // Risk changes with the date: looked at hourly, each project re-evaluated once a day.
         risk::RISK_SCAN => Some(RETENTION_EVERY),
+        files::TRASH_PURGE => Some(RETENTION_EVERY),
         _ => None,
     }
 }
 
 /// Makes sure every recurring job exists (idempotent; several instances may run it).
 pub async fn ensure_recurring(state: &AppState) -> Result<(), tandem_db::RepoError> {
-    for kind in [DUE_SCAN, RETENTION, risk::RISK_SCAN] {
+    for kind in [DUE_SCAN, RETENTION, risk::RISK_SCAN, files::TRASH_PURGE] {
         let every = every(state, kind)
             .and_then(|d| chrono::Duration::from_std(d).ok())
             .unwrap_or(chrono::Duration::hours(1));
@@ -135,6 +137,14 @@ async fn execute(state: &AppState, job: &rows::Model) -> Result<(), String> {
                 .await
                 .map(|_| ())
                 .map_err(|e| e.to_string())
+        }
+        files::TRASH_PURGE => files::purge_trash(state).await.map(|_| ()),
+        files::BLOB_DELETE => {
+            let key = payload
+                .get("key")
+                .and_then(|v| v.as_str())
+                .ok_or("payload without key")?;
+            crate::features::library::files::remove_object(state, key).await
         }
         MAIL_DIGEST => {
             let user = payload

@@ -1,14 +1,18 @@
 //! sea-orm entities: one module per table. Enum-like columns are stored as text and
 //! converted at the repository boundary.
 
-pub mod attachment_versions;
-pub mod attachments;
 pub mod audit_log;
+pub mod blobs;
 pub mod board_limits;
 pub mod comments;
 pub mod departments;
 pub mod events;
 pub mod external_keys;
+pub mod file_grants;
+pub mod file_task_links;
+pub mod file_versions;
+pub mod files;
+pub mod folders;
 pub mod idempotency_keys;
 pub mod jobs;
 pub mod milestones;

@@ -13,6 +13,8 @@ pub struct Model {
     pub time_zone: String,
     /// Worked weekdays, Monday first: `1` worked, `0` off (`1111100`).
     pub work_week: String,
+    /// Most bytes the project's files may take (all versions, trash included); `None`: no quota.
+    pub file_quota_bytes: Option<i64>,
     pub created_by: Uuid,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -1,18 +1,17 @@
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "attachment_versions")]
+#[sea_orm(table_name = "file_grants")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub attachment_id: Uuid,
-    pub number: i32,
-    pub name: String,
-    pub size: i64,
-    pub sha256: String,
-    pub content_type: String,
-    pub storage_key: String,
-    pub uploaded_by: Uuid,
+    pub project_id: Uuid,
+    pub folder_id: Option<Uuid>,
+    pub file_id: Option<Uuid>,
+    pub subject_kind: String,
+    pub subject_id: Uuid,
+    pub level: String,
+    pub created_by: Uuid,
     pub created_at: DateTimeUtc,
 }
 

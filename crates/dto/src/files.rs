@@ -1,0 +1,399 @@
+//! F1–F6: the project file library — folders, files and their versions, permission tiers,
+//! the trash and storage use.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::ProjectRole;
+
+wire_enum!(
+    /// What a person may do with a folder or file (F3). Each level includes the ones below.
+    FileLevel {
+        /// See, download and preview.
+        View => "view",
+        /// Also upload versions, rename, move, copy, create folders, edit documents, delete
+        /// to the trash and restore from it.
+        Edit => "edit",
+        /// Also decide who may do what (grants, restricted folders).
+        Manage => "manage",
+    }
+);
+
+impl FileLevel {
+    /// The level's rank: view < edit < manage.
+    pub fn rank(self) -> u8 {
+        match self {
+            FileLevel::View => 1,
+            FileLevel::Edit => 2,
+            FileLevel::Manage => 3,
+        }
+    }
+}
+
+wire_enum!(
+    /// Who a grant is for.
+    GrantSubjectKind {
+        /// One person.
+        User => "user",
+        /// Everyone in a department and its sub-departments.
+        Department => "department",
+    }
+);
+
+wire_enum!(
+    /// What a library entry is.
+    FileKind {
+        /// An uploaded file.
+        File => "file",
+        /// A Markdown document edited together in real time (F5).
+        Doc => "doc",
+    }
+);
+
+wire_enum!(
+    /// Where a permission comes from.
+    AccessSource {
+        /// The caller's role in the project (`role`).
+        ProjectRole => "project_role",
+        /// A system administrator acting as one.
+        SystemAdmin => "system_admin",
+        /// A grant on a folder or file (`on_*`) to the caller or a department (`subject_*`).
+        Grant => "grant",
+        /// A task attachment: the task's rules (its viewers and editing permission).
+        Attachment => "attachment",
+    }
+);
+
+wire_enum!(
+    /// A folder or a file.
+    NodeKind {
+        Folder => "folder",
+        File => "file",
+    }
+);
+
+/// The caller's permission on a folder or file, and why they have it — "editor of the
+/// project", "granted on folder 设计稿 to 设计部".
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FileAccess {
+    pub level: FileLevel,
+    pub source: AccessSource,
+    /// For `project_role`: the role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<ProjectRole>,
+    /// For `grant`: what the grant is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_kind: Option<NodeKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_name: Option<String>,
+    /// For `grant`: who it was granted to (the caller, or one of their departments).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_kind: Option<GrantSubjectKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_name: Option<String>,
+}
+
+/// A folder of a project's library.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FolderResponse {
+    pub id: Uuid,
+    pub project_id: Uuid,
+    /// `null` at the top of the library.
+    pub parent_id: Option<Uuid>,
+    pub name: String,
+    /// Only its grantees (and project administrators) see it and what is inside.
+    pub restricted: bool,
+    pub access: FileAccess,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// When it went to the trash (only in the trash).
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// Increases with every change (the `ETag` is this number in quotes).
+    pub version: i64,
+}
+
+/// A file (or document) of a project's library, or a task attachment.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FileResponse {
+    pub id: Uuid,
+    pub project_id: Uuid,
+    /// `null` at the top of the library (and for task attachments).
+    pub folder_id: Option<Uuid>,
+    pub name: String,
+    pub kind: FileKind,
+    /// The task it is attached to, for task attachments.
+    pub task_id: Option<Uuid>,
+    /// Tasks it is linked to (a library file can be linked to several).
+    pub linked_task_ids: Vec<Uuid>,
+    pub current_version: i32,
+    /// Of the current version.
+    pub size: i64,
+    pub content_type: String,
+    pub sha256: String,
+    pub access: FileAccess,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub version: i64,
+}
+
+/// One version of a file (F2).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FileVersionResponse {
+    pub number: i32,
+    /// The name it had when this version was made.
+    pub name: String,
+    pub size: i64,
+    pub sha256: String,
+    pub content_type: String,
+    pub note: Option<String>,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+/// F1: a new folder.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct CreateFolderRequest {
+    /// No `/`, `\` or control characters; not `.` or `..`; unique in its folder (ignoring
+    /// case).
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 255)))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 255,
+            pattern = r"^[^/\\\x00-\x1f\x7f-\x9f]*[^/\\\s.\x00-\x1f\x7f-\x9f][^/\\\x00-\x1f\x7f-\x9f]*$"
+        )
+    )]
+    pub name: String,
+    /// The folder to create it in; absent or `null`: the top of the library.
+    #[serde(default)]
+    pub parent_id: Option<Uuid>,
+}
+
+/// F1: rename or move a folder. Honors `If-Match`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateFolderRequest {
+    #[serde(default)]
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 255)))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 255,
+            pattern = r"^[^/\\\x00-\x1f\x7f-\x9f]*[^/\\\s.\x00-\x1f\x7f-\x9f][^/\\\x00-\x1f\x7f-\x9f]*$"
+        )
+    )]
+    pub name: Option<String>,
+    /// Move it into this folder; `null`: to the top of the library.
+    #[serde(
+        default,
+        deserialize_with = "crate::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Uuid>))]
+    pub parent_id: Option<Option<Uuid>>,
+}
+
+/// F1: rename or move a file. Honors `If-Match`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateFileRequest {
+    #[serde(default)]
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 255)))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 255,
+            pattern = r"^[^/\\\x00-\x1f\x7f-\x9f]*[^/\\\s.\x00-\x1f\x7f-\x9f][^/\\\x00-\x1f\x7f-\x9f]*$"
+        )
+    )]
+    pub name: Option<String>,
+    /// Move it into this folder; `null`: to the top of the library.
+    #[serde(
+        default,
+        deserialize_with = "crate::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Uuid>))]
+    pub folder_id: Option<Option<Uuid>>,
+}
+
+/// F1: copy a file (its current version) into a folder.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct CopyFileRequest {
+    /// The folder to copy into; absent or `null`: the top of the library.
+    #[serde(default)]
+    pub folder_id: Option<Uuid>,
+    /// The copy's name (default: the file's name, with " (2)" etc. when taken).
+    #[serde(default)]
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 255)))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 255,
+            pattern = r"^[^/\\\x00-\x1f\x7f-\x9f]*[^/\\\s.\x00-\x1f\x7f-\x9f][^/\\\x00-\x1f\x7f-\x9f]*$"
+        )
+    )]
+    pub name: Option<String>,
+}
+
+/// One grant on a folder or file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct GrantInput {
+    pub subject_kind: GrantSubjectKind,
+    /// A member of the project (for `user`), or a department.
+    pub subject_id: Uuid,
+    pub level: FileLevel,
+}
+
+/// F3: the grants of a folder or file, replacing the ones it had.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct PutGrantsRequest {
+    /// At most 200; one per person or department.
+    #[cfg_attr(feature = "validate", validate(length(max = 200)))]
+    #[cfg_attr(feature = "openapi", schema(max_items = 200))]
+    pub grants: Vec<GrantInput>,
+    /// Folders only: seen only by their grantees and project administrators (absent: unchanged).
+    #[serde(default)]
+    pub restricted: Option<bool>,
+}
+
+/// A grant as shown: who, what level, and where it is set.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GrantResponse {
+    pub subject_kind: GrantSubjectKind,
+    pub subject_id: Uuid,
+    /// The person's or department's name.
+    pub subject_name: String,
+    pub level: FileLevel,
+    /// Where it is set: this object, or a folder above it (inherited).
+    pub on_kind: NodeKind,
+    pub on_id: Uuid,
+    pub on_name: String,
+    /// Set on a folder above (and still in force here: not overridden, not cut off by a
+    /// restricted folder in between).
+    pub inherited: bool,
+}
+
+/// F3: who may do what with a folder or file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GrantsResponse {
+    /// Its own grants first, then the inherited ones in force.
+    pub grants: Vec<GrantResponse>,
+    /// For folders: whether it is restricted.
+    pub restricted: bool,
+    /// A restricted folder at or above it cuts off project roles and grants from above.
+    pub restricted_by: Option<Uuid>,
+    pub access: FileAccess,
+}
+
+/// A top-level item of the trash.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TrashItem {
+    pub kind: NodeKind,
+    pub id: Uuid,
+    pub name: String,
+    /// Where it was: its folder (`null`: the top of the library).
+    pub folder_id: Option<Uuid>,
+    /// Files: the current version's size; folders: what is inside, in total.
+    pub size: i64,
+    pub deleted_at: DateTime<Utc>,
+    pub deleted_by: Option<Uuid>,
+    /// When it is removed for good.
+    pub purge_at: DateTime<Utc>,
+}
+
+/// F1/F6: how much a project's library stores.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StorageResponse {
+    /// All versions of all files, the trash included.
+    pub used_bytes: i64,
+    /// `null`: no quota.
+    pub quota_bytes: Option<i64>,
+    pub files: i64,
+    pub versions: i64,
+}
+
+/// F6: a project's quota (project administrators).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PutStorageRequest {
+    /// Bytes; `null` removes the quota.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+    pub quota_bytes: Option<i64>,
+}
+
+/// A library file linked to a task.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LinkFileRequest {
+    pub file_id: Uuid,
+}
+
+/// Whether a name may name a file or folder: not blank, no path separators or control
+/// characters, not `.` or `..`, at most 255 characters.
+pub fn valid_file_name(name: &str) -> bool {
+    let n = name.chars().count();
+    (1..=255).contains(&n)
+        && !name
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c.is_control())
+        && name.trim() != "."
+        && name.trim() != ".."
+        && !name.trim().is_empty()
+        && name.chars().any(|c| !c.is_whitespace() && c != '.')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_with_separators_or_dots_only_are_refused() {
+        assert!(valid_file_name("设计稿 v2.pdf"));
+        assert!(valid_file_name(".env"));
+        assert!(!valid_file_name("a/b"));
+        assert!(!valid_file_name("..\\x"));
+        assert!(!valid_file_name(".."));
+        assert!(!valid_file_name("  "));
+        assert!(!valid_file_name("a\u{0}b"));
+        assert!(!valid_file_name(&"长".repeat(256)));
+        assert!(valid_file_name(&"长".repeat(255)));
+    }
+}

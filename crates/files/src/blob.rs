@@ -1,0 +1,151 @@
+//! Streaming an upload into the store: counted against a limit (nothing kept past it),
+//! hashed (SHA-256), its first bytes kept for sniffing. Bytes go to a fresh key
+//! (`blobs/<uuid>`); whether they become a new blob or turn out to duplicate a stored one is
+//! decided by the caller's transaction (see `tandem_db::files::settle_blob`).
+
+use std::sync::Arc;
+
+use object_store::path::Path as StorePath;
+use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
+use sha2::{Digest, Sha256};
+
+/// How much of the start of a file is kept to tell its type.
+pub const HEAD_BYTES: usize = 8192;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("the file is larger than the limit")]
+    TooLarge,
+    #[error("the file store failed: {0}")]
+    Store(#[from] object_store::Error),
+}
+
+/// What was written.
+#[derive(Debug, Clone)]
+pub struct StagedBlob {
+    pub key: String,
+    pub sha256: String,
+    pub size: u64,
+    /// The first [`HEAD_BYTES`] bytes.
+    pub head: Vec<u8>,
+}
+
+/// An upload under way.
+pub struct BlobWriter {
+    key: String,
+    writer: WriteMultipart,
+    hasher: Sha256,
+    size: u64,
+    limit: u64,
+    head: Vec<u8>,
+}
+
+impl BlobWriter {
+    /// Starts writing a new blob of at most `limit` bytes.
+    pub async fn start(store: &Arc<dyn ObjectStore>, limit: u64) -> Result<Self, WriteError> {
+        let key = format!("blobs/{}", uuid::Uuid::now_v7());
+        let upload = store.put_multipart(&StorePath::from(key.as_str())).await?;
+        Ok(BlobWriter {
+            key,
+            writer: WriteMultipart::new(upload),
+            hasher: Sha256::new(),
+            size: 0,
+            limit,
+            head: Vec::new(),
+        })
+    }
+
+    /// Appends a chunk. Past the limit the upload is abandoned and nothing is kept.
+    pub async fn write(&mut self, chunk: &[u8]) -> Result<(), WriteError> {
+        self.size += chunk.len() as u64;
+        if self.size > self.limit {
+            return Err(WriteError::TooLarge);
+        }
+        self.hasher.update(chunk);
+        if self.head.len() < HEAD_BYTES {
+            let take = chunk.len().min(HEAD_BYTES - self.head.len());
+            self.head.extend_from_slice(&chunk[..take]);
+        }
+        // At most a few parts in flight: memory stays bounded however large the file.
+        self.writer.wait_for_capacity(4).await?;
+        self.writer.write(chunk);
+        Ok(())
+    }
+
+    /// Bytes written so far.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Completes the object.
+    pub async fn finish(self) -> Result<StagedBlob, WriteError> {
+        self.writer.finish().await?;
+        Ok(StagedBlob {
+            key: self.key,
+            sha256: hex::encode(self.hasher.finalize()),
+            size: self.size,
+            head: self.head,
+        })
+    }
+
+    /// Abandons the upload; nothing stays behind.
+    pub async fn abort(self) {
+        if let Err(e) = self.writer.abort().await {
+            tracing::warn!(error = %e, "could not abandon an upload");
+        }
+    }
+}
+
+/// Writes `bytes` as a new blob (documents' text, small generated files).
+pub async fn write_all(
+    store: &Arc<dyn ObjectStore>,
+    bytes: &[u8],
+    limit: u64,
+) -> Result<StagedBlob, WriteError> {
+    let mut w = BlobWriter::start(store, limit).await?;
+    for chunk in bytes.chunks(1 << 20) {
+        if let Err(e) = w.write(chunk).await {
+            w.abort().await;
+            return Err(e);
+        }
+    }
+    w.finish().await
+}
+
+/// Removes an object; a missing one is fine (removed already).
+pub async fn remove(store: &Arc<dyn ObjectStore>, key: &str) -> Result<(), object_store::Error> {
+    match store.delete(&StorePath::from(key)).await {
+        Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use object_store::memory::InMemory;
+
+    #[tokio::test]
+    async fn a_blob_is_hashed_and_measured_while_it_streams() {
+        let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+        let b = write_all(&store, b"hello", 10).await.unwrap();
+        assert_eq!(
+            b.sha256,
+            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+        );
+        assert_eq!((b.size, b.head.as_slice()), (5, &b"hello"[..]));
+        let got = store.get(&StorePath::from(b.key.as_str())).await.unwrap();
+        assert_eq!(got.bytes().await.unwrap().as_ref(), b"hello");
+    }
+
+    #[tokio::test]
+    async fn past_the_limit_nothing_is_kept() {
+        let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+        assert!(matches!(
+            write_all(&store, &[7u8; 11], 10).await,
+            Err(WriteError::TooLarge)
+        ));
+        let listed = futures_util::StreamExt::collect::<Vec<_>>(store.list(None)).await;
+        assert!(listed.is_empty());
+    }
+}

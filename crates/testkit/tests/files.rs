@@ -1,0 +1,1094 @@
+//! The file library (F1–F6) over HTTP: folders, upload and download (ranges, names, types),
+//! versions, the trash and its purge, shared blobs, quotas, permission tiers, and the S3 store.
+//! Runs on SQLite and (TANDEM_TEST_PG) PostgreSQL; the S3 test against the local S3 server the
+//! test script starts (TANDEM_TEST_S3_BUCKET).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use tandem_testkit::{TestApp, problem, spawn_app_with};
+use uuid::Uuid;
+
+async fn body(r: reqwest::Response) -> Value {
+    r.json().await.unwrap()
+}
+
+/// A project with an owner, an editor, a viewer (in 设计部) and an outsider (in 市场部).
+struct Fx {
+    app: TestApp,
+    design: Uuid,
+    owner: String,
+    editor: String,
+    editor_id: Uuid,
+    viewer: String,
+    viewer_id: Uuid,
+    outsider: String,
+    project: Uuid,
+}
+
+impl Fx {
+    async fn new() -> Fx {
+        Fx::with(|_| {}).await
+    }
+
+    async fn with(adjust: impl FnOnce(&mut tandem_api::config::ApiConfig)) -> Fx {
+        let app = spawn_app_with(adjust).await;
+        let market = app.department("市场部").await;
+        let design = app.department("设计部").await;
+        let (_, owner) = app.member("owner@example.com", market).await;
+        let (editor_id, editor) = app.member("editor@example.com", market).await;
+        let (viewer_id, viewer) = app.member("viewer@example.com", design).await;
+        let (_, outsider) = app.member("outsider@example.com", market).await;
+        let r = app
+            .post(
+                "/projects",
+                Some(&owner),
+                json!({
+                    "name": "新产品上市", "goal": "上市", "department_ids": [market],
+                    "start_date": "2026-11-01", "end_date": "2027-01-31"
+                }),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+        let project: Uuid = body(r).await["id"].as_str().unwrap().parse().unwrap();
+        for (id, role) in [(editor_id, "editor"), (viewer_id, "viewer")] {
+            let r = app
+                .post(
+                    &format!("/projects/{project}/members"),
+                    Some(&owner),
+                    json!({ "user_id": id, "role": role }),
+                )
+                .await;
+            assert_eq!(r.status(), 201);
+        }
+        Fx {
+            app,
+            design,
+            owner,
+            editor,
+            editor_id,
+            viewer,
+            viewer_id,
+            outsider,
+            project,
+        }
+    }
+
+    async fn folder(&self, token: &str, name: &str, parent: Option<&str>) -> reqwest::Response {
+        self.app
+            .post(
+                &format!("/projects/{}/folders", self.project),
+                Some(token),
+                json!({ "name": name, "parent_id": parent }),
+            )
+            .await
+    }
+
+    async fn folder_id(&self, name: &str, parent: Option<&str>) -> String {
+        let r = self.folder(&self.owner, name, parent).await;
+        assert_eq!(r.status(), 201);
+        body(r).await["id"].as_str().unwrap().to_owned()
+    }
+
+    async fn upload(
+        &self,
+        token: &str,
+        folder: Option<&str>,
+        name: &str,
+        bytes: &[u8],
+    ) -> reqwest::Response {
+        let mut form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned()),
+        );
+        if let Some(f) = folder {
+            form = form.text("folder_id", f.to_owned());
+        }
+        self.app
+            .req(
+                Method::POST,
+                &format!("/projects/{}/files", self.project),
+                Some(token),
+            )
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn file_id(&self, folder: Option<&str>, name: &str, bytes: &[u8]) -> String {
+        let r = self.upload(&self.owner, folder, name, bytes).await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        body(r).await["id"].as_str().unwrap().to_owned()
+    }
+
+    async fn new_version(
+        &self,
+        token: &str,
+        id: &str,
+        bytes: &[u8],
+        note: &str,
+    ) -> reqwest::Response {
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("ignored.txt"),
+            )
+            .text("note", note.to_owned());
+        self.app
+            .req(Method::POST, &format!("/files/{id}/versions"), Some(token))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn content(&self, token: &str, path: &str) -> reqwest::Response {
+        self.app.get(path, token).await
+    }
+
+    async fn names(&self, token: &str, folder: Option<&str>) -> Vec<String> {
+        let q = folder
+            .map(|f| format!("?folder_id={f}"))
+            .unwrap_or_default();
+        let r = self
+            .app
+            .get(&format!("/projects/{}/files{q}", self.project), token)
+            .await;
+        assert_eq!(r.status(), 200);
+        body(r).await["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    async fn put(&self, path: &str, token: &str, v: Value) -> reqwest::Response {
+        self.app
+            .req(Method::PUT, path, Some(token))
+            .json(&v)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+fn count_objects(dir: &std::path::Path) -> usize {
+    fn walk(p: &std::path::Path) -> usize {
+        std::fs::read_dir(p)
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| {
+                        let p = e.path();
+                        if p.is_dir() { walk(&p) } else { 1 }
+                    })
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+    walk(dir)
+}
+
+#[tokio::test]
+async fn folders_nest_and_files_upload_download_rename_move_and_copy() {
+    let fx = Fx::new().await;
+    let design = fx.folder_id("设计稿", None).await;
+    let drafts = fx.folder_id("初稿", Some(&design)).await;
+    // Names are unique per folder, ignoring case, and a 409 names the holder.
+    let r = fx.folder(&fx.editor, "设计稿", None).await;
+    assert_eq!(r.status(), 409);
+    let p = problem(r).await;
+    assert_eq!(p["code"], "name_taken");
+    assert_eq!(p["context"]["id"], design.as_str());
+    assert_eq!(fx.folder(&fx.editor, "初稿", None).await.status(), 201);
+    // Names that would be paths are refused.
+    for bad in ["a/b", "..", "x\\y", " "] {
+        assert_eq!(
+            fx.folder(&fx.editor, bad, None).await.status(),
+            422,
+            "{bad}"
+        );
+    }
+    // Viewers cannot create anything.
+    assert_eq!(fx.folder(&fx.viewer, "看看", None).await.status(), 403);
+
+    let text = "第一版：这个批次的原材料有问题\n".repeat(100);
+    let r = fx
+        .upload(&fx.editor, Some(&drafts), "海报 文案.txt", text.as_bytes())
+        .await;
+    assert_eq!(r.status(), 201);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let f = body(r).await;
+    let id = f["id"].as_str().unwrap().to_owned();
+    assert_eq!(location, format!("/api/v1/files/{id}"));
+    assert_eq!(f["folder_id"], drafts.as_str());
+    assert_eq!(f["size"], text.len());
+    assert_eq!(f["content_type"], "text/plain; charset=utf-8");
+    assert_eq!(f["access"]["level"], "edit");
+    assert_eq!(f["access"]["source"], "project_role");
+    assert_eq!(f["access"]["role"], "editor");
+    // The same name again in the same folder: 409 naming the file (upload a version instead).
+    let r = fx
+        .upload(&fx.editor, Some(&drafts), "海报 文案.TXT", b"x")
+        .await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(problem(r).await["context"]["id"], id.as_str());
+    assert_eq!(
+        fx.names(&fx.viewer, Some(&drafts)).await,
+        vec!["海报 文案.txt"]
+    );
+
+    // Download: whole, ranges, conditional, with the exact Chinese name.
+    let r = fx
+        .content(&fx.viewer, &format!("/files/{id}/content"))
+        .await;
+    assert_eq!(r.status(), 200);
+    let h = r.headers().clone();
+    assert_eq!(h["accept-ranges"], "bytes");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert!(
+        h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("sandbox")
+    );
+    let cd = h["content-disposition"].to_str().unwrap();
+    assert!(cd.starts_with("attachment;"), "{cd}");
+    assert!(
+        cd.contains("filename*=UTF-8''%E6%B5%B7%E6%8A%A5%20%E6%96%87%E6%A1%88.txt"),
+        "{cd}"
+    );
+    let etag = h["etag"].to_str().unwrap().to_owned();
+    assert_eq!(etag, format!("\"{}\"", f["sha256"].as_str().unwrap()));
+    assert_eq!(r.bytes().await.unwrap().as_ref(), text.as_bytes());
+    let r = fx
+        .app
+        .req(
+            Method::GET,
+            &format!("/files/{id}/content"),
+            Some(&fx.viewer),
+        )
+        .header("Range", "bytes=3-8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 206);
+    assert_eq!(
+        r.headers()["content-range"],
+        format!("bytes 3-8/{}", text.len()).as_str()
+    );
+    assert_eq!(r.bytes().await.unwrap().as_ref(), &text.as_bytes()[3..9]);
+    let r = fx
+        .app
+        .req(
+            Method::GET,
+            &format!("/files/{id}/content"),
+            Some(&fx.viewer),
+        )
+        .header("Range", format!("bytes={}-", text.len() + 10))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 416, "{}", r.text().await.unwrap());
+    let r = fx
+        .app
+        .req(
+            Method::GET,
+            &format!("/files/{id}/content"),
+            Some(&fx.viewer),
+        )
+        .header("If-None-Match", etag.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+
+    // Rename and move: needs edit; a stale If-Match is 412.
+    let r = fx
+        .app
+        .patch(
+            &format!("/files/{id}"),
+            &fx.viewer,
+            json!({ "name": "x.txt" }),
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let r = fx
+        .app
+        .req(Method::PATCH, &format!("/files/{id}"), Some(&fx.editor))
+        .header("If-Match", "\"999\"")
+        .json(&json!({ "name": "x.txt" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 412);
+    let r = fx
+        .app
+        .patch(
+            &format!("/files/{id}"),
+            &fx.editor,
+            json!({ "name": "海报文案-定稿.txt", "folder_id": design }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        fx.names(&fx.viewer, Some(&design)).await,
+        vec!["海报文案-定稿.txt"]
+    );
+    assert!(fx.names(&fx.viewer, Some(&drafts)).await.is_empty());
+    // A folder cannot move into itself.
+    let r = fx
+        .app
+        .patch(
+            &format!("/folders/{design}"),
+            &fx.editor,
+            json!({ "parent_id": drafts }),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(problem(r).await["code"], "folder_cycle");
+
+    // Copy: same content, a free name.
+    let r = fx
+        .app
+        .post(
+            &format!("/files/{id}/copy"),
+            Some(&fx.editor),
+            json!({ "folder_id": design }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let copy = body(r).await;
+    assert_eq!(copy["name"], "海报文案-定稿 (2).txt");
+    assert_eq!(copy["sha256"], f["sha256"]);
+    // The folder list is the tree the caller sees.
+    let r = fx
+        .app
+        .get(&format!("/projects/{}/folders", fx.project), &fx.viewer)
+        .await;
+    let folders = body(r).await;
+    assert_eq!(folders["items"].as_array().unwrap().len(), 3);
+    // Outsiders see none of it.
+    for path in [
+        format!("/projects/{}/folders", fx.project),
+        format!("/projects/{}/files", fx.project),
+        format!("/files/{id}"),
+        format!("/files/{id}/content"),
+        format!("/folders/{design}"),
+    ] {
+        assert_eq!(
+            fx.app.get(&path, &fx.outsider).await.status(),
+            404,
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn versions_keep_history_and_restore_as_the_newest() {
+    let fx = Fx::new().await;
+    let id = fx.file_id(None, "方案.md", b"# v1\n").await;
+    let r = fx.new_version(&fx.editor, &id, b"# v2\n", "改了标题").await;
+    assert_eq!(r.status(), 201);
+    let f = body(r).await;
+    assert_eq!(f["current_version"], 2);
+    // The file keeps its name; the version is the upload.
+    assert_eq!(f["name"], "方案.md");
+    assert_eq!(
+        fx.new_version(&fx.viewer, &id, b"no", "").await.status(),
+        403
+    );
+    let r = fx
+        .app
+        .post(
+            &format!("/files/{id}/versions/1/restore"),
+            Some(&fx.editor),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(body(r).await["current_version"], 3);
+    let r = fx
+        .app
+        .get(&format!("/files/{id}/versions"), &fx.viewer)
+        .await;
+    let versions = body(r).await;
+    let list = versions["items"].as_array().unwrap();
+    assert_eq!(
+        list.iter()
+            .map(|v| v["number"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
+        vec![3, 2, 1]
+    );
+    assert_eq!(list[1]["note"], "改了标题");
+    assert_eq!(list[0]["note"], "restored from version 1");
+    assert_eq!(list[0]["sha256"], list[2]["sha256"]);
+    let current = fx
+        .content(&fx.viewer, &format!("/files/{id}/content"))
+        .await;
+    assert_eq!(current.bytes().await.unwrap().as_ref(), b"# v1\n");
+    let v2 = fx
+        .content(&fx.viewer, &format!("/files/{id}/content?version=2"))
+        .await;
+    assert_eq!(v2.bytes().await.unwrap().as_ref(), b"# v2\n");
+    assert_eq!(
+        fx.content(&fx.viewer, &format!("/files/{id}/content?version=9"))
+            .await
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn the_trash_keeps_things_30_days_and_restores_them() {
+    let scratch = tandem_testkit::Scratch::new("store");
+    let store = scratch.path().join("blobs");
+    let dir = store.clone();
+    let fx = Fx::with(move |c| c.files_dir = dir).await;
+    let folder = fx.folder_id("会议纪要", None).await;
+    let inside = fx.file_id(Some(&folder), "周会.txt", b"inside").await;
+    let loose = fx.file_id(None, "草稿.txt", b"loose").await;
+    assert_eq!(
+        fx.app
+            .delete(&format!("/files/{loose}"), &fx.viewer)
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        fx.app
+            .delete(&format!("/files/{loose}"), &fx.editor)
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(
+        fx.app
+            .delete(&format!("/folders/{folder}"), &fx.editor)
+            .await
+            .status(),
+        204
+    );
+    // Gone from the library, the folder's contents with it…
+    assert!(fx.names(&fx.owner, None).await.is_empty());
+    assert_eq!(
+        fx.app
+            .get(&format!("/files/{inside}"), &fx.owner)
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        fx.app
+            .get(&format!("/folders/{folder}"), &fx.owner)
+            .await
+            .status(),
+        404
+    );
+    // …listed in the trash (the folder, not what is inside it), with when they go for good.
+    let r = fx
+        .app
+        .get(&format!("/projects/{}/trash", fx.project), &fx.editor)
+        .await;
+    let trash = body(r).await;
+    let items = trash["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["kind"], "folder");
+    assert_eq!(items[0]["size"], 6);
+    assert_eq!(items[1]["name"], "草稿.txt");
+    // A new file takes the trashed one's name; restoring the old one then renames it.
+    fx.file_id(None, "草稿.txt", b"new").await;
+    let r = fx
+        .app
+        .post(
+            &format!("/files/{loose}/restore"),
+            Some(&fx.editor),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(body(r).await["name"], "草稿 (2).txt");
+    let r = fx
+        .app
+        .post(
+            &format!("/folders/{folder}/restore"),
+            Some(&fx.editor),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(fx.names(&fx.owner, Some(&folder)).await, vec!["周会.txt"]);
+
+    // Trashed more than 30 days ago: the purge removes it, its blob and then its object.
+    let objects = count_objects(&store);
+    assert_eq!(
+        fx.app
+            .delete(&format!("/folders/{folder}"), &fx.editor)
+            .await
+            .status(),
+        204
+    );
+    {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        use tandem_db::entities::folders;
+        let long_ago = chrono::Utc::now() - chrono::Duration::days(31);
+        folders::Entity::update_many()
+            .col_expr(folders::Column::DeletedAt, Expr::value(long_ago))
+            .filter(folders::Column::Id.eq(folder.parse::<Uuid>().unwrap()))
+            .exec(&fx.app.db)
+            .await
+            .unwrap();
+    }
+    let removed = tandem_api::jobs::files::purge_trash(&fx.app.state)
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    fx.app.run_due_jobs().await;
+    assert_eq!(count_objects(&store), objects - 1);
+    assert_eq!(
+        fx.app
+            .get(&format!("/files/{inside}"), &fx.owner)
+            .await
+            .status(),
+        404
+    );
+    let r = fx
+        .app
+        .get(&format!("/projects/{}/trash", fx.project), &fx.editor)
+        .await;
+    assert!(body(r).await["items"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn identical_content_is_stored_once_and_removed_with_its_last_version() {
+    let scratch = tandem_testkit::Scratch::new("store");
+    let store = scratch.path().join("blobs");
+    let dir = store.clone();
+    let fx = Fx::with(move |c| c.files_dir = dir).await;
+    let a = fx.file_id(None, "a.bin", b"same bytes").await;
+    let b = fx.file_id(None, "b.bin", b"same bytes").await;
+    // A task attachment of the same content shares the blob too: one store for both.
+    let r = fx
+        .app
+        .post(
+            &format!("/projects/{}/tasks", fx.project),
+            Some(&fx.owner),
+            json!({ "title": "附件任务" }),
+        )
+        .await;
+    let task = body(r).await["id"].as_str().unwrap().to_owned();
+    let r = fx
+        .app
+        .req(
+            Method::POST,
+            &format!("/tasks/{task}/attachments"),
+            Some(&fx.owner),
+        )
+        .multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(b"same bytes".to_vec()).file_name("c.bin"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let attachment = body(r).await["id"].as_str().unwrap().to_owned();
+    fx.app.run_due_jobs().await;
+    assert_eq!(count_objects(&store), 1);
+    // The attachment is visible from the library, and readable by its id there.
+    let r = fx
+        .app
+        .get(
+            &format!("/projects/{}/files?attached=true", fx.project),
+            &fx.viewer,
+        )
+        .await;
+    let attached = body(r).await;
+    assert_eq!(attached["items"][0]["id"], attachment.as_str());
+    assert_eq!(attached["items"][0]["task_id"], task.as_str());
+    assert_eq!(attached["items"][0]["access"]["source"], "attachment");
+    let r = fx
+        .content(&fx.viewer, &format!("/files/{attachment}/content"))
+        .await;
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"same bytes");
+    // Library changes to an attachment go through its task.
+    let r = fx
+        .app
+        .patch(
+            &format!("/files/{attachment}"),
+            &fx.owner,
+            json!({ "name": "x" }),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    // Gone from everywhere: the object goes with the last version naming it.
+    for id in [&a, &b] {
+        assert_eq!(
+            fx.app
+                .delete(&format!("/files/{id}"), &fx.owner)
+                .await
+                .status(),
+            204
+        );
+    }
+    {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        use tandem_db::entities::files;
+        files::Entity::update_many()
+            .col_expr(
+                files::Column::DeletedAt,
+                Expr::value(chrono::Utc::now() - chrono::Duration::days(40)),
+            )
+            .filter(files::Column::DeletedAt.is_not_null())
+            .exec(&fx.app.db)
+            .await
+            .unwrap();
+    }
+    tandem_api::jobs::files::purge_trash(&fx.app.state)
+        .await
+        .unwrap();
+    fx.app.run_due_jobs().await;
+    assert_eq!(count_objects(&store), 1, "the attachment still names it");
+    assert_eq!(
+        fx.app
+            .delete(&format!("/attachments/{attachment}"), &fx.owner)
+            .await
+            .status(),
+        204
+    );
+    fx.app.run_due_jobs().await;
+    assert_eq!(count_objects(&store), 0);
+}
+
+#[tokio::test]
+async fn a_quota_caps_what_a_project_stores() {
+    let fx = Fx::new().await;
+    fx.file_id(None, "a.txt", b"0123456789").await;
+    let path = format!("/projects/{}/storage", fx.project);
+    assert_eq!(
+        fx.put(&path, &fx.editor, json!({ "quota_bytes": 15 }))
+            .await
+            .status(),
+        403
+    );
+    let r = fx.put(&path, &fx.owner, json!({ "quota_bytes": 15 })).await;
+    assert_eq!(r.status(), 200);
+    let s = body(r).await;
+    assert_eq!(
+        (s["used_bytes"].as_i64(), s["quota_bytes"].as_i64()),
+        (Some(10), Some(15))
+    );
+    let r = fx.upload(&fx.editor, None, "b.txt", b"0123456789").await;
+    assert_eq!(r.status(), 409);
+    let p = problem(r).await;
+    assert_eq!(p["code"], "quota_exceeded");
+    assert_eq!(p["context"]["used_bytes"], 10);
+    assert_eq!(
+        fx.upload(&fx.editor, None, "b.txt", b"01234")
+            .await
+            .status(),
+        201
+    );
+    let r = fx.app.get(&path, &fx.viewer).await;
+    let s = body(r).await;
+    assert_eq!(
+        (s["used_bytes"].as_i64(), s["files"].as_i64()),
+        (Some(15), Some(2))
+    );
+    assert_eq!(
+        fx.put(&path, &fx.owner, json!({ "quota_bytes": null }))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        fx.upload(&fx.editor, None, "c.txt", b"0123456789")
+            .await
+            .status(),
+        201
+    );
+}
+
+#[tokio::test]
+async fn grants_restricted_folders_and_inheritance_decide_who_sees_and_does_what() {
+    let fx = Fx::new().await;
+    let secret = fx.folder_id("薪酬", None).await;
+    let sub = fx.folder_id("2026", Some(&secret)).await;
+    let file = fx.file_id(Some(&sub), "名单.csv", b"name,pay\n").await;
+    // Restrict it to 设计部 (view) — the viewer is in it, the editor is not.
+    let r = fx
+        .put(
+            &format!("/folders/{secret}/grants"),
+            &fx.editor,
+            json!({ "grants": [], "restricted": true }),
+        )
+        .await;
+    assert_eq!(r.status(), 403, "editors do not manage");
+    let r = fx
+        .put(
+            &format!("/folders/{secret}/grants"),
+            &fx.owner,
+            json!({
+                "grants": [{ "subject_kind": "department", "subject_id": fx.design, "level": "view" }],
+                "restricted": true
+            }),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    // The editor no longer sees it: 404 everywhere, and not listed.
+    for path in [
+        format!("/folders/{secret}"),
+        format!("/folders/{sub}"),
+        format!("/files/{file}"),
+        format!("/files/{file}/content"),
+        format!("/files/{file}/versions"),
+    ] {
+        assert_eq!(fx.app.get(&path, &fx.editor).await.status(), 404, "{path}");
+    }
+    let r = fx
+        .app
+        .get(&format!("/projects/{}/folders", fx.project), &fx.editor)
+        .await;
+    assert!(body(r).await["items"].as_array().unwrap().is_empty());
+    assert_eq!(
+        fx.app
+            .get(
+                &format!("/projects/{}/files?folder_id={sub}", fx.project),
+                &fx.editor
+            )
+            .await
+            .status(),
+        404
+    );
+    // The viewer sees it through the department grant, inherited, and can say why.
+    let r = fx.app.get(&format!("/files/{file}"), &fx.viewer).await;
+    assert_eq!(r.status(), 200);
+    let f = body(r).await;
+    assert_eq!(f["access"]["level"], "view");
+    assert_eq!(f["access"]["source"], "grant");
+    assert_eq!(f["access"]["on_name"], "薪酬");
+    assert_eq!(f["access"]["subject_name"], "设计部");
+    assert_eq!(
+        fx.upload(&fx.viewer, Some(&sub), "x.csv", b"x")
+            .await
+            .status(),
+        403
+    );
+    // A grant further down gives the viewer edit in 2026 only.
+    let r = fx
+        .put(
+            &format!("/folders/{sub}/grants"),
+            &fx.owner,
+            json!({ "grants": [{ "subject_kind": "user", "subject_id": fx.viewer_id, "level": "edit" }] }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let g = body(r).await;
+    let grants = g["grants"].as_array().unwrap();
+    assert_eq!(grants.len(), 2);
+    assert_eq!(grants[0]["inherited"], false);
+    assert_eq!(grants[1]["inherited"], true);
+    assert_eq!(grants[1]["on_name"], "薪酬");
+    assert_eq!(g["restricted_by"], secret.as_str());
+    assert_eq!(
+        fx.upload(&fx.viewer, Some(&sub), "x.csv", b"x")
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(
+        fx.upload(&fx.viewer, Some(&secret), "y.csv", b"y")
+            .await
+            .status(),
+        403
+    );
+    // Project administrators always manage; outsiders and unknown subjects are refused.
+    assert_eq!(
+        fx.app
+            .get(&format!("/files/{file}"), &fx.owner)
+            .await
+            .status(),
+        200
+    );
+    let r = fx
+        .put(
+            &format!("/folders/{sub}/grants"),
+            &fx.owner,
+            json!({ "grants": [{ "subject_kind": "user", "subject_id": Uuid::now_v7(), "level": "edit" }] }),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    // A file grant opens one file of the restricted folder to the editor.
+    let r = fx
+        .put(
+            &format!("/files/{file}/grants"),
+            &fx.owner,
+            json!({ "grants": [{ "subject_kind": "user", "subject_id": fx.editor_id, "level": "view" }] }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        fx.app
+            .get(&format!("/files/{file}"), &fx.editor)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        fx.app
+            .get(&format!("/folders/{sub}"), &fx.editor)
+            .await
+            .status(),
+        404
+    );
+    // Opening the folder again gives everyone their project role back.
+    let r = fx
+        .put(
+            &format!("/folders/{secret}/grants"),
+            &fx.owner,
+            json!({ "grants": [], "restricted": false }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        fx.app
+            .get(&format!("/folders/{sub}"), &fx.editor)
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn uploads_are_stored_safely_whatever_their_name_size_or_content() {
+    let fx = Fx::with(|c| c.max_upload_bytes = 64 * 1024).await;
+    // Over the limit: refused while streaming, nothing kept.
+    let r = fx
+        .upload(&fx.editor, None, "big.bin", &vec![1u8; 64 * 1024 + 1])
+        .await;
+    assert_eq!(r.status(), 413);
+    // Empty: refused.
+    assert_eq!(
+        fx.upload(&fx.editor, None, "empty.txt", b"").await.status(),
+        422
+    );
+    // Names that are paths, carry NUL or are too long are cleaned, never used as paths.
+    for (raw, want) in [
+        ("../../etc/passwd", "passwd".to_owned()),
+        ("C:\\Users\\x\\报告.docx", "报告.docx".to_owned()),
+        ("/abs/path.txt", "path.txt".to_owned()),
+        (&"长".repeat(300), "长".repeat(255)),
+    ] {
+        let r = fx.upload(&fx.editor, None, raw, b"content").await;
+        assert_eq!(r.status(), 201, "{raw:?}");
+        assert_eq!(body(r).await["name"], want.as_str());
+    }
+    // A NUL inside the part's header: the form cannot be read, nothing is stored.
+    let r = fx.upload(&fx.editor, None, "a\u{0}b.txt", b"content").await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(problem(r).await["code"], "bad_multipart");
+    // HTML, SVG and a polyglot (a valid GIF that is also a page) are never served as such.
+    let polyglot = b"GIF89a/*<html><script>alert(1)</script></html>*/=1;";
+    for (name, bytes) in [
+        (
+            "page.html",
+            b"<html><script>alert(1)</script></html>".as_slice(),
+        ),
+        (
+            "pic.svg",
+            b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>".as_slice(),
+        ),
+        ("both.gif", polyglot.as_slice()),
+    ] {
+        let r = fx.upload(&fx.editor, None, name, bytes).await;
+        assert_eq!(r.status(), 201);
+        let f = body(r).await;
+        let ct = f["content_type"].as_str().unwrap();
+        assert!(!ct.contains("html") && !ct.contains("svg"), "{name}: {ct}");
+        let r = fx
+            .content(
+                &fx.viewer,
+                &format!("/files/{}/content", f["id"].as_str().unwrap()),
+            )
+            .await;
+        let h = r.headers();
+        assert!(
+            h["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment")
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert!(
+            h["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("sandbox")
+        );
+    }
+    // Lying content types: the bytes decide.
+    let r = fx
+        .app
+        .req(
+            Method::POST,
+            &format!("/projects/{}/files", fx.project),
+            Some(&fx.editor),
+        )
+        .multipart(
+            reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec())
+                    .file_name("liar.txt")
+                    .mime_str("text/html")
+                    .unwrap(),
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(body(r).await["content_type"], "image/png");
+}
+
+#[tokio::test]
+async fn two_uploads_of_one_name_at_once_make_one_file() {
+    let fx = Fx::new().await;
+    let (a, b) = tokio::join!(
+        fx.upload(&fx.editor, None, "同名.txt", b"first"),
+        fx.upload(&fx.owner, None, "同名.txt", b"second")
+    );
+    let mut codes = [a.status().as_u16(), b.status().as_u16()];
+    codes.sort_unstable();
+    assert_eq!(codes, [201, 409]);
+    assert_eq!(fx.names(&fx.owner, None).await, vec!["同名.txt"]);
+}
+
+#[tokio::test]
+async fn library_events_reach_only_those_who_see_the_change() {
+    let fx = Fx::new().await;
+    let secret = fx.folder_id("机密", None).await;
+    let r = fx
+        .put(
+            &format!("/folders/{secret}/grants"),
+            &fx.owner,
+            json!({
+                "grants": [{ "subject_kind": "user", "subject_id": fx.viewer_id, "level": "view" }],
+                "restricted": true
+            }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let open = fx.folder_id("公开", None).await;
+    fx.file_id(Some(&secret), "a.txt", b"a").await;
+    fx.file_id(Some(&open), "b.txt", b"b").await;
+    // The event log holds whom each was for: the restricted one only names the grantee and
+    // the administrators.
+    use sea_orm::{EntityTrait, QueryOrder};
+    use tandem_db::entities::events;
+    let rows = events::Entity::find()
+        .order_by_asc(events::Column::Id)
+        .all(&fx.app.db)
+        .await
+        .unwrap();
+    let library: Vec<_> = rows
+        .iter()
+        .filter(|e| e.kind == "library.changed")
+        .collect();
+    let about = |folder: &str| {
+        library
+            .iter()
+            .rev()
+            .find(|e| e.data.contains(folder) && e.data.contains("\"file\""))
+            .map(|e| e.audience.clone())
+            .unwrap()
+    };
+    // None: every member of the project.
+    let restricted = about(&secret).expect("a list of people");
+    assert!(
+        restricted.contains(&fx.viewer_id.to_string()),
+        "{restricted}"
+    );
+    assert!(
+        !restricted.contains(&fx.editor_id.to_string()),
+        "{restricted}"
+    );
+    assert_eq!(about(&open), None);
+}
+
+/// The same lifecycle against S3-compatible storage (moto on loopback, started by the test
+/// script): upload, range download, a new version, dedup, removal.
+#[tokio::test]
+async fn s3_storage_holds_the_library() {
+    let Ok(bucket) = std::env::var("TANDEM_TEST_S3_BUCKET") else {
+        assert!(
+            std::env::var_os("TANDEM_TEST_REQUIRE_S3").is_none(),
+            "TANDEM_TEST_REQUIRE_S3 is set but no S3 server is"
+        );
+        eprintln!("skipped: no TANDEM_TEST_S3_BUCKET (scripts/s3-up.sh starts one)");
+        return;
+    };
+    let prefix = Uuid::now_v7();
+    let fx = Fx::with(move |c| c.storage_url = Some(format!("s3://{bucket}/{prefix}"))).await;
+    let big: Vec<u8> = (0..12 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    let id = fx.file_id(None, "视频素材.bin", &big).await;
+    let r = fx
+        .app
+        .req(
+            Method::GET,
+            &format!("/files/{id}/content"),
+            Some(&fx.viewer),
+        )
+        .header("Range", "bytes=6000000-6000009")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 206);
+    assert_eq!(
+        r.bytes().await.unwrap().as_ref(),
+        &big[6_000_000..6_000_010]
+    );
+    let r = fx.new_version(&fx.editor, &id, b"small now", "").await;
+    assert_eq!(r.status(), 201);
+    let whole = fx
+        .content(&fx.viewer, &format!("/files/{id}/content?version=1"))
+        .await;
+    assert_eq!(whole.bytes().await.unwrap().len(), big.len());
+    let twin = fx.file_id(None, "twin.bin", b"small now").await;
+    let keys = tandem_db::files::blob_keys(&fx.app.db).await.unwrap();
+    assert_eq!(keys.len(), 2, "identical content shares a blob");
+    fx.app.run_due_jobs().await;
+    for k in &keys {
+        assert!(tandem_api::features::library::files::object_exists(&fx.app.state.files, k).await);
+    }
+    // Removed for good: the objects go.
+    for f in [&id, &twin] {
+        assert_eq!(
+            fx.app
+                .delete(&format!("/files/{f}"), &fx.owner)
+                .await
+                .status(),
+            204
+        );
+    }
+    {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        use tandem_db::entities::files;
+        files::Entity::update_many()
+            .col_expr(
+                files::Column::DeletedAt,
+                Expr::value(chrono::Utc::now() - chrono::Duration::days(40)),
+            )
+            .filter(files::Column::DeletedAt.is_not_null())
+            .exec(&fx.app.db)
+            .await
+            .unwrap();
+    }
+    tandem_api::jobs::files::purge_trash(&fx.app.state)
+        .await
+        .unwrap();
+    fx.app.run_due_jobs().await;
+    for k in &keys {
+        assert!(!tandem_api::features::library::files::object_exists(&fx.app.state.files, k).await);
+    }
+}
