@@ -179,7 +179,9 @@ check(
         for m, path, op in operations
         for h in header_params(op)
         if endpoint(op["operationId"])
-        and h.lower().replace("-", "_") not in params(op["operationId"])
+        # The generator appends `_` to names that shadow a Python builtin (`Range` → `range_`).
+        and not {h.lower().replace("-", "_"), h.lower().replace("-", "_") + "_"}
+        & set(params(op["operationId"]))
     ],
 )
 

@@ -71,7 +71,9 @@ impl Drop for TestApp {
     }
 }
 
-async fn fresh_database_url(scratch: &Scratch) -> String {
+/// A new, empty database for one test: a SQLite file in `scratch`, or a database of its own on
+/// the test PostgreSQL server (`TANDEM_TEST_PG`).
+pub async fn fresh_database_url(scratch: &Scratch) -> String {
     match std::env::var("TANDEM_TEST_PG")
         .ok()
         .filter(|s| !s.is_empty())

@@ -1092,3 +1092,207 @@ async fn s3_storage_holds_the_library() {
         assert!(!tandem_api::features::library::files::object_exists(&fx.app.state.files, k).await);
     }
 }
+
+/// Task attachments written before the library existed become library files attached to their
+/// tasks (same ids), with their versions and blobs, on both engines.
+#[tokio::test]
+async fn the_library_migration_moves_existing_attachments() {
+    use sea_orm::sea_query::{Alias, Query};
+    use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+    use tandem_migration::MigratorTrait;
+    let scratch = tandem_testkit::Scratch::new("migration");
+    let url = tandem_testkit::fresh_database_url(&scratch).await;
+    let db = tandem_db::connect(&url).await.unwrap();
+    // Every migration before the library's.
+    let before = tandem_migration::Migrator::migrations().len() - 1;
+    tandem_migration::Migrator::up(&db, Some(before as u32))
+        .await
+        .unwrap();
+    let admin = tandem_api::bootstrap::create_admin(
+        &db,
+        "admin@example.com",
+        "Admin",
+        None,
+        "long enough password".into(),
+    )
+    .await
+    .unwrap();
+    let now = chrono::Utc::now();
+    let (project, task) = (Uuid::now_v7(), Uuid::now_v7());
+    let backend = db.get_database_backend();
+    let insert = |q: &mut sea_orm::sea_query::InsertStatement| backend.build(&*q);
+    db.execute(insert(
+        Query::insert()
+            .into_table(Alias::new("projects"))
+            .columns(
+                [
+                    "id",
+                    "name",
+                    "goal",
+                    "status",
+                    "start_date",
+                    "end_date",
+                    "time_zone",
+                    "work_week",
+                    "created_by",
+                    "created_at",
+                    "updated_at",
+                    "version",
+                ]
+                .map(Alias::new),
+            )
+            .values_panic([
+                project.into(),
+                "老项目".into(),
+                "".into(),
+                "active".into(),
+                chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap().into(),
+                chrono::NaiveDate::from_ymd_opt(2027, 1, 31).unwrap().into(),
+                "Asia/Shanghai".into(),
+                "1111100".into(),
+                admin.id.into(),
+                now.into(),
+                now.into(),
+                1i64.into(),
+            ]),
+    ))
+    .await
+    .unwrap();
+    tandem_db::entities::tasks::ActiveModel {
+        id: Set(task),
+        project_id: Set(project),
+        title: Set("有附件的任务".into()),
+        description: Set(String::new()),
+        description_html: Set(String::new()),
+        search_text: Set(String::new()),
+        assignee_id: Set(None),
+        priority: Set("medium".into()),
+        priority_rank: Set(2),
+        status: Set("todo".into()),
+        start_date: Set(None),
+        due_date: Set(None),
+        due_key: Set(chrono::NaiveDate::from_ymd_opt(9999, 12, 31).unwrap()),
+        milestone_id: Set(None),
+        parent_id: Set(None),
+        estimate_hours: Set(None),
+        progress: Set(0),
+        created_by: Set(admin.id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        board_rank: Set("a0".into()),
+        risk_flags: Set(0),
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    // Two attachments; the second's two versions hold the first's content and new content.
+    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    for (id, name, current, viewers) in [
+        (a, "报价单.xlsx", 1, None),
+        (b, "合同.pdf", 2, Some(format!("[\"{}\"]", admin.id))),
+    ] {
+        db.execute(insert(
+            Query::insert()
+                .into_table(Alias::new("attachments"))
+                .columns(
+                    [
+                        "id",
+                        "task_id",
+                        "name",
+                        "permission",
+                        "viewers",
+                        "current_version",
+                        "created_by",
+                        "created_at",
+                        "updated_at",
+                        "version",
+                    ]
+                    .map(Alias::new),
+                )
+                .values_panic([
+                    id.into(),
+                    task.into(),
+                    name.into(),
+                    "assignee_only".into(),
+                    viewers
+                        .map(|v| serde_json::from_str::<Value>(&v).unwrap())
+                        .into(),
+                    current.into(),
+                    admin.id.into(),
+                    now.into(),
+                    now.into(),
+                    3i64.into(),
+                ]),
+        ))
+        .await
+        .unwrap();
+    }
+    for (attachment, number, sha, key, size) in [
+        (a, 1, "aa", "attachments/k1", 10i64),
+        (b, 1, "aa", "attachments/k2", 10),
+        (b, 2, "bb", "attachments/k3", 20),
+    ] {
+        db.execute(insert(
+            Query::insert()
+                .into_table(Alias::new("attachment_versions"))
+                .columns(
+                    [
+                        "id",
+                        "attachment_id",
+                        "number",
+                        "name",
+                        "size",
+                        "sha256",
+                        "content_type",
+                        "storage_key",
+                        "uploaded_by",
+                        "created_at",
+                    ]
+                    .map(Alias::new),
+                )
+                .values_panic([
+                    Uuid::now_v7().into(),
+                    attachment.into(),
+                    number.into(),
+                    "x".into(),
+                    size.into(),
+                    sha.into(),
+                    "application/pdf".into(),
+                    key.into(),
+                    admin.id.into(),
+                    now.into(),
+                ]),
+        ))
+        .await
+        .unwrap();
+    }
+    tandem_db::migrate(&db).await.unwrap();
+
+    let moved = tandem_db::files::files_by_ids(&db, &[a, b]).await.unwrap();
+    assert_eq!(moved.len(), 2);
+    let contract = moved.iter().find(|f| f.id == b).unwrap();
+    assert_eq!(contract.task_id, Some(task));
+    assert_eq!(contract.project_id, project);
+    assert_eq!((contract.current_version, contract.size), (2, 20));
+    assert_eq!(contract.permission, "assignee_only");
+    assert_eq!(
+        tandem_db::attachments::viewers(contract),
+        tandem_db::attachments::Viewers::Listed(vec![admin.id])
+    );
+    assert_eq!(contract.version, 3);
+    let versions = tandem_db::files::versions(&db, &[b]).await.unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[1].created_by, admin.id);
+    // One blob per content; the content both held is stored once.
+    let mut keys = tandem_db::files::blob_keys(&db).await.unwrap();
+    keys.sort();
+    assert_eq!(keys, vec!["attachments/k1", "attachments/k3"]);
+    assert_eq!(
+        tandem_db::attachments::list_for_task(&db, task)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}

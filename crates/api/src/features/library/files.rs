@@ -60,16 +60,7 @@ async fn access_to(
             return Err(ApiError::NotFound);
         }
         let (t, a) = access::task(state, auth, task_id, |_| ProjectAction::View).await?;
-        a.check(auth, view_action(file, auth.user.id))?;
-        let level = if a.check(auth, edit_action(file, &t, auth.user.id)).is_ok() {
-            FileLevel::Edit
-        } else {
-            FileLevel::View
-        };
-        return Ok(Access {
-            level,
-            source: Source::Attachment,
-        });
+        return attachment_access(&a, auth, file, &t).ok_or(ApiError::NotFound);
     }
     let live = file.deleted_at.is_none() && !lib.in_trash(file.folder_id);
     if !live && !trashed {
@@ -78,6 +69,28 @@ async fn access_to(
     let a = lib.file_access(auth, file);
     lib.check(auth, a.as_ref(), FileLevel::View)?;
     a.ok_or(ApiError::NotFound)
+}
+
+/// The caller's level on a task attachment, by its task's rules; `None`: unseen.
+fn attachment_access(
+    project: &access::ProjectAccess,
+    auth: &AuthUser,
+    file: &rows::Model,
+    task: &tandem_db::entities::tasks::Model,
+) -> Option<Access> {
+    project.check(auth, view_action(file, auth.user.id)).ok()?;
+    let level = if project
+        .check(auth, edit_action(file, task, auth.user.id))
+        .is_ok()
+    {
+        FileLevel::Edit
+    } else {
+        FileLevel::View
+    };
+    Some(Access {
+        level,
+        source: Source::Attachment,
+    })
 }
 
 /// Library writes refuse task attachments: those change through their task.
@@ -203,6 +216,17 @@ pub async fn list_files(
             repo::list_place(&state.db, lib.project_id(), place, after.clone(), limit * 2).await?
         };
         more = batch.len() as u64 == limit * 2;
+        // The attachments' tasks, read at once (their rules decide who sees them).
+        let tasks: std::collections::HashMap<Uuid, tandem_db::tasks::TaskRow> = if attached {
+            let ids: Vec<Uuid> = batch.iter().filter_map(|f| f.task_id).collect();
+            tandem_db::tasks::find_task_rows(&state.db, &ids)
+                .await?
+                .into_iter()
+                .map(|t| (t.id, t))
+                .collect()
+        } else {
+            Default::default()
+        };
         for f in batch {
             after = Some((f.name.clone(), f.id));
             if items.len() == limit as usize {
@@ -210,7 +234,9 @@ pub async fn list_files(
                 break;
             }
             let a = if attached {
-                access_to(&state, &auth, &lib, &f, false).await.ok()
+                f.task_id
+                    .and_then(|t| tasks.get(&t))
+                    .and_then(|t| attachment_access(&lib.access, &auth, &f, t))
             } else {
                 lib.file_access(&auth, &f)
             };
@@ -440,8 +466,7 @@ async fn in_txn(
 /// F1: rename a file or move it (`folder_id`; `null`: to the top). Needs edit permission on
 /// the file and on where it goes. Honors `If-Match`.
 #[utoipa::path(patch, path = "/api/v1/files/{id}", tag = "files", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "File id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    params(("id" = Uuid, Path, description = "File id")),
     request_body = UpdateFileRequest,
     responses(
         (status = 200, description = "Changed", body = FileResponse,

@@ -154,8 +154,7 @@ pub async fn get_folder(
 /// F1: rename a folder, or move it (`parent_id`; `null`: to the top). Needs edit permission
 /// on the folder and on where it goes. Honors `If-Match`.
 #[utoipa::path(patch, path = "/api/v1/folders/{id}", tag = "files", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Folder id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    params(("id" = Uuid, Path, description = "Folder id")),
     request_body = UpdateFolderRequest,
     responses(
         (status = 200, description = "Changed", body = FolderResponse,
