@@ -229,7 +229,18 @@ test('reloading a deep link keeps the user signed in and on that page', async ()
 
 test('an expired access token is refreshed without the user noticing', async () => {
   const refreshes = [];
+  const answers = [];
   user.on('request', (r) => { if (r.url().endsWith('/api/v1/auth/refresh')) refreshes.push(r.url()); });
+  // What the API answered, to tell on a failure why the page did not show.
+  user.on('response', (r) => { if (r.url().includes('/api/')) answers.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`); });
+  const showsTokens = async () => {
+    try {
+      await user.getByRole('heading', { name: '新建访问令牌' }).waitFor();
+    } catch (e) {
+      await shot(user, 'accounts', 'refresh-failed');
+      throw new Error(`${e.message}\nat ${user.url()}; refreshes: ${refreshes.length}; API answers:\n${answers.join('\n')}`);
+    }
+  };
 
   // The server refuses the token (as it would a timed-out one): 401, refresh, retry.
   await user.evaluate(() => {
@@ -238,7 +249,7 @@ test('an expired access token is refreshed without the user noticing', async () 
     localStorage.setItem('tandem.session', JSON.stringify(s));
   });
   await user.goto('/me/tokens');
-  await user.getByRole('heading', { name: '新建访问令牌' }).waitFor();
+  await showsTokens();
   assert.equal(refreshes.length, 1);
 
   // The browser knows the token is about to expire: refreshed before the request is sent.
@@ -248,7 +259,7 @@ test('an expired access token is refreshed without the user noticing', async () 
     localStorage.setItem('tandem.session', JSON.stringify(s));
   });
   await user.reload();
-  await user.getByRole('heading', { name: '新建访问令牌' }).waitFor();
+  await showsTokens();
   assert.equal(refreshes.length, 2);
   assert.ok(!user.url().includes('/login'));
   assert.deepEqual(user.errors, []);
