@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use uuid::Uuid;
 
 use crate::entities::{file_versions, files};
-use crate::error::{RepoError, RepoResult, stale_or_gone};
+use crate::error::{RepoError, RepoResult};
 pub use crate::files::NewVersion;
 
 /// Who may see an attachment, as stored: `Everyone` who sees the task (no list), the listed
@@ -121,12 +121,7 @@ pub async fn update_access(
     if let Some(v) = viewers {
         a.viewers = v.map(|v| serde_json::json!(v));
     }
-    crate::files::save_file(db, a, expected)
-        .await
-        .map_err(|e| match e {
-            RepoError::NotFound => stale_or_gone(false),
-            e => e,
-        })
+    crate::files::save_file(db, a, expected).await
 }
 
 /// Deletes the attachment with its versions through `txn` (the caller's transaction); its

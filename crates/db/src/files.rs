@@ -144,7 +144,7 @@ pub async fn blob(db: &impl ConnectionTrait, sha256: &str) -> RepoResult<blobs::
         .ok_or(RepoError::NotFound)
 }
 
-/// Every stored object's key (for tests and `tandem check`).
+/// Every stored object's key.
 pub async fn blob_keys(db: &impl ConnectionTrait) -> RepoResult<Vec<String>> {
     Ok(blobs::Entity::find()
         .select_only()
@@ -204,29 +204,16 @@ pub async fn members_with_departments(
     db: &impl ConnectionTrait,
     project_id: Uuid,
 ) -> RepoResult<Vec<(Uuid, String, Vec<Uuid>)>> {
-    #[derive(FromQueryResult)]
-    struct Row {
-        user_id: Uuid,
-        role: String,
-        department_id: Option<Uuid>,
-    }
-    let rows = Row::find_by_statement(statement(
-        db,
-        "SELECT m.user_id AS user_id, m.role AS role, u.department_id AS department_id \
-         FROM project_members m JOIN users u ON u.id = m.user_id WHERE m.project_id = $1",
-        project_id,
-    ))
-    .all(db)
-    .await?;
+    let members = crate::projects::list_members(db, project_id).await?;
     let parents = department_parents(db).await?;
-    Ok(rows
+    Ok(members
         .into_iter()
-        .map(|r| {
-            let depts = r
+        .map(|(m, u)| {
+            let depts = u
                 .department_id
                 .map(|d| with_ancestors(d, &parents))
                 .unwrap_or_default();
-            (r.user_id, r.role, depts)
+            (m.user_id, m.role, depts)
         })
         .collect())
 }
@@ -495,15 +482,9 @@ pub async fn add_version(
     v: NewVersion,
     rename: bool,
 ) -> RepoResult<files::Model> {
-    let newest: Option<i32> = file_versions::Entity::find()
-        .select_only()
-        .column_as(file_versions::Column::Number.max(), "n")
-        .filter(file_versions::Column::FileId.eq(f.id))
-        .into_tuple()
-        .one(txn)
-        .await?
-        .flatten();
-    let number = newest.unwrap_or(0).max(f.current_version) + 1;
+    // The current version is always the newest (a restore adds one), so this is the next
+    // number; two writers racing for it are told apart by the versioned update below.
+    let number = f.current_version + 1;
     let (id, version) = (f.id, f.version);
     let mut q = files::Entity::update_many()
         .col_expr(files::Column::CurrentVersion, number.into())
@@ -555,49 +536,32 @@ pub async fn save_file(
     find_file(txn, id).await
 }
 
-/// Live library files of a place (a folder, or the project's top), by name then id, after
-/// the keyset `after`.
-pub async fn list_place(
-    db: &impl ConnectionTrait,
-    project_id: Uuid,
-    place: Uuid,
-    after: Option<(String, Uuid)>,
-    limit: u64,
-) -> RepoResult<Vec<files::Model>> {
-    let mut q = files::Entity::find()
-        .filter(files::Column::ProjectId.eq(project_id))
-        .filter(files::Column::Place.eq(place))
-        .filter(files::Column::DeletedAt.is_null())
-        .filter(files::Column::TaskId.is_null());
-    if let Some((name, id)) = after {
-        q = q.filter(
-            Condition::any()
-                .add(files::Column::Name.gt(name.clone()))
-                .add(
-                    Condition::all()
-                        .add(files::Column::Name.eq(name))
-                        .add(files::Column::Id.gt(id)),
-                ),
-        );
-    }
-    Ok(q.order_by_asc(files::Column::Name)
-        .order_by_asc(files::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await?)
+/// Which live files a listing shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shelf {
+    /// The library files of a place: a folder, or the project's top.
+    Place(Uuid),
+    /// The project's task attachments.
+    Attached,
 }
 
-/// A project's task attachments (live), by name then id, after the keyset `after`.
-pub async fn list_attached(
+/// Live files of `shelf`, by name then id, after the keyset `after`.
+pub async fn list(
     db: &impl ConnectionTrait,
     project_id: Uuid,
+    shelf: Shelf,
     after: Option<(String, Uuid)>,
     limit: u64,
 ) -> RepoResult<Vec<files::Model>> {
     let mut q = files::Entity::find()
         .filter(files::Column::ProjectId.eq(project_id))
-        .filter(files::Column::TaskId.is_not_null())
         .filter(files::Column::DeletedAt.is_null());
+    q = match shelf {
+        Shelf::Place(place) => q
+            .filter(files::Column::Place.eq(place))
+            .filter(files::Column::TaskId.is_null()),
+        Shelf::Attached => q.filter(files::Column::TaskId.is_not_null()),
+    };
     if let Some((name, id)) = after {
         q = q.filter(
             Condition::any()
@@ -784,18 +748,11 @@ pub async fn usage(db: &impl ConnectionTrait, project_id: Uuid) -> RepoResult<(i
         files: i64,
         versions: i64,
     }
-    let sql = match db.get_database_backend() {
-        sea_orm::DbBackend::Postgres => {
-            "SELECT CAST(COALESCE(SUM(v.size), 0) AS BIGINT) AS bytes, \
-             CAST(COUNT(DISTINCT f.id) AS BIGINT) AS files, CAST(COUNT(v.id) AS BIGINT) AS versions \
-             FROM files f JOIN file_versions v ON v.file_id = f.id WHERE f.project_id = $1"
-        }
-        _ => {
-            "SELECT COALESCE(SUM(v.size), 0) AS bytes, COUNT(DISTINCT f.id) AS files, \
-             COUNT(v.id) AS versions \
-             FROM files f JOIN file_versions v ON v.file_id = f.id WHERE f.project_id = $1"
-        }
-    };
+    // CAST: PostgreSQL's SUM and COUNT of bigints are numeric and bigint; SQLite's are
+    // integers either way.
+    let sql = "SELECT CAST(COALESCE(SUM(v.size), 0) AS BIGINT) AS bytes, \
+               CAST(COUNT(DISTINCT f.id) AS BIGINT) AS files, CAST(COUNT(v.id) AS BIGINT) AS versions \
+               FROM files f JOIN file_versions v ON v.file_id = f.id WHERE f.project_id = $1";
     let row = Row::find_by_statement(statement(db, sql, project_id))
         .one(db)
         .await?;

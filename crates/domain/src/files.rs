@@ -194,6 +194,16 @@ pub fn authorize(
     Ok(())
 }
 
+/// Whether the credential may change anything at all: an upload is refused before its bytes
+/// are read when it could never be stored.
+pub fn may_write(actor: &Actor) -> Result<(), ProjectDenied> {
+    if actor.has_scope(TokenScope::Write) {
+        Ok(())
+    } else {
+        Err(ProjectDenied::MissingScope(TokenScope::Write.as_str()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

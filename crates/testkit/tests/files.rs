@@ -175,6 +175,21 @@ impl Fx {
     }
 }
 
+/// Every file in the trash went there 40 days ago (past the 30 days it is kept).
+async fn trashed_long_ago(fx: &Fx) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    use tandem_db::entities::files;
+    files::Entity::update_many()
+        .col_expr(
+            files::Column::DeletedAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::days(40)),
+        )
+        .filter(files::Column::DeletedAt.is_not_null())
+        .exec(&fx.app.db)
+        .await
+        .unwrap();
+}
+
 fn count_objects(dir: &std::path::Path) -> usize {
     fn walk(p: &std::path::Path) -> usize {
         std::fs::read_dir(p)
@@ -633,19 +648,7 @@ async fn identical_content_is_stored_once_and_removed_with_its_last_version() {
             204
         );
     }
-    {
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
-        use tandem_db::entities::files;
-        files::Entity::update_many()
-            .col_expr(
-                files::Column::DeletedAt,
-                Expr::value(chrono::Utc::now() - chrono::Duration::days(40)),
-            )
-            .filter(files::Column::DeletedAt.is_not_null())
-            .exec(&fx.app.db)
-            .await
-            .unwrap();
-    }
+    trashed_long_ago(&fx).await;
     tandem_api::jobs::files::purge_trash(&fx.app.state)
         .await
         .unwrap();
@@ -1071,19 +1074,7 @@ async fn s3_storage_holds_the_library() {
             204
         );
     }
-    {
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
-        use tandem_db::entities::files;
-        files::Entity::update_many()
-            .col_expr(
-                files::Column::DeletedAt,
-                Expr::value(chrono::Utc::now() - chrono::Duration::days(40)),
-            )
-            .filter(files::Column::DeletedAt.is_not_null())
-            .exec(&fx.app.db)
-            .await
-            .unwrap();
-    }
+    trashed_long_ago(&fx).await;
     tandem_api::jobs::files::purge_trash(&fx.app.state)
         .await
         .unwrap();

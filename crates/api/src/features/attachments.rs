@@ -271,20 +271,10 @@ pub async fn upload_attachment(
             },
         );
         events.commit(&state, txn).await?;
-        Ok::<_, ApiError>((a, out, duplicate))
+        Ok::<_, ApiError>(((a, out), duplicate))
     }
     .await;
-    let (a, out) = match saved {
-        Ok((a, out, duplicate)) => {
-            upload::settled(&state, &file, duplicate).await;
-            (a, out)
-        }
-        Err(e) => {
-            // Refused or failed: the stored bytes must not stay behind.
-            upload::discard(&state, &file).await;
-            return Err(e);
-        }
-    };
+    let (a, out) = upload::settle(&state, &file, saved).await?;
     Ok(created(
         format!("/api/v1/attachments/{}", a.id),
         &out,
@@ -426,19 +416,10 @@ pub async fn upload_version(
         let a = repo::add_version(&txn, a, file.version(None, auth.user.id)).await?;
         let out = dto_one(&txn, &auth, &a, &t, &access).await?;
         txn.commit().await?;
-        Ok::<_, ApiError>((a, out, duplicate))
+        Ok::<_, ApiError>(((a, out), duplicate))
     }
     .await;
-    let (a, out) = match saved {
-        Ok((a, out, duplicate)) => {
-            upload::settled(&state, &file, duplicate).await;
-            (a, out)
-        }
-        Err(e) => {
-            upload::discard(&state, &file).await;
-            return Err(e);
-        }
-    };
+    let (a, out) = upload::settle(&state, &file, saved).await?;
     Ok(created(
         format!("/api/v1/attachments/{}", a.id),
         &out,

@@ -23,7 +23,7 @@ use tandem_dto::{
 use uuid::Uuid;
 
 use super::upload::{self, Received};
-use super::{Library, TRASH_DAYS, access_dtos, check_name, free_name, name_taken};
+use super::{Library, Node, TRASH_DAYS, access_dtos, check_name, free_name, name_taken};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, Json, check_if_match};
 use crate::features::access;
@@ -209,12 +209,13 @@ pub async fn list_files(
     let mut after = after;
     let mut more = true;
     while items.len() < limit as usize && more {
-        let batch = if attached {
-            repo::list_attached(&state.db, lib.project_id(), after.clone(), limit * 2).await?
+        let shelf = if attached {
+            repo::Shelf::Attached
         } else {
-            let place = q.folder_id.unwrap_or(lib.project_id());
-            repo::list_place(&state.db, lib.project_id(), place, after.clone(), limit * 2).await?
+            repo::Shelf::Place(q.folder_id.unwrap_or(lib.project_id()))
         };
+        let batch =
+            repo::list(&state.db, lib.project_id(), shelf, after.clone(), limit * 2).await?;
         more = batch.len() as u64 == limit * 2;
         // The attachments' tasks, read at once (their rules decide who sees them).
         let tasks: std::collections::HashMap<Uuid, tandem_db::tasks::TaskRow> = if attached {
@@ -315,17 +316,8 @@ pub async fn upload_file(
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let lib = Library::load(&state, &auth, path.into_inner()).await?;
-    // Refused before a byte is stored when the caller may not add anything anywhere here.
-    lib.check(
-        &auth,
-        lib.folder_access(&auth, None).as_ref(),
-        FileLevel::View,
-    )?;
-    if !auth.actor.has_scope(tandem_dto::TokenScope::Write) {
-        return Err(ApiError::from(
-            tandem_domain::projects::ProjectDenied::MissingScope("write"),
-        ));
-    }
+    // A credential that may not write is refused before a byte is stored.
+    tandem_domain::files::may_write(&auth.actor)?;
     let form =
         upload::read_form(&state, &req, payload, &[("folder_id", 64), ("note", 4000)]).await?;
     let result = async {
@@ -353,25 +345,7 @@ pub async fn upload_file(
         .await
     }
     .await;
-    finish_upload(&state, &form.file, result).await
-}
-
-/// Settles the received bytes after the write: a duplicate's copy goes, a failed write's too.
-async fn finish_upload(
-    state: &AppState,
-    file: &Received,
-    result: ApiResult<(HttpResponse, bool)>,
-) -> ApiResult<HttpResponse> {
-    match result {
-        Ok((res, duplicate)) => {
-            upload::settled(state, file, duplicate).await;
-            Ok(res)
-        }
-        Err(e) => {
-            upload::discard(state, file).await;
-            Err(e)
-        }
-    }
+    upload::settle(&state, &form.file, result).await
 }
 
 /// Records received content as a new file of `folder`.
@@ -405,24 +379,30 @@ pub(crate) async fn create_in(
         file.version(note, auth.user.id),
     )
     .await?;
-    let access = lib.file_access(auth, &f).ok_or(ApiError::NotFound)?;
-    let out = one(&txn, &f, &access).await?;
-    let mut events = Outbox::by(state, auth.user.id);
-    lib.announce(
-        &txn,
-        &mut events,
-        NodeKind::File,
-        f.id,
-        f.folder_id,
-        Some(&f),
-        LibraryChange::Created,
-    )
-    .await?;
-    events.commit(state, txn).await?;
+    let out = commit(state, auth, &lib, txn, &f, LibraryChange::Created).await?;
     Ok((
         created(format!("/api/v1/files/{}", f.id), &out, Some(f.version)),
         duplicate,
     ))
+}
+
+/// Ends a write that left library file `f` as it is: answers it as the caller now sees it,
+/// and announces the change with the write.
+async fn commit(
+    state: &AppState,
+    auth: &AuthUser,
+    lib: &Library,
+    txn: tandem_db::DatabaseTransaction,
+    f: &rows::Model,
+    change: LibraryChange,
+) -> ApiResult<FileResponse> {
+    let access = lib.file_access(auth, f).ok_or(ApiError::NotFound)?;
+    let out = one(&txn, f, &access).await?;
+    let mut events = Outbox::by(state, auth.user.id);
+    lib.announce(&txn, &mut events, Node::File(f), change)
+        .await?;
+    events.commit(state, txn).await?;
+    Ok(out)
 }
 
 /// F1: one file (a library file, or a task attachment the caller sees).
@@ -457,7 +437,6 @@ async fn in_txn(
         return Err(ApiError::NotFound);
     }
     let a = lib.file_access(auth, &f);
-    lib.check(auth, a.as_ref(), FileLevel::View)?;
     lib.check(auth, a.as_ref(), want)?;
     let a = a.ok_or(ApiError::NotFound)?;
     Ok((lib, f, a))
@@ -508,20 +487,7 @@ pub async fn update_file(
     }
     next.name_key = Some(repo::name_key(&next.name));
     let saved = repo::save_file(&txn, next, current.version).await?;
-    let access = lib.file_access(&auth, &saved).ok_or(ApiError::NotFound)?;
-    let out = one(&txn, &saved, &access).await?;
-    let mut events = Outbox::by(&state, auth.user.id);
-    lib.announce(
-        &txn,
-        &mut events,
-        NodeKind::File,
-        saved.id,
-        saved.folder_id,
-        Some(&saved),
-        LibraryChange::Updated,
-    )
-    .await?;
-    events.commit(&state, txn).await?;
+    let out = commit(&state, &auth, &lib, txn, &saved, LibraryChange::Updated).await?;
     Ok(ok_with_etag(&out, saved.version))
 }
 
@@ -542,10 +508,7 @@ pub async fn delete_file(
     lib.announce(
         &txn,
         &mut events,
-        NodeKind::File,
-        current.id,
-        current.folder_id,
-        Some(&current),
+        Node::File(&current),
         LibraryChange::Trashed,
     )
     .await?;
@@ -591,20 +554,7 @@ pub async fn restore_file(
     next.deleted_at = None;
     next.deleted_by = None;
     let saved = repo::save_file(&txn, next, current.version).await?;
-    let access = lib.file_access(&auth, &saved).ok_or(ApiError::NotFound)?;
-    let out = one(&txn, &saved, &access).await?;
-    let mut events = Outbox::by(&state, auth.user.id);
-    lib.announce(
-        &txn,
-        &mut events,
-        NodeKind::File,
-        saved.id,
-        saved.folder_id,
-        Some(&saved),
-        LibraryChange::Restored,
-    )
-    .await?;
-    events.commit(&state, txn).await?;
+    let out = commit(&state, &auth, &lib, txn, &saved, LibraryChange::Restored).await?;
     Ok(ok_with_etag(&out, saved.version))
 }
 
@@ -644,15 +594,7 @@ pub async fn copy_file(
         .unwrap_or(src.name.as_str());
     let name = free_name(&txn, lib.project_id(), place, wanted, false).await?;
     let v = repo::find_version(&txn, src.id, src.current_version).await?;
-    if let Some(quota) = repo::quota_for_update(&txn, lib.project_id()).await? {
-        let (used, _, _) = repo::usage(&txn, lib.project_id()).await?;
-        if used.saturating_add(v.size) > quota {
-            return Err(ApiError::conflict(
-                "quota_exceeded",
-                "the project's storage quota does not leave room for this copy",
-            ));
-        }
-    }
+    upload::check_quota(&txn, lib.project_id(), v.size).await?;
     let f = repo::create_file(
         &txn,
         repo::NewFile {
@@ -673,20 +615,7 @@ pub async fn copy_file(
         },
     )
     .await?;
-    let access = lib.file_access(&auth, &f).ok_or(ApiError::NotFound)?;
-    let out = one(&txn, &f, &access).await?;
-    let mut events = Outbox::by(&state, auth.user.id);
-    lib.announce(
-        &txn,
-        &mut events,
-        NodeKind::File,
-        f.id,
-        f.folder_id,
-        Some(&f),
-        LibraryChange::Created,
-    )
-    .await?;
-    events.commit(&state, txn).await?;
+    let out = commit(&state, &auth, &lib, txn, &f, LibraryChange::Created).await?;
     Ok(created(
         format!("/api/v1/files/{}", f.id),
         &out,
@@ -765,20 +694,7 @@ pub async fn upload_file_version(
         let duplicate = upload::record(&txn, lib.project_id(), &form.file).await?;
         let saved =
             repo::add_version(&txn, current, form.file.version(note, auth.user.id), false).await?;
-        let access = lib.file_access(&auth, &saved).ok_or(ApiError::NotFound)?;
-        let out = one(&txn, &saved, &access).await?;
-        let mut events = Outbox::by(&state, auth.user.id);
-        lib.announce(
-            &txn,
-            &mut events,
-            NodeKind::File,
-            saved.id,
-            saved.folder_id,
-            Some(&saved),
-            LibraryChange::Updated,
-        )
-        .await?;
-        events.commit(&state, txn).await?;
+        let out = commit(&state, &auth, &lib, txn, &saved, LibraryChange::Updated).await?;
         Ok((
             created(
                 format!("/api/v1/files/{}", saved.id),
@@ -789,7 +705,7 @@ pub async fn upload_file_version(
         ))
     }
     .await;
-    finish_upload(&state, &form.file, result).await
+    upload::settle(&state, &form.file, result).await
 }
 
 /// F2: make an older version the newest again (as a new version; the history is kept).
@@ -823,20 +739,7 @@ pub async fn restore_file_version(
         false,
     )
     .await?;
-    let access = lib.file_access(&auth, &saved).ok_or(ApiError::NotFound)?;
-    let out = one(&txn, &saved, &access).await?;
-    let mut events = Outbox::by(&state, auth.user.id);
-    lib.announce(
-        &txn,
-        &mut events,
-        NodeKind::File,
-        saved.id,
-        saved.folder_id,
-        Some(&saved),
-        LibraryChange::Updated,
-    )
-    .await?;
-    events.commit(&state, txn).await?;
+    let out = commit(&state, &auth, &lib, txn, &saved, LibraryChange::Updated).await?;
     Ok(created(
         format!("/api/v1/files/{}", saved.id),
         &out,

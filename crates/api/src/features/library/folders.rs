@@ -11,7 +11,7 @@ use tandem_dto::{
 };
 use uuid::Uuid;
 
-use super::{Library, access_dtos, check_name, free_name, name_taken};
+use super::{Library, Node, access_dtos, check_name, free_name, name_taken};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, Json, check_if_match};
 use crate::features::{created, ok_with_etag};
@@ -103,28 +103,35 @@ pub async fn create_folder(
     }
     let f =
         repo::create_folder(&txn, lib.project_id(), body.parent_id, &name, auth.user.id).await?;
-    let lib = lib.reload(&txn, &auth).await?;
-    let access = lib
-        .folder_access(&auth, Some(f.id))
-        .ok_or(ApiError::NotFound)?;
-    let out = dtos(&txn, &[(&f, access)]).await?.remove(0);
-    let mut events = Outbox::by(&state, auth.user.id);
-    lib.announce(
-        &txn,
-        &mut events,
-        NodeKind::Folder,
-        f.id,
-        f.parent_id,
-        None,
-        LibraryChange::Created,
-    )
-    .await?;
-    events.commit(&state, txn).await?;
+    let out = commit(&state, &auth, &lib, txn, &f, LibraryChange::Created).await?;
     Ok(created(
         format!("/api/v1/folders/{}", f.id),
         &out,
         Some(f.version),
     ))
+}
+
+/// Ends a write that left folder `f` as it is: answers it as the caller now sees it, and
+/// announces the change with the write.
+async fn commit(
+    state: &AppState,
+    auth: &AuthUser,
+    lib: &Library,
+    txn: tandem_db::DatabaseTransaction,
+    f: &rows::Model,
+    change: LibraryChange,
+) -> ApiResult<FolderResponse> {
+    // Read again: a new or moved folder is not yet in the tree the write was decided on.
+    let lib = lib.reload(&txn, auth).await?;
+    let access = lib
+        .folder_access(auth, Some(f.id))
+        .ok_or(ApiError::NotFound)?;
+    let out = dtos(&txn, &[(f, access)]).await?.remove(0);
+    let mut events = Outbox::by(state, auth.user.id);
+    lib.announce(&txn, &mut events, Node::Folder(f), change)
+        .await?;
+    events.commit(state, txn).await?;
+    Ok(out)
 }
 
 /// Loads the folder's project library, the folder and the caller's level on it.
@@ -205,23 +212,7 @@ pub async fn update_folder(
     }
     next.name_key = Some(repo::name_key(&next.name));
     let saved = repo::save_folder(&txn, next, current.version).await?;
-    let lib = lib.reload(&txn, &auth).await?;
-    let access = lib
-        .folder_access(&auth, Some(saved.id))
-        .ok_or(ApiError::NotFound)?;
-    let out = dtos(&txn, &[(&saved, access)]).await?.remove(0);
-    let mut events = Outbox::by(&state, auth.user.id);
-    lib.announce(
-        &txn,
-        &mut events,
-        NodeKind::Folder,
-        saved.id,
-        saved.parent_id,
-        None,
-        LibraryChange::Updated,
-    )
-    .await?;
-    events.commit(&state, txn).await?;
+    let out = commit(&state, &auth, &lib, txn, &saved, LibraryChange::Updated).await?;
     Ok(ok_with_etag(&out, saved.version))
 }
 
@@ -250,10 +241,7 @@ pub async fn delete_folder(
     lib.announce(
         &txn,
         &mut events,
-        NodeKind::Folder,
-        current.id,
-        current.parent_id,
-        None,
+        Node::Folder(current),
         LibraryChange::Trashed,
     )
     .await?;
@@ -293,22 +281,6 @@ pub async fn restore_folder(
     next.deleted_at = None;
     next.deleted_by = None;
     let saved = repo::save_folder(&txn, next, current.version).await?;
-    let lib = lib.reload(&txn, &auth).await?;
-    let access = lib
-        .folder_access(&auth, Some(saved.id))
-        .ok_or(ApiError::NotFound)?;
-    let out = dtos(&txn, &[(&saved, access)]).await?.remove(0);
-    let mut events = Outbox::by(&state, auth.user.id);
-    lib.announce(
-        &txn,
-        &mut events,
-        NodeKind::Folder,
-        saved.id,
-        saved.parent_id,
-        None,
-        LibraryChange::Restored,
-    )
-    .await?;
-    events.commit(&state, txn).await?;
+    let out = commit(&state, &auth, &lib, txn, &saved, LibraryChange::Restored).await?;
     Ok(ok_with_etag(&out, saved.version))
 }

@@ -13,7 +13,7 @@ use tandem_dto::{
 use uuid::Uuid;
 
 use super::files::seen;
-use super::{Library, access_dtos};
+use super::{Library, Node, access_dtos};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, Json};
 use crate::outbox::Outbox;
@@ -24,19 +24,19 @@ use crate::state::AppState;
 async fn describe(
     db: &impl tandem_db::ConnectionTrait,
     lib: &Library,
-    node: NodeKind,
-    id: Uuid,
-    folder: Option<Uuid>,
+    node: Node<'_>,
     access: &Access,
 ) -> ApiResult<GrantsResponse> {
-    // The chain from the node up: the node first (a file's grants, or the folder's own).
-    let chain = lib.chain(folder);
+    // From the node up: a file's own grants, then its folders' (a folder's own first).
     let mut levels: Vec<(NodeKind, Uuid, String, bool)> = Vec::new();
-    if node == NodeKind::File {
-        let name = repo::find_file(db, id).await?.name;
-        levels.push((NodeKind::File, id, name, false));
-    }
-    for f in chain.iter().rev() {
+    let folder = match node {
+        Node::File(f) => {
+            levels.push((NodeKind::File, f.id, f.name.clone(), false));
+            f.folder_id
+        }
+        Node::Folder(f) => Some(f.id),
+    };
+    for f in lib.chain(folder).iter().rev() {
         levels.push((NodeKind::Folder, f.id, f.name.clone(), f.restricted));
     }
     let mut seen_subjects: HashSet<(String, Uuid)> = HashSet::new();
@@ -82,7 +82,7 @@ async fn describe(
             })
         })
         .collect();
-    let restricted = node == NodeKind::Folder && lib.folder(id).is_some_and(|f| f.restricted);
+    let restricted = matches!(node, Node::Folder(f) if f.restricted);
     Ok(GrantsResponse {
         grants,
         restricted,
@@ -102,15 +102,7 @@ pub async fn get_file_grants(
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let s = seen(&state, &auth, path.into_inner(), false).await?;
-    let out = describe(
-        &state.db,
-        &s.lib,
-        NodeKind::File,
-        s.file.id,
-        s.file.folder_id,
-        &s.access,
-    )
-    .await?;
+    let out = describe(&state.db, &s.lib, Node::File(&s.file), &s.access).await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -127,7 +119,7 @@ pub async fn get_folder_grants(
     let f = repo::find_folder(&state.db, path.into_inner()).await?;
     let lib = Library::load(&state, &auth, f.project_id).await?;
     let (f, access) = lib.visible_folder(&auth, f.id, false)?;
-    let out = describe(&state.db, &lib, NodeKind::Folder, f.id, Some(f.id), &access).await?;
+    let out = describe(&state.db, &lib, Node::Folder(f), &access).await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -236,16 +228,8 @@ pub async fn put_file_grants(
     let grants = checked(&txn, lib.project_id(), &body).await?;
     let mut events = Outbox::by(&state, auth.user.id);
     // Those who lose sight of it hear so from the announcement made while they still see it.
-    lib.announce(
-        &txn,
-        &mut events,
-        NodeKind::File,
-        f.id,
-        f.folder_id,
-        Some(&f),
-        LibraryChange::Updated,
-    )
-    .await?;
+    lib.announce(&txn, &mut events, Node::File(&f), LibraryChange::Updated)
+        .await?;
     repo::replace_grants(
         &txn,
         lib.project_id(),
@@ -255,18 +239,10 @@ pub async fn put_file_grants(
     )
     .await?;
     let lib = lib.reload(&txn, &auth).await?;
-    lib.announce(
-        &txn,
-        &mut events,
-        NodeKind::File,
-        f.id,
-        f.folder_id,
-        Some(&f),
-        LibraryChange::Updated,
-    )
-    .await?;
+    lib.announce(&txn, &mut events, Node::File(&f), LibraryChange::Updated)
+        .await?;
     let access = lib.file_access(&auth, &f).ok_or(ApiError::NotFound)?;
-    let out = describe(&txn, &lib, NodeKind::File, f.id, f.folder_id, &access).await?;
+    let out = describe(&txn, &lib, Node::File(&f), &access).await?;
     events.commit(&state, txn).await?;
     Ok(HttpResponse::Ok().json(out))
 }
@@ -301,10 +277,7 @@ pub async fn put_folder_grants(
     lib.announce(
         &txn,
         &mut events,
-        NodeKind::Folder,
-        current.id,
-        current.parent_id,
-        None,
+        Node::Folder(&current),
         LibraryChange::Updated,
     )
     .await?;
@@ -327,25 +300,14 @@ pub async fn put_folder_grants(
     lib.announce(
         &txn,
         &mut events,
-        NodeKind::Folder,
-        current.id,
-        current.parent_id,
-        None,
+        Node::Folder(&current),
         LibraryChange::Updated,
     )
     .await?;
     let access = lib
         .folder_access(&auth, Some(current.id))
         .ok_or(ApiError::NotFound)?;
-    let out = describe(
-        &txn,
-        &lib,
-        NodeKind::Folder,
-        current.id,
-        Some(current.id),
-        &access,
-    )
-    .await?;
+    let out = describe(&txn, &lib, Node::Folder(&current), &access).await?;
     events.commit(&state, txn).await?;
     Ok(HttpResponse::Ok().json(out))
 }

@@ -46,6 +46,31 @@ fn to_grant(g: &file_grants::Model) -> Option<Grant> {
     })
 }
 
+/// The caller's departments (with those above), read only when some grant of the project
+/// is to a department: most libraries have none, and this is every request's path.
+async fn departments_for(
+    db: &impl tandem_db::ConnectionTrait,
+    tree: &Tree,
+    auth: &AuthUser,
+) -> ApiResult<Vec<Uuid>> {
+    let department_grants = tree
+        .grants
+        .iter()
+        .any(|g| g.subject_kind == GrantSubjectKind::Department.as_str());
+    if department_grants {
+        Ok(repo::departments_of(db, auth.user.id).await?)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// A folder or a file, as announced.
+#[derive(Clone, Copy)]
+pub enum Node<'a> {
+    Folder(&'a folder_rows::Model),
+    File(&'a file_rows::Model),
+}
+
 impl Library {
     /// The library of `project_id`, if the caller sees the project (404 otherwise).
     pub async fn load(state: &AppState, auth: &AuthUser, project_id: Uuid) -> ApiResult<Self> {
@@ -57,7 +82,7 @@ impl Library {
         )
         .await?;
         let tree = repo::tree(&state.db, project_id).await?;
-        let departments = repo::departments_of(&state.db, auth.user.id).await?;
+        let departments = departments_for(&state.db, &tree, auth).await?;
         Ok(Self::new(access, tree, departments))
     }
 
@@ -75,7 +100,7 @@ impl Library {
         };
         access.check(auth, tandem_domain::projects::ProjectAction::View)?;
         let tree = repo::tree(txn, access.project.id).await?;
-        let departments = repo::departments_of(txn, auth.user.id).await?;
+        let departments = departments_for(txn, &tree, auth).await?;
         Ok(Self::new(access, tree, departments))
     }
 
@@ -254,20 +279,26 @@ impl Library {
     }
 
     /// Queues `library.changed` for those who may see the node.
-    #[allow(clippy::too_many_arguments)]
     pub async fn announce(
         &self,
         db: &impl tandem_db::ConnectionTrait,
         events: &mut Outbox,
-        node: NodeKind,
-        id: Uuid,
-        folder_id: Option<Uuid>,
-        file: Option<&file_rows::Model>,
+        node: Node<'_>,
         change: LibraryChange,
     ) -> ApiResult<()> {
-        let audience = match node {
-            NodeKind::Folder => self.audience(db, Some(id), None).await?,
-            NodeKind::File => self.audience(db, folder_id, file).await?,
+        let (kind, id, folder_id, audience) = match node {
+            Node::Folder(f) => (
+                NodeKind::Folder,
+                f.id,
+                f.parent_id,
+                self.audience(db, Some(f.id), None).await?,
+            ),
+            Node::File(f) => (
+                NodeKind::File,
+                f.id,
+                f.folder_id,
+                self.audience(db, f.folder_id, Some(f)).await?,
+            ),
         };
         events.event(
             WsEventKind::LibraryChanged,
@@ -275,7 +306,7 @@ impl Library {
             audience,
             None,
             &LibraryChangedEvent {
-                node,
+                node: kind,
                 id,
                 folder_id,
                 change,

@@ -200,25 +200,14 @@ pub async fn read_form(
 }
 
 /// Records received content in the caller's writing transaction, after checking the project's
-/// quota; returns whether it duplicated stored content (see [`settled`]).
+/// quota; returns whether it duplicated stored content (see [`settle`]).
 pub async fn record(
     txn: &impl tandem_db::ConnectionTrait,
     project_id: Uuid,
     r: &Received,
 ) -> ApiResult<bool> {
     let size = i64::try_from(r.blob.size).unwrap_or(i64::MAX);
-    if let Some(quota) = repo::quota_for_update(txn, project_id).await? {
-        let (used, _, _) = repo::usage(txn, project_id).await?;
-        if used.saturating_add(size) > quota {
-            return Err(ApiError::Conflict {
-                code: "quota_exceeded",
-                detail: "the project's storage quota does not leave room for this file".into(),
-                context: Some(serde_json::json!({
-                    "used_bytes": used, "quota_bytes": quota, "size": size
-                })),
-            });
-        }
-    }
+    check_quota(txn, project_id, size).await?;
     Ok(repo::settle_blob(
         txn,
         Staged {
@@ -230,11 +219,47 @@ pub async fn record(
     .await?)
 }
 
-/// After commit: a duplicate's own copy can go at once (a job queued with the record removes
-/// it otherwise).
-pub async fn settled(state: &AppState, r: &Received, duplicate: bool) {
-    if duplicate {
-        let _ = tandem_files::blob::remove(&state.files, &r.blob.key).await;
+/// 409 `quota_exceeded` when `size` more bytes would take the project over its quota; read
+/// in the writing transaction (the project row locked on PostgreSQL).
+pub async fn check_quota(
+    txn: &impl tandem_db::ConnectionTrait,
+    project_id: Uuid,
+    size: i64,
+) -> ApiResult<()> {
+    let Some(quota) = repo::quota_for_update(txn, project_id).await? else {
+        return Ok(());
+    };
+    let (used, _, _) = repo::usage(txn, project_id).await?;
+    if used.saturating_add(size) > quota {
+        return Err(ApiError::Conflict {
+            code: "quota_exceeded",
+            detail: "the project's storage quota does not leave room for this file".into(),
+            context: Some(serde_json::json!({
+                "used_bytes": used, "quota_bytes": quota, "size": size
+            })),
+        });
+    }
+    Ok(())
+}
+
+/// Settles received bytes once the write is done: a duplicate's own copy goes at once (a job
+/// queued with the record removes it otherwise), and a failed or refused write's copy goes.
+pub async fn settle<T>(
+    state: &AppState,
+    r: &Received,
+    result: ApiResult<(T, bool)>,
+) -> ApiResult<T> {
+    match result {
+        Ok((out, duplicate)) => {
+            if duplicate {
+                let _ = tandem_files::blob::remove(&state.files, &r.blob.key).await;
+            }
+            Ok(out)
+        }
+        Err(e) => {
+            discard(state, r).await;
+            Err(e)
+        }
     }
 }
 
