@@ -140,7 +140,7 @@ async fn invalidate_after_writes(
 
 /// F1–F6: the file library.
 fn library_routes(cfg: &mut web::ServiceConfig) {
-    use crate::features::library::{files, folders, grants};
+    use crate::features::library::{files, folders, grants, preview};
     cfg.service(
         web::resource("/projects/{id}/folders")
             .route(web::get().to(folders::list_folders))
@@ -178,6 +178,13 @@ fn library_routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/files/{id}/restore").route(web::post().to(files::restore_file)))
     .service(web::resource("/files/{id}/copy").route(web::post().to(files::copy_file)))
     .service(web::resource("/files/{id}/content").route(web::get().to(files::download_file)))
+    .service(web::resource("/files/{id}/preview").route(web::get().to(preview::preview_file)))
+    .service(
+        web::resource("/files/{id}/preview/thumbnail")
+            .route(web::get().to(preview::preview_thumbnail)),
+    )
+    .service(web::resource("/files/{id}/preview/pdf").route(web::get().to(preview::preview_pdf)))
+    .service(web::resource("/files/{id}/diff").route(web::get().to(preview::diff_versions)))
     .service(
         web::resource("/files/{id}/versions")
             .route(web::get().to(files::list_file_versions))

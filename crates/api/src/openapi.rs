@@ -75,6 +75,8 @@ counted on your own. When the server is busy checking passwords it answers 503 w
         library::files::restore_file, library::files::copy_file, library::files::download_file,
         library::files::list_file_versions, library::files::upload_file_version,
         library::files::restore_file_version,
+        library::preview::preview_file, library::preview::preview_thumbnail,
+        library::preview::preview_pdf, library::preview::diff_versions,
         library::grants::get_file_grants, library::grants::put_file_grants,
         library::files::list_task_files, library::files::link_task_file,
         library::files::unlink_task_file,

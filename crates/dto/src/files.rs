@@ -366,6 +366,177 @@ pub struct LinkFileRequest {
     pub file_id: Uuid,
 }
 
+wire_enum!(
+    /// How a file version is previewed (F4).
+    PreviewKind {
+        /// A picture: fetch `/files/{id}/preview/thumbnail` (re-encoded on the server).
+        Image => "image",
+        /// A PDF: show `/files/{id}/preview/pdf` in a sandboxed frame.
+        Pdf => "pdf",
+        /// Text or source code, highlighted: `lines`.
+        Text => "text",
+        /// Markdown rendered and sanitized: `html`.
+        Markdown => "markdown",
+        /// A spreadsheet or CSV: `sheets`.
+        Table => "table",
+        /// A word-processor document as text with headings: `blocks`.
+        Document => "document",
+        /// No preview: show the metadata and offer the download (`unavailable` says why).
+        None => "none",
+    }
+);
+
+wire_enum!(
+    /// Why a file version has no preview.
+    PreviewUnavailable {
+        /// The format is not one the library previews.
+        Unsupported => "unsupported",
+        /// The file is larger than previews read.
+        TooLarge => "too_large",
+        /// The bytes are not what the name or type says, or they are damaged.
+        Unreadable => "unreadable",
+        /// An archive that expands past the preview limits (a zip bomb, or just huge).
+        TooComplex => "too_complex",
+    }
+);
+
+/// One run of highlighted source text. `class` names the token kind (`keyword`, `string`,
+/// `comment`, `number`, `function`, `type`, `constant`, `variable`, `operator`, `punctuation`,
+/// `tag`, `attribute`, `heading`, `link`, `inserted`, `deleted`) or is absent for plain text.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TextSpan {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
+    pub text: String,
+}
+
+/// One sheet of a spreadsheet preview (the first CSV "sheet" is named after the file).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PreviewSheet {
+    pub name: String,
+    /// Rows of cell text, as displayed; at most 500 rows of 50 cells.
+    pub rows: Vec<Vec<String>>,
+    /// Whether rows or columns were left out.
+    pub truncated: bool,
+}
+
+wire_enum!(
+    /// What a document block is.
+    BlockKind {
+        /// A heading; `level` 1–6.
+        Heading => "heading",
+        /// A paragraph.
+        Paragraph => "paragraph",
+        /// An item of a bulleted or numbered list; `level` is its depth from 1.
+        ListItem => "list_item",
+        /// A table's row; `cells` holds its cells.
+        TableRow => "table_row",
+    }
+);
+
+/// One block of a document preview.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DocumentBlock {
+    pub kind: BlockKind,
+    /// Heading level or list depth; 0 for paragraphs and table rows.
+    pub level: u8,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cells: Vec<String>,
+}
+
+/// F4: how to show one version of a file. Only the field named by `kind` is filled.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FilePreview {
+    pub file_id: Uuid,
+    pub version: i32,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub kind: PreviewKind,
+    /// Set when `kind` is `none`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<PreviewUnavailable>,
+    /// Whether the preview shows only the start of the file.
+    pub truncated: bool,
+    /// Pixel size of the picture, after EXIF orientation (`image`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// The language highlighted (`text`), e.g. "Rust", "JSON", "Plain Text".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// The text read as this encoding (`text`, `markdown`, CSV): "UTF-8", "UTF-16LE", "GB18030".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    /// Highlighted lines (`text`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<Vec<TextSpan>>,
+    /// Sanitized HTML (`markdown`): safe to insert, no scripts, styles or event handlers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
+    /// Sheets (`table`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sheets: Vec<PreviewSheet>,
+    /// Blocks (`document`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocks: Vec<DocumentBlock>,
+}
+
+wire_enum!(
+    /// What a diff line is.
+    DiffOp {
+        /// In both versions.
+        Equal => "equal",
+        /// Only in the newer (`to`) version.
+        Insert => "insert",
+        /// Only in the older (`from`) version.
+        Delete => "delete",
+    }
+);
+
+/// One line of a diff.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DiffLine {
+    pub op: DiffOp,
+    /// Line number in `from` (absent for inserted lines), from 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_line: Option<u32>,
+    /// Line number in `to` (absent for deleted lines), from 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_line: Option<u32>,
+    /// The line, without its line break.
+    pub text: String,
+}
+
+/// A run of changes with up to three lines of context around it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DiffHunk {
+    pub lines: Vec<DiffLine>,
+}
+
+/// F2: what changed between two versions of a text file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FileDiff {
+    pub file_id: Uuid,
+    pub from: i32,
+    pub to: i32,
+    /// Lines added and removed.
+    pub insertions: u32,
+    pub deletions: u32,
+    pub hunks: Vec<DiffHunk>,
+    /// Whether the texts were cut to the first 1 MiB each, or the diff stopped early.
+    pub truncated: bool,
+}
+
 /// Whether a name may name a file or folder: not blank, no path separators or control
 /// characters, not `.` or `..`, at most 255 characters.
 pub fn valid_file_name(name: &str) -> bool {

@@ -114,10 +114,23 @@ pub async fn write_all(
 
 /// Removes an object; a missing one is fine (removed already).
 pub async fn remove(store: &Arc<dyn ObjectStore>, key: &str) -> Result<(), object_store::Error> {
+    // Thumbnails made from the blob go with it (they are named after its key).
+    for side in crate::preview::image::SIZES {
+        delete(store, &preview_key(key, side)).await?;
+    }
+    delete(store, key).await
+}
+
+async fn delete(store: &Arc<dyn ObjectStore>, key: &str) -> Result<(), object_store::Error> {
     match store.delete(&StorePath::from(key)).await {
         Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
         Err(e) => Err(e),
     }
+}
+
+/// Where the thumbnail of the blob stored at `key`, `side` pixels at most, is kept.
+pub fn preview_key(key: &str, side: u32) -> String {
+    format!("previews/{}/{side}", key.trim_start_matches("blobs/"))
 }
 
 #[cfg(test)]
@@ -147,5 +160,16 @@ mod tests {
         ));
         let listed = futures_util::StreamExt::collect::<Vec<_>>(store.list(None)).await;
         assert!(listed.is_empty());
+    }
+
+    #[tokio::test]
+    async fn removing_a_blob_removes_its_thumbnails() {
+        let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+        let b = write_all(&store, b"pixels", 10).await.unwrap();
+        let thumb = StorePath::from(preview_key(&b.key, 256));
+        store.put(&thumb, b"small".to_vec().into()).await.unwrap();
+        remove(&store, &b.key).await.unwrap();
+        assert!(store.head(&thumb).await.is_err());
+        assert!(store.head(&StorePath::from(b.key.as_str())).await.is_err());
     }
 }

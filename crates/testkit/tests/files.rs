@@ -1287,3 +1287,370 @@ async fn the_library_migration_moves_existing_attachments() {
         2
     );
 }
+
+/// A zip archive of `parts` (name, text), deflated.
+fn zipped(parts: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, text) in parts {
+        zip.start_file(*name, opts).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+    out.into_inner()
+}
+
+/// A one-sheet workbook, as Excel lays one out.
+fn xlsx(sheet: &str, rows: &str) -> Vec<u8> {
+    const MAIN: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    const PKG: &str = "http://schemas.openxmlformats.org/package/2006/relationships";
+    zipped(&[
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
+        ),
+        (
+            "_rels/.rels",
+            &format!(
+                r#"<?xml version="1.0"?><Relationships xmlns="{PKG}"><Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+            ),
+        ),
+        (
+            "xl/workbook.xml",
+            &format!(
+                r#"<?xml version="1.0"?><workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets><sheet name="{sheet}" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+            ),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            &format!(
+                r#"<?xml version="1.0"?><Relationships xmlns="{PKG}"><Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#
+            ),
+        ),
+        (
+            "xl/worksheets/sheet1.xml",
+            &format!(
+                r#"<?xml version="1.0"?><worksheet xmlns="{MAIN}"><sheetData>{rows}</sheetData></worksheet>"#
+            ),
+        ),
+    ])
+}
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+        w,
+        h,
+        image::Rgb([30, 120, 200]),
+    ));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+impl Fx {
+    async fn preview(&self, token: &str, id: &str) -> Value {
+        let r = self.app.get(&format!("/files/{id}/preview"), token).await;
+        assert_eq!(r.status(), 200, "{id}");
+        let h = r.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert!(
+            h["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("sandbox")
+        );
+        body(r).await
+    }
+}
+
+#[tokio::test]
+async fn previews_show_each_format_and_never_serve_a_page() {
+    let fx = Fx::new().await;
+    // A picture: its size, and a re-encoded thumbnail kept for next time.
+    let pic = fx.file_id(None, "海报.png", &png(1600, 800)).await;
+    let p = fx.preview(&fx.viewer, &pic).await;
+    assert_eq!(
+        (
+            p["kind"].as_str(),
+            p["width"].as_u64(),
+            p["height"].as_u64()
+        ),
+        (Some("image"), Some(1600), Some(800))
+    );
+    let thumb = format!("/files/{pic}/preview/thumbnail?size=256");
+    let r = fx.app.get(&thumb, &fx.viewer).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    assert!(
+        r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("sandbox")
+    );
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let small = image::load_from_memory(&r.bytes().await.unwrap()).unwrap();
+    assert_eq!((small.width(), small.height()), (256, 128));
+    let kept = {
+        use futures_util::StreamExt;
+        use object_store::ObjectStore as _;
+        let prefix = object_store::path::Path::from("previews");
+        fx.app.state.files.list(Some(&prefix)).count().await
+    };
+    assert_eq!(kept, 1);
+    let r = fx
+        .app
+        .req(Method::GET, &thumb, Some(&fx.viewer))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+    let r = fx
+        .app
+        .get(
+            &format!("/files/{pic}/preview/thumbnail?size=300"),
+            &fx.viewer,
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let r = fx
+        .app
+        .get(&format!("/files/{pic}/preview/pdf"), &fx.viewer)
+        .await;
+    assert_eq!(problem(r).await["code"], "preview_unavailable");
+
+    // A PDF: for the browser's viewer, inline but sandboxed.
+    let pdf = fx
+        .file_id(
+            None,
+            "合同.pdf",
+            b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+        )
+        .await;
+    assert_eq!(fx.preview(&fx.viewer, &pdf).await["kind"], "pdf");
+    let r = fx
+        .app
+        .get(&format!("/files/{pdf}/preview/pdf"), &fx.viewer)
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline")
+    );
+    assert!(
+        r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("sandbox")
+    );
+
+    // A CSV saved by Chinese Excel (GB18030) and a workbook: tables.
+    let (gbk, _, _) = encoding_rs::GB18030.encode("姓名,部门\n张三,研发部\n");
+    let csv = fx.file_id(None, "名单.csv", &gbk).await;
+    let p = fx.preview(&fx.viewer, &csv).await;
+    assert_eq!(p["kind"], "table");
+    assert_eq!(p["encoding"], "GB18030");
+    assert_eq!(
+        p["sheets"][0]["rows"],
+        json!([["姓名", "部门"], ["张三", "研发部"]])
+    );
+    let book = xlsx(
+        "预算",
+        r#"<row r="1"><c r="A1" t="inlineStr"><is><t>项目</t></is></c><c r="B1" t="inlineStr"><is><t>金额</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>上市</t></is></c><c r="B2"><v>12000</v></c></row>"#,
+    );
+    let book = fx.file_id(None, "预算.xlsx", &book).await;
+    let p = fx.preview(&fx.viewer, &book).await;
+    assert_eq!(p["kind"], "table", "{p}");
+    assert_eq!(p["sheets"][0]["name"], "预算");
+    assert_eq!(
+        p["sheets"][0]["rows"],
+        json!([["项目", "金额"], ["上市", "12000"]])
+    );
+
+    // A Word document: headings through its style sheet.
+    let docx = zipped(&[
+        (
+            "word/styles.xml",
+            r#"<?xml version="1.0"?><w:styles xmlns:w="w"><w:style w:styleId="1"><w:name w:val="heading 1"/></w:style></w:styles>"#,
+        ),
+        (
+            "word/document.xml",
+            r#"<?xml version="1.0"?><w:document xmlns:w="w"><w:body><w:p><w:pPr><w:pStyle w:val="1"/></w:pPr><w:r><w:t>会议纪要</w:t></w:r></w:p><w:p><w:r><w:t>下周上线</w:t></w:r></w:p></w:body></w:document>"#,
+        ),
+    ]);
+    let doc = fx.file_id(None, "纪要.docx", &docx).await;
+    let p = fx.preview(&fx.viewer, &doc).await;
+    assert_eq!(p["kind"], "document");
+    assert_eq!(
+        p["blocks"][0],
+        json!({"kind": "heading", "level": 1, "text": "会议纪要"})
+    );
+    assert_eq!(p["blocks"][1]["text"], "下周上线");
+
+    // Markdown, rendered and sanitized; source code and HTML, highlighted as text.
+    let md = fx
+        .file_id(
+            None,
+            "说明.md",
+            "# 发布说明\n<script>alert(1)</script>\n".as_bytes(),
+        )
+        .await;
+    let p = fx.preview(&fx.viewer, &md).await;
+    let html = p["html"].as_str().unwrap();
+    assert!(html.contains("<h1>") && html.contains("发布说明"), "{html}");
+    assert!(!html.contains("<script"), "{html}");
+    let rs = fx.file_id(None, "main.rs", b"fn main() {}\n").await;
+    let p = fx.preview(&fx.viewer, &rs).await;
+    assert_eq!(
+        (p["kind"].as_str(), p["language"].as_str()),
+        (Some("text"), Some("Rust"))
+    );
+    assert_eq!(p["lines"][0][0], json!({"class": "keyword", "text": "fn"}));
+    let page = fx
+        .file_id(None, "page.html", b"<html><script>alert(1)</script></html>")
+        .await;
+    let p = fx.preview(&fx.viewer, &page).await;
+    assert_eq!(p["kind"], "text");
+    assert!(p.get("html").is_none());
+
+    // A polyglot (a GIF that is also a page), a zip bomb dressed as a workbook and unknown
+    // bytes: no preview, never the bytes.
+    let poly = fx
+        .file_id(
+            None,
+            "both.gif",
+            b"GIF89a/*<html><script>alert(1)</script></html>*/=1;",
+        )
+        .await;
+    let p = fx.preview(&fx.viewer, &poly).await;
+    assert_eq!(
+        (p["kind"].as_str(), p["unavailable"].as_str()),
+        (Some("none"), Some("too_complex"))
+    );
+    let r = fx
+        .app
+        .get(&format!("/files/{poly}/preview/thumbnail"), &fx.viewer)
+        .await;
+    assert_eq!(r.status(), 409);
+    let spaces = " ".repeat(40 * 1024 * 1024);
+    let bomb = zipped(&[("xl/worksheets/sheet1.xml", &spaces)]);
+    assert!(bomb.len() < 1024 * 1024);
+    let bomb = fx.file_id(None, "炸弹.xlsx", &bomb).await;
+    let p = fx.preview(&fx.viewer, &bomb).await;
+    assert_eq!(
+        (p["kind"].as_str(), p["unavailable"].as_str()),
+        (Some("none"), Some("too_complex"))
+    );
+    let bin = fx
+        .file_id(None, "data.bin", &[0u8, 159, 146, 150, 1, 2])
+        .await;
+    let p = fx.preview(&fx.viewer, &bin).await;
+    assert_eq!(p["unavailable"], "unsupported");
+
+    // A repeat is answered from the ETag; a stranger sees nothing.
+    let r = fx
+        .app
+        .get(&format!("/files/{rs}/preview"), &fx.viewer)
+        .await;
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let r = fx
+        .app
+        .req(
+            Method::GET,
+            &format!("/files/{rs}/preview"),
+            Some(&fx.viewer),
+        )
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+    for path in ["preview", "preview/thumbnail", "preview/pdf", "diff"] {
+        let r = fx
+            .app
+            .get(&format!("/files/{pic}/{path}"), &fx.outsider)
+            .await;
+        assert_eq!(r.status(), 404, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn two_versions_of_a_text_file_compare_line_by_line() {
+    let fx = Fx::new().await;
+    let id = fx
+        .file_id(None, "计划.txt", "第一步\n第二步\n第三步\n".as_bytes())
+        .await;
+    let r = fx
+        .new_version(
+            &fx.editor,
+            &id,
+            "第一步\n第二步（改）\n第三步\n第四步\n".as_bytes(),
+            "补充",
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let r = fx.app.get(&format!("/files/{id}/diff"), &fx.viewer).await;
+    assert_eq!(r.status(), 200);
+    let d = body(r).await;
+    assert_eq!((d["from"].as_i64(), d["to"].as_i64()), (Some(1), Some(2)));
+    assert_eq!(
+        (d["insertions"].as_i64(), d["deletions"].as_i64()),
+        (Some(2), Some(1))
+    );
+    let lines: Vec<(String, String)> = d["hunks"][0]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["op"].as_str().unwrap().to_owned(),
+                l["text"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        lines.contains(&("delete".into(), "第二步".into())),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&("insert".into(), "第四步".into())),
+        "{lines:?}"
+    );
+    // Backwards works too; a version that does not exist is 404; bad numbers are 422.
+    let d = body(
+        fx.app
+            .get(&format!("/files/{id}/diff?from=2&to=1"), &fx.viewer)
+            .await,
+    )
+    .await;
+    assert_eq!(d["insertions"], 1);
+    assert_eq!(
+        fx.app
+            .get(&format!("/files/{id}/diff?from=7"), &fx.viewer)
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        fx.app
+            .get(&format!("/files/{id}/diff?to=0"), &fx.viewer)
+            .await
+            .status(),
+        422
+    );
+    // Pictures are not compared.
+    let pic = fx.file_id(None, "a.png", &png(10, 10)).await;
+    let r = fx
+        .new_version(&fx.editor, &pic, &png(20, 20), "大一点")
+        .await;
+    assert_eq!(r.status(), 201);
+    let r = fx.app.get(&format!("/files/{pic}/diff"), &fx.viewer).await;
+    assert_eq!(problem(r).await["code"], "not_text");
+}

@@ -315,10 +315,15 @@ impl World {
 
     /// A library file at the top of the world's project, uploaded by its owner.
     async fn lib_file(&self) -> Uuid {
+        let name = format!("文案{}.txt", self.n());
+        self.lib_upload(&name, "第一版".as_bytes()).await
+    }
+
+    /// A library file called `name` holding `bytes`, at the top of the world's project.
+    async fn lib_upload(&self, name: &str, bytes: &[u8]) -> Uuid {
         let form = reqwest::multipart::Form::new().part(
             "file",
-            reqwest::multipart::Part::bytes("第一版".as_bytes().to_vec())
-                .file_name(format!("文案{}.txt", self.n())),
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned()),
         );
         let v = ok(self
             .app
@@ -758,6 +763,8 @@ async fn prepare(w: &World, op: &Op, caller: &Caller) -> Prepared {
         }
         (method, "/api/v1/files/{id}")
         | (method, "/api/v1/files/{id}/content")
+        | (method, "/api/v1/files/{id}/preview")
+        | (method, "/api/v1/files/{id}/diff")
         | (method, "/api/v1/files/{id}/versions")
         | (method, "/api/v1/files/{id}/grants")
         | (method, "/api/v1/files/{id}/copy") => {
@@ -780,6 +787,19 @@ async fn prepare(w: &World, op: &Op, caller: &Caller) -> Prepared {
                 },
                 _ => Prepared::bare(path),
             }
+        }
+        ("get", "/api/v1/files/{id}/preview/thumbnail") => {
+            let mut png = std::io::Cursor::new(Vec::new());
+            image::DynamicImage::ImageRgb8(image::RgbImage::new(8, 8))
+                .write_to(&mut png, image::ImageFormat::Png)
+                .unwrap();
+            let f = w.lib_upload(&format!("图{n}.png"), png.get_ref()).await;
+            Prepared::bare(format!("/api/v1/files/{f}/preview/thumbnail"))
+        }
+        ("get", "/api/v1/files/{id}/preview/pdf") => {
+            let pdf = b"%PDF-1.4\n%%EOF\n";
+            let f = w.lib_upload(&format!("合同{n}.pdf"), pdf).await;
+            Prepared::bare(format!("/api/v1/files/{f}/preview/pdf"))
         }
         ("post", "/api/v1/files/{id}/versions/{n}/restore") => {
             let f = w.lib_file().await;

@@ -884,11 +884,7 @@ pub async fn download_file(
     query: web::Query<ContentQuery>,
 ) -> ApiResult<HttpResponse> {
     let s = seen(&state, &auth, path.into_inner(), false).await?;
-    let number = query.version.unwrap_or(s.file.current_version);
-    if !(1..=100_000).contains(&number) {
-        return Err(ApiError::validation("version", "range", "1 to 100000"));
-    }
-    let v = repo::find_version(&state.db, s.file.id, number).await?;
+    let v = super::preview::version_of(&state, &s, query.version, "version").await?;
     stream_version(&state, &req, &v, "attachment").await
 }
 

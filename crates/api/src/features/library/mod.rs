@@ -5,6 +5,7 @@
 pub mod files;
 pub mod folders;
 pub mod grants;
+pub mod preview;
 pub mod upload;
 
 use std::collections::HashMap;
