@@ -17,6 +17,7 @@ mod m20261130_000006_risk_calendar;
 mod m20261130_000007_board;
 mod m20261130_000008_task_risk_flags;
 mod m20261201_000001_file_library;
+mod m20261201_000002_resumable_uploads;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_board::Migration),
             Box::new(m20261130_000008_task_risk_flags::Migration),
             Box::new(m20261201_000001_file_library::Migration),
+            Box::new(m20261201_000002_resumable_uploads::Migration),
         ]
     }
 }

@@ -140,7 +140,7 @@ async fn invalidate_after_writes(
 
 /// F1–F6: the file library.
 fn library_routes(cfg: &mut web::ServiceConfig) {
-    use crate::features::library::{files, folders, grants, preview};
+    use crate::features::library::{files, folders, grants, preview, resumable};
     cfg.service(
         web::resource("/projects/{id}/folders")
             .route(web::get().to(folders::list_folders))
@@ -185,6 +185,18 @@ fn library_routes(cfg: &mut web::ServiceConfig) {
     )
     .service(web::resource("/files/{id}/preview/pdf").route(web::get().to(preview::preview_pdf)))
     .service(web::resource("/files/{id}/diff").route(web::get().to(preview::diff_versions)))
+    .service(
+        web::resource("/uploads")
+            .route(web::post().to(resumable::create_upload))
+            .route(web::method(actix_web::http::Method::OPTIONS).to(resumable::upload_options)),
+    )
+    .service(
+        web::resource("/uploads/{id}")
+            .route(web::head().to(resumable::head_upload))
+            .route(web::get().to(resumable::get_upload))
+            .route(web::patch().to(resumable::patch_upload))
+            .route(web::delete().to(resumable::delete_upload)),
+    )
     .service(
         web::resource("/files/{id}/versions")
             .route(web::get().to(files::list_file_versions))

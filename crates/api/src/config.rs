@@ -177,7 +177,7 @@ impl ApiConfig {
             web_dir: None,
             files_dir: std::env::temp_dir().join("tandem-files"),
             storage_url: None,
-            max_upload_bytes: 50 * 1024 * 1024,
+            max_upload_bytes: 2048 * 1024 * 1024,
             read_cache: true,
             live: LiveConfig::default(),
         }

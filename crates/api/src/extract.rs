@@ -16,6 +16,7 @@ use crate::security::{self, PAT_PREFIX};
 use crate::state::AppState;
 
 /// The authenticated caller: the user row and the policy view of them.
+#[derive(Clone)]
 pub struct AuthUser {
     /// Shared with the read cache (see `crate::cache`).
     pub user: std::sync::Arc<users::Model>,

@@ -77,6 +77,9 @@ counted on your own. When the server is busy checking passwords it answers 503 w
         library::files::restore_file_version,
         library::preview::preview_file, library::preview::preview_thumbnail,
         library::preview::preview_pdf, library::preview::diff_versions,
+        library::resumable::create_upload, library::resumable::head_upload,
+        library::resumable::get_upload, library::resumable::patch_upload,
+        library::resumable::delete_upload, library::resumable::upload_options,
         library::grants::get_file_grants, library::grants::put_file_grants,
         library::files::list_task_files, library::files::link_task_file,
         library::files::unlink_task_file,
@@ -189,8 +192,12 @@ pub fn document() -> serde_json::Value {
     v
 }
 
-/// PATCH operations that do not take `If-Match` (their resource has no version).
-const WITHOUT_IF_MATCH: [&str; 1] = ["/api/v1/projects/{id}/members/{user_id}"];
+/// PATCH operations that do not take `If-Match` (their resource has no version; a tus upload
+/// is guarded by `Upload-Offset` instead).
+const WITHOUT_IF_MATCH: [&str; 2] = [
+    "/api/v1/projects/{id}/members/{user_id}",
+    "/api/v1/uploads/{id}",
+];
 /// Operations that refuse to run without `If-Match` (428): resources several people edit at
 /// once (T10).
 const IF_MATCH_REQUIRED: [&str; 1] = ["/api/v1/tasks/{id}"];

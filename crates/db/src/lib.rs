@@ -21,6 +21,7 @@ pub mod projects;
 pub mod risks;
 pub mod task_batch;
 pub mod tasks;
+pub mod uploads;
 
 pub use error::RepoError;
 /// The driver under sea-orm, for what it does not wrap (PostgreSQL's `LISTEN`).

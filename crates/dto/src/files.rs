@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::ProjectRole;
+use crate::{Problem, ProjectRole};
 
 wire_enum!(
     /// What a person may do with a folder or file (F3). Each level includes the ones below.
@@ -364,6 +364,40 @@ pub struct PutStorageRequest {
 #[serde(deny_unknown_fields)]
 pub struct LinkFileRequest {
     pub file_id: Uuid,
+}
+
+wire_enum!(
+    /// Where a resumable upload is.
+    UploadState {
+        /// Bytes are still to come (`offset` < `length`).
+        Receiving => "receiving",
+        /// Every byte arrived and the file (or its new version) is stored: `file_id`.
+        Done => "done",
+        /// Every byte arrived but the file could not be stored: `problem` says why.
+        Failed => "failed",
+    }
+);
+
+/// A resumable upload (tus 1.0, `/uploads/{id}`): how far it got, and what it became.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UploadResponse {
+    pub id: Uuid,
+    pub project_id: Uuid,
+    /// The folder a new file goes to (absent: the top).
+    pub folder_id: Option<Uuid>,
+    /// The file that gets a new version (absent: a new file).
+    pub target_file_id: Option<Uuid>,
+    pub name: String,
+    pub length: i64,
+    /// Bytes received so far; the next `PATCH` sends from here.
+    pub offset: i64,
+    pub state: UploadState,
+    /// The file made (state `done`).
+    pub file_id: Option<Uuid>,
+    /// Why it failed (state `failed`).
+    pub problem: Option<Problem>,
+    pub expires_at: DateTime<Utc>,
 }
 
 wire_enum!(

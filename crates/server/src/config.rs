@@ -45,7 +45,8 @@ pub struct Config {
     pub admin_password: Option<String>,
     pub log: String,
     pub web_dir: PathBuf,
-    /// Largest upload in MiB (T5), default 50.
+    /// Largest upload in MiB (T5, F1), default 2048: library files are videos and design
+    /// files too, and uploads past 50 MiB resume where they broke off (tus).
     pub max_upload_mb: u64,
     /// Where file contents are stored (`TANDEM_STORAGE_URL`): `s3://bucket/prefix` or a
     /// directory; default `<data dir>/files`.
@@ -236,7 +237,7 @@ impl Config {
                 "TANDEM_MAX_UPLOAD_MB",
                 fc.max_upload_mb.map(|n| n.to_string()),
             ) {
-                None => 50,
+                None => 2048,
                 Some(v) => v
                     .parse::<u64>()
                     .ok()

@@ -1095,7 +1095,10 @@ async fn the_library_migration_moves_existing_attachments() {
     let url = tandem_testkit::fresh_database_url(&scratch).await;
     let db = tandem_db::connect(&url).await.unwrap();
     // Every migration before the library's.
-    let before = tandem_migration::Migrator::migrations().len() - 1;
+    let before = tandem_migration::Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == "m20261201_000001_file_library")
+        .unwrap();
     tandem_migration::Migrator::up(&db, Some(before as u32))
         .await
         .unwrap();
@@ -1653,4 +1656,383 @@ async fn two_versions_of_a_text_file_compare_line_by_line() {
     assert_eq!(r.status(), 201);
     let r = fx.app.get(&format!("/files/{pic}/diff"), &fx.viewer).await;
     assert_eq!(problem(r).await["code"], "not_text");
+}
+
+fn b64(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+impl Fx {
+    /// Starts a tus upload of `len` bytes with `meta` (key, plain value) pairs.
+    async fn tus_create(
+        &self,
+        token: &str,
+        len: usize,
+        meta: &[(&str, String)],
+    ) -> reqwest::Response {
+        let meta: Vec<String> = meta
+            .iter()
+            .map(|(k, v)| format!("{k} {}", b64(v)))
+            .collect();
+        self.app
+            .req(Method::POST, "/uploads", Some(token))
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Length", len.to_string())
+            .header("Upload-Metadata", meta.join(","))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn tus_patch(
+        &self,
+        token: &str,
+        url: &str,
+        offset: usize,
+        bytes: &[u8],
+    ) -> reqwest::Response {
+        self.app
+            .http
+            .patch(format!("{}{url}", self.app.base))
+            .bearer_auth(token)
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Offset", offset.to_string())
+            .header("Content-Type", "application/offset+octet-stream")
+            .body(bytes.to_vec())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn tus_offset(&self, token: &str, url: &str) -> (u16, Option<usize>) {
+        let r = self
+            .app
+            .http
+            .head(format!("{}{url}", self.app.base))
+            .bearer_auth(token)
+            .header("Tus-Resumable", "1.0.0")
+            .send()
+            .await
+            .unwrap();
+        let offset = r
+            .headers()
+            .get("upload-offset")
+            .map(|v| v.to_str().unwrap().parse().unwrap());
+        (r.status().as_u16(), offset)
+    }
+
+    async fn staged_pieces(&self) -> usize {
+        use futures_util::StreamExt;
+        use object_store::ObjectStore as _;
+        let prefix = object_store::path::Path::from("uploads");
+        self.app.state.files.list(Some(&prefix)).count().await
+    }
+}
+
+/// Sends a PATCH that announces `announced` bytes, writes only `bytes` and hangs up — a
+/// browser tab closed mid-upload.
+async fn broken_patch(
+    fx: &Fx,
+    token: &str,
+    url: &str,
+    offset: usize,
+    announced: usize,
+    bytes: &[u8],
+) {
+    use tokio::io::AsyncWriteExt;
+    let addr = fx
+        .app
+        .base
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut s = tokio::net::TcpStream::connect(addr.as_str()).await.unwrap();
+    let head = format!(
+        "PATCH {url} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: {offset}\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: {announced}\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(bytes).await.unwrap();
+    s.flush().await.unwrap();
+    drop(s);
+}
+
+#[tokio::test]
+async fn a_resumable_upload_broken_off_midway_goes_on_from_where_it_stopped() {
+    let fx = Fx::new().await;
+    let folder = fx.folder_id("视频", None).await;
+    let data: Vec<u8> = (0..1_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let r = fx
+        .tus_create(
+            &fx.editor,
+            data.len(),
+            &[
+                ("filename", "发布会录像.mp4".into()),
+                ("project_id", fx.project.to_string()),
+                ("folder_id", folder.clone()),
+                ("note", "初剪".into()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.headers()["tus-resumable"], "1.0.0");
+    assert!(r.headers().contains_key("upload-expires"));
+    let url = r.headers()["location"].to_str().unwrap().to_owned();
+    let url = url.trim_start_matches("/api/v1").to_owned();
+    let full = format!("/api/v1{url}");
+
+    // The first 100 kB arrive whole.
+    let r = fx.tus_patch(&fx.editor, &full, 0, &data[..100_000]).await;
+    assert_eq!(r.status(), 204);
+    assert_eq!(r.headers()["upload-offset"], "100000");
+    // The next request is cut off after 500 kB of the 900 kB it announced: what arrived is kept.
+    broken_patch(
+        &fx,
+        &fx.editor,
+        &full,
+        100_000,
+        900_000,
+        &data[100_000..600_000],
+    )
+    .await;
+    let mut offset = 100_000;
+    for _ in 0..100 {
+        if let (200, Some(o)) = fx.tus_offset(&fx.editor, &full).await {
+            offset = o;
+            if o > 100_000 {
+                // Stored pieces count at once; wait a moment for the rest of this one.
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                offset = fx.tus_offset(&fx.editor, &full).await.1.unwrap();
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(offset > 100_000 && offset <= 600_000, "{offset}");
+    // Sending from anywhere else is refused with the offset to send from.
+    let r = fx.tus_patch(&fx.editor, &full, 0, &data[..10]).await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(problem(r).await["context"]["offset"], offset as u64);
+    // Others do not see the upload at all.
+    assert_eq!(fx.tus_offset(&fx.owner, &full).await.0, 404);
+    // The rest: the file is stored, whole, where it was meant to go.
+    let r = fx
+        .tus_patch(&fx.editor, &full, offset, &data[offset..])
+        .await;
+    assert_eq!(r.status(), 204);
+    assert_eq!(
+        r.headers()["upload-offset"],
+        data.len().to_string().as_str()
+    );
+    let file_id = r.headers()["tandem-file-id"].to_str().unwrap().to_owned();
+    let f = body(fx.app.get(&format!("/files/{file_id}"), &fx.viewer).await).await;
+    assert_eq!(f["name"], "发布会录像.mp4");
+    assert_eq!(f["folder_id"], folder.as_str());
+    assert_eq!(f["size"], data.len() as u64);
+    let got = fx
+        .content(&fx.viewer, &format!("/files/{file_id}/content"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(got.as_ref() == data.as_slice());
+    let v = body(
+        fx.app
+            .get(&format!("/files/{file_id}/versions"), &fx.viewer)
+            .await,
+    )
+    .await;
+    assert_eq!(v["items"][0]["note"], "初剪");
+    // The upload says what it made; its staged pieces are gone; a late HEAD sees it complete.
+    let u = body(fx.app.get(&url, &fx.editor).await).await;
+    assert_eq!(
+        (u["state"].as_str(), u["file_id"].as_str()),
+        (Some("done"), Some(file_id.as_str()))
+    );
+    assert_eq!(
+        fx.tus_offset(&fx.editor, &full).await,
+        (200, Some(data.len()))
+    );
+    assert_eq!(fx.staged_pieces().await, 0);
+    let r = fx.tus_patch(&fx.editor, &full, data.len(), b"x").await;
+    assert_eq!(problem(r).await["code"], "upload_finished");
+
+    // A new version through the same protocol.
+    let r = fx
+        .tus_create(
+            &fx.editor,
+            5,
+            &[("filename", "v2.mp4".into()), ("file_id", file_id.clone())],
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let v2 = r.headers()["location"].to_str().unwrap().to_owned();
+    let r = fx.tus_patch(&fx.editor, &v2, 0, b"12345").await;
+    assert_eq!(r.status(), 204);
+    let f = body(fx.app.get(&format!("/files/{file_id}"), &fx.viewer).await).await;
+    assert_eq!(
+        (f["current_version"].as_i64(), f["size"].as_i64()),
+        (Some(2), Some(5))
+    );
+}
+
+#[tokio::test]
+async fn resumable_uploads_refuse_early_what_they_would_refuse_at_the_end() {
+    let fx = Fx::with(|c| c.max_upload_bytes = 1_000_000).await;
+    let project = fx.project.to_string();
+    let meta = |name: &str| {
+        vec![
+            ("filename", name.to_owned()),
+            ("project_id", project.clone()),
+        ]
+    };
+    // Protocol: the version header, the content type, the offsets, the length.
+    let r = fx
+        .app
+        .req(Method::POST, "/uploads", Some(&fx.editor))
+        .header("Upload-Length", "5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 412);
+    assert_eq!(r.headers()["tus-version"], "1.0.0");
+    let r = fx
+        .app
+        .req(Method::OPTIONS, "/uploads", Some(&fx.editor))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert!(
+        r.headers()["tus-extension"]
+            .to_str()
+            .unwrap()
+            .contains("creation")
+    );
+    assert_eq!(
+        fx.tus_create(&fx.editor, 1_000_001, &meta("big.bin"))
+            .await
+            .status(),
+        413
+    );
+    assert_eq!(
+        fx.tus_create(&fx.editor, 0, &meta("empty.bin"))
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(
+        fx.tus_create(&fx.editor, 5, &[("project_id", project.clone())])
+            .await
+            .status(),
+        422
+    );
+    // Rights and names, before a byte is sent.
+    assert_eq!(
+        fx.tus_create(&fx.viewer, 5, &meta("a.txt")).await.status(),
+        403
+    );
+    assert_eq!(
+        fx.tus_create(&fx.outsider, 5, &meta("a.txt"))
+            .await
+            .status(),
+        404
+    );
+    fx.file_id(None, "已有.txt", b"x").await;
+    let r = fx.tus_create(&fx.editor, 5, &meta("已有.txt")).await;
+    assert_eq!(problem(r).await["code"], "name_taken");
+    // Uploads under way count against the quota.
+    let r = fx
+        .put(
+            &format!("/projects/{}/storage", fx.project),
+            &fx.owner,
+            json!({ "quota_bytes": 600_000 }),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    assert_eq!(
+        fx.tus_create(&fx.editor, 400_000, &meta("a.bin"))
+            .await
+            .status(),
+        201
+    );
+    let r = fx.tus_create(&fx.editor, 400_000, &meta("b.bin")).await;
+    assert_eq!(problem(r).await["code"], "quota_exceeded");
+
+    // Bytes: the right type, no more than announced.
+    let r = fx.tus_create(&fx.editor, 5, &meta("c.txt")).await;
+    let url = r.headers()["location"].to_str().unwrap().to_owned();
+    let r = fx
+        .app
+        .http
+        .patch(format!("{}{url}", fx.app.base))
+        .bearer_auth(&fx.editor)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Offset", "0")
+        .header("Content-Type", "text/plain")
+        .body("12345")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    assert_eq!(
+        fx.tus_patch(&fx.editor, &url, 0, b"123456").await.status(),
+        413
+    );
+    assert_eq!(fx.tus_offset(&fx.editor, &url).await, (200, Some(0)));
+
+    // A name taken while the bytes were on their way: the upload fails and says why.
+    let r = fx.tus_create(&fx.editor, 5, &meta("后来.txt")).await;
+    let late = r.headers()["location"].to_str().unwrap().to_owned();
+    fx.file_id(None, "后来.txt", b"first").await;
+    let r = fx.tus_patch(&fx.editor, &late, 0, b"12345").await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(problem(r).await["context"]["problem"]["code"], "name_taken");
+    let u = body(
+        fx.app
+            .get(late.trim_start_matches("/api/v1"), &fx.editor)
+            .await,
+    )
+    .await;
+    assert_eq!(u["state"], "failed");
+    assert_eq!(fx.tus_offset(&fx.editor, &late).await.0, 410);
+
+    // Given up, or left to expire: the staged bytes go.
+    let r = fx.tus_patch(&fx.editor, &url, 0, b"12").await;
+    assert_eq!(r.status(), 204);
+    assert_eq!(fx.staged_pieces().await, 1);
+    let r = fx
+        .app
+        .http
+        .delete(format!("{}{url}", fx.app.base))
+        .bearer_auth(&fx.editor)
+        .header("Tus-Resumable", "1.0.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(fx.tus_offset(&fx.editor, &url).await.0, 404);
+    assert_eq!(fx.staged_pieces().await, 0);
+    let r = fx.tus_create(&fx.editor, 5, &meta("d.txt")).await;
+    let old = r.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(fx.tus_patch(&fx.editor, &old, 0, b"12").await.status(), 204);
+    {
+        use sea_orm::{EntityTrait, sea_query::Expr};
+        tandem_db::entities::uploads::Entity::update_many()
+            .col_expr(
+                tandem_db::entities::uploads::Column::ExpiresAt,
+                Expr::value(chrono::Utc::now() - chrono::Duration::minutes(1)),
+            )
+            .exec(&fx.app.db)
+            .await
+            .unwrap();
+    }
+    let removed = tandem_api::features::library::resumable::expire(&fx.app.state)
+        .await
+        .unwrap();
+    assert!(removed >= 2, "{removed}");
+    assert_eq!(fx.tus_offset(&fx.editor, &old).await.0, 404);
+    assert_eq!(fx.staged_pieces().await, 0);
 }

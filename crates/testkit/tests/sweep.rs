@@ -80,7 +80,8 @@ impl Op {
     /// Changes something (needs the `write` scope).
     fn writes(&self) -> bool {
         // Rendering a Markdown preview reads nothing and changes nothing.
-        self.method != "get" && self.path != "/api/v1/markdown"
+        !matches!(self.method.as_str(), "get" | "head" | "options")
+            && self.path != "/api/v1/markdown"
     }
 
     /// Ends the caller's other sessions: run after every other operation of a sweep.
@@ -366,7 +367,14 @@ enum Body {
     None,
     Json(Value),
     Png,
-    Upload { file_name: String },
+    Upload {
+        file_name: String,
+    },
+    /// A tus request: its headers, and bytes sent as `application/offset+octet-stream`.
+    Tus {
+        headers: Vec<(&'static str, String)>,
+        bytes: Option<Vec<u8>>,
+    },
 }
 
 /// One prepared request: fresh objects for `caller`, made by their owners.
@@ -392,6 +400,19 @@ impl Prepared {
 
 /// Prepares `op` for `caller`: objects inside projects belong to the world's project (or a
 /// fresh one of its owner); the caller's own objects (quick replies, tokens) are the caller's.
+/// The headers that start a tus upload of five bytes called `name` into project `p`.
+fn tus_creation(p: Uuid, name: &str) -> Vec<(&'static str, String)> {
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    vec![
+        ("Upload-Length", "5".to_owned()),
+        (
+            "Upload-Metadata",
+            format!("filename {},project_id {}", b64(name), b64(&p.to_string())),
+        ),
+    ]
+}
+
 async fn prepare(w: &World, op: &Op, caller: &Caller) -> Prepared {
     let app = &w.app;
     let p = w.project;
@@ -788,6 +809,51 @@ async fn prepare(w: &World, op: &Op, caller: &Caller) -> Prepared {
                 _ => Prepared::bare(path),
             }
         }
+        ("post", "/api/v1/uploads") | ("options", "/api/v1/uploads") => Prepared {
+            path: op.path.clone(),
+            body: Body::Tus {
+                headers: tus_creation(p, &format!("大文件{n}.bin")),
+                bytes: None,
+            },
+        },
+        (method, "/api/v1/uploads/{id}") => {
+            // An upload of the caller's own, made with their session where their token may
+            // see the project; otherwise someone's upload they cannot see.
+            let sees = app
+                .get(&format!("/projects/{p}"), &caller.token)
+                .await
+                .status()
+                == 200;
+            let session = if sees {
+                caller.session.as_str()
+            } else {
+                w.owner.session.as_str()
+            };
+            let r = app
+                .req(Method::POST, "/uploads", Some(session))
+                .header("Tus-Resumable", "1.0.0")
+                .headers(tus_creation(p, &format!("大文件{n}.bin")).into_iter().fold(
+                    reqwest::header::HeaderMap::new(),
+                    |mut m, (k, v)| {
+                        m.insert(k, v.parse().unwrap());
+                        m
+                    },
+                ))
+                .send()
+                .await
+                .unwrap();
+            let path = r.headers()["location"].to_str().unwrap().to_owned();
+            let bytes = (method == "patch").then(|| b"12345".to_vec());
+            let headers = if method == "patch" {
+                vec![("Upload-Offset", "0".to_owned())]
+            } else {
+                Vec::new()
+            };
+            Prepared {
+                path,
+                body: Body::Tus { headers, bytes },
+            }
+        }
         ("get", "/api/v1/files/{id}/preview/thumbnail") => {
             let mut png = std::io::Cursor::new(Vec::new());
             image::DynamicImage::ImageRgb8(image::RgbImage::new(8, 8))
@@ -851,6 +917,18 @@ fn request(
         (Body::None, None) => r,
         (Body::Json(v), None) => r.json(v),
         (Body::Png, None) => r.header("content-type", "image/png").body(png()),
+        (Body::Tus { headers, bytes }, None) => {
+            let mut r = r.header("Tus-Resumable", "1.0.0");
+            for (k, v) in headers {
+                r = r.header(*k, v);
+            }
+            match bytes {
+                Some(b) => r
+                    .header("content-type", "application/offset+octet-stream")
+                    .body(b.clone()),
+                None => r,
+            }
+        }
         (Body::Upload { file_name }, None) => r.multipart(
             reqwest::multipart::Form::new().part(
                 "file",

@@ -10,6 +10,8 @@ use crate::state::AppState;
 /// Empties the trash of entries older than the retention (recurring, hourly).
 pub const TRASH_PURGE: &str = "files.trash_purge";
 pub use tandem_db::files::BLOB_DELETE_JOB as BLOB_DELETE;
+/// Removes resumable uploads left unfinished past their expiry (recurring, hourly).
+pub const UPLOAD_EXPIRY: &str = "files.upload_expiry";
 
 /// At most this many folders and files per transaction: a large purge goes in steps.
 const STEP: u64 = 200;

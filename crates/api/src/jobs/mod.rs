@@ -37,14 +37,20 @@ fn every(state: &AppState, kind: &str) -> Option<Duration> {
         RETENTION => Some(RETENTION_EVERY),
         // Risk changes with the date: looked at hourly, each project re-evaluated once a day.
         risk::RISK_SCAN => Some(RETENTION_EVERY),
-        files::TRASH_PURGE => Some(RETENTION_EVERY),
+        files::TRASH_PURGE | files::UPLOAD_EXPIRY => Some(RETENTION_EVERY),
         _ => None,
     }
 }
 
 /// Makes sure every recurring job exists (idempotent; several instances may run it).
 pub async fn ensure_recurring(state: &AppState) -> Result<(), tandem_db::RepoError> {
-    for kind in [DUE_SCAN, RETENTION, risk::RISK_SCAN, files::TRASH_PURGE] {
+    for kind in [
+        DUE_SCAN,
+        RETENTION,
+        risk::RISK_SCAN,
+        files::TRASH_PURGE,
+        files::UPLOAD_EXPIRY,
+    ] {
         let every = every(state, kind)
             .and_then(|d| chrono::Duration::from_std(d).ok())
             .unwrap_or(chrono::Duration::hours(1));
@@ -139,6 +145,9 @@ async fn execute(state: &AppState, job: &rows::Model) -> Result<(), String> {
                 .map_err(|e| e.to_string())
         }
         files::TRASH_PURGE => files::purge_trash(state).await.map(|_| ()),
+        files::UPLOAD_EXPIRY => crate::features::library::resumable::expire(state)
+            .await
+            .map(|_| ()),
         files::BLOB_DELETE => {
             let key = payload
                 .get("key")

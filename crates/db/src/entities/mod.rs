@@ -32,4 +32,5 @@ pub mod task_dependencies;
 pub mod task_progress;
 pub mod task_risks;
 pub mod tasks;
+pub mod uploads;
 pub mod users;

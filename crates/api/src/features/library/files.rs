@@ -285,7 +285,12 @@ pub struct FileVersionForm {
 }
 
 fn note(form: &upload::Form) -> ApiResult<Option<String>> {
-    match form.get("note").map(str::trim).filter(|n| !n.is_empty()) {
+    clean_note(form.get("note"))
+}
+
+/// A version note: trimmed, absent when blank, at most 1000 characters.
+pub(crate) fn clean_note(raw: Option<&str>) -> ApiResult<Option<String>> {
+    match raw.map(str::trim).filter(|n| !n.is_empty()) {
         Some(n) if n.chars().count() > 1000 => Err(ApiError::validation(
             "note",
             "length",
@@ -333,7 +338,7 @@ pub async fn upload_file(
             ),
         };
         let note = note(&form)?;
-        create_in(
+        let (out, duplicate) = create_in(
             &state,
             &auth,
             &lib,
@@ -342,10 +347,16 @@ pub async fn upload_file(
             note,
             FileKind::File,
         )
-        .await
+        .await?;
+        Ok((file_created(&out), duplicate))
     }
     .await;
     upload::settle(&state, &form.file, result).await
+}
+
+/// 201 for a file stored or given a new version.
+fn file_created(out: &FileResponse) -> HttpResponse {
+    created(format!("/api/v1/files/{}", out.id), out, Some(out.version))
 }
 
 /// Records received content as a new file of `folder`.
@@ -357,7 +368,7 @@ pub(crate) async fn create_in(
     file: &Received,
     note: Option<String>,
     kind: FileKind,
-) -> ApiResult<(HttpResponse, bool)> {
+) -> ApiResult<(FileResponse, bool)> {
     let txn = tandem_db::begin_write(&state.db).await?;
     let lib = lib.reload(&txn, auth).await?;
     lib.writable_place(auth, folder)?;
@@ -380,10 +391,7 @@ pub(crate) async fn create_in(
     )
     .await?;
     let out = commit(state, auth, &lib, txn, &f, LibraryChange::Created).await?;
-    Ok((
-        created(format!("/api/v1/files/{}", f.id), &out, Some(f.version)),
-        duplicate,
-    ))
+    Ok((out, duplicate))
 }
 
 /// Ends a write that left library file `f` as it is: answers it as the caller now sees it,
@@ -678,34 +686,45 @@ pub async fn upload_file_version(
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let s = seen(&state, &auth, path.into_inner(), false).await?;
+    may_upload_version(&auth, &s)?;
+    let form = upload::read_form(&state, &req, payload, &[("note", 4000)]).await?;
+    let result = async {
+        let note = note(&form)?;
+        let (out, duplicate) = version_in(&state, &auth, &s, &form.file, note).await?;
+        Ok((file_created(&out), duplicate))
+    }
+    .await;
+    upload::settle(&state, &form.file, result).await
+}
+
+/// Whether the caller may upload a new version of the file: a library file (not an
+/// attachment, not a live document) they may edit.
+pub(crate) fn may_upload_version(auth: &AuthUser, s: &Seen) -> ApiResult<()> {
     library_file(&s.file)?;
-    s.lib.check(&auth, Some(&s.access), FileLevel::Edit)?;
+    s.lib.check(auth, Some(&s.access), FileLevel::Edit)?;
     if s.file.kind == FileKind::Doc.as_str() {
         return Err(ApiError::conflict(
             "live_document",
             "a document's versions are snapshots of its live text",
         ));
     }
-    let form = upload::read_form(&state, &req, payload, &[("note", 4000)]).await?;
-    let result = async {
-        let note = note(&form)?;
-        let txn = tandem_db::begin_write(&state.db).await?;
-        let (lib, current, _) = in_txn(&txn, &auth, &s, false, FileLevel::Edit).await?;
-        let duplicate = upload::record(&txn, lib.project_id(), &form.file).await?;
-        let saved =
-            repo::add_version(&txn, current, form.file.version(note, auth.user.id), false).await?;
-        let out = commit(&state, &auth, &lib, txn, &saved, LibraryChange::Updated).await?;
-        Ok((
-            created(
-                format!("/api/v1/files/{}", saved.id),
-                &out,
-                Some(saved.version),
-            ),
-            duplicate,
-        ))
-    }
-    .await;
-    upload::settle(&state, &form.file, result).await
+    Ok(())
+}
+
+/// Records received content as the newest version of the file.
+pub(crate) async fn version_in(
+    state: &AppState,
+    auth: &AuthUser,
+    s: &Seen,
+    file: &Received,
+    note: Option<String>,
+) -> ApiResult<(FileResponse, bool)> {
+    let txn = tandem_db::begin_write(&state.db).await?;
+    let (lib, current, _) = in_txn(&txn, auth, s, false, FileLevel::Edit).await?;
+    let duplicate = upload::record(&txn, lib.project_id(), file).await?;
+    let saved = repo::add_version(&txn, current, file.version(note, auth.user.id), false).await?;
+    let out = commit(state, auth, &lib, txn, &saved, LibraryChange::Updated).await?;
+    Ok((out, duplicate))
 }
 
 /// F2: make an older version the newest again (as a new version; the history is kept).

@@ -6,6 +6,7 @@ pub mod files;
 pub mod folders;
 pub mod grants;
 pub mod preview;
+pub mod resumable;
 pub mod upload;
 
 use std::collections::HashMap;
