@@ -270,6 +270,90 @@ pub fn check(l: &Loaded) -> Vec<FileError> {
                 format!("the dependencies form a cycle through {key:?}"),
             );
         }
+        // The library: folders listed after their parent (which also rules out cycles),
+        // files in listed folders, grants to known people, links to listed tasks.
+        let grant_problems = |grants: &Option<Vec<crate::format::Grant>>| {
+            let mut found = Vec::new();
+            for (g, grant) in grants.iter().flatten().enumerate() {
+                let msg = match (&grant.user, &grant.department) {
+                    (Some(u), None) if !users.contains(u) => Some(format!("unknown user {u:?}")),
+                    (None, Some(d)) if !departments.contains(d) => {
+                        Some(format!("unknown department {d:?}"))
+                    }
+                    (Some(_), None) | (None, Some(_)) => None,
+                    _ => Some("a grant names one user or one department".to_owned()),
+                };
+                if let Some(m) = msg {
+                    found.push((format!("/grants/{g}"), m));
+                }
+            }
+            found
+        };
+        let mut folders = HashSet::new();
+        for (j, d) in p.folders.iter().enumerate() {
+            let ptr = format!("{base}/folders/{j}");
+            if let Some(parent) = set(&d.parent)
+                && !folders.contains(parent)
+            {
+                err(
+                    format!("{ptr}/parent"),
+                    &d.key,
+                    format!("unknown folder {parent:?} (list a parent before its children)"),
+                );
+            }
+            if let Some((ptr, msg)) = unique(&mut folders, ptr.clone(), &d.key, "folder") {
+                err(ptr, &d.key, msg);
+            }
+            if !tandem_dto::valid_file_name(&d.name) {
+                err(format!("{ptr}/name"), &d.key, "not a folder name".into());
+            }
+            for (at, m) in grant_problems(&d.grants) {
+                err(format!("{ptr}{at}"), &d.key, m);
+            }
+        }
+        let mut files = HashSet::new();
+        for (j, f) in p.files.iter().enumerate() {
+            let ptr = format!("{base}/files/{j}");
+            if let Some((ptr, msg)) = unique(&mut files, ptr.clone(), &f.key, "file") {
+                err(ptr, &f.key, msg);
+            }
+            if !tandem_dto::valid_file_name(&f.name) {
+                err(format!("{ptr}/name"), &f.key, "not a file name".into());
+            }
+            if let Some(folder) = set(&f.folder)
+                && !folders.contains(folder)
+            {
+                err(
+                    format!("{ptr}/folder"),
+                    &f.key,
+                    format!("unknown folder {folder:?}"),
+                );
+            }
+            let sources = [
+                f.content.is_some(),
+                f.content_base64.is_some(),
+                f.path.is_some(),
+            ];
+            if sources.iter().filter(|s| **s).count() > 1 {
+                err(
+                    ptr.clone(),
+                    &f.key,
+                    "give one of content, content_base64 and path".into(),
+                );
+            }
+            for t in f.tasks.iter().flatten() {
+                if !tasks.contains(t) {
+                    err(
+                        format!("{ptr}/tasks"),
+                        &f.key,
+                        format!("unknown task {t:?}"),
+                    );
+                }
+            }
+            for (at, m) in grant_problems(&f.grants) {
+                err(format!("{ptr}{at}"), &f.key, m);
+            }
+        }
     }
     out.sort_by_key(|e| e.line.unwrap_or(usize::MAX));
     out
@@ -352,6 +436,40 @@ projects:
     #[test]
     fn a_good_file_has_no_problems() {
         assert_eq!(problems(BASE), Vec::<String>::new());
+    }
+
+    #[test]
+    fn library_references_are_checked() {
+        let text = format!(
+            "{BASE}    folders:
+      - key: sub
+        name: 子目录
+        parent: top
+      - key: top
+        name: 设计稿
+        grants:
+          - user: nobody
+            level: view
+    files:
+      - key: f1
+        name: a/b.txt
+        folder: gone
+        content: 文字
+        path: x.txt
+        tasks: [t9]
+"
+        );
+        let p = problems(&text);
+        for want in [
+            "unknown folder \"top\"",
+            "unknown user \"nobody\"",
+            "not a file name",
+            "unknown folder \"gone\"",
+            "give one of content",
+            "unknown task \"t9\"",
+        ] {
+            assert!(p.iter().any(|x| x.contains(want)), "{want}: {p:?}");
+        }
     }
 
     #[test]

@@ -3,17 +3,22 @@
 
 use std::collections::{HashMap, HashSet};
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::Value;
+use sha2::Digest;
 use tandem_client::TandemClient;
 use tandem_dto::{
     CommentResponse, DepartmentResponse, DependencyEdgeResponse, ExternalKeyKind,
-    ExternalKeyResponse, MemberResponse, MilestoneResponse, ProjectResponse, ProjectStatus,
-    TaskResponse, UserResponse, UserStatus,
+    ExternalKeyResponse, FileResponse, FolderResponse, GrantSubjectKind, GrantsResponse,
+    MemberResponse, MilestoneResponse, ProjectResponse, ProjectStatus, TaskResponse, UserResponse,
+    UserStatus,
 };
 use uuid::Uuid;
 
 use crate::format::{
-    Comment, Department, Member, Milestone, Project, SeedFile, SeedUserStatus, Task, User,
+    Comment, Department, File, Folder, Grant, Member, Milestone, Project, SeedFile, SeedUserStatus,
+    Task, User,
 };
 use crate::seed::describe;
 
@@ -58,8 +63,197 @@ async fn keys(
     ))
 }
 
-/// Reads everything the token may see.
-pub async fn export(c: &TandemClient) -> Result<SeedFile, String> {
+/// Files up to this size are written into the export itself (text as is, other bytes in
+/// base64); larger ones need `--files`.
+pub const INLINE_BYTES: i64 = 8 * 1024 * 1024;
+
+/// A project's library: folders (parents first) and files, with their content, links and
+/// own grants (where the token may read them).
+async fn library(
+    c: &TandemClient,
+    pid: Uuid,
+    task_names: &mut Names,
+    dept_names: &Names,
+    user_names: &Names,
+    project_key: &str,
+    files_dir: Option<&FilesDir>,
+) -> Result<(Vec<Folder>, Vec<File>), String> {
+    let err = |e: tandem_client::ClientError| describe(&e);
+    let mut folder_names = keys(c, ExternalKeyKind::Folder, Some(pid)).await?;
+    let mut file_names = keys(c, ExternalKeyKind::File, Some(pid)).await?;
+    let mut folders: Vec<FolderResponse> = c
+        .get_all(&format!("/projects/{pid}/folders"))
+        .await
+        .map_err(err)?;
+    folders.sort_by_key(|f| f.id);
+    // Parents before children: by depth, then by id.
+    let parent: HashMap<Uuid, Option<Uuid>> = folders.iter().map(|f| (f.id, f.parent_id)).collect();
+    let depth = |mut id: Uuid| {
+        let mut d = 0;
+        while let Some(Some(p)) = parent.get(&id) {
+            d += 1;
+            id = *p;
+            if d > 1000 {
+                break;
+            }
+        }
+        d
+    };
+    folders.sort_by_key(|f| (depth(f.id), f.id));
+    let grants_of = |g: GrantsResponse| -> Option<Vec<Grant>> {
+        let own: Vec<Grant> = g
+            .grants
+            .iter()
+            .filter(|x| !x.inherited)
+            .filter_map(|x| {
+                let (user, department) = match x.subject_kind {
+                    GrantSubjectKind::User => {
+                        (Some(user_names.by_id.get(&x.subject_id)?.clone()), None)
+                    }
+                    GrantSubjectKind::Department => {
+                        (None, Some(dept_names.by_id.get(&x.subject_id)?.clone()))
+                    }
+                };
+                Some(Grant {
+                    user,
+                    department,
+                    level: x.level,
+                })
+            })
+            .collect();
+        let mut own = own;
+        own.sort_by(|a, b| (&a.user, &a.department).cmp(&(&b.user, &b.department)));
+        (!own.is_empty()).then_some(own)
+    };
+    let mut out_folders = Vec::new();
+    for f in &folders {
+        // Only managers read grants; others export the folder without them.
+        let grants = c
+            .get_json::<GrantsResponse>(&format!("/folders/{}/grants", f.id))
+            .await
+            .ok()
+            .and_then(grants_of);
+        out_folders.push(Folder {
+            key: folder_names.name(f.id, Some(&f.name)),
+            name: f.name.clone(),
+            parent: f.parent_id.map(|p| Some(folder_names.name(p, None))),
+            restricted: f.restricted.then_some(true),
+            grants,
+        });
+    }
+    let mut places: Vec<Option<Uuid>> = vec![None];
+    places.extend(folders.iter().map(|f| Some(f.id)));
+    let mut out_files = Vec::new();
+    for place in places {
+        let path = match place {
+            Some(id) => format!("/projects/{pid}/files?folder_id={id}"),
+            None => format!("/projects/{pid}/files"),
+        };
+        let mut files: Vec<FileResponse> = c.get_all(&path).await.map_err(err)?;
+        files.retain(|f| f.kind == tandem_dto::FileKind::File);
+        files.sort_by_key(|f| f.id);
+        for f in files {
+            let key = file_names.name(f.id, Some(&f.name));
+            let grants = c
+                .get_json::<GrantsResponse>(&format!("/files/{}/grants", f.id))
+                .await
+                .ok()
+                .and_then(grants_of);
+            let mut tasks: Vec<String> = f
+                .linked_task_ids
+                .iter()
+                .map(|t| task_names.name(*t, None))
+                .collect();
+            tasks.sort();
+            let mut file = File {
+                key: key.clone(),
+                name: f.name.clone(),
+                folder: f.folder_id.map(|p| Some(folder_names.name(p, None))),
+                content: None,
+                content_base64: None,
+                path: None,
+                note: None,
+                sha256: Some(f.sha256.clone()),
+                tasks: (!tasks.is_empty()).then_some(tasks),
+                grants,
+            };
+            if files_dir.is_none() && f.size > INLINE_BYTES {
+                return Err(format!(
+                    "file {:?} of project {project_key:?} has {} MiB: export with --files DIR \
+                     to write file contents beside the export",
+                    f.name,
+                    f.size / (1024 * 1024)
+                ));
+            }
+            let bytes = c
+                .download(&format!("/files/{}/content", f.id))
+                .await
+                .map_err(err)?;
+            match files_dir {
+                Some(dir) => file.path = Some(dir.write(project_key, &key, &bytes)?),
+                None => match String::from_utf8(bytes) {
+                    Ok(text) if !text.contains('\0') => file.content = Some(text),
+                    Ok(text) => file.content_base64 = Some(B64.encode(text.as_bytes())),
+                    Err(e) => file.content_base64 = Some(B64.encode(e.as_bytes())),
+                },
+            }
+            out_files.push(file);
+        }
+    }
+    out_files.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok((out_folders, out_files))
+}
+
+/// Where `--files` puts file contents: `<dir>/<project key>/<file key>`, named in the export
+/// relative to the export's own directory (as a seed reads them).
+pub struct FilesDir {
+    pub dir: std::path::PathBuf,
+    /// The directory the export is written to (paths in it are relative to this).
+    pub base: std::path::PathBuf,
+}
+
+impl FilesDir {
+    fn write(&self, project: &str, key: &str, bytes: &[u8]) -> Result<String, String> {
+        // Keys are free text: the name on disk keeps what is safe and adds a hash of the key,
+        // so two keys never share a file.
+        let safe = |s: &str| -> String {
+            let kept: String = s
+                .chars()
+                .map(|c| {
+                    if c.is_alphanumeric() || "-_.".contains(c) {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .take(60)
+                .collect();
+            let digest = sha2::Sha256::digest(s.as_bytes());
+            format!(
+                "{}-{}",
+                kept.trim_start_matches('.'),
+                hex::encode(&digest[..4])
+            )
+        };
+        let dir = self.dir.join(safe(project));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let path = dir.join(safe(key));
+        std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        let shown = pathdiff(&path, &self.base);
+        Ok(shown.to_string_lossy().replace('\\', "/"))
+    }
+}
+
+/// `path` relative to `base` when it is inside it, else as given.
+fn pathdiff(path: &std::path::Path, base: &std::path::Path) -> std::path::PathBuf {
+    let abs = |p: &std::path::Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let (p, b) = (abs(path), abs(base));
+    p.strip_prefix(&b).map(|r| r.to_path_buf()).unwrap_or(p)
+}
+
+/// Reads everything the token may see; file contents go into the export, or into
+/// `files_dir` when given.
+pub async fn export(c: &TandemClient, files_dir: Option<&FilesDir>) -> Result<SeedFile, String> {
     let err = |e: tandem_client::ClientError| describe(&e);
     let mut dept_names = keys(c, ExternalKeyKind::Department, None).await?;
     let mut user_names = keys(c, ExternalKeyKind::User, None).await?;
@@ -212,6 +406,8 @@ pub async fn export(c: &TandemClient) -> Result<SeedFile, String> {
                 .filter(|c| c.to_dto() != default_calendar()),
             wip_limits: Some(crate::format::WipLimit::from_board(&board)).filter(|l| !l.is_empty()),
             tasks: Vec::new(),
+            folders: Vec::new(),
+            files: Vec::new(),
         };
         for t in &tasks {
             let mut deps = depends.remove(&t.id).unwrap_or_default();
@@ -240,6 +436,18 @@ pub async fn export(c: &TandemClient) -> Result<SeedFile, String> {
                 comments,
             });
         }
+        let (folders, files) = library(
+            c,
+            pid,
+            &mut task_names,
+            &dept_names,
+            &user_names,
+            &project.key,
+            files_dir,
+        )
+        .await?;
+        project.folders = folders;
+        project.files = files;
         project.departments.sort();
         project.members.sort_by(|a, b| a.user.cmp(&b.user));
         project.milestones.sort_by(|a, b| a.key.cmp(&b.key));

@@ -249,6 +249,92 @@ pub struct Project {
     /// New tasks join the board in the order they are listed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tasks: Vec<Task>,
+    /// The file library's folders (F1), a parent before its children.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub folders: Vec<Folder>,
+    /// The file library's files (F1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<File>,
+}
+
+/// Who a grant is for: one user or one department (by key), and what they may do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Grant {
+    /// A user's key (or `department`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// A department's key (or `user`); covers its sub-departments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    #[schemars(with = "String", extend("enum" = ["view", "edit", "manage"]))]
+    pub level: tandem_dto::FileLevel,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Folder {
+    /// Unique among the project's folders.
+    #[schemars(length(min = 1, max = 200))]
+    pub key: String,
+    /// Unique in its parent folder (ignoring case); no `/` or `\`.
+    #[schemars(length(min = 1, max = 255))]
+    pub name: String,
+    /// The parent folder's key; left out or `null`: the top of the library.
+    #[serde(
+        default,
+        deserialize_with = "clearable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub parent: Clearable<String>,
+    /// Seen only by its grantees (F3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restricted: Option<bool>,
+    /// Who may do what, on top of project roles. When given, they replace the folder's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Vec<Grant>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct File {
+    /// Unique among the project's files.
+    #[schemars(length(min = 1, max = 200))]
+    pub key: String,
+    /// Unique in its folder (ignoring case); no `/` or `\`.
+    #[schemars(length(min = 1, max = 255))]
+    pub name: String,
+    /// The folder's key; left out or `null`: the top of the library.
+    #[serde(
+        default,
+        deserialize_with = "clearable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub folder: Clearable<String>,
+    /// The content as UTF-8 text. At most one of `content`, `content_base64` and `path`; a
+    /// file left without any must exist already (its content is left alone). Content that
+    /// differs from the current version's becomes a new version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    /// The content, base64-encoded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_base64: Option<String>,
+    /// The content is this file's, relative to the seed file's directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The note of the version the content makes (at most 1000 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1000))]
+    pub note: Option<String>,
+    /// The content's SHA-256, written by `export`; a seed checks the content against it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Keys of the project's tasks the file is linked to. When given, they replace the links.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tasks: Option<Vec<String>>,
+    /// Who may do what, on top of project roles. When given, they replace the file's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Vec<Grant>>,
 }
 
 /// A board column's work-in-progress limit.

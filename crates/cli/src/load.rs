@@ -237,7 +237,9 @@ fn serde_path_to_pointer(root: &Value) -> Result<SeedFile, (String, String)> {
 
 /// Finds the innermost object that fails on its own, by trying each part of the file.
 fn locate(root: &Value, whole: &str) -> (String, String) {
-    use crate::format::{Comment, Department, Member, Milestone, Project, Task, User};
+    use crate::format::{
+        Comment, Department, File, Folder, Member, Milestone, Project, Task, User,
+    };
     fn first_bad<T: serde::de::DeserializeOwned>(
         items: Option<&Value>,
         base: &str,
@@ -281,6 +283,14 @@ fn locate(root: &Value, whole: &str) -> (String, String) {
                 (
                     "milestones",
                     first_bad::<Milestone>(p.get("milestones"), &format!("{base}/milestones")),
+                ),
+                (
+                    "folders",
+                    first_bad::<Folder>(p.get("folders"), &format!("{base}/folders")),
+                ),
+                (
+                    "files",
+                    first_bad::<File>(p.get("files"), &format!("{base}/files")),
                 ),
             ] {
                 let _ = name;

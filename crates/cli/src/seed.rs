@@ -16,6 +16,8 @@ use tandem_dto::{
 use uuid::Uuid;
 
 use crate::format::{Project, SeedUserStatus, set};
+
+mod library;
 use crate::load::Loaded;
 use crate::progress::Progress;
 
@@ -728,6 +730,7 @@ impl Run<'_> {
             self.calendar(p, pid, is_new, i).await?;
             self.wip_limits(p, pid, is_new, i).await?;
             self.tasks(p, pid, i, progress).await?;
+            self.library(p, pid, i).await?;
         }
         Ok(())
     }

@@ -242,6 +242,16 @@ impl TandemClient {
         Self::decode(r.send().await?).await
     }
 
+    /// A JSON request whose answer has no body (204).
+    pub async fn call_empty<B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> ClientResult<()> {
+        Self::empty(self.request(method, path).json(body).send().await?).await
+    }
+
     /// `DELETE path`, with `If-Match` when `version` is given.
     pub async fn delete_at(&self, path: &str, version: Option<i64>) -> ClientResult<()> {
         let mut r = self.request(Method::DELETE, path);
@@ -249,6 +259,42 @@ impl TandemClient {
             r = r.header("If-Match", format!("\"{v}\""));
         }
         Self::empty(r.send().await?).await
+    }
+
+    /// A multipart upload: `bytes` as the `file` field named `file_name`, with text `fields`.
+    pub async fn upload<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+        fields: &[(&str, String)],
+    ) -> ClientResult<T> {
+        let mut form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
+        );
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.clone());
+        }
+        Self::decode(
+            self.request(Method::POST, path)
+                .multipart(form)
+                .send()
+                .await?,
+        )
+        .await
+    }
+
+    /// `GET path` as bytes (downloads).
+    pub async fn download(&self, path: &str) -> ClientResult<Vec<u8>> {
+        let res = self.request(Method::GET, path).send().await?;
+        if res.status().is_success() {
+            Ok(res.bytes().await?.to_vec())
+        } else {
+            Self::decode::<serde_json::Value>(res)
+                .await
+                .map(|_| Vec::new())
+        }
     }
 
     /// Every item of a paged list, following `next_cursor` (`path` may carry a query).

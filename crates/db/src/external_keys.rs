@@ -155,6 +155,22 @@ pub async fn unbind(
     Ok(())
 }
 
+/// Forgets the keys of several deleted objects of one kind, in the deleting transaction.
+pub async fn unbind_many(
+    db: &impl ConnectionTrait,
+    kind: ExternalKeyKind,
+    ids: &[Uuid],
+) -> RepoResult<()> {
+    for chunk in ids.chunks(CHUNK) {
+        external_keys::Entity::delete_many()
+            .filter(external_keys::Column::Kind.eq(kind.as_str()))
+            .filter(external_keys::Column::ObjectId.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Forgets the keys of a task's comments (the task is being deleted).
 pub async fn unbind_comments_of(db: &impl ConnectionTrait, task_id: Uuid) -> RepoResult<()> {
     use crate::entities::comments;

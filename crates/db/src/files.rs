@@ -679,6 +679,7 @@ pub async fn purge_files(txn: &impl ConnectionTrait, ids: &[Uuid]) -> RepoResult
         .filter(files::Column::Id.is_in(ids.iter().copied()))
         .exec(txn)
         .await?;
+    crate::external_keys::unbind_many(txn, tandem_dto::ExternalKeyKind::File, ids).await?;
     release_blobs(txn, &shas).await
 }
 
@@ -694,6 +695,7 @@ pub async fn purge_folders(txn: &impl ConnectionTrait, ids: &[Uuid]) -> RepoResu
         .map(|f| f.id)
         .collect();
     purge_files(txn, &inside).await?;
+    crate::external_keys::unbind_many(txn, tandem_dto::ExternalKeyKind::Folder, ids).await?;
     file_grants::Entity::delete_many()
         .filter(file_grants::Column::FolderId.is_in(ids.iter().copied()))
         .exec(txn)

@@ -350,5 +350,7 @@ pub fn key_right(kind: tandem_dto::ExternalKeyKind) -> KeyRight {
         K::Project => KeyRight::Both(Action::NameInstanceObjects, ProjectAction::ManageProject),
         K::Milestone => KeyRight::Project(ProjectAction::ManageProject),
         K::Task | K::Comment => KeyRight::Project(ProjectAction::EditTasks),
+        // Seeing the project; the library's own tiers then ask for edit on the item.
+        K::Folder | K::File => KeyRight::Project(ProjectAction::View),
     }
 }

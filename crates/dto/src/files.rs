@@ -183,6 +183,9 @@ pub struct CreateFolderRequest {
     /// The folder to create it in; absent or `null`: the top of the library.
     #[serde(default)]
     pub parent_id: Option<Uuid>,
+    /// I3: the caller's own name for the folder, unique among the project's folders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_key: Option<String>,
 }
 
 /// F1: rename or move a folder. Honors `If-Match`.

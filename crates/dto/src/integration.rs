@@ -23,7 +23,8 @@ pub fn external_key_ok(k: &str) -> bool {
 }
 
 /// The kinds of object an external key can name. Departments, users and projects have keys
-/// unique in the instance; milestones, tasks and comments have keys unique in their project.
+/// unique in the instance; milestones, tasks, comments, folders and files have keys unique in
+/// their project.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -34,16 +35,22 @@ pub enum ExternalKeyKind {
     Milestone,
     Task,
     Comment,
+    /// A folder of a project's file library.
+    Folder,
+    /// A file of a project's file library (not a task attachment).
+    File,
 }
 
 impl ExternalKeyKind {
-    pub const ALL: [ExternalKeyKind; 6] = [
+    pub const ALL: [ExternalKeyKind; 8] = [
         Self::Department,
         Self::User,
         Self::Project,
         Self::Milestone,
         Self::Task,
         Self::Comment,
+        Self::Folder,
+        Self::File,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,12 +61,17 @@ impl ExternalKeyKind {
             Self::Milestone => "milestone",
             Self::Task => "task",
             Self::Comment => "comment",
+            Self::Folder => "folder",
+            Self::File => "file",
         }
     }
 
     /// Whether keys of this kind are unique per project rather than in the instance.
     pub fn in_project(self) -> bool {
-        matches!(self, Self::Milestone | Self::Task | Self::Comment)
+        matches!(
+            self,
+            Self::Milestone | Self::Task | Self::Comment | Self::Folder | Self::File
+        )
     }
 }
 

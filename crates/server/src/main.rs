@@ -90,6 +90,10 @@ enum Command {
         /// Output file (default: standard output).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write the library's file contents into this directory (named in the export by
+        /// `path`) instead of into the export; needed for files over 8 MiB.
+        #[arg(long)]
+        files: Option<PathBuf>,
         #[command(flatten)]
         remote: Remote,
     },
@@ -465,12 +469,21 @@ fn client_command(command: Option<Command>) -> ExitCode {
     };
     match command {
         Some(Command::SeedSchema { out }) => write(&out, tandem_cli::schema_json() + "\n"),
-        Some(Command::Export { out, remote }) => {
+        Some(Command::Export { out, files, remote }) => {
             let client = tandem_client::TandemClient::new(remote.url).with_token(remote.token);
             let json = out
                 .as_ref()
                 .is_some_and(|p| p.extension().is_some_and(|e| e == "json"));
-            match runtime.block_on(tandem_cli::export::export(&client)) {
+            // Paths in the export are relative to where it is written, as `seed` reads them.
+            let files = files.map(|dir| tandem_cli::export::FilesDir {
+                dir,
+                base: out
+                    .as_ref()
+                    .and_then(|o| o.parent())
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| PathBuf::from(".")),
+            });
+            match runtime.block_on(tandem_cli::export::export(&client, files.as_ref())) {
                 Ok(file) => match tandem_cli::export::render(&file, json) {
                     Ok(text) => write(&out, text),
                     Err(e) => fail(format!("cannot write the export: {e}")),

@@ -73,7 +73,9 @@ async fn seed(app: &TestApp, token: &str, text: &str) -> Summary {
 
 async fn export(app: &TestApp, token: &str) -> String {
     let client = TandemClient::new(app.base.clone()).with_token(token);
-    let file = tandem_cli::export::export(&client).await.expect("export");
+    let file = tandem_cli::export::export(&client, None)
+        .await
+        .expect("export");
     tandem_cli::export::render(&file, false).expect("render")
 }
 
@@ -160,6 +162,54 @@ async fn the_example_seeds_everything_and_a_second_run_writes_nothing() {
     assert_eq!(c["wip_limits"].created, 1);
     // Seeded accounts log in with TANDEM_USER_PASSWORD.
     app.login_ok("lilei@example.com", "seeded-password-1").await;
+    // The library: folders, the restricted one with its grants, files with content and links.
+    assert_eq!((c["folders"].created, c["files"].created), (2, 2));
+    let design = key(&app, &token, "folder", Some(p), "design").await;
+    let drafts = key(&app, &token, "folder", Some(p), "drafts").await;
+    let brief = key(&app, &token, "file", Some(p), "brief").await;
+    let logo = key(&app, &token, "file", Some(p), "logo").await;
+    let d = get(&app, &token, &format!("/folders/{drafts}")).await;
+    assert_eq!(
+        (d["parent_id"].as_str(), d["restricted"].as_bool()),
+        (Some(design.to_string().as_str()), Some(true))
+    );
+    let g = get(&app, &token, &format!("/folders/{drafts}/grants")).await;
+    assert_eq!(g["grants"].as_array().unwrap().len(), 2, "{g}");
+    let b = get(&app, &token, &format!("/files/{brief}")).await;
+    assert_eq!(b["name"], "需求说明.md");
+    assert_eq!(b["linked_task_ids"], json!([t1]));
+    let v = get(&app, &token, &format!("/files/{brief}/versions")).await;
+    assert_eq!(v["items"][0]["note"], "初稿");
+    let l = get(&app, &token, &format!("/files/{logo}")).await;
+    assert_eq!(
+        (l["content_type"].as_str(), l["folder_id"].as_str()),
+        (Some("image/png"), Some(drafts.to_string().as_str()))
+    );
+    // The restricted folder is invisible to a project member outside its grants.
+    let wq = app
+        .login_ok("E1003", "seeded-password-1")
+        .await
+        .access_token;
+    assert_eq!(
+        app.get(&format!("/folders/{drafts}"), &wq).await.status(),
+        404
+    );
+    assert_eq!(app.get(&format!("/files/{logo}"), &wq).await.status(), 404);
+    assert_eq!(app.get(&format!("/files/{brief}"), &wq).await.status(), 200);
+    // Nor do its keys tell of it.
+    let listed = get(
+        &app,
+        &wq,
+        &format!("/external-keys?kind=folder&project_id={p}"),
+    )
+    .await;
+    let names: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["design"]);
 
     let before = writes(&app).await;
     let second = seed(&app, &token, EXAMPLE).await;
@@ -172,6 +222,38 @@ async fn the_example_seeds_everything_and_a_second_run_writes_nothing() {
     assert_eq!(second.counts()["tasks"].unchanged, 4);
     assert_eq!(second.counts()["calendars"].unchanged, 1);
     assert_eq!(second.counts()["wip_limits"].unchanged, 1);
+    assert_eq!(second.counts()["files"].unchanged, 2);
+    assert_eq!(second.counts()["folders"].unchanged, 2);
+
+    // New content makes a new version; a file left out of the file stays unless pruned,
+    // and a pruned one goes to the trash, from which the next seed that lists it restores it.
+    let changed = EXAMPLE.replace("上市时间：2027 年 2 月", "上市时间：2027 年 3 月");
+    let third = seed(&app, &token, &changed).await;
+    assert_eq!(third.counts()["files"].updated, 1, "{third:?}");
+    let v = get(&app, &token, &format!("/files/{brief}/versions")).await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 2);
+    let without_logo = changed
+        .split("      - key: logo\n")
+        .next()
+        .unwrap()
+        .to_owned();
+    let pruned = seed_with(&app, &token, &without_logo, false, true)
+        .await
+        .unwrap();
+    assert!(pruned.counts()["files"].deleted >= 1, "{pruned:?}");
+    assert_eq!(
+        app.get(&format!("/files/{logo}"), &token).await.status(),
+        404
+    );
+    let back = seed(&app, &token, &changed).await;
+    assert!(
+        back.counts()["files"].updated + back.counts()["files"].unchanged >= 2,
+        "{back:?}"
+    );
+    assert_eq!(
+        get(&app, &token, &format!("/files/{logo}")).await["id"],
+        logo.to_string()
+    );
 }
 
 #[tokio::test]
@@ -400,6 +482,50 @@ async fn export_then_seed_into_an_empty_instance_round_trips() {
     assert_eq!(again, exported, "export → seed → export changed something");
     // And the export is itself idempotent to seed.
     assert_eq!(seed(&b, &token_b, &exported).await.writes(), 0);
+}
+
+#[tokio::test]
+async fn export_with_a_files_directory_writes_contents_beside_it_and_seeds_back() {
+    let a = spawn_app().await;
+    let token_a = pat(&a, &["read", "write", "admin"]).await;
+    seed(&a, &token_a, EXAMPLE).await;
+    let dir = tandem_testkit::Scratch::new("export-files");
+    let out = dir.path().join("export.yaml");
+    let files = tandem_cli::export::FilesDir {
+        dir: dir.path().join("files"),
+        base: dir.path().to_path_buf(),
+    };
+    let client = TandemClient::new(a.base.clone()).with_token(&token_a);
+    let file = tandem_cli::export::export(&client, Some(&files))
+        .await
+        .unwrap();
+    let text = tandem_cli::export::render(&file, false).unwrap();
+    assert!(!text.contains("content_base64"), "{text}");
+    assert!(text.contains("path: files/"), "{text}");
+    std::fs::write(&out, &text).unwrap();
+
+    let b = spawn_app().await;
+    let token_b = pat(&b, &["read", "write", "admin"]).await;
+    let loaded = tandem_cli::read(&out.display().to_string(), &text).unwrap();
+    let opts = Options {
+        dry_run: false,
+        prune: false,
+        prune_instance: false,
+        print_passwords: false,
+        parallel: 4,
+        user_password: Some("seeded-password-1".into()),
+        file_name: out.display().to_string(),
+    };
+    let client_b = TandemClient::new(b.base.clone()).with_token(&token_b);
+    let mut progress = Progress::new(0, "tasks", true);
+    let s = tandem_cli::seed(&client_b, &loaded, &opts, &mut progress)
+        .await
+        .unwrap();
+    assert_eq!(s.counts()["files"].created, 2);
+    let p = key(&b, &token_b, "project", None, "launch").await;
+    let logo = key(&b, &token_b, "file", Some(p), "logo").await;
+    let l = get(&b, &token_b, &format!("/files/{logo}")).await;
+    assert_eq!(l["content_type"], "image/png");
 }
 
 // ------------------------------------------------------------------ the batch endpoint

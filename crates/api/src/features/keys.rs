@@ -150,6 +150,9 @@ pub async fn list_external_keys(
                     .collect(),
             )
         }
+        ExternalKeyKind::Folder | ExternalKeyKind::File => {
+            Some(library_visible(&state, &auth, q.kind, scope, &ids, false).await?)
+        }
         _ => None,
     };
     let items: Vec<ExternalKeyResponse> = rows
@@ -189,7 +192,55 @@ async fn scope_of(state: &AppState, kind: ExternalKeyKind, id: Uuid) -> ApiResul
             let c = comments::find(db, id).await?;
             Some(task_repo::find_task(db, c.task_id).await?.project_id)
         }
+        ExternalKeyKind::Folder => Some(tandem_db::files::find_folder(db, id).await?.project_id),
+        ExternalKeyKind::File => {
+            let f = tandem_db::files::find_file(db, id).await?;
+            // Attachments are named through their task.
+            if f.task_id.is_some() {
+                return Err(ApiError::NotFound);
+            }
+            Some(f.project_id)
+        }
     })
+}
+
+/// Of `ids` (folders or files of `project`), those the caller sees by the library's tiers;
+/// with `edit`, those they may change.
+async fn library_visible(
+    state: &AppState,
+    auth: &AuthUser,
+    kind: ExternalKeyKind,
+    project: Uuid,
+    ids: &[Uuid],
+    edit: bool,
+) -> ApiResult<std::collections::HashSet<Uuid>> {
+    use crate::features::library::Library;
+    let lib = Library::load(state, auth, project).await?;
+    let want = if edit {
+        tandem_dto::FileLevel::Edit
+    } else {
+        tandem_dto::FileLevel::View
+    };
+    let enough =
+        |a: Option<tandem_domain::files::Access>| a.is_some_and(|a| a.level.rank() >= want.rank());
+    let mut out = std::collections::HashSet::new();
+    match kind {
+        ExternalKeyKind::Folder => {
+            for id in ids {
+                if lib.folder(*id).is_some() && enough(lib.folder_access(auth, Some(*id))) {
+                    out.insert(*id);
+                }
+            }
+        }
+        _ => {
+            for f in tandem_db::files::files_by_ids(&state.db, ids).await? {
+                if f.project_id == project && enough(lib.file_access(auth, &f)) {
+                    out.insert(f.id);
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// I3: name an existing object with an external key (e.g. an account that registered
@@ -230,6 +281,14 @@ pub async fn bind_external_key(
         Some(KeyRight::Project(a) | KeyRight::Both(_, a)) => Some(a),
         _ => None,
     };
+    if let (ExternalKeyKind::Folder | ExternalKeyKind::File, Some(pid)) = (body.kind, scope)
+        && !library_visible(&state, &auth, body.kind, pid, &[body.id], true)
+            .await?
+            .contains(&body.id)
+    {
+        // An item the caller may not change is one they are not told about either.
+        return Err(ApiError::validation("id", "not_found", "no such object"));
+    }
     let project = scope.or_else(|| (body.kind == ExternalKeyKind::Project).then_some(body.id));
     let access = match (project_right, project) {
         (Some(action), Some(pid)) => {
@@ -282,6 +341,8 @@ fn object_path(kind: ExternalKeyKind, id: Uuid) -> String {
         ExternalKeyKind::Milestone => "milestones",
         ExternalKeyKind::Task => "tasks",
         ExternalKeyKind::Comment => "comments",
+        ExternalKeyKind::Folder => "folders",
+        ExternalKeyKind::File => "files",
     };
     format!("/api/v1/{collection}/{id}")
 }

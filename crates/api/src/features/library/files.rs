@@ -272,6 +272,8 @@ pub struct FileUploadForm {
     folder_id: Option<Uuid>,
     /// A note for its first version (at most 1000 characters).
     note: Option<String>,
+    /// I3: the caller's own name for the file, unique among the project's files.
+    external_key: Option<String>,
 }
 
 /// The multipart form of a new version.
@@ -323,8 +325,13 @@ pub async fn upload_file(
     let lib = Library::load(&state, &auth, path.into_inner()).await?;
     // A credential that may not write is refused before a byte is stored.
     tandem_domain::files::may_write(&auth.actor)?;
-    let form =
-        upload::read_form(&state, &req, payload, &[("folder_id", 64), ("note", 4000)]).await?;
+    let form = upload::read_form(
+        &state,
+        &req,
+        payload,
+        &[("folder_id", 64), ("note", 4000), ("external_key", 1000)],
+    )
+    .await?;
     let result = async {
         let folder = match form
             .get("folder_id")
@@ -338,14 +345,23 @@ pub async fn upload_file(
             ),
         };
         let note = note(&form)?;
+        let key = form.get("external_key").map(str::to_owned);
+        let mut errors = Vec::new();
+        crate::features::keys::check_key(key.as_deref(), "external_key", &mut errors);
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
         let (out, duplicate) = create_in(
             &state,
             &auth,
             &lib,
-            folder,
+            NewIn {
+                folder,
+                note,
+                kind: FileKind::File,
+                key,
+            },
             &form.file,
-            note,
-            FileKind::File,
         )
         .await?;
         Ok((file_created(&out), duplicate))
@@ -359,16 +375,29 @@ fn file_created(out: &FileResponse) -> HttpResponse {
     created(format!("/api/v1/files/{}", out.id), out, Some(out.version))
 }
 
-/// Records received content as a new file of `folder`.
+/// Where and as what received content becomes a new file.
+pub(crate) struct NewIn {
+    pub folder: Option<Uuid>,
+    pub note: Option<String>,
+    pub kind: FileKind,
+    /// I3: the caller's own name for the file, bound with it.
+    pub key: Option<String>,
+}
+
+/// Records received content as a new file.
 pub(crate) async fn create_in(
     state: &AppState,
     auth: &AuthUser,
     lib: &Library,
-    folder: Option<Uuid>,
+    new: NewIn,
     file: &Received,
-    note: Option<String>,
-    kind: FileKind,
 ) -> ApiResult<(FileResponse, bool)> {
+    let NewIn {
+        folder,
+        note,
+        kind,
+        key,
+    } = new;
     let txn = tandem_db::begin_write(&state.db).await?;
     let lib = lib.reload(&txn, auth).await?;
     lib.writable_place(auth, folder)?;
@@ -388,6 +417,15 @@ pub(crate) async fn create_in(
             viewers: None,
         },
         file.version(note, auth.user.id),
+    )
+    .await?;
+    crate::features::keys::bind_new(
+        &txn,
+        tandem_dto::ExternalKeyKind::File,
+        lib.project_id(),
+        key,
+        f.id,
+        auth.user.id,
     )
     .await?;
     let out = commit(state, auth, &lib, txn, &f, LibraryChange::Created).await?;

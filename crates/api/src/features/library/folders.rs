@@ -93,6 +93,11 @@ pub async fn create_folder(
     )?;
     let body = body.into_inner()?;
     check_name("name", &body.name)?;
+    let mut errors = Vec::new();
+    crate::features::keys::check_key(body.external_key.as_deref(), "external_key", &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
     let name = body.name.trim().to_owned();
     let txn = tandem_db::begin_write(&state.db).await?;
     let lib = lib.reload(&txn, &auth).await?;
@@ -103,6 +108,15 @@ pub async fn create_folder(
     }
     let f =
         repo::create_folder(&txn, lib.project_id(), body.parent_id, &name, auth.user.id).await?;
+    crate::features::keys::bind_new(
+        &txn,
+        tandem_dto::ExternalKeyKind::Folder,
+        lib.project_id(),
+        body.external_key,
+        f.id,
+        auth.user.id,
+    )
+    .await?;
     let out = commit(&state, &auth, &lib, txn, &f, LibraryChange::Created).await?;
     Ok(created(
         format!("/api/v1/folders/{}", f.id),

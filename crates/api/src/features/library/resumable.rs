@@ -25,7 +25,7 @@ use tandem_db::uploads as repo;
 use tandem_dto::{FileKind, NodeKind, Problem, UploadResponse, UploadState};
 use uuid::Uuid;
 
-use super::files::{clean_note, create_in, may_upload_version, seen, version_in};
+use super::files::{NewIn, clean_note, create_in, may_upload_version, seen, version_in};
 use super::{Library, check_name, name_taken, upload};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AuthUser;
@@ -76,16 +76,18 @@ fn check_version(req: &HttpRequest) -> Result<(), Box<HttpResponse>> {
     if theirs == Some(TUS_VERSION) {
         return Ok(());
     }
-    Err(Box::new(HttpResponse::PreconditionFailed()
-        .insert_header(("Tus-Version", TUS_VERSION))
-        .content_type(crate::error::PROBLEM_JSON)
-        .json(serde_json::json!({
-            "type": "about:blank",
-            "title": "Precondition Failed",
-            "status": 412,
-            "detail": format!("send Tus-Resumable: {TUS_VERSION}"),
-            "code": "tus_version",
-        }))))
+    Err(Box::new(
+        HttpResponse::PreconditionFailed()
+            .insert_header(("Tus-Version", TUS_VERSION))
+            .content_type(crate::error::PROBLEM_JSON)
+            .json(serde_json::json!({
+                "type": "about:blank",
+                "title": "Precondition Failed",
+                "status": 412,
+                "detail": format!("send Tus-Resumable: {TUS_VERSION}"),
+                "code": "tus_version",
+            })),
+    ))
 }
 
 fn header_i64(req: &HttpRequest, name: &str) -> ApiResult<Option<i64>> {
@@ -519,16 +521,13 @@ async fn complete(state: &AppState, auth: &AuthUser, up: &rows::Model) -> ApiRes
             }
             None => {
                 let lib = Library::load(state, auth, up.project_id).await?;
-                create_in(
-                    state,
-                    auth,
-                    &lib,
-                    up.folder_id,
-                    &received,
-                    up.note.clone(),
-                    FileKind::File,
-                )
-                .await
+                let new = NewIn {
+                    folder: up.folder_id,
+                    note: up.note.clone(),
+                    kind: FileKind::File,
+                    key: None,
+                };
+                create_in(state, auth, &lib, new, &received).await
             }
         };
         upload::settle(state, &received, result).await
