@@ -18,6 +18,7 @@ mod m20261130_000007_board;
 mod m20261130_000008_task_risk_flags;
 mod m20261201_000001_file_library;
 mod m20261201_000002_resumable_uploads;
+mod m20261201_000003_documents;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_task_risk_flags::Migration),
             Box::new(m20261201_000001_file_library::Migration),
             Box::new(m20261201_000002_resumable_uploads::Migration),
+            Box::new(m20261201_000003_documents::Migration),
         ]
     }
 }

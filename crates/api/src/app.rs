@@ -140,7 +140,7 @@ async fn invalidate_after_writes(
 
 /// F1–F6: the file library.
 fn library_routes(cfg: &mut web::ServiceConfig) {
-    use crate::features::library::{files, folders, grants, preview, resumable};
+    use crate::features::library::{docs, files, folders, grants, preview, resumable};
     cfg.service(
         web::resource("/projects/{id}/folders")
             .route(web::get().to(folders::list_folders))
@@ -185,6 +185,21 @@ fn library_routes(cfg: &mut web::ServiceConfig) {
     )
     .service(web::resource("/files/{id}/preview/pdf").route(web::get().to(preview::preview_pdf)))
     .service(web::resource("/files/{id}/diff").route(web::get().to(preview::diff_versions)))
+    .service(
+        web::resource("/projects/{id}/docs")
+            // A document may start with a million characters of Chinese text.
+            .app_data(crate::extract::json_config_up_to(4 * 1024 * 1024))
+            .route(web::get().to(docs::list_docs))
+            .route(web::post().to(docs::create_doc)),
+    )
+    .service(web::resource("/docs/{id}").route(web::get().to(docs::get_doc)))
+    .service(web::resource("/docs/{id}/ticket").route(web::post().to(docs::doc_ticket)))
+    .service(web::resource("/docs/{id}/versions").route(web::post().to(docs::save_doc_version)))
+    .service(
+        web::resource("/docs/{id}/versions/{n}/restore")
+            .route(web::post().to(docs::restore_doc_version)),
+    )
+    .service(web::resource("/ws/docs/{id}").route(web::get().to(docs::open_doc_socket)))
     .service(
         web::resource("/uploads")
             .route(web::post().to(resumable::create_upload))

@@ -179,6 +179,29 @@ pub(crate) async fn authenticate(
     })
 }
 
+/// The server acting for `user_id` on work they started (a document's automatic version of
+/// their edits): their account and role, as a session would carry them, no token scopes.
+pub(crate) async fn acting_as(state: &AppState, user_id: uuid::Uuid) -> ApiResult<AuthUser> {
+    let user = std::sync::Arc::new(accounts::find_user_for_auth(&state.db, user_id).await?);
+    if UserStatus::parse(&user.status) != Some(UserStatus::Active) {
+        return Err(ApiError::NotFound);
+    }
+    let actor = Actor {
+        user_id: user.id,
+        role: SystemRole::parse(&user.role).unwrap_or(SystemRole::Member),
+        scopes: None,
+    };
+    Ok(AuthUser {
+        user,
+        actor,
+        credential: Credential::Session {
+            session: None,
+            expires_at: i64::MAX,
+        },
+        cacheable: false,
+    })
+}
+
 /// Compile-time names for policy actions, so handlers can demand them as extractors.
 pub mod perm {
     use tandem_domain::policy::Action;

@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod jobs;
 pub mod openapi;
 pub mod outbox;
+pub mod rooms;
 pub mod security;
 pub mod state;
 

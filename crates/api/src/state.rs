@@ -27,6 +27,8 @@ pub struct AppState {
     /// here, in order and without a deadline, rather than on the database's lock, where a
     /// few large ones in a row would exceed the busy timeout and fail everyone's writes.
     pub bulk_writes: Arc<tokio::sync::Semaphore>,
+    /// Co-edited documents open on this instance (F5).
+    pub rooms: Arc<crate::rooms::Rooms>,
 }
 
 /// Failed-login bookkeeping per account, per client address and per known device, and
@@ -83,6 +85,7 @@ impl AppState {
                 registrations: Mutex::new(Throttle::new(config.registration_limits)),
             }),
             bulk_writes: Arc::new(tokio::sync::Semaphore::new(bulk)),
+            rooms: Arc::new(crate::rooms::Rooms::new()),
             hasher: Arc::new(crate::security::PasswordHasher::new(
                 config.hash_concurrency,
                 config.hash_wait,

@@ -543,6 +543,8 @@ pub enum Shelf {
     Place(Uuid),
     /// The project's task attachments.
     Attached,
+    /// Every co-edited document of the project, wherever it is.
+    Docs,
 }
 
 /// Live files of `shelf`, by name then id, after the keyset `after`.
@@ -561,6 +563,9 @@ pub async fn list(
             .filter(files::Column::Place.eq(place))
             .filter(files::Column::TaskId.is_null()),
         Shelf::Attached => q.filter(files::Column::TaskId.is_not_null()),
+        Shelf::Docs => q
+            .filter(files::Column::Kind.eq("doc"))
+            .filter(files::Column::TaskId.is_null()),
     };
     if let Some((name, id)) = after {
         q = q.filter(
@@ -673,6 +678,15 @@ pub async fn purge_files(txn: &impl ConnectionTrait, ids: &[Uuid]) -> RepoResult
         .await?;
     file_task_links::Entity::delete_many()
         .filter(file_task_links::Column::FileId.is_in(ids.iter().copied()))
+        .exec(txn)
+        .await?;
+    // Documents' live state goes with them (also where foreign keys are not enforced).
+    crate::entities::doc_updates::Entity::delete_many()
+        .filter(crate::entities::doc_updates::Column::DocId.is_in(ids.iter().copied()))
+        .exec(txn)
+        .await?;
+    crate::entities::doc_tickets::Entity::delete_many()
+        .filter(crate::entities::doc_tickets::Column::DocId.is_in(ids.iter().copied()))
         .exec(txn)
         .await?;
     files::Entity::delete_many()

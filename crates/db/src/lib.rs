@@ -8,6 +8,7 @@ pub mod audit;
 pub mod board;
 pub mod comments;
 pub mod dashboard;
+pub mod docs;
 pub mod entities;
 pub mod error;
 pub mod events;

@@ -369,6 +369,65 @@ pub struct LinkFileRequest {
     pub file_id: Uuid,
 }
 
+/// F5: a new co-edited Markdown document in the library.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct CreateDocRequest {
+    /// Its file name, unique in its folder (ignoring case), e.g. "周报.md".
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 255)))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 255))]
+    pub name: String,
+    /// The folder; absent or `null`: the top of the library.
+    #[serde(default)]
+    pub folder_id: Option<Uuid>,
+    /// The Markdown it starts with (default: empty).
+    #[serde(default)]
+    #[cfg_attr(feature = "validate", validate(length(max = 1000000)))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000000))]
+    pub content: Option<String>,
+}
+
+/// F5: a co-edited document: its file, its live text, and what the caller may do with it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DocResponse {
+    pub file: FileResponse,
+    /// The Markdown as it is now (the shared `Y.Text` named `content`).
+    pub text: String,
+    /// Whether the caller's edits are accepted (view-only callers' are refused).
+    pub can_edit: bool,
+    /// Connections in the document on this server now.
+    pub editors: u32,
+    /// The WebSocket to edit it over (Yjs sync protocol, as y-websocket speaks it).
+    pub socket: String,
+}
+
+/// F5: a single-use ticket to open a document's WebSocket without a token header.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DocTicketResponse {
+    /// Pass it as `?ticket=`; it works once, within a minute.
+    pub ticket: String,
+    pub expires_at: DateTime<Utc>,
+    /// The WebSocket path, ticket included.
+    pub url: String,
+}
+
+/// F5: save the live text as a version.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct SaveDocVersionRequest {
+    /// At most 1000 characters.
+    #[serde(default)]
+    #[cfg_attr(feature = "validate", validate(length(max = 1000)))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
+    pub note: Option<String>,
+}
+
 wire_enum!(
     /// Where a resumable upload is.
     UploadState {

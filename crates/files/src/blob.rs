@@ -112,6 +112,32 @@ pub async fn write_all(
     w.finish().await
 }
 
+/// The SHA-256 of `bytes`, as blobs are named by.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Stores bytes held in memory under a fresh key in one request (also when empty, which a
+/// multipart upload cannot be on S3): a document's text.
+pub async fn put_bytes(
+    store: &Arc<dyn ObjectStore>,
+    bytes: Vec<u8>,
+) -> Result<StagedBlob, WriteError> {
+    let key = format!("blobs/{}", uuid::Uuid::now_v7());
+    let sha256 = sha256_hex(&bytes);
+    let size = bytes.len() as u64;
+    let head = bytes[..bytes.len().min(HEAD_BYTES)].to_vec();
+    store
+        .put(&StorePath::from(key.as_str()), bytes.into())
+        .await?;
+    Ok(StagedBlob {
+        key,
+        sha256,
+        size,
+        head,
+    })
+}
+
 /// Removes an object; a missing one is fine (removed already).
 pub async fn remove(store: &Arc<dyn ObjectStore>, key: &str) -> Result<(), object_store::Error> {
     // Thumbnails made from the blob go with it (they are named after its key).

@@ -4,6 +4,7 @@
 //! previewed and how two versions differ.
 
 pub mod blob;
+pub mod collab;
 pub mod diff;
 pub mod names;
 pub mod preview;

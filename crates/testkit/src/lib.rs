@@ -3,6 +3,7 @@
 //! or a new PostgreSQL database when `TANDEM_TEST_PG` names a server), with real migrations.
 
 pub mod ws;
+pub mod yjs;
 
 use std::net::TcpListener;
 

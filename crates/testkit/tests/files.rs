@@ -2036,3 +2036,248 @@ async fn resumable_uploads_refuse_early_what_they_would_refuse_at_the_end() {
     assert_eq!(fx.tus_offset(&fx.editor, &old).await.0, 404);
     assert_eq!(fx.staged_pieces().await, 0);
 }
+
+// ------------------------------------------------------------------ co-edited documents (F5)
+
+use tandem_testkit::yjs::{Auth, YjsClient};
+
+impl Fx {
+    async fn new_doc(&self, name: &str, content: &str) -> Uuid {
+        let r = self
+            .app
+            .post(
+                &format!("/projects/{}/docs", self.project),
+                Some(&self.editor),
+                json!({ "name": name, "content": content }),
+            )
+            .await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        body(r).await["file"]["id"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
+    async fn ticket(&self, token: &str, doc: Uuid) -> String {
+        let r = self
+            .app
+            .post(&format!("/docs/{doc}/ticket"), Some(token), json!({}))
+            .await;
+        assert_eq!(r.status(), 200);
+        body(r).await["ticket"].as_str().unwrap().to_owned()
+    }
+}
+
+#[tokio::test]
+async fn a_document_is_co_edited_over_the_yjs_protocol_with_the_files_permission() {
+    let fx = Fx::new().await;
+    let doc = fx.new_doc("周报.md", "# 周报\n").await;
+    // Two editors (one by token in the protocol header), a viewer by ticket.
+    let mut a = YjsClient::connect(&fx.app, doc, Auth::Bearer(&fx.editor))
+        .await
+        .unwrap();
+    let mut b = YjsClient::connect(&fx.app, doc, Auth::Bearer(&fx.owner))
+        .await
+        .unwrap();
+    let t = fx.ticket(&fx.viewer, doc).await;
+    let mut v = YjsClient::connect(&fx.app, doc, Auth::Ticket(&t))
+        .await
+        .unwrap();
+    assert_eq!(a.string(), "# 周报\n");
+    assert_eq!(v.string(), "# 周报\n");
+    // A ticket works once.
+    assert_eq!(
+        tandem_testkit::yjs::open(&fx.app, doc, Auth::Ticket(&t))
+            .await
+            .err(),
+        Some(401)
+    );
+    // Strangers and bad tokens never get a socket.
+    assert_eq!(
+        tandem_testkit::yjs::open(&fx.app, doc, Auth::Bearer(&fx.outsider))
+            .await
+            .err(),
+        Some(404)
+    );
+    assert_eq!(
+        tandem_testkit::yjs::open(&fx.app, doc, Auth::Bearer("nonsense"))
+            .await
+            .err(),
+        Some(401)
+    );
+
+    // An edit reaches the others; awareness too (names and cursors).
+    a.insert(7, "本周完成了登录页。\n").await;
+    b.wait_for(|t| t.contains("登录页")).await;
+    v.wait_for(|t| t.contains("登录页")).await;
+    a.announce(r##"{"user":{"name":"编辑","color":"#1a7"}}"##)
+        .await;
+    b.pump(std::time::Duration::from_millis(300)).await;
+    assert!(
+        b.peers.values().any(|s| s.contains("编辑")),
+        "{:?}",
+        b.peers
+    );
+    // A viewer's edit is dropped: nobody else gets it, the server's text keeps without it.
+    v.insert(0, "偷改").await;
+    b.insert(0, "> 草稿\n").await;
+    a.wait_for(|t| t.starts_with("> 草稿")).await;
+    a.pump(std::time::Duration::from_millis(200)).await;
+    assert!(!a.string().contains("偷改"));
+    let d = body(fx.app.get(&format!("/docs/{doc}"), &fx.viewer).await).await;
+    assert_eq!(d["text"], a.string().as_str());
+    assert_eq!(d["can_edit"], false);
+    assert_eq!(d["editors"], 3);
+
+    // Versions are snapshots of the live text; restoring one edits the live text for all.
+    let r = fx
+        .app
+        .post(
+            &format!("/docs/{doc}/versions"),
+            Some(&fx.editor),
+            json!({ "note": "周五定稿" }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(body(r).await["current_version"], 2);
+    let r = fx
+        .app
+        .post(
+            &format!("/docs/{doc}/versions"),
+            Some(&fx.editor),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "unchanged text makes no version");
+    let diff = body(fx.app.get(&format!("/files/{doc}/diff"), &fx.viewer).await).await;
+    assert!(diff["insertions"].as_u64().unwrap() >= 1, "{diff}");
+    let r = fx
+        .app
+        .post(
+            &format!("/docs/{doc}/versions/1/restore"),
+            Some(&fx.editor),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    a.wait_for(|t| t == "# 周报\n").await;
+    b.wait_for(|t| t == "# 周报\n").await;
+    let versions = body(
+        fx.app
+            .get(&format!("/files/{doc}/versions"), &fx.viewer)
+            .await,
+    )
+    .await;
+    assert_eq!(versions["items"][0]["note"], "restored from version 1");
+    // The viewer may not save or restore; documents take no uploaded versions.
+    let r = fx
+        .app
+        .post(
+            &format!("/docs/{doc}/versions"),
+            Some(&fx.viewer),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let r = fx.new_version(&fx.editor, &doc.to_string(), b"x", "").await;
+    assert_eq!(problem(r).await["code"], "live_document");
+    // The documents list shows it; a plain file is not a document.
+    let list = body(
+        fx.app
+            .get(&format!("/projects/{}/docs", fx.project), &fx.viewer)
+            .await,
+    )
+    .await;
+    assert_eq!(list["items"][0]["name"], "周报.md");
+    let plain = fx.file_id(None, "plain.md", b"# x").await;
+    assert_eq!(
+        fx.app
+            .get(&format!("/docs/{plain}"), &fx.viewer)
+            .await
+            .status(),
+        404
+    );
+
+    // Deleted to the trash: the sockets close within the next check.
+    let r = fx.app.delete(&format!("/files/{doc}"), &fx.editor).await;
+    assert_eq!(r.status(), 204);
+    assert_eq!(
+        fx.app
+            .get(&format!("/docs/{doc}"), &fx.editor)
+            .await
+            .status(),
+        404
+    );
+    a.close().await;
+}
+
+#[tokio::test]
+async fn concurrent_edits_converge_and_survive_a_restart_and_a_second_instance() {
+    use rand::{Rng, SeedableRng};
+    let fx = Fx::new().await;
+    let doc = fx.new_doc("并发.md", "").await;
+    let tokens = [fx.editor.clone(), fx.owner.clone(), fx.editor.clone()];
+    // Three clients type and delete at random positions with random pauses, all at once.
+    let mut tasks = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        let mut c = YjsClient::connect(&fx.app, doc, Auth::Bearer(token))
+            .await
+            .unwrap();
+        tasks.push(tokio::spawn(async move {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(i as u64 + 7);
+            for n in 0..40 {
+                let len = c.string().encode_utf16().count() as u32;
+                if n % 5 == 4 && len > 3 {
+                    c.remove(rng.gen_range(0..len), 2).await;
+                } else {
+                    let at = rng.gen_range(0..=len);
+                    c.insert(at, &format!("{}字{n};", ["甲", "乙", "丙"][i]))
+                        .await;
+                }
+                let pause = rng.gen_range(0..15);
+                c.pump(std::time::Duration::from_millis(pause)).await;
+            }
+            c
+        }));
+    }
+    let mut clients = Vec::new();
+    for t in tasks {
+        clients.push(t.await.unwrap());
+    }
+    // Everyone settles on one text, which is the server's.
+    for _ in 0..40 {
+        for c in &mut clients {
+            c.pump(std::time::Duration::from_millis(50)).await;
+        }
+        if clients.windows(2).all(|w| w[0].string() == w[1].string()) {
+            break;
+        }
+    }
+    let text = clients[0].string();
+    assert!(clients.iter().all(|c| c.string() == text), "diverged");
+    assert!(text.contains("甲字39;") || text.contains("甲字"), "{text}");
+    let d = body(fx.app.get(&format!("/docs/{doc}"), &fx.editor).await).await;
+    assert_eq!(d["text"], text.as_str());
+
+    // A second instance on the same database: its editors join the same document and the
+    // two instances pass edits both ways.
+    let other = fx.app.restarted().await;
+    let mut far = YjsClient::connect(&other, doc, Auth::Bearer(&fx.editor))
+        .await
+        .unwrap();
+    assert_eq!(far.string(), text, "what was acknowledged is stored");
+    far.insert(0, "【远端】").await;
+    clients[0].wait_for(|t| t.starts_with("【远端】")).await;
+    clients[1].insert(0, "【近端】").await;
+    far.wait_for(|t| t.contains("【近端】")).await;
+
+    // A fresh instance loads the same thing from what was stored.
+    drop(clients);
+    far.close().await;
+    let third = fx.app.restarted().await;
+    let late = YjsClient::connect(&third, doc, Auth::Bearer(&fx.owner))
+        .await
+        .unwrap();
+    assert!(late.string().contains("【远端】") && late.string().contains("【近端】"));
+}

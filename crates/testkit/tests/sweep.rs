@@ -19,10 +19,15 @@ use tandem_testkit::{ADMIN_PASSWORD, PASSWORD, TestApp, spawn_app};
 use uuid::Uuid;
 
 /// Operations the sweeps do not drive, and why.
-const NOT_SWEPT: [(&str, &str, &str); 3] = [
+const NOT_SWEPT: [(&str, &str, &str); 4] = [
     ("get", "/api/health", "public liveness, no input"),
     ("get", "/api/ping", "public liveness, no input"),
     ("get", "/api/v1/ws", "a WebSocket upgrade: tests/live.rs"),
+    (
+        "get",
+        "/api/v1/ws/docs/{id}",
+        "a WebSocket upgrade: tests/files.rs (tokens, tickets, other projects)",
+    ),
 ];
 
 /// Where an operation's authority comes from.
@@ -70,6 +75,7 @@ impl Op {
             || p.starts_with("/api/v1/attachments/")
             || p.starts_with("/api/v1/folders/")
             || p.starts_with("/api/v1/files/")
+            || p.starts_with("/api/v1/docs/")
         {
             Scope::Project
         } else {
@@ -79,9 +85,12 @@ impl Op {
 
     /// Changes something (needs the `write` scope).
     fn writes(&self) -> bool {
-        // Rendering a Markdown preview reads nothing and changes nothing.
+        // Rendering a Markdown preview reads nothing and changes nothing; a document's
+        // socket ticket carries the token's own scopes (a read-only token's socket is
+        // read-only).
         !matches!(self.method.as_str(), "get" | "head" | "options")
             && self.path != "/api/v1/markdown"
+            && self.path != "/api/v1/docs/{id}/ticket"
     }
 
     /// Ends the caller's other sessions: run after every other operation of a sweep.
@@ -318,6 +327,20 @@ impl World {
     async fn lib_file(&self) -> Uuid {
         let name = format!("文案{}.txt", self.n());
         self.lib_upload(&name, "第一版".as_bytes()).await
+    }
+
+    /// A co-edited document at the top of the world's project, made by its owner.
+    async fn lib_doc(&self) -> Uuid {
+        let v = ok(self
+            .app
+            .post(
+                &format!("/projects/{}/docs", self.project),
+                Some(&self.owner.session),
+                json!({ "name": format!("纪要{}.md", self.n()), "content": "# 纪要\n" }),
+            )
+            .await)
+        .await;
+        v["file"]["id"].as_str().unwrap().parse().unwrap()
     }
 
     /// A library file called `name` holding `bytes`, at the top of the world's project.
@@ -853,6 +876,29 @@ async fn prepare(w: &World, op: &Op, caller: &Caller) -> Prepared {
                 path,
                 body: Body::Tus { headers, bytes },
             }
+        }
+        ("get", "/api/v1/projects/{id}/docs") => {
+            w.lib_doc().await;
+            Prepared::bare(format!("/api/v1/projects/{p}/docs"))
+        }
+        ("post", "/api/v1/projects/{id}/docs") => Prepared::json(
+            format!("/api/v1/projects/{p}/docs"),
+            json!({ "name": format!("周报{n}.md"), "content": "# 周报\n" }),
+        ),
+        ("get", "/api/v1/docs/{id}") | ("post", "/api/v1/docs/{id}/ticket") => {
+            let d = w.lib_doc().await;
+            Prepared::json(op.path.replace("{id}", &d.to_string()), json!({}))
+        }
+        ("post", "/api/v1/docs/{id}/versions") => {
+            let d = w.lib_doc().await;
+            Prepared::json(
+                format!("/api/v1/docs/{d}/versions"),
+                json!({ "note": "定稿" }),
+            )
+        }
+        ("post", "/api/v1/docs/{id}/versions/{n}/restore") => {
+            let d = w.lib_doc().await;
+            Prepared::json(format!("/api/v1/docs/{d}/versions/1/restore"), json!({}))
         }
         ("get", "/api/v1/files/{id}/preview/thumbnail") => {
             let mut png = std::io::Cursor::new(Vec::new());

@@ -225,35 +225,7 @@ impl Viewer {
     /// credential (session not ended, token not revoked). Forgets the remembered memberships.
     async fn recheck(&mut self, state: &AppState) -> Result<(), &'static str> {
         self.member_of.clear();
-        let user =
-            match tandem_db::accounts::find_user_for_auth(&state.db, self.actor.user_id).await {
-                Ok(u) => u,
-                Err(tandem_db::RepoError::NotFound) => return Err("account gone"),
-                // The database is away for a moment: keep the socket, the next check decides.
-                Err(_) => return Ok(()),
-            };
-        if UserStatus::parse(&user.status) != Some(UserStatus::Active) {
-            return Err("account inactive");
-        }
-        self.actor.role = SystemRole::parse(&user.role).unwrap_or(SystemRole::Member);
-        let alive = match &self.credential {
-            Credential::Session { session, .. } => {
-                if state.events.session_ended(*session) {
-                    return Err("session ended");
-                }
-                match session {
-                    Some(s) => tandem_db::accounts::session_alive(&state.db, *s).await,
-                    None => Ok(true),
-                }
-            }
-            Credential::Token { id, .. } => {
-                tandem_db::accounts::access_token_alive(&state.db, *id).await
-            }
-        };
-        match alive {
-            Ok(false) => Err("credential revoked"),
-            _ => Ok(()),
-        }
+        recheck_credential(state, &mut self.actor, &self.credential).await
     }
 
     /// Reacts to a change of who may see what; `Err` closes the socket.
@@ -309,5 +281,42 @@ impl Viewer {
             .flatten();
         self.member_of.insert(project, role);
         role
+    }
+}
+
+/// Whether a long-lived connection's rights still stand: the account active (its role read
+/// again into `actor`) and the credential alive (session not ended, token not revoked). A
+/// moment without the database keeps the connection; the next check decides.
+pub(crate) async fn recheck_credential(
+    state: &AppState,
+    actor: &mut Actor,
+    credential: &Credential,
+) -> Result<(), &'static str> {
+    let user = match tandem_db::accounts::find_user_for_auth(&state.db, actor.user_id).await {
+        Ok(u) => u,
+        Err(tandem_db::RepoError::NotFound) => return Err("account gone"),
+        Err(_) => return Ok(()),
+    };
+    if UserStatus::parse(&user.status) != Some(UserStatus::Active) {
+        return Err("account inactive");
+    }
+    actor.role = SystemRole::parse(&user.role).unwrap_or(SystemRole::Member);
+    let alive = match credential {
+        Credential::Session { session, .. } => {
+            if state.events.session_ended(*session) {
+                return Err("session ended");
+            }
+            match session {
+                Some(s) => tandem_db::accounts::session_alive(&state.db, *s).await,
+                None => Ok(true),
+            }
+        }
+        Credential::Token { id, .. } => {
+            tandem_db::accounts::access_token_alive(&state.db, *id).await
+        }
+    };
+    match alive {
+        Ok(false) => Err("credential revoked"),
+        _ => Ok(()),
     }
 }

@@ -6,6 +6,8 @@ pub mod blobs;
 pub mod board_limits;
 pub mod comments;
 pub mod departments;
+pub mod doc_tickets;
+pub mod doc_updates;
 pub mod events;
 pub mod external_keys;
 pub mod file_grants;

@@ -145,7 +145,7 @@ pub(crate) async fn dtos(
         .collect())
 }
 
-async fn one(
+pub(crate) async fn one(
     db: &impl tandem_db::ConnectionTrait,
     f: &rows::Model,
     a: &Access,
@@ -434,7 +434,7 @@ pub(crate) async fn create_in(
 
 /// Ends a write that left library file `f` as it is: answers it as the caller now sees it,
 /// and announces the change with the write.
-async fn commit(
+pub(crate) async fn commit(
     state: &AppState,
     auth: &AuthUser,
     lib: &Library,
@@ -468,7 +468,7 @@ pub async fn get_file(
 }
 
 /// Re-reads a library file inside the writing transaction and asks again at `want`.
-async fn in_txn(
+pub(crate) async fn in_txn(
     txn: &impl tandem_db::ConnectionTrait,
     auth: &AuthUser,
     s: &Seen,
@@ -779,6 +779,12 @@ pub async fn restore_file_version(
 ) -> ApiResult<HttpResponse> {
     let (id, n) = path.into_inner();
     let s = seen(&state, &auth, id, false).await?;
+    if s.file.kind == FileKind::Doc.as_str() {
+        return Err(ApiError::conflict(
+            "live_document",
+            "a document's text is live: restore with POST /docs/{id}/versions/{n}/restore",
+        ));
+    }
     let txn = tandem_db::begin_write(&state.db).await?;
     let (lib, current, _) = in_txn(&txn, &auth, &s, false, FileLevel::Edit).await?;
     let old = repo::find_version(&txn, current.id, n).await?;

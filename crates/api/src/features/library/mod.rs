@@ -2,6 +2,7 @@
 //! per request and ask the policy (`tandem_domain::files`) about the whole path of what they
 //! touch; objects the caller may not see are 404 everywhere, listings and events included.
 
+pub mod docs;
 pub mod files;
 pub mod folders;
 pub mod grants;
