@@ -59,7 +59,7 @@ export async function startServer() {
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!process.env.KEEP_E2E_DATA) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
