@@ -14,8 +14,9 @@
 #     database from a second instance.
 # Env: BENCH_TASKS (100000), BENCH_SECONDS (10), BENCH_CONNECTIONS (32),
 #      BENCH_OFFICE_USERS (500), BENCH_OFFICE_SECONDS (60), BENCH_WS_CLIENTS (2000),
-#      BENCH_WS_UPDATES (50), BENCH_BOARD_CONNECTIONS (4); BENCH_ONLY=live runs step 4 alone,
-#      BENCH_ONLY=boards step 5.
+#      BENCH_WS_UPDATES (50), BENCH_BOARD_CONNECTIONS (4), BENCH_EDITORS (20),
+#      BENCH_FILE_MIB (200); BENCH_ONLY=live runs step 4 alone, BENCH_ONLY=boards step 5,
+#      BENCH_ONLY=library step 6.
 #  5. Progress boards (issue 12): the Kanban board and the Gantt chart of a 5 000-task project and
 #     the dashboard over 100 projects and 20 000 tasks (tandem-seed --projects), risk evaluated,
 #     read cache off; target p99 <= 50 ms each for one viewer (also measured with
@@ -237,6 +238,42 @@ PY
   rm -rf "$bdir"
 }
 
+# 6. The file library (issue 13), a release server of its own on SQLite, driven by
+#    tandem-bench over HTTP and the document WebSocket: 20 editors typing into one document
+#    (target: an edit reaches the others within 100 ms at p95) and memory per open document;
+#    a 200 MiB file uploaded (one request, and tus in 8 MiB requests) and downloaded against
+#    `cp` + `sync` of the same file on the same disk (target: ratio >= 0.5), with the server's
+#    resident memory sampled throughout (target: no file held in memory).
+library_bench() {
+  local ldir lport lurl lpid
+  ldir=$(mktemp -d)
+  lport=$(free_port)
+  lurl="http://127.0.0.1:$lport"
+  env TANDEM_DATA_DIR="$ldir" TANDEM_BIND="127.0.0.1:$lport" TANDEM_LOG=warn \
+    TANDEM_WEB_DIR="$ldir/none" TANDEM_ADMIN_EMAIL=live@example.com \
+    TANDEM_ADMIN_PASSWORD=bench-password-1 "$bin/tandem" serve >"$ldir/server.log" 2>&1 &
+  lpid=$!
+  for _ in $(seq 300); do curl -fs "$lurl/api/health" >/dev/null && break; sleep 0.1; done
+  local auth=(--admin-email live@example.com --admin-password bench-password-1)
+  echo
+  echo "== co-editing: ${BENCH_EDITORS:-20} editors on one document (SQLite)"
+  "$bin/tandem-bench" docs --url "$lurl" "${auth[@]}" --editors "${BENCH_EDITORS:-20}" \
+    --server-pid "$lpid" | grep -v '^RESULT'
+  echo
+  echo "== files: ${BENCH_FILE_MIB:-200} MiB up and down (SQLite, local disk)"
+  "$bin/tandem-bench" files --url "$lurl" "${auth[@]}" --mib "${BENCH_FILE_MIB:-200}" \
+    --dir "$ldir/bench" --server-pid "$lpid" | grep -v '^RESULT'
+  kill "$lpid"
+  wait "$lpid" 2>/dev/null || true
+  rm -rf "$ldir"
+}
+
+if [ "${BENCH_ONLY:-}" = library ]; then
+  cargo build --quiet --release -p tandem-server --bins -p tandem-bench
+  library_bench
+  exit 0
+fi
+
 if [ "${BENCH_ONLY:-}" = boards ]; then
   command -v wrk >/dev/null || { echo "missing: wrk (apt-get install wrk)" >&2; exit 1; }
   cargo build --quiet --release -p tandem-server --bins
@@ -383,4 +420,5 @@ PY
 
 stop_server
 boards_bench
+library_bench
 live_platform

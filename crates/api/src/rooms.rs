@@ -1,8 +1,9 @@
 //! F5: co-editing rooms. A document open in at least one WebSocket has a room: one task that
 //! owns its state (`tandem_files::collab::DocState`) and its connections, so every frame is
 //! handled in one order without locks. An update is written to `doc_updates` before it is
-//! passed on — what any editor saw survives a restart or `kill -9` — and a room reads the
-//! updates other instances wrote (they share the database) twice a second. The log is
+//! passed on — what any editor saw survives a restart or `kill -9`; frames that arrive
+//! together are stored in one write — and a room with editors in it reads the updates other
+//! instances wrote (they share the database) twice a second. The log is
 //! compacted into one update every [`COMPACT_AFTER`] writes and when the room closes, which it
 //! does [`IDLE`] after its last connection left. Ten minutes after the first unsaved change
 //! (and when the room closes) the text becomes a file version on its own.
@@ -27,6 +28,8 @@ pub const AUTOSAVE_AFTER: Duration = Duration::from_secs(600);
 const POLL: Duration = Duration::from_millis(500);
 /// Frames a connection may fall behind before it is dropped (it reconnects and resyncs).
 const QUEUE: usize = 512;
+/// Frames handled (and their updates stored) together at most.
+const BATCH: usize = 256;
 
 /// What a room sends a connection.
 #[derive(Debug, Clone)]
@@ -364,37 +367,48 @@ impl Room {
         }
     }
 
-    async fn frame(&mut self, conn: u64, bytes: Vec<u8>) -> bool {
-        let Some(c) = self.conns.get(&conn) else {
-            return true;
-        };
-        let (can_write, user) = (c.can_write, c.user);
-        let handled = match self.text.handle(&bytes, can_write) {
-            Ok(h) => h,
-            Err(e) => {
-                tracing::debug!(error = %e, "bad document frame");
-                if let Some(c) = self.conns.remove(&conn) {
-                    let _ = c.out.try_send(Out::Close(4400, "not a Yjs message"));
+    /// Handles frames that arrived together: applies them in order, stores every update they
+    /// carried in one write, and only then sends anything on — one transaction per batch
+    /// rather than per keystroke, so twenty typists do not queue on the database.
+    async fn frames(&mut self, batch: Vec<(u64, Vec<u8>)>) -> bool {
+        // What to send once the batch is stored: (to, except, frame).
+        let mut outgoing: Vec<(Option<u64>, Option<u64>, Vec<u8>)> = Vec::new();
+        let mut updates: Vec<Vec<u8>> = Vec::new();
+        let mut writer = None;
+        for (conn, bytes) in batch {
+            let Some(c) = self.conns.get(&conn) else {
+                continue;
+            };
+            let (can_write, user) = (c.can_write, c.user);
+            let handled = match self.text.handle(&bytes, can_write) {
+                Ok(h) => h,
+                Err(e) => {
+                    tracing::debug!(error = %e, "bad document frame");
+                    if let Some(c) = self.conns.remove(&conn) {
+                        let _ = c.out.try_send(Out::Close(4400, "not a Yjs message"));
+                    }
+                    continue;
                 }
-                return true;
+            };
+            outgoing.extend(handled.reply.into_iter().map(|r| (Some(conn), None, r)));
+            for u in handled.updates {
+                outgoing.push((None, Some(conn), update_frame(&u)));
+                updates.push(u);
+                writer = Some(user);
             }
-        };
-        for r in handled.reply {
-            self.send(conn, Arc::new(r));
-        }
-        if !handled.updates.is_empty() {
-            if !self.persist(&handled.updates, Some(user)).await {
-                return false;
-            }
-            for u in &handled.updates {
-                self.broadcast(Some(conn), update_frame(u));
+            outgoing.extend(handled.to_all.into_iter().map(|f| (None, None, f)));
+            if let Some(c) = self.conns.get_mut(&conn) {
+                c.clients.extend(handled.clients);
             }
         }
-        for f in handled.to_all {
-            self.broadcast(None, f);
+        if !updates.is_empty() && !self.persist(&updates, writer).await {
+            return false;
         }
-        if let Some(c) = self.conns.get_mut(&conn) {
-            c.clients.extend(handled.clients);
+        for (to, except, frame) in outgoing {
+            match to {
+                Some(conn) => self.send(conn, Arc::new(frame)),
+                None => self.broadcast(except, frame),
+            }
         }
         true
     }
@@ -498,9 +512,10 @@ async fn run(
     let mut poll = tokio::time::interval(POLL);
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut empty_since = Some(Instant::now());
+    let mut deferred: Option<Command> = None;
     loop {
         tokio::select! {
-            cmd = inbox.recv() => {
+            cmd = next(&mut inbox, &mut deferred) => {
                 let Some(cmd) = cmd else { break };
                 match cmd {
                     Command::Join { conn, user, can_write, out, done } => {
@@ -512,7 +527,19 @@ async fn run(
                         let _ = done.send(());
                     }
                     Command::Frame { conn, bytes } => {
-                        if !room.frame(conn, bytes).await {
+                        // Whatever else arrived meanwhile goes in the same batch.
+                        let mut batch = vec![(conn, bytes)];
+                        while batch.len() < BATCH {
+                            match inbox.try_recv() {
+                                Ok(Command::Frame { conn, bytes }) => batch.push((conn, bytes)),
+                                Ok(other) => {
+                                    deferred = Some(other);
+                                    break;
+                                }
+                                Err(_) => break,
+                            }
+                        }
+                        if !room.frames(batch).await {
                             break;
                         }
                     }
@@ -555,7 +582,11 @@ async fn run(
                 }
             }
             _ = poll.tick() => {
-                room.catch_up().await;
+                // Only a room someone is in needs other instances' edits now; a room that
+                // fills again reads them before it answers (its next tick).
+                if !room.conns.is_empty() {
+                    room.catch_up().await;
+                }
                 room.autosave(false);
                 if empty_since.is_some_and(|t| t.elapsed() >= IDLE) {
                     // Closing: new askers get a new room from now on; what is already queued
@@ -574,6 +605,17 @@ async fn run(
     room.compact().await;
     room.autosave(true);
     forget(&state, doc, &me);
+}
+
+/// The command put aside by the last batch, else the next one to arrive.
+async fn next(
+    inbox: &mut mpsc::UnboundedReceiver<Command>,
+    deferred: &mut Option<Command>,
+) -> Option<Command> {
+    match deferred.take() {
+        Some(c) => Some(c),
+        None => inbox.recv().await,
+    }
 }
 
 /// Takes the room out of the registry, if the registry still names this one.

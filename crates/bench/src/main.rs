@@ -3,11 +3,14 @@
 //!
 //! - `ws`: live-event fan-out latency to N sockets (optionally through a second instance on
 //!   the same PostgreSQL database, `--relay-url`) and the server's memory per idle socket;
-//! - `office`: a mixed load of reads and writes by simulated people, latency per kind.
+//! - `office`: a mixed load of reads and writes by simulated people, latency per kind;
+//! - `docs`: remote update latency among co-editors of one document, memory per open document;
+//! - `files`: upload and download of a large file against `cp`, and the server's memory.
 //!
 //! Prints readable lines, then one line `RESULT {json}` with every figure.
 
 mod api;
+mod library;
 mod office;
 mod ws;
 
@@ -78,6 +81,36 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         tasks: usize,
     },
+    /// Editors typing into one co-edited document: time for an edit to reach the others.
+    Docs {
+        #[command(flatten)]
+        server: Server,
+        #[arg(long, default_value_t = 20)]
+        editors: usize,
+        /// Edits per editor.
+        #[arg(long, default_value_t = 50)]
+        edits: usize,
+        /// Between one editor's edits, in milliseconds.
+        #[arg(long, default_value_t = 200)]
+        interval_ms: u64,
+        /// Documents then opened (one editor each) to measure memory per open document.
+        #[arg(long, default_value_t = 100)]
+        open_docs: usize,
+        #[arg(long)]
+        server_pid: Option<u32>,
+    },
+    /// Upload and download of a large file, against `cp` on the same disk.
+    Files {
+        #[command(flatten)]
+        server: Server,
+        #[arg(long, default_value_t = 200)]
+        mib: usize,
+        /// Where the test file is written (the server's disk).
+        #[arg(long)]
+        dir: std::path::PathBuf,
+        #[arg(long)]
+        server_pid: Option<u32>,
+    },
 }
 
 #[tokio::main]
@@ -122,6 +155,42 @@ async fn main() -> Result<(), api::Error> {
                 seconds,
                 projects,
                 tasks,
+            })
+            .await?
+        }
+        Command::Docs {
+            server,
+            editors,
+            edits,
+            interval_ms,
+            open_docs,
+            server_pid,
+        } => {
+            library::docs(library::DocsArgs {
+                url: server.url,
+                admin_email: server.admin_email,
+                admin_password: server.admin_password,
+                editors: editors.max(2),
+                edits: edits.max(1),
+                interval: std::time::Duration::from_millis(interval_ms),
+                open_docs,
+                server_pid,
+            })
+            .await?
+        }
+        Command::Files {
+            server,
+            mib,
+            dir,
+            server_pid,
+        } => {
+            library::files(library::FilesArgs {
+                url: server.url,
+                admin_email: server.admin_email,
+                admin_password: server.admin_password,
+                mib: mib.max(1),
+                dir,
+                server_pid,
             })
             .await?
         }

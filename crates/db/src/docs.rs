@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -13,13 +13,16 @@ use crate::error::RepoResult;
 
 /// Appends updates of `doc` received by instance `origin`, in order; returns the last id.
 pub async fn append(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     doc: Uuid,
     origin: Uuid,
     updates: &[Vec<u8>],
 ) -> RepoResult<i64> {
     let now = Utc::now();
     let mut last = 0;
+    // One statement per row keeps each row's id (the order of the log); they share the
+    // caller's transaction, or one of their own.
+    let txn = crate::begin_write(db).await?;
     for data in updates {
         let row = doc_updates::ActiveModel {
             doc_id: Set(doc),
@@ -28,10 +31,11 @@ pub async fn append(
             created_at: Set(now),
             ..Default::default()
         }
-        .insert(db)
+        .insert(&txn)
         .await?;
         last = row.id;
     }
+    txn.commit().await?;
     Ok(last)
 }
 
@@ -71,7 +75,7 @@ pub async fn count(db: &impl ConnectionTrait, doc: Uuid) -> RepoResult<u64> {
 /// Replaces the updates of `doc` up to id `through` by `merged` (their merge), in the
 /// caller's transaction; the merged row gets a new id, after every update it replaces.
 pub async fn compact(
-    txn: &impl ConnectionTrait,
+    txn: &(impl ConnectionTrait + TransactionTrait),
     doc: Uuid,
     origin: Uuid,
     through: i64,

@@ -65,7 +65,10 @@ pub fn open(storage: &Storage) -> Result<Arc<dyn ObjectStore>, String> {
             let fs = LocalFileSystem::new_with_prefix(dir)
                 .map_err(|e| format!("cannot use {} for files: {e}", dir.display()))?
                 // Removing the last blob of a directory removes the directory too.
-                .with_automatic_cleanup(true);
+                .with_automatic_cleanup(true)
+                // A version is committed only after its bytes are: they must be on disk by
+                // then, or a power cut leaves a version without content.
+                .with_fsync(true);
             Ok(Arc::new(fs))
         }
         Storage::S3 { bucket, prefix } => {

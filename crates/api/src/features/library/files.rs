@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use futures_util::TryStreamExt;
 use object_store::path::Path as StorePath;
-use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt};
+use object_store::{ObjectStore, ObjectStoreExt};
 use tandem_db::entities::{file_versions, files as rows};
 use tandem_db::files as repo;
 use tandem_domain::files::{Access, Source};
@@ -885,19 +885,14 @@ pub(crate) async fn stream_version(
                 })));
         }
     };
-    let key = StorePath::from(blob.storage_key.as_str());
-    let opts = GetOptions {
-        range: range.map(|(a, b)| GetRange::Bounded(a..b + 1)),
-        ..Default::default()
-    };
-    let data = state
-        .files
-        .get_opts(&key, opts)
-        .await
-        .map_err(ApiError::internal)?;
-    let stream = data
-        .into_stream()
-        .map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()));
+    let stream = tandem_files::blob::read_stream(
+        &state.files,
+        &blob.storage_key,
+        range.map(|(a, b)| a..b + 1),
+    )
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()));
     let mut res = match range {
         Some(_) => HttpResponse::PartialContent(),
         None => HttpResponse::Ok(),
