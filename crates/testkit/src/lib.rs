@@ -164,6 +164,10 @@ async fn serve(
         base,
         http: Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // Below the server's keep-alive (5 s): a connection idle longer is not reused,
+            // so a test that pauses (building a large fixture) never sends on a socket the
+            // server is closing at that moment.
+            .pool_idle_timeout(std::time::Duration::from_secs(3))
             .build()
             .expect("client"),
         db,

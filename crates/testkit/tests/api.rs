@@ -1463,7 +1463,10 @@ async fn every_secured_endpoint_refuses_anonymous_and_members_where_required() {
             checked += 1;
             let r = send(None).await.unwrap();
             assert_eq!(r.status(), 401, "{method} {path} without a token");
-            problem(r).await;
+            // A HEAD answer has no body to carry the problem.
+            if m != Method::HEAD {
+                problem(r).await;
+            }
             let r = send(Some("bad-token")).await.unwrap();
             assert_eq!(r.status(), 401, "{method} {path} with a bad token");
             let tag = op["tags"][0].as_str().unwrap_or_default();

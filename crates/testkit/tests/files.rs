@@ -1412,10 +1412,20 @@ async fn previews_show_each_format_and_never_serve_a_page() {
         .await
         .unwrap();
     assert_eq!(r.status(), 304);
+    // Other sizes are served by the next size kept; past 4096 is refused.
     let r = fx
         .app
         .get(
             &format!("/files/{pic}/preview/thumbnail?size=300"),
+            &fx.viewer,
+        )
+        .await;
+    let big = image::load_from_memory(&r.bytes().await.unwrap()).unwrap();
+    assert_eq!(big.width(), 1024);
+    let r = fx
+        .app
+        .get(
+            &format!("/files/{pic}/preview/thumbnail?size=5000"),
             &fx.viewer,
         )
         .await;
@@ -1892,6 +1902,16 @@ async fn resumable_uploads_refuse_early_what_they_would_refuse_at_the_end() {
     let r = fx
         .app
         .req(Method::POST, "/uploads", Some(&fx.editor))
+        .header("Upload-Length", "5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.headers()["tus-version"], "1.0.0");
+    let r = fx
+        .app
+        .req(Method::POST, "/uploads", Some(&fx.editor))
+        .header("Tus-Resumable", "0.2.2")
         .header("Upload-Length", "5")
         .send()
         .await

@@ -19,6 +19,23 @@ use uuid::Uuid;
 use super::{Run, SeedError, describe};
 use crate::format::{Grant, Project, set};
 
+/// A library item's version (for `If-Match`).
+trait Versioned {
+    fn version(&self) -> i64;
+}
+
+impl Versioned for FileResponse {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl Versioned for FolderResponse {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
 fn is_404(e: &ClientError) -> bool {
     matches!(e, ClientError::Api(Problem { status: 404, .. }))
 }
@@ -476,6 +493,29 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// Moves the live item `/{what}/{id}` to the trash; `false` when it is not live.
+    async fn trash<T: serde::de::DeserializeOwned + Versioned>(
+        &self,
+        what: &str,
+        id: Uuid,
+        pointer: &str,
+        key: &str,
+    ) -> Result<bool, SeedError> {
+        let path = format!("/{what}/{id}");
+        let x = match self.client.get_json::<T>(&path).await {
+            Ok(x) => x,
+            Err(e) if is_404(&e) => return Ok(false),
+            Err(e) => return Err(self.api(pointer, key, e)),
+        };
+        if !self.opts.dry_run {
+            self.client
+                .delete_at(&path, Some(x.version()))
+                .await
+                .map_err(|e| self.api(pointer, key, e))?;
+        }
+        Ok(true)
+    }
+
     /// `--prune`: keyed files and folders the file no longer lists go to the trash (files
     /// first, then folders, deepest first), where they stay restorable for 30 days.
     async fn prune_library(&mut self, p: &Project, pid: Uuid, i: usize) -> Result<(), SeedError> {
@@ -485,20 +525,8 @@ impl Run<'_> {
             if listed.contains(k.as_str()) {
                 continue;
             }
-            let x = match self
-                .client
-                .get_json::<FileResponse>(&format!("/files/{id}"))
-                .await
-            {
-                Ok(x) => x,
-                Err(e) if is_404(&e) => continue,
-                Err(e) => return Err(self.api(&ptr, &k, e)),
-            };
-            if !self.opts.dry_run {
-                self.client
-                    .delete_at(&format!("/files/{id}"), Some(x.version))
-                    .await
-                    .map_err(|e| self.api(&ptr, &k, e))?;
+            if !self.trash::<FileResponse>("files", id, &ptr, &k).await? {
+                continue;
             }
             self.summary.deleted("files", format!("{}/{k}", p.key));
         }
@@ -532,20 +560,11 @@ impl Run<'_> {
         stale.sort_by_key(|(_, id)| std::cmp::Reverse(depth(*id)));
         for (k, id) in stale {
             // A parent pruned first took this one with it.
-            let x = match self
-                .client
-                .get_json::<FolderResponse>(&format!("/folders/{id}"))
-                .await
+            if !self
+                .trash::<FolderResponse>("folders", id, &ptr, &k)
+                .await?
             {
-                Ok(x) => x,
-                Err(e) if is_404(&e) => continue,
-                Err(e) => return Err(self.api(&ptr, &k, e)),
-            };
-            if !self.opts.dry_run {
-                self.client
-                    .delete_at(&format!("/folders/{id}"), Some(x.version))
-                    .await
-                    .map_err(|e| self.api(&ptr, &k, e))?;
+                continue;
             }
             self.summary.deleted("folders", format!("{}/{k}", p.key));
         }

@@ -12,7 +12,6 @@ use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError, Session
 use chrono::Utc;
 use futures_util::StreamExt;
 use object_store::ObjectStoreExt;
-use tandem_db::entities::files as rows;
 use tandem_db::files as repo;
 use tandem_dto::{
     CreateDocRequest, DocResponse, DocTicketResponse, FileKind, FileLevel, FileResponse,
@@ -74,7 +73,7 @@ async fn doc_response(state: &AppState, auth: &AuthUser, s: &Seen) -> ApiResult<
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListDocsQuery {
-    #[param(pattern = "^[A-Za-z0-9_-]{1,400}$")]
+    #[param(pattern = "^[A-Za-z0-9_-]{22}$")]
     pub cursor: Option<String>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
@@ -92,38 +91,17 @@ pub async fn list_docs(
     path: web::Path<Uuid>,
     query: web::Query<ListDocsQuery>,
 ) -> ApiResult<HttpResponse> {
-    use base64::Engine;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let lib = Library::load(&state, &auth, path.into_inner()).await?;
-    let limit = query.limit.unwrap_or(50).clamp(1, 200);
-    let after: Option<(String, Uuid)> = match query.cursor.as_deref() {
-        None => None,
-        Some(c) => Some(
-            URL_SAFE_NO_PAD
-                .decode(c)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .and_then(|s| {
-                    let (id, name) = s.split_once(':')?;
-                    Some((name.to_owned(), id.parse().ok()?))
-                })
-                .ok_or_else(|| ApiError::validation("cursor", "invalid", "not a cursor"))?,
-        ),
-    };
-    let rows = repo::list(&state.db, lib.project_id(), repo::Shelf::Docs, after, limit).await?;
-    let next_cursor = (rows.len() as u64 == limit)
-        .then(|| rows.last())
-        .flatten()
-        .map(|f| URL_SAFE_NO_PAD.encode(format!("{}:{}", f.id, f.name)));
-    let visible: Vec<(&rows::Model, tandem_domain::files::Access)> = rows
-        .iter()
-        .filter(|f| !lib.in_trash(f.folder_id))
-        .filter_map(|f| Some((f, lib.file_access(&auth, f)?)))
-        .collect();
-    let pairs: Vec<(&rows::Model, &tandem_domain::files::Access)> =
-        visible.iter().map(|(f, a)| (*f, a)).collect();
-    let items = super::files::dtos(&state.db, &pairs).await?;
-    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
+    let q = query.into_inner();
+    super::files::page(
+        &state,
+        &auth,
+        &lib,
+        super::files::Listing::Docs,
+        q.cursor.as_deref(),
+        q.limit,
+    )
+    .await
 }
 
 /// F5: a new document (Markdown, co-edited) in a folder, starting with `content`.

@@ -181,11 +181,41 @@ pub async fn list_files(
 ) -> ApiResult<HttpResponse> {
     let lib = Library::load(&state, &auth, path.into_inner()).await?;
     let q = query.into_inner();
-    let limit = q
-        .limit
+    let shelf = if q.attached.unwrap_or(false) {
+        Listing::Attached
+    } else {
+        if let Some(folder) = q.folder_id {
+            lib.visible_folder(&auth, folder, false)?;
+        }
+        Listing::Place(q.folder_id.unwrap_or(lib.project_id()))
+    };
+    page(&state, &auth, &lib, shelf, q.cursor.as_deref(), q.limit).await
+}
+
+/// What a listing of files shows.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Listing {
+    /// The library files of a folder, or of the project's top.
+    Place(Uuid),
+    /// The project's task attachments.
+    Attached,
+    /// Every document of the project, wherever it is.
+    Docs,
+}
+
+/// One page of a listing, by name: what the caller may see of it, with the next cursor.
+pub(crate) async fn page(
+    state: &AppState,
+    auth: &AuthUser,
+    lib: &Library,
+    listing: Listing,
+    cursor: Option<&str>,
+    limit: Option<u64>,
+) -> ApiResult<HttpResponse> {
+    let limit = limit
         .unwrap_or(tandem_db::pagination::DEFAULT_LIMIT)
         .clamp(1, tandem_db::pagination::MAX_LIMIT);
-    let after = match q.cursor.as_deref() {
+    let after = match cursor {
         None => None,
         Some(c) => {
             let id = tandem_db::pagination::decode_cursor(c)
@@ -200,20 +230,17 @@ pub async fn list_files(
             Some((f.name, f.id))
         }
     };
-    let attached = q.attached.unwrap_or(false);
-    if !attached && let Some(folder) = q.folder_id {
-        lib.visible_folder(&auth, folder, false)?;
-    }
+    let attached = listing == Listing::Attached;
+    let shelf = match listing {
+        Listing::Place(place) => repo::Shelf::Place(place),
+        Listing::Attached => repo::Shelf::Attached,
+        Listing::Docs => repo::Shelf::Docs,
+    };
     // Read in pages until enough visible ones are found (grants can hide some).
     let mut items: Vec<(rows::Model, Access)> = Vec::new();
     let mut after = after;
     let mut more = true;
     while items.len() < limit as usize && more {
-        let shelf = if attached {
-            repo::Shelf::Attached
-        } else {
-            repo::Shelf::Place(q.folder_id.unwrap_or(lib.project_id()))
-        };
         let batch =
             repo::list(&state.db, lib.project_id(), shelf, after.clone(), limit * 2).await?;
         more = batch.len() as u64 == limit * 2;
@@ -237,9 +264,12 @@ pub async fn list_files(
             let a = if attached {
                 f.task_id
                     .and_then(|t| tasks.get(&t))
-                    .and_then(|t| attachment_access(&lib.access, &auth, &f, t))
+                    .and_then(|t| attachment_access(&lib.access, auth, &f, t))
+            } else if lib.in_trash(f.folder_id) {
+                // A document inside a trashed folder went with it.
+                None
             } else {
-                lib.file_access(&auth, &f)
+                lib.file_access(auth, &f)
             };
             if let Some(a) = a {
                 items.push((f, a));

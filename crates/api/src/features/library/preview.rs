@@ -148,7 +148,8 @@ pub struct ThumbnailQuery {
     /// A version number (default: the current one).
     #[param(minimum = 1, maximum = 100000)]
     pub version: Option<i32>,
-    /// The longest side in pixels: 256 or 1024 (default).
+    /// The longest side wanted, in pixels (default 1024): served as 256 up to 256, else 1024.
+    #[param(minimum = 1, maximum = 4096)]
     pub size: Option<u32>,
 }
 
@@ -179,10 +180,16 @@ pub async fn preview_thumbnail(
     path: web::Path<Uuid>,
     query: web::Query<ThumbnailQuery>,
 ) -> ApiResult<HttpResponse> {
-    let side = query.size.unwrap_or(1024);
-    if !preview::image::SIZES.contains(&side) {
-        return Err(ApiError::validation("size", "one_of", "256 or 1024"));
+    let wanted = query.size.unwrap_or(1024);
+    if !(1..=4096).contains(&wanted) {
+        return Err(ApiError::validation("size", "range", "1 to 4096"));
     }
+    // The sizes kept: the smallest that is at least what was asked for.
+    let side = preview::image::SIZES
+        .iter()
+        .copied()
+        .find(|s| *s >= wanted)
+        .unwrap_or(1024);
     let s = seen(&state, &auth, path.into_inner(), false).await?;
     let v = version_of(&state, &s, query.version, "version").await?;
     if Plan::of(&v.name, &v.content_type) != Plan::Image {

@@ -66,26 +66,49 @@ fn tus(mut res: HttpResponseBuilder, up: Option<&rows::Model>) -> HttpResponseBu
     res
 }
 
-/// 412 unless the client speaks our tus version (the answer is the error: it carries the
-/// `Tus-Version` header an `ApiError` cannot).
+/// The client's tus version: 400 when `Tus-Resumable` is missing or not a version, 412 (with
+/// `Tus-Version`) when it is another version than ours. The answer is the error: it carries
+/// the `Tus-Version` header an `ApiError` cannot.
 fn check_version(req: &HttpRequest) -> Result<(), Box<HttpResponse>> {
     let theirs = req
         .headers()
         .get("Tus-Resumable")
-        .and_then(|v| v.to_str().ok());
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim);
     if theirs == Some(TUS_VERSION) {
         return Ok(());
     }
+    let is_version = theirs.is_some_and(|v| {
+        let parts: Vec<&str> = v.split('.').collect();
+        parts.len() == 3
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    });
+    let (mut res, status, title, code) = if is_version {
+        (
+            HttpResponse::PreconditionFailed(),
+            412,
+            "Precondition Failed",
+            "tus_version",
+        )
+    } else {
+        (
+            HttpResponse::BadRequest(),
+            400,
+            "Bad Request",
+            "tus_resumable_required",
+        )
+    };
     Err(Box::new(
-        HttpResponse::PreconditionFailed()
-            .insert_header(("Tus-Version", TUS_VERSION))
+        res.insert_header(("Tus-Version", TUS_VERSION))
             .content_type(crate::error::PROBLEM_JSON)
             .json(serde_json::json!({
                 "type": "about:blank",
-                "title": "Precondition Failed",
-                "status": 412,
+                "title": title,
+                "status": status,
                 "detail": format!("send Tus-Resumable: {TUS_VERSION}"),
-                "code": "tus_version",
+                "code": code,
             })),
     ))
 }
@@ -178,7 +201,7 @@ fn dto(up: &rows::Model) -> UploadResponse {
 /// now, before a byte is sent.
 #[utoipa::path(post, path = "/api/v1/uploads", tag = "files", security(("bearer" = [])),
     params(
-        ("Tus-Resumable" = String, Header, description = "1.0.0"),
+        ("Tus-Resumable" = String, Header, description = "1.0.0", pattern = r"^1\.0\.0$"),
         ("Upload-Length" = i64, Header, description = "The file's size in bytes"),
         ("Upload-Metadata" = String, Header, description = "`filename`, `project_id`, `folder_id`, `file_id`, `note`: each key followed by its value in base64"),
     ),
@@ -276,14 +299,18 @@ pub async fn create_upload(
 /// 410 (its `GET` says why).
 #[utoipa::path(head, path = "/api/v1/uploads/{id}", tag = "files", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Upload id"),
-        ("Tus-Resumable" = String, Header, description = "1.0.0")),
+        ("Tus-Resumable" = String, Header, description = "1.0.0", pattern = r"^1\.0\.0$")),
     responses(
         (status = 200, description = "How far it got",
             headers(("Upload-Offset" = i64, description = "Bytes received"),
                 ("Upload-Length" = i64, description = "The file's size"),
                 ("Tus-Resumable" = String, description = "1.0.0"),
                 ("Upload-Expires" = String, description = "When unfinished bytes are removed"))),
+        (status = 400, description = "No `Tus-Resumable: 1.0.0`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 404, description = "No such upload of the caller's"),
         (status = 410, description = "It failed"),
+        (status = 412, description = "Another tus version", headers(("Tus-Version" = String, description = "1.0.0"))),
     ))]
 #[tracing::instrument(skip_all, err)]
 pub async fn head_upload(
@@ -337,8 +364,8 @@ pub async fn get_upload(
 /// stored and `Tandem-File-Id` names it.
 #[utoipa::path(patch, path = "/api/v1/uploads/{id}", tag = "files", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Upload id"),
-        ("Tus-Resumable" = String, Header, description = "1.0.0"),
-        ("Upload-Offset" = i64, Header, description = "Where these bytes start")),
+        ("Tus-Resumable" = String, Header, description = "1.0.0", pattern = r"^1\.0\.0$"),
+        ("Upload-Offset" = i64, Header, description = "Where these bytes start", minimum = 0)),
     request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
     responses(
         (status = 204, description = "Stored",
@@ -347,6 +374,7 @@ pub async fn get_upload(
                 ("Upload-Expires" = String, description = "When unfinished bytes are removed"),
                 ("Tandem-File-Id" = String, description = "The file made, once the last byte arrived"))),
         (status = 409, description = "Another offset, the upload is finished, or storing the file was refused", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Another tus version", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "More bytes than announced", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not application/offset+octet-stream", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -565,9 +593,12 @@ pub async fn remove_pieces(state: &AppState, id: Uuid) {
 /// Give up an upload (tus termination): its staged bytes go.
 #[utoipa::path(delete, path = "/api/v1/uploads/{id}", tag = "files", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Upload id"),
-        ("Tus-Resumable" = String, Header, description = "1.0.0")),
-    responses((status = 204, description = "Removed",
-        headers(("Tus-Resumable" = String, description = "1.0.0")))))]
+        ("Tus-Resumable" = String, Header, description = "1.0.0", pattern = r"^1\.0\.0$")),
+    responses(
+        (status = 204, description = "Removed",
+            headers(("Tus-Resumable" = String, description = "1.0.0"))),
+        (status = 412, description = "Another tus version", body = Problem, content_type = "application/problem+json"),
+    ))]
 #[tracing::instrument(skip_all, err)]
 pub async fn delete_upload(
     state: web::Data<AppState>,
@@ -587,10 +618,13 @@ pub async fn delete_upload(
 
 /// What the server supports (tus discovery).
 #[utoipa::path(options, path = "/api/v1/uploads", tag = "files", security(("bearer" = [])),
-    responses((status = 204, description = "Supported",
-        headers(("Tus-Version" = String, description = "1.0.0"),
-            ("Tus-Extension" = String, description = "creation,expiration,termination"),
-            ("Tus-Max-Size" = i64, description = "The largest file accepted, in bytes")))))]
+    responses(
+        (status = 204, description = "Supported",
+            headers(("Tus-Version" = String, description = "1.0.0"),
+                ("Tus-Extension" = String, description = "creation,expiration,termination"),
+                ("Tus-Max-Size" = i64, description = "The largest file accepted, in bytes"))),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    ))]
 #[tracing::instrument(skip_all, err)]
 pub async fn upload_options(
     state: web::Data<AppState>,
