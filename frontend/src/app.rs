@@ -14,7 +14,7 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{Lazy, LazyRoute, lazy_route, path};
 
 use crate::components::{ConfirmRegion, Confirmer, ToastRegion, Toaster};
-use crate::features::{admin, auth, boards, me, notifications, people, projects, tasks};
+use crate::features::{admin, auth, boards, files, me, notifications, people, projects, tasks};
 use crate::i18n::I18n;
 use crate::shell::{NotFound, Shell};
 
@@ -42,6 +42,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("projects/:id") view={Lazy::<Project>::new()} />
                     <Route path=path!("projects/:id/board") view={Lazy::<ProjectBoard>::new()} />
                     <Route path=path!("projects/:id/gantt") view={Lazy::<ProjectGantt>::new()} />
+                    <Route path=path!("projects/:id/files") view={Lazy::<ProjectFiles>::new()} />
                     <Route path=path!("my-board") view={Lazy::<MyBoard>::new()} />
                     <Route path=path!("dashboard") view={Lazy::<Dashboard>::new()} />
                     <Route path=path!("tasks/:id") view={Lazy::<Task>::new()} />
@@ -93,6 +94,7 @@ lazy_page! {
     MyTasks => view! { <tasks::MyTasksPage /> };
     ProjectBoard => view! { <boards::ProjectBoardPage /> };
     ProjectGantt => view! { <boards::ProjectGanttPage /> };
+    ProjectFiles => view! { <files::LibraryPage /> };
     MyBoard => view! { <boards::MyBoardPage /> };
     Dashboard => view! { <boards::DashboardPage /> };
     Profile => view! { <me::ProfilePage /> };

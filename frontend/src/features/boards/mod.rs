@@ -47,6 +47,7 @@ fn ProjectHead(p: ProjectResponse, view: View) -> impl IntoView {
             <a class="tab" href=format!("/projects/{pid}")>{move || i.t().tasks}</a>
             <a class="tab" href=format!("/projects/{pid}/board") aria-current=(view == View::Board).then_some("page")>{move || i.t().board}</a>
             <a class="tab" href=format!("/projects/{pid}/gantt") aria-current=(view == View::Gantt).then_some("page")>{move || i.t().gantt}</a>
+            <a class="tab" href=format!("/projects/{pid}/files")>{move || i.t().files}</a>
         </nav>
     }
 }

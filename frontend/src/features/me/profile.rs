@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tandem_dto::{DepartmentResponse, UpdateMeRequest, UserResponse, rules};
+use tandem_web_logic::texts::Me as M;
 use wasm_bindgen::JsCast;
 
 use crate::api;
@@ -19,7 +20,7 @@ const AVATAR_MAX_BYTES: f64 = 2.0 * 1024.0 * 1024.0;
 use crate::shell::Tabs;
 
 #[component]
-pub fn ProfilePage() -> impl IntoView {
+pub(super) fn Profile() -> impl IntoView {
     let i = use_i18n();
     Effect::new(move || set_title(i.t().profile_title));
     let me = LocalResource::new(|| api::get_tagged::<UserResponse>("/me"));
@@ -49,6 +50,7 @@ pub(crate) fn ProfileForm(
     reload: Callback<()>,
 ) -> impl IntoView {
     let i = use_i18n();
+    let mt = super::use_mt();
     let auth = use_auth();
     let toaster = use_toaster();
     let name = RwSignal::new(user.name.clone());
@@ -141,7 +143,7 @@ pub(crate) fn ProfileForm(
                 <TextField id="phone" label=|t| t.phone value=phone kind="tel" error=errors.for_field("phone") />
                 <TextArea id="contact" label=|t| t.contact value=contact error=errors.for_field("contact") />
                 <button class="btn primary" type="submit" disabled=move || busy.get()>
-                    {move || if busy.get() { i.t().saving } else { i.t().save }}
+                    {move || if busy.get() { mt.get(M::saving) } else { i.t().save.to_owned() }}
                 </button>
             </form>
         </section>
@@ -151,11 +153,12 @@ pub(crate) fn ProfileForm(
 #[component]
 pub(crate) fn AvatarCard(user: UserResponse, etag: RwSignal<Option<String>>) -> impl IntoView {
     let i = use_i18n();
+    let mt = super::use_mt();
     let auth = use_auth();
     let toaster = use_toaster();
     let preview = RwSignal::new(None::<String>);
     let chosen = StoredValue::new_local(None::<web_sys::File>);
-    let problem = RwSignal::new(None::<&'static str>);
+    let problem = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let input: NodeRef<leptos::html::Input> = NodeRef::new();
     on_cleanup(move || {
@@ -171,11 +174,11 @@ pub(crate) fn AvatarCard(user: UserResponse, etag: RwSignal<Option<String>>) -> 
         };
         // Checked here for a quick answer; the server checks the content itself.
         if !["image/png", "image/jpeg", "image/webp"].contains(&file.type_().as_str()) {
-            problem.set(Some(i.t_untracked().avatar_bad_type));
+            problem.set(Some(mt.untracked(M::avatar_bad_type)));
             return;
         }
         if file.size() > AVATAR_MAX_BYTES {
-            problem.set(Some(i.t_untracked().avatar_too_large));
+            problem.set(Some(mt.untracked(M::avatar_too_large)));
             return;
         }
         if let Some(old) = preview.get_untracked() {
@@ -200,7 +203,7 @@ pub(crate) fn AvatarCard(user: UserResponse, etag: RwSignal<Option<String>>) -> 
                     }
                     preview.set(None);
                     chosen.set_value(None);
-                    toaster.success(i.t_untracked().avatar_saved);
+                    toaster.success(mt.untracked(M::avatar_saved));
                     // The upload changed the profile's version; keep the form's If-Match current.
                     if let Ok((_, tag)) = api::get_tagged::<UserResponse>("/me").await {
                         etag.set(tag);
@@ -214,10 +217,10 @@ pub(crate) fn AvatarCard(user: UserResponse, etag: RwSignal<Option<String>>) -> 
     let user_id = user.id;
     view! {
         <section class="card avatar-card">
-            <h2>{move || i.t().avatar}</h2>
+            <h2>{move || mt.get(M::avatar)}</h2>
             <div class="avatar-row">
                 {move || match preview.get() {
-                    Some(url) => view! { <img class="avatar avatar-lg" src=url alt=move || i.t().avatar_preview /> }.into_any(),
+                    Some(url) => view! { <img class="avatar avatar-lg" src=url alt=move || mt.get(M::avatar_preview) /> }.into_any(),
                     None => {
                         let u = auth.user.get();
                         let (name, has, version) = u
@@ -230,12 +233,12 @@ pub(crate) fn AvatarCard(user: UserResponse, etag: RwSignal<Option<String>>) -> 
                     // The input comes first so its keyboard focus can be drawn on the label (CSS).
                     <input id="avatar-file" class="sr-only-file" type="file"
                         accept="image/png,image/jpeg,image/webp" node_ref=input on:change=pick />
-                    <label class="btn" for="avatar-file">{move || i.t().choose_image}</label>
-                    <p class="hint">{move || i.t().avatar_hint}</p>
+                    <label class="btn" for="avatar-file">{move || mt.get(M::choose_image)}</label>
+                    <p class="hint">{move || mt.get(M::avatar_hint)}</p>
                     {move || problem.get().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
                     <Show when=move || preview.get().is_some()>
                         <button class="btn primary" on:click=upload disabled=move || busy.get()>
-                            {move || if busy.get() { i.t().uploading } else { i.t().upload_avatar }}
+                            {move || if busy.get() { i.t().uploading.to_owned() } else { mt.get(M::upload_avatar) }}
                         </button>
                     </Show>
                 </div>

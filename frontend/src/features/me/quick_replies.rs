@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tandem_dto::{CreateQuickReplyRequest, QuickReplyResponse, UpdateQuickReplyRequest, rules};
+use tandem_web_logic::texts::Me as M;
 
 use crate::api;
 use crate::components::{ConfirmKind, use_confirmer};
@@ -15,8 +16,9 @@ use crate::shell::set_title;
 use crate::shell::Tabs;
 
 #[component]
-pub fn QuickRepliesPage() -> impl IntoView {
+pub(super) fn QuickReplies() -> impl IntoView {
     let i = use_i18n();
+    let mt = super::use_mt();
     let toaster = use_toaster();
     Effect::new(move || set_title(i.t().quick_replies_title));
     let list = LocalResource::new(|| api::all::<QuickReplyResponse>("/me/quick-replies"));
@@ -52,7 +54,7 @@ pub fn QuickRepliesPage() -> impl IntoView {
                 Ok(_) => {
                     title.set(String::new());
                     body.set(String::new());
-                    toaster.success(i.t_untracked().quick_reply_added);
+                    toaster.success(mt.untracked(M::quick_reply_added));
                     list.refetch();
                 }
                 Err(e) => {
@@ -68,7 +70,7 @@ pub fn QuickRepliesPage() -> impl IntoView {
         <div class="grid-2">
             <section class="card">
                 <h2>{move || i.t().quick_replies_title}</h2>
-                <p class="muted">{move || i.t().quick_replies_intro}</p>
+                <p class="muted">{move || mt.get(M::quick_replies_intro)}</p>
                 {move || match list.get() {
                     None => view! { <Loading /> }.into_any(),
                     Some(Err(e)) => view! { <ErrorBox error=e retry=Callback::new(move |()| list.refetch()) /> }.into_any(),
@@ -85,7 +87,7 @@ pub fn QuickRepliesPage() -> impl IntoView {
                 }}
             </section>
             <section class="card">
-                <h2>{move || i.t().quick_reply_new}</h2>
+                <h2>{move || mt.get(M::quick_reply_new)}</h2>
                 <form on:submit=add novalidate=true>
                     <TextField id="qr-title" label=|t| t.title value=title error=errors.for_field("title") required=true />
                     <TextArea id="qr-body" label=|t| t.content value=body error=errors.for_field("body") rows=4 />

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tandem_dto::{ChangePasswordRequest, rules};
+use tandem_web_logic::texts::Me as M;
 
 use crate::api;
 use crate::components::{FormErrors, TextField, use_toaster};
@@ -13,8 +14,9 @@ use crate::state::use_auth;
 use crate::shell::Tabs;
 
 #[component]
-pub fn SecurityPage() -> impl IntoView {
+pub(super) fn Security() -> impl IntoView {
     let i = use_i18n();
+    let mt = super::use_mt();
     let auth = use_auth();
     let toaster = use_toaster();
     Effect::new(move || set_title(i.t().security_title));
@@ -61,7 +63,7 @@ pub fn SecurityPage() -> impl IntoView {
                     current.set(String::new());
                     new.set(String::new());
                     confirm_new.set(String::new());
-                    toaster.success(i.t_untracked().password_changed);
+                    toaster.success(mt.untracked(M::password_changed));
                 }
                 Err(e) => {
                     errors.set(e.field_errors().to_vec());
@@ -74,8 +76,8 @@ pub fn SecurityPage() -> impl IntoView {
     view! {
         <Tabs />
         <section class="card narrow-card">
-            <h2>{move || i.t().change_password}</h2>
-            <p class="muted">{move || i.t().change_password_intro}</p>
+            <h2>{move || mt.get(M::change_password)}</h2>
+            <p class="muted">{move || mt.get(M::change_password_intro)}</p>
             <form on:submit=submit novalidate=true>
                 <TextField id="current_password" label=|t| t.current_password value=current kind="password"
                     autocomplete="current-password" error=errors.for_field("current_password") required=true />
@@ -87,7 +89,7 @@ pub fn SecurityPage() -> impl IntoView {
                         errors.0.with(|e| e.iter().any(|e| e.field == "confirm_new")).then(|| i.t().err_password_mismatch.to_owned())
                     }) />
                 <button class="btn primary" type="submit" disabled=move || busy.get()>
-                    {move || if busy.get() { i.t().saving } else { i.t().change_password }}
+                    {move || if busy.get() { mt.get(M::saving) } else { mt.get(M::change_password) }}
                 </button>
             </form>
         </section>

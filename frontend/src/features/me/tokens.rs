@@ -5,6 +5,7 @@ use leptos::task::spawn_local;
 use tandem_dto::{
     AccessTokenResponse, CreateAccessTokenRequest, CreatedAccessTokenResponse, TokenScope, rules,
 };
+use tandem_web_logic::texts::Me as M;
 use uuid::Uuid;
 
 use crate::api;
@@ -27,8 +28,9 @@ fn select_text(id: &str) {
 }
 
 #[component]
-pub fn TokensPage() -> impl IntoView {
+pub(super) fn Tokens() -> impl IntoView {
     let i = use_i18n();
+    let mt = super::use_mt();
     let auth = use_auth();
     let toaster = use_toaster();
     Effect::new(move || set_title(i.t().tokens_title));
@@ -119,7 +121,7 @@ pub fn TokensPage() -> impl IntoView {
             select_text("new-token");
             toaster.push(
                 crate::components::ToastKind::Error,
-                i.t_untracked().copy_manual,
+                mt.untracked(M::copy_manual),
             );
             return;
         }
@@ -131,7 +133,7 @@ pub fn TokensPage() -> impl IntoView {
                     select_text("new-token");
                     toaster.push(
                         crate::components::ToastKind::Error,
-                        i.t_untracked().copy_manual,
+                        mt.untracked(M::copy_manual),
                     );
                 }
             }
@@ -151,11 +153,11 @@ pub fn TokensPage() -> impl IntoView {
         <Tabs />
         <Show when=move || created.get().is_some()>
             <section class="card highlight" role="status">
-                <h2>{move || i.t().token_created}</h2>
-                <p>{move || i.t().token_shown_once}</p>
+                <h2>{move || mt.get(M::token_created)}</h2>
+                <p>{move || mt.get(M::token_shown_once)}</p>
                 <div class="token-row">
                     <code class="token" id="new-token">{move || created.get().map(|t| t.token)}</code>
-                    <button class="btn primary" on:click=copy>{move || i.t().copy}</button>
+                    <button class="btn primary" on:click=copy>{move || mt.get(M::copy)}</button>
                     <button class="btn" on:click=move |_| created.set(None)>{move || i.t().done}</button>
                 </div>
             </section>
@@ -163,7 +165,7 @@ pub fn TokensPage() -> impl IntoView {
         <div class="grid-2">
             <section class="card">
                 <h2>{move || i.t().tokens_title}</h2>
-                <p class="muted">{move || i.t().tokens_intro}</p>
+                <p class="muted">{move || mt.get(M::tokens_intro)}</p>
                 {move || match list.get() {
                     None => view! { <Loading /> }.into_any(),
                     Some(Err(e)) => view! { <ErrorBox error=e retry=Callback::new(move |()| list.refetch()) /> }.into_any(),
@@ -180,11 +182,11 @@ pub fn TokensPage() -> impl IntoView {
                 }}
             </section>
             <section class="card">
-                <h2>{move || i.t().token_new}</h2>
+                <h2>{move || mt.get(M::token_new)}</h2>
                 <form on:submit=create novalidate=true>
                     <TextField id="token-name" label=|t| t.token_name value=name error=errors.for_field("name") required=true />
                     <fieldset class="field" class:invalid=move || errors.for_field("scopes").get().is_some()>
-                        <legend>{move || i.t().scopes}</legend>
+                        <legend>{move || mt.get(M::scopes)}</legend>
                         {scope_box("scope-read", scope_read, TokenScope::Read)}
                         {scope_box("scope-write", scope_write, TokenScope::Write)}
                         <Show when=move || auth.is_admin()>
@@ -193,10 +195,10 @@ pub fn TokensPage() -> impl IntoView {
                         <p class="field-error">{move || errors.for_field("scopes").get()}</p>
                     </fieldset>
                     <TextField id="token-expires" label=|t| t.expires_on value=expires kind="date"
-                        error=Signal::derive(move || errors.0.with(|e| e.iter().any(|e| e.field == "expires_at")).then(|| i.t().err_future_date.to_owned()))
+                        error=Signal::derive(move || errors.0.with(|e| e.iter().any(|e| e.field == "expires_at")).then(|| mt.get(M::err_future_date).to_owned()))
                         hint=|t| t.expires_hint />
                     <button class="btn primary" type="submit" disabled=move || busy.get()>
-                        {move || i.t().create_token}
+                        {move || mt.get(M::create_token)}
                     </button>
                 </form>
             </section>
@@ -207,6 +209,7 @@ pub fn TokensPage() -> impl IntoView {
 #[component]
 pub(crate) fn TokenItem(t: AccessTokenResponse, on_change: Callback<()>) -> impl IntoView {
     let i = use_i18n();
+    let mt = super::use_mt();
     let toaster = use_toaster();
     let confirmer = use_confirmer();
     let id: Uuid = t.id;
@@ -218,7 +221,7 @@ pub(crate) fn TokenItem(t: AccessTokenResponse, on_change: Callback<()>) -> impl
             }
             match api::delete(&format!("/me/tokens/{id}")).await {
                 Ok(()) => {
-                    toaster.success(i.t_untracked().token_revoked);
+                    toaster.success(mt.untracked(M::token_revoked));
                     let _ = on_change.try_run(());
                 }
                 Err(e) => toaster.error(&e),
@@ -238,10 +241,10 @@ pub(crate) fn TokenItem(t: AccessTokenResponse, on_change: Callback<()>) -> impl
                 </p>
                 <p class="muted small">
                     {move || i.t().created_at} " " {move || fmt_time(&created_at, i.lang.get())}
-                    " · " {move || i.t().last_used} " "
-                    {move || last_used.map(|t| fmt_time(&t, i.lang.get())).unwrap_or_else(|| i.t().never_used.into())}
-                    " · " {move || i.t().expires} " "
-                    {move || expires_at.map(|t| fmt_time(&t, i.lang.get())).unwrap_or_else(|| i.t().never_expires.into())}
+                    " · " {move || mt.get(M::last_used)} " "
+                    {move || last_used.map(|t| fmt_time(&t, i.lang.get())).unwrap_or_else(|| mt.get(M::never_used))}
+                    " · " {move || mt.get(M::expires)} " "
+                    {move || expires_at.map(|t| fmt_time(&t, i.lang.get())).unwrap_or_else(|| mt.get(M::never_expires))}
                 </p>
             </div>
             <button class="btn small danger" on:click=revoke aria-label=move || format!("{} {}", i.t().revoke, t.name)>

@@ -161,6 +161,7 @@ pub fn ProjectPage(
                         {tab_link(Tab::Tasks, "", |t| t.tasks)}
                         <a class="tab" href=format!("/projects/{pid}/board")>{move || i.t().board}</a>
                         <a class="tab" href=format!("/projects/{pid}/gantt")>{move || i.t().gantt}</a>
+                        <a class="tab" href=format!("/projects/{pid}/files")>{move || i.t().files}</a>
                         {tab_link(Tab::Members, "members", |t| t.members)}
                         {tab_link(Tab::Milestones, "milestones", |t| t.milestones)}
                         {is_admin.then(|| tab_link(Tab::Settings, "settings", |t| t.settings))}

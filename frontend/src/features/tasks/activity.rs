@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use tandem_dto::{ActivityResponse, Priority, TaskStatus};
+use tandem_web_logic::texts::Tasks as T;
 use uuid::Uuid;
 
 use crate::api::{self};
@@ -13,6 +14,7 @@ use crate::i18n::use_i18n;
 #[component]
 pub(crate) fn Activity(task: Uuid, names: Signal<HashMap<Uuid, String>>) -> impl IntoView {
     let i = use_i18n();
+    let tt = super::use_tt();
     let log = LocalResource::new(move || async move {
         api::all::<ActivityResponse>(&format!("/tasks/{task}/activity")).await
     });
@@ -28,12 +30,21 @@ pub(crate) fn Activity(task: Uuid, names: Signal<HashMap<Uuid, String>>) -> impl
     );
     let field_name = move |f: &str| -> String {
         let t = i.t();
+        let own = match f {
+            "created" => Some(T::act_created),
+            "handed_over" => Some(T::act_handed_over),
+            "parent_id" => Some(T::parent_task),
+            "dependency_added" => Some(T::act_dependency_added),
+            "dependency_removed" => Some(T::act_dependency_removed),
+            _ => None,
+        };
+        if let Some(k) = own {
+            return tt.get(k);
+        }
         match f {
-            "created" => t.act_created,
             "title" => t.title,
             "description" => t.description,
             "assignee_id" => t.assignee,
-            "handed_over" => t.act_handed_over,
             "priority" => t.priority,
             "status" => t.status,
             "start_date" => t.start_date,
@@ -41,9 +52,6 @@ pub(crate) fn Activity(task: Uuid, names: Signal<HashMap<Uuid, String>>) -> impl
             "milestone_id" => t.milestone,
             "progress" => t.progress,
             "estimate_hours" => t.estimate_hours,
-            "parent_id" => t.parent_task,
-            "dependency_added" => t.act_dependency_added,
-            "dependency_removed" => t.act_dependency_removed,
             other => return other.to_owned(),
         }
         .to_owned()
@@ -63,14 +71,14 @@ pub(crate) fn Activity(task: Uuid, names: Signal<HashMap<Uuid, String>>) -> impl
                 .map(|p| i.priority(p).to_owned())
                 .unwrap_or(v),
             "assignee_id" | "handed_over" | "milestone_id" | "parent_id" | "dependency_added"
-            | "dependency_removed" => i.t().act_unnamed.to_owned(),
+            | "dependency_removed" => tt.get(T::act_unnamed),
             "progress" => format!("{v}%"),
             _ => v,
         }
     };
     view! {
         <section class="card">
-            <h2>{move || i.t().activity}</h2>
+            <h2>{move || tt.get(T::activity)}</h2>
             {move || match log.get() {
                 None => view! { <Loading /> }.into_any(),
                 Some(Err(e)) => view! { <ErrorBox error=e retry=Callback::new(move |()| log.refetch()) /> }.into_any(),
@@ -93,7 +101,7 @@ pub(crate) fn Activity(task: Uuid, names: Signal<HashMap<Uuid, String>>) -> impl
                                     <div class="grow">
                                         <p>
                                             <strong>{who}</strong> " " {move || field_name(&f)}
-                                            {text_only.then(|| view! { " " {move || i.t().edited} })}
+                                            {text_only.then(|| view! { " " {move || tt.get(T::edited)} })}
                                             {(!created && !text_only).then(|| view! { ": " {move || value(&f2, old.clone(), old_label.clone())} " → " {move || value(&f3, new.clone(), new_label.clone())} })}
                                         </p>
                                         <p class="muted small">{move || fmt_time(&at, i.lang.get())}</p>

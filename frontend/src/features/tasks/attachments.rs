@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tandem_dto::MemberResponse;
+use tandem_web_logic::texts::Tasks as T;
 use uuid::Uuid;
 
 use crate::api;
@@ -26,6 +27,7 @@ pub fn Attachments(
 ) -> impl IntoView {
     use tandem_dto::{AttachmentPermission, AttachmentResponse, UpdateAttachmentRequest};
     let i = use_i18n();
+    let tt = super::use_tt();
     let toaster = use_toaster();
     let confirmer = use_confirmer();
     let list = LocalResource::new(move || async move {
@@ -44,17 +46,17 @@ pub fn Attachments(
         let progress = up.clone();
         api::upload::<AttachmentResponse>(&path, &form, move |p| progress.progress(p), &up.abort)
             .await?;
-        toaster.success(i.t_untracked().uploaded);
+        toaster.success(tt.untracked(T::uploaded));
         list.refetch();
         Ok(())
     };
     view! {
         <section class="card">
-            <h2>{move || i.t().attachments}</h2>
+            <h2>{move || tt.get(T::attachments)}</h2>
             {move || match list.get() {
                 None => view! { <Loading /> }.into_any(),
                 Some(Err(e)) => view! { <ErrorBox error=e retry=Callback::new(move |()| list.refetch()) /> }.into_any(),
-                Some(Ok(items)) if items.is_empty() => view! { <p class="muted small">{move || i.t().attachments_empty}</p> }.into_any(),
+                Some(Ok(items)) if items.is_empty() => view! { <p class="muted small">{move || tt.get(T::attachments_empty)}</p> }.into_any(),
                 Some(Ok(items)) => view! {
                     <ul class="list compact">
                         {items.into_iter().map(|a| {
@@ -99,7 +101,7 @@ pub fn Attachments(
                                                 .filter_map(|u| ms.iter().find(|m| m.user_id == *u).map(|m| m.name.clone()))
                                                 .collect::<Vec<_>>()
                                         });
-                                        format!("{}{}", i.t().visible_only, names.join(i.t().list_separator))
+                                        format!("{}{}", tt.get(T::visible_only), names.join(&tt.get(T::list_separator)))
                                     })
                                 }
                             };
@@ -110,7 +112,7 @@ pub fn Attachments(
                                         <button class="link" on:click=download>{a.name.clone()}</button>
                                         <p class="muted small">
                                             {human_size(a.size)} " · v" {a.current_version}
-                                            " · " {move || if perm == AttachmentPermission::AssigneeOnly { i.t().perm_assignee_only } else { i.t().perm_project }}
+                                            " · " {move || if perm == AttachmentPermission::AssigneeOnly { tt.get(T::perm_assignee_only) } else { tt.get(T::perm_project) }}
                                             {move || restricted_to().map(|r| view! { " · " <span class="badge">{r}</span> })}
                                         </p>
                                         {(a.current_version > 1).then(|| view! { <Versions attachment=id names=names /> })}
@@ -119,14 +121,14 @@ pub fn Attachments(
                                     // Who sees or changes a file is its uploader's and the
                                     // administrators' call; editing it is anyone's who may.
                                     {a.can_manage.then(|| view! {
-                                        <label class="sr-only" for=format!("perm-{id}")>{move || i.t().who_can_edit}</label>
+                                        <label class="sr-only" for=format!("perm-{id}")>{move || tt.get(T::who_can_edit)}</label>
                                         <select id=format!("perm-{id}")
                                             on:keydown=move |ev| perm_select.keydown(&ev)
                                             on:pointerdown=move |_| perm_select.pointerdown()
                                             on:change=move |ev| perm_select.change(&ev)
                                             on:blur=move |_| perm_select.blur()>
-                                            <option value="project" selected=perm == AttachmentPermission::Project>{move || i.t().perm_project}</option>
-                                            <option value="assignee_only" selected=perm == AttachmentPermission::AssigneeOnly>{move || i.t().perm_assignee_only}</option>
+                                            <option value="project" selected=perm == AttachmentPermission::Project>{move || tt.get(T::perm_project)}</option>
+                                            <option value="assignee_only" selected=perm == AttachmentPermission::AssigneeOnly>{move || tt.get(T::perm_assignee_only)}</option>
                                         </select>
                                     })}
                                     {a.can_edit.then(|| view! {
@@ -142,10 +144,10 @@ pub fn Attachments(
             }}
             <Show when=move || can_upload.get()>
                 <div class="actions">
-                    <label class="sr-only" for="attachment-permission">{move || i.t().who_can_edit}</label>
+                    <label class="sr-only" for="attachment-permission">{move || tt.get(T::who_can_edit)}</label>
                     <select id="attachment-permission" prop:value=move || permission.get() on:change=move |ev| permission.set(event_target_value(&ev))>
-                        <option value="project">{move || i.t().perm_project}</option>
-                        <option value="assignee_only">{move || i.t().perm_assignee_only}</option>
+                        <option value="project">{move || tt.get(T::perm_project)}</option>
+                        <option value="assignee_only">{move || tt.get(T::perm_assignee_only)}</option>
                     </select>
                     <Upload id="attachment-file".to_owned() label=|t| t.upload_file
                         send=move |file, up| send(format!("/tasks/{task}/attachments"), file, true, up) />
@@ -167,6 +169,7 @@ pub(crate) fn ViewerPicker(
 ) -> impl IntoView {
     use tandem_dto::{AttachmentResponse, UpdateAttachmentRequest};
     let i = use_i18n();
+    let tt = super::use_tt();
     let toaster = use_toaster();
     let restricted = RwSignal::new(current.is_some());
     let chosen = RwSignal::new(current.unwrap_or_default());
@@ -202,19 +205,19 @@ pub(crate) fn ViewerPicker(
     let group2 = group.clone();
     view! {
         <details class="viewer-picker">
-            <summary class="small">{move || i.t().visible_to}</summary>
+            <summary class="small">{move || tt.get(T::visible_to)}</summary>
             <form on:submit=save>
                 <fieldset>
-                    <legend class="sr-only">{move || i.t().visible_to}</legend>
+                    <legend class="sr-only">{move || tt.get(T::visible_to)}</legend>
                     <label for=all_for>
                         <input type="radio" id=all_id name=group
                             prop:checked=move || !restricted.get() on:change=move |_| restricted.set(false) />
-                        {move || i.t().visible_all}
+                        {move || tt.get(T::visible_all)}
                     </label>
                     <label for=listed_for>
                         <input type="radio" id=listed_id name=group2
                             prop:checked=move || restricted.get() on:change=move |_| restricted.set(true) />
-                        {move || i.t().visible_listed}
+                        {move || tt.get(T::visible_listed)}
                     </label>
                 </fieldset>
                 <Show when=move || restricted.get()>
@@ -241,7 +244,7 @@ pub(crate) fn ViewerPicker(
                             }
                         }).collect_view()}
                     </ul>
-                    <p class="muted small">{move || i.t().visible_listed_hint}</p>
+                    <p class="muted small">{move || tt.get(T::visible_listed_hint)}</p>
                 </Show>
                 <button class="btn small primary" type="submit" disabled=move || busy.get()>{move || i.t().save}</button>
             </form>

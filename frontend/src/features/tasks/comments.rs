@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tandem_dto::{CommentRequest, CommentResponse, MemberResponse, QuickReplyResponse};
 use tandem_web_logic::mention;
+use tandem_web_logic::texts::Tasks as T;
 use uuid::Uuid;
 
 use crate::api;
@@ -25,6 +26,7 @@ pub(crate) fn Comments(
     names: Signal<HashMap<Uuid, String>>,
 ) -> impl IntoView {
     let i = use_i18n();
+    let tt = super::use_tt();
     let auth = use_auth();
     let toaster = use_toaster();
     let confirmer = use_confirmer();
@@ -139,11 +141,11 @@ pub(crate) fn Comments(
     let refetch = Callback::new(move |()| list.refetch());
     view! {
         <section class="card">
-            <h2>{move || i.t().comments}</h2>
+            <h2>{move || tt.get(T::comments)}</h2>
             {move || match list.get() {
                 None => view! { <Loading /> }.into_any(),
                 Some(Err(e)) => view! { <ErrorBox error=e retry=refetch /> }.into_any(),
-                Some(Ok(items)) if items.is_empty() => view! { <p class="muted small">{move || i.t().comments_empty}</p> }.into_any(),
+                Some(Ok(items)) if items.is_empty() => view! { <p class="muted small">{move || tt.get(T::comments_empty)}</p> }.into_any(),
                 Some(Ok(items)) => view! {
                     <ul class="list comments">
                         {items.into_iter().map(|c| {
@@ -157,9 +159,9 @@ pub(crate) fn Comments(
             <Show when=move || can_comment.get()>
                 <form class="comment-form" on:submit=post>
                     <div class="field">
-                        <label for="comment-body">{move || i.t().comment_new}</label>
+                        <label for="comment-body">{move || tt.get(T::comment_new)}</label>
                         <textarea id="comment-body" rows=3 prop:value=move || text.get()
-                            placeholder=move || i.t().comment_placeholder
+                            placeholder=move || tt.get(T::comment_placeholder)
                             role="combobox"
                             aria-autocomplete="list"
                             aria-controls="mention-list"
@@ -172,7 +174,7 @@ pub(crate) fn Comments(
                                 text.set(event_target_value(&ev));
                             }></textarea>
                         <Show when=move || !suggestions.with(Vec::is_empty)>
-                            <ul class="suggestions" id="mention-list" role="listbox" aria-label=move || i.t().mention_someone>
+                            <ul class="suggestions" id="mention-list" role="listbox" aria-label=move || tt.get(T::mention_someone)>
                                 {move || suggestions.get().into_iter().enumerate().map(|(n, name)| {
                                     let shown = name.clone();
                                     view! {
@@ -201,12 +203,12 @@ pub(crate) fn Comments(
                                 });
                             }
                         }>
-                            <option value="">{move || i.t().insert_quick_reply}</option>
+                            <option value="">{move || tt.get(T::insert_quick_reply)}</option>
                             {move || replies.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|r| view! {
                                 <option value=r.id.to_string()>{r.title}</option>
                             }).collect_view()}
                         </select>
-                        <button class="btn primary" type="submit" disabled=move || busy.get()>{move || i.t().comment_post}</button>
+                        <button class="btn primary" type="submit" disabled=move || busy.get()>{move || tt.get(T::comment_post)}</button>
                     </div>
                 </form>
             </Show>
@@ -225,6 +227,7 @@ fn CommentItem(
     saved: Callback<()>,
 ) -> impl IntoView {
     let i = use_i18n();
+    let tt = super::use_tt();
     let toaster = use_toaster();
     let at = comment.created_at;
     let cid = comment.id;
@@ -258,11 +261,11 @@ fn CommentItem(
         <li class="list-item comment">
             <div class="grow">
                 <p class="muted small"><strong>{who}</strong> " · " {move || fmt_time(&at, i.lang.get())}
-                    {comment.edited.then(|| view! { " · " {move || i.t().edited} })}</p>
+                    {comment.edited.then(|| view! { " · " {move || tt.get(T::edited)} })}</p>
                 <Show when=move || editing.get()
                     fallback={let html = html.clone(); move || view! { <div class="markdown" inner_html=html.clone()></div> }}>
                     <form class="comment-edit" on:submit=save>
-                        <label class="sr-only" for=edit_id.clone()>{move || i.t().comment_edit}</label>
+                        <label class="sr-only" for=edit_id.clone()>{move || tt.get(T::comment_edit)}</label>
                         <textarea id=edit_id.clone() rows=3 prop:value=move || body.get()
                             on:input=move |ev| body.set(event_target_value(&ev))
                             on:keydown=move |ev| if ev.key() == "Escape" { editing.set(false) }></textarea>

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tandem_dto::{Page, TaskResponse};
+use tandem_web_logic::texts::Tasks as T;
 use uuid::Uuid;
 
 use crate::api::{self};
@@ -14,6 +15,7 @@ use crate::i18n::use_i18n;
 pub fn Dependencies(task: Uuid, project: Uuid, can_edit: Signal<bool>) -> impl IntoView {
     use tandem_dto::{CreateDependencyRequest, DependencyResponse};
     let i = use_i18n();
+    let tt = super::use_tt();
     let toaster = use_toaster();
     let list = LocalResource::new(move || async move {
         api::all::<DependencyResponse>(&format!("/tasks/{task}/dependencies")).await
@@ -29,7 +31,7 @@ pub fn Dependencies(task: Uuid, project: Uuid, can_edit: Signal<bool>) -> impl I
         let Ok(depends_on) = chosen.get_untracked().trim().parse::<Uuid>() else {
             toaster.push(
                 crate::components::ToastKind::Error,
-                i.t_untracked().choose_task,
+                tt.untracked(T::choose_task),
             );
             return;
         };
@@ -62,7 +64,7 @@ pub fn Dependencies(task: Uuid, project: Uuid, can_edit: Signal<bool>) -> impl I
             {move || match list.get() {
                 None => view! { <Loading /> }.into_any(),
                 Some(Err(e)) => view! { <ErrorBox error=e retry=Callback::new(move |()| list.refetch()) /> }.into_any(),
-                Some(Ok(items)) if items.is_empty() => view! { <p class="muted small">{move || i.t().dependencies_empty}</p> }.into_any(),
+                Some(Ok(items)) if items.is_empty() => view! { <p class="muted small">{move || tt.get(T::dependencies_empty)}</p> }.into_any(),
                 Some(Ok(items)) => view! {
                     <ul class="list compact">
                         {items.into_iter().map(|d| {
@@ -73,11 +75,11 @@ pub fn Dependencies(task: Uuid, project: Uuid, can_edit: Signal<bool>) -> impl I
                                     <div class="grow">
                                         {match d.depends_on.clone() {
                                             Some(t) => view! { <a href=format!("/tasks/{}", t.id)>{t.title}</a> }.into_any(),
-                                            None => view! { <span class="muted">{move || i.t().hidden_task}</span> }.into_any(),
+                                            None => view! { <span class="muted">{move || tt.get(T::hidden_task)}</span> }.into_any(),
                                         }}
                                         " "
                                         {if blocking {
-                                            view! { <span class="badge badge-warn">{move || i.t().blocking}</span> }.into_any()
+                                            view! { <span class="badge badge-warn">{move || tt.get(T::blocking)}</span> }.into_any()
                                         } else {
                                             view! { <span class="badge badge-ok">{move || i.t().ts_done}</span> }.into_any()
                                         }}
@@ -96,13 +98,13 @@ pub fn Dependencies(task: Uuid, project: Uuid, can_edit: Signal<bool>) -> impl I
                 <form class="actions" on:submit=add>
                     <label class="sr-only" for="dependency-task">{move || i.t().depends_on}</label>
                     <select id="dependency-task" prop:value=move || chosen.get() on:change=move |ev| chosen.set(event_target_value(&ev))>
-                        <option value="">{move || i.t().choose_task}</option>
+                        <option value="">{move || tt.get(T::choose_task)}</option>
                         {move || candidates.get().and_then(Result::ok).map(|p| p.items).unwrap_or_default().into_iter()
                             .filter(|t| t.id != task)
                             .map(|t| view! { <option value=t.id.to_string()>{t.title}</option> })
                             .collect_view()}
                     </select>
-                    <button class="btn" type="submit">{move || i.t().add_dependency}</button>
+                    <button class="btn" type="submit">{move || tt.get(T::add_dependency)}</button>
                 </form>
             </Show>
         </section>

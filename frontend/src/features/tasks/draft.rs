@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tandem_dto::{ActivityResponse, MilestoneResponse, TaskResponse};
 use tandem_web_logic::draft::{Field, TaskDraft, rebase};
+use tandem_web_logic::texts::Tasks as T;
 use uuid::Uuid;
 
 use crate::api::{self, ApiError};
@@ -57,10 +58,10 @@ impl DraftCtx {
 /// Their value of a conflicting field, under it.
 #[component]
 pub(super) fn Theirs(ctx: DraftCtx, f: Field) -> impl IntoView {
-    let i = use_i18n();
+    let tt = super::use_tt();
     move || {
         ctx.theirs(f).map(|v| {
-            view! { <p class="theirs small">{i.t().conflict_theirs_value} <span class="theirs-value">{v}</span></p> }
+            view! { <p class="theirs small">{tt.get(T::conflict_theirs_value)} <span class="theirs-value">{v}</span></p> }
         })
     }
 }
@@ -76,6 +77,7 @@ pub(super) fn DraftInput(
     #[prop(optional)] kind: Option<&'static str>,
 ) -> impl IntoView {
     let i = use_i18n();
+    let tt = super::use_tt();
     let err_id = format!("{id}-error");
     let bad = move || ctx.invalid.get() == Some(f);
     view! {
@@ -85,8 +87,8 @@ pub(super) fn DraftInput(
                 prop:value=move || ctx.value(f) on:input=move |ev| ctx.set(f, &ev)
                 aria-invalid=move || bad().to_string() aria-describedby=err_id.clone() />
             <p class="field-error" id=err_id>{move || bad().then(|| match f {
-                Field::Estimate => i.t().err_hours,
-                _ => i.t().err_required,
+                Field::Estimate => tt.get(T::err_hours),
+                _ => i.t().err_required.to_owned(),
             })}</p>
             <Theirs ctx=ctx f=f />
         </div>
@@ -105,7 +107,7 @@ pub(super) fn DraftChoice(
     options: Signal<Vec<(String, String)>>,
     #[prop(optional)] searchable: bool,
     #[prop(optional, into)] disabled: Signal<bool>,
-    #[prop(optional, into)] hint: Signal<Option<&'static str>>,
+    #[prop(optional, into)] hint: Signal<Option<String>>,
 ) -> impl IntoView {
     let i = use_i18n();
     let hint_id = format!("{id}-hint");

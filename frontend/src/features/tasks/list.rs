@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use tandem_dto::{TaskResponse, TaskStatus};
+use tandem_web_logic::texts::Tasks as T;
 use uuid::Uuid;
 
 use super::{PRIORITIES, STATUSES, priority_class, status_class};
@@ -44,6 +45,7 @@ pub fn TaskList(
     #[prop(into, optional)] filter_milestones: Signal<Vec<(Uuid, String)>>,
 ) -> impl IntoView {
     let i = use_i18n();
+    let tt = super::use_tt();
     let toaster = use_toaster();
     let query = use_query_map();
     let navigate = use_navigate();
@@ -262,7 +264,7 @@ pub fn TaskList(
     let status_options = std::iter::once((String::new(), all()))
         .chain(std::iter::once((
             "open".to_owned(),
-            Signal::derive(move || i.t().open_tasks.to_owned()),
+            Signal::derive(move || tt.get(T::open_tasks).to_owned()),
         )))
         .chain(STATUSES.map(|s| {
             (
@@ -283,11 +285,11 @@ pub fn TaskList(
         (String::new(), all()),
         (
             "true".to_owned(),
-            Signal::derive(move || i.t().only_overdue.to_owned()),
+            Signal::derive(move || tt.get(T::only_overdue).to_owned()),
         ),
         (
             "false".to_owned(),
-            Signal::derive(move || i.t().not_overdue.to_owned()),
+            Signal::derive(move || tt.get(T::not_overdue).to_owned()),
         ),
     ];
     // B3: the last risk evaluation's flags (as the dashboard's figures link them).
@@ -309,19 +311,19 @@ pub fn TaskList(
     let sort_options = vec![
         (
             String::new(),
-            Signal::derive(move || i.t().sort_created.to_owned()),
+            Signal::derive(move || tt.get(T::sort_created).to_owned()),
         ),
         (
             "due".to_owned(),
-            Signal::derive(move || i.t().sort_due.to_owned()),
+            Signal::derive(move || tt.get(T::sort_due).to_owned()),
         ),
         (
             "priority".to_owned(),
-            Signal::derive(move || i.t().sort_priority.to_owned()),
+            Signal::derive(move || tt.get(T::sort_priority).to_owned()),
         ),
         (
             "updated".to_owned(),
-            Signal::derive(move || i.t().sort_updated.to_owned()),
+            Signal::derive(move || tt.get(T::sort_updated).to_owned()),
         ),
     ];
     let change = move |id: Uuid, to: TaskStatus| {
@@ -362,7 +364,7 @@ pub fn TaskList(
             <button class="btn primary" type="submit">{move || i.t().search}</button>
             <Show when=more_offered>
                 <details class="more-filters" prop:open=more_open>
-                    <summary>{move || i.t().more_filters}</summary>
+                    <summary>{move || tt.get(T::more_filters)}</summary>
                     <div class="filters-row">
                         {choice("filter-assignee", |t| t.assignee, "assignee_id", assignee, filter_people)}
                         {choice("filter-department", |t| t.assignee_department, "department_id", department, filter_departments)}

@@ -22,18 +22,42 @@ use list::TaskList;
 use new_task::NewTaskForm;
 
 use crate::components::ProjectTasks;
+use crate::i18n::texts::{Texts, WithTexts, use_texts};
+use tandem_web_logic::texts::Tasks as T;
+
+/// The task center's own texts (`frontend/areas/tasks.json`), fetched with its first page
+/// so the first screen does not carry them; read with [`use_tt`] under a
+/// `<WithTexts area="tasks">`.
+#[derive(Clone, Copy)]
+pub(crate) struct Tt(Texts);
+
+impl Tt {
+    pub fn get(self, k: T) -> String {
+        self.0.get(k as usize)
+    }
+
+    pub fn untracked(self, k: T) -> String {
+        self.0.get_untracked(k as usize)
+    }
+}
+
+pub(crate) fn use_tt() -> Tt {
+    Tt(use_texts())
+}
 
 /// A project's tasks on its page: the form for a new one (for editors) above the list.
 pub fn project_tasks(p: ProjectTasks) -> AnyView {
     let reload = RwSignal::new(0u32);
     view! {
-        {p.can_edit.then(|| view! {
-            <NewTaskForm project=p.project members=p.members milestones=p.milestones
-                on_created=Callback::new(move |()| reload.update(|v| *v += 1)) />
-        })}
-        <TaskList project=Some(p.project) names=p.names can_edit=p.can_edit reload=reload
-            filter_people=p.filter_people filter_milestones=p.filter_milestones
-            filter_departments=p.filter_departments />
+        <WithTexts area="tasks">
+            {p.can_edit.then(|| view! {
+                <NewTaskForm project=p.project members=p.members milestones=p.milestones
+                    on_created=Callback::new(move |()| reload.update(|v| *v += 1)) />
+            })}
+            <TaskList project=Some(p.project) names=p.names can_edit=p.can_edit reload=reload
+                filter_people=p.filter_people filter_milestones=p.filter_milestones
+                filter_departments=p.filter_departments />
+        </WithTexts>
     }
     .into_any()
 }

@@ -9,6 +9,7 @@ use tandem_dto::ProjectResponse;
 
 use super::list::TaskList;
 use crate::api::{self};
+use crate::i18n::texts::WithTexts;
 use crate::i18n::use_i18n;
 use crate::shell::set_title;
 use crate::state::directory::use_directory;
@@ -91,7 +92,9 @@ pub fn MyTasksPage() -> impl IntoView {
                 </nav>
             }.into_any()
         }}
-        <TaskList project=None names=names project_names=project_names can_edit=true
-            filter_people=people filter_departments=filter_departments />
+        <WithTexts area="tasks">
+            <TaskList project=None names=names project_names=project_names can_edit=true
+                filter_people=people filter_departments=filter_departments />
+        </WithTexts>
     }
 }

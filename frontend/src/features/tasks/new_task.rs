@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tandem_dto::{CreateTaskRequest, MemberResponse, MilestoneResponse, Priority, TaskResponse};
+use tandem_web_logic::texts::Tasks as T;
 use uuid::Uuid;
 
 use super::PRIORITIES;
@@ -19,6 +20,7 @@ pub fn NewTaskForm(
     on_created: Callback<()>,
 ) -> impl IntoView {
     let i = use_i18n();
+    let tt = super::use_tt();
     let toaster = use_toaster();
     let title = RwSignal::new(String::new());
     let assignee = RwSignal::new(String::new());
@@ -62,7 +64,7 @@ pub fn NewTaskForm(
                 Ok(_) => {
                     title.set(String::new());
                     due.set(String::new());
-                    toaster.success(i.t_untracked().task_created);
+                    toaster.success(tt.untracked(T::task_created));
                     let _ = on_created.try_run(());
                 }
                 Err(e) => toaster.error(&e),
@@ -72,7 +74,7 @@ pub fn NewTaskForm(
     };
     view! {
         <form class="card new-task" on:submit=submit novalidate=true>
-            <h2>{move || i.t().task_new}</h2>
+            <h2>{move || tt.get(T::task_new)}</h2>
             <div class="row">
                 <div class="field grow-2" class:invalid=move || error.get().is_some()>
                     <label for="new-task-title">{move || i.t().title}</label>

@@ -12,6 +12,7 @@ use tandem_dto::{
     ProjectRole, TaskResponse, TaskStatus,
 };
 use tandem_web_logic::draft::{Field, TaskDraft, is_empty, rebase, take_theirs};
+use tandem_web_logic::texts::Tasks as T;
 use uuid::Uuid;
 
 use super::draft::{Conflict, DraftChoice, DraftCtx, DraftInput, Theirs, field_label, merge};
@@ -25,6 +26,7 @@ use crate::components::{
     ConfirmKind, ErrorBox, LoadFailed, Loading, MarkdownEditor, SettledSelect, fmt_time,
     use_confirmer, use_toaster,
 };
+use crate::i18n::texts::WithTexts;
 use crate::i18n::use_i18n;
 use crate::shell::set_title;
 use crate::state::tasks::{Tasks, use_tasks};
@@ -82,7 +84,7 @@ pub fn TaskPage() -> impl IntoView {
             None => view! { <Loading /> }.into_any(),
             Some(Err(e)) => view! { <ErrorBox error=e retry=Callback::new(move |()| load.refetch()) /> }.into_any(),
             // Drawn once per task: later changes flow through the store into its parts.
-            Some(Ok(id)) => view! { <TaskView id=id /> }.into_any(),
+            Some(Ok(id)) => view! { <WithTexts area="tasks"><TaskView id=id /></WithTexts> }.into_any(),
         }}
     }
 }
@@ -96,11 +98,12 @@ fn TaskView(id: Uuid) -> impl IntoView {
     };
     let deleted = Signal::derive(move || tasks.is_deleted(id));
     let project_id = initial.project_id;
+    let tt = super::use_tt();
     view! {
         <Show
             when=move || !deleted.get()
             // Back to its project: the most likely next step.
-            fallback=move || view! { <div class="card"><p>{move || use_i18n().t().task_deleted_notice}</p>
+            fallback=move || view! { <div class="card"><p>{move || tt.get(T::task_deleted_notice)}</p>
                 <a class="btn" href=format!("/projects/{project_id}")>{move || use_i18n().t().nav_projects}</a></div> }
         >
             <TaskBody initial=initial.clone() task=task tasks=tasks />
@@ -116,6 +119,7 @@ fn TaskBody(
     tasks: Tasks,
 ) -> impl IntoView {
     let i = use_i18n();
+    let tt = super::use_tt();
     let auth = use_auth();
     let toaster = use_toaster();
     let confirmer = use_confirmer();
@@ -241,7 +245,7 @@ fn TaskBody(
         };
         invalid.set(None);
         if is_empty(&body) {
-            toaster.success(i.t_untracked().nothing_to_save);
+            toaster.success(tt.untracked(T::nothing_to_save));
             return;
         }
         if conflict.with_untracked(Option::is_some) && !overwrite {
@@ -330,7 +334,7 @@ fn TaskBody(
             }
             match api::tasks::delete(id).await {
                 Ok(()) => {
-                    toaster.success(i.t_untracked().task_deleted);
+                    toaster.success(tt.untracked(T::task_deleted));
                     navigate(&format!("/projects/{project_id}"), Default::default());
                     tasks.remove(id);
                 }
@@ -423,24 +427,24 @@ fn TaskBody(
                         </select>
                     })}
                 </div>
-                <button class="btn danger" id="task-delete" on:click=remove.clone()>{move || i.t().delete_task}</button>
+                <button class="btn danger" id="task-delete" on:click=remove.clone()>{move || tt.get(T::delete_task)}</button>
                 </div>
             </Show>
         </div>
         <div class="grid-2">
             <div class="stack-cards">
                 <form class="card" on:submit=save>
-                    <h2>{move || i.t().details}</h2>
+                    <h2>{move || tt.get(T::details)}</h2>
                     {move || conflict.get().map(|c| {
-                        let who = c.by.clone().unwrap_or_else(|| i.t().someone_else.to_owned());
-                        let fields = c.fields.iter().map(|f| field_label(i, *f)).collect::<Vec<_>>().join(i.t().list_separator);
+                        let who = c.by.clone().unwrap_or_else(|| tt.get(T::someone_else));
+                        let fields = c.fields.iter().map(|f| field_label(i, *f)).collect::<Vec<_>>().join(&tt.get(T::list_separator));
                         view! {
                             <div class="conflict" role="alert">
-                                <p><strong>{who}</strong> " " {i.t().conflict_changed} " " {fields}</p>
-                                <p class="muted small">{i.t().conflict_kept}</p>
+                                <p><strong>{who}</strong> " " {tt.get(T::conflict_changed)} " " {fields}</p>
+                                <p class="muted small">{tt.get(T::conflict_kept)}</p>
                                 <div class="actions">
-                                    <button type="button" class="btn" id="conflict-take" on:click=take_theirs_now>{i.t().conflict_take_theirs}</button>
-                                    <button type="button" class="btn primary" id="conflict-overwrite" on:click=overwrite>{i.t().conflict_overwrite}</button>
+                                    <button type="button" class="btn" id="conflict-take" on:click=take_theirs_now>{tt.get(T::conflict_take_theirs)}</button>
+                                    <button type="button" class="btn primary" id="conflict-overwrite" on:click=overwrite>{tt.get(T::conflict_overwrite)}</button>
                                 </div>
                             </div>
                         }
@@ -452,7 +456,7 @@ fn TaskBody(
                         <div class="row">
                             <DraftChoice ctx=ctx f=Field::Assignee id="task-assignee" label=|t| t.assignee searchable=true
                                 options=assignee_options disabled=Signal::derive(move || !can_reassign.get())
-                                hint=Signal::derive(move || (can_edit.get() && !can_reassign.get()).then(|| i.t().reassign_hint)) />
+                                hint=Signal::derive(move || (can_edit.get() && !can_reassign.get()).then(|| tt.get(T::reassign_hint))) />
                             <DraftChoice ctx=ctx f=Field::Priority id="task-priority" label=|t| t.priority options=priority_options />
                             <DraftInput ctx=ctx f=Field::Estimate id="task-estimate" label=|t| t.estimate_hours kind="number" />
                         </div>
@@ -468,7 +472,7 @@ fn TaskBody(
                                 render=|text| async move {
                                     api::post::<_, MarkdownResponse>("/markdown", &MarkdownRequest { text }).await.map(|r| r.html)
                                 } />
-                            <p class="hint">{move || i.t().markdown_hint}</p>
+                            <p class="hint">{move || tt.get(T::markdown_hint)}</p>
                             <Theirs ctx=ctx f=Field::Description />
                         </div>
                         <button class="btn primary" type="submit" disabled=move || saving.get() || conflict.with(Option::is_some)>{move || i.t().save}</button>

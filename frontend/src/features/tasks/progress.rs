@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tandem_dto::{CreateProgressRequest, ProgressResponse};
+use tandem_web_logic::texts::Tasks as T;
 use uuid::Uuid;
 
 use crate::api::{self};
@@ -21,6 +22,7 @@ pub(crate) fn Progress(
     names: Signal<HashMap<Uuid, String>>,
 ) -> impl IntoView {
     let i = use_i18n();
+    let tt = super::use_tt();
     let toaster = use_toaster();
     let tasks = use_tasks();
     let id = task;
@@ -39,7 +41,7 @@ pub(crate) fn Progress(
         spawn_local(async move {
             match api::post::<_, ProgressResponse>(&format!("/tasks/{id}/progress"), &req).await {
                 Ok(_) => {
-                    toaster.success(i.t_untracked().progress_posted);
+                    toaster.success(tt.untracked(T::progress_posted));
                     note.set(String::new());
                     // The task's percent changed with it: read the new copy into the store.
                     if let Ok(t) = api::tasks::get(id).await {
@@ -59,22 +61,22 @@ pub(crate) fn Progress(
             <Show when=move || can_post.get()>
                 <form on:submit=post>
                     <div class="field">
-                        <label for="progress-percent">{move || i.t().progress_percent} ": " {move || percent.get()} "%"</label>
+                        <label for="progress-percent">{move || tt.get(T::progress_percent)} ": " {move || percent.get()} "%"</label>
                         <input id="progress-percent" type="range" min="0" max="100" step="5"
                             prop:value=move || percent.get().to_string()
                             on:input=move |ev| percent.set(event_target_value(&ev).parse().unwrap_or(0)) />
                     </div>
                     <div class="field">
-                        <label for="progress-note">{move || i.t().progress_note}</label>
+                        <label for="progress-note">{move || tt.get(T::progress_note)}</label>
                         <textarea id="progress-note" rows=2 prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
                     </div>
-                    <button class="btn primary" type="submit">{move || i.t().post_progress}</button>
+                    <button class="btn primary" type="submit">{move || tt.get(T::post_progress)}</button>
                 </form>
             </Show>
             {move || match history.get() {
                 None => view! { <Loading /> }.into_any(),
                 Some(Err(e)) => view! { <ErrorBox error=e retry=Callback::new(move |()| history.refetch()) /> }.into_any(),
-                Some(Ok(items)) if items.is_empty() => view! { <p class="muted small">{move || i.t().progress_empty}</p> }.into_any(),
+                Some(Ok(items)) if items.is_empty() => view! { <p class="muted small">{move || tt.get(T::progress_empty)}</p> }.into_any(),
                 Some(Ok(items)) => view! {
                     <ul class="list compact">
                         {items.into_iter().rev().map(|p| {

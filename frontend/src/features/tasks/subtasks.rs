@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tandem_dto::{CreateTaskRequest, TaskResponse};
 use tandem_web_logic::task_store::Outcome;
+use tandem_web_logic::texts::Tasks as T;
 use uuid::Uuid;
 
 use super::status_class;
@@ -16,6 +17,7 @@ use crate::state::tasks::use_tasks;
 #[component]
 pub(crate) fn SubTasks(task: Uuid, project: Uuid, can_add: Signal<bool>) -> impl IntoView {
     let i = use_i18n();
+    let tt = super::use_tt();
     let toaster = use_toaster();
     let tasks = use_tasks();
     let subs = LocalResource::new(move || async move {
@@ -64,7 +66,7 @@ pub(crate) fn SubTasks(task: Uuid, project: Uuid, can_add: Signal<bool>) -> impl
                 Ok(t) => {
                     tasks.put(t);
                     title.set(String::new());
-                    toaster.success(i.t_untracked().task_created);
+                    toaster.success(tt.untracked(T::task_created));
                     subs.refetch();
                 }
                 Err(e) => toaster.error(&e),
@@ -83,7 +85,7 @@ pub(crate) fn SubTasks(task: Uuid, project: Uuid, can_add: Signal<bool>) -> impl
                     let rows = move || tasks.rows(&ids);
                     view! {
                         <Show when={let rows = rows.clone(); move || !rows().is_empty()}
-                            fallback=move || view! { <p class="muted small">{move || i.t().subtasks_empty}</p> }>
+                            fallback=move || view! { <p class="muted small">{move || tt.get(T::subtasks_empty)}</p> }>
                             <ul class="list compact">
                                 {let rows = rows.clone(); move || rows().into_iter().map(|s| {
                                     let st = s.status;
@@ -101,10 +103,10 @@ pub(crate) fn SubTasks(task: Uuid, project: Uuid, can_add: Signal<bool>) -> impl
             }}
             <Show when=move || can_add.get()>
                 <form class="actions" on:submit=add>
-                    <label class="sr-only" for="subtask-title">{move || i.t().subtask_title}</label>
-                    <input id="subtask-title" placeholder=move || i.t().subtask_title
+                    <label class="sr-only" for="subtask-title">{move || tt.get(T::subtask_title)}</label>
+                    <input id="subtask-title" placeholder=move || tt.get(T::subtask_title)
                         prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev)) />
-                    <button class="btn" type="submit" disabled=move || busy.get()>{move || i.t().subtask_new}</button>
+                    <button class="btn" type="submit" disabled=move || busy.get()>{move || tt.get(T::subtask_new)}</button>
                 </form>
             </Show>
         </section>
