@@ -454,9 +454,11 @@ async fn not_found() -> HttpResponse {
 }
 
 /// The web app's Content-Security-Policy (see `build_app`).
+/// `frame-src blob:`: the library shows a PDF preview in a frame from a blob URL the app made
+/// from `/preview/pdf` (the token cannot go with a frame's own request); nothing else frames.
 pub const APP_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
-style-src 'self'; img-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
-form-action 'none'; frame-ancestors 'none'";
+style-src 'self'; img-src 'self' blob:; connect-src 'self'; frame-src blob:; object-src 'none'; \
+base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// Shown at `/` until the web app is built (`just build-web`).
 async fn placeholder_page() -> HttpResponse {
