@@ -79,7 +79,13 @@ test('stock y-websocket clients co-edit a document', async () => {
     a.connect();
     await until(() => docB.getText('content').toString().startsWith('【离线】'), 'offline edit merged');
   } finally {
-    for (const p of providers) p.destroy();
+    // The provider leaves its awareness (and the awareness its timer) to the document:
+    // destroy all three, or the test's process never exits.
+    for (const p of providers) {
+      p.destroy();
+      p.awareness.destroy();
+      p.doc.destroy();
+    }
     await srv.stop();
   }
 });
