@@ -450,12 +450,12 @@ async fn socket_caller(
 
 /// F5: edit a document live. The Yjs sync and awareness protocol in binary frames, exactly as
 /// the stock `y-websocket` provider speaks it. Authentication before the upgrade:
-/// `Sec-WebSocket-Protocol: bearer.<token>`, or `?ticket=` (`POST /docs/{id}/ticket`); the
-/// access token is never in the URL. A viewer's edits are dropped; the socket closes with
+/// `Sec-WebSocket-Protocol: bearer.<token>` (a WebSocket handshake header, so not a parameter
+/// here: HTTP clients generated from this document cannot open the socket anyway), or
+/// `?ticket=` (`POST /docs/{id}/ticket`); the access token is never in the URL. A viewer's edits are dropped; the socket closes with
 /// 4401 when the credential ends and 4404 when the document is gone or no longer visible.
 #[utoipa::path(get, path = "/api/v1/ws/docs/{id}", tag = "files",
-    params(("id" = Uuid, Path, description = "Document id"), SocketQuery,
-        ("Sec-WebSocket-Protocol" = Option<String>, Header, description = "`bearer.<access token>`")),
+    params(("id" = Uuid, Path, description = "Document id"), SocketQuery),
     responses(
         (status = 101, description = "Switching to the WebSocket protocol (Yjs sync and awareness messages)"),
         (status = 401, description = "No valid token or ticket", body = tandem_dto::Problem, content_type = "application/problem+json"),

@@ -167,7 +167,7 @@ fn unavailable(why: PreviewUnavailable) -> ApiError {
     params(("id" = Uuid, Path, description = "File id"), ThumbnailQuery,
         ("If-None-Match" = Option<String>, Header, description = "The ETag last received")),
     responses(
-        (status = 200, description = "The thumbnail", content_type = "image/jpeg", body = Vec<u8>,
+        (status = 200, description = "The thumbnail: image/jpeg, or image/png when it has transparency (declared as bytes for generated clients)", content_type = "application/octet-stream", body = Vec<u8>,
             headers(("ETag" = String, description = "Names the content and size"))),
         (status = 304, description = "Not modified"),
         (status = 409, description = "Not a readable picture", body = tandem_dto::Problem),
@@ -251,10 +251,10 @@ pub async fn preview_thumbnail(
         ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=0-1023`"),
         ("If-None-Match" = Option<String>, Header, description = "The ETag last downloaded")),
     responses(
-        (status = 200, description = "The PDF", content_type = "application/pdf", body = Vec<u8>,
+        (status = 200, description = "The PDF, sent as application/pdf (declared as bytes for generated clients)", content_type = "application/octet-stream", body = Vec<u8>,
             headers(("ETag" = String, description = "The content's SHA-256, quoted"),
                 ("Accept-Ranges" = String, description = "bytes"))),
-        (status = 206, description = "The requested range", content_type = "application/pdf", body = Vec<u8>,
+        (status = 206, description = "The requested range", content_type = "application/octet-stream", body = Vec<u8>,
             headers(("Content-Range" = String, description = "bytes a-b/length"))),
         (status = 304, description = "Not modified"),
         (status = 409, description = "Not a PDF", body = tandem_dto::Problem),

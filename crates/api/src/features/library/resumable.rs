@@ -366,7 +366,8 @@ pub async fn get_upload(
     params(("id" = Uuid, Path, description = "Upload id"),
         ("Tus-Resumable" = String, Header, description = "1.0.0", pattern = r"^1\.0\.0$"),
         ("Upload-Offset" = i64, Header, description = "Where these bytes start", minimum = 0)),
-    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream",
+        description = "The bytes, as `application/offset+octet-stream` (tus) or `application/octet-stream`"),
     responses(
         (status = 204, description = "Stored",
             headers(("Upload-Offset" = i64, description = "Bytes received now"),
@@ -376,7 +377,7 @@ pub async fn get_upload(
         (status = 409, description = "Another offset, the upload is finished, or storing the file was refused", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Another tus version", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "More bytes than announced", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not application/offset+octet-stream", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither application/offset+octet-stream nor application/octet-stream", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all, err)]
 pub async fn patch_upload(
@@ -390,11 +391,13 @@ pub async fn patch_upload(
         return Ok(*res);
     }
     tandem_domain::files::may_write(&auth.actor)?;
+    // tus clients send their own type; generated clients (which know no tus) send bytes as
+    // plain octet-stream: both are the same bytes.
     let is_offset_stream = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim() == OFFSET_TYPE);
+        .is_some_and(|v| v.trim() == OFFSET_TYPE || v.trim() == "application/octet-stream");
     if !is_offset_stream {
         return Err(ApiError::UnsupportedMediaType(format!(
             "send the bytes as {OFFSET_TYPE}"
