@@ -262,30 +262,15 @@ async fn load(state: &AppState, doc: Uuid) -> Result<(DocState, i64), String> {
 
 /// The text of a document's current version.
 pub async fn current_text(state: &AppState, doc: Uuid) -> Result<String, String> {
-    use object_store::ObjectStoreExt;
     let f = tandem_db::files::find_file(&state.db, doc)
         .await
         .map_err(|e| e.to_string())?;
     let v = tandem_db::files::find_version(&state.db, doc, f.current_version)
         .await
         .map_err(|e| e.to_string())?;
-    if v.size == 0 {
-        return Ok(String::new());
-    }
-    let blob = tandem_db::files::blob(&state.db, &v.sha256)
+    crate::features::library::docs::version_text(state, &v)
         .await
-        .map_err(|e| e.to_string())?;
-    let bytes = state
-        .files
-        .get(&object_store::path::Path::from(blob.storage_key.as_str()))
-        .await
-        .map_err(|e| e.to_string())?
-        .bytes()
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(tandem_files::preview::text::decode(&bytes, false)
-        .map(|d| d.text)
-        .unwrap_or_default())
+        .map_err(|e| e.to_string())
 }
 
 struct Conn {

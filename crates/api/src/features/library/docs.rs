@@ -359,7 +359,8 @@ pub async fn restore_doc_version(
     Ok(HttpResponse::Ok().json(doc_response(&state, &auth, &s).await?))
 }
 
-async fn version_text(
+/// A version's text (documents' versions are Markdown; other bytes are refused).
+pub(crate) async fn version_text(
     state: &AppState,
     v: &tandem_db::entities::file_versions::Model,
 ) -> ApiResult<String> {

@@ -878,6 +878,14 @@ fn requested_range(req: &HttpRequest, len: u64, etag: &str) -> Result<Option<(u6
     spec.to_satisfiable_range(len).map(Some).ok_or(())
 }
 
+/// Whether `If-None-Match` names `etag` (or `*`): the client has this very content.
+pub(crate) fn not_modified(req: &HttpRequest, etag: &str) -> bool {
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|h| h.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+}
+
 /// Streams a stored version: whole, or the `Range` asked for (206), with its ETag
 /// (`If-None-Match` → 304), always as an attachment with `nosniff` and a sandbox policy.
 pub(crate) async fn stream_version(
@@ -888,12 +896,7 @@ pub(crate) async fn stream_version(
 ) -> ApiResult<HttpResponse> {
     let blob = repo::blob(&state.db, &v.sha256).await?;
     let etag = format!("\"{}\"", v.sha256);
-    if req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|h| h.to_str().ok())
-        .is_some_and(|h| h.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
-    {
+    if not_modified(req, &etag) {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
             .finish());

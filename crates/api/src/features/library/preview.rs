@@ -15,7 +15,7 @@ use tandem_files::preview::{self, Plan, Rendered};
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
-use super::files::{ContentQuery, Seen, seen, stream_version};
+use super::files::{ContentQuery, Seen, not_modified, seen, stream_version};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AuthUser;
 use crate::state::AppState;
@@ -67,13 +67,6 @@ async fn off_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static
     tokio::task::spawn_blocking(work)
         .await
         .map_err(ApiError::internal)
-}
-
-fn not_modified(req: &HttpRequest, etag: &str) -> bool {
-    req.headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|h| h.to_str().ok())
-        .is_some_and(|h| h.split(',').any(|t| t.trim() == etag))
 }
 
 /// F4: how to show a version of a file — its kind and, by kind, highlighted lines, table rows,
