@@ -81,16 +81,36 @@ pub async fn fresh_database_url(scratch: &Scratch) -> String {
     {
         Some(base) => {
             let name = format!("tandem_test_{}", Uuid::now_v7().simple());
-            let admin = tandem_db::connect(&format!("{base}/postgres"))
-                .await
-                .expect("connect to the test PostgreSQL server");
+            // A loaded CI machine can keep the cluster from answering within the pool's 10 s
+            // (two tests once failed so, together); a test is not about that, so it waits
+            // longer before it gives up, and says what it last saw.
             use sea_orm::ConnectionTrait;
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("create the test database");
-            admin.close().await.ok();
-            format!("{base}/{name}")
+            let mut last = String::new();
+            for attempt in 0..6 {
+                if attempt > 0 {
+                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                }
+                let admin = match tandem_db::connect(&format!("{base}/postgres")).await {
+                    Ok(admin) => admin,
+                    Err(e) => {
+                        last = e.to_string();
+                        continue;
+                    }
+                };
+                let created = admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await;
+                admin.close().await.ok();
+                match created {
+                    Ok(_) => return format!("{base}/{name}"),
+                    // A CREATE that reached the server may have succeeded before the error.
+                    Err(e) if e.to_string().contains("already exists") => {
+                        return format!("{base}/{name}");
+                    }
+                    Err(e) => last = e.to_string(),
+                }
+            }
+            panic!("create a database on the test PostgreSQL server: {last}")
         }
         None => {
             format!(
