@@ -494,7 +494,12 @@ async fn receive(
             let _ = writer.abort().await;
             return Err(ApiError::PayloadTooLarge);
         }
-        writer.write(&bytes);
+        // Handed on without a copy; a few parts in flight at most.
+        if let Err(e) = writer.wait_for_capacity(4).await {
+            let _ = writer.abort().await;
+            return Err(ApiError::internal(e));
+        }
+        writer.put(bytes);
         got += n;
     }
     if got == 0 {

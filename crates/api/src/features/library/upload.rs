@@ -66,7 +66,7 @@ where
                 return Err(bad_form(e));
             }
         };
-        if let Err(e) = w.write(&chunk).await {
+        if let Err(e) = w.write(chunk).await {
             w.abort().await;
             return Err(store_error(e));
         }
