@@ -1,6 +1,6 @@
 //! What runs beside the HTTP server in `tandem serve`: event delivery (a poll once a second,
 //! and on PostgreSQL `LISTEN tandem_events` so another instance's commit is delivered here at
-//! once) and the job workers. Dropping [`Background`] stops it all (tests start and stop many
+//! once; `LISTEN tandem_docs` likewise for co-edited documents' updates) and the job workers. Dropping [`Background`] stops it all (tests start and stop many
 //! servers in one process).
 
 use std::time::Duration;
@@ -80,13 +80,26 @@ async fn listen_loop(state: AppState) {
         let pool = state.db.get_postgres_connection_pool().clone();
         match PgListener::connect_with(&pool).await {
             Ok(mut listener) => {
-                if let Err(e) = listener.listen(tandem_db::events::CHANNEL).await {
+                if let Err(e) = listener
+                    .listen_all([tandem_db::events::CHANNEL, tandem_db::docs::CHANNEL])
+                    .await
+                {
                     tracing::warn!(error = %e, "cannot LISTEN for events");
                 } else {
                     // Whatever was committed while not listening.
                     state.deliver().await;
+                    state.rooms.poke_all();
                     loop {
                         match listener.recv().await {
+                            Ok(n) if n.channel() == tandem_db::docs::CHANNEL => {
+                                // A room's own writes come back too; it has them already.
+                                if let Some((doc, origin)) =
+                                    tandem_db::docs::parse_notification(n.payload())
+                                    && origin != state.rooms.instance
+                                {
+                                    state.rooms.poke(doc);
+                                }
+                            }
                             Ok(_) => state.deliver().await,
                             Err(e) => {
                                 tracing::warn!(error = %e, "event listener lost its connection");

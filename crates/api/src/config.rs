@@ -78,6 +78,10 @@ pub struct LiveConfig {
     /// Events a WebSocket may fall behind before it is disconnected (and resumes from the
     /// table); see `crate::events::CHANNEL`.
     pub socket_queue: usize,
+    /// How often an open document reads the updates other instances wrote; `None` is the
+    /// engine's default (`crate::rooms`). Tests set it to show that PostgreSQL's `NOTIFY`
+    /// alone carries edits between instances.
+    pub doc_poll: Option<Duration>,
 }
 
 impl std::fmt::Debug for LiveConfig {
@@ -110,6 +114,7 @@ impl Default for LiveConfig {
             job_lease: Duration::from_secs(30),
             workers: true,
             socket_queue: crate::events::CHANNEL,
+            doc_poll: None,
         }
     }
 }

@@ -3,7 +3,8 @@
 //! handled in one order without locks. An update is written to `doc_updates` before it is
 //! passed on — what any editor saw survives a restart or `kill -9`; frames that arrive
 //! together are stored in one write — and a room with editors in it reads the updates other
-//! instances wrote (they share the database) twice a second. The log is
+//! instances wrote (they share the database) when PostgreSQL tells it they did (`NOTIFY
+//! tandem_docs` at their commit, heard in `crate::background`), and at its poll. The log is
 //! compacted into one update every [`COMPACT_AFTER`] writes and when the room closes, which it
 //! does [`IDLE`] after its last connection left. Ten minutes after the first unsaved change
 //! (and when the room closes) the text becomes a file version on its own.
@@ -24,8 +25,14 @@ pub const IDLE: Duration = Duration::from_secs(30);
 pub const COMPACT_AFTER: u64 = 500;
 /// Unsaved changes become a version after this long.
 pub const AUTOSAVE_AFTER: Duration = Duration::from_secs(600);
-/// How often a room looks for updates other instances wrote.
-const POLL: Duration = Duration::from_millis(500);
+/// How often a room looks for updates other instances wrote, unless configured
+/// (`LiveConfig::doc_poll`). On PostgreSQL they are announced at once (`NOTIFY`): the poll is
+/// only the net under a notification lost while the listener reconnected. Two instances on
+/// one SQLite file are not a deployment (tests do it), and nothing announces there.
+const POLL_PG: Duration = Duration::from_secs(5);
+const POLL_SQLITE: Duration = Duration::from_millis(500);
+/// How often a room checks whether it is idle, and whether an autosave is due.
+const TICK: Duration = Duration::from_millis(500);
 /// Frames a connection may fall behind before it is dropped (it reconnects and resyncs).
 const QUEUE: usize = 512;
 /// Frames handled (and their updates stored) together at most.
@@ -58,6 +65,8 @@ enum Command {
     Leave {
         conn: u64,
     },
+    /// Another instance wrote to the log.
+    CatchUp,
     Text {
         reply: oneshot::Sender<(String, usize)>,
     },
@@ -88,6 +97,24 @@ impl Rooms {
             instance: Uuid::now_v7(),
             open: Mutex::new(HashMap::new()),
             next_conn: std::sync::atomic::AtomicU64::new(1),
+        }
+    }
+
+    /// Another instance wrote to `doc`'s log: its room here, if any, reads it now.
+    pub fn poke(&self, doc: Uuid) {
+        if let Ok(open) = self.open.lock()
+            && let Some(tx) = open.get(&doc)
+        {
+            let _ = tx.send(Command::CatchUp);
+        }
+    }
+
+    /// Every room here reads what it may have missed (the listener was reconnecting).
+    pub fn poke_all(&self) {
+        if let Ok(open) = self.open.lock() {
+            for tx in open.values() {
+                let _ = tx.send(Command::CatchUp);
+            }
         }
     }
 
@@ -494,7 +521,17 @@ async fn run(
         unsaved_since: None,
         last_writer: None,
     };
-    let mut poll = tokio::time::interval(POLL);
+    let every = state
+        .config
+        .live
+        .doc_poll
+        .unwrap_or(if tandem_db::is_sqlite(&state.db) {
+            POLL_SQLITE
+        } else {
+            POLL_PG
+        });
+    let mut polled = Instant::now();
+    let mut poll = tokio::time::interval(TICK.min(every));
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut empty_since = Some(Instant::now());
     let mut deferred: Option<Command> = None;
@@ -504,6 +541,12 @@ async fn run(
                 let Some(cmd) = cmd else { break };
                 match cmd {
                     Command::Join { conn, user, can_write, out, done } => {
+                        // An empty room is not polled: it reads what it missed before its
+                        // welcome goes out.
+                        if room.conns.is_empty() {
+                            room.catch_up().await;
+                            polled = Instant::now();
+                        }
                         for f in room.text.welcome() {
                             let _ = out.try_send(Out::Frame(Arc::new(f)));
                         }
@@ -543,6 +586,10 @@ async fn run(
                             empty_since = Some(Instant::now());
                         }
                     }
+                    Command::CatchUp => {
+                        room.catch_up().await;
+                        polled = Instant::now();
+                    }
                     Command::Text { reply } => {
                         let _ = reply.send((room.text.text(), room.conns.len()));
                     }
@@ -568,9 +615,10 @@ async fn run(
             }
             _ = poll.tick() => {
                 // Only a room someone is in needs other instances' edits now; a room that
-                // fills again reads them before it answers (its next tick).
-                if !room.conns.is_empty() {
+                // fills again reads them before its welcome (see Join).
+                if !room.conns.is_empty() && polled.elapsed() >= every {
                     room.catch_up().await;
+                    polled = Instant::now();
                 }
                 room.autosave(false);
                 if empty_since.is_some_and(|t| t.elapsed() >= IDLE) {

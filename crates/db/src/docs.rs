@@ -35,8 +35,33 @@ pub async fn append(
         .await?;
         last = row.id;
     }
+    notify(&txn, doc, origin).await?;
     txn.commit().await?;
     Ok(last)
+}
+
+/// PostgreSQL's channel for "a document's log grew": the payload is `<doc>:<origin instance>`.
+pub const CHANNEL: &str = "tandem_docs";
+
+/// Tells other instances (PostgreSQL `NOTIFY`, delivered at commit) that `doc`'s log grew, so
+/// a room open there reads it at once instead of at its next poll. SQLite has no other
+/// instance to tell.
+async fn notify(db: &impl ConnectionTrait, doc: Uuid, origin: Uuid) -> RepoResult<()> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [CHANNEL.into(), format!("{doc}:{origin}").into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// Reads a [`CHANNEL`] payload: the document and the instance that wrote.
+pub fn parse_notification(payload: &str) -> Option<(Uuid, Uuid)> {
+    let (doc, origin) = payload.split_once(':')?;
+    Some((doc.parse().ok()?, origin.parse().ok()?))
 }
 
 /// The updates of `doc` after id `after`, in order (at most `limit`).

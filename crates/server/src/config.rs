@@ -159,6 +159,7 @@ impl Config {
             };
         let live = tandem_api::config::LiveConfig {
             socket_queue: defaults.socket_queue,
+            doc_poll: defaults.doc_poll,
             smtp_url: pick("TANDEM_SMTP_URL", fc.smtp_url.clone()),
             mail_from: pick("TANDEM_MAIL_FROM", fc.mail_from).unwrap_or(defaults.mail_from),
             public_url: pick("TANDEM_PUBLIC_URL", fc.public_url)

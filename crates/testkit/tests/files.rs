@@ -2235,7 +2235,15 @@ async fn a_document_is_co_edited_over_the_yjs_protocol_with_the_files_permission
 #[tokio::test]
 async fn concurrent_edits_converge_and_survive_a_restart_and_a_second_instance() {
     use rand::{Rng, SeedableRng};
-    let fx = Fx::new().await;
+    // On PostgreSQL no room polls in the test's time: another instance's `NOTIFY` has to bring
+    // its edits.
+    let pg = std::env::var("TANDEM_TEST_PG").is_ok_and(|v| !v.is_empty());
+    let slow_poll = move |c: &mut tandem_api::config::ApiConfig| {
+        if pg {
+            c.live.doc_poll = Some(std::time::Duration::from_secs(600));
+        }
+    };
+    let fx = Fx::with(slow_poll).await;
     let doc = fx.new_doc("并发.md", "").await;
     let tokens = [fx.editor.clone(), fx.owner.clone(), fx.editor.clone()];
     // Three clients type and delete at random positions with random pauses, all at once.
@@ -2282,7 +2290,7 @@ async fn concurrent_edits_converge_and_survive_a_restart_and_a_second_instance()
 
     // A second instance on the same database: its editors join the same document and the
     // two instances pass edits both ways.
-    let other = fx.app.restarted().await;
+    let other = fx.app.restarted_with(slow_poll).await;
     let mut far = YjsClient::connect(&other, doc, Auth::Bearer(&fx.editor))
         .await
         .unwrap();
