@@ -194,6 +194,11 @@ fn library_routes(cfg: &mut web::ServiceConfig) {
     )
     .service(web::resource("/docs/{id}").route(web::get().to(docs::get_doc)))
     .service(web::resource("/docs/{id}/ticket").route(web::post().to(docs::doc_ticket)))
+    .service(
+        web::resource("/docs/{id}/text")
+            .app_data(crate::extract::json_config_up_to(4 * 1024 * 1024))
+            .route(web::put().to(docs::replace_doc_text)),
+    )
     .service(web::resource("/docs/{id}/versions").route(web::post().to(docs::save_doc_version)))
     .service(
         web::resource("/docs/{id}/versions/{n}/restore")

@@ -341,6 +341,13 @@ pub fn check(l: &Loaded) -> Vec<FileError> {
                     "give one of content, content_base64 and path".into(),
                 );
             }
+            if f.kind == Some(crate::format::SeedFileKind::Doc) && f.content_base64.is_some() {
+                err(
+                    format!("{ptr}/content_base64"),
+                    &f.key,
+                    "a document's content is Markdown text: give content or path".into(),
+                );
+            }
             for t in f.tasks.iter().flatten() {
                 if !tasks.contains(t) {
                     err(

@@ -150,7 +150,13 @@ async fn library(
             None => format!("/projects/{pid}/files"),
         };
         let mut files: Vec<FileResponse> = c.get_all(&path).await.map_err(err)?;
-        files.retain(|f| f.kind == tandem_dto::FileKind::File);
+        // Attachments belong to their tasks; files and documents to the library.
+        files.retain(|f| {
+            matches!(
+                f.kind,
+                tandem_dto::FileKind::File | tandem_dto::FileKind::Doc
+            )
+        });
         files.sort_by_key(|f| f.id);
         for f in files {
             let key = file_names.name(f.id, Some(&f.name));
@@ -165,8 +171,10 @@ async fn library(
                 .map(|t| task_names.name(*t, None))
                 .collect();
             tasks.sort();
+            let doc = f.kind == tandem_dto::FileKind::Doc;
             let mut file = File {
                 key: key.clone(),
+                kind: doc.then_some(crate::format::SeedFileKind::Doc),
                 name: f.name.clone(),
                 folder: f.folder_id.map(|p| Some(folder_names.name(p, None))),
                 content: None,
@@ -177,6 +185,20 @@ async fn library(
                 tasks: (!tasks.is_empty()).then_some(tasks),
                 grants,
             };
+            if doc {
+                // A document is its live text (edits since the last version included).
+                let d: tandem_dto::DocResponse =
+                    c.get_json(&format!("/docs/{}", f.id)).await.map_err(err)?;
+                file.sha256 = Some(hex::encode(sha2::Sha256::digest(d.text.as_bytes())));
+                match files_dir {
+                    Some(dir) => {
+                        file.path = Some(dir.write(project_key, &key, d.text.as_bytes())?)
+                    }
+                    None => file.content = Some(d.text),
+                }
+                out_files.push(file);
+                continue;
+            }
             if files_dir.is_none() && f.size > INLINE_BYTES {
                 return Err(format!(
                     "file {:?} of project {project_key:?} has {} MiB: export with --files DIR \

@@ -295,12 +295,27 @@ pub struct Folder {
     pub grants: Option<Vec<Grant>>,
 }
 
+/// What a library entry is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SeedFileKind {
+    /// Stored bytes, versioned by upload.
+    #[default]
+    File,
+    /// A co-edited Markdown document (F5): its content is the live text; a different text
+    /// is applied as edits and saved as a version.
+    Doc,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct File {
     /// Unique among the project's files.
     #[schemars(length(min = 1, max = 200))]
     pub key: String,
+    /// `file` (left out) or `doc`. A file never becomes a document, nor the other way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<SeedFileKind>,
     /// Unique in its folder (ignoring case); no `/` or `\`.
     #[schemars(length(min = 1, max = 255))]
     pub name: String,

@@ -387,6 +387,33 @@ pub struct CreateDocRequest {
     #[cfg_attr(feature = "validate", validate(length(max = 1000000)))]
     #[cfg_attr(feature = "openapi", schema(max_length = 1000000))]
     pub content: Option<String>,
+    /// I3: the caller's own name for the document (a key of kind `file`), unique among the
+    /// project's files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, pattern = r"^\S(.*\S)?$")
+    )]
+    pub external_key: Option<String>,
+}
+
+/// F5: make the document's live text this (a script, an import, `tandem seed`): applied as
+/// the smallest edits that turn the live text into it, so everyone in the document keeps
+/// their place, then saved as a version.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[serde(deny_unknown_fields)]
+pub struct ReplaceDocTextRequest {
+    /// The Markdown.
+    #[cfg_attr(feature = "validate", validate(length(max = 1000000)))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000000))]
+    pub text: String,
+    /// The new version's note. At most 1000 characters.
+    #[serde(default)]
+    #[cfg_attr(feature = "validate", validate(length(max = 1000)))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
+    pub note: Option<String>,
 }
 
 /// F5: a co-edited document: its file, its live text, and what the caller may do with it.

@@ -163,7 +163,7 @@ async fn the_example_seeds_everything_and_a_second_run_writes_nothing() {
     // Seeded accounts log in with TANDEM_USER_PASSWORD.
     app.login_ok("lilei@example.com", "seeded-password-1").await;
     // The library: folders, the restricted one with its grants, files with content and links.
-    assert_eq!((c["folders"].created, c["files"].created), (2, 2));
+    assert_eq!((c["folders"].created, c["files"].created), (2, 3));
     let design = key(&app, &token, "folder", Some(p), "design").await;
     let drafts = key(&app, &token, "folder", Some(p), "drafts").await;
     let brief = key(&app, &token, "file", Some(p), "brief").await;
@@ -184,6 +184,15 @@ async fn the_example_seeds_everything_and_a_second_run_writes_nothing() {
     assert_eq!(
         (l["content_type"].as_str(), l["folder_id"].as_str()),
         (Some("image/png"), Some(drafts.to_string().as_str()))
+    );
+    // A co-edited document, its text live.
+    let minutes = key(&app, &token, "file", Some(p), "minutes").await;
+    let m = get(&app, &token, &format!("/docs/{minutes}")).await;
+    assert_eq!(m["file"]["kind"], "doc");
+    assert_eq!(m["file"]["folder_id"], design.to_string());
+    assert!(
+        m["text"].as_str().unwrap().starts_with("# 周会纪要\n"),
+        "{m}"
     );
     // The restricted folder is invisible to a project member outside its grants.
     let wq = app
@@ -222,7 +231,7 @@ async fn the_example_seeds_everything_and_a_second_run_writes_nothing() {
     assert_eq!(second.counts()["tasks"].unchanged, 4);
     assert_eq!(second.counts()["calendars"].unchanged, 1);
     assert_eq!(second.counts()["wip_limits"].unchanged, 1);
-    assert_eq!(second.counts()["files"].unchanged, 2);
+    assert_eq!(second.counts()["files"].unchanged, 3);
     assert_eq!(second.counts()["folders"].unchanged, 2);
 
     // New content makes a new version; a file left out of the file stays unless pruned,
@@ -232,6 +241,17 @@ async fn the_example_seeds_everything_and_a_second_run_writes_nothing() {
     assert_eq!(third.counts()["files"].updated, 1, "{third:?}");
     let v = get(&app, &token, &format!("/files/{brief}/versions")).await;
     assert_eq!(v["items"].as_array().unwrap().len(), 2);
+    // A document's new text is applied to the live text and saved as a version with the note.
+    let edited = changed.replace("待市场部确认", "市场部已确认");
+    let fourth = seed(&app, &token, &edited).await;
+    assert_eq!(fourth.counts()["files"].updated, 1, "{fourth:?}");
+    let m = get(&app, &token, &format!("/docs/{minutes}")).await;
+    assert!(m["text"].as_str().unwrap().contains("市场部已确认"), "{m}");
+    let v = get(&app, &token, &format!("/files/{minutes}/versions")).await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(v["items"][0]["note"], "周会后整理");
+    assert_eq!(seed(&app, &token, &edited).await.writes(), 0);
+    let changed = edited;
     let without_logo = changed
         .split("      - key: logo\n")
         .next()
@@ -521,7 +541,7 @@ async fn export_with_a_files_directory_writes_contents_beside_it_and_seeds_back(
     let s = tandem_cli::seed(&client_b, &loaded, &opts, &mut progress)
         .await
         .unwrap();
-    assert_eq!(s.counts()["files"].created, 2);
+    assert_eq!(s.counts()["files"].created, 3);
     let p = key(&b, &token_b, "project", None, "launch").await;
     let logo = key(&b, &token_b, "file", Some(p), "logo").await;
     let l = get(&b, &token_b, &format!("/files/{logo}")).await;

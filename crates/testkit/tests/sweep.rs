@@ -896,6 +896,13 @@ async fn prepare(w: &World, op: &Op, caller: &Caller) -> Prepared {
                 json!({ "note": "定稿" }),
             )
         }
+        ("put", "/api/v1/docs/{id}/text") => {
+            let d = w.lib_doc().await;
+            Prepared::json(
+                format!("/api/v1/docs/{d}/text"),
+                json!({ "text": format!("# 周报\n\n第{n}版"), "note": "脚本更新" }),
+            )
+        }
         ("post", "/api/v1/docs/{id}/versions/{n}/restore") => {
             let d = w.lib_doc().await;
             Prepared::json(format!("/api/v1/docs/{d}/versions/1/restore"), json!({}))

@@ -375,7 +375,97 @@ impl Run<'_> {
                 continue;
             }
             let note = f.note.clone().unwrap_or_default();
+            let doc = f.kind == Some(crate::format::SeedFileKind::Doc);
+            // A document's content is its Markdown text.
+            let text = match (doc, &bytes) {
+                (true, Some(b)) => Some(String::from_utf8(b.clone()).map_err(|_| {
+                    self.fail(
+                        &ptr,
+                        Some(&f.key),
+                        "a document's content must be UTF-8 text".into(),
+                    )
+                })?),
+                _ => None,
+            };
+            if let Some(x) = &found
+                && (x.kind == tandem_dto::FileKind::Doc) != doc
+            {
+                return Err(self.fail(
+                    &format!("{ptr}/kind"),
+                    Some(&f.key),
+                    format!(
+                        "it is a {} in the library; a seed does not change what it is",
+                        if doc { "file" } else { "document" }
+                    ),
+                ));
+            }
             let (id, linked, mut outcome, mut fields) = match found {
+                Some(x) if doc => {
+                    let mut c = serde_json::Map::new();
+                    if x.name != f.name {
+                        c.insert("name".into(), json!(f.name));
+                    }
+                    if f.folder.is_some() && x.folder_id != folder {
+                        c.insert("folder_id".into(), json!(folder));
+                    }
+                    let (mut o, mut fields) = self
+                        .patch(&format!("/files/{}", x.id), c, x.version, &ptr, &f.key)
+                        .await?;
+                    if restored {
+                        o = BatchOutcome::Updated;
+                        fields.push("restored".into());
+                    }
+                    if let Some(text) = &text {
+                        // The live text, not the last version: that is what people see.
+                        let live: tandem_dto::DocResponse = self
+                            .client
+                            .get_json(&format!("/docs/{}", x.id))
+                            .await
+                            .map_err(|e| self.api(&ptr, &f.key, e))?;
+                        if &live.text != text {
+                            if !self.opts.dry_run {
+                                self.client
+                                    .call::<_, Value>(
+                                        Method::PUT,
+                                        &format!("/docs/{}/text", x.id),
+                                        &json!({
+                                            "text": text,
+                                            "note": f.note.as_ref().filter(|n| !n.is_empty()),
+                                        }),
+                                        None,
+                                    )
+                                    .await
+                                    .map_err(|e| self.api(&ptr, &f.key, e))?;
+                            }
+                            o = BatchOutcome::Updated;
+                            fields.push("content".into());
+                        }
+                    }
+                    (Some(x.id), x.linked_task_ids.clone(), o, fields)
+                }
+                None if doc => {
+                    let id = if self.opts.dry_run {
+                        None
+                    } else {
+                        let d: tandem_dto::DocResponse = self
+                            .client
+                            .call(
+                                Method::POST,
+                                &format!("/projects/{pid}/docs"),
+                                &json!({
+                                    "name": f.name,
+                                    "folder_id": folder,
+                                    "content": text.clone().unwrap_or_default(),
+                                    "external_key": f.key,
+                                }),
+                                None,
+                            )
+                            .await
+                            .map_err(|e| self.api(&ptr, &f.key, e))?;
+                        Some(d.file.id)
+                    };
+                    (id, Vec::new(), BatchOutcome::Created, Vec::new())
+                }
                 Some(x) => {
                     let mut c = serde_json::Map::new();
                     if x.name != f.name {

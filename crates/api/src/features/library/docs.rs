@@ -15,7 +15,7 @@ use object_store::ObjectStoreExt;
 use tandem_db::files as repo;
 use tandem_dto::{
     CreateDocRequest, DocResponse, DocTicketResponse, FileKind, FileLevel, FileResponse,
-    LibraryChange, NodeKind, Page, SaveDocVersionRequest,
+    LibraryChange, NodeKind, Page, ReplaceDocTextRequest, SaveDocVersionRequest,
 };
 use uuid::Uuid;
 
@@ -125,6 +125,11 @@ pub async fn create_doc(
     let body = body.into_inner()?;
     validate(&body)?;
     check_name("name", &body.name)?;
+    let mut errors = Vec::new();
+    crate::features::keys::check_key(body.external_key.as_deref(), "external_key", &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
     let name = body.name.trim().to_owned();
     let content = body.content.unwrap_or_default();
     let (_, first_update) =
@@ -150,6 +155,15 @@ pub async fn create_doc(
                 viewers: None,
             },
             received.version(None, auth.user.id),
+        )
+        .await?;
+        crate::features::keys::bind_new(
+            &txn,
+            tandem_dto::ExternalKeyKind::File,
+            lib.project_id(),
+            body.external_key.clone(),
+            f.id,
+            auth.user.id,
         )
         .await?;
         // The live text starts as the first version: written with it, so there is never a
@@ -355,6 +369,43 @@ pub async fn restore_doc_version(
         Some(format!("restored from version {n}")),
     )
     .await?;
+    let s = doc_seen(&state, &auth, id).await?;
+    Ok(HttpResponse::Ok().json(doc_response(&state, &auth, &s).await?))
+}
+
+/// F5: make the live text the given Markdown — as edits, so everyone in the document sees it
+/// at once and keeps their place — and save it as a version (none when nothing changed).
+#[utoipa::path(put, path = "/api/v1/docs/{id}/text", tag = "files", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Document id")),
+    request_body = ReplaceDocTextRequest,
+    responses((status = 200, description = "The document with its new text", body = DocResponse)))]
+#[tracing::instrument(skip_all, err)]
+pub async fn replace_doc_text(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<Uuid>,
+    body: Json<ReplaceDocTextRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let s = doc_seen(&state, &auth, id).await?;
+    tandem_domain::files::may_write(&auth.actor)?;
+    s.lib.check(&auth, Some(&s.access), FileLevel::Edit)?;
+    let body = body.into_inner()?;
+    validate(&body)?;
+    if body.text.contains('\0') {
+        return Err(ApiError::validation(
+            "text",
+            "nul",
+            "text must not contain NUL characters",
+        ));
+    }
+    let note = super::files::clean_note(body.note.as_deref())?;
+    state
+        .rooms
+        .replace(&state, s.file.id, body.text.clone(), auth.user.id)
+        .await
+        .map_err(ApiError::internal)?;
+    save_text(&state, &auth, &s, body.text, note).await?;
     let s = doc_seen(&state, &auth, id).await?;
     Ok(HttpResponse::Ok().json(doc_response(&state, &auth, &s).await?))
 }
