@@ -142,6 +142,8 @@ pub struct FileResponse {
     pub access: FileAccess,
     pub created_by: Uuid,
     pub created_at: DateTime<Utc>,
+    /// Who made the current version (the library's "modified by").
+    pub updated_by: Uuid,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
     pub version: i64,

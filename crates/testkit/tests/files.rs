@@ -409,8 +409,10 @@ async fn versions_keep_history_and_restore_as_the_newest() {
     assert_eq!(r.status(), 201);
     let f = body(r).await;
     assert_eq!(f["current_version"], 2);
-    // The file keeps its name; the version is the upload.
+    // The file keeps its name; the version is the upload, and its author is who modified it.
     assert_eq!(f["name"], "方案.md");
+    assert_eq!(f["updated_by"], fx.editor_id.to_string());
+    assert_ne!(f["created_by"], f["updated_by"]);
     assert_eq!(
         fx.new_version(&fx.viewer, &id, b"no", "").await.status(),
         403

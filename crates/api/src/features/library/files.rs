@@ -138,6 +138,10 @@ pub(crate) async fn dtos(
             access,
             created_by: f.created_by,
             created_at: f.created_at,
+            updated_by: current
+                .get(&f.id)
+                .map(|v| v.created_by)
+                .unwrap_or(f.created_by),
             updated_at: f.updated_at,
             deleted_at: f.deleted_at,
             version: f.version,
