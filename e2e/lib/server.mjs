@@ -22,9 +22,8 @@ function freePort() {
   });
 }
 
-export async function startServer() {
-  const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-e2e-'));
+/** Runs `tandem serve` on `port` over `dataDir` and waits until it answers. */
+async function spawnServer(port, dataDir) {
   const log = fs.openSync(path.join(dataDir, 'server.log'), 'a');
   // Only our settings: a TANDEM_* left in the caller's environment must not leak in.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TANDEM_')));
@@ -53,12 +52,28 @@ export async function startServer() {
     if (Date.now() > deadline) throw new Error('server did not start within 30 s');
     await new Promise((r) => setTimeout(r, 100));
   }
+  return child;
+}
+
+const exited = (child) => new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', r)));
+
+export async function startServer() {
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-e2e-'));
+  let child = await spawnServer(port, dataDir);
   return {
-    base,
+    base: `http://127.0.0.1:${port}`,
     dataDir,
+    /** Kills the server outright (SIGKILL: no shutdown, no flushing) and starts it again on
+     *  the same port and data: what was acknowledged must have been stored. */
+    async killAndRestart() {
+      child.kill('SIGKILL');
+      await exited(child);
+      child = await spawnServer(port, dataDir);
+    },
     async stop() {
       child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      await exited(child);
       if (!process.env.KEEP_E2E_DATA) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
