@@ -97,6 +97,19 @@ area! {
         grants_saved, pick_subject, download_version, preview_version, location,
         location_is, folder_gone, open, size_label, offline, file_gone, no_folders,
         open_folder, toggle_folder, uploaded_by, items, sheets, line_numbers, live_added,
+        new_doc, doc_name, doc_created, open_editor,
+    }
+}
+
+area! {
+    /// Co-edited documents: the editor, who is in it, versions (`frontend/areas/docs.json`).
+    Docs {
+        connecting, live, offline, gone_title, gone_text, back_to_files, read_only,
+        read_only_hint, editor_label, edit, preview, preview_empty, preview_failed, people,
+        you, someone, only_you, save_version, save_title, note, saved_version, no_changes,
+        history, current, restore, restore_title, restore_text, restored, compare,
+        compare_from, compare_to, compare_go, diff_same, diff_summary, diff_truncated,
+        version_by, not_synced, shortcut_save, preview_stale,
     }
 }
 
@@ -161,6 +174,11 @@ mod tests {
     #[test]
     fn the_files_file_matches_its_keys() {
         check(include_str!("../../areas/files.json"), Files::NAMES);
+    }
+
+    #[test]
+    fn the_docs_file_matches_its_keys() {
+        check(include_str!("../../areas/docs.json"), Docs::NAMES);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! it expires and once more on a 401, and turns error responses into [`ApiError`]s carrying the
 //! server's problem+json (so forms can show field errors next to their inputs).
 
+pub mod docs;
 pub mod files;
 pub mod projects;
 pub mod session;

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod boards;
+pub mod docs;
 pub mod files;
 pub mod me;
 pub mod notifications;

@@ -1,8 +1,8 @@
 //! What the editor draws over its textarea for the others: their selections as coloured
-//! stretches and their carets as coloured bars with their names. The layer repeats the text
-//! (transparent, in the textarea's font and wrapping) so every mark lands where the textarea
-//! draws that character; after the last mark only the rest of its line is needed (wrapping
-//! within a line depends on the words after a position, never on later lines).
+//! stretches and their carets as coloured bars with their names. The layer repeats the whole
+//! text (transparent, in the textarea's font and wrapping) so every mark lands where the
+//! textarea draws that character, and so the layer's height is the text's: the editor takes
+//! it, and the textarea fills the editor.
 
 use super::session::Selection;
 use super::splice::byte_at;
@@ -16,8 +16,7 @@ pub enum Piece {
     Caret(usize),
 }
 
-/// The layer for `text` with everyone's selections (`marks[i]` belongs to person `i`);
-/// empty when there is nothing to draw.
+/// The layer for `text` with everyone's selections (`marks[i]` belongs to person `i`).
 pub fn pieces(text: &str, marks: &[Option<Selection>]) -> Vec<Piece> {
     let len = super::splice::utf16_len(text);
     let shown: Vec<(usize, Selection)> = marks
@@ -35,22 +34,12 @@ pub fn pieces(text: &str, marks: &[Option<Selection>]) -> Vec<Piece> {
             })
         })
         .collect();
-    if shown.is_empty() {
-        return Vec::new();
-    }
     let mut cuts: Vec<u32> = vec![0];
     for (_, s) in &shown {
         cuts.extend([s.anchor, s.head]);
     }
     cuts.sort_unstable();
     cuts.dedup();
-    // The layer ends with the line of the last mark.
-    let last = cuts.last().copied().unwrap_or(0);
-    let last_byte = byte_at(text, last);
-    let end_byte = text[last_byte..]
-        .find('\n')
-        .map(|n| last_byte + n)
-        .unwrap_or(text.len());
     let mut out: Vec<Piece> = Vec::new();
     let bytes: Vec<usize> = cuts.iter().map(|c| byte_at(text, *c)).collect();
     for (k, &at) in cuts.iter().enumerate() {
@@ -60,7 +49,7 @@ pub fn pieces(text: &str, marks: &[Option<Selection>]) -> Vec<Piece> {
             }
         }
         let from = bytes[k];
-        let to = bytes.get(k + 1).copied().unwrap_or(end_byte);
+        let to = bytes.get(k + 1).copied().unwrap_or(text.len());
         if to <= from {
             continue;
         }
@@ -93,9 +82,10 @@ mod tests {
 
     #[test]
     fn carets_and_selections_fall_between_the_right_characters() {
-        assert!(pieces("abc", &[None]).is_empty());
+        assert!(pieces("", &[None]).is_empty());
+        assert_eq!(pieces("abc", &[None]), vec![text("abc", None)]);
         // A caret after 第二 (UTF-16 offset 2), and a selection of 行 (backwards) with its
-        // caret before it; the layer stops at the end of the marks' line.
+        // caret before it.
         let p = pieces(
             "第二行\n下一行",
             &[
@@ -110,6 +100,7 @@ mod tests {
                 Piece::Caret(0),
                 Piece::Caret(1),
                 text("行", Some(1)),
+                text("\n下一行", None),
             ]
         );
         // An emoji is two units; a caret after it, and one at the very end.

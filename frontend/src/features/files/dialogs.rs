@@ -24,6 +24,8 @@ pub(crate) enum Dialog {
     None,
     /// A new folder in this one (`None`: the top).
     NewFolder(Option<Uuid>),
+    /// A new co-edited document in this folder (`None`: the top).
+    NewDoc(Option<Uuid>),
     Rename(Node),
     Move(Node),
     Copy(Node),
@@ -61,6 +63,7 @@ pub(super) fn Dialogs() -> impl IntoView {
     move || match lib.dialog.get() {
         Dialog::None => ().into_any(),
         Dialog::NewFolder(parent) => view! { <NameDialog target=None parent=parent /> }.into_any(),
+        Dialog::NewDoc(folder) => view! { <NewDocDialog folder=folder /> }.into_any(),
         Dialog::Rename(node) => view! { <NameDialog target=Some(node) parent=None /> }.into_any(),
         Dialog::Move(node) => view! { <FolderPicker node=node copy=false /> }.into_any(),
         Dialog::Copy(node) => view! { <FolderPicker node=node copy=true /> }.into_any(),
@@ -228,6 +231,73 @@ fn NameDialog(target: Option<Node>, parent: Option<Uuid>) -> impl IntoView {
                 <Buttons ok=Signal::derive(move || if renaming { i.t().save.to_owned() } else { tx.get(F::new_folder) }) busy=busy />
             </form>
         </Modal>
+    }
+}
+
+/// A new co-edited document: its name (".md" added when it has no extension), then its
+/// editor opens.
+#[component]
+fn NewDocDialog(folder: Option<Uuid>) -> impl IntoView {
+    let lib = use_lib();
+    let tx = use_tx();
+    let name = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let navigate = leptos_router::hooks::use_navigate();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let value = doc_file_name(&name.get_untracked());
+        if !tandem_dto::valid_file_name(&value) {
+            error.set(Some(tx.untracked(F::err_name_invalid)));
+            return;
+        }
+        busy.set(true);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match api::docs::create(lib.project, value, folder).await {
+                Ok(d) => {
+                    lib.toaster
+                        .success(lib.tx.fill(F::doc_created, &[&d.file.name]));
+                    lib.touch();
+                    lib.dialog.set(Dialog::None);
+                    navigate(&crate::components::doc_href(d.file.id), Default::default());
+                }
+                Err(e) => {
+                    busy.try_set(false);
+                    error.try_set(Some(lib.tx.error(lib.i, &e)));
+                }
+            }
+        });
+    };
+    view! {
+        <Modal title=Signal::derive(move || tx.get(F::new_doc))>
+            <form on:submit=submit novalidate>
+                <div class="field" class:invalid=move || error.with(Option::is_some)>
+                    <label for="lib-doc-name">{move || tx.get(F::doc_name)}</label>
+                    <input id="lib-doc-name" type="text" maxlength="255" autocomplete="off"
+                        placeholder="README.md"
+                        prop:value=move || name.get()
+                        on:input=move |ev| { name.set(event_target_value(&ev)); error.set(None); }
+                        aria-invalid=move || if error.with(Option::is_some) { "true" } else { "false" }
+                        aria-describedby="lib-doc-name-error" />
+                    <p class="field-error" id="lib-doc-name-error" role="alert">{move || error.get()}</p>
+                </div>
+                <Buttons ok=Signal::derive(move || tx.get(F::new_doc)) busy=busy />
+            </form>
+        </Modal>
+    }
+}
+
+/// A document's file name: as typed, trimmed, with ".md" when it has no extension of its own.
+fn doc_file_name(typed: &str) -> String {
+    let t = typed.trim();
+    let has_ext = t
+        .rsplit_once('.')
+        .is_some_and(|(stem, ext)| !stem.is_empty() && !ext.is_empty() && !ext.contains(' '));
+    if t.is_empty() || has_ext {
+        t.to_owned()
+    } else {
+        format!("{t}.md")
     }
 }
 

@@ -108,7 +108,10 @@ fn Page(
             </div>
         </div>
         <div class="actions file-actions">
-            <button type="button" class="btn small primary" on:click=download>
+            {(file.kind == tandem_dto::FileKind::Doc).then(|| view! {
+                <a class="btn small primary" href=crate::components::doc_href(file_id)>{move || tx.get(F::open_editor)}</a>
+            })}
+            <button type="button" class="btn small" class:primary=file.kind != tandem_dto::FileKind::Doc on:click=download>
                 {move || if viewing.get().is_some() { tx.fill_tracked(F::download_version, &[&shown.get().to_string()]) } else { i.t().download.to_owned() }}
             </button>
             {can_edit.then(|| view! {

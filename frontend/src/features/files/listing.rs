@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use leptos::prelude::*;
-use tandem_dto::{FileLevel, FileResponse, FolderResponse};
+use tandem_dto::{FileKind, FileLevel, FileResponse, FolderResponse};
 use tandem_web_logic::files::{Icon, children, size};
 use tandem_web_logic::texts::Files as F;
 use uuid::Uuid;
@@ -130,6 +130,9 @@ pub(super) fn Listing(folder: Option<Uuid>) -> impl IntoView {
                         <button type="button" class="btn" on:click=new_folder>
                             <span class="ic-folder" aria-hidden="true"></span>{move || tx.get(F::new_folder)}
                         </button>
+                        <button type="button" class="btn" id="lib-new-doc" on:click=move |_| lib.open(Dialog::NewDoc(folder))>
+                            {move || tx.get(F::new_doc)}
+                        </button>
                         <input id="lib-upload" class="sr-only-file" type="file" multiple node_ref=input on:change=picked />
                         <label for="lib-upload" class="btn primary">{move || tx.get(F::upload)}</label>
                     </Show>
@@ -232,10 +235,11 @@ fn FileRow(f: FileResponse) -> impl IntoView {
     let reason = f.access.clone();
     let granted = reason.source == tandem_dto::AccessSource::Grant;
     let (size_text, version) = (size(f.size), f.current_version);
+    let is_doc = f.kind == FileKind::Doc;
     view! {
-        <tr class="lib-row file-row">
+        <tr class="lib-row file-row" class:doc-row=is_doc>
             <td class="col-name">
-                <a class="lib-name" href=lib.file_href(f.id)>
+                <a class="lib-name" href=lib.open_href(&f)>
                     <FileIcon name=f.name.clone() content_type=f.content_type.clone() />
                     <span class="name-text">{f.name.clone()}</span>
                 </a>
@@ -375,6 +379,11 @@ pub(super) fn RowMenu(
         }
     };
     let is_file = node.with_value(|n| !n.is_folder());
+    // A document opens in its editor; its file page (versions, permissions) stays reachable.
+    let doc = node.with_value(|n| match n {
+        Node::File(f) if f.kind == FileKind::Doc => Some(lib.open_href(f)),
+        _ => None,
+    });
     let name = node.with_value(|n| n.name().to_owned());
     let label = move || format!("{} · {}", tx.get(F::more_actions), name);
     view! {
@@ -393,6 +402,9 @@ pub(super) fn RowMenu(
             </button>
             <Show when=move || open.get()>
                 <div class="menu-list row-menu-list" role="menu" id=menu_for_list.clone()>
+                    {doc.clone().map(|href| view! {
+                        <a role="menuitem" class="menu-item" href=href>{move || tx.get(F::open_editor)}</a>
+                    })}
                     {is_file.then(|| view! {
                         <a role="menuitem" class="menu-item" href=lib.file_href(node.with_value(Node::id))>{move || i.t().preview}</a>
                         <button type="button" role="menuitem" class="menu-item" on:click=act(download)>{move || i.t().download}</button>

@@ -1,5 +1,6 @@
 //! 文件共享库: a project's file library (F1–F4, F6) — folders, uploads with progress (big
-//! files resumable), versions, previews, comparisons, permission tiers, the trash and storage.
+//! files resumable), versions, previews, comparisons, permission tiers, the trash and storage;
+//! new co-edited documents (F5), which open in their editor (`features::docs`, by its route).
 //! One lazy route, `/projects/:id/files`; where the reader is lives in the query (`?folder=`,
 //! `?file=`, `?view=trash`), so back, forward and shared links work. Its texts and styles
 //! come with its first page (`frontend/areas/files.{json,css}`).
@@ -19,7 +20,7 @@ mod versions;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use tandem_dto::{
-    FileAccess, FileLevel, FileResponse, FolderResponse, MemberResponse, ProjectResponse,
+    FileAccess, FileKind, FileLevel, FileResponse, FolderResponse, MemberResponse, ProjectResponse,
     ProjectRole, ProjectStatus,
 };
 use tandem_web_logic::files::{AccessWords, access_reason, fill};
@@ -268,6 +269,15 @@ impl Lib {
 
     pub fn file_href(&self, file: Uuid) -> String {
         format!("/projects/{}/files?file={file}", self.project)
+    }
+
+    /// Where a file opens from a listing: a document in its editor, any other file on its page.
+    pub fn open_href(&self, f: &FileResponse) -> String {
+        if f.kind == FileKind::Doc {
+            crate::components::doc_href(f.id)
+        } else {
+            self.file_href(f.id)
+        }
     }
 }
 

@@ -4,13 +4,13 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use tandem_dto::{DiffOp, FileDiff, FileResponse, FileVersionResponse};
+use tandem_dto::{FileDiff, FileResponse, FileVersionResponse};
 use tandem_web_logic::files::size;
 use tandem_web_logic::texts::Files as F;
 
 use super::{use_lib, use_tx};
 use crate::api;
-use crate::components::{ErrorBox, Loading, fmt_time};
+use crate::components::{DiffTable, ErrorBox, Loading, fmt_time};
 use crate::i18n::use_i18n;
 
 #[component]
@@ -163,30 +163,7 @@ fn diff_view(d: FileDiff) -> AnyView {
             <span class="ins-text">"+" {ins.clone()}</span> " " <span class="del-text">"−" {del.clone()}</span>
             " · " {move || tx.fill_tracked(F::diff_summary, &[&ins, &del])}
         </p>
-        <div class="code-view diff-view" tabindex="0">
-            <table class="code diff">
-                {d.hunks.into_iter().enumerate().map(|(k, h)| view! {
-                    <tbody>
-                        {(k > 0).then(|| view! { <tr class="hunk-gap"><td colspan="4">"⋯"</td></tr> })}
-                        {h.lines.into_iter().map(|l| {
-                            let (class, sign) = match l.op {
-                                DiffOp::Insert => ("ins", "+"),
-                                DiffOp::Delete => ("del", "−"),
-                                DiffOp::Equal => ("eq", " "),
-                            };
-                            view! {
-                                <tr class=class>
-                                    <td class="ln" data-n=l.old_line.map(|n| n.to_string()).unwrap_or_default() aria-hidden="true"></td>
-                                    <td class="ln" data-n=l.new_line.map(|n| n.to_string()).unwrap_or_default() aria-hidden="true"></td>
-                                    <td class="sign">{sign}</td>
-                                    <td class="lc">{l.text}</td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                }).collect_view()}
-            </table>
-        </div>
+        <DiffTable hunks=d.hunks />
         {d.truncated.then(|| view! { <p class="muted small">{move || tx.get(F::diff_truncated)}</p> })}
     }
     .into_any()
