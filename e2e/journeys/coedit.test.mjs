@@ -224,7 +224,7 @@ test('save a version with a note, list, compare and restore it', async () => {
   await mei.keyboard.type('第一稿');
   await mei.locator('#doc-save-ok').click();
   await mei.locator('dialog.doc-dialog').waitFor({ state: 'detached' });
-  await mei.getByText(/Saved as version \d+/).waitFor();
+  await mei.getByText(/Saved as version \d+/).last().waitFor({ timeout: 20_000 });
   const first = await value(mei);
 
   // More text, then a second version from the button.
@@ -234,11 +234,11 @@ test('save a version with a note, list, compare and restore it', async () => {
   await mei.locator('#doc-save').click();
   await mei.locator('#doc-version-note').fill('第二稿');
   await mei.locator('#doc-save-ok').click();
-  await mei.getByText(/Saved as version \d+/).waitFor();
+  await mei.getByText(/Saved as version \d+/).last().waitFor({ timeout: 20_000 });
   // Saving again without changes says so.
   await mei.locator('#doc-save').click();
   await mei.locator('#doc-save-ok').click();
-  await mei.getByText(/No changes since version \d+/).waitFor();
+  await mei.getByText(/No changes since version \d+/).last().waitFor({ timeout: 20_000 });
 
   // The list: newest first, with author, time and note.
   await mei.locator('#doc-history-toggle').click();
@@ -263,7 +263,7 @@ test('save a version with a note, list, compare and restore it', async () => {
   assert.equal(await mei.evaluate(() => document.activeElement?.id), 'doc-restore-cancel');
   await shot(mei, J, '05-restore-confirm');
   await mei.locator('#doc-restore-ok').click();
-  await mei.getByText(`Version ${newest - 1} restored`).waitFor();
+  await mei.getByText(`Version ${newest - 1} restored`).waitFor({ timeout: 20_000 });
   await eventually(async () => (await value(mei)) === first && (await value(tom)) === first, 'restored for everyone');
   await eventually(async () => (await items.first().innerText()).includes(`restored from version ${newest - 1}`), 'the restore is a version');
   assert.deepEqual(mei.errors, []);
@@ -306,4 +306,18 @@ test('the preview follows the text, and a phone switches between them', async ()
   await mei.screenshot({ path: `artifacts/${J}/08-phone-edit.png`, fullPage: true });
   await mei.setViewportSize(DESKTOP);
   assert.deepEqual(mei.errors, []);
+});
+
+test('a document deleted while open says so once the editor reconnects', async () => {
+  await tom.goto(docUrl);
+  await live(tom);
+  await api(server.base, 'DELETE', `/files/${doc}`, undefined, users.mei.token);
+  // The server notices at its next rights check (30 s); a reconnect asks at once.
+  await tom.context().setOffline(true);
+  await tom.locator('#doc-status[data-state=offline]').waitFor();
+  await tom.context().setOffline(false);
+  await tom.getByText('此文档已不可用').waitFor({ timeout: 15_000 });
+  await tom.getByRole('link', { name: '返回文件库' }).waitFor();
+  await shot(tom, J, '10-gone');
+  assert.deepEqual(tom.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|WebSocket|404/.test(e)), []);
 });
