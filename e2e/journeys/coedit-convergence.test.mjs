@@ -82,7 +82,7 @@ test('two web editors and a stock Yjs client converge through a kill -9 of the s
         const now = await text();
         const last = mine.at(-1);
         if (n % 5 === 4 && last && now.includes(last)) {
-          await remove(now.indexOf(last), last.length);
+          await remove(last);
           mine.pop();
           inserted.delete(last);
           deleted.add(last);
@@ -97,23 +97,38 @@ test('two web editors and a stock Yjs client converge through a kill -9 of the s
       }
     };
 
-    const web = (page) => ({
-      text: () => page.$eval('#doc-text', (t) => t.value),
-      async insert(at, token) {
-        await page.focus('#doc-text');
-        await page.$eval('#doc-text', (t, n) => t.setSelectionRange(n, n), at);
-        await page.keyboard.insertText(token);
-      },
-      async remove(at, len) {
-        await page.focus('#doc-text');
-        await page.$eval('#doc-text', (t, [a, b]) => t.setSelectionRange(a, b), [at, at + len]);
-        await page.keyboard.press('Backspace');
-      },
-    });
+    // The editor is read-only until its socket has synced (at the start, and again while it
+    // reconnects after the restart): a typist waits for that, as a person would.
+    const editable = (page) => page.waitForFunction(() => !document.querySelector('#doc-text').readOnly);
+    const web = (page) => {
+      const text = () => page.$eval('#doc-text', (t) => t.value);
+      return {
+        text,
+        async insert(at, token) {
+          await editable(page);
+          await page.focus('#doc-text');
+          await page.$eval('#doc-text', (t, n) => t.setSelectionRange(n, n), at);
+          await page.keyboard.insertText(token);
+          assert.ok((await text()).includes(token), `${token} typed`);
+        },
+        // Selects the token where it is now (a colleague's edit may have moved it) and
+        // deletes it.
+        async remove(token) {
+          await editable(page);
+          await page.focus('#doc-text');
+          await page.$eval('#doc-text', (t, k) => {
+            const at = t.value.indexOf(k);
+            t.setSelectionRange(at, at + k.length);
+          }, token);
+          await page.keyboard.press('Backspace');
+          assert.ok(!(await text()).includes(token), `${token} deleted`);
+        },
+      };
+    };
     const stock = {
       text: async () => ytext.toString(),
       async insert(at, token) { ytext.insert(at, token); },
-      async remove(at, len) { ytext.delete(at, len); },
+      async remove(token) { ytext.delete(ytext.toString().indexOf(token), token.length); },
     };
 
     const typing = Promise.all([

@@ -53,75 +53,45 @@ const STAGE: usize = 1024 * 1024;
 /// runs at about the speed of `cp`), and nothing else needs it before the end.
 const HASH_THREAD_FROM: u64 = 4 * 1024 * 1024;
 
-/// Chunks go to the hashing thread in batches of about this much: a wake-up per network
-/// chunk (a few KiB) cost more in thread switches than the hashing itself.
-const HASH_BATCH: usize = 1024 * 1024;
-
+/// Hashing happens on the request's thread for small files, and for large ones on a blocking
+/// thread fed with the [`STAGE`]-sized buffers (a wake-up per buffer, not per network chunk).
 enum Hashing {
     Inline(Sha256),
     Thread {
-        batches: tokio::sync::mpsc::Sender<Vec<bytes::Bytes>>,
-        pending: Vec<bytes::Bytes>,
-        pending_len: usize,
+        buffers: tokio::sync::mpsc::Sender<bytes::Bytes>,
         done: tokio::task::JoinHandle<Sha256>,
     },
 }
 
 impl Hashing {
-    async fn update(&mut self, chunk: &bytes::Bytes, size: u64) {
+    async fn update(&mut self, buffer: &bytes::Bytes, size: u64) {
         if let Hashing::Inline(h) = self {
             if size <= HASH_THREAD_FROM {
-                h.update(chunk);
+                h.update(buffer);
                 return;
             }
             let mut h = std::mem::take(h);
-            let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<bytes::Bytes>>(8);
+            let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(8);
             let done = tokio::task::spawn_blocking(move || {
-                while let Some(batch) = rx.blocking_recv() {
-                    for c in batch {
-                        h.update(&c);
-                    }
+                while let Some(b) = rx.blocking_recv() {
+                    h.update(&b);
                 }
                 h
             });
-            *self = Hashing::Thread {
-                batches: tx,
-                pending: Vec::new(),
-                pending_len: 0,
-                done,
-            };
+            *self = Hashing::Thread { buffers: tx, done };
         }
-        if let Hashing::Thread {
-            batches,
-            pending,
-            pending_len,
-            ..
-        } = self
-        {
-            // The chunk is shared, not copied.
-            pending.push(chunk.clone());
-            *pending_len += chunk.len();
-            if *pending_len >= HASH_BATCH {
-                *pending_len = 0;
-                // A send fails only when the thread is gone, which `finish` reports.
-                let _ = batches.send(std::mem::take(pending)).await;
-            }
+        if let Hashing::Thread { buffers, .. } = self {
+            // Shared, not copied. A send fails only when the thread is gone, which `finish`
+            // reports.
+            let _ = buffers.send(buffer.clone()).await;
         }
     }
 
     async fn finish(self) -> Result<String, WriteError> {
         let h = match self {
             Hashing::Inline(h) => h,
-            Hashing::Thread {
-                batches,
-                pending,
-                done,
-                ..
-            } => {
-                if !pending.is_empty() {
-                    let _ = batches.send(pending).await;
-                }
-                drop(batches);
+            Hashing::Thread { buffers, done } => {
+                drop(buffers);
                 done.await.map_err(|e| {
                     WriteError::Store(object_store::Error::Generic {
                         store: "hash",

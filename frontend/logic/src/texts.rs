@@ -109,7 +109,7 @@ area! {
         you, someone, only_you, save_version, save_title, note, saved_version, no_changes,
         history, current, restore, restore_title, restore_text, restored, compare,
         compare_from, compare_to, compare_go, diff_same, diff_summary, diff_truncated,
-        version_by, not_synced, shortcut_save, preview_stale,
+        version_by, not_synced, shortcut_save, preview_stale, err_not_text,
     }
 }
 

@@ -325,24 +325,17 @@ pub async fn upload_new(
     on_progress: Rc<dyn Fn(f64, f64)>,
     flight: &InFlight,
 ) -> Result<FileResponse, ApiError> {
-    let form = web_sys::FormData::new().map_err(js_error)?;
-    // The folder goes before the file: the server reads the form as a stream.
-    if let Some(f) = folder {
-        form.append_with_str("folder_id", &f.to_string())
-            .map_err(js_error)?;
-    }
-    form.append_with_blob_and_filename("file", file, name)
-        .map_err(js_error)?;
-    let a = xhr(
-        "POST",
+    let folder = folder.map(|f| f.to_string());
+    let fields: Vec<(&str, &str)> = folder.iter().map(|f| ("folder_id", f.as_str())).collect();
+    post_file(
         &format!("/projects/{project}/files"),
-        &[("Accept", "application/json".into())],
-        Body::Form(&form),
+        &fields,
+        file,
+        name,
         on_progress,
         flight,
     )
-    .await?;
-    decode(a)
+    .await
 }
 
 /// F2: a new version of file `id`, with an optional note, in one multipart request.
@@ -353,16 +346,41 @@ pub async fn upload_version(
     on_progress: Rc<dyn Fn(f64, f64)>,
     flight: &InFlight,
 ) -> Result<FileResponse, ApiError> {
+    let note = note.trim();
+    let fields: Vec<(&str, &str)> = (!note.is_empty())
+        .then_some(("note", note))
+        .into_iter()
+        .collect();
+    post_file(
+        &format!("/files/{id}/versions"),
+        &fields,
+        file,
+        &file.name(),
+        on_progress,
+        flight,
+    )
+    .await
+}
+
+/// POSTs a multipart form: the text `fields` first (the server reads the form as a stream and
+/// needs them before the file), then `file` under `name`.
+async fn post_file(
+    path: &str,
+    fields: &[(&str, &str)],
+    file: &web_sys::File,
+    name: &str,
+    on_progress: Rc<dyn Fn(f64, f64)>,
+    flight: &InFlight,
+) -> Result<FileResponse, ApiError> {
     let form = web_sys::FormData::new().map_err(js_error)?;
-    if !note.trim().is_empty() {
-        form.append_with_str("note", note.trim())
-            .map_err(js_error)?;
+    for (k, v) in fields {
+        form.append_with_str(k, v).map_err(js_error)?;
     }
-    form.append_with_blob_and_filename("file", file, &file.name())
+    form.append_with_blob_and_filename("file", file, name)
         .map_err(js_error)?;
     let a = xhr(
         "POST",
-        &format!("/files/{id}/versions"),
+        path,
         &[("Accept", "application/json".into())],
         Body::Form(&form),
         on_progress,

@@ -21,7 +21,7 @@ mod upload;
 pub use avatar::{Avatar, forget_avatar};
 pub use combobox::Combobox;
 pub use confirm::{ConfirmKind, ConfirmRegion, Confirmer, use_confirmer};
-pub use diff::DiffTable;
+pub use diff::{CompareText, VersionCompare};
 pub use fields::{FormErrors, TextArea, TextField};
 pub use focus::{focus_first_in, focus_first_invalid, focus_later};
 pub use format::{date_or_dash, fmt_time, human_size};

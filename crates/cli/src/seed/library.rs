@@ -400,7 +400,7 @@ impl Run<'_> {
                 ));
             }
             let (id, linked, mut outcome, mut fields) = match found {
-                Some(x) if doc => {
+                Some(x) => {
                     let mut c = serde_json::Map::new();
                     if x.name != f.name {
                         c.insert("name".into(), json!(f.name));
@@ -415,31 +415,27 @@ impl Run<'_> {
                         o = BatchOutcome::Updated;
                         fields.push("restored".into());
                     }
-                    if let Some(text) = &text {
-                        // The live text, not the last version: that is what people see.
-                        let live: tandem_dto::DocResponse = self
-                            .client
-                            .get_json(&format!("/docs/{}", x.id))
-                            .await
-                            .map_err(|e| self.api(&ptr, &f.key, e))?;
-                        if &live.text != text {
+                    let changed = match (&text, &bytes) {
+                        (Some(text), _) => self.doc_text(x.id, text, f, &ptr).await?,
+                        (None, Some(b)) if !doc && sha256(b) != x.sha256 => {
                             if !self.opts.dry_run {
                                 self.client
-                                    .call::<_, Value>(
-                                        Method::PUT,
-                                        &format!("/docs/{}/text", x.id),
-                                        &json!({
-                                            "text": text,
-                                            "note": f.note.as_ref().filter(|n| !n.is_empty()),
-                                        }),
-                                        None,
+                                    .upload::<Value>(
+                                        &format!("/files/{}/versions", x.id),
+                                        &f.name,
+                                        b.clone(),
+                                        &[("note", note.clone())],
                                     )
                                     .await
                                     .map_err(|e| self.api(&ptr, &f.key, e))?;
                             }
-                            o = BatchOutcome::Updated;
-                            fields.push("content".into());
+                            true
                         }
+                        _ => false,
+                    };
+                    if changed {
+                        o = BatchOutcome::Updated;
+                        fields.push("content".into());
                     }
                     (Some(x.id), x.linked_task_ids.clone(), o, fields)
                 }
@@ -465,40 +461,6 @@ impl Run<'_> {
                         Some(d.file.id)
                     };
                     (id, Vec::new(), BatchOutcome::Created, Vec::new())
-                }
-                Some(x) => {
-                    let mut c = serde_json::Map::new();
-                    if x.name != f.name {
-                        c.insert("name".into(), json!(f.name));
-                    }
-                    if f.folder.is_some() && x.folder_id != folder {
-                        c.insert("folder_id".into(), json!(folder));
-                    }
-                    let (mut o, mut fields) = self
-                        .patch(&format!("/files/{}", x.id), c, x.version, &ptr, &f.key)
-                        .await?;
-                    if restored {
-                        o = BatchOutcome::Updated;
-                        fields.push("restored".into());
-                    }
-                    if let Some(b) = &bytes
-                        && sha256(b) != x.sha256
-                    {
-                        if !self.opts.dry_run {
-                            self.client
-                                .upload::<Value>(
-                                    &format!("/files/{}/versions", x.id),
-                                    &f.name,
-                                    b.clone(),
-                                    &[("note", note.clone())],
-                                )
-                                .await
-                                .map_err(|e| self.api(&ptr, &f.key, e))?;
-                        }
-                        o = BatchOutcome::Updated;
-                        fields.push("content".into());
-                    }
-                    (Some(x.id), x.linked_task_ids.clone(), o, fields)
                 }
                 None => {
                     let Some(b) = &bytes else {
@@ -581,6 +543,41 @@ impl Run<'_> {
             self.summary.add("files", key, outcome, fields);
         }
         Ok(())
+    }
+
+    /// Makes document `id`'s live text `text` (as edits, then a version with the entry's
+    /// note); `false` when it already is. The live text is compared, not the last version:
+    /// that is what people see.
+    async fn doc_text(
+        &self,
+        id: Uuid,
+        text: &str,
+        f: &crate::format::File,
+        ptr: &str,
+    ) -> Result<bool, SeedError> {
+        let live: tandem_dto::DocResponse = self
+            .client
+            .get_json(&format!("/docs/{id}"))
+            .await
+            .map_err(|e| self.api(ptr, &f.key, e))?;
+        if live.text == text {
+            return Ok(false);
+        }
+        if !self.opts.dry_run {
+            self.client
+                .call::<_, Value>(
+                    Method::PUT,
+                    &format!("/docs/{id}/text"),
+                    &json!({
+                        "text": text,
+                        "note": f.note.as_ref().filter(|n| !n.is_empty()),
+                    }),
+                    None,
+                )
+                .await
+                .map_err(|e| self.api(ptr, &f.key, e))?;
+        }
+        Ok(true)
     }
 
     /// Moves the live item `/{what}/{id}` to the trash; `false` when it is not live.

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use tandem_dto::{FileDiff, FileVersionResponse};
+use tandem_dto::FileVersionResponse;
 use tandem_web_logic::files::size;
 use tandem_web_logic::texts::Docs as D;
 use uuid::Uuid;
@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 
 use super::{Ctx, use_ctx, use_tx};
 use crate::api;
-use crate::components::{DiffTable, ErrorBox, Loading, fmt_time};
+use crate::components::{CompareText, ErrorBox, Loading, VersionCompare, fmt_time};
 use crate::i18n::use_i18n;
 
 /// A modal dialog: the page behind is inert, Escape closes it, focus starts on its first
@@ -215,69 +215,23 @@ fn RestoreDialog(n: i32, asking: RwSignal<Option<i32>>) -> impl IntoView {
 fn Compare(numbers: Vec<i32>) -> impl IntoView {
     let ctx = use_ctx();
     let tx = use_tx();
-    let newest = numbers.first().copied().unwrap_or(1);
-    let from = RwSignal::new(numbers.get(1).copied().unwrap_or(newest));
-    let to = RwSignal::new(newest);
-    let asked = RwSignal::new(None::<(i32, i32)>);
-    let diff = LocalResource::new(move || async move {
-        match asked.get() {
-            Some((a, b)) => api::files::diff(ctx.doc, a, b).await.map(Some),
-            None => Ok(None),
-        }
-    });
-    let select = move |id: &'static str, label: D, value: RwSignal<i32>| {
-        let numbers = numbers.clone();
-        view! {
-            <div class="field">
-                <label for=id>{move || tx.get(label)}</label>
-                <select id=id on:change=move |ev| value.set(event_target_value(&ev).parse().unwrap_or(1))>
-                    {numbers.into_iter().map(|n| view! {
-                        <option value=n selected=move || value.get() == n>"v" {n}</option>
-                    }).collect_view()}
-                </select>
-            </div>
-        }
-    };
+    let text = Callback::new(
+        move |(t, ins, del): (CompareText, String, String)| match t {
+            CompareText::From => tx.get(D::compare_from),
+            CompareText::To => tx.get(D::compare_to),
+            CompareText::Go => tx.get(D::compare_go),
+            CompareText::Same => tx.get(D::diff_same),
+            CompareText::Summary => tx.fill_tracked(D::diff_summary, &[&ins, &del]),
+            CompareText::Truncated => tx.get(D::diff_truncated),
+            CompareText::NotText => tx.get(D::err_not_text),
+        },
+    );
     view! {
         <div class="doc-compare">
             <h3>{move || tx.get(D::compare)}</h3>
-            <form class="doc-compare-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
-                ev.prevent_default();
-                let (a, b) = (from.get_untracked(), to.get_untracked());
-                asked.set(Some((a.min(b), a.max(b))));
-            }>
-                {select("doc-compare-from", D::compare_from, from)}
-                {select("doc-compare-to", D::compare_to, to)}
-                <button type="submit" class="btn" disabled=move || from.get() == to.get()>{move || tx.get(D::compare_go)}</button>
-            </form>
-            {move || match diff.get() {
-                None => view! { <Loading /> }.into_any(),
-                Some(Ok(None)) => ().into_any(),
-                Some(Err(e)) => view! { <ErrorBox error=e retry=Callback::new(move |()| diff.refetch()) /> }.into_any(),
-                Some(Ok(Some(d))) => diff_view(d),
-            }}
+            <VersionCompare file=ctx.doc numbers=numbers ids="doc-compare" text=text />
         </div>
     }
-}
-
-fn diff_view(d: FileDiff) -> AnyView {
-    let tx = use_tx();
-    if d.hunks.is_empty() {
-        return view! { <p class="muted" role="status">{move || tx.get(D::diff_same)}</p> }
-            .into_any();
-    }
-    let (ins, del) = (d.insertions.to_string(), d.deletions.to_string());
-    let title = format!("v{} → v{}", d.from, d.to);
-    view! {
-        <p class="diff-summary" role="status">
-            <strong>{title}</strong> " · "
-            <span class="ins-text">"+" {ins.clone()}</span> " " <span class="del-text">"−" {del.clone()}</span>
-            " · " {move || tx.fill_tracked(D::diff_summary, &[&ins, &del])}
-        </p>
-        <DiffTable hunks=d.hunks />
-        {d.truncated.then(|| view! { <p class="muted small">{move || tx.get(D::diff_truncated)}</p> })}
-    }
-    .into_any()
 }
 
 impl Ctx {

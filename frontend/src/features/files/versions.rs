@@ -4,13 +4,13 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use tandem_dto::{FileDiff, FileResponse, FileVersionResponse};
+use tandem_dto::{FileResponse, FileVersionResponse};
 use tandem_web_logic::files::size;
 use tandem_web_logic::texts::Files as F;
 
 use super::{use_lib, use_tx};
 use crate::api;
-use crate::components::{DiffTable, ErrorBox, Loading, fmt_time};
+use crate::components::{CompareText, VersionCompare, fmt_time};
 use crate::i18n::use_i18n;
 
 #[component]
@@ -101,70 +101,21 @@ pub(super) fn Versions(
 #[component]
 fn Compare(file: uuid::Uuid, numbers: Vec<i32>) -> impl IntoView {
     let tx = use_tx();
-    let newest = numbers.first().copied().unwrap_or(1);
-    let from = RwSignal::new(numbers.get(1).copied().unwrap_or(newest));
-    let to = RwSignal::new(newest);
-    let asked = RwSignal::new(None::<(i32, i32)>);
-    let diff = LocalResource::new(move || async move {
-        match asked.get() {
-            Some((a, b)) => api::files::diff(file, a, b).await.map(Some),
-            None => Ok(None),
-        }
-    });
-    let select = move |id: &'static str, label: F, value: RwSignal<i32>| {
-        let numbers = numbers.clone();
-        view! {
-            <div class="field">
-                <label for=id>{move || tx.get(label)}</label>
-                <select id=id on:change=move |ev| value.set(event_target_value(&ev).parse().unwrap_or(1))>
-                    {numbers.into_iter().map(|n| view! {
-                        <option value=n selected=move || value.get() == n>"v" {n}</option>
-                    }).collect_view()}
-                </select>
-            </div>
-        }
-    };
+    let text = Callback::new(
+        move |(t, ins, del): (CompareText, String, String)| match t {
+            CompareText::From => tx.get(F::compare_from),
+            CompareText::To => tx.get(F::compare_to),
+            CompareText::Go => tx.get(F::compare_go),
+            CompareText::Same => tx.get(F::diff_same),
+            CompareText::Summary => tx.fill_tracked(F::diff_summary, &[&ins, &del]),
+            CompareText::Truncated => tx.get(F::diff_truncated),
+            CompareText::NotText => tx.get(F::err_not_text),
+        },
+    );
     view! {
         <section class="card file-compare" aria-labelledby="compare-title">
             <h2 id="compare-title">{move || tx.get(F::compare)}</h2>
-            <form class="compare-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
-                ev.prevent_default();
-                let (a, b) = (from.get_untracked(), to.get_untracked());
-                asked.set(Some((a.min(b), a.max(b))));
-            }>
-                {select("compare-from", F::compare_from, from)}
-                {select("compare-to", F::compare_to, to)}
-                <button type="submit" class="btn" disabled=move || from.get() == to.get()>{move || tx.get(F::compare_go)}</button>
-            </form>
-            {move || match diff.get() {
-                None => view! { <Loading /> }.into_any(),
-                Some(Ok(None)) => ().into_any(),
-                Some(Err(e)) if e.code() == Some("not_text") => view! {
-                    <p class="muted" role="status">{move || tx.get(F::err_not_text)}</p>
-                }.into_any(),
-                Some(Err(e)) => view! { <ErrorBox error=e retry=Callback::new(move |()| diff.refetch()) /> }.into_any(),
-                Some(Ok(Some(d))) => diff_view(d),
-            }}
+            <VersionCompare file=file numbers=numbers ids="compare" text=text />
         </section>
     }
-}
-
-fn diff_view(d: FileDiff) -> AnyView {
-    let tx = use_tx();
-    let (ins, del) = (d.insertions.to_string(), d.deletions.to_string());
-    if d.hunks.is_empty() {
-        return view! { <p class="muted" role="status">{move || tx.get(F::diff_same)}</p> }
-            .into_any();
-    }
-    let title = format!("v{} → v{}", d.from, d.to);
-    view! {
-        <p class="diff-summary" role="status">
-            <strong>{title}</strong> " · "
-            <span class="ins-text">"+" {ins.clone()}</span> " " <span class="del-text">"−" {del.clone()}</span>
-            " · " {move || tx.fill_tracked(F::diff_summary, &[&ins, &del])}
-        </p>
-        <DiffTable hunks=d.hunks />
-        {d.truncated.then(|| view! { <p class="muted small">{move || tx.get(F::diff_truncated)}</p> })}
-    }
-    .into_any()
 }
